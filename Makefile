@@ -1,0 +1,65 @@
+# Secretariat: `make run` starts the whole system, `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PROTO_SRC := $(shell find protos -name '*.proto')
+GEN_DIR := shared/src
+GEN_STAMP := shared/src/secretariat/.generated
+INSTALL_STAMP := $(VENV)/.installed
+PACKAGES := shared gateway services/documents services/infohub
+PYTEST_WORKERS ?= 2
+
+.DEFAULT_GOAL := help
+.PHONY: help install gen run lint format typecheck test test-unit test-integration test-e2e clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n",$$1,$$2}'
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(INSTALL_STAMP): $(VENV)/bin/python requirements/runtime.txt requirements/dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	$(PY) -m pip install -q -r requirements/dev.txt
+	$(PY) -m pip install -q --no-deps $(foreach p,$(PACKAGES),-e $(p)) --config-settings editable_mode=compat
+	@touch $@
+
+$(GEN_STAMP): $(PROTO_SRC) $(INSTALL_STAMP)
+	rm -rf shared/src/secretariat
+	$(PY) -m grpc_tools.protoc -I protos --python_out=$(GEN_DIR) --pyi_out=$(GEN_DIR) --grpc_python_out=$(GEN_DIR) $(PROTO_SRC)
+	find shared/src/secretariat -type d -exec touch {}/__init__.py \;
+	@touch $@
+
+gen: $(GEN_STAMP) ## Generate Python code from protos/ into shared/src/secretariat (not committed)
+
+install: $(INSTALL_STAMP) $(GEN_STAMP) ## Create .venv, install every package editable, generate contracts
+
+run: install ## Run the whole system on embedded defaults (SQLite, embedded bus, demo organisation)
+	$(PY) scripts/run_system.py
+
+lint: install ## ruff check, ruff format --check, mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy shared/src/secretariat_shared gateway/src services/documents/src services/infohub/src scripts
+
+format: install ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test-unit: install ## Unit tier only
+	$(PY) -m pytest -m unit -q -n $(PYTEST_WORKERS)
+
+test-integration: install ## Integration tier (real SQLite; PostgreSQL/RabbitMQ when SECRETARIAT_TEST_* are set)
+	$(PY) -m pytest -m integration -q -n $(PYTEST_WORKERS)
+
+test-e2e: install ## End-to-end tier: the system as processes, driven over HTTP
+	$(PY) -m pytest e2e-tests -q
+
+test: lint ## The whole suite: lint, types, unit, integration, e2e
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) shared/tests gateway/tests services/documents/tests services/infohub/tests
+	$(PY) -m pytest -q e2e-tests
+
+clean: ## Remove the virtual environment, generated code and local data
+	rm -rf $(VENV) shared/src/secretariat .data

@@ -1,0 +1,1 @@
+"""Secretariat's common library, used by the gateway and every service."""

@@ -1,0 +1,136 @@
+"""Unit of work: one transaction that carries its events and audit entries.
+
+A use case changes state, calls :meth:`UnitOfWork.emit` and
+:meth:`UnitOfWork.audit`, then :meth:`UnitOfWork.commit`. The outbox rows
+and audit rows are written in the same transaction as the change
+(ENGINEERING rule 4, SPEC X-04): a rolled-back change emits nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+from google.protobuf.message import Message
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from secretariat_shared.clock import Clock
+from secretariat_shared.db import Database
+from secretariat_shared.events import make_envelope
+from secretariat_shared.tables import PlatformTables
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        db: Database,
+        tables: PlatformTables,
+        source: str,
+        clock: Clock,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._db = db
+        self._tables = tables
+        self._source = source
+        self.clock = clock
+        self._on_commit = on_commit
+        self._session: Session | None = None
+        self._outbox_rows: list[dict[str, Any]] = []
+        self._audit_rows: list[dict[str, Any]] = []
+        self.emitted: list[tuple[str, str]] = []
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its 'with' block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        self._session = self._db.write_session()
+        self._outbox_rows = []
+        self._audit_rows = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._session is not None:
+                self._session.rollback()
+                self._session.close()
+        finally:
+            self._session = None
+
+    def emit(self, event_type: str, subject: str, payload: Message) -> str:
+        """Queue a domain event for the outbox; returns its id."""
+        now = self.clock.now()
+        envelope = make_envelope(event_type, self._source, subject, payload, now)
+        self._outbox_rows.append(
+            {
+                "event_id": envelope.id,
+                "event_type": event_type,
+                "envelope": envelope.SerializeToString(),
+                "created_at": now,
+                "attempts": 0,
+            }
+        )
+        self.emitted.append((envelope.id, event_type))
+        return envelope.id
+
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        """Record who changed what (SPEC X-04)."""
+        self._audit_rows.append(
+            {
+                "at": self.clock.now(),
+                "actor": actor,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "before": _jsonable(before),
+                "after": _jsonable(after),
+            }
+        )
+
+    def flush_side_records(self) -> None:
+        session = self.session
+        if self._outbox_rows:
+            session.execute(insert(self._tables.outbox), self._outbox_rows)
+            self._outbox_rows = []
+        if self._audit_rows:
+            session.execute(insert(self._tables.audit_log), self._audit_rows)
+            self._audit_rows = []
+
+    def commit(self) -> None:
+        had_events = bool(self._outbox_rows)
+        self.flush_side_records()
+        self.session.commit()
+        if had_events and self._on_commit is not None:
+            self._on_commit()
+
+    def rollback(self) -> None:
+        self._outbox_rows = []
+        self._audit_rows = []
+        self.session.rollback()
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
