@@ -1,0 +1,248 @@
+"""gRPC server bootstrap shared by every service (rules 7, 9, 10, 11).
+
+- Health checking protocol: NOT_SERVING while starting and draining.
+- Reflection.
+- Interceptors: tracing (OpenTelemetry), identity verification (a
+  gateway-signed person or an internal service token, else
+  UNAUTHENTICATED), metrics, and mapping of :mod:`secretariat_shared.errors`
+  to status codes.
+- Background workers (outbox relay, event consumer, timer scheduler) run
+  beside the server and stop with it; SIGTERM drains in-flight calls.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent import futures
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from prometheus_client import Counter, Histogram
+
+from secretariat_shared import errors
+from secretariat_shared.identity import METADATA_KEY, Identity, IdentityVerifier, InvalidIdentity
+
+log = logging.getLogger(__name__)
+
+FIELD_ERRORS_METADATA = "x-field-errors-bin"
+UNAUTHENTICATED_METHODS = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+
+GRPC_HANDLED = Counter(
+    "secretariat_grpc_server_handled_total",
+    "gRPC calls completed, by method and status code",
+    ["service", "method", "code"],
+)
+GRPC_LATENCY = Histogram(
+    "secretariat_grpc_server_handling_seconds",
+    "gRPC call latency",
+    ["service", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+_current_identity: contextvars.ContextVar[Identity | None] = contextvars.ContextVar(
+    "secretariat_identity", default=None
+)
+
+
+def current_identity() -> Identity:
+    """The verified caller of the gRPC call being handled."""
+    identity = _current_identity.get()
+    if identity is None:
+        raise RuntimeError("no verified identity in this context")
+    return identity
+
+
+class Worker(Protocol):
+    name: str
+
+    def run(self, stop: threading.Event) -> None: ...
+
+
+_STATUS_FOR: list[tuple[type[errors.DomainError], grpc.StatusCode]] = [
+    (errors.ValidationFailed, grpc.StatusCode.INVALID_ARGUMENT),
+    (errors.NotFound, grpc.StatusCode.NOT_FOUND),
+    (errors.PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
+    (errors.Conflict, grpc.StatusCode.ALREADY_EXISTS),
+    (errors.PreconditionFailed, grpc.StatusCode.FAILED_PRECONDITION),
+]
+
+
+def status_for(exc: errors.DomainError) -> grpc.StatusCode:
+    for kind, code in _STATUS_FOR:
+        if isinstance(exc, kind):
+            return code
+    return grpc.StatusCode.FAILED_PRECONDITION
+
+
+def _metadata_value(context: grpc.ServicerContext, key: str) -> str | None:
+    for item in context.invocation_metadata() or ():
+        if item.key == key:
+            value = item.value
+            return value.decode() if isinstance(value, bytes) else value
+    return None
+
+
+class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+    """Identity, error mapping and metrics around every unary handler."""
+
+    def __init__(self, service: str, verifier: IdentityVerifier) -> None:
+        self._service = service
+        self._verifier = verifier
+
+    def intercept_service(
+        self, continuation: Callable[[Any], Any], handler_call_details: Any
+    ) -> Any:
+        handler = continuation(handler_call_details)
+        method: str = handler_call_details.method
+        if handler is None or method.startswith(UNAUTHENTICATED_METHODS):
+            return handler
+        if handler.unary_unary is None:
+            return handler
+        inner = handler.unary_unary
+        short_method = method.rsplit("/", 1)[-1]
+
+        def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
+            started = time.perf_counter()
+            code = grpc.StatusCode.OK
+            try:
+                try:
+                    identity = self._verifier.verify(_metadata_value(context, METADATA_KEY))
+                except InvalidIdentity as exc:
+                    code = grpc.StatusCode.UNAUTHENTICATED
+                    context.abort(code, str(exc))
+                token = _current_identity.set(identity)
+                try:
+                    return inner(request, context)
+                except errors.DomainError as exc:
+                    code = status_for(exc)
+                    if isinstance(exc, errors.ValidationFailed):
+                        payload = json.dumps(
+                            [{"field": e.field, "message": e.message} for e in exc.errors],
+                            ensure_ascii=False,
+                        ).encode()
+                        context.set_trailing_metadata(((FIELD_ERRORS_METADATA, payload),))
+                    context.abort(code, str(exc))
+                finally:
+                    _current_identity.reset(token)
+            except Exception:
+                if code == grpc.StatusCode.OK:
+                    code = context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[attr-defined]
+                    if code == grpc.StatusCode.OK:
+                        code = grpc.StatusCode.INTERNAL
+                        log.exception("unhandled error in %s", method)
+                        context.abort(code, "internal error")
+                raise
+            finally:
+                GRPC_HANDLED.labels(self._service, short_method, code.name).inc()
+                GRPC_LATENCY.labels(self._service, short_method).observe(
+                    time.perf_counter() - started
+                )
+
+        return grpc.unary_unary_rpc_method_handler(
+            wrapped,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+@dataclass
+class GrpcService:
+    """Everything :func:`serve` needs to run one service process."""
+
+    name: str
+    verifier: IdentityVerifier
+    register: Callable[[grpc.Server], None]
+    service_names: list[str]
+    host: str = "127.0.0.1"
+    port: int = 0
+    max_workers: int = 16
+    workers: list[Worker] = field(default_factory=list)
+    grace_seconds: float = 10.0
+
+
+class RunningService:
+    """A started server and its background workers."""
+
+    def __init__(self, spec: GrpcService) -> None:
+        from opentelemetry.instrumentation.grpc import server_interceptor
+
+        self.spec = spec
+        self.stop_event = threading.Event()
+        self.health = health.HealthServicer()
+        self.server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=spec.max_workers),
+            interceptors=[server_interceptor(), ServiceInterceptor(spec.name, spec.verifier)],
+            options=[("grpc.so_reuseport", 0)],
+        )
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        spec.register(self.server)
+        reflection.enable_server_reflection(
+            [*spec.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
+        )
+        self.port = self.server.add_insecure_port(f"{spec.host}:{spec.port}")
+        self._threads: list[threading.Thread] = []
+        self._set_status(health_pb2.HealthCheckResponse.NOT_SERVING)
+
+    def _set_status(self, status: Any) -> None:
+        self.health.set("", status)
+        for name in self.spec.service_names:
+            self.health.set(name, status)
+
+    def start(self) -> RunningService:
+        self.server.start()
+        for worker in self.spec.workers:
+            thread = threading.Thread(
+                target=self._run_worker, args=(worker,), name=worker.name, daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+        self._set_status(health_pb2.HealthCheckResponse.SERVING)
+        log.info("%s serving gRPC on port %d", self.spec.name, self.port)
+        return self
+
+    def _run_worker(self, worker: Worker) -> None:
+        while not self.stop_event.is_set():
+            try:
+                worker.run(self.stop_event)
+                return
+            except Exception:
+                log.exception("worker %s crashed; restarting in 1s", worker.name)
+                self.stop_event.wait(1.0)
+
+    def stop(self) -> None:
+        """Drain: report NOT_SERVING, finish in-flight calls, stop the workers."""
+        self._set_status(health_pb2.HealthCheckResponse.NOT_SERVING)
+        self.server.stop(self.spec.grace_seconds).wait()
+        self.stop_event.set()
+        for thread in self._threads:
+            thread.join(timeout=self.spec.grace_seconds)
+        log.info("%s stopped", self.spec.name)
+
+
+def serve_forever(spec: GrpcService, on_stop: Iterable[Callable[[], None]] = ()) -> None:
+    """Run until SIGTERM or SIGINT, then shut down gracefully."""
+    running = RunningService(spec).start()
+    done = threading.Event()
+
+    def _handle(_signum: int, _frame: Any) -> None:
+        done.set()
+
+    signal.signal(signal.SIGTERM, _handle)
+    signal.signal(signal.SIGINT, _handle)
+    done.wait()
+    running.stop()
+    for callback in on_stop:
+        callback()
+
+
+def identity_metadata(token: str) -> tuple[tuple[str, str], ...]:
+    return ((METADATA_KEY, token),)

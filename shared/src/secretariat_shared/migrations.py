@@ -1,0 +1,81 @@
+"""Alembic, driven the same way for every package.
+
+Each deployable keeps ``migrations/`` beside its ``src/``: ``env.py`` is two
+lines calling :func:`run_env` with the package's MetaData, and
+``versions/`` holds the revisions. Processes migrate with :func:`upgrade`
+(or ``python -m secretariat_shared.migrations <migrations-dir>`` with
+``SECRETARIAT_DATABASE_URL`` set), which the Helm hook Job runs as its own
+command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import create_engine
+
+
+def alembic_config(migrations_dir: Path, database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(migrations_dir, database_url), revision)
+
+
+def revision(migrations_dir: Path, database_url: str, message: str) -> None:
+    """Autogenerate a revision against a database at head (developer tool)."""
+    command.revision(
+        alembic_config(migrations_dir, database_url), message=message, autogenerate=True
+    )
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """Body of every ``migrations/env.py``."""
+    url = context.config.get_main_option("sqlalchemy.url") or os.environ.get(
+        "SECRETARIAT_DATABASE_URL", ""
+    )
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m secretariat_shared.migrations <migrations-dir>", file=sys.stderr)
+        return 2
+    url = os.environ.get("SECRETARIAT_DATABASE_URL")
+    if not url:
+        print(
+            "configuration error: missing required environment variable "
+            "SECRETARIAT_DATABASE_URL",
+            file=sys.stderr,
+        )
+        return 2
+    upgrade(Path(argv[1]), url)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
