@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from google.protobuf.message import Message
 from opentelemetry import propagate
+
 from secretariat.common.v1 import envelope_pb2
 
 

@@ -61,6 +61,32 @@ def run_env(target_metadata: MetaData) -> None:
     engine.dispose()
 
 
+APPEND_ONLY_SQL = """
+CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only (SPEC X-04)';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+"""
+
+
+def make_audit_log_append_only() -> None:
+    """SPEC X-04: on PostgreSQL the database itself refuses to alter the audit trail.
+
+    Call from a migration's ``upgrade()`` after creating ``audit_log``.
+    """
+    if context.get_bind().dialect.name == "postgresql":
+        context.execute(APPEND_ONLY_SQL)
+
+
+def drop_audit_log_append_only() -> None:
+    if context.get_bind().dialect.name == "postgresql":
+        context.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
+        context.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m secretariat_shared.migrations <migrations-dir>", file=sys.stderr)
@@ -68,8 +94,7 @@ def main(argv: list[str]) -> int:
     url = os.environ.get("SECRETARIAT_DATABASE_URL")
     if not url:
         print(
-            "configuration error: missing required environment variable "
-            "SECRETARIAT_DATABASE_URL",
+            "configuration error: missing required environment variable SECRETARIAT_DATABASE_URL",
             file=sys.stderr,
         )
         return 2

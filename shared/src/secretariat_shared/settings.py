@@ -70,9 +70,7 @@ def load_settings(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
             target = args[0]
         if name in env:
             values[field.name] = _convert(env[name], target, name)
-        elif (
-            field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
-        ):
+        elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             doc = field.metadata.get("help", "")
             missing.append(f"{name}" + (f" ({doc})" if doc else ""))
     if missing:
@@ -89,7 +87,7 @@ def load_or_exit(cls: type[T]) -> T:
         raise SystemExit(2) from exc
 
 
-def setting(help: str, default: Any = dataclasses.MISSING) -> Any:  # noqa: A002
+def setting(help: str, default: Any = dataclasses.MISSING) -> Any:
     """A dataclass field with a help text used in error messages and docs."""
     if default is dataclasses.MISSING:
         return dataclasses.field(metadata={"help": help})

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-from secretariat_shared.db import UtcDateTime
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -21,6 +20,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
+
+from secretariat_shared.db import UtcDateTime
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")

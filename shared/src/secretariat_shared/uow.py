@@ -9,6 +9,7 @@ and audit rows are written in the same transaction as the change
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
@@ -21,6 +22,8 @@ from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.events import make_envelope
 from secretariat_shared.tables import PlatformTables
+
+log = logging.getLogger(__name__)
 
 
 def _jsonable(value: Any) -> Any:
@@ -46,6 +49,7 @@ class UnitOfWork:
         self._session: Session | None = None
         self._outbox_rows: list[dict[str, Any]] = []
         self._audit_rows: list[dict[str, Any]] = []
+        self._after_commit: list[Callable[[], None]] = []
         self.emitted: list[tuple[str, str]] = []
 
     @property
@@ -58,6 +62,7 @@ class UnitOfWork:
         self._session = self._db.write_session()
         self._outbox_rows = []
         self._audit_rows = []
+        self._after_commit = []
         return self
 
     def __exit__(
@@ -126,10 +131,21 @@ class UnitOfWork:
         self.session.commit()
         if had_events and self._on_commit is not None:
             self._on_commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit callback failed; the committed change stands")
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once this unit of work has committed (never on rollback)."""
+        self._after_commit.append(callback)
 
     def rollback(self) -> None:
         self._outbox_rows = []
         self._audit_rows = []
+        self._after_commit = []
         self.session.rollback()
 
 

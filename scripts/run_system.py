@@ -1,0 +1,352 @@
+"""Run the whole Secretariat system on this machine, every service its own process.
+
+``make run`` calls this. Embedded defaults: one SQLite file per service and
+the embedded message transport, all under ``.data/`` (or
+``SECRETARIAT_DATA_DIR``). Set ``SECRETARIAT_POSTGRES_URL`` (a server URL;
+one database per service is created on it) and/or ``SECRETARIAT_AMQP_URL``
+to use PostgreSQL and RabbitMQ instead. The end-to-end tests drive the same
+:class:`System`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from secretariat_shared.identity import generate_keypair
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = ("documents", "infohub")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Ports:
+    http: int = 8080
+    directory: int = 50050
+    services: dict[str, int] = field(
+        default_factory=lambda: {name: 50051 + i for i, name in enumerate(SERVICES)}
+    )
+    metrics: dict[str, int] = field(
+        default_factory=lambda: {name: 9101 + i for i, name in enumerate(("directory", *SERVICES))}
+    )
+
+    @classmethod
+    def random(cls) -> Ports:
+        return cls(
+            http=free_port(),
+            directory=free_port(),
+            services={name: free_port() for name in SERVICES},
+            metrics={name: free_port() for name in ("directory", *SERVICES)},
+        )
+
+
+def _ensure_pg_database(server_url: str, name: str) -> str:
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+class System:
+    """The gateway, the Directory and every service as child processes."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        ports: Ports | None = None,
+        testing: bool = False,
+        demo: bool = True,
+        postgres_url: str | None = None,
+        amqp_url: str | None = None,
+        database_prefix: str = "secretariat",
+        admin_password: str | None = None,
+        gateway_workers: int = 2,
+    ) -> None:
+        self.data_dir = data_dir.resolve()
+        self.ports = ports or Ports()
+        self.testing = testing
+        self.demo = demo
+        self.postgres_url = postgres_url
+        self.amqp_url = amqp_url
+        self.database_prefix = database_prefix
+        self.admin_password = admin_password
+        self.gateway_workers = gateway_workers
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.logs = self.data_dir / "logs"
+
+    # -- configuration ------------------------------------------------------
+
+    def _secrets(self) -> dict[str, str]:
+        path = self.data_dir / "secrets.json"
+        if path.exists():
+            loaded: dict[str, str] = json.loads(path.read_text())
+            return loaded
+        private_pem, public_pem = generate_keypair()
+        values = {
+            "private": private_pem,
+            "public": public_pem,
+            "internal": secrets.token_urlsafe(48),
+        }
+        path.write_text(json.dumps(values))
+        path.chmod(0o600)
+        return values
+
+    def database_url(self, name: str) -> str:
+        if self.postgres_url:
+            return _ensure_pg_database(self.postgres_url, f"{self.database_prefix}_{name}")
+        return f"sqlite:///{self.data_dir / 'db' / f'{name}.db'}"
+
+    def bus_url(self) -> str:
+        return self.amqp_url or f"filesystem://{self.data_dir / 'bus'}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.http}"
+
+    def _base_env(self) -> dict[str, str]:
+        keys = self._secrets()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SECRETARIAT_")}
+        env.update(
+            {
+                "SECRETARIAT_AMQP_URL": self.bus_url(),
+                "SECRETARIAT_IDENTITY_PUBLIC_KEY": keys["public"],
+                "SECRETARIAT_INTERNAL_TOKEN_SECRET": keys["internal"],
+                "SECRETARIAT_DIRECTORY_ADDRESS": f"127.0.0.1:{self.ports.directory}",
+                "SECRETARIAT_TESTING": "1" if self.testing else "0",
+                "SECRETARIAT_CLOCK_FILE": str(self.data_dir / "clock-offset")
+                if self.testing
+                else "",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        if "SECRETARIAT_CALENDAR_OVERRIDES" in os.environ:
+            env["SECRETARIAT_CALENDAR_OVERRIDES"] = os.environ["SECRETARIAT_CALENDAR_OVERRIDES"]
+        return env
+
+    def service_env(self, name: str) -> dict[str, str]:
+        env = self._base_env()
+        env.update(
+            {
+                "SECRETARIAT_DATABASE_URL": self.database_url(name),
+                "SECRETARIAT_GRPC_PORT": str(self.ports.services[name]),
+                "SECRETARIAT_METRICS_PORT": str(self.ports.metrics[name]),
+            }
+        )
+        return env
+
+    def gateway_env(self) -> dict[str, str]:
+        keys = self._secrets()
+        env = self._base_env()
+        env.update(
+            {
+                "SECRETARIAT_DATABASE_URL": self.database_url("gateway"),
+                "SECRETARIAT_IDENTITY_PRIVATE_KEY": keys["private"],
+                "SECRETARIAT_DEMO": "1" if self.demo else "0",
+                "SECRETARIAT_DIRECTORY_GRPC_PORT": str(self.ports.directory),
+                "SECRETARIAT_METRICS_PORT": str(self.ports.metrics["directory"]),
+                "PROMETHEUS_MULTIPROC_DIR": str(self.data_dir / "gateway-metrics"),
+            }
+        )
+        for name in SERVICES:
+            env[f"SECRETARIAT_{name.upper()}_ADDRESS"] = f"127.0.0.1:{self.ports.services[name]}"
+        if self.admin_password is not None:
+            env["SECRETARIAT_ADMIN_PASSWORD"] = self.admin_password
+        elif "SECRETARIAT_ADMIN_PASSWORD" in os.environ:
+            env["SECRETARIAT_ADMIN_PASSWORD"] = os.environ["SECRETARIAT_ADMIN_PASSWORD"]
+        return env
+
+    # -- processes ------------------------------------------------------------
+
+    def _run(self, args: list[str], env: dict[str, str]) -> None:
+        result = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} failed:\n{result.stderr[-4000:]}")
+
+    def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
+        self.processes[name] = subprocess.Popen(
+            args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def command(self, name: str) -> list[str]:
+        py = sys.executable
+        if name == "gateway":
+            return [
+                py,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(self.gateway_workers),
+                "--bind",
+                f"127.0.0.1:{self.ports.http}",
+                "--graceful-timeout",
+                "10",
+                "--access-logfile",
+                "-",
+                "gateway.wsgi:create()",
+            ]
+        if name == "directory":
+            return [py, "-m", "gateway.directory_server"]
+        return [py, "-m", name, "serve"]
+
+    def env_for(self, name: str) -> dict[str, str]:
+        if name in ("gateway", "directory"):
+            return self.gateway_env()
+        return self.service_env(name)
+
+    def prepare(self) -> None:
+        for folder in (self.data_dir, self.logs, self.data_dir / "db"):
+            folder.mkdir(parents=True, exist_ok=True)
+        metrics_dir = self.data_dir / "gateway-metrics"
+        metrics_dir.mkdir(exist_ok=True)
+        for stale in metrics_dir.glob("*.db"):
+            stale.unlink()
+        py = sys.executable
+        self._run([py, "-m", "gateway", "migrate"], self.gateway_env())
+        for name in SERVICES:
+            self._run([py, "-m", name, "migrate"], self.service_env(name))
+        self._run([py, "-m", "gateway", "seed"], self.gateway_env())
+
+    def start_process(self, name: str) -> None:
+        self._spawn(name, self.command(name), self.env_for(name))
+
+    def start(self, timeout: float = 60.0) -> System:
+        self.prepare()
+        for name in ("directory", *SERVICES, "gateway"):
+            self.start_process(name)
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        addresses = {"directory": self.ports.directory, **self.ports.services}
+        for name, port in addresses.items():
+            self._wait_grpc(name, port, deadline)
+        while True:
+            self._check_alive()
+            try:
+                with urllib.request.urlopen(f"{self.http_url}/readyz", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("gateway did not become ready; see " + str(self.logs))
+            time.sleep(0.2)
+
+    def _wait_grpc(self, name: str, port: int, deadline: float) -> None:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            while True:
+                self._check_alive()
+                try:
+                    reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+                    if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                except grpc.RpcError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} did not become ready; see {self.logs / name}.log")
+                time.sleep(0.2)
+
+    def _check_alive(self) -> None:
+        for name, proc in self.processes.items():
+            if proc.poll() is not None:
+                tail = (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{name} exited with code {proc.returncode}:\n{tail}")
+
+    def stop_process(self, name: str, timeout: float = 15.0) -> None:
+        proc = self.processes.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def stop(self) -> None:
+        for name in ("gateway", *reversed(SERVICES), "directory"):
+            self.stop_process(name)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default=os.environ.get("SECRETARIAT_DATA_DIR", ".data"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SECRETARIAT_HTTP_PORT", 8080)))
+    parser.add_argument("--testing", action="store_true", help="enable the movable test clock")
+    args = parser.parse_args()
+    from gateway.seed import DEMO_LOGINS
+
+    system = System(
+        Path(args.data_dir),
+        Ports(http=args.port),
+        testing=args.testing,
+        postgres_url=os.environ.get("SECRETARIAT_POSTGRES_URL"),
+        amqp_url=os.environ.get("SECRETARIAT_AMQP_URL"),
+    )
+    stopping = False
+
+    def _stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        system.start()
+    except RuntimeError as exc:
+        system.stop()
+        print(f"could not start: {exc}", file=sys.stderr)
+        return 1
+    admin_password = os.environ.get("SECRETARIAT_ADMIN_PASSWORD", "admin")
+    print(f"\nSecretariat is running at {system.http_url}  (API browser: {system.http_url}/docs)")
+    print(f"Data and logs: {system.data_dir}   Stop with Ctrl-C.\n")
+    print(f"  {'admin':<16} password {admin_password:<8} administrator")
+    for username, role in DEMO_LOGINS:
+        print(f"  {username:<16} password {'demo':<8} {role}")
+    sys.stdout.flush()
+    try:
+        while not stopping:
+            time.sleep(0.5)
+            for name, proc in list(system.processes.items()):
+                if proc.poll() is not None:
+                    print(f"{name} exited ({proc.returncode}); see {system.logs / name}.log")
+                    stopping = True
+    finally:
+        print("stopping…")
+        system.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,255 @@
+"""Loading and saving documents; X-03 filtering happens in SQL for lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from documents.adapters.orm import document_readers, document_sequences, document_steps, documents
+from documents.domain.catalogue import (
+    DocumentState,
+    Priority,
+    Retention,
+    SecurityClass,
+    StepKind,
+    StepState,
+)
+from documents.domain.model import Document, Step, Viewer
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    q: str = ""
+    number: str = ""
+    department_code: str = ""
+    type_code: str = ""
+    registered_from: datetime | None = None
+    registered_to: datetime | None = None
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class DocumentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def next_sequence(self, department_code: str, year: int, type_code: str) -> int:
+        """Increment and return the (department, year, type) counter (D-01).
+
+        ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` takes the row lock, so
+        concurrent registrations queue on it and each gets the next number.
+        """
+        dialect = self.session.get_bind().dialect.name
+        values = {
+            "department_code": department_code,
+            "year": year,
+            "type_code": type_code,
+            "last_seq": 1,
+        }
+        ins: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+            document_sequences
+        ).values(**values)
+        stmt = ins.on_conflict_do_update(
+            index_elements=["department_code", "year", "type_code"],
+            set_={"last_seq": document_sequences.c.last_seq + 1},
+        ).returning(document_sequences.c.last_seq)
+        return int(self.session.execute(stmt).scalar_one())
+
+    def add(self, document: Document) -> None:
+        self.session.execute(
+            insert(documents).values(
+                id=document.id,
+                number=document.number,
+                title=document.title,
+                type_code=document.type_code,
+                department_code=document.department_code,
+                security_class=document.security_class.value,
+                retention=document.retention.value,
+                priority=document.priority.value,
+                body=document.body,
+                state=document.state.value,
+                registered_by=document.registered_by,
+                registered_at=document.registered_at,
+                updated_at=document.registered_at,
+            )
+        )
+        self._save_readers(document)
+        self._save_steps(document)
+
+    def save(self, document: Document, now: datetime) -> None:
+        self.session.execute(
+            update(documents)
+            .where(documents.c.id == document.id)
+            .values(state=document.state.value, updated_at=now)
+        )
+        self._save_readers(document)
+        self._save_steps(document)
+
+    def _save_readers(self, document: Document) -> None:
+        existing = set(
+            self.session.scalars(
+                select(document_readers.c.username).where(
+                    document_readers.c.document_id == document.id
+                )
+            )
+        )
+        new = [u for u in document.readers if u not in existing]
+        if new:
+            self.session.execute(
+                insert(document_readers),
+                [{"document_id": document.id, "username": u} for u in new],
+            )
+
+    def _save_steps(self, document: Document) -> None:
+        self.session.execute(
+            delete(document_steps).where(document_steps.c.document_id == document.id)
+        )
+        if document.steps:
+            self.session.execute(
+                insert(document_steps),
+                [
+                    {
+                        "id": s.id,
+                        "document_id": document.id,
+                        "position": s.position,
+                        "kind": s.kind.value,
+                        "owners": list(s.owners),
+                        "state": s.state.value,
+                        "opened_at": s.opened_at,
+                        "due_at": s.due_at,
+                        "completed_at": s.completed_at,
+                        "completed_by": s.completed_by,
+                        "comment": s.comment,
+                        "done_by": list(s.done_by),
+                        "overdue": s.overdue,
+                    }
+                    for s in document.steps
+                ],
+            )
+
+    def get(self, document_id: str, for_update: bool = False) -> Document | None:
+        stmt = select(documents).where(documents.c.id == document_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = self.session.execute(stmt).mappings().first()
+        if row is None:
+            return None
+        return self._hydrate([row])[0]
+
+    def list(
+        self, viewer: Viewer, flt: DocumentFilter, page: int, page_size: int
+    ) -> tuple[list[Document], int]:
+        stmt = self._filtered(select(documents), viewer, flt)
+        count_stmt = self._filtered(select(func.count()).select_from(documents), viewer, flt)
+        total = int(self.session.execute(count_stmt).scalar_one())
+        rows = (
+            self.session.execute(
+                stmt.order_by(documents.c.registered_at.desc(), documents.c.number.desc())
+                .limit(page_size)
+                .offset((page - 1) * page_size)
+            )
+            .mappings()
+            .all()
+        )
+        return self._hydrate(list(rows)), total
+
+    def _filtered(self, stmt: Select[Any], viewer: Viewer, flt: DocumentFilter) -> Select[Any]:
+        if not viewer.is_service:
+            named = exists().where(
+                document_readers.c.document_id == documents.c.id,
+                document_readers.c.username == viewer.username,
+            )
+            stmt = stmt.where(
+                or_(
+                    documents.c.security_class == SecurityClass.PUBLIC.value,
+                    (documents.c.security_class == SecurityClass.INTERNAL.value)
+                    & (documents.c.department_code == viewer.department_code),
+                    (documents.c.security_class == SecurityClass.CONFIDENTIAL.value)
+                    & literal(bool(viewer.headed_departments)),
+                    named,
+                )
+            )
+        if flt.q:
+            pattern = f"%{_like_escape(flt.q)}%"
+            stmt = stmt.where(
+                or_(
+                    documents.c.title.like(pattern, escape="\\"),
+                    documents.c.body.like(pattern, escape="\\"),
+                    documents.c.number.like(pattern, escape="\\"),
+                )
+            )
+        if flt.number:
+            stmt = stmt.where(documents.c.number == flt.number)
+        if flt.department_code:
+            stmt = stmt.where(documents.c.department_code == flt.department_code)
+        if flt.type_code:
+            stmt = stmt.where(documents.c.type_code == flt.type_code)
+        if flt.registered_from is not None:
+            stmt = stmt.where(documents.c.registered_at >= flt.registered_from)
+        if flt.registered_to is not None:
+            stmt = stmt.where(documents.c.registered_at <= flt.registered_to)
+        return stmt
+
+    def _hydrate(self, rows: list[Any]) -> list[Document]:
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        readers: dict[str, list[str]] = {i: [] for i in ids}
+        for doc_id, username in self.session.execute(
+            select(document_readers.c.document_id, document_readers.c.username).where(
+                document_readers.c.document_id.in_(ids)
+            )
+        ):
+            readers[doc_id].append(username)
+        steps: dict[str, list[Step]] = {i: [] for i in ids}
+        for s in (
+            self.session.execute(
+                select(document_steps)
+                .where(document_steps.c.document_id.in_(ids))
+                .order_by(document_steps.c.position)
+            )
+            .mappings()
+            .all()
+        ):
+            steps[s["document_id"]].append(
+                Step(
+                    id=s["id"],
+                    kind=StepKind(s["kind"]),
+                    owners=list(s["owners"]),
+                    state=StepState(s["state"]),
+                    opened_at=s["opened_at"],
+                    due_at=s["due_at"],
+                    completed_at=s["completed_at"],
+                    completed_by=s["completed_by"],
+                    comment=s["comment"],
+                    done_by=list(s["done_by"]),
+                    overdue=bool(s["overdue"]),
+                    position=s["position"],
+                )
+            )
+        return [
+            Document(
+                id=r["id"],
+                number=r["number"],
+                title=r["title"],
+                type_code=r["type_code"],
+                department_code=r["department_code"],
+                security_class=SecurityClass(r["security_class"]),
+                retention=Retention(r["retention"]),
+                priority=Priority(r["priority"]),
+                readers=sorted(readers[r["id"]]),
+                body=r["body"],
+                state=DocumentState(r["state"]),
+                registered_by=r["registered_by"],
+                registered_at=r["registered_at"],
+                steps=steps[r["id"]],
+            )
+            for r in rows
+        ]

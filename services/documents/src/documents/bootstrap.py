@@ -1,0 +1,101 @@
+"""Composition root: builds the documents service from its settings.
+
+Nothing is created at import; :func:`build` wires the database, the
+outbox relay, the timer scheduler, the Directory client and the gRPC API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+
+from documents.adapters.directory_client import GrpcDirectory
+from documents.adapters.orm import platform
+from documents.entrypoints.grpc_servicer import DocumentRegistryServicer
+from documents.service_layer.ports import Directory
+from documents.service_layer.register import STEP_DUE_TIMER, DocumentRegister
+from documents.service_layer.unit_of_work import DocumentsUnitOfWork
+from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
+from secretariat_shared.bus import BusTopology, EventPublisher
+from secretariat_shared.calendar import BusinessCalendar
+from secretariat_shared.clock import Clock, clock_from_settings
+from secretariat_shared.db import Database
+from secretariat_shared.grpc_server import GrpcService
+from secretariat_shared.identity import IdentityVerifier, service_token
+from secretariat_shared.relay import OutboxRelay
+from secretariat_shared.settings import ServiceSettings
+from secretariat_shared.timers import TimerScheduler
+
+SERVICE = "documents"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+@dataclass
+class DocumentsApp:
+    settings: ServiceSettings
+    clock: Clock
+    db: Database
+    register: DocumentRegister
+    relay: OutboxRelay
+    scheduler: TimerScheduler
+    grpc_service: GrpcService
+    closers: list[object] = field(default_factory=list)
+
+
+def build(
+    settings: ServiceSettings,
+    clock: Clock | None = None,
+    directory: Directory | None = None,
+    topology: BusTopology | None = None,
+) -> DocumentsApp:
+    clock = clock or clock_from_settings(settings.testing, settings.clock_file)
+    db = Database(settings.database_url)
+    calendar = BusinessCalendar.from_overrides_json(settings.calendar_overrides, settings.timezone)
+    publisher = EventPublisher(settings.amqp_url, topology or BusTopology())
+    relay = OutboxRelay(
+        db, platform, publisher, clock, SERVICE, idle_interval=settings.relay_interval
+    )
+
+    def uow_factory() -> DocumentsUnitOfWork:
+        return DocumentsUnitOfWork(db, platform, SERVICE, clock, on_commit=relay.wake)
+
+    if directory is None:
+        if not settings.directory_address:
+            raise SystemExit(
+                "configuration error: missing required environment variable "
+                "SECRETARIAT_DIRECTORY_ADDRESS (the gateway's Directory gRPC service)"
+            )
+        directory = GrpcDirectory(
+            settings.directory_address,
+            lambda: service_token(SERVICE, settings.internal_token_secret, clock),
+        )
+    register = DocumentRegister(uow_factory, directory, calendar, clock, db, settings.timezone)
+    scheduler = TimerScheduler(
+        db,
+        platform,
+        clock,
+        {STEP_DUE_TIMER: register.on_step_due},
+        uow_factory,
+        SERVICE,
+        interval=settings.scheduler_interval,
+    )
+    servicer = DocumentRegistryServicer(register)
+
+    def add_servicers(server: grpc.Server) -> None:
+        documents_pb2_grpc.add_DocumentRegistryServicer_to_server(servicer, server)
+
+    grpc_service = GrpcService(
+        name=SERVICE,
+        verifier=IdentityVerifier(
+            settings.identity_public_key, clock, settings.internal_token_secret
+        ),
+        register=add_servicers,
+        service_names=[documents_pb2.DESCRIPTOR.services_by_name["DocumentRegistry"].full_name],
+        host=settings.grpc_host,
+        port=settings.grpc_port,
+        max_workers=settings.worker_threads,
+        workers=[relay, scheduler],
+    )
+    return DocumentsApp(settings, clock, db, register, relay, scheduler, grpc_service)

@@ -1,0 +1,161 @@
+"""The DocumentRegistry gRPC API: protobuf in, use case, protobuf out."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from documents.domain.catalogue import DOCUMENT_TYPES
+from documents.domain.model import Document, Step
+from documents.service_layer.commands import CompleteStep, ListDocuments, RegisterDocument
+from documents.service_layer.register import DocumentRegister
+from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
+from secretariat_shared.grpc_server import current_identity
+
+
+def _ts(value: datetime | None, target: Timestamp) -> None:
+    if value is not None:
+        target.FromDatetime(value.astimezone(UTC))
+
+
+def _from_ts(message: Any, field: str) -> datetime | None:
+    if not message.HasField(field):
+        return None
+    ts: Timestamp = getattr(message, field)
+    return ts.ToDatetime(tzinfo=UTC)
+
+
+def step_to_proto(step: Step) -> documents_pb2.Step:
+    message = documents_pb2.Step(
+        id=step.id,
+        kind=step.kind.value,
+        owners=step.owners,
+        state=step.state.value,
+        completed_by=step.completed_by,
+        comment=step.comment,
+        done_by=step.done_by,
+        overdue=step.overdue,
+    )
+    _ts(step.opened_at, message.opened_at)
+    _ts(step.due_at, message.due_at)
+    _ts(step.completed_at, message.completed_at)
+    return message
+
+
+def document_to_proto(document: Document) -> documents_pb2.Document:
+    message = documents_pb2.Document(
+        id=document.id,
+        number=document.number,
+        title=document.title,
+        type_code=document.type_code,
+        type_name=DOCUMENT_TYPES[document.type_code],
+        department_code=document.department_code,
+        security_class=document.security_class.value,
+        retention=document.retention.value,
+        priority=document.priority.value,
+        readers=document.readers,
+        body=document.body,
+        label_colour=document.label_colour.value,
+        state=document.state.value,
+        registered_by=document.registered_by,
+        steps=[step_to_proto(s) for s in document.steps],
+    )
+    _ts(document.registered_at, message.registered_at)
+    return message
+
+
+class DocumentRegistryServicer(documents_pb2_grpc.DocumentRegistryServicer):
+    def __init__(self, register: DocumentRegister) -> None:
+        self._register = register
+
+    def RegisterDocument(  # noqa: N802
+        self, request: documents_pb2.RegisterDocumentRequest, context: grpc.ServicerContext
+    ) -> documents_pb2.Document:
+        document = self._register.register(
+            current_identity(),
+            RegisterDocument(
+                title=request.title,
+                type_code=request.type_code,
+                department_code=request.department_code,
+                security_class=request.security_class,
+                retention=request.retention,
+                priority=request.priority,
+                readers=list(request.readers),
+                body=request.body,
+                handler_username=request.handler_username,
+            ),
+        )
+        return document_to_proto(document)
+
+    def GetDocument(  # noqa: N802
+        self, request: documents_pb2.GetDocumentRequest, context: grpc.ServicerContext
+    ) -> documents_pb2.Document:
+        return document_to_proto(self._register.get(current_identity(), request.id))
+
+    def ListDocuments(  # noqa: N802
+        self, request: documents_pb2.ListDocumentsRequest, context: grpc.ServicerContext
+    ) -> documents_pb2.ListDocumentsResponse:
+        page = request.page or 1
+        page_size = request.page_size or 20
+        items, total = self._register.list(
+            current_identity(),
+            ListDocuments(
+                q=request.q,
+                number=request.number,
+                department_code=request.department_code,
+                type_code=request.type_code,
+                registered_from=_from_ts(request, "registered_from"),
+                registered_to=_from_ts(request, "registered_to"),
+                page=page,
+                page_size=page_size,
+            ),
+        )
+        return documents_pb2.ListDocumentsResponse(
+            items=[document_to_proto(d) for d in items],
+            total=total,
+            page=page,
+            page_size=page_size,
+        )
+
+    def CompleteStep(  # noqa: N802
+        self, request: documents_pb2.CompleteStepRequest, context: grpc.ServicerContext
+    ) -> documents_pb2.Document:
+        document = self._register.complete_step(
+            current_identity(),
+            CompleteStep(
+                document_id=request.document_id,
+                step_id=request.step_id,
+                comment=request.comment,
+                circulate_to=list(request.circulate_to),
+            ),
+        )
+        return document_to_proto(document)
+
+    def ListAuditEntries(  # noqa: N802
+        self, request: documents_pb2.ListAuditEntriesRequest, context: grpc.ServicerContext
+    ) -> documents_pb2.ListAuditEntriesResponse:
+        rows, total = self._register.audit_entries(
+            current_identity(),
+            request.entity_id,
+            request.actor,
+            request.page or 1,
+            request.page_size or 50,
+        )
+        items = []
+        for row in rows:
+            entry = documents_pb2.AuditEntry(
+                id=row["id"],
+                actor=row["actor"],
+                action=row["action"],
+                entity_type=row["entity_type"],
+                entity_id=row["entity_id"],
+                before_json=json.dumps(row["before"], ensure_ascii=False) if row["before"] else "",
+                after_json=json.dumps(row["after"], ensure_ascii=False) if row["after"] else "",
+            )
+            _ts(row["at"], entry.at)
+            items.append(entry)
+        return documents_pb2.ListAuditEntriesResponse(items=items, total=total)

@@ -1,0 +1,494 @@
+"""Use cases of the document register (SPEC D-01..D-05, X-03, X-04)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from documents.adapters.orm import platform
+from documents.adapters.repository import DocumentFilter, DocumentRepository
+from documents.domain.catalogue import (
+    DOCUMENT_TYPES,
+    DocumentState,
+    Priority,
+    Retention,
+    SecurityClass,
+    StepKind,
+    StepState,
+)
+from documents.domain.model import (
+    Document,
+    FlowError,
+    Step,
+    Viewer,
+    act_on_step,
+    can_read,
+    open_step,
+    step_deadline_hours,
+)
+from documents.domain.numbering import format_number
+from documents.service_layer import metrics
+from documents.service_layer.commands import CompleteStep, ListDocuments, RegisterDocument
+from documents.service_layer.ports import Directory
+from documents.service_layer.unit_of_work import DocumentsUnitOfWork
+from secretariat.documents.v1 import events_pb2
+from secretariat_shared.calendar import BusinessCalendar
+from secretariat_shared.clock import Clock
+from secretariat_shared.db import Database
+from secretariat_shared.errors import (
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    ValidationFailed,
+)
+from secretariat_shared.identity import Identity
+from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.uow import UnitOfWork
+
+STEP_DUE_TIMER = "document_step_due"
+REGISTRAR_ROLES = ("secretariat", "admin")
+AUDIT_READER_ROLES = ("secretariat", "discipline", "admin")
+SOURCE = "documents"
+
+
+def viewer_of(identity: Identity) -> Viewer:
+    return Viewer(
+        username=identity.username,
+        department_code=identity.department_code,
+        headed_departments=identity.headed_departments,
+        is_service=identity.is_service,
+    )
+
+
+def _enum_value(enum: Any, raw: str, field_name: str, errors: list[FieldError]) -> Any:
+    try:
+        return enum(raw)
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        errors.append(FieldError(field_name, f"must be one of {allowed}; got {raw!r}"))
+        return None
+
+
+def document_snapshot(document: Document) -> dict[str, Any]:
+    """What the audit trail keeps of a document (X-04): metadata, not the body."""
+    return {
+        "number": document.number,
+        "title": document.title,
+        "state": document.state.value,
+        "security_class": document.security_class.value,
+        "priority": document.priority.value,
+        "readers": list(document.readers),
+        "steps": [
+            {"id": s.id, "kind": s.kind.value, "state": s.state.value, "done_by": s.done_by}
+            for s in document.steps
+        ],
+    }
+
+
+class DocumentRegister:
+    def __init__(
+        self,
+        uow_factory: Callable[[], DocumentsUnitOfWork],
+        directory: Directory,
+        calendar: BusinessCalendar,
+        clock: Clock,
+        db: Database,
+        timezone: str = "Asia/Shanghai",
+    ) -> None:
+        self._uow = uow_factory
+        self._db = db
+        self._directory = directory
+        self._calendar = calendar
+        self._clock = clock
+        self._timers = TimerStore(platform)
+        self._zone = ZoneInfo(timezone)
+
+    def deadline(self, opened: datetime, priority: Priority) -> datetime:
+        """D-10: routine/important 24 h on the business calendar, urgent 2 h wall-clock."""
+        return self._calendar.add_sla(opened, step_deadline_hours(priority))
+
+    # -- registration -------------------------------------------------------
+
+    def register(self, actor: Identity, cmd: RegisterDocument) -> Document:
+        errors: list[FieldError] = []
+        title = cmd.title.strip()
+        if not title:
+            errors.append(FieldError("title", "is required"))
+        elif len(title) > 500:
+            errors.append(FieldError("title", "must be at most 500 characters"))
+        if cmd.type_code not in DOCUMENT_TYPES:
+            errors.append(
+                FieldError("type_code", "must be a two-digit document type from 01 to 12 (D-02)")
+            )
+        security = _enum_value(SecurityClass, cmd.security_class, "security_class", errors)
+        retention = _enum_value(Retention, cmd.retention, "retention", errors)
+        priority = _enum_value(Priority, cmd.priority, "priority", errors)
+        department = None
+        if not cmd.department_code:
+            errors.append(FieldError("department_code", "is required"))
+        else:
+            department = self._directory.department(cmd.department_code)
+            if department is None:
+                errors.append(
+                    FieldError("department_code", f"unknown department {cmd.department_code!r}")
+                )
+        for index, reader in enumerate(cmd.readers):
+            if self._directory.person(reader) is None:
+                errors.append(FieldError(f"readers[{index}]", f"unknown person {reader!r}"))
+        handler = cmd.handler_username
+        if handler:
+            if self._directory.person(handler) is None:
+                errors.append(FieldError("handler_username", f"unknown person {handler!r}"))
+        elif department is not None:
+            handler = department.head_username
+            if not handler:
+                errors.append(
+                    FieldError(
+                        "handler_username",
+                        f"department {department.code} has no head; name who proposes handling",
+                    )
+                )
+        if errors:
+            raise ValidationFailed(errors)
+        if (
+            not actor.is_service
+            and actor.department_code != cmd.department_code
+            and not actor.has_role(*REGISTRAR_ROLES)
+        ):
+            raise PermissionDenied(
+                "only the department's own staff or the secretariat may register its documents"
+            )
+
+        with self._uow() as uow:
+            now = self._clock.now()
+            year = now.astimezone(self._zone).year
+            seq = uow.documents.next_sequence(cmd.department_code, year, cmd.type_code)
+            document = Document(
+                id=str(uuid.uuid4()),
+                number=format_number(cmd.department_code, year, cmd.type_code, seq),
+                title=title,
+                type_code=cmd.type_code,
+                department_code=cmd.department_code,
+                security_class=security,
+                retention=retention,
+                priority=priority,
+                readers=[],
+                body=cmd.body,
+                state=DocumentState.REGISTERED,
+                registered_by=actor.username,
+                registered_at=now,
+            )
+            document.add_readers([actor.username, *cmd.readers])
+            document.steps.append(
+                Step(
+                    id=str(uuid.uuid4()),
+                    kind=StepKind.REGISTER,
+                    owners=[actor.username],
+                    state=StepState.DONE,
+                    opened_at=now,
+                    completed_at=now,
+                    completed_by=actor.username,
+                    done_by=[actor.username],
+                    position=0,
+                )
+            )
+            step = open_step(
+                document,
+                str(uuid.uuid4()),
+                StepKind.PROPOSED_HANDLING,
+                [handler],
+                now,
+                self.deadline,
+            )
+            uow.documents.add(document)
+            uow.emit(
+                "documents.document.registered",
+                document.id,
+                events_pb2.DocumentRegistered(
+                    document_id=document.id,
+                    number=document.number,
+                    title=document.title,
+                    department_code=document.department_code,
+                    type_code=document.type_code,
+                    security_class=document.security_class.value,
+                    priority=document.priority.value,
+                    registered_by=actor.username,
+                ),
+            )
+            self._announce_step(uow, document, step)
+            uow.audit(
+                actor.username,
+                "register",
+                "document",
+                document.id,
+                None,
+                document_snapshot(document),
+            )
+            uow.commit()
+        metrics.DOCUMENTS_REGISTERED.labels(document.type_code, document.priority.value).inc()
+        return document
+
+    def _announce_step(self, uow: UnitOfWork, document: Document, step: Step) -> None:
+        """Each owner gets an assignment event (→ inbox, X-06) and the deadline a timer (X-05)."""
+        for owner in step.owners:
+            event = events_pb2.StepAssigned(
+                document_id=document.id,
+                number=document.number,
+                title=document.title,
+                step_id=step.id,
+                step_kind=step.kind.value,
+                assignee_username=owner,
+                priority=document.priority.value,
+            )
+            if step.due_at is not None:
+                event.due_at.FromDatetime(step.due_at)
+            uow.emit("documents.step.assigned", document.id, event)
+        if step.due_at is not None:
+            self._timers.schedule(
+                uow.session,
+                STEP_DUE_TIMER,
+                f"document-step:{step.id}:due",
+                step.due_at,
+                {"document_id": document.id, "step_id": step.id},
+            )
+
+    # -- reading ------------------------------------------------------------
+
+    def get(self, actor: Identity, document_id: str) -> Document:
+        with self._db.reading() as session:
+            document = DocumentRepository(session).get(document_id)
+        if document is None or not can_read(viewer_of(actor), document):
+            raise NotFound(f"document {document_id} not found")
+        if document.security_class in (SecurityClass.CONFIDENTIAL, SecurityClass.SECRET):
+            with self._uow() as uow:
+                uow.audit(
+                    actor.username,
+                    "read_classified",
+                    "document",
+                    document.id,
+                    None,
+                    {"number": document.number, "security_class": document.security_class.value},
+                )
+                uow.commit()
+        return document
+
+    def list(self, actor: Identity, query: ListDocuments) -> tuple[list[Document], int]:
+        errors: list[FieldError] = []
+        if query.page < 1:
+            errors.append(FieldError("page", "must be 1 or more"))
+        if not 1 <= query.page_size <= 100:
+            errors.append(FieldError("page_size", "must be between 1 and 100"))
+        if query.type_code and query.type_code not in DOCUMENT_TYPES:
+            errors.append(FieldError("type_code", "must be a document type from 01 to 12"))
+        if (
+            query.registered_from is not None
+            and query.registered_to is not None
+            and query.registered_from > query.registered_to
+        ):
+            errors.append(FieldError("from", "must not be after 'to'"))
+        if errors:
+            raise ValidationFailed(errors)
+        with self._db.reading() as session:
+            return DocumentRepository(session).list(
+                viewer_of(actor),
+                DocumentFilter(
+                    q=query.q.strip(),
+                    number=query.number.strip(),
+                    department_code=query.department_code,
+                    type_code=query.type_code,
+                    registered_from=query.registered_from,
+                    registered_to=query.registered_to,
+                ),
+                query.page,
+                query.page_size,
+            )
+
+    # -- the incoming flow (D-05) -------------------------------------------
+
+    def complete_step(self, actor: Identity, cmd: CompleteStep) -> Document:
+        for index, name in enumerate(cmd.circulate_to):
+            if self._directory.person(name) is None:
+                raise ValidationFailed(
+                    FieldError(f"circulate_to[{index}]", f"unknown person {name!r}")
+                )
+        with self._uow() as uow:
+            document = uow.documents.get(cmd.document_id, for_update=True)
+            if document is None or not can_read(viewer_of(actor), document):
+                raise NotFound(f"document {cmd.document_id} not found")
+            step = document.step(cmd.step_id)
+            if step is None:
+                raise NotFound(f"step {cmd.step_id} not found on document {document.number}")
+            if cmd.circulate_to and step.kind is not StepKind.PROPOSED_HANDLING:
+                raise ValidationFailed(
+                    FieldError(
+                        "circulate_to", "only the proposed handling step names the circulation"
+                    )
+                )
+            before = document_snapshot(document)
+            now = self._clock.now()
+            try:
+                outcome = act_on_step(document, cmd.step_id, actor.username, cmd.comment, now)
+            except PermissionError as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except FlowError as exc:
+                raise PreconditionFailed(str(exc)) from exc
+            if outcome.step_finished:
+                self._finish_step(
+                    uow, document, outcome.step, outcome.met_deadline, actor, cmd, now
+                )
+            uow.documents.save(document, now)
+            uow.audit(
+                actor.username,
+                f"complete_{step.kind.value}",
+                "document",
+                document.id,
+                before,
+                document_snapshot(document),
+            )
+            uow.commit()
+        if outcome.step_finished:
+            self._record_sla(document, outcome.step, outcome.met_deadline)
+        return document
+
+    def _finish_step(
+        self,
+        uow: DocumentsUnitOfWork,
+        document: Document,
+        step: Step,
+        met_deadline: bool,
+        actor: Identity,
+        cmd: CompleteStep,
+        now: datetime,
+    ) -> None:
+        uow.emit(
+            "documents.step.completed",
+            document.id,
+            events_pb2.StepCompleted(
+                document_id=document.id,
+                step_id=step.id,
+                step_kind=step.kind.value,
+                completed_by=actor.username,
+                met_deadline=met_deadline,
+            ),
+        )
+        self._timers.cancel(uow.session, f"document-step:{step.id}:due", now)
+        next_step: Step | None = None
+        if step.kind is StepKind.PROPOSED_HANDLING:
+            recipients = list(cmd.circulate_to) or [
+                r for r in document.readers if r not in step.owners and r != document.registered_by
+            ]
+            if recipients:
+                next_step = open_step(
+                    document,
+                    str(uuid.uuid4()),
+                    StepKind.CIRCULATION,
+                    recipients,
+                    now,
+                    self.deadline,
+                )
+            else:
+                next_step = self._open_archive_step(document, now)
+        elif step.kind is StepKind.CIRCULATION:
+            next_step = self._open_archive_step(document, now)
+        elif step.kind is StepKind.ARCHIVE:
+            uow.emit(
+                "documents.document.archived",
+                document.id,
+                events_pb2.DocumentArchived(
+                    document_id=document.id, number=document.number, archived_by=actor.username
+                ),
+            )
+        if next_step is not None:
+            self._announce_step(uow, document, next_step)
+
+    def _open_archive_step(self, document: Document, now: datetime) -> Step:
+        archivists = self._directory.role_holders("secretariat")
+        if not archivists:
+            raise PreconditionFailed("nobody holds the secretariat role to archive the document")
+        return open_step(
+            document, str(uuid.uuid4()), StepKind.ARCHIVE, archivists, now, self.deadline
+        )
+
+    def _record_sla(self, document: Document, step: Step, met: bool) -> None:
+        metrics.STEP_OUTCOMES.labels(
+            step.kind.value, document.priority.value, "met" if met else "breached"
+        ).inc()
+        if step.opened_at is not None and step.completed_at is not None:
+            hours = (
+                self._calendar.working_hours_between(step.opened_at, step.completed_at)
+                if step_deadline_hours(document.priority) >= 24
+                else (step.completed_at - step.opened_at).total_seconds() / 3600
+            )
+            metrics.STEP_DURATION.labels(step.kind.value, document.priority.value).observe(hours)
+
+    # -- timers (X-05) --------------------------------------------------------
+
+    def on_step_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        """A step's deadline passed: mark it overdue and remind its owners once."""
+        repo = DocumentRepository(uow.session)
+        document = repo.get(str(firing.payload["document_id"]), for_update=True)
+        if document is None:
+            return
+        step = document.step(str(firing.payload["step_id"]))
+        if step is None or not step.is_open or step.overdue:
+            return
+        step.overdue = True
+        now = self._clock.now()
+        repo.save(document, now)
+        event = events_pb2.StepOverdue(
+            document_id=document.id,
+            number=document.number,
+            title=document.title,
+            step_id=step.id,
+            step_kind=step.kind.value,
+            owners=step.waiting_on(),
+        )
+        if step.due_at is not None:
+            event.due_at.FromDatetime(step.due_at)
+        uow.emit("documents.step.overdue", document.id, event)
+        uow.audit(
+            "system",
+            "step_overdue",
+            "document",
+            document.id,
+            None,
+            {"step_id": step.id, "kind": step.kind.value},
+        )
+        metrics.STEPS_OVERDUE.labels(step.kind.value, document.priority.value).inc()
+
+    # -- audit (X-04) -------------------------------------------------------
+
+    def audit_entries(
+        self, actor: Identity, entity_id: str, actor_filter: str, page: int, page_size: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        if not actor.has_role(*AUDIT_READER_ROLES):
+            raise PermissionDenied(
+                "the audit trail is open to the secretariat and the discipline office"
+            )
+        if page < 1 or not 1 <= page_size <= 200:
+            raise ValidationFailed(FieldError("page_size", "must be between 1 and 200"))
+        table = platform.audit_log
+        with self._db.reading() as session:
+            stmt = select(table)
+            count = select(func.count()).select_from(table)
+            if entity_id:
+                stmt = stmt.where(table.c.entity_id == entity_id)
+                count = count.where(table.c.entity_id == entity_id)
+            if actor_filter:
+                stmt = stmt.where(table.c.actor == actor_filter)
+                count = count.where(table.c.actor == actor_filter)
+            total = int(session.execute(count).scalar_one())
+            rows = (
+                session.execute(
+                    stmt.order_by(table.c.id).limit(page_size).offset((page - 1) * page_size)
+                )
+                .mappings()
+                .all()
+            )
+            return [dict(r) for r in rows], total

@@ -1,0 +1,106 @@
+"""Test kit of the documents service: a fake Directory, people and a harness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from documents.adapters.orm import platform
+from documents.bootstrap import MIGRATIONS
+from documents.service_layer.ports import DepartmentInfo, PersonInfo
+from documents.service_layer.register import STEP_DUE_TIMER, DocumentRegister
+from documents.service_layer.unit_of_work import DocumentsUnitOfWork
+from secretariat_shared.calendar import BusinessCalendar
+from secretariat_shared.clock import ManualClock
+from secretariat_shared.db import Database
+from secretariat_shared.identity import Identity
+from secretariat_shared.migrations import upgrade
+from secretariat_shared.timers import TimerScheduler
+
+
+def person(username: str, dept: str, *roles: str, heads: tuple[str, ...] = ()) -> Identity:
+    return Identity(
+        username=username,
+        name=username,
+        department_code=dept,
+        roles=frozenset(roles or ("employee",)),
+        headed_departments=frozenset(heads),
+    )
+
+
+HR_CLERK = person("hr.clerk", "HR")
+HR_HEAD = person("hr.head", "HR", heads=("HR",))
+FIN_HEAD = person("fin.head", "FIN", heads=("FIN",))
+FIN_CLERK = person("fin.clerk", "FIN")
+SEC_CLERK = person("sec.clerk", "SEC", "secretariat")
+ARCHIVIST = person("sec.archivist", "SEC", "secretariat")
+DISCIPLINE = person("discipline.wu", "", "discipline")
+
+
+@dataclass
+class Harness:
+    db: Database
+    clock: ManualClock
+    directory: FakeDirectory
+    register: DocumentRegister
+    scheduler: TimerScheduler
+
+    def outbox_types(self) -> list[str]:
+
+        with self.db.reading() as s:
+            return list(
+                s.scalars(select(platform.outbox.c.event_type).order_by(platform.outbox.c.id))
+            )
+
+
+class FakeDirectory:
+    def __init__(self) -> None:
+        self.departments = {
+            "HR": DepartmentInfo("HR", "人力资源部", "hr.head", "leader.li"),
+            "FIN": DepartmentInfo("FIN", "财务部", "fin.head", "leader.li"),
+            "SEC": DepartmentInfo("SEC", "秘书处", "sec.head", "leader.li"),
+        }
+        self.people = {
+            name: PersonInfo(name, name, dept, "")
+            for name, dept in [
+                ("hr.head", "HR"),
+                ("hr.clerk", "HR"),
+                ("hr.staff", "HR"),
+                ("fin.head", "FIN"),
+                ("fin.clerk", "FIN"),
+                ("sec.head", "SEC"),
+                ("sec.clerk", "SEC"),
+                ("sec.archivist", "SEC"),
+                ("leader.li", ""),
+                ("outsider", "FIN"),
+            ]
+        }
+        self.roles = {"secretariat": ["sec.archivist", "sec.clerk"]}
+
+    def department(self, code: str) -> DepartmentInfo | None:
+        return self.departments.get(code)
+
+    def person(self, username: str) -> PersonInfo | None:
+        return self.people.get(username)
+
+    def role_holders(self, role: str) -> list[str]:
+        return list(self.roles.get(role, []))
+
+
+def make_harness(database_url: str) -> Harness:
+    upgrade(MIGRATIONS, database_url)
+    db = Database(database_url)
+    # Monday 2026-03-02 09:00 Beijing time.
+    clock = ManualClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    directory = FakeDirectory()
+
+    def uow() -> DocumentsUnitOfWork:
+        return DocumentsUnitOfWork(db, platform, "documents", clock)
+
+    register = DocumentRegister(uow, directory, BusinessCalendar(), clock, db)
+    scheduler = TimerScheduler(
+        db, platform, clock, {STEP_DUE_TIMER: register.on_step_due}, uow, "documents"
+    )
+    return Harness(db, clock, directory, register, scheduler)

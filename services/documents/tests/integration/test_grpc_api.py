@@ -1,0 +1,150 @@
+"""The DocumentRegistry over a real gRPC channel: identity, errors, mapping."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from documents_testkit import HR_CLERK, Harness
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from documents.entrypoints.grpc_servicer import DocumentRegistryServicer
+from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
+from secretariat_shared.grpc_server import (
+    FIELD_ERRORS_METADATA,
+    GrpcService,
+    RunningService,
+    identity_metadata,
+)
+from secretariat_shared.identity import (
+    SERVICE_AUDIENCE,
+    IdentitySigner,
+    IdentityVerifier,
+    generate_keypair,
+)
+
+pytestmark = pytest.mark.integration
+
+PRIVATE, PUBLIC = generate_keypair()
+OTHER_PRIVATE, _ = generate_keypair()
+
+
+@pytest.fixture
+def stub(harness: Harness) -> Iterator[documents_pb2_grpc.DocumentRegistryStub]:
+    servicer = DocumentRegistryServicer(harness.register)
+    spec = GrpcService(
+        name="documents",
+        verifier=IdentityVerifier(PUBLIC, harness.clock, "internal-secret-for-tests-0123456789"),
+        register=lambda server: documents_pb2_grpc.add_DocumentRegistryServicer_to_server(
+            servicer, server
+        ),
+        service_names=["secretariat.documents.v1.DocumentRegistry"],
+        grace_seconds=1,
+    )
+    running = RunningService(spec).start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
+    yield documents_pb2_grpc.DocumentRegistryStub(channel)
+    channel.close()
+    running.stop()
+
+
+def token(harness: Harness, key: str = PRIVATE, ttl: int = 60) -> tuple[tuple[str, str], ...]:
+    return identity_metadata(
+        IdentitySigner(key, harness.clock).sign(HR_CLERK, SERVICE_AUDIENCE, ttl)
+    )
+
+
+REQUEST = documents_pb2.RegisterDocumentRequest(
+    title="人事制度汇编",
+    type_code="01",
+    department_code="HR",
+    security_class="internal",
+    retention="30y",
+    priority="routine",
+)
+
+
+def test_x03_call_without_identity_is_unauthenticated(
+    stub: documents_pb2_grpc.DocumentRegistryStub,
+) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.RegisterDocument(REQUEST)
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_x03_forged_identity_is_unauthenticated(
+    stub: documents_pb2_grpc.DocumentRegistryStub, harness: Harness
+) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.RegisterDocument(REQUEST, metadata=token(harness, key=OTHER_PRIVATE))
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    with pytest.raises(grpc.RpcError) as garbage:
+        stub.RegisterDocument(REQUEST, metadata=identity_metadata("not-a-token"))
+    assert garbage.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_x03_expired_identity_is_unauthenticated(
+    stub: documents_pb2_grpc.DocumentRegistryStub, harness: Harness
+) -> None:
+    metadata = token(harness, ttl=60)
+    harness.clock.advance(61)
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.RegisterDocument(REQUEST, metadata=metadata)
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert "expired" in (caught.value.details() or "")
+
+
+def test_valid_identity_registers_and_reads(
+    stub: documents_pb2_grpc.DocumentRegistryStub, harness: Harness
+) -> None:
+    created = stub.RegisterDocument(REQUEST, metadata=token(harness))
+    assert created.number == "HR-2026-01-001"
+    assert created.label_colour == "yellow"
+    fetched = stub.GetDocument(
+        documents_pb2.GetDocumentRequest(id=created.id), metadata=token(harness)
+    )
+    assert fetched.title == "人事制度汇编"
+    assert fetched.registered_by == "hr.clerk"
+
+
+def test_invalid_input_is_invalid_argument_with_field_reasons(
+    stub: documents_pb2_grpc.DocumentRegistryStub, harness: Harness
+) -> None:
+    bad = documents_pb2.RegisterDocumentRequest()
+    bad.CopyFrom(REQUEST)
+    bad.type_code = "99"
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.RegisterDocument(bad, metadata=token(harness))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    trailing = dict(caught.value.trailing_metadata() or ())
+    errors = json.loads(trailing[FIELD_ERRORS_METADATA])
+    assert errors[0]["field"] == "type_code"
+
+
+def test_unreadable_document_is_not_found(
+    stub: documents_pb2_grpc.DocumentRegistryStub, harness: Harness
+) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.GetDocument(documents_pb2.GetDocumentRequest(id="missing"), metadata=token(harness))
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_health_is_serving_without_identity(harness: Harness) -> None:
+    spec = GrpcService(
+        name="documents",
+        verifier=IdentityVerifier(PUBLIC, harness.clock),
+        register=lambda server: None,
+        service_names=["secretariat.documents.v1.DocumentRegistry"],
+        grace_seconds=1,
+    )
+    running = RunningService(spec).start()
+    with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        reply = health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(service="secretariat.documents.v1.DocumentRegistry")
+        )
+        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+        running.stop()
+        with pytest.raises(grpc.RpcError):
+            health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)

@@ -1,0 +1,184 @@
+"""Domain rules of the document register, one test per SPEC rule at least."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from documents.domain.catalogue import (
+    DOCUMENT_TYPES,
+    DocumentState,
+    LabelColour,
+    Priority,
+    Retention,
+    SecurityClass,
+    StepKind,
+    StepState,
+)
+from documents.domain.model import (
+    Document,
+    FlowError,
+    Viewer,
+    act_on_step,
+    can_read,
+    label_colour,
+    open_step,
+    step_deadline_hours,
+)
+from documents.domain.numbering import format_number, parse_number
+
+pytestmark = pytest.mark.unit
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def doc(cls: SecurityClass = SecurityClass.INTERNAL, dept: str = "HR", **kw: object) -> Document:
+    values: dict[str, object] = {
+        "id": "d1",
+        "number": "HR-2026-01-001",
+        "title": "关于加强考勤管理的通知",
+        "type_code": "04",
+        "department_code": dept,
+        "security_class": cls,
+        "retention": Retention.TEN_YEARS,
+        "priority": Priority.ROUTINE,
+        "readers": ["hr.clerk"],
+        "body": "",
+        "state": DocumentState.REGISTERED,
+        "registered_by": "hr.clerk",
+        "registered_at": NOW,
+    }
+    values.update(kw)
+    return Document(**values)  # type: ignore[arg-type]
+
+
+def in_two_hours(opened: datetime, _priority: Priority) -> datetime:
+    return opened + timedelta(hours=2)
+
+
+def test_d01_number_has_department_year_type_and_three_digit_sequence() -> None:
+    assert format_number("HR", 2023, "01", 15) == "HR-2023-01-015"
+    assert format_number("FIN", 2026, "12", 1) == "FIN-2026-12-001"
+
+
+def test_d01_sequence_beyond_999_keeps_growing_rather_than_wrapping() -> None:
+    assert format_number("HR", 2026, "02", 1000) == "HR-2026-02-1000"
+
+
+@given(
+    dept=st.from_regex(r"[A-Z][A-Z0-9]{1,9}", fullmatch=True),
+    year=st.integers(2000, 2099),
+    type_code=st.sampled_from(sorted(DOCUMENT_TYPES)),
+    seq=st.integers(1, 99_999),
+)
+def test_d01_number_round_trips(dept: str, year: int, type_code: str, seq: int) -> None:
+    assert parse_number(format_number(dept, year, type_code, seq)) == (dept, year, type_code, seq)
+
+
+def test_d01_sequence_starts_at_one() -> None:
+    with pytest.raises(ValueError, match="start at 1"):
+        format_number("HR", 2026, "01", 0)
+
+
+def test_d02_twelve_document_types_with_two_digit_codes() -> None:
+    assert list(DOCUMENT_TYPES) == [f"{i:02d}" for i in range(1, 13)]
+    assert DOCUMENT_TYPES["01"] == "regulation"
+    assert DOCUMENT_TYPES["12"] == "other"
+
+
+def test_d03_retention_periods() -> None:
+    assert [r.value for r in Retention] == ["10y", "30y", "permanent"]
+
+
+@pytest.mark.parametrize(
+    ("state", "priority", "colour"),
+    [
+        (DocumentState.PROPOSED_HANDLING, Priority.URGENT, LabelColour.RED),
+        (DocumentState.CIRCULATING, Priority.IMPORTANT, LabelColour.BLUE),
+        (DocumentState.CIRCULATING, Priority.ROUTINE, LabelColour.GREEN),
+        (DocumentState.PROPOSED_HANDLING, Priority.ROUTINE, LabelColour.YELLOW),
+        (DocumentState.ARCHIVED, Priority.URGENT, LabelColour.BLACK),
+        (DocumentState.ARCHIVED, Priority.ROUTINE, LabelColour.BLACK),
+    ],
+)
+def test_d04_label_colour_follows_state_and_priority(
+    state: DocumentState, priority: Priority, colour: LabelColour
+) -> None:
+    assert label_colour(state, priority) is colour
+
+
+HR_MEMBER = Viewer("hr.staff", "HR")
+FIN_MEMBER = Viewer("fin.clerk", "FIN")
+FIN_HEAD = Viewer("fin.head", "FIN", frozenset({"FIN"}))
+NAMED = Viewer("hr.clerk", "HR")
+
+
+def test_x03_public_documents_are_readable_by_everyone() -> None:
+    assert can_read(FIN_MEMBER, doc(SecurityClass.PUBLIC))
+
+
+def test_x03_internal_documents_are_readable_by_own_department_only() -> None:
+    assert can_read(HR_MEMBER, doc(SecurityClass.INTERNAL))
+    assert not can_read(FIN_MEMBER, doc(SecurityClass.INTERNAL))
+
+
+def test_x03_confidential_documents_are_for_department_heads_and_named_people() -> None:
+    assert can_read(FIN_HEAD, doc(SecurityClass.CONFIDENTIAL))
+    assert not can_read(HR_MEMBER, doc(SecurityClass.CONFIDENTIAL))
+    assert can_read(NAMED, doc(SecurityClass.CONFIDENTIAL))
+
+
+def test_x03_secret_documents_are_for_named_people_only() -> None:
+    assert not can_read(FIN_HEAD, doc(SecurityClass.SECRET))
+    assert not can_read(HR_MEMBER, doc(SecurityClass.SECRET))
+    assert can_read(NAMED, doc(SecurityClass.SECRET))
+
+
+def test_d05_opening_a_step_gives_owner_deadline_and_read_access() -> None:
+    document = doc(SecurityClass.SECRET)
+    step = open_step(document, "s1", StepKind.PROPOSED_HANDLING, ["hr.head"], NOW, in_two_hours)
+    assert step.owners == ["hr.head"]
+    assert step.due_at == NOW + timedelta(hours=2)
+    assert document.state is DocumentState.PROPOSED_HANDLING
+    assert can_read(Viewer("hr.head", "HR"), document)
+
+
+def test_d05_circulation_finishes_only_when_every_recipient_has_read() -> None:
+    document = doc()
+    open_step(document, "c", StepKind.CIRCULATION, ["a", "b"], NOW, in_two_hours)
+    first = act_on_step(document, "c", "a", "已阅", NOW)
+    assert not first.step_finished
+    circulation = document.step("c")
+    assert circulation is not None
+    assert circulation.waiting_on() == ["b"]
+    second = act_on_step(document, "c", "b", "", NOW)
+    assert second.step_finished
+    assert circulation.state is StepState.DONE
+
+
+def test_d05_only_an_owner_may_act_and_only_once() -> None:
+    document = doc()
+    open_step(document, "c", StepKind.CIRCULATION, ["a", "b"], NOW, in_two_hours)
+    with pytest.raises(PermissionError):
+        act_on_step(document, "c", "intruder", "", NOW)
+    act_on_step(document, "c", "a", "", NOW)
+    with pytest.raises(FlowError):
+        act_on_step(document, "c", "a", "", NOW)
+
+
+def test_d05_archiving_step_archives_the_document() -> None:
+    document = doc()
+    open_step(document, "a", StepKind.ARCHIVE, ["sec.archivist"], NOW, in_two_hours)
+    outcome = act_on_step(document, "a", "sec.archivist", "", NOW + timedelta(hours=3))
+    assert document.state is DocumentState.ARCHIVED
+    assert document.label_colour is LabelColour.BLACK
+    assert not outcome.met_deadline
+
+
+def test_d10_urgent_steps_respond_within_two_hours_routine_within_24() -> None:
+    assert step_deadline_hours(Priority.URGENT) == 2
+    assert step_deadline_hours(Priority.ROUTINE) == 24
+    assert step_deadline_hours(Priority.IMPORTANT) == 24
