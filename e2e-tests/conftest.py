@@ -1,0 +1,120 @@
+"""The whole system as processes, driven only through the gateway's HTTP API.
+
+Runs on the embedded defaults (SQLite, embedded bus) and, when
+SECRETARIAT_TEST_DATABASE_URL / SECRETARIAT_TEST_AMQP_URL are set, again on
+a throwaway PostgreSQL database per service and a throwaway RabbitMQ vhost.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from run_system import Ports, System  # noqa: E402
+
+from secretariat_shared import testing  # noqa: E402
+
+T = TypeVar("T")
+ADMIN_PASSWORD = "e2e-admin-password"
+
+
+def _modes() -> list[str]:
+    modes = ["embedded"]
+    if testing.pg_admin_url() or testing.amqp_admin_url():
+        modes.append("servers")
+    return modes
+
+
+@pytest.fixture(scope="session", params=_modes())
+def system(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[System]:
+    pg = amqp = None
+    prefix = f"sec_e2e_{uuid.uuid4().hex[:8]}"
+    if request.param == "servers":
+        pg = testing.pg_admin_url()
+        admin_amqp = testing.amqp_admin_url()
+        if admin_amqp:
+            testing.check_amqp_reachable(admin_amqp)
+            amqp = testing.create_throwaway_vhost(admin_amqp)
+    sys_ = System(
+        tmp_path_factory.mktemp(f"system-{request.param}"),
+        Ports.random(),
+        testing=True,
+        postgres_url=pg,
+        amqp_url=amqp,
+        database_prefix=prefix,
+        admin_password=ADMIN_PASSWORD,
+    )
+    try:
+        sys_.start(timeout=90)
+        yield sys_
+    finally:
+        sys_.stop()
+        if pg:
+            for name in ("gateway", "documents", "infohub"):
+                testing.drop_database(pg, sys_.database_url(name).replace("+psycopg", "+psycopg"))
+        if amqp:
+            testing.delete_vhost(amqp)
+
+
+class Api:
+    """A logged-in person talking to the gateway."""
+
+    def __init__(self, base_url: str, username: str, password: str = "demo") -> None:
+        self.base_url = base_url
+        self.username = username
+        self.password = password
+        self.client = httpx.Client(base_url=base_url, timeout=30)
+        self.login()
+
+    def login(self) -> None:
+        reply = self.client.post(
+            "/api/v1/auth/login", json={"username": self.username, "password": self.password}
+        )
+        assert reply.status_code == 200, reply.text
+        self.client.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.client.get(path, **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return self.client.post(path, json=json, **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return self.client.patch(path, json=json, **kw)
+
+
+@pytest.fixture
+def login(system: System) -> Callable[..., Api]:
+    def make(username: str, password: str = "demo") -> Api:
+        return Api(system.http_url, username, password)
+
+    return make
+
+
+@pytest.fixture
+def admin(login: Callable[..., Api]) -> Api:
+    return login("admin", ADMIN_PASSWORD)
+
+
+def eventually(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.2) -> T:
+    """Poll until ``check`` returns a truthy value (events cross processes asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last value {value!r}")
+        time.sleep(interval)
