@@ -302,7 +302,9 @@ class System:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default=os.environ.get("SECRETARIAT_DATA_DIR", ".data"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("SECRETARIAT_HTTP_PORT", 8080)))
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("SECRETARIAT_HTTP_PORT", 8080))
+    )
     parser.add_argument("--testing", action="store_true", help="enable the movable test clock")
     args = parser.parse_args()
     from gateway.seed import DEMO_LOGINS

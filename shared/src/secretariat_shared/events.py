@@ -6,6 +6,7 @@ events.proto``, packed into ``secretariat.common.v1.EventEnvelope``.
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,7 +56,7 @@ class ReceivedEvent:
     traceparent: str
     envelope: envelope_pb2.EventEnvelope
 
-    def payload_as(self, message_type: type[Message]) -> Message:
+    def payload_as(self, message_type: builtins.type[Message]) -> Message:
         message = message_type()
         if not self.envelope.payload.Unpack(message):
             raise TypeError(

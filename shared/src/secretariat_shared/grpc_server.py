@@ -84,14 +84,13 @@ def status_for(exc: errors.DomainError) -> grpc.StatusCode:
 
 
 def _metadata_value(context: grpc.ServicerContext, key: str) -> str | None:
-    for item in context.invocation_metadata() or ():
-        if item.key == key:
-            value = item.value
+    for item_key, value in context.invocation_metadata() or ():
+        if item_key == key:
             return value.decode() if isinstance(value, bytes) else value
     return None
 
 
-class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
     """Identity, error mapping and metrics around every unary handler."""
 
     def __init__(self, service: str, verifier: IdentityVerifier) -> None:

@@ -97,9 +97,10 @@ class IdentitySigner:
     """Held by the gateway only."""
 
     def __init__(self, private_pem: str, clock: Clock) -> None:
-        self._key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-        if not isinstance(self._key, Ed25519PrivateKey):
+        key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
             raise ValueError("the identity signing key must be an Ed25519 private key")
+        self._key: Ed25519PrivateKey = key
         self._clock = clock
 
     def sign(self, identity: Identity, audience: str, ttl_seconds: int) -> str:

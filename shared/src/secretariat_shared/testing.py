@@ -73,7 +73,7 @@ def delete_vhost(url: str) -> None:
 
 
 def check_amqp_reachable(url: str) -> None:
-    from kombu import Connection
+    from kombu.connection import Connection
 
     with Connection(url, connect_timeout=5) as conn:
         conn.ensure_connection(max_retries=1)

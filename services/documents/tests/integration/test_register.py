@@ -147,7 +147,7 @@ def test_x03_classes_are_enforced_on_read_and_list(harness: Harness) -> None:
     secret = r.register(HR_CLERK, reg(security="secret", readers=["fin.clerk"]))
 
     def visible(who: object) -> set[str]:
-        items, total = r.list(who, ListDocuments(page_size=100))  # type: ignore[arg-type]
+        items, total = r.search(who, ListDocuments(page_size=100))  # type: ignore[arg-type]
         assert total == len(items)
         return {d.id for d in items}
 
@@ -178,29 +178,29 @@ def test_a02_search_finds_chinese_text_and_combines_filters(harness: Harness) ->
     r.register(
         FIN_CLERK, reg(title="预算执行情况报告", dept="FIN", type_code="02", security="public")
     )
-    items, total = r.list(FIN_CLERK, ListDocuments(q="预算"))
+    items, total = r.search(FIN_CLERK, ListDocuments(q="预算"))
     assert total == 2
-    items, total = r.list(FIN_CLERK, ListDocuments(q="预算", department_code="HR"))
+    items, total = r.search(FIN_CLERK, ListDocuments(q="预算", department_code="HR"))
     assert [d.id for d in items] == [budget.id]
-    items, _ = r.list(FIN_CLERK, ListDocuments(number=budget.number))
+    items, _ = r.search(FIN_CLERK, ListDocuments(number=budget.number))
     assert [d.id for d in items] == [budget.id]
-    items, _ = r.list(FIN_CLERK, ListDocuments(type_code="08"))
+    items, _ = r.search(FIN_CLERK, ListDocuments(type_code="08"))
     assert [d.title for d in items] == ["员工培训计划"]
-    items, _ = r.list(FIN_CLERK, ListDocuments(q="100%"))
+    items, _ = r.search(FIN_CLERK, ListDocuments(q="100%"))
     assert items == []
     later = harness.clock.now() + timedelta(days=1)
-    assert r.list(FIN_CLERK, ListDocuments(registered_from=later))[1] == 0
+    assert r.search(FIN_CLERK, ListDocuments(registered_from=later))[1] == 0
 
 
 def test_list_pagination(harness: Harness) -> None:
     for i in range(5):
         harness.register.register(HR_CLERK, reg(title=f"通知{i}", security="public"))
         harness.clock.advance(60)
-    page, total = harness.register.list(HR_CLERK, ListDocuments(page=2, page_size=2))
+    page, total = harness.register.search(HR_CLERK, ListDocuments(page=2, page_size=2))
     assert total == 5
     assert [d.title for d in page] == ["通知2", "通知1"]
     with pytest.raises(ValidationFailed):
-        harness.register.list(HR_CLERK, ListDocuments(page_size=1000))
+        harness.register.search(HR_CLERK, ListDocuments(page_size=1000))
 
 
 def test_d05_incoming_flow_runs_from_register_to_archive(harness: Harness) -> None:

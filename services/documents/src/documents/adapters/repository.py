@@ -143,7 +143,7 @@ class DocumentRepository:
             return None
         return self._hydrate([row])[0]
 
-    def list(
+    def search(
         self, viewer: Viewer, flt: DocumentFilter, page: int, page_size: int
     ) -> tuple[list[Document], int]:
         stmt = self._filtered(select(documents), viewer, flt)

@@ -101,7 +101,7 @@ class DocumentRegistryServicer(documents_pb2_grpc.DocumentRegistryServicer):
     ) -> documents_pb2.ListDocumentsResponse:
         page = request.page or 1
         page_size = request.page_size or 20
-        items, total = self._register.list(
+        items, total = self._register.search(
             current_identity(),
             ListDocuments(
                 q=request.q,

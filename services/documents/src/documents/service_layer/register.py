@@ -278,7 +278,7 @@ class DocumentRegister:
                 uow.commit()
         return document
 
-    def list(self, actor: Identity, query: ListDocuments) -> tuple[list[Document], int]:
+    def search(self, actor: Identity, query: ListDocuments) -> tuple[list[Document], int]:
         errors: list[FieldError] = []
         if query.page < 1:
             errors.append(FieldError("page", "must be 1 or more"))
@@ -295,7 +295,7 @@ class DocumentRegister:
         if errors:
             raise ValidationFailed(errors)
         with self._db.reading() as session:
-            return DocumentRepository(session).list(
+            return DocumentRepository(session).search(
                 viewer_of(actor),
                 DocumentFilter(
                     q=query.q.strip(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -51,7 +52,7 @@ class Inbox:
         InboxRepository(uow.session).add(item)
         NOTICES.labels(item.kind).inc()
         for channel in self._channels:
-            uow.after_commit(lambda channel=channel, item=item: channel.deliver(item))
+            uow.after_commit(partial(channel.deliver, item))
 
     # -- event handlers -----------------------------------------------------
 
