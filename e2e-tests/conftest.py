@@ -8,20 +8,19 @@ a throwaway PostgreSQL database per service and a throwaway RabbitMQ vhost.
 from __future__ import annotations
 
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from e2ekit import Api  # noqa: E402
 from run_system import Ports, System  # noqa: E402
-
 from secretariat_shared import testing  # noqa: E402
 
 T = TypeVar("T")
@@ -68,33 +67,6 @@ def system(
             testing.delete_vhost(amqp)
 
 
-class Api:
-    """A logged-in person talking to the gateway."""
-
-    def __init__(self, base_url: str, username: str, password: str = "demo") -> None:
-        self.base_url = base_url
-        self.username = username
-        self.password = password
-        self.client = httpx.Client(base_url=base_url, timeout=30)
-        self.login()
-
-    def login(self) -> None:
-        reply = self.client.post(
-            "/api/v1/auth/login", json={"username": self.username, "password": self.password}
-        )
-        assert reply.status_code == 200, reply.text
-        self.client.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
-
-    def get(self, path: str, **kw: Any) -> httpx.Response:
-        return self.client.get(path, **kw)
-
-    def post(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
-        return self.client.post(path, json=json, **kw)
-
-    def patch(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
-        return self.client.patch(path, json=json, **kw)
-
-
 @pytest.fixture
 def login(system: System) -> Callable[..., Api]:
     def make(username: str, password: str = "demo") -> Api:
@@ -106,15 +78,3 @@ def login(system: System) -> Callable[..., Api]:
 @pytest.fixture
 def admin(login: Callable[..., Api]) -> Api:
     return login("admin", ADMIN_PASSWORD)
-
-
-def eventually(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.2) -> T:
-    """Poll until ``check`` returns a truthy value (events cross processes asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s; last value {value!r}")
-        time.sleep(interval)

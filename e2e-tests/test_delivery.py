@@ -6,11 +6,9 @@ import time
 from collections.abc import Callable
 
 import pytest
-from orgkit import new_unit
-from run_system import System
-from test_document_register import document, inbox_of
 
-from conftest import Api, eventually
+from e2ekit import Api, document, eventually, inbox_of, new_unit
+from run_system import System
 
 pytestmark = pytest.mark.e2e
 

@@ -7,35 +7,13 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from orgkit import new_unit
-from run_system import System
 
-from conftest import Api, eventually
+from e2ekit import Api, document, eventually, inbox_of, new_unit
+from run_system import System
 
 pytestmark = pytest.mark.e2e
 
 NUMBER = re.compile(r"^[A-Z0-9]+-\d{4}-\d{2}-\d{3}$")
-
-
-def document(dept: str, **kw: object) -> dict[str, object]:
-    body: dict[str, object] = {
-        "title": "关于做好年终总结工作的通知",
-        "type_code": "04",
-        "department_code": dept,
-        "security_class": "internal",
-        "retention": "10y",
-        "priority": "routine",
-        "body": "各部门：请于12月20日前提交年度总结。",
-    }
-    body.update(kw)
-    return body
-
-
-def inbox_of(api: Api, kind: str | None = None) -> list[dict[str, object]]:
-    reply = api.get("/api/v1/inbox", params={"page_size": 100})
-    assert reply.status_code == 200, reply.text
-    items: list[dict[str, object]] = reply.json()["items"]
-    return [i for i in items if kind is None or i["kind"] == kind]
 
 
 def test_d01_user_logs_in_registers_a_document_and_sees_its_number(

@@ -173,6 +173,8 @@ class System:
                 "SECRETARIAT_DIRECTORY_GRPC_PORT": str(self.ports.directory),
                 "SECRETARIAT_METRICS_PORT": str(self.ports.metrics["directory"]),
                 "PROMETHEUS_MULTIPROC_DIR": str(self.data_dir / "gateway-metrics"),
+                "SECRETARIAT_HTTP_BIND": f"127.0.0.1:{self.ports.http}",
+                "SECRETARIAT_HTTP_WORKERS": str(self.gateway_workers),
             }
         )
         for name in SERVICES:
@@ -203,14 +205,8 @@ class System:
                 py,
                 "-m",
                 "gunicorn",
-                "--workers",
-                str(self.gateway_workers),
-                "--bind",
-                f"127.0.0.1:{self.ports.http}",
-                "--graceful-timeout",
-                "10",
-                "--access-logfile",
-                "-",
+                "-c",
+                "python:gateway.gunicorn_conf",
                 "gateway.wsgi:create()",
             ]
         if name == "directory":
@@ -230,10 +226,9 @@ class System:
         for stale in metrics_dir.glob("*.db"):
             stale.unlink()
         py = sys.executable
-        self._run([py, "-m", "gateway", "migrate"], self.gateway_env())
+        self._run([py, "-m", "gateway.seed"], self.gateway_env())
         for name in SERVICES:
             self._run([py, "-m", name, "migrate"], self.service_env(name))
-        self._run([py, "-m", "gateway", "seed"], self.gateway_env())
 
     def start_process(self, name: str) -> None:
         self._spawn(name, self.command(name), self.env_for(name))
@@ -333,9 +328,9 @@ def main() -> int:
     admin_password = os.environ.get("SECRETARIAT_ADMIN_PASSWORD", "admin")
     print(f"\nSecretariat is running at {system.http_url}  (API browser: {system.http_url}/docs)")
     print(f"Data and logs: {system.data_dir}   Stop with Ctrl-C.\n")
-    print(f"  {'admin':<16} password {admin_password:<8} administrator")
-    for username, role in DEMO_LOGINS:
-        print(f"  {username:<16} password {'demo':<8} {role}")
+    print(f"  {'admin':<12} password {admin_password:<8} administrator")
+    for username, description in DEMO_LOGINS:
+        print(f"  {username:<12} password {'demo':<8} {description}")
     sys.stdout.flush()
     try:
         while not stopping:

@@ -154,7 +154,11 @@ class IdentityVerifier:
                     issuer=ISSUER,
                     options=options,  # type: ignore[arg-type]
                 )
-            elif header.get("alg") == "HS256" and self._internal_secret:
+            elif (
+                header.get("alg") == "HS256"
+                and self._internal_secret
+                and audience == SERVICE_AUDIENCE
+            ):
                 claims = jwt.decode(
                     token,
                     self._internal_secret,

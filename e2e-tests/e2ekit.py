@@ -1,0 +1,114 @@
+"""Helpers for end-to-end tests: a logged-in API client, polling, a test organisation."""
+
+from __future__ import annotations
+
+import random
+import string
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+T = TypeVar("T")
+
+
+class Api:
+    """A logged-in person talking to the gateway."""
+
+    def __init__(self, base_url: str, username: str, password: str = "demo") -> None:
+        self.base_url = base_url
+        self.username = username
+        self.password = password
+        self.client = httpx.Client(base_url=base_url, timeout=30)
+        self.login()
+
+    def login(self) -> None:
+        reply = self.client.post(
+            "/api/v1/auth/login", json={"username": self.username, "password": self.password}
+        )
+        assert reply.status_code == 200, reply.text
+        self.client.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.client.get(path, **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return self.client.post(path, json=json, **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return self.client.patch(path, json=json, **kw)
+
+
+def eventually(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.2) -> T:
+    """Poll until ``check`` returns a truthy value (events cross processes asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s; last value {value!r}")
+        time.sleep(interval)
+
+
+def document(dept: str, **kw: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "title": "关于做好年终总结工作的通知",
+        "type_code": "04",
+        "department_code": dept,
+        "security_class": "internal",
+        "retention": "10y",
+        "priority": "routine",
+        "body": "各部门：请于12月20日前提交年度总结。",
+    }
+    body.update(kw)
+    return body
+
+
+def inbox_of(api: Api, kind: str | None = None) -> list[dict[str, object]]:
+    reply = api.get("/api/v1/inbox", params={"page_size": 100})
+    assert reply.status_code == 200, reply.text
+    items: list[dict[str, object]] = reply.json()["items"]
+    return [i for i in items if kind is None or i["kind"] == kind]
+
+
+@dataclass
+class Unit:
+    code: str
+    head: str
+    clerk: str
+    staff: str
+    secretary: str
+
+
+def new_unit(admin: object) -> Unit:
+    code = "E" + "".join(random.choices(string.ascii_uppercase, k=6))
+    low = code.lower()
+    unit = Unit(code, f"{low}.head", f"{low}.clerk", f"{low}.staff", f"{low}.sec")
+    reply = admin.post(  # type: ignore[attr-defined]
+        "/api/v1/departments", json={"code": code, "name": f"测试部{code}"}
+    )
+    assert reply.status_code == 201, reply.text
+    people = [
+        (unit.head, "部门负责人", ["employee"]),
+        (unit.clerk, "文书", ["employee"]),
+        (unit.staff, "科员", ["employee"]),
+        (unit.secretary, "秘书", ["employee", "secretariat"]),
+    ]
+    for username, name, roles in people:
+        reply = admin.post(  # type: ignore[attr-defined]
+            "/api/v1/people",
+            json={
+                "username": username,
+                "name": name,
+                "password": "demo",
+                "department_code": code,
+                "roles": roles,
+            },
+        )
+        assert reply.status_code == 201, reply.text
+    reply = admin.patch(f"/api/v1/departments/{code}", json={"head_username": unit.head})  # type: ignore[attr-defined]
+    assert reply.status_code == 200, reply.text
+    return unit

@@ -1,0 +1,1 @@
+"""Persistence and remote services: repositories, password hashing, gRPC clients."""

@@ -1,0 +1,156 @@
+"""Calls to the services over gRPC, carrying the caller's identity (rule 7).
+
+One channel per address per process: channels are created on first use,
+so each gunicorn worker builds its own after the fork, and re-created if
+the process id changes. Every call has a deadline; every failure becomes
+a :class:`~gateway.problems.Problem` (rule 11).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from gateway.problems import (
+    SERVICE_UNAVAILABLE,
+    Problem,
+    ProblemError,
+    problem_for_grpc_status,
+)
+from secretariat_shared.errors import FieldError
+from secretariat_shared.grpc_server import FIELD_ERRORS_METADATA
+from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, Identity, IdentitySigner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RemoteService:
+    """A service the gateway routes to; an empty address means not configured."""
+
+    name: str
+    address: str
+
+
+class ServiceChannels:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._channels: dict[str, grpc.Channel] = {}
+
+    def channel(self, address: str) -> grpc.Channel:
+        with self._lock:
+            if os.getpid() != self._pid:
+                self._channels = {}
+                self._pid = os.getpid()
+            channel = self._channels.get(address)
+            if channel is None:
+                channel = self._open(address)
+                self._channels[address] = channel
+            return channel
+
+    @staticmethod
+    def _open(address: str) -> grpc.Channel:
+        from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
+
+        channel: grpc.Channel = grpcext.intercept_channel(
+            grpc.insecure_channel(address), client_interceptor()
+        )
+        return channel
+
+    def close(self) -> None:
+        with self._lock:
+            for channel in self._channels.values():
+                channel.close()
+            self._channels = {}
+
+
+def field_errors_from(metadata: Any) -> list[FieldError]:
+    """The JSON field errors a service put in its trailing metadata, if any."""
+    for item in metadata or ():
+        key, value = (item.key, item.value) if hasattr(item, "key") else item
+        if key != FIELD_ERRORS_METADATA:
+            continue
+        try:
+            raw = json.loads(value.decode() if isinstance(value, bytes) else value)
+            return [
+                FieldError(str(entry.get("field", "")), str(entry.get("message", "")))
+                for entry in raw
+                if isinstance(entry, dict)
+            ]
+        except (ValueError, AttributeError):
+            log.warning("unparsable field errors from a service: %r", value)
+    return []
+
+
+class ServiceCaller:
+    def __init__(
+        self,
+        channels: ServiceChannels,
+        signer: IdentitySigner,
+        token_ttl: int,
+        deadline: float,
+    ) -> None:
+        self._channels = channels
+        self._signer = signer
+        self._token_ttl = token_ttl
+        self._deadline = deadline
+
+    def call(
+        self,
+        service: RemoteService,
+        stub_class: Callable[[grpc.Channel], Any],
+        method: str,
+        request: Any,
+        caller: Identity,
+    ) -> Any:
+        """Call ``method`` as ``caller``; raise :class:`ProblemError` on any failure."""
+        if not service.address:
+            raise ProblemError(
+                Problem(
+                    status=503,
+                    type=SERVICE_UNAVAILABLE,
+                    detail=f"The {service.name} service is not configured.",
+                )
+            )
+        token = self._signer.sign(caller, SERVICE_AUDIENCE, self._token_ttl)
+        stub = stub_class(self._channels.channel(service.address))
+        try:
+            return getattr(stub, method)(
+                request, timeout=self._deadline, metadata=((METADATA_KEY, token),)
+            )
+        except grpc.RpcError as exc:
+            code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
+            details = (exc.details() if hasattr(exc, "details") else "") or ""
+            if code not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
+                log.warning("%s.%s failed: %s %s", service.name, method, code.name, details)
+            errors = (
+                field_errors_from(exc.trailing_metadata())
+                if code == grpc.StatusCode.INVALID_ARGUMENT and hasattr(exc, "trailing_metadata")
+                else []
+            )
+            raise ProblemError(
+                problem_for_grpc_status(code.name, details, service.name, errors)
+            ) from exc
+
+    def check_health(self, service: RemoteService, timeout: float = 2.0) -> str | None:
+        """None when the service reports SERVING, else why not."""
+        if not service.address:
+            return "not configured"
+        stub = health_pb2_grpc.HealthStub(self._channels.channel(service.address))
+        try:
+            answer = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout)
+        except grpc.RpcError as exc:
+            code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
+            return f"health check failed: {code.name}"
+        if answer.status != health_pb2.HealthCheckResponse.SERVING:
+            return f"reports {health_pb2.HealthCheckResponse.ServingStatus.Name(answer.status)}"
+        return None

@@ -1,0 +1,107 @@
+"""The gateway database's tables (SQLAlchemy Core).
+
+``departments.head_username`` and ``supervising_leader_username`` are
+checked by the directory rules rather than by foreign keys, which would
+make departments and people depend on each other in a cycle.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from secretariat_shared.db import UtcDateTime
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
+BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+departments = Table(
+    "departments",
+    metadata,
+    Column("code", String(10), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent_code", String(10), ForeignKey("departments.code"), nullable=True),
+    Column("head_username", String(64), nullable=True, index=True),
+    Column("supervising_leader_username", String(64), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("department_code", String(10), ForeignKey("departments.code"), nullable=True),
+    Column("roles", JSON, nullable=False),
+    Column("superior_username", String(64), ForeignKey("people.username"), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("post", String(100), nullable=True),
+    Column("grade", String(100), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_people_department_code", "department_code"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("path", String(500), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("response_body", Text, nullable=True),
+    Column("response_headers", JSON, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("completed_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("username", "key"),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("username", String(200), nullable=False),
+    Column("failed_at", UtcDateTime(), nullable=False),
+    Index("ix_login_failures_username_failed_at", "username", "failed_at"),
+)
+
+# SPEC X-04: who changed the directory, when, and what it was before and after.
+directory_audit = Table(
+    "directory_audit",
+    metadata,
+    Column("id", BigIntId, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("entity_type", String(50), nullable=False),
+    Column("entity_id", String(100), nullable=False),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+    Index("ix_directory_audit_entity", "entity_type", "entity_id"),
+)

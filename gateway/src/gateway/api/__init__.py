@@ -1,0 +1,1 @@
+"""The HTTP API: route registry, handlers, OpenAPI, docs and operations endpoints."""

@@ -1,0 +1,101 @@
+"""Every error leaves as ``application/problem+json``; no stack trace ever does
+(ENGINEERING rule 11)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from gateway.domain.directory import DuplicateEntry
+from gateway.problems import (
+    GENERIC_DETAIL,
+    PROBLEM_CONTENT_TYPE,
+    THROTTLED,
+    Problem,
+    ProblemError,
+    validation_problem,
+)
+from gateway.service_layer.auth import InvalidCredentials, LoginThrottled, NotAuthenticated
+from secretariat_shared.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    ValidationFailed,
+)
+
+log = logging.getLogger(__name__)
+
+
+def problem_response(problem: Problem) -> Response:
+    response = Response(
+        json.dumps(problem.body(), ensure_ascii=False),
+        status=problem.status,
+        mimetype=PROBLEM_CONTENT_TYPE,
+    )
+    for name, value in problem.headers.items():
+        response.headers[name] = value
+    if problem.status == 401 and "WWW-Authenticate" not in response.headers:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="secretariat"'
+    return response
+
+
+def problem_from_exception(exc: ProblemError | DomainError) -> Problem:
+    """The problem for an error a caller can act on."""
+    if isinstance(exc, ProblemError):
+        return exc.problem
+    if isinstance(exc, ValidationFailed):
+        return validation_problem(exc.errors)
+    if isinstance(exc, DuplicateEntry):
+        return Problem(status=409, detail=str(exc), errors=tuple(exc.errors))
+    if isinstance(exc, LoginThrottled):
+        return Problem(
+            status=429,
+            type=THROTTLED,
+            title="Too many failed logins",
+            detail=str(exc),
+            headers={"Retry-After": str(exc.retry_after)},
+            extra={"retry_after": exc.retry_after},
+        )
+    if isinstance(exc, InvalidCredentials | NotAuthenticated):
+        return Problem(status=401, detail=str(exc))
+    if isinstance(exc, NotFound):
+        return Problem(status=404, detail=str(exc))
+    if isinstance(exc, PermissionDenied):
+        return Problem(status=403, detail=str(exc))
+    if isinstance(exc, Conflict | PreconditionFailed):
+        return Problem(status=409, detail=str(exc))
+    return Problem(status=422, detail=str(exc))
+
+
+def install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ProblemError)
+    def _problem(exc: ProblemError) -> Response:
+        return problem_response(exc.problem)
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError) -> Response:
+        return problem_response(problem_from_exception(exc))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        if status >= 500:
+            return problem_response(Problem(status=status, detail=GENERIC_DETAIL))
+        headers = {
+            name: value
+            for name, value in exc.get_headers()
+            if name.lower() not in {"content-type", "content-length"}
+        }
+        return problem_response(
+            Problem(status=status, detail=exc.description or "", headers=headers)
+        )
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        return problem_response(Problem(status=500, detail=GENERIC_DETAIL))

@@ -1,0 +1,63 @@
+"""HTTP request metrics (ENGINEERING rule 9).
+
+With gunicorn's several workers, set PROMETHEUS_MULTIPROC_DIR (to an empty
+folder, before start): each worker then writes its samples there and
+``/metrics`` aggregates them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+
+HTTP_REQUESTS = Counter(
+    "secretariat_http_requests_total",
+    "HTTP requests answered by the gateway, by method, route and status",
+    ["method", "route", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "secretariat_http_request_duration_seconds",
+    "HTTP request latency at the gateway, by method and route",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+def _route() -> str:
+    rule = request.url_rule
+    return rule.rule if rule is not None else "<unmatched>"
+
+
+def install_request_metrics(app: Flask) -> None:
+    @app.before_request
+    def _start_timer() -> None:
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response: Response) -> Response:
+        started = g.pop("metrics_started", None)
+        route = _route()
+        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        if started is not None:
+            HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        return response
+
+
+def metrics_response() -> Response:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,255 @@
+"""The route registry: the only way to add an /api route.
+
+A route is declared with its request body, query and response models, so
+the OpenAPI document (:mod:`gateway.api.openapi`) cannot miss one. The
+view built around each handler authenticates the caller, checks roles,
+validates the body and query (422 with field errors), applies
+``Idempotency-Key`` on POST, and serialises the handler's model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from flask import Flask, Response, request
+from pydantic import BaseModel, ValidationError
+
+from gateway.api.errors import problem_from_exception, problem_response
+from gateway.problems import Problem, ProblemError, validation_problem
+from gateway.service_layer.auth import Caller
+from secretariat_shared.errors import DomainError, FieldError
+
+Handler = Callable[["Call"], "Reply | BaseModel"]
+
+
+@dataclass(frozen=True)
+class Reply:
+    model: BaseModel
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a handler gets: the caller, the validated body and query, the path values."""
+
+    caller: Caller | None
+    body: Any
+    query: Any
+    path: Mapping[str, str]
+
+    @property
+    def username(self) -> str:
+        if self.caller is None:
+            raise RuntimeError("route declared without authentication")
+        return self.caller.identity.username
+
+    def fields_set(self) -> set[str]:
+        """Fields the client sent (PATCH semantics)."""
+        return set(self.body.model_fields_set) if self.body is not None else set()
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    rule: str
+    endpoint: str
+    summary: str
+    tag: str
+    handler: Handler
+    response: type[BaseModel]
+    status: int
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    auth: bool
+    roles: frozenset[str]
+    problems: tuple[int, ...]
+    description: str
+
+    @property
+    def path_parameters(self) -> list[str]:
+        return re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", self.rule)
+
+    @property
+    def openapi_path(self) -> str:
+        return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", self.rule)
+
+    @property
+    def idempotent_post(self) -> bool:
+        return self.method == "POST" and self.auth
+
+
+class Api:
+    """Collects operations; :meth:`install` adds them to a Flask app."""
+
+    def __init__(self) -> None:
+        self.operations: list[Operation] = []
+
+    def route(
+        self,
+        method: str,
+        rule: str,
+        *,
+        summary: str,
+        tag: str,
+        response: type[BaseModel],
+        status: int = 200,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        auth: bool = True,
+        roles: Iterable[str] = (),
+        problems: Iterable[int] = (),
+        description: str = "",
+    ) -> Callable[[Handler], Handler]:
+        if not rule.startswith("/api/"):
+            raise ValueError(f"API routes live under /api/: {rule}")
+
+        def register(handler: Handler) -> Handler:
+            self.operations.append(
+                Operation(
+                    method=method.upper(),
+                    rule=rule,
+                    endpoint=f"api.{handler.__name__}",
+                    summary=summary,
+                    tag=tag,
+                    handler=handler,
+                    response=response,
+                    status=status,
+                    body=body,
+                    query=query,
+                    auth=auth,
+                    roles=frozenset(roles),
+                    problems=tuple(problems),
+                    description=description or (handler.__doc__ or "").strip(),
+                )
+            )
+            return handler
+
+        return register
+
+    def install(self, app: Flask, runtime: RouteRuntime) -> None:
+        for operation in self.operations:
+            app.add_url_rule(
+                operation.rule,
+                endpoint=operation.endpoint,
+                view_func=_view(operation, runtime),
+                methods=[operation.method],
+            )
+
+
+class RouteRuntime(Protocol):
+    """What the views need from the composition root."""
+
+    def authenticate(self, token: str | None) -> Caller: ...
+
+    def run_idempotent(
+        self, operation: Operation, call: Call, key: str, raw_body: bytes
+    ) -> Response: ...
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _field_name(loc: tuple[int | str, ...], union_tags: bool) -> str:
+    parts = [str(part) for part in loc]
+    if union_tags and parts:
+        return parts[0]
+    return ".".join(parts) or "body"
+
+
+def field_errors(exc: ValidationError, *, query: bool = False) -> list[FieldError]:
+    """Pydantic errors as field errors, one per field, in the order found."""
+    seen: dict[str, FieldError] = {}
+    for error in exc.errors(include_url=False):
+        name = _field_name(tuple(error.get("loc", ())), union_tags=query)
+        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+        seen.setdefault(name, FieldError(name, message))
+    return list(seen.values())
+
+
+def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
+    if raw.strip():
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ProblemError(
+                Problem(status=400, detail=f"The request body is not valid JSON: {exc}")
+            ) from exc
+    else:
+        data = {}
+    if not isinstance(data, dict):
+        raise ProblemError(validation_problem([FieldError("body", "must be a JSON object")]))
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ProblemError(validation_problem(field_errors(exc))) from exc
+
+
+def parse_query(model: type[BaseModel], args: Mapping[str, str]) -> BaseModel:
+    try:
+        return model.model_validate(dict(args))
+    except ValidationError as exc:
+        raise ProblemError(validation_problem(field_errors(exc, query=True))) from exc
+
+
+def json_response(
+    model: BaseModel, status: int, headers: Mapping[str, str] | None = None
+) -> Response:
+    payload = json.dumps(model.model_dump(mode="json", by_alias=True), ensure_ascii=False)
+    response = Response(payload, status=status, mimetype="application/json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def run_handler(operation: Operation, call: Call) -> Response:
+    """Call the handler and serialise its answer; declared and returned models must agree.
+
+    Errors the caller can act on become problem responses here, so that an
+    ``Idempotency-Key`` remembers them like any other answer.
+    """
+    try:
+        result = operation.handler(call)
+    except (ProblemError, DomainError) as exc:
+        return problem_response(problem_from_exception(exc))
+    reply = result if isinstance(result, Reply) else Reply(result)
+    if not isinstance(reply.model, operation.response):
+        raise TypeError(
+            f"{operation.endpoint} returned {type(reply.model).__name__}, "
+            f"declared {operation.response.__name__}"
+        )
+    return json_response(reply.model, reply.status or operation.status, reply.headers)
+
+
+def _view(operation: Operation, runtime: RouteRuntime) -> Callable[..., Response]:
+    def view(**path: str) -> Response:
+        caller: Caller | None = None
+        if operation.auth:
+            caller = runtime.authenticate(_bearer_token())
+            if operation.roles and not caller.identity.has_role(*operation.roles):
+                raise ProblemError(
+                    Problem(
+                        status=403,
+                        detail="This needs the role " + " or ".join(sorted(operation.roles)) + ".",
+                    )
+                )
+        raw = request.get_data(cache=True)
+        body = parse_body(operation.body, raw) if operation.body else None
+        query = parse_query(operation.query, request.args) if operation.query else None
+        call = Call(caller=caller, body=body, query=query, path=path)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and operation.idempotent_post:
+            return runtime.run_idempotent(operation, call, key, raw)
+        return run_handler(operation, call)
+
+    view.__name__ = operation.endpoint.replace(".", "_")
+    return view

@@ -1,0 +1,48 @@
+"""Login and the current user (ENGINEERING rule 7)."""
+
+from __future__ import annotations
+
+from gateway.api.registry import Api, Call
+from gateway.api.schemas.auth import LoginIn, MeOut, TokenOut
+from gateway.bootstrap import Gateway
+from gateway.domain.directory import PersonRecord
+
+
+def me_out(record: PersonRecord) -> MeOut:
+    person = record.person
+    return MeOut(
+        username=person.username,
+        name=person.name,
+        department_code=person.department_code,
+        roles=list(person.roles),
+        headed_departments=list(record.headed_departments),
+        superior_username=person.superior_username,
+        post=person.post,
+        grade=person.grade,
+    )
+
+
+def register_auth_routes(api: Api, gateway: Gateway) -> None:
+    @api.route(
+        "POST",
+        "/api/v1/auth/login",
+        summary="Log in and get an access token",
+        tag="auth",
+        body=LoginIn,
+        response=TokenOut,
+        auth=False,
+        problems=(401, 429),
+        description=(
+            "Five failed logins for a username within 15 minutes lock it (429 with "
+            "Retry-After), even for the right password, until the window passes."
+        ),
+    )
+    def login(call: Call) -> TokenOut:
+        body: LoginIn = call.body
+        token = gateway.auth.login(body.username, body.password)
+        return TokenOut(access_token=token.token, expires_in=token.expires_in)
+
+    @api.route("GET", "/api/v1/me", summary="The logged-in person", tag="auth", response=MeOut)
+    def me(call: Call) -> MeOut:
+        assert call.caller is not None
+        return me_out(call.caller.record)

@@ -1,0 +1,135 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify
+from sqlalchemy import text
+
+from gateway.adapters.passwords import Passwords
+from gateway.adapters.services import ServiceChannels
+from gateway.api.docs import install_docs
+from gateway.api.errors import install_error_handlers, problem_response
+from gateway.api.metrics import install_request_metrics, metrics_response
+from gateway.api.openapi import as_openapi_30, build_openapi
+from gateway.api.registry import Api
+from gateway.api.routes.auth import register_auth_routes
+from gateway.api.routes.directory import register_directory_routes
+from gateway.api.routes.documents import register_document_routes
+from gateway.api.routes.inbox import register_inbox_routes
+from gateway.api.routes.testing import register_testing_routes
+from gateway.bootstrap import Gateway, build_gateway
+from gateway.problems import NOT_READY, Problem
+from gateway.settings import GatewaySettings
+from secretariat_shared.clock import Clock
+from secretariat_shared.db import Database
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "secretariat.gateway"
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+def build_api(gateway: Gateway) -> Api:
+    api = Api()
+    register_auth_routes(api, gateway)
+    register_directory_routes(api, gateway)
+    register_document_routes(api, gateway)
+    register_inbox_routes(api, gateway)
+    if gateway.settings.testing:
+        register_testing_routes(api, gateway)
+    return api
+
+
+def readiness(gateway: Gateway) -> dict[str, str]:
+    """Each dependency's state: "ok" or why not. Services count only when configured."""
+    checks: dict[str, str] = {}
+    try:
+        with gateway.db.read_engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        log.warning("readiness: database unreachable: %s", exc)
+        checks["database"] = "unreachable"
+    for service in (gateway.documents, gateway.infohub):
+        if service.address:
+            checks[service.name] = gateway.services.check_health(service) or "ok"
+    return checks
+
+
+def create_app(
+    settings: GatewaySettings,
+    *,
+    clock: Clock | None = None,
+    database: Database | None = None,
+    passwords: Passwords | None = None,
+    channels: ServiceChannels | None = None,
+) -> Flask:
+    """Build the gateway app; the arguments after ``settings`` replace parts in tests."""
+    gateway = build_gateway(
+        settings, clock=clock, database=database, passwords=passwords, channels=channels
+    )
+    app = Flask("gateway")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions[EXTENSION] = gateway
+
+    install_error_handlers(app)
+    install_request_metrics(app)
+    api = build_api(gateway)
+    api.install(app, gateway)
+    app.extensions["secretariat.api"] = api
+    openapi = build_openapi(api)
+    openapi_30 = as_openapi_30(openapi)
+
+    @app.get("/openapi.json")
+    def openapi_document() -> Response:
+        return jsonify(openapi)
+
+    @app.get("/docs/openapi-3.0.json")
+    def openapi_document_30() -> Response:
+        return jsonify(openapi_30)
+
+    install_docs(app)
+
+    @app.get("/livez")
+    def livez() -> Response:
+        return jsonify({"status": "ok"})
+
+    @app.get("/readyz")
+    def readyz() -> Response:
+        checks = readiness(gateway)
+        failed = {name: state for name, state in checks.items() if state != "ok"}
+        if failed:
+            return problem_response(
+                Problem(
+                    status=503,
+                    type=NOT_READY,
+                    title="Not ready",
+                    detail="Not ready: "
+                    + ", ".join(f"{name} {state}" for name, state in failed.items()),
+                    extra={"checks": checks},
+                )
+            )
+        return jsonify({"status": "ok", "checks": checks})
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return metrics_response()
+
+    _instrument(app)
+    return app
+
+
+def _instrument(app: Flask) -> None:
+    """OpenTelemetry spans per request; exported only when an OTLP endpoint is set."""
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor
+
+    FlaskInstrumentor().instrument_app(app, excluded_urls="livez,readyz,metrics")
+
+
+def gateway_of(app: Flask) -> Gateway:
+    gateway: Gateway = app.extensions[EXTENSION]
+    return gateway

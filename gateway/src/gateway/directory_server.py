@@ -1,0 +1,123 @@
+"""The Directory gRPC server (SPEC X-01): services resolve people, department
+heads, leaders in charge and role holders through it.
+
+``python -m gateway.directory_server`` serves it on SECRETARIAT_DIRECTORY_GRPC_PORT
+from the gateway's database. Like every service it accepts only
+gateway-signed identities and internal service tokens (shared
+:mod:`secretariat_shared.grpc_server`); unknown names are NOT_FOUND.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from gateway.adapters.passwords import Passwords
+from gateway.domain.directory import Department, PersonRecord
+from gateway.service_layer.directory import DirectoryService
+from gateway.settings import DirectoryServerSettings
+from secretariat.directory.v1 import directory_pb2, directory_pb2_grpc
+from secretariat_shared.clock import Clock, clock_from_settings
+from secretariat_shared.db import Database
+from secretariat_shared.grpc_server import GrpcService, serve_forever
+from secretariat_shared.identity import IdentityVerifier
+from secretariat_shared.observability import setup_logging, setup_tracing, start_metrics
+from secretariat_shared.settings import load_or_exit
+
+SERVICE_NAME = directory_pb2.DESCRIPTOR.services_by_name["Directory"].full_name
+
+
+def person_message(record: PersonRecord) -> directory_pb2.Person:
+    person = record.person
+    return directory_pb2.Person(
+        username=person.username,
+        name=person.name,
+        department_code=person.department_code or "",
+        roles=list(person.roles),
+        superior_username=person.superior_username or "",
+        headed_departments=list(record.headed_departments),
+        active=person.active,
+    )
+
+
+def department_message(department: Department) -> directory_pb2.Department:
+    return directory_pb2.Department(
+        code=department.code,
+        name=department.name,
+        parent_code=department.parent_code or "",
+        head_username=department.head_username or "",
+        supervising_leader_username=department.supervising_leader_username or "",
+    )
+
+
+class DirectoryServicer(directory_pb2_grpc.DirectoryServicer):
+    """Read-only; domain errors become status codes in the shared interceptor."""
+
+    def __init__(self, directory: DirectoryService) -> None:
+        self._directory = directory
+
+    def GetPerson(  # noqa: N802 - gRPC method name
+        self, request: Any, context: grpc.ServicerContext
+    ) -> directory_pb2.Person:
+        return person_message(self._directory.get_person(request.username))
+
+    def GetDepartment(  # noqa: N802 - gRPC method name
+        self, request: Any, context: grpc.ServicerContext
+    ) -> directory_pb2.Department:
+        return department_message(self._directory.get_department(request.code))
+
+    def ListRoleHolders(  # noqa: N802 - gRPC method name
+        self, request: Any, context: grpc.ServicerContext
+    ) -> directory_pb2.ListRoleHoldersResponse:
+        holders = self._directory.role_holders(request.role, request.department_code or None)
+        return directory_pb2.ListRoleHoldersResponse(people=[person_message(r) for r in holders])
+
+
+def directory_service_spec(
+    database: Database,
+    verifier: IdentityVerifier,
+    clock: Clock,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    max_workers: int = 16,
+) -> GrpcService:
+    """The Directory server ready for :class:`secretariat_shared.grpc_server.RunningService`."""
+    servicer = DirectoryServicer(DirectoryService(database, Passwords(), clock))
+
+    def register(server: grpc.Server) -> None:
+        directory_pb2_grpc.add_DirectoryServicer_to_server(servicer, server)
+
+    return GrpcService(
+        name="directory",
+        verifier=verifier,
+        register=register,
+        service_names=[SERVICE_NAME],
+        host=host,
+        port=port,
+        max_workers=max_workers,
+    )
+
+
+def main() -> None:
+    settings = load_or_exit(DirectoryServerSettings)
+    setup_logging("directory", settings.log_level)
+    setup_tracing("directory")
+    start_metrics(settings.metrics_port)
+    clock = clock_from_settings(settings.testing, settings.clock_file)
+    database = Database(settings.database_url)
+    verifier = IdentityVerifier(settings.identity_public_key, clock, settings.internal_token_secret)
+    spec = directory_service_spec(
+        database,
+        verifier,
+        clock,
+        host=settings.directory_grpc_host,
+        port=settings.directory_grpc_port,
+        max_workers=settings.worker_threads,
+    )
+    serve_forever(spec, on_stop=[database.dispose])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Directory, login and idempotency rules in plain Python (no Flask, SQLAlchemy or gRPC)."""

@@ -1,0 +1,1 @@
+"""Use cases: directory administration and login."""

@@ -1,0 +1,126 @@
+"""Login and the caller behind a bearer token (ENGINEERING rule 7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.adapters.directory_repository import SqlDirectory
+from gateway.adapters.login_failures import SqlLoginFailures
+from gateway.adapters.passwords import Passwords
+from gateway.domain.directory import PersonRecord
+from gateway.domain.throttling import LoginThrottle
+from secretariat_shared.clock import Clock
+from secretariat_shared.db import Database
+from secretariat_shared.errors import DomainError
+from secretariat_shared.identity import (
+    ACCESS_AUDIENCE,
+    Identity,
+    IdentitySigner,
+    IdentityVerifier,
+    InvalidIdentity,
+)
+
+
+class InvalidCredentials(DomainError):
+    """Wrong username or password (the two are not told apart)."""
+
+
+class LoginThrottled(DomainError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed logins; try again in {retry_after} seconds")
+        self.retry_after = retry_after
+
+
+class NotAuthenticated(DomainError):
+    """No valid access token, or its person is gone or deactivated."""
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated person behind a request, as the directory knows them now."""
+
+    identity: Identity
+    record: PersonRecord
+
+
+def identity_of(record: PersonRecord) -> Identity:
+    person = record.person
+    return Identity(
+        username=person.username,
+        name=person.name,
+        department_code=person.department_code or "",
+        roles=frozenset(person.roles),
+        headed_departments=frozenset(record.headed_departments),
+        kind="user",
+    )
+
+
+class AuthService:
+    def __init__(
+        self,
+        db: Database,
+        passwords: Passwords,
+        clock: Clock,
+        signer: IdentitySigner,
+        verifier: IdentityVerifier,
+        throttle: LoginThrottle,
+        access_token_ttl: int,
+    ) -> None:
+        self._db = db
+        self._passwords = passwords
+        self._clock = clock
+        self._signer = signer
+        self._verifier = verifier
+        self._throttle = throttle
+        self._ttl = access_token_ttl
+
+    def login(self, username: str, password: str) -> AccessToken:
+        now = self._clock.now()
+        with self._db.reading() as session:
+            failures = SqlLoginFailures(session).since(username, self._throttle.window_start(now))
+            record = SqlDirectory(session).record(username)
+            stored_hash = SqlDirectory(session).password_hash(username) if record else None
+        retry_after = self._throttle.retry_after(failures, now)
+        if retry_after is not None:
+            raise LoginThrottled(retry_after)
+
+        # Verified outside any transaction: argon2 is slow on purpose.
+        valid = self._passwords.verify(stored_hash, password)
+        if not valid or record is None or not record.person.active:
+            with self._db.write_session() as session:
+                SqlLoginFailures(session).record(
+                    username, now, forget_before=self._throttle.window_start(now)
+                )
+                session.commit()
+            raise InvalidCredentials("wrong username or password")
+
+        if failures or (stored_hash and self._passwords.needs_rehash(stored_hash)):
+            with self._db.write_session() as session:
+                SqlLoginFailures(session).clear(username)
+                if stored_hash and self._passwords.needs_rehash(stored_hash):
+                    SqlDirectory(session).set_password_hash(
+                        username, self._passwords.hash(password)
+                    )
+                session.commit()
+        token = self._signer.sign(identity_of(record), ACCESS_AUDIENCE, self._ttl)
+        return AccessToken(token=token, expires_in=self._ttl)
+
+    def authenticate(self, token: str | None) -> Caller:
+        """The caller behind an access token, with roles and headships as they are now."""
+        try:
+            claimed = self._verifier.verify(token, audience=ACCESS_AUDIENCE)
+        except InvalidIdentity as exc:
+            raise NotAuthenticated(str(exc)) from exc
+        if claimed.is_service:
+            raise NotAuthenticated("a service token is not an access token")
+        with self._db.reading() as session:
+            record = SqlDirectory(session).record(claimed.username)
+        if record is None or not record.person.active:
+            raise NotAuthenticated("the account no longer exists or is deactivated")
+        return Caller(identity=identity_of(record), record=record)

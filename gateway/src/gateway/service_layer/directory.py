@@ -1,0 +1,179 @@
+"""Directory use cases (SPEC X-01): each runs in one transaction, validated by
+the domain rules against the directory as that transaction sees it, and
+audited (SPEC X-04)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from gateway.adapters.directory_repository import PeopleFilter, SqlDirectory
+from gateway.adapters.passwords import Passwords
+from gateway.domain.directory import (
+    Department,
+    DuplicateEntry,
+    Person,
+    PersonRecord,
+    changed_department,
+    changed_person,
+    check_department,
+    check_person,
+)
+from gateway.domain.roles import ROLES
+from secretariat_shared.clock import Clock
+from secretariat_shared.db import Database
+from secretariat_shared.errors import FieldError, NotFound, ValidationFailed
+
+
+def _snapshot(item: Department | Person) -> dict[str, Any]:
+    values = asdict(item)
+    if "roles" in values:
+        values["roles"] = list(values["roles"])
+    return values
+
+
+class DirectoryService:
+    def __init__(self, db: Database, passwords: Passwords, clock: Clock) -> None:
+        self._db = db
+        self._passwords = passwords
+        self._clock = clock
+
+    # Departments
+
+    def get_department(self, code: str) -> Department:
+        with self._db.reading() as session:
+            department = SqlDirectory(session).department(code)
+        if department is None:
+            raise NotFound(f"department {code} not found")
+        return department
+
+    def list_departments(self, page: int, page_size: int) -> tuple[list[Department], int]:
+        with self._db.reading() as session:
+            return SqlDirectory(session).list_departments((page - 1) * page_size, page_size)
+
+    def create_department(self, actor: str, department: Department) -> Department:
+        now = self._clock.now()
+        with self._db.write_session() as session:
+            repo = SqlDirectory(session)
+            check_department(department, repo, creating=True)
+            repo.add_department(department, now)
+            repo.audit(
+                at=now,
+                actor=actor,
+                action="department.created",
+                entity_type="department",
+                entity_id=department.code,
+                before=None,
+                after=_snapshot(department),
+            )
+            self._commit(session, FieldError("code", f"department {department.code} exists"))
+        return department
+
+    def update_department(self, actor: str, code: str, changes: Mapping[str, Any]) -> Department:
+        now = self._clock.now()
+        with self._db.write_session() as session:
+            repo = SqlDirectory(session)
+            current = repo.department(code)
+            if current is None:
+                raise NotFound(f"department {code} not found")
+            changed = check_department(changed_department(current, changes), repo, creating=False)
+            if changed != current:
+                repo.update_department(changed, now)
+                repo.audit(
+                    at=now,
+                    actor=actor,
+                    action="department.changed",
+                    entity_type="department",
+                    entity_id=code,
+                    before=_snapshot(current),
+                    after=_snapshot(changed),
+                )
+                self._commit(session, None)
+        return changed
+
+    # People
+
+    def get_person(self, username: str) -> PersonRecord:
+        with self._db.reading() as session:
+            record = SqlDirectory(session).record(username)
+        if record is None:
+            raise NotFound(f"person {username} not found")
+        return record
+
+    def list_people(
+        self, where: PeopleFilter, page: int, page_size: int
+    ) -> tuple[list[PersonRecord], int]:
+        with self._db.reading() as session:
+            return SqlDirectory(session).list_people(where, (page - 1) * page_size, page_size)
+
+    def role_holders(self, role: str, department_code: str | None) -> list[PersonRecord]:
+        """Active people holding ``role``, optionally only in one department."""
+        if role not in ROLES:
+            raise ValidationFailed(FieldError("role", f"unknown role {role}"))
+        with self._db.reading() as session:
+            return SqlDirectory(session).role_holders(role, department_code)
+
+    def create_person(self, actor: str, person: Person, password: str | None) -> PersonRecord:
+        now = self._clock.now()
+        # Hashed before the transaction so the slow hash does not hold the write lock.
+        password_hash = self._passwords.hash(password) if password else ""
+        with self._db.write_session() as session:
+            repo = SqlDirectory(session)
+            person = check_person(person, repo, creating=True, password=password)
+            repo.add_person(person, password_hash, now)
+            repo.audit(
+                at=now,
+                actor=actor,
+                action="person.created",
+                entity_type="person",
+                entity_id=person.username,
+                before=None,
+                after=_snapshot(person),
+            )
+            self._commit(session, FieldError("username", f"person {person.username} exists"))
+        return PersonRecord(person, ())
+
+    def update_person(
+        self, actor: str, username: str, changes: Mapping[str, Any], password: str | None
+    ) -> PersonRecord:
+        now = self._clock.now()
+        new_hash = self._passwords.hash(password) if password else None
+        with self._db.write_session() as session:
+            repo = SqlDirectory(session)
+            current = repo.person(username)
+            if current is None:
+                raise NotFound(f"person {username} not found")
+            changed = check_person(
+                changed_person(current, changes), repo, creating=False, password=password
+            )
+            if changed != current or new_hash is not None:
+                repo.update_person(changed, now, new_hash)
+                after = _snapshot(changed)
+                if new_hash is not None:
+                    after["password_changed"] = True
+                repo.audit(
+                    at=now,
+                    actor=actor,
+                    action="person.changed",
+                    entity_type="person",
+                    entity_id=username,
+                    before=_snapshot(current),
+                    after=after,
+                )
+                self._commit(session, None)
+            headed = repo.headed_departments(username)
+        return PersonRecord(changed, headed)
+
+    @staticmethod
+    def _commit(session: Any, duplicate: FieldError | None) -> None:
+        """Commit; a unique-key race lost to a concurrent writer is a duplicate."""
+        try:
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            if duplicate is not None:
+                raise DuplicateEntry(duplicate) from exc
+            raise

@@ -1,0 +1,61 @@
+"""The gateway's and the Directory server's settings (ENGINEERING rule 12).
+
+Each field ``foo`` is read from ``SECRETARIAT_FOO``; fields without a
+default are required and a missing one stops the process naming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from secretariat_shared.settings import setting
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """What the HTTP gateway process needs."""
+
+    database_url: str = setting("SQLAlchemy URL of the gateway's database (directory, logins)")
+    identity_private_key: str = setting("PEM of the Ed25519 key that signs identity tokens")
+    identity_public_key: str = setting("PEM of the matching Ed25519 public key")
+    internal_token_secret: str = setting("shared secret for service-to-service tokens")
+    documents_address: str = setting("host:port of the documents gRPC service", "")
+    infohub_address: str = setting("host:port of the infohub gRPC service", "")
+    admin_password: str = setting(
+        "password of the 'admin' account; default 'admin' in demo mode, else no admin", ""
+    )
+    demo: bool = setting("seed the demo organisation", False)
+    testing: bool = setting("enables the movable test clock and POST /api/v1/testing/clock", False)
+    clock_file: str = setting("file holding the test clock's offset (testing only)", "")
+    access_token_ttl: int = setting("seconds an access token stays valid", 900)
+    service_token_ttl: int = setting("seconds a forwarded identity token stays valid", 60)
+    grpc_deadline: float = setting("seconds a call to a service may take", 10.0)
+    directory_grpc_port: int = setting("port of the Directory gRPC server", 50050)
+    directory_grpc_host: str = setting("interface the Directory gRPC server binds", "127.0.0.1")
+    timezone: str = setting("organisation time zone (dates in queries)", "Asia/Shanghai")
+    login_max_failures: int = setting("failed logins per username before throttling", 5)
+    login_window_seconds: int = setting("throttling window for failed logins", 900)
+    log_level: str = setting("logging level", "INFO")
+
+    @property
+    def effective_admin_password(self) -> str:
+        """The admin password to seed with; empty means no admin account is created."""
+        if self.admin_password:
+            return self.admin_password
+        return "admin" if self.demo else ""
+
+
+@dataclass(frozen=True)
+class DirectoryServerSettings:
+    """What the Directory gRPC server needs: read access and the public key only."""
+
+    database_url: str = setting("SQLAlchemy URL of the gateway's database (directory)")
+    identity_public_key: str = setting("PEM of the gateway's Ed25519 public key")
+    internal_token_secret: str = setting("shared secret for service-to-service tokens")
+    directory_grpc_port: int = setting("port of the Directory gRPC server", 50050)
+    directory_grpc_host: str = setting("interface the Directory gRPC server binds", "127.0.0.1")
+    metrics_port: int = setting("port of the Prometheus /metrics endpoint (0 = off)", 0)
+    testing: bool = setting("enables the movable test clock", False)
+    clock_file: str = setting("file holding the test clock's offset (testing only)", "")
+    log_level: str = setting("logging level", "INFO")
+    worker_threads: int = setting("gRPC server worker threads", 16)

@@ -1,0 +1,450 @@
+"""Routing /api/v1/documents… and /api/v1/inbox to services over real gRPC, against
+in-process fakes of DocumentRegistry and Inbox: identity forwarding (rule 7),
+JSON shapes, and the mapping of gRPC statuses to problems (rule 11)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable, Iterator
+from concurrent import futures
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import grpc
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from google.protobuf.timestamp_pb2 import Timestamp
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
+from secretariat.infohub.v1 import infohub_pb2, infohub_pb2_grpc
+from secretariat_shared.clock import ManualClock
+from secretariat_shared.grpc_server import FIELD_ERRORS_METADATA
+from secretariat_shared.identity import METADATA_KEY, Identity, IdentityVerifier
+
+pytestmark = pytest.mark.integration
+
+Login = Callable[..., dict[str, str]]
+
+
+def stamp(when: datetime) -> Timestamp:
+    result = Timestamp()
+    result.FromDatetime(when)
+    return result
+
+
+REGISTERED_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def sample_document(**overrides: Any) -> documents_pb2.Document:
+    values: dict[str, Any] = {
+        "id": "doc-1",
+        "number": "HR-2026-04-001",
+        "title": "关于培训的通知",
+        "type_code": "04",
+        "type_name": "notice",
+        "department_code": "HR",
+        "security_class": "internal",
+        "retention": "10y",
+        "priority": "routine",
+        "readers": ["liu.yang"],
+        "body": "正文",
+        "label_colour": "green",
+        "state": "proposed_handling",
+        "registered_by": "chen.jing",
+        "registered_at": stamp(REGISTERED_AT),
+        "steps": [
+            documents_pb2.Step(
+                id="s1",
+                kind="register",
+                owners=["chen.jing"],
+                state="done",
+                opened_at=stamp(REGISTERED_AT),
+                completed_at=stamp(REGISTERED_AT),
+                completed_by="chen.jing",
+            ),
+            documents_pb2.Step(
+                id="s2",
+                kind="proposed_handling",
+                owners=["chen.jing"],
+                state="open",
+                opened_at=stamp(REGISTERED_AT),
+                due_at=stamp(datetime(2026, 3, 3, 9, 0, tzinfo=UTC)),
+            ),
+        ],
+    }
+    values.update(overrides)
+    return documents_pb2.Document(**values)
+
+
+@dataclass
+class Failure:
+    code: grpc.StatusCode
+    message: str
+    field_errors: list[dict[str, str]] | None = None
+
+
+@dataclass
+class Recorder:
+    calls: list[tuple[str, Any, str | None]] = field(default_factory=list)
+    failures: dict[str, Failure] = field(default_factory=dict)
+
+    def record(self, method: str, request: Any, context: grpc.ServicerContext) -> None:
+        token = dict(context.invocation_metadata()).get(METADATA_KEY)
+        self.calls.append((method, request, token if isinstance(token, str) else None))
+        failure = self.failures.get(method)
+        if failure is not None:
+            if failure.field_errors is not None:
+                context.set_trailing_metadata(
+                    ((FIELD_ERRORS_METADATA, json.dumps(failure.field_errors).encode()),)
+                )
+            context.abort(failure.code, failure.message)
+
+
+class FakeRegistry(documents_pb2_grpc.DocumentRegistryServicer):
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def RegisterDocument(self, request: Any, context: Any) -> documents_pb2.Document:
+        self.recorder.record("RegisterDocument", request, context)
+        return sample_document(title=request.title, readers=list(request.readers))
+
+    def GetDocument(self, request: Any, context: Any) -> documents_pb2.Document:
+        self.recorder.record("GetDocument", request, context)
+        return sample_document(id=request.id)
+
+    def ListDocuments(self, request: Any, context: Any) -> documents_pb2.ListDocumentsResponse:
+        self.recorder.record("ListDocuments", request, context)
+        return documents_pb2.ListDocumentsResponse(
+            items=[sample_document()], total=1, page=request.page or 1, page_size=20
+        )
+
+    def CompleteStep(self, request: Any, context: Any) -> documents_pb2.Document:
+        self.recorder.record("CompleteStep", request, context)
+        return sample_document(state="circulating")
+
+    def ListAuditEntries(
+        self, request: Any, context: Any
+    ) -> documents_pb2.ListAuditEntriesResponse:
+        self.recorder.record("ListAuditEntries", request, context)
+        return documents_pb2.ListAuditEntriesResponse(
+            items=[
+                documents_pb2.AuditEntry(
+                    id=1,
+                    at=stamp(REGISTERED_AT),
+                    actor="chen.jing",
+                    action="document.registered",
+                    entity_type="document",
+                    entity_id="doc-1",
+                    after_json='{"state": "registered"}',
+                )
+            ],
+            total=1,
+        )
+
+
+class FakeInbox(infohub_pb2_grpc.InboxServicer):
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def ListInbox(self, request: Any, context: Any) -> infohub_pb2.ListInboxResponse:
+        self.recorder.record("ListInbox", request, context)
+        item = infohub_pb2.InboxItem(
+            id="i1",
+            recipient="chen.jing",
+            kind="document_step_assigned",
+            title="请拟办：关于培训的通知",
+            subject_ref="documents/doc-1",
+            created_at=stamp(REGISTERED_AT),
+        )
+        return infohub_pb2.ListInboxResponse(items=[item], total=1, unread=1)
+
+    def MarkRead(self, request: Any, context: Any) -> infohub_pb2.InboxItem:
+        self.recorder.record("MarkRead", request, context)
+        return infohub_pb2.InboxItem(
+            id=request.id, recipient="chen.jing", read_at=stamp(REGISTERED_AT)
+        )
+
+
+@dataclass
+class FakeServices:
+    address: str
+    recorder: Recorder
+    health: health.HealthServicer
+
+
+@pytest.fixture
+def fake_services() -> Iterator[FakeServices]:
+    recorder = Recorder()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    documents_pb2_grpc.add_DocumentRegistryServicer_to_server(FakeRegistry(recorder), server)
+    infohub_pb2_grpc.add_InboxServicer_to_server(FakeInbox(recorder), server)
+    health_servicer = health.HealthServicer()
+    health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        yield FakeServices(f"127.0.0.1:{port}", recorder, health_servicer)
+    finally:
+        server.stop(0)
+
+
+@pytest.fixture
+def routed(make_app: Callable[..., Flask], fake_services: FakeServices) -> FlaskClient:
+    app = make_app(documents_address=fake_services.address, infohub_address=fake_services.address)
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def forwarded(token: str | None, public_key: str, clock: ManualClock) -> Identity:
+    return IdentityVerifier(public_key, clock).verify(token)
+
+
+REGISTRATION = {
+    "title": "关于培训的通知",
+    "type_code": "04",
+    "department_code": "HR",
+    "security_class": "internal",
+    "retention": "10y",
+    "priority": "routine",
+    "readers": ["liu.yang"],
+    "handler_username": "chen.jing",
+}
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_register_forwards_the_callers_signed_identity_and_returns_the_document(
+    routed: FlaskClient,
+    login: Login,
+    fake_services: FakeServices,
+    keypair: tuple[str, str],
+    clock: ManualClock,
+) -> None:
+    response = routed.post("/api/v1/documents", json=REGISTRATION, headers=login("chen.jing"))
+    assert response.status_code == 201
+    assert response.headers["Location"] == "/api/v1/documents/doc-1"
+    body = response.get_json()
+    assert body["number"] == "HR-2026-04-001"
+    assert body["label_colour"] == "green"
+    assert body["registered_at"] == "2026-03-02T09:00:00Z"
+    assert body["steps"][1]["due_at"] == "2026-03-03T09:00:00Z"
+    assert body["steps"][1]["completed_at"] is None
+    assert set(body) >= {
+        "id", "number", "title", "type_code", "type_name", "department_code", "security_class",
+        "retention", "priority", "readers", "body", "label_colour", "state", "registered_by",
+        "registered_at", "steps",
+    }  # fmt: skip
+
+    method, request, token = fake_services.recorder.calls[-1]
+    assert method == "RegisterDocument"
+    assert request.title == "关于培训的通知"
+    assert list(request.readers) == ["liu.yang"]
+    assert request.handler_username == "chen.jing"
+    identity = forwarded(token, keypair[1], clock)
+    assert identity.username == "chen.jing"
+    assert identity.department_code == "HR"
+    assert identity.headed_departments == frozenset({"HR"})
+    assert "hr" in identity.roles
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_forwarded_identity_is_short_lived(
+    routed: FlaskClient,
+    login: Login,
+    fake_services: FakeServices,
+    keypair: tuple[str, str],
+    clock: ManualClock,
+) -> None:
+    routed.get("/api/v1/documents/doc-1", headers=login("zhang.wei"))
+    token = fake_services.recorder.calls[-1][2]
+    clock.advance(61)
+    with pytest.raises(Exception, match="expired"):
+        forwarded(token, keypair[1], clock)
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_malformed_registration_is_422_at_the_gateway_without_calling_the_service(
+    routed: FlaskClient, login: Login, fake_services: FakeServices
+) -> None:
+    response = routed.post(
+        "/api/v1/documents",
+        json={**REGISTRATION, "security_class": "top", "type_code": 4, "readers": "liu.yang"},
+        headers=login("chen.jing"),
+    )
+    assert response.status_code == 422
+    fields = {e["field"] for e in response.get_json()["errors"]}
+    assert {"security_class", "type_code", "readers"} <= fields
+    missing = routed.post("/api/v1/documents", json={}, headers=login("chen.jing"))
+    assert {e["field"] for e in missing.get_json()["errors"]} >= {"title", "priority"}
+    assert fake_services.recorder.calls == []
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_document_search_maps_dates_to_the_organisation_day(
+    routed: FlaskClient, login: Login, fake_services: FakeServices
+) -> None:
+    response = routed.get(
+        "/api/v1/documents?q=培训&department_code=HR&type_code=04&from=2026-03-01"
+        "&to=2026-03-31&page=2&page_size=20",
+        headers=login("zhang.wei"),
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"items", "total", "page", "page_size"}
+    assert body["items"][0]["number"] == "HR-2026-04-001"
+    request = fake_services.recorder.calls[-1][1]
+    assert request.q == "培训"
+    assert request.page == 2
+    assert request.registered_from.ToDatetime(tzinfo=UTC) == datetime(
+        2026, 2, 28, 16, 0, tzinfo=UTC
+    )
+    assert request.registered_to.ToDatetime(tzinfo=UTC) == datetime(
+        2026, 3, 31, 15, 59, 59, 999999, tzinfo=UTC
+    )
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_document_search_rejects_a_bad_date(routed: FlaskClient, login: Login) -> None:
+    response = routed.get("/api/v1/documents?from=yesterday", headers=login("zhang.wei"))
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["field"] == "from"
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_complete_step_and_audit_reach_the_service(
+    routed: FlaskClient, login: Login, fake_services: FakeServices
+) -> None:
+    headers = login("chen.jing")
+    completed = routed.post(
+        "/api/v1/documents/doc-1/steps/s2/complete",
+        json={"comment": "请传阅", "circulate_to": ["liu.yang", "zhang.wei"]},
+        headers=headers,
+    )
+    assert completed.status_code == 200
+    assert completed.get_json()["state"] == "circulating"
+    request = fake_services.recorder.calls[-1][1]
+    assert (request.document_id, request.step_id) == ("doc-1", "s2")
+    assert list(request.circulate_to) == ["liu.yang", "zhang.wei"]
+
+    trail = routed.get("/api/v1/documents/doc-1/audit", headers=headers).get_json()
+    assert trail["total"] == 1
+    assert trail["items"][0]["action"] == "document.registered"
+    assert trail["items"][0]["at"] == "2026-03-02T09:00:00Z"
+    assert fake_services.recorder.calls[-1][1].entity_id == "doc-1"
+
+    routed.get("/api/v1/audit?actor=chen.jing", headers=login("ma.lin"))
+    assert fake_services.recorder.calls[-1][1].actor == "chen.jing"
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_inbox_lists_and_marks_read(
+    routed: FlaskClient, login: Login, fake_services: FakeServices
+) -> None:
+    headers = login("chen.jing")
+    inbox = routed.get("/api/v1/inbox?unread_only=true", headers=headers)
+    assert inbox.status_code == 200
+    body = inbox.get_json()
+    assert (body["total"], body["unread"]) == (1, 1)
+    assert body["items"][0]["title"] == "请拟办：关于培训的通知"
+    assert body["items"][0]["read_at"] is None
+    assert fake_services.recorder.calls[-1][1].unread_only is True
+    read = routed.post("/api/v1/inbox/i1/read", headers=headers)
+    assert read.status_code == 200
+    assert read.get_json()["read_at"] == "2026-03-02T09:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        (grpc.StatusCode.NOT_FOUND, 404),
+        (grpc.StatusCode.ALREADY_EXISTS, 409),
+        (grpc.StatusCode.FAILED_PRECONDITION, 409),
+        (grpc.StatusCode.PERMISSION_DENIED, 403),
+        (grpc.StatusCode.UNAUTHENTICATED, 401),
+        (grpc.StatusCode.UNAVAILABLE, 503),
+        (grpc.StatusCode.DEADLINE_EXCEEDED, 504),
+        (grpc.StatusCode.INTERNAL, 500),
+    ],
+)
+@pytest.mark.usefixtures("demo_org")
+def test_service_status_becomes_a_problem(
+    routed: FlaskClient,
+    login: Login,
+    fake_services: FakeServices,
+    code: grpc.StatusCode,
+    status: int,
+) -> None:
+    fake_services.recorder.failures["GetDocument"] = Failure(code, "secret detail at db.py:42")
+    response = routed.get("/api/v1/documents/doc-9", headers=login("zhang.wei"))
+    assert response.status_code == status
+    assert response.content_type == "application/problem+json"
+    problem = response.get_json()
+    assert problem["status"] == status
+    assert {"type", "title", "detail"} <= set(problem)
+    if status >= 500:
+        assert "db.py" not in problem["detail"]
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_service_field_errors_become_422_errors(
+    routed: FlaskClient, login: Login, fake_services: FakeServices
+) -> None:
+    fake_services.recorder.failures["RegisterDocument"] = Failure(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "invalid input",
+        [{"field": "department_code", "message": "unknown department ZZ"}],
+    )
+    response = routed.post(
+        "/api/v1/documents",
+        json={**REGISTRATION, "department_code": "ZZ"},
+        headers=login("chen.jing"),
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"field": "department_code", "message": "unknown department ZZ"}
+    ]
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_unconfigured_or_unreachable_service_is_503(
+    make_app: Callable[..., Flask], login: Login
+) -> None:
+    headers = login("zhang.wei")
+    unconfigured = make_app().test_client()
+    unreachable = make_app(
+        documents_address=f"127.0.0.1:{free_port()}", infohub_address=f"127.0.0.1:{free_port()}"
+    ).test_client()
+    for client in (unconfigured, unreachable):
+        for path in ("/api/v1/documents/doc-1", "/api/v1/inbox"):
+            response = client.get(path, headers=headers)
+            assert response.status_code == 503
+            assert response.content_type == "application/problem+json"
+
+
+def test_readyz_reports_each_dependency(
+    make_app: Callable[..., Flask], fake_services: FakeServices
+) -> None:
+    healthy = make_app(documents_address=fake_services.address).test_client()
+    ready = healthy.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["checks"] == {"database": "ok", "documents": "ok"}
+
+    fake_services.health.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
+    draining = healthy.get("/readyz")
+    assert draining.status_code == 503
+    assert "documents" in draining.get_json()["detail"]
+
+    down = make_app(infohub_address=f"127.0.0.1:{free_port()}").test_client().get("/readyz")
+    assert down.status_code == 503
+    assert down.content_type == "application/problem+json"
+    assert down.get_json()["checks"]["database"] == "ok"
+    assert down.get_json()["checks"]["infohub"] != "ok"
