@@ -1,0 +1,503 @@
+"""The idempotent event consumer (ENGINEERING rules 5 and 6).
+
+One durable queue per consuming service, bound with every pattern a
+handler subscribed to. For each message and each matching handler, one
+unit of work inserts ``(event_id, handler)`` into ``processed_events`` and
+runs the handler; both commit together, so a redelivered event finds its
+row and changes nothing. The message is acked only after every matching
+handler has committed (or had already been applied).
+
+Retries: a failed message is not requeued at once and does not block the
+consumer. It stays unacked (so a crash still gets it redelivered) in an
+in-process list until its backoff, ``base_backoff * 2 ** (attempt - 1)``,
+has passed; then a copy with ``x-attempts`` incremented is published
+(confirmed) to the service's own queue through the default exchange, and
+the original is acked. After ``max_attempts`` failures the copy goes to the
+dead-letter queue instead, with ``x-attempts``, ``x-last-error`` and
+``x-failed-handler`` headers. The delay lives in the consumer rather than
+in broker TTL queues because the embedded filesystem transport has no
+TTL. A waiting message holds one prefetch slot; handlers already applied
+are skipped on the retry. When the consumer stops, waiting retries are
+republished at once so their attempt counts survive a restart.
+
+Retries and dead letters go out on a second connection: waiting for a
+publish confirm on the consuming connection would dispatch new deliveries
+re-entrantly.
+
+Handlers receive the open unit of work and must not commit it themselves.
+The handler runs inside a CONSUMER span whose parent is the message's
+``traceparent``, so events it emits continue the trace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from opentelemetry import propagate, trace
+from prometheus_client import Counter, Histogram
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from secretariat_shared.bus import (
+    HEADER_TRACEPARENT,
+    PERSISTENT,
+    BusTopology,
+    Consumer,
+    Producer,
+    close_quietly,
+    connect,
+)
+from secretariat_shared.clock import Clock, SystemClock
+from secretariat_shared.db import Database
+from secretariat_shared.events import ReceivedEvent
+from secretariat_shared.tables import PlatformTables
+from secretariat_shared.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+_tracer = trace.get_tracer(__name__)
+
+HEADER_ATTEMPTS = "x-attempts"
+HEADER_LAST_ERROR = "x-last-error"
+HEADER_FAILED_HANDLER = "x-failed-handler"
+HEADER_DEAD_LETTERED_FROM = "x-dead-lettered-from"
+
+EVENTS_CONSUMED = Counter(
+    "secretariat_events_consumed_total",
+    "Event messages handled and acked (duplicates included)",
+    ["service", "event_type"],
+)
+EVENTS_DUPLICATES = Counter(
+    "secretariat_events_duplicates_total",
+    "Event messages every matching handler had already applied",
+    ["service"],
+)
+CONSUMER_FAILURES = Counter(
+    "secretariat_consumer_failures_total",
+    "Handler attempts that failed (each is retried or dead-lettered)",
+    ["service", "event_type"],
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "secretariat_events_dead_lettered_total",
+    "Event messages moved to the dead-letter queue",
+    ["service"],
+)
+EVENT_DELIVERY = Histogram(
+    "secretariat_event_delivery_seconds",
+    "Time from the event's envelope time to its handling by a consumer",
+    ["service", "event_type"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+
+_MAX_ERROR_LENGTH = 1000
+
+EventHandler = Callable[[UnitOfWork, ReceivedEvent], None]
+
+
+def topic_matches(pattern: str, routing_key: str) -> bool:
+    """AMQP topic matching: ``*`` is exactly one word, ``#`` zero or more."""
+    words = tuple(pattern.split("."))
+    key = tuple(routing_key.split("."))
+
+    @cache
+    def match(i: int, j: int) -> bool:
+        if i == len(words):
+            return j == len(key)
+        if words[i] == "#":
+            return match(i + 1, j) or (j < len(key) and match(i, j + 1))
+        if j == len(key):
+            return False
+        return words[i] in ("*", key[j]) and match(i + 1, j + 1)
+
+    return match(0, 0)
+
+
+@dataclass(frozen=True)
+class _Subscription:
+    pattern: str
+    name: str
+    handler: EventHandler
+
+
+@dataclass
+class _PendingRetry:
+    due: float
+    message: Any
+    attempts: int
+    error: str
+    handler: str
+
+
+class HandlerFailed(Exception):
+    def __init__(self, handler: str, cause: BaseException) -> None:
+        super().__init__(f"{handler}: {cause!r}")
+        self.handler = handler
+
+
+class EventConsumer:
+    """A background worker consuming one service's queue with idempotent handlers."""
+
+    def __init__(
+        self,
+        bus_url: str,
+        topology: BusTopology,
+        service: str,
+        db: Database,
+        tables: PlatformTables,
+        uow_factory: Callable[[], UnitOfWork],
+        max_attempts: int = 5,
+        base_backoff: float = 0.5,
+        prefetch: int = 50,
+        *,
+        max_backoff: float = 60.0,
+        poll_interval: float = 0.5,
+        heartbeat: float = 30.0,
+        clock: Clock | None = None,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.name = f"{service}-event-consumer"
+        self._bus_url = bus_url
+        self._topology = topology
+        self._service = service
+        self._db = db
+        self._processed = tables.processed_events
+        self._uow_factory = uow_factory
+        self._max_attempts = max_attempts
+        self._base_backoff = base_backoff
+        self._max_backoff = max_backoff
+        self._prefetch = prefetch
+        self._poll_interval = poll_interval
+        self._heartbeat = heartbeat
+        self._clock: Clock = clock or SystemClock()
+        self._subscriptions: list[_Subscription] = []
+        self._connection: Any = None
+        self._consumer: Any = None
+        self._outbound: Any = None
+        self._outbound_producer: Any = None
+        self._pending: list[_PendingRetry] = []
+        self._settled = 0
+        self._duplicates = EVENTS_DUPLICATES.labels(service)
+        self._dead_lettered = EVENTS_DEAD_LETTERED.labels(service)
+
+    @property
+    def queue_name(self) -> str:
+        return self._topology.queue_name(self._service)
+
+    @property
+    def pending_retries(self) -> int:
+        """Messages waiting for their retry backoff."""
+        return len(self._pending)
+
+    def subscribe(self, event_type_pattern: str, handler_name: str, handler: EventHandler) -> None:
+        """Register a handler for events whose type matches a routing-key pattern.
+
+        ``handler_name`` is the deduplication key: keep it stable across releases.
+        Subscribe before the consumer connects.
+        """
+        if any(s.name == handler_name for s in self._subscriptions):
+            raise ValueError(f"handler name {handler_name!r} already subscribed")
+        if self._connection is not None:
+            raise RuntimeError("subscribe before the consumer connects")
+        self._subscriptions.append(_Subscription(event_type_pattern, handler_name, handler))
+
+    # -- connection -------------------------------------------------------
+
+    def declare(self) -> None:
+        """Connect and declare the exchanges and this service's queues."""
+        self._ensure_connected()
+
+    def _ensure_connected(self) -> Any:
+        if self._consumer is not None:
+            return self._consumer
+        if not self._subscriptions:
+            raise RuntimeError(f"{self.name} has no subscriptions")
+        connection = connect(self._bus_url, confirm_publish=True, heartbeat=self._heartbeat)
+        try:
+            connection.ensure_connection(max_retries=0)
+            channel = connection.channel()
+            queue = self._topology.declare_service(
+                channel, self._service, [s.pattern for s in self._subscriptions]
+            )
+            consumer = Consumer(
+                channel,
+                queues=[queue],
+                no_ack=False,
+                auto_declare=False,
+                on_message=self._on_message,
+                prefetch_count=self._prefetch,
+            )
+            consumer.consume()
+        except Exception:
+            close_quietly(connection)
+            raise
+        self._connection = connection
+        self._consumer = consumer
+        return consumer
+
+    def _producer(self) -> Any:
+        if self._outbound_producer is None:
+            connection = connect(self._bus_url, confirm_publish=True)
+            try:
+                connection.ensure_connection(max_retries=0)
+                producer = Producer(connection.channel(), auto_declare=True)
+                producer.maybe_declare(self._topology.dead_letter_exchange())
+            except Exception:
+                close_quietly(connection)
+                raise
+            self._outbound = connection
+            self._outbound_producer = producer
+        return self._outbound_producer
+
+    def _drop_outbound(self) -> None:
+        connection, self._outbound = self._outbound, None
+        self._outbound_producer = None
+        if connection is not None:
+            close_quietly(connection)
+
+    def _drop_connection(self) -> None:
+        """Forget the consuming connection; unacked messages return to the queue."""
+        self._pending.clear()
+        connection, self._connection = self._connection, None
+        self._consumer = None
+        if connection is not None:
+            close_quietly(connection)
+
+    def close(self) -> None:
+        """Republish waiting retries at once, then close both connections."""
+        try:
+            self._flush_retries(force=True)
+        except Exception:
+            log.warning("%s: could not hand back waiting retries", self.name, exc_info=True)
+        self._drop_connection()
+        self._drop_outbound()
+
+    # -- consuming -------------------------------------------------------
+
+    def consume_once(self, timeout: float = 1.0) -> int:
+        """Handle what arrives within ``timeout`` seconds; return messages settled.
+
+        Returns early once at least one message was settled and the queue
+        has been quiet for a short poll. Meant for tests and scripts.
+        """
+        self._ensure_connected()
+        assert self._connection is not None
+        start = self._settled
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            idle = False
+            try:
+                self._connection.drain_events(timeout=min(remaining, 0.1))
+            except TimeoutError:
+                idle = True
+            self._flush_retries()
+            if idle and self._settled > start and not self._pending:
+                break
+        return self._settled - start
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume until ``stop`` is set, reconnecting with backoff when the bus fails."""
+        if not self._subscriptions:
+            raise RuntimeError(f"{self.name} has no subscriptions")
+        delay = 0.5
+        try:
+            while not stop.is_set():
+                try:
+                    self._ensure_connected()
+                    assert self._connection is not None
+                    with contextlib.suppress(TimeoutError):
+                        self._connection.drain_events(timeout=self._drain_timeout())
+                    self._flush_retries()
+                    self._connection.heartbeat_check()
+                    delay = 0.5
+                except Exception as exc:
+                    log.warning(
+                        "%s: bus connection failed, reconnecting in %.1fs: %r",
+                        self.name,
+                        delay,
+                        exc,
+                    )
+                    self._drop_connection()
+                    self._drop_outbound()
+                    stop.wait(delay)
+                    delay = min(delay * 2, 30.0)
+        finally:
+            self.close()
+
+    def _drain_timeout(self) -> float:
+        timeout = self._poll_interval
+        if self._pending:
+            until_due = min(p.due for p in self._pending) - time.monotonic()
+            timeout = min(timeout, max(until_due, 0.01))
+        return timeout
+
+    def _on_message(self, message: Any) -> None:
+        headers: dict[str, Any] = dict(message.headers or {})
+        attempts = int(headers.get(HEADER_ATTEMPTS, 0) or 0)
+        try:
+            event = ReceivedEvent.from_bytes(message.body)
+            if not event.id or not event.type:
+                raise ValueError("envelope without id or type")
+        except Exception as exc:
+            log.error("%s: undecodable message, dead-lettering: %r", self.name, exc)
+            self._dead_letter(message, attempts + 1, f"undecodable envelope: {exc!r}", "")
+            return
+        try:
+            applied = self._apply(event, headers)
+        except HandlerFailed as exc:
+            CONSUMER_FAILURES.labels(self._service, event.type).inc()
+            attempts += 1
+            error = str(exc)
+            if attempts >= self._max_attempts:
+                log.error(
+                    "%s: event %s (%s) failed %d times, dead-lettering: %s",
+                    self.name,
+                    event.id,
+                    event.type,
+                    attempts,
+                    error,
+                )
+                self._dead_letter(message, attempts, error, exc.handler)
+            else:
+                backoff = min(self._max_backoff, self._base_backoff * 2 ** (attempts - 1))
+                log.warning(
+                    "%s: event %s (%s) failed (attempt %d), retrying in %.2fs: %s",
+                    self.name,
+                    event.id,
+                    event.type,
+                    attempts,
+                    backoff,
+                    error,
+                )
+                self._pending.append(
+                    _PendingRetry(time.monotonic() + backoff, message, attempts, error, exc.handler)
+                )
+            return
+        message.ack()
+        self._settled += 1
+        EVENTS_CONSUMED.labels(self._service, event.type).inc()
+        if applied:
+            EVENT_DELIVERY.labels(self._service, event.type).observe(
+                max(0.0, (self._clock.now() - event.time).total_seconds())
+            )
+        else:
+            self._duplicates.inc()
+
+    def _apply(self, event: ReceivedEvent, headers: dict[str, Any]) -> bool:
+        """Run every matching handler once; return whether any of them did work."""
+        subscriptions = [s for s in self._subscriptions if topic_matches(s.pattern, event.type)]
+        if not subscriptions:
+            log.debug("%s: no handler for %s", self.name, event.type)
+            return True
+        traceparent = str(headers.get(HEADER_TRACEPARENT) or event.traceparent)
+        parent = propagate.extract({"traceparent": traceparent}) if traceparent else None
+        applied = False
+        with _tracer.start_as_current_span(
+            f"{event.type} process",
+            context=parent,
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.destination.name": self.queue_name,
+                "messaging.message.id": event.id,
+                "messaging.operation.type": "process",
+            },
+        ):
+            for subscription in subscriptions:
+                try:
+                    with self._uow_factory() as uow:
+                        if not self._record(uow, event.id, subscription.name):
+                            continue
+                        subscription.handler(uow, event)
+                        uow.commit()
+                        applied = True
+                except Exception as exc:
+                    raise HandlerFailed(subscription.name, exc) from exc
+        return applied
+
+    def _record(self, uow: UnitOfWork, event_id: str, handler: str) -> bool:
+        """Insert the dedupe row in the handler's transaction; False if already there."""
+        values = {"event_id": event_id, "handler": handler, "processed_at": uow.clock.now()}
+        statement: Any
+        dialect = self._db.dialect
+        if dialect == "postgresql":
+            statement = postgresql.insert(self._processed).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(self._processed).on_conflict_do_nothing()
+        else:
+            try:
+                with uow.session.begin_nested():
+                    uow.session.execute(insert(self._processed).values(values))
+            except IntegrityError:
+                return False
+            return True
+        inserted = uow.session.execute(
+            statement.values(values).returning(self._processed.c.event_id)
+        ).first()
+        return inserted is not None
+
+    # -- retries and dead letters ----------------------------------------
+
+    def _republish(self, message: Any, headers: dict[str, Any], dead: bool) -> None:
+        producer = self._producer()
+        properties = message.properties or {}
+        try:
+            if dead:
+                name = self._topology.dead_letter_queue_name(self._service)
+                exchange: Any = self._topology.dead_letter_exchange()
+            else:
+                name = self.queue_name
+                exchange = ""
+            producer.publish(
+                message.body,
+                exchange=exchange,
+                routing_key=name,
+                delivery_mode=PERSISTENT,
+                content_type=message.content_type,
+                content_encoding=message.content_encoding,
+                headers=headers,
+                message_id=properties.get("message_id"),
+                retry=False,
+            )
+        except Exception:
+            self._drop_outbound()
+            raise
+
+    def _dead_letter(self, message: Any, attempts: int, error: str, handler: str) -> None:
+        headers = dict(message.headers or {})
+        headers.update(
+            {
+                HEADER_ATTEMPTS: attempts,
+                HEADER_LAST_ERROR: error[:_MAX_ERROR_LENGTH],
+                HEADER_FAILED_HANDLER: handler,
+                HEADER_DEAD_LETTERED_FROM: self.queue_name,
+            }
+        )
+        self._republish(message, headers, dead=True)
+        message.ack()
+        self._settled += 1
+        self._dead_lettered.inc()
+
+    def _flush_retries(self, force: bool = False) -> None:
+        if not self._pending:
+            return
+        now = time.monotonic()
+        due = [p for p in self._pending if force or p.due <= now]
+        for retry in due:
+            headers = dict(retry.message.headers or {})
+            headers[HEADER_ATTEMPTS] = retry.attempts
+            headers[HEADER_LAST_ERROR] = retry.error[:_MAX_ERROR_LENGTH]
+            headers[HEADER_FAILED_HANDLER] = retry.handler
+            self._republish(retry.message, headers, dead=False)
+            retry.message.ack()
+            self._pending.remove(retry)
