@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
-from documents_testkit import HR_CLERK, Harness
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from documents.entrypoints.grpc_servicer import DocumentRegistryServicer
+from documents_testkit import HR_CLERK, Harness
 from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
 from secretariat_shared.grpc_server import (
     FIELD_ERRORS_METADATA,

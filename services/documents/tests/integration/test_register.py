@@ -6,6 +6,12 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from documents.adapters.orm import platform
+from documents.domain.catalogue import DocumentState, StepKind
+from documents.service_layer.commands import CompleteStep, ListDocuments, RegisterDocument
 from documents_testkit import (
     ARCHIVIST,
     DISCIPLINE,
@@ -17,12 +23,6 @@ from documents_testkit import (
     Harness,
     person,
 )
-from sqlalchemy import func, select, text, update
-from sqlalchemy.exc import DBAPIError
-
-from documents.adapters.orm import platform
-from documents.domain.catalogue import DocumentState, StepKind
-from documents.service_layer.commands import CompleteStep, ListDocuments, RegisterDocument
 from secretariat_shared.errors import (
     NotFound,
     PermissionDenied,
