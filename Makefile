@@ -7,7 +7,8 @@ PROTO_SRC := $(shell find protos -name '*.proto')
 GEN_DIR := shared/src
 GEN_STAMP := shared/src/secretariat/.generated
 INSTALL_STAMP := $(VENV)/.installed
-PACKAGES := shared gateway services/documents services/infohub
+SERVICE_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
+PACKAGES := shared gateway $(SERVICE_DIRS)
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
@@ -42,7 +43,7 @@ run: install ## Run the whole system on embedded defaults (SQLite, embedded bus,
 lint: install ## ruff check, ruff format --check, mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared/src/secretariat_shared gateway/src services/documents/src services/infohub/src scripts
+	$(VENV)/bin/mypy shared/src/secretariat_shared gateway/src $(addsuffix /src,$(SERVICE_DIRS)) scripts
 
 format: install ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
@@ -58,7 +59,7 @@ test-e2e: install ## End-to-end tier: the system as processes, driven over HTTP
 	$(PY) -m pytest e2e-tests -q
 
 test: lint ## The whole suite: lint, types, unit, integration, e2e
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) shared/tests gateway/tests services/documents/tests services/infohub/tests
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) shared/tests gateway/tests $(addsuffix /tests,$(SERVICE_DIRS))
 	$(PY) -m pytest -q e2e-tests
 
 clean: ## Remove the virtual environment, generated code and local data

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from e2ekit import Api  # noqa: E402
-from run_system import Ports, System  # noqa: E402
+from run_system import SERVICES, Ports, System  # noqa: E402
 from secretariat_shared import testing  # noqa: E402
 
 T = TypeVar("T")
@@ -61,7 +61,7 @@ def system(
     finally:
         sys_.stop()
         if pg:
-            for name in ("gateway", "documents", "infohub"):
+            for name in ("gateway", *SERVICES):
                 testing.drop_database(pg, sys_.database_url(name).replace("+psycopg", "+psycopg"))
         if amqp:
             testing.delete_vhost(amqp)

@@ -31,7 +31,20 @@ from sqlalchemy.engine import make_url
 from secretariat_shared.identity import generate_keypair
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("documents", "infohub")
+SERVICE_ORDER = (
+    "documents",
+    "infohub",
+    "meetings",
+    "facilities",
+    "archives",
+    "performance",
+    "career",
+)
+SERVICES = tuple(
+    name
+    for name in SERVICE_ORDER
+    if (ROOT / "services" / name / "src" / name / "__main__.py").exists()
+)
 
 
 def free_port() -> int:

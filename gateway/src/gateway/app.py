@@ -14,10 +14,13 @@ from gateway.api.errors import install_error_handlers, problem_response
 from gateway.api.metrics import install_request_metrics, metrics_response
 from gateway.api.openapi import as_openapi_30, build_openapi
 from gateway.api.registry import Api
+from gateway.api.routes.approvals import register_approval_routes
 from gateway.api.routes.auth import register_auth_routes
 from gateway.api.routes.directory import register_directory_routes
 from gateway.api.routes.documents import register_document_routes
+from gateway.api.routes.facilities import register_facilities_routes
 from gateway.api.routes.inbox import register_inbox_routes
+from gateway.api.routes.meetings import register_meetings_routes
 from gateway.api.routes.testing import register_testing_routes
 from gateway.bootstrap import Gateway, build_gateway
 from gateway.problems import NOT_READY, Problem
@@ -37,6 +40,9 @@ def build_api(gateway: Gateway) -> Api:
     register_directory_routes(api, gateway)
     register_document_routes(api, gateway)
     register_inbox_routes(api, gateway)
+    register_approval_routes(api, gateway)
+    register_meetings_routes(api, gateway)
+    register_facilities_routes(api, gateway)
     if gateway.settings.testing:
         register_testing_routes(api, gateway)
     return api
@@ -52,7 +58,7 @@ def readiness(gateway: Gateway) -> dict[str, str]:
     except Exception as exc:
         log.warning("readiness: database unreachable: %s", exc)
         checks["database"] = "unreachable"
-    for service in (gateway.documents, gateway.infohub):
+    for service in gateway.remote_services:
         if service.address:
             checks[service.name] = gateway.services.check_health(service) or "ok"
     return checks

@@ -39,7 +39,13 @@ class Gateway:
     services: ServiceCaller
     documents: RemoteService
     infohub: RemoteService
+    meetings: RemoteService
+    facilities: RemoteService
     timezone: ZoneInfo
+
+    @property
+    def remote_services(self) -> tuple[RemoteService, ...]:
+        return (self.documents, self.infohub, self.meetings, self.facilities)
 
     def authenticate(self, token: str | None) -> Caller:
         return self.auth.authenticate(token)
@@ -90,5 +96,7 @@ def build_gateway(
         ),
         documents=RemoteService("documents", settings.documents_address),
         infohub=RemoteService("infohub", settings.infohub_address),
+        meetings=RemoteService("meetings", settings.meetings_address),
+        facilities=RemoteService("facilities", settings.facilities_address),
         timezone=ZoneInfo(settings.timezone),
     )

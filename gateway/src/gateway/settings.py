@@ -21,6 +21,8 @@ class GatewaySettings:
     internal_token_secret: str = setting("shared secret for service-to-service tokens")
     documents_address: str = setting("host:port of the documents gRPC service", "")
     infohub_address: str = setting("host:port of the infohub gRPC service", "")
+    meetings_address: str = setting("host:port of the meetings gRPC service", "")
+    facilities_address: str = setting("host:port of the facilities gRPC service", "")
     admin_password: str = setting(
         "password of the 'admin' account; default 'admin' in demo mode, else no admin", ""
     )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sys
 
+from prometheus_client import REGISTRY
+
+from documents.adapters.open_steps_collector import OpenStepsCollector
 from documents.bootstrap import MIGRATIONS, SERVICE, build
 from secretariat_shared.grpc_server import serve_forever
 from secretariat_shared.migrations import upgrade
@@ -24,6 +27,7 @@ def main(argv: list[str]) -> int:
     setup_tracing(SERVICE)
     start_metrics(settings.metrics_port)
     app = build(settings)
+    REGISTRY.register(OpenStepsCollector(app.db))
     serve_forever(app.grpc_service, on_stop=[app.db.dispose])
     return 0
 

@@ -302,3 +302,25 @@ def test_x04_audit_trail_is_append_only_in_postgresql(harness: Harness) -> None:
         return
     with pytest.raises(DBAPIError, match="append-only"), harness.db.engine.begin() as conn:
         conn.execute(update(platform.audit_log).values(actor="someone else"))
+
+
+def test_d10_open_steps_gauge_counts_waiting_and_overdue_steps(harness: Harness) -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from documents.adapters.open_steps_collector import OpenStepsCollector
+
+    registry = CollectorRegistry()
+    registry.register(OpenStepsCollector(harness.db))
+    harness.register.register(HR_CLERK, reg(priority="urgent"))
+    harness.register.register(HR_CLERK, reg())
+    harness.clock.advance(3 * 3600)
+    harness.scheduler.run_once()
+    text_out = generate_latest(registry).decode()
+    assert (
+        'secretariat_document_steps_open{kind="proposed_handling",overdue="true",priority="urgent"} 1.0'
+        in text_out
+    )
+    assert (
+        'secretariat_document_steps_open{kind="proposed_handling",overdue="false",priority="routine"} 1.0'
+        in text_out
+    )

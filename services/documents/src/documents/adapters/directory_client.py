@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
+from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
 
 from documents.service_layer.ports import DepartmentInfo, PersonInfo
 from secretariat.directory.v1 import directory_pb2, directory_pb2_grpc
@@ -20,7 +21,9 @@ from secretariat_shared.grpc_server import identity_metadata
 
 class GrpcDirectory:
     def __init__(self, address: str, token: Callable[[], str], ttl: float = 30.0) -> None:
-        self._channel = grpc.insecure_channel(address)
+        self._channel = grpcext.intercept_channel(
+            grpc.insecure_channel(address), client_interceptor()
+        )
         self._stub = directory_pb2_grpc.DirectoryStub(self._channel)
         self._token = token
         self._ttl = ttl
