@@ -63,6 +63,9 @@ def build(
     consumer.subscribe(
         "documents.step.overdue", "inbox.document_step_overdue", inbox.on_document_step_overdue
     )
+    consumer.subscribe(
+        "*.notification.requested", "inbox.notification_requested", inbox.on_notification_requested
+    )
     servicer = InboxServicer(inbox)
 
     def add_servicers(server: grpc.Server) -> None:

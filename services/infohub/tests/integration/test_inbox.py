@@ -104,3 +104,28 @@ def test_inbox_paging_is_validated(setup) -> None:  # type: ignore[no-untyped-de
     inbox, *_ = setup
     with pytest.raises(ValidationFailed):
         inbox.list_for(ALICE, False, 0, 20)
+
+
+def test_x06_any_service_notice_reaches_each_recipient_once(setup) -> None:  # type: ignore[no-untyped-def]
+    from secretariat.common.v1 import notice_pb2
+
+    inbox, db, clock, channel = setup
+    notice = notice_pb2.Notice(
+        recipients=["alice", "bob", "alice"],
+        kind="meeting_notice",
+        title="会议通知：季度工作会",
+        body="请于3月5日9:00到第一会议室参加季度工作会。",
+        subject_ref="meetings/m-1",
+    )
+    envelope = make_envelope(
+        "meetings.notification.requested", "meetings", "m-1", notice, clock.now()
+    )
+    with UnitOfWork(db, platform, "infohub", clock) as uow:
+        inbox.on_notification_requested(uow, ReceivedEvent.from_bytes(envelope.SerializeToString()))
+        uow.commit()
+    alice_items, total, _ = inbox.list_for(ALICE, False, 1, 20)
+    assert total == 1
+    assert alice_items[0].kind == "meeting_notice"
+    assert alice_items[0].subject_ref == "meetings/m-1"
+    assert inbox.list_for(BOB, False, 1, 20)[1] == 1
+    assert sorted(i.recipient for i in channel.items) == ["alice", "bob"]

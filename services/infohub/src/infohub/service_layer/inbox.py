@@ -14,6 +14,7 @@ from prometheus_client import Counter
 from infohub.adapters.repository import InboxRepository
 from infohub.domain.notices import InboxItem, step_assigned_notice, step_overdue_notice
 from infohub.service_layer.channels import DeliveryChannel
+from secretariat.common.v1 import notice_pb2
 from secretariat.documents.v1 import events_pb2 as documents_events
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
@@ -100,6 +101,29 @@ class Inbox:
                     due_at=payload.due_at.ToDatetime(tzinfo=UTC)
                     if payload.HasField("due_at")
                     else None,
+                ),
+            )
+
+    def on_notification_requested(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        """Any service's notice (X-06): one item per recipient, deduplicated by event."""
+        payload = event.payload_as(notice_pb2.Notice)
+        assert isinstance(payload, notice_pb2.Notice)
+        due = payload.due_at.ToDatetime(tzinfo=UTC) if payload.HasField("due_at") else None
+        for recipient in dict.fromkeys(payload.recipients):
+            if not recipient:
+                continue
+            self._add(
+                uow,
+                InboxItem(
+                    id=str(uuid.uuid4()),
+                    recipient=recipient,
+                    kind=payload.kind or f"{event.source}_notice",
+                    title=payload.title,
+                    body=payload.body,
+                    subject_ref=payload.subject_ref,
+                    created_at=self._clock.now(),
+                    source_event_id=event.id,
+                    due_at=due,
                 ),
             )
 
