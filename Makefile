@@ -12,7 +12,7 @@ PACKAGES := shared gateway $(SERVICE_DIRS)
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install gen run lint format typecheck test test-unit test-integration test-e2e clean
+.PHONY: help install gen run lint format typecheck test test-unit test-integration test-e2e bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n",$$1,$$2}'
@@ -61,6 +61,11 @@ test-e2e: install ## End-to-end tier: the system as processes, driven over HTTP
 test: lint ## The whole suite: lint, types, unit, integration, e2e
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) shared/tests gateway/tests $(addsuffix /tests,$(SERVICE_DIRS))
 	$(PY) -m pytest -q e2e-tests
+
+bench: install ## Measure the platform against this machine's ceilings (writes bench/results/)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PY) -m pip install -q -r requirements/bench.txt
+	$(PY) bench/run.py
 
 clean: ## Remove the virtual environment, generated code and local data
 	rm -rf $(VENV) shared/src/secretariat .data

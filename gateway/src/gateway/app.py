@@ -27,6 +27,7 @@ from gateway.problems import NOT_READY, Problem
 from gateway.settings import GatewaySettings
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
+from secretariat_shared.observability import tracing_enabled
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,8 @@ def create_app(
     def metrics() -> Response:
         return metrics_response()
 
-    _instrument(app)
+    if tracing_enabled():
+        _instrument(app)
     return app
 
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -114,6 +114,15 @@ class Database:
         finally:
             session.rollback()
             session.close()
+
+    @contextmanager
+    def connected(self) -> Iterator[Connection]:
+        """A read-only Core connection: for hot read paths, it skips the ORM session's cost."""
+        with self.read_engine.connect() as connection:
+            try:
+                yield connection
+            finally:
+                connection.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -30,6 +30,7 @@ from prometheus_client import Counter, Histogram
 
 from secretariat_shared import errors
 from secretariat_shared.identity import METADATA_KEY, Identity, IdentityVerifier, InvalidIdentity
+from secretariat_shared.observability import tracing_enabled
 
 log = logging.getLogger(__name__)
 
@@ -172,14 +173,19 @@ class RunningService:
     """A started server and its background workers."""
 
     def __init__(self, spec: GrpcService) -> None:
-        from opentelemetry.instrumentation.grpc import server_interceptor
-
         self.spec = spec
         self.stop_event = threading.Event()
         self.health = health.HealthServicer()
+        interceptors: list[grpc.ServerInterceptor] = [  # type: ignore[type-arg]
+            ServiceInterceptor(spec.name, spec.verifier)
+        ]
+        if tracing_enabled():
+            from opentelemetry.instrumentation.grpc import server_interceptor
+
+            interceptors.insert(0, server_interceptor())
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=spec.max_workers),
-            interceptors=[server_interceptor(), ServiceInterceptor(spec.name, spec.verifier)],
+            interceptors=interceptors,
             options=[("grpc.so_reuseport", 0)],
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

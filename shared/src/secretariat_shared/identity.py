@@ -12,6 +12,7 @@ movable test clock and tokens agree.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -102,6 +103,8 @@ class IdentitySigner:
             raise ValueError("the identity signing key must be an Ed25519 private key")
         self._key: Ed25519PrivateKey = key
         self._clock = clock
+        self._reusable: dict[tuple[Identity, str, int], tuple[datetime, str]] = {}
+        self._lock = threading.Lock()
 
     def sign(self, identity: Identity, audience: str, ttl_seconds: int) -> str:
         now = self._clock.now()
@@ -115,6 +118,25 @@ class IdentitySigner:
             }
         )
         return jwt.encode(claims, self._key, algorithm="EdDSA")
+
+    def sign_reusable(self, identity: Identity, audience: str, ttl_seconds: int) -> str:
+        """A token for ``identity`` reused until half its lifetime has passed.
+
+        Forwarding the caller on every gateway request would otherwise sign a
+        new token each time; reuse also lets services hit their verify cache.
+        """
+        key = (identity, audience, ttl_seconds)
+        now = self._clock.now()
+        with self._lock:
+            hit = self._reusable.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        token = self.sign(identity, audience, ttl_seconds)
+        with self._lock:
+            if len(self._reusable) > 4096:
+                self._reusable.clear()
+            self._reusable[key] = (now + timedelta(seconds=ttl_seconds / 2), token)
+        return token
 
 
 def service_token(service_name: str, secret: str, clock: Clock, ttl_seconds: int = 300) -> str:
@@ -135,10 +157,28 @@ class IdentityVerifier:
         self._public_key = serialization.load_pem_public_key(public_pem.encode())
         self._internal_secret = internal_secret
         self._clock = clock
+        self._verified: dict[tuple[str, str], tuple[dict[str, Any], Identity]] = {}
+        self._lock = threading.Lock()
 
     def verify(self, token: str | None, audience: str = SERVICE_AUDIENCE) -> Identity:
+        """The identity a token proves; signature checks are cached, expiry never is."""
         if not token:
             raise InvalidIdentity("no identity token")
+        with self._lock:
+            hit = self._verified.get((token, audience))
+        if hit is not None:
+            self._check_time(hit[0])
+            return hit[1]
+        claims = self._verify_signature(token, audience)
+        self._check_time(claims)
+        identity = Identity.from_claims(claims)
+        with self._lock:
+            if len(self._verified) > 8192:
+                self._verified.clear()
+            self._verified[(token, audience)] = (claims, identity)
+        return identity
+
+    def _verify_signature(self, token: str, audience: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -172,8 +212,7 @@ class IdentityVerifier:
                 raise InvalidIdentity("identity token signed with an unaccepted algorithm")
         except jwt.PyJWTError as exc:
             raise InvalidIdentity(f"identity token rejected: {exc}") from exc
-        self._check_time(claims)
-        return Identity.from_claims(claims)
+        return claims
 
     def _check_time(self, claims: dict[str, Any]) -> None:
         now = self._clock.now()

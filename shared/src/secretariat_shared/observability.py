@@ -49,6 +49,11 @@ def setup_logging(service: str, level: str = "INFO") -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def tracing_enabled() -> bool:
+    """Tracing costs a span per call; it is on only when spans have somewhere to go."""
+    return bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+
+
 def setup_tracing(service: str) -> None:
     """OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise tracing stays off."""
     if not os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):

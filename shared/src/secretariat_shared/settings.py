@@ -114,5 +114,7 @@ class ServiceSettings:
     clock_file: str = setting("file holding the test clock's offset (testing only)", "")
     log_level: str = setting("logging level", "INFO")
     worker_threads: int = setting("gRPC server worker threads", 16)
-    relay_interval: float = setting("seconds between outbox relay polls when idle", 0.2)
+    relay_interval: float = setting(
+        "seconds between outbox relay polls when idle (commits wake it at once)", 1.0
+    )
     scheduler_interval: float = setting("seconds between timer sweeps", 1.0)

@@ -28,6 +28,7 @@ from gateway.problems import (
 from secretariat_shared.errors import FieldError
 from secretariat_shared.grpc_server import FIELD_ERRORS_METADATA
 from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, Identity, IdentitySigner
+from secretariat_shared.observability import tracing_enabled
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +60,11 @@ class ServiceChannels:
 
     @staticmethod
     def _open(address: str) -> grpc.Channel:
-        from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
+        channel: grpc.Channel = grpc.insecure_channel(address)
+        if tracing_enabled():
+            from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
 
-        channel: grpc.Channel = grpcext.intercept_channel(
-            grpc.insecure_channel(address), client_interceptor()
-        )
+            channel = grpcext.intercept_channel(channel, client_interceptor())
         return channel
 
     def close(self) -> None:
@@ -121,7 +122,7 @@ class ServiceCaller:
                     detail=f"The {service.name} service is not configured.",
                 )
             )
-        token = self._signer.sign(caller, SERVICE_AUDIENCE, self._token_ttl)
+        token = self._signer.sign_reusable(caller, SERVICE_AUDIENCE, self._token_ttl)
         stub = stub_class(self._channels.channel(service.address))
         try:
             return getattr(stub, method)(

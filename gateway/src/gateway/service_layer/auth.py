@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
 from gateway.adapters.directory_repository import SqlDirectory
@@ -61,6 +63,47 @@ def identity_of(record: PersonRecord) -> Identity:
     )
 
 
+class PersonCache:
+    """People looked up by ``authenticate``, kept for a few seconds.
+
+    Every request would otherwise read the person and their headships. A
+    directory change made in this process empties the cache at once (see
+    :func:`directory_changed`); other gateway processes see it within
+    ``seconds``.
+    """
+
+    generation = 0
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._entries: dict[str, tuple[float, int, PersonRecord | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, username: str) -> PersonRecord | None:
+        with self._lock:
+            hit = self._entries.get(username)
+        if hit is None or hit[0] < time.monotonic() or hit[1] != PersonCache.generation:
+            return None
+        return hit[2]
+
+    def put(self, username: str, record: PersonRecord | None) -> None:
+        if self._seconds <= 0 or record is None:
+            return
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[username] = (
+                time.monotonic() + self._seconds,
+                PersonCache.generation,
+                record,
+            )
+
+
+def directory_changed() -> None:
+    """Forget every cached person in this process (called after directory writes)."""
+    PersonCache.generation += 1
+
+
 class AuthService:
     def __init__(
         self,
@@ -71,6 +114,7 @@ class AuthService:
         verifier: IdentityVerifier,
         throttle: LoginThrottle,
         access_token_ttl: int,
+        record_cache_seconds: float = 5.0,
     ) -> None:
         self._db = db
         self._passwords = passwords
@@ -79,6 +123,7 @@ class AuthService:
         self._verifier = verifier
         self._throttle = throttle
         self._ttl = access_token_ttl
+        self._people = PersonCache(record_cache_seconds)
 
     def login(self, username: str, password: str) -> AccessToken:
         now = self._clock.now()
@@ -119,8 +164,11 @@ class AuthService:
             raise NotAuthenticated(str(exc)) from exc
         if claimed.is_service:
             raise NotAuthenticated("a service token is not an access token")
-        with self._db.reading() as session:
-            record = SqlDirectory(session).record(claimed.username)
+        record = self._people.get(claimed.username)
+        if record is None:
+            with self._db.reading() as session:
+                record = SqlDirectory(session).record(claimed.username)
+            self._people.put(claimed.username, record)
         if record is None or not record.person.active:
             raise NotAuthenticated("the account no longer exists or is deactivated")
         return Caller(identity=identity_of(record), record=record)

@@ -23,6 +23,7 @@ from gateway.domain.directory import (
     check_person,
 )
 from gateway.domain.roles import ROLES
+from gateway.service_layer.auth import directory_changed
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import FieldError, NotFound, ValidationFailed
@@ -172,6 +173,7 @@ class DirectoryService:
         """Commit; a unique-key race lost to a concurrent writer is a duplicate."""
         try:
             session.commit()
+            directory_changed()
         except IntegrityError as exc:
             session.rollback()
             if duplicate is not None:

@@ -17,13 +17,15 @@ from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
 from documents.service_layer.ports import DepartmentInfo, PersonInfo
 from secretariat.directory.v1 import directory_pb2, directory_pb2_grpc
 from secretariat_shared.grpc_server import identity_metadata
+from secretariat_shared.observability import tracing_enabled
 
 
 class GrpcDirectory:
     def __init__(self, address: str, token: Callable[[], str], ttl: float = 30.0) -> None:
-        self._channel = grpcext.intercept_channel(
-            grpc.insecure_channel(address), client_interceptor()
-        )
+        channel = grpc.insecure_channel(address)
+        if tracing_enabled():
+            channel = grpcext.intercept_channel(channel, client_interceptor())
+        self._channel = channel
         self._stub = directory_pb2_grpc.DirectoryStub(self._channel)
         self._token = token
         self._ttl = ttl

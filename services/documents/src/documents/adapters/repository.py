@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from documents.adapters.orm import document_readers, document_sequences, document_steps, documents
@@ -37,7 +38,7 @@ def _like_escape(text: str) -> str:
 
 
 class DocumentRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session | Connection) -> None:
         self.session = session
 
     def next_sequence(self, department_code: str, year: int, type_code: str) -> int:
@@ -46,7 +47,11 @@ class DocumentRepository:
         ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` takes the row lock, so
         concurrent registrations queue on it and each gets the next number.
         """
-        dialect = self.session.get_bind().dialect.name
+        dialect = (
+            self.session.connection().dialect.name
+            if isinstance(self.session, Session)
+            else self.session.dialect.name
+        )
         values = {
             "department_code": department_code,
             "year": year,
@@ -201,19 +206,25 @@ class DocumentRepository:
         if not rows:
             return []
         ids = [r["id"] for r in rows]
+        readers_of = (
+            document_readers.c.document_id == ids[0]
+            if len(ids) == 1
+            else document_readers.c.document_id.in_(ids)
+        )
+        steps_of = (
+            document_steps.c.document_id == ids[0]
+            if len(ids) == 1
+            else document_steps.c.document_id.in_(ids)
+        )
         readers: dict[str, list[str]] = {i: [] for i in ids}
         for doc_id, username in self.session.execute(
-            select(document_readers.c.document_id, document_readers.c.username).where(
-                document_readers.c.document_id.in_(ids)
-            )
+            select(document_readers.c.document_id, document_readers.c.username).where(readers_of)
         ):
             readers[doc_id].append(username)
         steps: dict[str, list[Step]] = {i: [] for i in ids}
         for s in (
             self.session.execute(
-                select(document_steps)
-                .where(document_steps.c.document_id.in_(ids))
-                .order_by(document_steps.c.position)
+                select(document_steps).where(steps_of).order_by(document_steps.c.position)
             )
             .mappings()
             .all()

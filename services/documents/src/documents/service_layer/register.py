@@ -261,8 +261,8 @@ class DocumentRegister:
     # -- reading ------------------------------------------------------------
 
     def get(self, actor: Identity, document_id: str) -> Document:
-        with self._db.reading() as session:
-            document = DocumentRepository(session).get(document_id)
+        with self._db.connected() as connection:
+            document = DocumentRepository(connection).get(document_id)
         if document is None or not can_read(viewer_of(actor), document):
             raise NotFound(f"document {document_id} not found")
         if document.security_class in (SecurityClass.CONFIDENTIAL, SecurityClass.SECRET):
@@ -294,8 +294,8 @@ class DocumentRegister:
             errors.append(FieldError("from", "must not be after 'to'"))
         if errors:
             raise ValidationFailed(errors)
-        with self._db.reading() as session:
-            return DocumentRepository(session).search(
+        with self._db.connected() as connection:
+            return DocumentRepository(connection).search(
                 viewer_of(actor),
                 DocumentFilter(
                     q=query.q.strip(),

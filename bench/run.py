@@ -1,0 +1,356 @@
+"""``make bench``: the platform measured against this machine's own ceilings (issue 7).
+
+Starts the system as production would (gunicorn gateway, every service as
+its own process; PostgreSQL and RabbitMQ when SECRETARIAT_POSTGRES_URL and
+SECRETARIAT_AMQP_URL are set, embedded otherwise), measures, and writes
+``bench/results/<date>.json`` and the table in ``bench/README.md``. All load
+goes to loopback and every loop is bounded in time and count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import events_bench  # noqa: E402
+import grpc_echo  # noqa: E402
+import loadgen  # noqa: E402
+from run_system import Ports, System  # noqa: E402
+from secretariat_shared.testing import create_throwaway_database, drop_database  # noqa: E402
+
+TARGETS = {
+    "read_ratio_to_ceiling": 0.30,
+    "read_p99_ms_at_300": 25.0,
+    "write_p99_ms_at_300": 60.0,
+    "event_p99_ms_at_300": 100.0,
+    "relay_events_per_second": 3000.0,
+    "timer_sweep_seconds": 2.0,
+    "idle_rss_mb_per_service": 120.0,
+}
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "host": socket.gethostname(),
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_ceiling(seconds: int) -> loadgen.WrkResult:
+    """Flask hello-world under the gateway's gunicorn settings (2 sync workers)."""
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(BENCH))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "hello_app:create()",
+        ],
+        env=env,
+        cwd=BENCH,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/hello"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        return loadgen.wrk(url, seconds=seconds)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def rss_mb(system: System) -> dict[str, float]:
+    """Resident memory per process; a gunicorn gateway counts master plus workers."""
+    out: dict[str, float] = {}
+    for name, popen in system.processes.items():
+        try:
+            proc = psutil.Process(popen.pid)
+            total = proc.memory_info().rss
+            if name == "gateway":
+                total += sum(c.memory_info().rss for c in proc.children(recursive=True))
+            out[name] = round(total / 2**20, 1)
+        except psutil.Error:
+            out[name] = float("nan")
+    return out
+
+
+def login(base: str, username: str, password: str = "demo") -> str:
+    reply = httpx.post(
+        f"{base}/api/v1/auth/login", json={"username": username, "password": password}
+    )
+    reply.raise_for_status()
+    return str(reply.json()["access_token"])
+
+
+DOCUMENT = {
+    "title": "关于做好年终总结工作的通知",
+    "type_code": "04",
+    "department_code": "HR",
+    "security_class": "internal",
+    "retention": "10y",
+    "priority": "routine",
+    "body": "各部门：请于12月20日前提交年度总结。",
+}
+
+
+def write_lua(path: Path) -> Path:
+    body = json.dumps(DOCUMENT, ensure_ascii=False).replace("\\", "\\\\").replace('"', '\\"')
+    path.write_text(
+        f'wrk.method = "POST"\nwrk.body = "{body}"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def system_benchmarks(work: Path, seconds: int, results: dict[str, Any]) -> None:
+    pg = os.environ.get("SECRETARIAT_POSTGRES_URL")
+    amqp = os.environ.get("SECRETARIAT_AMQP_URL")
+    prefix = f"secbench_{uuid.uuid4().hex[:6]}"
+    system = System(
+        work / "system",
+        Ports.random(),
+        testing=False,
+        demo=True,
+        postgres_url=pg,
+        amqp_url=amqp,
+        database_prefix=prefix,
+        admin_password="bench-admin",
+    )
+    results["stack"] = {
+        "database": "postgresql" if pg else "sqlite",
+        "bus": "rabbitmq" if amqp else "filesystem",
+    }
+    try:
+        system.start(timeout=120)
+        time.sleep(3)
+        results["rss_idle_mb"] = rss_mb(system)
+        base = system.http_url
+        token = login(base, "liu.yang")
+        auth = {"Authorization": f"Bearer {token}"}
+        created = httpx.post(f"{base}/api/v1/documents", json=DOCUMENT, headers=auth).json()
+        doc_url = f"{base}/api/v1/documents/{created['id']}"
+        loadgen.fixed_rate(doc_url, 100, 2, headers=auth)
+        read = loadgen.wrk(doc_url, seconds=seconds, headers=auth)
+        results["read_saturation"] = read.__dict__
+        results["read_fixed_300"] = loadgen.fixed_rate(doc_url, 300, seconds, headers=auth).__dict__
+        lua = write_lua(work / "register.lua")
+        write = loadgen.wrk(
+            f"{base}/api/v1/documents", seconds=seconds, headers=auth, script=lua, connections=16
+        )
+        results["write_saturation"] = write.__dict__
+        results["write_fixed_300"] = loadgen.fixed_rate(
+            f"{base}/api/v1/documents", 300, seconds, method="POST", headers=auth, body=DOCUMENT
+        ).__dict__
+        time.sleep(2)
+        results["rss_after_load_mb"] = rss_mb(system)
+    finally:
+        system.stop()
+        if pg:
+            from run_system import SERVICES
+
+            for name in ("gateway", *SERVICES):
+                drop_database(pg, system.database_url(name))
+
+
+def event_benchmarks(work: Path, seconds: int, results: dict[str, Any]) -> None:
+    pg = os.environ.get("SECRETARIAT_POSTGRES_URL")
+    amqp = os.environ.get("SECRETARIAT_AMQP_URL")
+    bus = amqp or f"filesystem://{work / 'bus'}"
+    made: list[str] = []
+
+    def db(name: str) -> str:
+        if pg:
+            url = create_throwaway_database(pg, "secbench")
+            made.append(url)
+            return url
+        return events_bench.sqlite_url(work / "events", name)
+
+    try:
+        results["event_delivery_300"] = events_bench.delivery_latency(
+            db("publisher"), db("consumer"), bus, rate=300, seconds=seconds
+        )
+        results["relay_max"] = events_bench.relay_throughput(db("relay"), bus)
+        results["timer_sweep"] = events_bench.timer_sweep(db("timers"))
+    finally:
+        for url in made:
+            assert pg is not None
+            drop_database(pg, url)
+
+
+def ratios(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Rows of (figure, measured, target, verdict) for the README table."""
+    ceiling = r["ceilings"]["http_hello_rps"]
+    read_ratio = r["read_saturation"]["requests_per_second"] / ceiling
+    rss = r.get("rss_idle_mb", {})
+    worst_service = max((v for k, v in rss.items() if k != "gateway"), default=float("nan"))
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "missed"
+
+    return [
+        ("HTTP hello-world ceiling (gunicorn, 2 workers)", f"{ceiling:,.0f} req/s", "-", "ceiling"),
+        (
+            "gRPC unary echo ceiling (32 concurrent)",
+            f"{r['ceilings']['grpc_echo_rps']:,.0f} req/s",
+            "-",
+            "ceiling",
+        ),
+        (
+            "Authenticated read, saturation",
+            f"{r['read_saturation']['requests_per_second']:,.0f} req/s ({read_ratio:.0%} of ceiling)",
+            "≥ 30 %",
+            verdict(read_ratio >= TARGETS["read_ratio_to_ceiling"]),
+        ),
+        (
+            "Authenticated read p50 / p99 at 300 req/s",
+            f"{r['read_fixed_300']['p50_ms']:.1f} / {r['read_fixed_300']['p99_ms']:.1f} ms",
+            "p99 ≤ 25 ms",
+            verdict(r["read_fixed_300"]["p99_ms"] <= TARGETS["read_p99_ms_at_300"]),
+        ),
+        (
+            "Register document, saturation",
+            f"{r['write_saturation']['requests_per_second']:,.0f} req/s ({r['write_saturation']['requests_per_second'] / ceiling:.0%} of ceiling), p99 {r['write_saturation']['p99_ms']:.0f} ms",
+            "-",
+            "-",
+        ),
+        (
+            "Register document p50 / p99 at 300 req/s",
+            f"{r['write_fixed_300']['p50_ms']:.1f} / {r['write_fixed_300']['p99_ms']:.1f} ms",
+            "p99 ≤ 60 ms",
+            verdict(r["write_fixed_300"]["p99_ms"] <= TARGETS["write_p99_ms_at_300"]),
+        ),
+        (
+            "Event commit → consumer effect p50 / p99 at 300 events/s",
+            f"{r['event_delivery_300']['p50_ms']:.1f} / {r['event_delivery_300']['p99_ms']:.1f} ms",
+            "p99 ≤ 100 ms",
+            verdict(r["event_delivery_300"]["p99_ms"] <= TARGETS["event_p99_ms_at_300"]),
+        ),
+        (
+            "Outbox relay with publisher confirms",
+            f"{r['relay_max']['events_per_second']:,.0f} events/s",
+            "≥ 3,000",
+            verdict(r["relay_max"]["events_per_second"] >= TARGETS["relay_events_per_second"]),
+        ),
+        (
+            "Timer sweep: 10,000 due of 100,000",
+            f"{r['timer_sweep']['seconds']:.2f} s",
+            "≤ 2 s",
+            verdict(r["timer_sweep"]["seconds"] <= TARGETS["timer_sweep_seconds"]),
+        ),
+        (
+            "Largest service RSS idle",
+            f"{worst_service:.0f} MB",
+            "≤ 120 MB",
+            verdict(worst_service <= TARGETS["idle_rss_mb_per_service"]),
+        ),
+    ]
+
+
+def write_readme(result: dict[str, Any], path: Path) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    marker = "<!-- results -->"
+    head = text.split(marker)[0].rstrip() + "\n\n" if marker in text else text
+    m = result["machine"]
+    lines = [
+        marker,
+        f"## Latest results ({result['date']}, {result['stack']['database']} + {result['stack']['bus']})",
+        "",
+        f"Machine: {m['cpus']} cores, {m['cpu_model']}, {m['memory_gb']} GB, Python {m['python']}.",
+        "Load generator on the same machine.",
+        "",
+        "| figure | measured | target | verdict |",
+        "|---|---|---|---|",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ratios(result)],
+        "",
+        "Memory (MB RSS, idle → after load): "
+        + ", ".join(
+            f"{k} {result['rss_idle_mb'].get(k)} → {result['rss_after_load_mb'].get(k)}"
+            for k in result.get("rss_idle_mb", {})
+        ),
+        "",
+    ]
+    path.write_text(head + "\n".join(lines), encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="length of each timed run")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
+        return 2
+    result: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+    }
+    with tempfile.TemporaryDirectory(prefix="secbench-") as tmp:
+        work = Path(tmp)
+        hello = http_ceiling(args.seconds)
+        result["ceilings"] = {
+            "http_hello_rps": hello.requests_per_second,
+            "http_hello_p99_ms": hello.p99_ms,
+            "grpc_echo_rps": grpc_echo.echo_ceiling(args.seconds),
+        }
+        system_benchmarks(work, args.seconds, result)
+        event_benchmarks(work, args.seconds, result)
+    out = BENCH / "results" / f"{datetime.now(UTC).date().isoformat()}.json"
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_readme(result, BENCH / "README.md")
+    for row in ratios(result):
+        print(" | ".join(row))
+    print(f"results: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
