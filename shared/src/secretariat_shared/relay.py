@@ -22,10 +22,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from secretariat.common.v1 import envelope_pb2
 from secretariat_shared.bus import EventPublisher, OutgoingEvent, PublishFailed
@@ -88,6 +88,8 @@ class OutboxRelay:
         retry_backoff: float = 0.5,
         max_backoff: float = 30.0,
         metrics_interval: float = 1.0,
+        sent_retention: timedelta = timedelta(days=7),
+        purge_interval: float = 600.0,
     ) -> None:
         self.name = f"{service}-outbox-relay"
         self._db = db
@@ -100,6 +102,8 @@ class OutboxRelay:
         self._retry_backoff = retry_backoff
         self._max_backoff = max_backoff
         self._metrics_interval = metrics_interval
+        self._sent_retention = sent_retention
+        self._purge_interval = purge_interval
         self._wakeup = threading.Event()
         self._consecutive_failures = 0
         self._published = OUTBOX_PUBLISHED.labels(service)
@@ -210,9 +214,36 @@ class OutboxRelay:
         exponent = min(self._consecutive_failures - 1, 30)
         return float(min(self._max_backoff, self._retry_backoff * 2**exponent))
 
+    def purge_sent(self, batch: int = 5000) -> int:
+        """Delete rows published longer ago than the retention; return how many.
+
+        Sent rows are kept a while for inspection and replay, then removed so
+        the outbox does not grow without bound. Deletes go in batches to keep
+        each transaction short.
+        """
+        outbox = self._outbox
+        cutoff = self._clock.now() - self._sent_retention
+        removed = 0
+        while True:
+            with self._db.engine.begin() as conn:
+                ids = list(
+                    conn.execute(
+                        select(outbox.c.id)
+                        .where(outbox.c.sent_at.is_not(None), outbox.c.sent_at < cutoff)
+                        .order_by(outbox.c.id)
+                        .limit(batch)
+                    ).scalars()
+                )
+                if ids:
+                    conn.execute(delete(outbox).where(outbox.c.id.in_(ids)))
+            removed += len(ids)
+            if len(ids) < batch:
+                return removed
+
     def run(self, stop: threading.Event) -> None:
         """Publish until ``stop`` is set: at once when woken, else every ``idle_interval``."""
         last_metrics = 0.0
+        last_purge = time.monotonic()
         try:
             while not stop.is_set():
                 self._wakeup.clear()
@@ -228,6 +259,14 @@ class OutboxRelay:
                     except Exception:
                         log.warning("%s: cannot read outbox metrics", self._service, exc_info=True)
                     last_metrics = time.monotonic()
+                if time.monotonic() - last_purge >= self._purge_interval:
+                    try:
+                        self.purge_sent()
+                    except Exception:
+                        log.warning(
+                            "%s: cannot purge sent outbox rows", self._service, exc_info=True
+                        )
+                    last_purge = time.monotonic()
                 if self._consecutive_failures:
                     stop.wait(self._backoff())
                 elif published < self._batch_size:

@@ -13,6 +13,7 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -767,3 +768,26 @@ def test_consumer_and_publisher_reconnect_after_the_broker_drops_them_rule5(
         wait_for(lambda: len(harness.effect_ids()) == 2)
 
     assert harness.effect_ids() == [before_id, after_id]
+
+
+def test_sent_rows_are_purged_after_retention_unsent_never_rule4(
+    harness: Harness, publisher: EventPublisher
+) -> None:
+    outbox = harness.schema.platform.outbox
+    harness.emit(3)
+    relay = OutboxRelay(
+        harness.db,
+        harness.schema.platform,
+        publisher,
+        harness.clock,
+        "documents",
+        sent_retention=timedelta(days=7),
+    )
+    assert relay.run_once() == 3
+    harness.emit(2)
+    harness.clock.advance(6 * 86400)
+    assert relay.purge_sent() == 0
+    harness.clock.advance(2 * 86400)
+    assert relay.purge_sent() == 3
+    assert harness.count(outbox) == 2
+    assert harness.count(outbox, outbox.c.sent_at.is_(None)) == 2
