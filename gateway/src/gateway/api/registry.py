@@ -23,7 +23,8 @@ from gateway.problems import Problem, ProblemError, validation_problem
 from gateway.service_layer.auth import Caller
 from secretariat_shared.errors import DomainError, FieldError
 
-Handler = Callable[["Call"], "Reply | BaseModel"]
+Handler = Callable[["Call"], "Reply | BaseModel | BinaryReply"]
+JSON = "application/json"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,18 @@ class Reply:
     model: BaseModel
     status: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BinaryReply:
+    """Raw bytes (an image, a file) answered with the route's declared ``media_type``."""
+
+    content: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class BinaryContent(BaseModel):
+    """The ``response`` of a route whose ``media_type`` is not JSON: its bytes have no schema."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,7 @@ class Operation:
     roles: frozenset[str]
     problems: tuple[int, ...]
     description: str
+    media_type: str = JSON
 
     @property
     def path_parameters(self) -> list[str]:
@@ -104,6 +118,7 @@ class Api:
         roles: Iterable[str] = (),
         problems: Iterable[int] = (),
         description: str = "",
+        media_type: str = JSON,
     ) -> Callable[[Handler], Handler]:
         if not rule.startswith("/api/"):
             raise ValueError(f"API routes live under /api/: {rule}")
@@ -125,6 +140,7 @@ class Api:
                     roles=frozenset(roles),
                     problems=tuple(problems),
                     description=description or (handler.__doc__ or "").strip(),
+                    media_type=media_type,
                 )
             )
             return handler
@@ -221,6 +237,12 @@ def run_handler(operation: Operation, call: Call) -> Response:
         result = operation.handler(call)
     except (ProblemError, DomainError) as exc:
         return problem_response(problem_from_exception(exc))
+    if isinstance(result, BinaryReply):
+        if operation.media_type == JSON:
+            raise TypeError(f"{operation.endpoint} returned bytes, declared JSON")
+        response = Response(result.content, status=operation.status, mimetype=operation.media_type)
+        response.headers.update(dict(result.headers))
+        return response
     reply = result if isinstance(result, Reply) else Reply(result)
     if not isinstance(reply.model, operation.response):
         raise TypeError(

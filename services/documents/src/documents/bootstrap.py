@@ -1,7 +1,8 @@
 """Composition root: builds the documents service from its settings.
 
 Nothing is created at import; :func:`build` wires the database, the
-outbox relay, the timer scheduler, the Directory client and the gRPC API.
+outbox relay, the timer scheduler, the Directory client, the seal key and
+the gRPC APIs (the document register and the approval engine).
 """
 
 from __future__ import annotations
@@ -13,11 +14,19 @@ import grpc
 
 from documents.adapters.directory_client import GrpcDirectory
 from documents.adapters.orm import platform
+from documents.adapters.seal_signer import SealSigner, seal_signer_for
+from documents.entrypoints.approvals_servicer import ApprovalsServicer
 from documents.entrypoints.grpc_servicer import DocumentRegistryServicer
+from documents.service_layer.approvals import ESCALATION_TIMER, REMINDER_TIMER, ApprovalEngine
 from documents.service_layer.ports import Directory
 from documents.service_layer.register import STEP_DUE_TIMER, DocumentRegister
 from documents.service_layer.unit_of_work import DocumentsUnitOfWork
-from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
+from secretariat.documents.v1 import (
+    approvals_pb2,
+    approvals_pb2_grpc,
+    documents_pb2,
+    documents_pb2_grpc,
+)
 from secretariat_shared.bus import BusTopology, EventPublisher
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import Clock, clock_from_settings
@@ -38,6 +47,7 @@ class DocumentsApp:
     clock: Clock
     db: Database
     register: DocumentRegister
+    approvals: ApprovalEngine
     relay: OutboxRelay
     scheduler: TimerScheduler
     grpc_service: GrpcService
@@ -49,6 +59,7 @@ def build(
     clock: Clock | None = None,
     directory: Directory | None = None,
     topology: BusTopology | None = None,
+    sealer: SealSigner | None = None,
 ) -> DocumentsApp:
     clock = clock or clock_from_settings(settings.testing, settings.clock_file)
     db = Database(settings.database_url)
@@ -72,19 +83,33 @@ def build(
             lambda: service_token(SERVICE, settings.internal_token_secret, clock),
         )
     register = DocumentRegister(uow_factory, directory, calendar, clock, db, settings.timezone)
+    if sealer is None:
+        sealer = seal_signer_for(
+            getattr(settings, "seal_private_key", ""),
+            allow_ephemeral=settings.testing or bool(getattr(settings, "demo", False)),
+        )
+    approvals = ApprovalEngine(
+        uow_factory, directory, calendar, clock, db, sealer, settings.timezone
+    )
     scheduler = TimerScheduler(
         db,
         platform,
         clock,
-        {STEP_DUE_TIMER: register.on_step_due},
+        {
+            STEP_DUE_TIMER: register.on_step_due,
+            REMINDER_TIMER: approvals.on_step_reminder,
+            ESCALATION_TIMER: approvals.on_step_escalation,
+        },
         uow_factory,
         SERVICE,
         interval=settings.scheduler_interval,
     )
     servicer = DocumentRegistryServicer(register)
+    approvals_servicer = ApprovalsServicer(approvals)
 
     def add_servicers(server: grpc.Server) -> None:
         documents_pb2_grpc.add_DocumentRegistryServicer_to_server(servicer, server)
+        approvals_pb2_grpc.add_ApprovalsServicer_to_server(approvals_servicer, server)
 
     grpc_service = GrpcService(
         name=SERVICE,
@@ -92,10 +117,13 @@ def build(
             settings.identity_public_key, clock, settings.internal_token_secret
         ),
         register=add_servicers,
-        service_names=[documents_pb2.DESCRIPTOR.services_by_name["DocumentRegistry"].full_name],
+        service_names=[
+            documents_pb2.DESCRIPTOR.services_by_name["DocumentRegistry"].full_name,
+            approvals_pb2.DESCRIPTOR.services_by_name["Approvals"].full_name,
+        ],
         host=settings.grpc_host,
         port=settings.grpc_port,
         max_workers=settings.worker_threads,
         workers=[relay, scheduler],
     )
-    return DocumentsApp(settings, clock, db, register, relay, scheduler, grpc_service)
+    return DocumentsApp(settings, clock, db, register, approvals, relay, scheduler, grpc_service)

@@ -1,0 +1,57 @@
+{{/* What the HTTP gateway reads (gateway.settings.GatewaySettings). */}}
+{{- define "gateway.env.http" -}}
+{{- $root := . -}}
+{{ include "secretariat-lib.env.database" (dict "root" $root "database" "gateway") | trim }}
+{{ include "secretariat-lib.env.platform" $root | trim }}
+- name: SECRETARIAT_IDENTITY_PRIVATE_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "secretariat-lib.secretsName" $root }}
+      key: identity-private-key
+- name: SECRETARIAT_ADMIN_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $root.Values.adminPassword.existingSecret | default (include "secretariat-lib.secretsName" $root) }}
+      key: {{ $root.Values.adminPassword.existingSecretKey }}
+      optional: true
+- name: SECRETARIAT_DEMO
+  value: {{ ternary "1" "0" $root.Values.demo | quote }}
+- name: SECRETARIAT_ACCESS_TOKEN_TTL
+  value: {{ $root.Values.accessTokenTtl | quote }}
+- name: SECRETARIAT_SERVICE_TOKEN_TTL
+  value: {{ $root.Values.serviceTokenTtl | quote }}
+- name: SECRETARIAT_GRPC_DEADLINE
+  value: {{ $root.Values.grpcDeadline | quote }}
+- name: SECRETARIAT_LOGIN_MAX_FAILURES
+  value: {{ $root.Values.loginMaxFailures | quote }}
+- name: SECRETARIAT_LOGIN_WINDOW_SECONDS
+  value: {{ $root.Values.loginWindowSeconds | quote }}
+- name: SECRETARIAT_HTTP_BIND
+  value: {{ printf "0.0.0.0:%v" $root.Values.http.port | quote }}
+- name: SECRETARIAT_HTTP_WORKERS
+  value: {{ $root.Values.http.workers | quote }}
+- name: PROMETHEUS_MULTIPROC_DIR
+  value: /run/metrics
+{{- include "secretariat-lib.env.peers" (dict "root" $root "peers" $root.Values.peers) }}
+{{- with $root.Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* What the Directory gRPC server reads (gateway.settings.DirectoryServerSettings). */}}
+{{- define "gateway.env.directory" -}}
+{{- $root := . -}}
+{{ include "secretariat-lib.env.database" (dict "root" $root "database" "gateway") | trim }}
+{{ include "secretariat-lib.env.platform" $root | trim }}
+- name: SECRETARIAT_DIRECTORY_GRPC_HOST
+  value: "0.0.0.0"
+- name: SECRETARIAT_DIRECTORY_GRPC_PORT
+  value: {{ $root.Values.global.ports.directory | quote }}
+- name: SECRETARIAT_METRICS_PORT
+  value: {{ $root.Values.global.ports.metrics | quote }}
+- name: SECRETARIAT_WORKER_THREADS
+  value: {{ $root.Values.directory.workerThreads | quote }}
+{{- with $root.Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}

@@ -1,0 +1,592 @@
+"""Loading and saving approvals, templates, absences and seals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from documents.adapters.approval_tables import (
+    approval_absences,
+    approval_participants,
+    approval_seals,
+    approval_steps,
+    approval_templates,
+    approval_waiting,
+    approvals,
+)
+from documents.domain.approvals.model import (
+    Absence,
+    Action,
+    Approval,
+    ApprovalStatus,
+    ApprovalStep,
+    Decision,
+    HistoryEntry,
+    Seat,
+    StepState,
+)
+from documents.domain.approvals.seal import SealRecord
+from documents.domain.approvals.sla import StepTiming
+from documents.domain.approvals.templates import (
+    ApproverRule,
+    Condition,
+    ConditionOp,
+    RuleKind,
+    StepMode,
+    Template,
+    TemplateStep,
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _dt_required(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+# -- JSON codecs ---------------------------------------------------------------
+
+
+def rules_to_json(rules: tuple[ApproverRule, ...]) -> list[dict[str, str]]:
+    return [{"kind": r.kind.value, "role": r.role, "username": r.username} for r in rules]
+
+
+def rules_from_json(data: list[dict[str, str]]) -> tuple[ApproverRule, ...]:
+    return tuple(
+        ApproverRule(RuleKind(r["kind"]), r.get("role", ""), r.get("username", "")) for r in data
+    )
+
+
+def template_steps_to_json(steps: tuple[TemplateStep, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": s.name,
+            "mode": s.mode.value,
+            "approvers": rules_to_json(s.approvers),
+            "conditions": [
+                {"field": c.field, "op": c.op.value, "value": c.value} for c in s.conditions
+            ],
+        }
+        for s in steps
+    ]
+
+
+def template_steps_from_json(data: list[dict[str, Any]]) -> tuple[TemplateStep, ...]:
+    return tuple(
+        TemplateStep(
+            name=s["name"],
+            mode=StepMode(s["mode"]),
+            approvers=rules_from_json(s["approvers"]),
+            conditions=tuple(
+                Condition(c["field"], ConditionOp(c["op"]), c.get("value"))
+                for c in s.get("conditions", [])
+            ),
+        )
+        for s in data
+    )
+
+
+def _seats_to_json(seats: list[Seat]) -> list[dict[str, Any]]:
+    return [
+        {"holder": s.holder, "deciders": list(s.deciders), "approved_by": s.approved_by}
+        for s in seats
+    ]
+
+
+def _decisions_to_json(decisions: list[Decision]) -> list[dict[str, Any]]:
+    return [
+        {
+            "actor": d.actor,
+            "action": d.action.value,
+            "at": _iso(d.at),
+            "comment": d.comment,
+            "on_behalf_of": d.on_behalf_of,
+            "delegate_to": d.delegate_to,
+        }
+        for d in decisions
+    ]
+
+
+def _history_to_json(history: list[HistoryEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": _iso(h.at),
+            "actor": h.actor,
+            "action": h.action,
+            "comment": h.comment,
+            "step_index": h.step_index,
+            "on_behalf_of": h.on_behalf_of,
+        }
+        for h in history
+    ]
+
+
+def _step_row(approval_id: str, step: ApprovalStep) -> dict[str, Any]:
+    return {
+        "approval_id": approval_id,
+        "idx": step.index,
+        "revision": step.revision,
+        "name": step.name,
+        "mode": step.mode.value,
+        "rules": rules_to_json(step.rules),
+        "state": step.state.value,
+        "seats": _seats_to_json(step.seats),
+        "decisions": _decisions_to_json(step.decisions),
+        "opened_at": step.opened_at,
+        "due_at": step.due_at,
+        "escalate_at": step.escalate_at,
+        "closed_at": step.closed_at,
+        "reminded": step.reminded,
+        "escalated": step.escalated,
+    }
+
+
+def _step_from_row(row: Any) -> ApprovalStep:
+    return ApprovalStep(
+        index=row["idx"],
+        revision=row["revision"],
+        name=row["name"],
+        mode=StepMode(row["mode"]),
+        rules=rules_from_json(row["rules"]),
+        state=StepState(row["state"]),
+        seats=[
+            Seat(s["holder"], list(s["deciders"]), s.get("approved_by", "")) for s in row["seats"]
+        ],
+        opened_at=row["opened_at"],
+        due_at=row["due_at"],
+        escalate_at=row["escalate_at"],
+        closed_at=row["closed_at"],
+        decisions=[
+            Decision(
+                actor=d["actor"],
+                action=Action(d["action"]),
+                at=_dt_required(d["at"]),
+                comment=d.get("comment", ""),
+                on_behalf_of=d.get("on_behalf_of", ""),
+                delegate_to=d.get("delegate_to", ""),
+            )
+            for d in row["decisions"]
+        ],
+        reminded=bool(row["reminded"]),
+        escalated=bool(row["escalated"]),
+    )
+
+
+def _template_from_row(row: Any) -> Template:
+    return Template(
+        key=row["key"],
+        version=row["version"],
+        name=row["name"],
+        description=row["description"],
+        form_schema=row["form_schema"],
+        steps=template_steps_from_json(row["steps"]),
+        created_at=row["created_at"],
+        created_by=row["created_by"],
+    )
+
+
+@dataclass(frozen=True)
+class ApprovalFilter:
+    status: str = ""
+    template: str = ""
+    requester: str = ""
+    source_service: str = ""
+    source_ref: str = ""
+
+
+class ApprovalRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- approvals ----------------------------------------------------------
+
+    def add(self, approval: Approval, now: datetime) -> None:
+        self.session.execute(
+            insert(approvals).values(
+                id=approval.id,
+                template_key=approval.template,
+                template_version=approval.template_version,
+                subject=approval.subject,
+                payload=approval.payload,
+                content=approval.content,
+                urgent=approval.urgent,
+                status=approval.status.value,
+                requester=approval.requester,
+                department_code=approval.department_code,
+                source_service=approval.source_service,
+                source_ref=approval.source_ref,
+                revision=approval.revision,
+                history=_history_to_json(approval.history),
+                seal_id=approval.seal_id,
+                created_at=approval.created_at,
+                updated_at=now,
+                completed_at=approval.completed_at,
+            )
+        )
+        self._save_children(approval, now, new=True)
+
+    def save(self, approval: Approval, now: datetime) -> None:
+        self.session.execute(
+            update(approvals)
+            .where(approvals.c.id == approval.id)
+            .values(
+                subject=approval.subject,
+                payload=approval.payload,
+                status=approval.status.value,
+                revision=approval.revision,
+                history=_history_to_json(approval.history),
+                seal_id=approval.seal_id,
+                updated_at=now,
+                completed_at=approval.completed_at,
+            )
+        )
+        self._save_children(approval, now, new=False)
+
+    def _save_children(self, approval: Approval, now: datetime, new: bool) -> None:
+        if not new:
+            self.session.execute(
+                delete(approval_steps).where(approval_steps.c.approval_id == approval.id)
+            )
+        if approval.steps:
+            self.session.execute(
+                insert(approval_steps), [_step_row(approval.id, s) for s in approval.steps]
+            )
+        if not new:
+            self.session.execute(
+                delete(approval_waiting).where(approval_waiting.c.approval_id == approval.id)
+            )
+        current = approval.current_step()
+        if current is not None and current.waiting_on():
+            since = current.opened_at or now
+            self.session.execute(
+                insert(approval_waiting),
+                [
+                    {"approval_id": approval.id, "username": n, "since": since}
+                    for n in current.waiting_on()
+                ],
+            )
+        people = approval.participants()
+        known: set[str] = set()
+        if not new:
+            known = set(
+                self.session.scalars(
+                    select(approval_participants.c.username).where(
+                        approval_participants.c.approval_id == approval.id
+                    )
+                )
+            )
+        missing = sorted(people - known)
+        if missing:
+            self.session.execute(
+                insert(approval_participants),
+                [{"approval_id": approval.id, "username": n} for n in missing],
+            )
+
+    def get(
+        self, approval_id: str, for_update: bool = False, nowait: bool = False
+    ) -> Approval | None:
+        """``for_update`` locks the row (PostgreSQL); ``nowait`` fails at once if it is locked."""
+        stmt = select(approvals).where(approvals.c.id == approval_id)
+        if for_update:
+            stmt = stmt.with_for_update(nowait=nowait)
+        row = self.session.execute(stmt).mappings().first()
+        if row is None:
+            return None
+        return self._hydrate([row])[0]
+
+    def _hydrate(self, rows: list[Any]) -> list[Approval]:
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        steps: dict[str, list[ApprovalStep]] = {i: [] for i in ids}
+        for s in (
+            self.session.execute(
+                select(approval_steps)
+                .where(approval_steps.c.approval_id.in_(ids))
+                .order_by(approval_steps.c.approval_id, approval_steps.c.idx)
+            )
+            .mappings()
+            .all()
+        ):
+            steps[s["approval_id"]].append(_step_from_row(s))
+        return [
+            Approval(
+                id=r["id"],
+                template=r["template_key"],
+                template_version=r["template_version"],
+                subject=r["subject"],
+                payload=dict(r["payload"]),
+                urgent=bool(r["urgent"]),
+                requester=r["requester"],
+                department_code=r["department_code"],
+                created_at=r["created_at"],
+                status=ApprovalStatus(r["status"]),
+                steps=steps[r["id"]],
+                history=[
+                    HistoryEntry(
+                        at=_dt_required(h["at"]),
+                        actor=h["actor"],
+                        action=h["action"],
+                        comment=h.get("comment", ""),
+                        step_index=h.get("step_index", -1),
+                        on_behalf_of=h.get("on_behalf_of", ""),
+                    )
+                    for h in r["history"]
+                ],
+                content=r["content"],
+                source_service=r["source_service"],
+                source_ref=r["source_ref"],
+                completed_at=r["completed_at"],
+                seal_id=r["seal_id"],
+                revision=r["revision"],
+            )
+            for r in rows
+        ]
+
+    def _page(
+        self, stmt: Select[Any], count: Select[Any], page: int, size: int
+    ) -> tuple[list[Approval], int]:
+        total = int(self.session.execute(count).scalar_one())
+        rows = self.session.execute(stmt.limit(size).offset((page - 1) * size)).mappings().all()
+        return self._hydrate(list(rows)), total
+
+    def pending_for(self, username: str, page: int, size: int) -> tuple[list[Approval], int]:
+        """Approvals whose open step waits for ``username``, oldest wait first."""
+        where = and_(
+            approval_waiting.c.username == username,
+            approvals.c.id == approval_waiting.c.approval_id,
+        )
+        stmt = (
+            select(approvals)
+            .select_from(
+                approvals.join(approval_waiting, approvals.c.id == approval_waiting.c.approval_id)
+            )
+            .where(where)
+            .order_by(approval_waiting.c.since, approvals.c.id)
+        )
+        count = (
+            select(func.count())
+            .select_from(approval_waiting)
+            .where(approval_waiting.c.username == username)
+        )
+        return self._page(stmt, count, page, size)
+
+    def search(
+        self, flt: ApprovalFilter, visible_to: str | None, page: int, size: int
+    ) -> tuple[list[Approval], int]:
+        """``visible_to``: restrict to approvals that person is on; None for everyone."""
+        conditions: list[ColumnElement[bool]] = []
+        if visible_to is not None:
+            conditions.append(
+                exists().where(
+                    approval_participants.c.approval_id == approvals.c.id,
+                    approval_participants.c.username == visible_to,
+                )
+            )
+        if flt.status:
+            conditions.append(approvals.c.status == flt.status)
+        if flt.template:
+            conditions.append(approvals.c.template_key == flt.template)
+        if flt.requester:
+            conditions.append(approvals.c.requester == flt.requester)
+        if flt.source_service:
+            conditions.append(approvals.c.source_service == flt.source_service)
+        if flt.source_ref:
+            conditions.append(approvals.c.source_ref == flt.source_ref)
+        stmt = (
+            select(approvals)
+            .where(*conditions)
+            .order_by(approvals.c.created_at.desc(), approvals.c.id)
+        )
+        count = select(func.count()).select_from(approvals).where(*conditions)
+        return self._page(stmt, count, page, size)
+
+    def sla_steps(self, start: datetime, end: datetime) -> list[StepTiming]:
+        """Opened steps that were open at some moment of [start, end)."""
+        stmt = (
+            select(
+                approval_steps.c.opened_at,
+                approval_steps.c.due_at,
+                approval_steps.c.closed_at,
+                approvals.c.urgent,
+            )
+            .join(approvals, approvals.c.id == approval_steps.c.approval_id)
+            .where(
+                approval_steps.c.opened_at.is_not(None),
+                approval_steps.c.due_at.is_not(None),
+                approval_steps.c.opened_at < end,
+                or_(approval_steps.c.closed_at.is_(None), approval_steps.c.closed_at >= start),
+            )
+        )
+        return [
+            StepTiming(opened_at=o, due_at=d, closed_at=c, urgent=bool(u))
+            for o, d, c, u in self.session.execute(stmt)
+        ]
+
+    # -- templates ----------------------------------------------------------
+
+    def seed_templates(self, templates: tuple[Template, ...], now: datetime) -> None:
+        """Insert each built-in as version 1 unless its key already has a row."""
+        dialect = self.session.get_bind().dialect.name
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        rows = [
+            {
+                "key": t.key,
+                "version": 1,
+                "name": t.name,
+                "description": t.description,
+                "form_schema": dict(t.form_schema),
+                "steps": template_steps_to_json(t.steps),
+                "created_at": now,
+                "created_by": "system",
+            }
+            for t in templates
+        ]
+        self.session.execute(
+            module.insert(approval_templates).values(rows).on_conflict_do_nothing()
+        )
+
+    def template(self, key: str, version: int = 0) -> Template | None:
+        stmt = select(approval_templates).where(approval_templates.c.key == key)
+        if version:
+            stmt = stmt.where(approval_templates.c.version == version)
+        else:
+            stmt = stmt.order_by(approval_templates.c.version.desc()).limit(1)
+        row = self.session.execute(stmt).mappings().first()
+        return None if row is None else _template_from_row(row)
+
+    def current_templates(self) -> list[Template]:
+        latest = (
+            select(approval_templates.c.key, func.max(approval_templates.c.version).label("v"))
+            .group_by(approval_templates.c.key)
+            .subquery()
+        )
+        rows = (
+            self.session.execute(
+                select(approval_templates)
+                .join(
+                    latest,
+                    and_(
+                        latest.c.key == approval_templates.c.key,
+                        latest.c.v == approval_templates.c.version,
+                    ),
+                )
+                .order_by(approval_templates.c.key)
+            )
+            .mappings()
+            .all()
+        )
+        return [_template_from_row(r) for r in rows]
+
+    def next_template_version(self, key: str) -> int:
+        current = self.session.execute(
+            select(func.max(approval_templates.c.version)).where(approval_templates.c.key == key)
+        ).scalar_one()
+        return int(current or 0) + 1
+
+    def add_template(self, template: Template) -> None:
+        self.session.execute(
+            insert(approval_templates).values(
+                key=template.key,
+                version=template.version,
+                name=template.name,
+                description=template.description,
+                form_schema=dict(template.form_schema),
+                steps=template_steps_to_json(template.steps),
+                created_at=template.created_at,
+                created_by=template.created_by,
+            )
+        )
+
+    # -- absences -----------------------------------------------------------
+
+    def add_absence(self, absence: Absence) -> None:
+        self.session.execute(
+            insert(approval_absences).values(
+                id=absence.id,
+                username=absence.username,
+                starts_at=absence.start,
+                ends_at=absence.end,
+                delegate_username=absence.delegate_username,
+                created_at=absence.created_at,
+            )
+        )
+
+    def stand_in(self, username: str, at: datetime) -> str:
+        """The delegate of the latest absence of ``username`` covering ``at``, or ""."""
+        delegate = self.session.execute(
+            select(approval_absences.c.delegate_username)
+            .where(
+                approval_absences.c.username == username,
+                approval_absences.c.starts_at <= at,
+                approval_absences.c.ends_at > at,
+            )
+            .order_by(approval_absences.c.created_at.desc(), approval_absences.c.id.desc())
+            .limit(1)
+        ).scalar()
+        return str(delegate or "")
+
+    def absences_of(self, username: str) -> list[Absence]:
+        rows = self.session.execute(
+            select(approval_absences)
+            .where(approval_absences.c.username == username)
+            .order_by(approval_absences.c.starts_at)
+        ).mappings()
+        return [
+            Absence(
+                id=r["id"],
+                username=r["username"],
+                start=r["starts_at"],
+                end=r["ends_at"],
+                delegate_username=r["delegate_username"],
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+
+    # -- seals --------------------------------------------------------------
+
+    def add_seal(self, seal: SealRecord) -> None:
+        self.session.execute(
+            insert(approval_seals).values(
+                id=seal.id,
+                approval_id=seal.approval_id,
+                file=seal.file,
+                file_name=seal.file_name,
+                content_sha256=seal.content_sha256,
+                signature_b64=seal.signature_b64,
+                signer=seal.signer,
+                public_key_pem=seal.public_key_pem,
+                sealed_at=seal.sealed_at,
+            )
+        )
+
+    def seal(self, seal_id: str = "", approval_id: str = "") -> SealRecord | None:
+        stmt = select(approval_seals)
+        stmt = (
+            stmt.where(approval_seals.c.id == seal_id)
+            if seal_id
+            else stmt.where(approval_seals.c.approval_id == approval_id)
+        )
+        row = self.session.execute(stmt).mappings().first()
+        if row is None:
+            return None
+        return SealRecord(
+            id=row["id"],
+            approval_id=row["approval_id"],
+            file=bytes(row["file"]),
+            file_name=row["file_name"],
+            content_sha256=row["content_sha256"],
+            signature_b64=row["signature_b64"],
+            signer=row["signer"],
+            public_key_pem=row["public_key_pem"],
+            sealed_at=row["sealed_at"],
+        )

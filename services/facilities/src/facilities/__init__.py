@@ -1,0 +1,1 @@
+"""Facilities service (SPEC F-01..F-10)."""

@@ -1,0 +1,283 @@
+"""Catalogue, requisitions, the monthly demand list and purchase orders
+(SPEC F-01, F-02)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+DELIVERY_DAY = 25
+"""F-02: deliveries are scheduled on the 25th of the month."""
+
+MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
+
+
+class RequisitionState:
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    COLLECTED = "collected"
+
+
+class DemandListState:
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    ORDERED = "ordered"
+
+    CLOSED_WITHOUT_ORDER = (REJECTED, WITHDRAWN)
+
+
+class PurchaseOrderState:
+    PLACED = "placed"
+    PARTIALLY_RECEIVED = "partially_received"
+    RECEIVED = "received"
+
+
+@dataclass
+class Item:
+    id: str
+    code: str
+    name: str
+    unit: str
+    supplier: str
+    agreed_price_fen: int
+    min_stock_override: int | None
+    active: bool = True
+
+    @property
+    def has_override(self) -> bool:
+        return self.min_stock_override is not None
+
+
+@dataclass
+class RequisitionLine:
+    item_code: str
+    name: str
+    unit: str
+    quantity: int
+    unit_price_fen: int
+
+    @property
+    def amount_fen(self) -> int:
+        return self.quantity * self.unit_price_fen
+
+
+@dataclass
+class Requisition:
+    id: str
+    requester: str
+    department_code: str
+    purpose: str
+    lines: list[RequisitionLine]
+    state: str
+    submitted_at: datetime
+    approval_id: str = ""
+    demand_list_id: str = ""
+    decided_at: datetime | None = None
+    collected_at: datetime | None = None
+    issue_id: str = ""
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+
+@dataclass
+class DemandListLine:
+    item_code: str
+    name: str
+    unit: str
+    supplier: str
+    quantity: int
+    unit_price_fen: int
+    requisition_ids: list[str] = field(default_factory=list)
+    replenishment_ids: list[str] = field(default_factory=list)
+
+    @property
+    def amount_fen(self) -> int:
+        return self.quantity * self.unit_price_fen
+
+
+@dataclass
+class DemandList:
+    id: str
+    month: str
+    state: str
+    lines: list[DemandListLine]
+    requisition_ids: list[str]
+    consolidated_by: str
+    created_at: datetime
+    approval_id: str = ""
+    decided_at: datetime | None = None
+    purchase_order_ids: list[str] = field(default_factory=list)
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+
+@dataclass
+class PurchaseOrderLine:
+    item_code: str
+    name: str
+    unit: str
+    quantity: int
+    unit_price_fen: int
+    received: int = 0
+
+    @property
+    def amount_fen(self) -> int:
+        return self.quantity * self.unit_price_fen
+
+    @property
+    def outstanding(self) -> int:
+        return self.quantity - self.received
+
+
+@dataclass
+class PurchaseOrder:
+    id: str
+    number: str
+    demand_list_id: str
+    supplier: str
+    lines: list[PurchaseOrderLine]
+    delivery_date: date
+    state: str
+    placed_at: datetime
+    received_at: datetime | None = None
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+    def line(self, item_code: str) -> PurchaseOrderLine | None:
+        return next((line for line in self.lines if line.item_code == item_code), None)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One source of demand for an item: a requisition line or a replenishment."""
+
+    item: Item
+    quantity: int
+    requisition_id: str = ""
+    replenishment_id: str = ""
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    match = MONTH_PATTERN.match(text)
+    if match is None:
+        raise ValueError("must be a month YYYY-MM")
+    return int(match.group(1)), int(match.group(2))
+
+
+def consolidate(wanted: Sequence[Wanted]) -> list[DemandListLine]:
+    """SPEC F-01: one line per item, quantities summed, at the agreed price.
+
+    Lines come out grouped by supplier, then by item code, so the list
+    reads the way the purchase orders will be cut.
+    """
+    lines: dict[str, DemandListLine] = {}
+    for want in wanted:
+        line = lines.get(want.item.code)
+        if line is None:
+            line = DemandListLine(
+                item_code=want.item.code,
+                name=want.item.name,
+                unit=want.item.unit,
+                supplier=want.item.supplier,
+                quantity=0,
+                unit_price_fen=want.item.agreed_price_fen,
+            )
+            lines[want.item.code] = line
+        line.quantity += want.quantity
+        if want.requisition_id and want.requisition_id not in line.requisition_ids:
+            line.requisition_ids.append(want.requisition_id)
+        if want.replenishment_id and want.replenishment_id not in line.replenishment_ids:
+            line.replenishment_ids.append(want.replenishment_id)
+    return sorted(lines.values(), key=lambda line: (line.supplier, line.item_code))
+
+
+def orders_by_supplier(lines: Sequence[DemandListLine]) -> dict[str, list[PurchaseOrderLine]]:
+    """SPEC F-02: one purchase order per contracted supplier, at the agreed prices."""
+    grouped: dict[str, list[PurchaseOrderLine]] = {}
+    for line in lines:
+        grouped.setdefault(line.supplier, []).append(
+            PurchaseOrderLine(
+                item_code=line.item_code,
+                name=line.name,
+                unit=line.unit,
+                quantity=line.quantity,
+                unit_price_fen=line.unit_price_fen,
+            )
+        )
+    return dict(sorted(grouped.items()))
+
+
+def delivery_day_of(year: int, month: int, is_working_day: Callable[[date], bool]) -> date:
+    """SPEC F-02: the 25th; when the 25th is not a working day, the last working day before it.
+
+    Suppliers deliver on a working day and the office needs the goods before
+    the month ends, so the date moves earlier, never into the next week.
+    """
+    day = date(year, month, DELIVERY_DAY)
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def scheduled_delivery(
+    list_month: str, today: date, is_working_day: Callable[[date], bool]
+) -> date:
+    """The delivery date of a purchase order cut today from the list of ``list_month``.
+
+    The list's own month's delivery day; if that has already passed (the list
+    was approved late), the delivery day of the first month still ahead.
+    """
+    year, month = parse_month(list_month)
+    day = delivery_day_of(year, month, is_working_day)
+    while day < today:
+        year, month = next_month(year, month)
+        day = delivery_day_of(year, month, is_working_day)
+    return day
+
+
+def receive(order: PurchaseOrder, received: dict[str, int], now: datetime) -> dict[str, int]:
+    """Book a delivery against the order; return what was booked per item.
+
+    ``received`` maps item codes to quantities; an empty mapping means
+    everything outstanding arrived. Raises ValueError naming the item for
+    unknown items, non-positive quantities or more than is outstanding.
+    """
+    if order.state == PurchaseOrderState.RECEIVED:
+        raise ValueError("the order has been received in full")
+    if not received:
+        received = {line.item_code: line.outstanding for line in order.lines if line.outstanding}
+    for code, quantity in received.items():
+        line = order.line(code)
+        if line is None:
+            raise ValueError(f"{code} is not on purchase order {order.number}")
+        if quantity <= 0:
+            raise ValueError(f"{code}: the quantity must be positive")
+        if quantity > line.outstanding:
+            raise ValueError(f"{code}: only {line.outstanding} outstanding, {quantity} delivered")
+    for code, quantity in received.items():
+        line = order.line(code)
+        assert line is not None
+        line.received += quantity
+    if all(line.outstanding == 0 for line in order.lines):
+        order.state = PurchaseOrderState.RECEIVED
+        order.received_at = now
+    else:
+        order.state = PurchaseOrderState.PARTIALLY_RECEIVED
+    return received

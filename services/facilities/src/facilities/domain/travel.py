@@ -1,0 +1,109 @@
+"""Trips, expense claims with receipts and reimbursement status, company
+events (SPEC F-09)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+EXPENSE_CATEGORIES = ("transport", "lodging", "meals", "visa", "other")
+EVENT_KINDS = ("annual_meeting", "training", "team_building", "other")
+
+
+class ApprovalState:
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class ExpenseState(ApprovalState):
+    REIMBURSED = "reimbursed"
+
+
+OUTCOME_STATES = {
+    "approved": ApprovalState.APPROVED,
+    "rejected": ApprovalState.REJECTED,
+    "withdrawn": ApprovalState.WITHDRAWN,
+}
+
+
+@dataclass
+class Trip:
+    id: str
+    traveller: str
+    department_code: str
+    destination: str
+    purpose: str
+    start_date: date
+    end_date: date
+    needs_flight: bool
+    needs_hotel: bool
+    needs_visa: bool
+    estimated_cost_fen: int
+    state: str
+    requested_at: datetime
+    approval_id: str = ""
+    decided_at: datetime | None = None
+
+
+@dataclass
+class ExpenseLine:
+    category: str
+    description: str
+    amount_fen: int
+    receipt: str
+
+
+@dataclass
+class Expense:
+    id: str
+    claimant: str
+    department_code: str
+    trip_id: str
+    lines: list[ExpenseLine]
+    state: str
+    submitted_at: datetime
+    approval_id: str = ""
+    decided_at: datetime | None = None
+    reimbursed_at: datetime | None = None
+    reimbursed_by: str = ""
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+    def reimburse(self, actor: str, now: datetime) -> None:
+        if self.state != ExpenseState.APPROVED:
+            raise ValueError(f"the claim is {self.state}; only an approved claim is reimbursed")
+        self.state = ExpenseState.REIMBURSED
+        self.reimbursed_at = now
+        self.reimbursed_by = actor
+
+
+@dataclass
+class CompanyEvent:
+    id: str
+    title: str
+    kind: str
+    event_date: date
+    venue: str
+    catering: str
+    plan: str
+    headcount: int
+    budget_fen: int
+    organiser: str
+    created_at: datetime
+
+
+def expense_line_problems(index: int, line: ExpenseLine) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    if line.category not in EXPENSE_CATEGORIES:
+        problems.append(
+            (f"lines[{index}].category", "must be one of " + ", ".join(EXPENSE_CATEGORIES))
+        )
+    if line.amount_fen <= 0:
+        problems.append((f"lines[{index}].amount_fen", "must be positive"))
+    if not line.receipt.strip():
+        problems.append((f"lines[{index}].receipt", "every line needs its receipt"))
+    return problems

@@ -1,0 +1,59 @@
+"""What the use cases need from outside the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class DepartmentInfo:
+    code: str
+    name: str
+    head_username: str
+    supervising_leader_username: str
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    username: str
+    name: str
+    department_code: str
+    superior_username: str
+
+
+class Directory(Protocol):
+    """The organisation directory (SPEC X-01), owned by the gateway."""
+
+    def department(self, code: str) -> DepartmentInfo | None: ...
+
+    def person(self, username: str) -> PersonInfo | None: ...
+
+    def role_holders(self, role: str) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """An approval the engine (SPEC D-06, documents service) runs for us.
+
+    ``source_ref`` is ``<kind>:<our id>``; the outcome comes back as a
+    ``documents.approval.completed`` event carrying it.
+    """
+
+    template: str
+    subject: str
+    payload: dict[str, Any]
+    requester_username: str
+    source_ref: str
+    urgent: bool = False
+    content: str = ""
+
+
+class Approvals(Protocol):
+    """The approval engine; :meth:`start` returns the new approval's id.
+
+    Raises ``ValidationFailed`` when the engine refuses the request and
+    ``PreconditionFailed`` when it cannot be reached.
+    """
+
+    def start(self, request: ApprovalRequest) -> str: ...

@@ -1,0 +1,1150 @@
+"""Supplies: catalogue, requisitions, the monthly demand list, purchase orders,
+FIFO stock, scan-to-collect, stock-takes and replenishment (SPEC F-01..F-05)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from facilities.adapters import orm
+from facilities.domain import collection
+from facilities.domain.inventory import (
+    Batch,
+    BatchDraw,
+    InsufficientStock,
+    Issue,
+    IssueLine,
+    Replenishment,
+    StockLevel,
+    StockTake,
+    StockTakeLine,
+    cost_of,
+    is_below_line,
+    line_in_force,
+    minimum_stock_line,
+    plan_fifo,
+    suggested_replenishment,
+)
+from facilities.domain.supplies import (
+    CODE_PATTERN,
+    DemandList,
+    DemandListState,
+    Item,
+    PurchaseOrder,
+    PurchaseOrderState,
+    Requisition,
+    RequisitionLine,
+    RequisitionState,
+    Wanted,
+    consolidate,
+    orders_by_supplier,
+    parse_month,
+    receive,
+    scheduled_delivery,
+)
+from facilities.service_layer import metrics
+from facilities.service_layer.common import (
+    OVERSEERS,
+    STOREKEEPERS,
+    Context,
+    UseCases,
+    raise_if,
+    require_role,
+    require_text,
+    to_proto,
+)
+from facilities.service_layer.ports import ApprovalRequest
+from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork, Stores
+from secretariat.facilities.v1 import events_pb2, facilities_pb2
+from secretariat_shared.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    ValidationFailed,
+)
+from secretariat_shared.identity import Identity
+from secretariat_shared.timers import TimerFiring
+from secretariat_shared.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+REQUISITION_TEMPLATE = "supply_requisition"
+DELIVERY_DUE_TIMER = "purchase_order_delivery_due"
+
+
+@dataclass(frozen=True)
+class PutItem:
+    code: str
+    name: str
+    unit: str
+    supplier: str
+    agreed_price_fen: int
+    min_stock_override: int | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class StockCount:
+    item_code: str
+    counted: int
+    reason: str = ""
+
+
+def yuan(fen: int) -> float:
+    return round(fen / 100, 2)
+
+
+def derive_code_key(configured: str, internal_secret: str) -> bytes:
+    """The collection-code key: the configured one, else one derived from the internal secret."""
+    if configured:
+        return configured.encode()
+    return hmac.new(
+        internal_secret.encode(), b"facilities collection codes", hashlib.sha256
+    ).digest()
+
+
+class Supplies(UseCases):
+    def __init__(
+        self,
+        ctx: Context,
+        code_key: bytes,
+        code_ttl: timedelta,
+        qr: Callable[[str], bytes],
+        window_days: int = 90,
+        demand_list_template: str = "purchase",
+    ) -> None:
+        super().__init__(ctx)
+        self._code_key = code_key
+        self._code_ttl = code_ttl
+        self._qr = qr
+        self._window_days = window_days
+        self._list_template = demand_list_template
+
+    # -- catalogue ----------------------------------------------------------
+
+    def put_item(self, actor: Identity, cmd: PutItem) -> Item:
+        require_role(actor, STOREKEEPERS, "keeping the catalogue")
+        errors: list[FieldError] = []
+        code = cmd.code.strip().upper()
+        if not CODE_PATTERN.match(code):
+            errors.append(FieldError("code", "must be 1-40 letters, digits, - or _"))
+        name = require_text(cmd.name, "name", errors)
+        unit = require_text(cmd.unit, "unit", errors, 20)
+        supplier = require_text(cmd.supplier, "supplier", errors)
+        if cmd.agreed_price_fen <= 0:
+            errors.append(FieldError("agreed_price_fen", "must be positive (fen)"))
+        if cmd.min_stock_override is not None and cmd.min_stock_override < 0:
+            errors.append(FieldError("min_stock_override", "must not be negative"))
+        raise_if(errors)
+        with self.uow() as uow:
+            found = uow.items.find(orm.items.c.code == code, for_update=True)
+            now = self.now()
+            item = Item(
+                id=found[0].id if found else str(uuid.uuid4()),
+                code=code,
+                name=name,
+                unit=unit,
+                supplier=supplier,
+                agreed_price_fen=cmd.agreed_price_fen,
+                min_stock_override=cmd.min_stock_override,
+                active=cmd.active,
+            )
+            if found:
+                uow.items.save(item, updated_at=now)
+            else:
+                uow.items.add(item, updated_at=now)
+            uow.emit(
+                "facilities.item.saved",
+                item.id,
+                events_pb2.ItemSaved(
+                    item=to_proto(facilities_pb2.Item(), item), actor=actor.username
+                ),
+            )
+            uow.audit(
+                actor.username,
+                "update_item" if found else "create_item",
+                "item",
+                item.id,
+                _snap(found[0]) if found else None,
+                _snap(item),
+            )
+            uow.commit()
+        return item
+
+    def get_item(self, code: str) -> Item:
+        with self.reading() as stores:
+            found = stores.items.find(orm.items.c.code == code.strip().upper())
+        if not found:
+            raise NotFound(f"item {code} not found")
+        return found[0]
+
+    def list_items(self) -> list[Item]:
+        with self.reading() as stores:
+            return stores.items.find(order_by=[orm.items.c.code])
+
+    # -- requisitions (F-01) -------------------------------------------------
+
+    def submit_requisition(
+        self, actor: Identity, purpose: str, lines: Sequence[tuple[str, int]]
+    ) -> Requisition:
+        """SPEC F-01: an employee asks for items; the approval engine runs the three levels."""
+        errors: list[FieldError] = []
+        if not lines:
+            errors.append(FieldError("lines", "name at least one item and quantity"))
+        if len(purpose) > 500:
+            errors.append(FieldError("purpose", "must be at most 500 characters"))
+        with self.reading() as stores:
+            catalogue = {i.code: i for i in stores.items.find()}
+        wanted: list[RequisitionLine] = []
+        seen: set[str] = set()
+        for index, (raw_code, quantity) in enumerate(lines):
+            code = raw_code.strip().upper()
+            item = catalogue.get(code)
+            if item is None or not item.active:
+                errors.append(FieldError(f"lines[{index}].item_code", f"unknown item {raw_code!r}"))
+            elif code in seen:
+                errors.append(FieldError(f"lines[{index}].item_code", f"{code} is listed twice"))
+            if quantity <= 0:
+                errors.append(FieldError(f"lines[{index}].quantity", "must be positive"))
+            seen.add(code)
+            if item is not None and quantity > 0:
+                wanted.append(
+                    RequisitionLine(
+                        item.code, item.name, item.unit, quantity, item.agreed_price_fen
+                    )
+                )
+        raise_if(errors)
+        if actor.is_service or not actor.department_code:
+            raise PreconditionFailed("a requisition is made by a person in a department")
+        now = self.now()
+        requisition = Requisition(
+            id=str(uuid.uuid4()),
+            requester=actor.username,
+            department_code=actor.department_code,
+            purpose=purpose.strip(),
+            lines=wanted,
+            state=RequisitionState.PENDING_APPROVAL,
+            submitted_at=now,
+        )
+        requisition.approval_id = self.approvals.start(
+            ApprovalRequest(
+                template=REQUISITION_TEMPLATE,
+                subject="物品申领：" + "、".join(f"{w.name}×{w.quantity}" for w in wanted),
+                payload={
+                    "requisition_id": requisition.id,
+                    "department_code": requisition.department_code,
+                    "purpose": requisition.purpose,
+                    "items": [_line_payload(w) for w in wanted],
+                    "amount": yuan(requisition.total_fen),
+                    "total_fen": requisition.total_fen,
+                },
+                requester_username=actor.username,
+                source_ref=f"requisition:{requisition.id}",
+            )
+        )
+        with self.uow() as uow:
+            uow.requisitions.add(requisition)
+            self._requisition_event(uow, "submitted", requisition, actor.username)
+            uow.audit(
+                actor.username, "submit", "requisition", requisition.id, None, _snap(requisition)
+            )
+            uow.after_commit(lambda: metrics.REQUISITIONS.labels("submitted").inc())
+            uow.commit()
+        return requisition
+
+    def _requisition_event(
+        self, uow: UnitOfWork, event: str, requisition: Requisition, actor: str
+    ) -> None:
+        uow.emit(
+            f"facilities.requisition.{event}",
+            requisition.id,
+            events_pb2.RequisitionChanged(
+                requisition=to_proto(facilities_pb2.Requisition(), requisition), actor=actor
+            ),
+        )
+
+    def _may_read_requisition(self, actor: Identity, requisition: Requisition) -> bool:
+        return (
+            actor.is_service
+            or requisition.requester == actor.username
+            or actor.has_role(*OVERSEERS)
+            or requisition.department_code in actor.headed_departments
+        )
+
+    def get_requisition(self, actor: Identity, requisition_id: str) -> Requisition:
+        with self.reading() as stores:
+            requisition = stores.requisitions.get(requisition_id)
+        if requisition is None or not self._may_read_requisition(actor, requisition):
+            raise NotFound(f"requisition {requisition_id} not found")
+        return requisition
+
+    def list_requisitions(self, actor: Identity, state: str, mine: bool) -> list[Requisition]:
+        t = orm.requisitions
+        conditions = []
+        if state:
+            conditions.append(t.c.state == state)
+        if mine or not (actor.has_role(*OVERSEERS) or actor.headed_departments):
+            conditions.append(t.c.requester == actor.username)
+        elif not actor.has_role(*OVERSEERS):
+            conditions.append(
+                (t.c.requester == actor.username)
+                | t.c.department_code.in_(sorted(actor.headed_departments))
+            )
+        with self.reading() as stores:
+            return stores.requisitions.find(*conditions, order_by=[t.c.submitted_at.desc()])
+
+    # -- the monthly demand list (F-01) ---------------------------------------
+
+    def consolidate(self, actor: Identity, month: str) -> DemandList:
+        """SPEC F-01: the secretariat gathers the approved requisitions (and open
+        replenishment requests, F-04) into the month's list, which then goes to
+        finance and the office director as one approval.
+
+        The engine is asked while the gathered rows are locked, so two
+        consolidations can never put the same requisition on two lists.
+        """
+        require_role(actor, STOREKEEPERS, "consolidating the demand list")
+        month = month.strip() or self.today().strftime("%Y-%m")
+        try:
+            parse_month(month)
+        except ValueError as exc:
+            raise ValidationFailed(FieldError("month", str(exc))) from exc
+        with self.uow() as uow:
+            lists = uow.demand_lists.find(orm.demand_lists.c.month == month, for_update=True)
+            live = [d for d in lists if d.state not in DemandListState.CLOSED_WITHOUT_ORDER]
+            if live:
+                raise Conflict(
+                    f"the demand list of {month} exists already ({live[0].state}); "
+                    "later requisitions go on next month's list"
+                )
+            requisitions = uow.requisitions.find(
+                orm.requisitions.c.state == RequisitionState.APPROVED,
+                orm.requisitions.c.demand_list_id == "",
+                order_by=[orm.requisitions.c.submitted_at],
+                for_update=True,
+            )
+            replenishments = uow.replenishments.find(
+                orm.replenishments.c.state == "open",
+                orm.replenishments.c.demand_list_id == "",
+                for_update=True,
+            )
+            if not requisitions and not replenishments:
+                raise PreconditionFailed(
+                    "nothing to consolidate: no approved requisition or open replenishment "
+                    "request is waiting for a list"
+                )
+            catalogue = {i.code: i for i in uow.items.find()}
+            wanted = [
+                Wanted(catalogue[line.item_code], line.quantity, requisition_id=r.id)
+                for r in requisitions
+                for line in r.lines
+            ] + [
+                Wanted(catalogue[p.item_code], p.suggested_quantity, replenishment_id=p.id)
+                for p in replenishments
+            ]
+            now = self.now()
+            demand = DemandList(
+                id=str(uuid.uuid4()),
+                month=month,
+                state=DemandListState.PENDING_APPROVAL,
+                lines=consolidate(wanted),
+                requisition_ids=[r.id for r in requisitions],
+                consolidated_by=actor.username,
+                created_at=now,
+            )
+            demand.approval_id = self.approvals.start(
+                ApprovalRequest(
+                    template=self._list_template,
+                    subject=f"{month} 办公用品需求汇总（{len(demand.lines)} 项）",
+                    payload={
+                        "description": _list_description(demand),
+                        "demand_list_id": demand.id,
+                        "month": month,
+                        "items": [
+                            {
+                                "item_code": line.item_code,
+                                "name": line.name,
+                                "unit": line.unit,
+                                "supplier": line.supplier,
+                                "quantity": line.quantity,
+                                "unit_price_fen": line.unit_price_fen,
+                                "amount_fen": line.amount_fen,
+                            }
+                            for line in demand.lines
+                        ],
+                        "requisitions": len(requisitions),
+                        "amount": yuan(demand.total_fen),
+                        "total_fen": demand.total_fen,
+                    },
+                    requester_username=actor.username,
+                    source_ref=f"demand-list:{demand.id}",
+                )
+            )
+            uow.demand_lists.add(demand)
+            self._claim_for_list(uow, requisitions, replenishments, demand.id)
+            self._list_event(uow, "consolidated", demand, actor.username)
+            uow.audit(actor.username, "consolidate", "demand_list", demand.id, None, _snap(demand))
+            uow.commit()
+        return demand
+
+    def _claim_for_list(
+        self,
+        uow: FacilitiesUnitOfWork,
+        requisitions: Sequence[Requisition],
+        replenishments: Sequence[Replenishment],
+        list_id: str,
+    ) -> None:
+        for requisition in requisitions:
+            requisition.demand_list_id = list_id
+            uow.requisitions.save(requisition)
+        for replenishment in replenishments:
+            replenishment.demand_list_id = list_id
+            uow.replenishments.save(replenishment)
+
+    def _list_event(self, uow: UnitOfWork, event: str, demand: DemandList, actor: str) -> None:
+        uow.emit(
+            f"facilities.demand_list.{event}",
+            demand.id,
+            events_pb2.DemandListChanged(
+                demand_list=to_proto(facilities_pb2.DemandList(), demand), actor=actor
+            ),
+        )
+
+    def get_demand_list(self, actor: Identity, list_id: str) -> DemandList:
+        require_role(actor, OVERSEERS, "reading demand lists")
+        with self.reading() as stores:
+            demand = stores.demand_lists.get(list_id)
+        if demand is None:
+            raise NotFound(f"demand list {list_id} not found")
+        return demand
+
+    def list_demand_lists(self, actor: Identity, month: str) -> list[DemandList]:
+        require_role(actor, OVERSEERS, "reading demand lists")
+        t = orm.demand_lists
+        conditions = [t.c.month == month] if month else []
+        with self.reading() as stores:
+            return stores.demand_lists.find(*conditions, order_by=[t.c.created_at.desc()])
+
+    # -- approval outcomes (documents.approval.completed) -------------------------
+
+    def requisition_decided(
+        self, uow: FacilitiesUnitOfWork, requisition_id: str, approval_id: str, outcome: str
+    ) -> None:
+        requisition = uow.requisitions.get(requisition_id, for_update=True)
+        if requisition is None:
+            log.warning("approval %s decided unknown requisition %s", approval_id, requisition_id)
+            return
+        if requisition.state != RequisitionState.PENDING_APPROVAL or (
+            requisition.approval_id and approval_id and requisition.approval_id != approval_id
+        ):
+            return
+        now = self.now()
+        before = _snap(requisition)
+        requisition.state = outcome
+        requisition.decided_at = now
+        uow.requisitions.save(requisition)
+        self._requisition_event(uow, outcome, requisition, "system")
+        uow.audit(
+            "system",
+            f"requisition_{outcome}",
+            "requisition",
+            requisition.id,
+            before,
+            _snap(requisition),
+        )
+        ref = f"facilities/requisitions/{requisition.id}"
+        if outcome == RequisitionState.APPROVED:
+            self.notify(
+                uow,
+                [requisition.requester],
+                "supply_requisition_approved",
+                "物品申领已批准",
+                "您的物品申领已审批通过，将列入本月需求汇总；到货后凭领取码扫码领取。",
+                ref,
+            )
+        else:
+            self.notify(
+                uow,
+                [requisition.requester],
+                f"supply_requisition_{outcome}",
+                "物品申领未通过" if outcome == RequisitionState.REJECTED else "物品申领已撤回",
+                "您的物品申领审批结果：" + ("未通过" if outcome == "rejected" else "已撤回") + "。",
+                ref,
+            )
+        uow.after_commit(lambda: metrics.REQUISITIONS.labels(outcome).inc())
+
+    def demand_list_decided(
+        self, uow: FacilitiesUnitOfWork, list_id: str, approval_id: str, outcome: str
+    ) -> None:
+        demand = uow.demand_lists.get(list_id, for_update=True)
+        if demand is None:
+            log.warning("approval %s decided unknown demand list %s", approval_id, list_id)
+            return
+        if demand.state != DemandListState.PENDING_APPROVAL or (
+            demand.approval_id and approval_id and demand.approval_id != approval_id
+        ):
+            return
+        now = self.now()
+        before = _snap(demand)
+        demand.decided_at = now
+        if outcome != DemandListState.APPROVED:
+            demand.state = outcome
+            requisitions = uow.requisitions.find(orm.requisitions.c.demand_list_id == demand.id)
+            replenishments = uow.replenishments.find(
+                orm.replenishments.c.demand_list_id == demand.id
+            )
+            self._claim_for_list(uow, requisitions, replenishments, "")
+            uow.demand_lists.save(demand)
+            self._list_event(uow, outcome, demand, "system")
+            self.notify(
+                uow,
+                [demand.consolidated_by],
+                f"demand_list_{outcome}",
+                f"{demand.month} 需求汇总未通过",
+                "需求汇总审批未通过；其中的申领已退回待汇总，可调整后重新汇总。",
+                f"facilities/demand-lists/{demand.id}",
+            )
+        else:
+            orders = self._place_orders(uow, demand, now)
+            demand.state = DemandListState.ORDERED
+            demand.purchase_order_ids = [o.id for o in orders]
+            uow.demand_lists.save(demand)
+            self._list_event(uow, "approved", demand, "system")
+            self.notify(
+                uow,
+                [demand.consolidated_by, *self.holders("secretariat")],
+                "purchase_orders_placed",
+                f"{demand.month} 采购订单已下达",
+                "；".join(
+                    f"{o.number} {o.supplier}，交货 {o.delivery_date.isoformat()}" for o in orders
+                ),
+                f"facilities/demand-lists/{demand.id}",
+            )
+        uow.audit(
+            "system", f"demand_list_{outcome}", "demand_list", demand.id, before, _snap(demand)
+        )
+
+    def _place_orders(
+        self, uow: FacilitiesUnitOfWork, demand: DemandList, now: datetime
+    ) -> list[PurchaseOrder]:
+        """SPEC F-02: one order per contracted supplier at the agreed prices, delivered on the 25th."""
+        delivery = scheduled_delivery(demand.month, self.today(), self.calendar.is_working_day)
+        prefix = f"PO-{demand.month.replace('-', '')}-"
+        taken = len(uow.purchase_orders.find(orm.purchase_orders.c.number.startswith(prefix)))
+        orders: list[PurchaseOrder] = []
+        for position, (supplier, lines) in enumerate(orders_by_supplier(demand.lines).items()):
+            order = PurchaseOrder(
+                id=str(uuid.uuid4()),
+                number=f"{prefix}{taken + position + 1:03d}",
+                demand_list_id=demand.id,
+                supplier=supplier,
+                lines=lines,
+                delivery_date=delivery,
+                state=PurchaseOrderState.PLACED,
+                placed_at=now,
+            )
+            uow.purchase_orders.add(order)
+            self.timers.schedule(
+                uow.session,
+                DELIVERY_DUE_TIMER,
+                f"purchase-order:{order.id}:delivery",
+                self.end_of_day(delivery),
+                {"purchase_order_id": order.id},
+            )
+            self._order_event(uow, "placed", order, "system")
+            uow.audit("system", "place", "purchase_order", order.id, None, _snap(order))
+            orders.append(order)
+        return orders
+
+    def _order_event(
+        self, uow: UnitOfWork, event: str, order: PurchaseOrder, actor: str, outcome: str = ""
+    ) -> None:
+        uow.emit(
+            f"facilities.purchase_order.{event}",
+            order.id,
+            events_pb2.PurchaseOrderChanged(
+                purchase_order=to_proto(facilities_pb2.PurchaseOrder(), order),
+                actor=actor,
+                outcome=outcome,
+            ),
+        )
+
+    # -- purchase orders and receipts (F-02) ---------------------------------------
+
+    def get_purchase_order(self, actor: Identity, order_id: str) -> PurchaseOrder:
+        require_role(actor, OVERSEERS, "reading purchase orders")
+        with self.reading() as stores:
+            order = stores.purchase_orders.get(order_id)
+        if order is None:
+            raise NotFound(f"purchase order {order_id} not found")
+        return order
+
+    def list_purchase_orders(
+        self, actor: Identity, demand_list_id: str, state: str
+    ) -> list[PurchaseOrder]:
+        require_role(actor, OVERSEERS, "reading purchase orders")
+        t = orm.purchase_orders
+        conditions = []
+        if demand_list_id:
+            conditions.append(t.c.demand_list_id == demand_list_id)
+        if state:
+            conditions.append(t.c.state == state)
+        with self.reading() as stores:
+            return stores.purchase_orders.find(*conditions, order_by=[t.c.number])
+
+    def receive_delivery(
+        self, actor: Identity, order_id: str, lines: Sequence[tuple[str, int]]
+    ) -> PurchaseOrder:
+        """SPEC F-02: the delivery books batches in at the order's agreed prices (F-03)."""
+        require_role(actor, STOREKEEPERS, "receiving deliveries")
+        received: dict[str, int] = {}
+        for index, (code, quantity) in enumerate(lines):
+            key = code.strip().upper()
+            if key in received:
+                raise ValidationFailed(
+                    FieldError(f"lines[{index}].item_code", f"{key} is listed twice")
+                )
+            received[key] = quantity
+        with self.uow() as uow:
+            order = uow.purchase_orders.get(order_id, for_update=True)
+            if order is None:
+                raise NotFound(f"purchase order {order_id} not found")
+            before = _snap(order)
+            now = self.now()
+            try:
+                booked = receive(order, received, now)
+            except ValueError as exc:
+                raise ValidationFailed(FieldError("lines", str(exc))) from exc
+            catalogue = {i.code: i for i in uow.items.find(orm.items.c.code.in_(sorted(booked)))}
+            uow.inventory.lock_items([catalogue[code].id for code in booked])
+            for code, quantity in booked.items():
+                line = order.line(code)
+                assert line is not None
+                self._book_in(
+                    uow,
+                    catalogue[code],
+                    quantity,
+                    line.unit_price_fen,
+                    f"purchase_order:{order.id}",
+                    actor.username,
+                    f"delivery of {order.number}",
+                    now,
+                )
+            uow.purchase_orders.save(order)
+            outcome = ""
+            if order.state == PurchaseOrderState.RECEIVED:
+                if self.timers.cancel(uow.session, f"purchase-order:{order.id}:delivery", now):
+                    outcome = "met"
+                self._tell_requesters_goods_arrived(uow, order)
+            self._order_event(uow, order.state, order, actor.username, outcome)
+            uow.audit(actor.username, "receive", "purchase_order", order.id, before, _snap(order))
+            if outcome:
+                uow.after_commit(lambda: metrics.DELIVERIES.labels(outcome).inc())
+            uow.commit()
+        return order
+
+    def _tell_requesters_goods_arrived(
+        self, uow: FacilitiesUnitOfWork, order: PurchaseOrder
+    ) -> None:
+        waiting = uow.requisitions.find(
+            orm.requisitions.c.demand_list_id == order.demand_list_id,
+            orm.requisitions.c.state == RequisitionState.APPROVED,
+        )
+        codes = {line.item_code for line in order.lines}
+        for requisition in waiting:
+            if codes & {line.item_code for line in requisition.lines}:
+                self.notify(
+                    uow,
+                    [requisition.requester],
+                    "supplies_ready_for_collection",
+                    "申领物品已到货",
+                    f"{order.supplier} 的货物已入库，请出示领取码扫码领取。",
+                    f"facilities/requisitions/{requisition.id}",
+                )
+
+    def on_delivery_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        """SPEC X-05: the delivery day ended with goods still outstanding."""
+        assert isinstance(uow, FacilitiesUnitOfWork)
+        order = uow.purchase_orders.get(str(firing.payload["purchase_order_id"]), for_update=True)
+        if order is None or order.state == PurchaseOrderState.RECEIVED:
+            return
+        self._order_event(uow, "delivery_overdue", order, "system", "breached")
+        uow.audit("system", "delivery_overdue", "purchase_order", order.id, None, _snap(order))
+        self.notify(
+            uow,
+            self.holders("secretariat"),
+            "purchase_order_overdue",
+            f"采购订单 {order.number} 未按期到货",
+            f"{order.supplier} 应于 {order.delivery_date.isoformat()} 交货，至今未全部到货，请跟进。",
+            f"facilities/purchase-orders/{order.id}",
+        )
+        uow.after_commit(lambda: metrics.DELIVERIES.labels("breached").inc())
+
+    # -- stock (F-03, F-04) ------------------------------------------------------
+
+    def _book_in(
+        self,
+        uow: FacilitiesUnitOfWork,
+        item: Item,
+        quantity: int,
+        unit_cost_fen: int,
+        source: str,
+        actor: str,
+        reason: str,
+        now: datetime,
+        kind: str = "receipt",
+    ) -> None:
+        """Caller holds the item lock."""
+        batch = Batch(
+            id=str(uuid.uuid4()),
+            item_id=item.id,
+            quantity_received=quantity,
+            remaining=quantity,
+            unit_cost_fen=unit_cost_fen,
+            received_at=now,
+            source=source,
+        )
+        uow.inventory.add_batch(batch)
+        stock = uow.inventory.on_hand(item.id)
+        cost = quantity * unit_cost_fen
+        uow.inventory.record_movement(
+            item.id, kind, quantity, cost, [], source, actor, reason, now, stock
+        )
+        uow.emit(
+            "facilities.stock.received" if kind == "receipt" else "facilities.stock.adjusted",
+            item.id,
+            events_pb2.StockMoved(
+                item_code=item.code,
+                kind=kind,
+                quantity=quantity,
+                cost_fen=cost,
+                on_hand_after=stock,
+                ref=source,
+                actor=actor,
+            ),
+        )
+        self._review_line(uow, item, stock, now)
+
+    def _draw(
+        self,
+        uow: FacilitiesUnitOfWork,
+        item: Item,
+        quantity: int,
+        ref: str,
+        actor: str,
+        reason: str,
+        now: datetime,
+        kind: str = "issue",
+    ) -> IssueLine:
+        """SPEC F-03: take ``quantity`` from the oldest batches. Caller holds the item lock."""
+        draws = plan_fifo(uow.inventory.batches(item.id), quantity, item.code)
+        uow.inventory.consume(draws)
+        stock = uow.inventory.on_hand(item.id)
+        cost = cost_of(draws)
+        uow.inventory.record_movement(
+            item.id, kind, -quantity, -cost, draws, ref, actor, reason, now, stock
+        )
+        uow.emit(
+            "facilities.stock.issued" if kind == "issue" else "facilities.stock.adjusted",
+            item.id,
+            events_pb2.StockMoved(
+                item_code=item.code,
+                kind=kind,
+                quantity=-quantity,
+                cost_fen=-cost,
+                on_hand_after=stock,
+                ref=ref,
+                actor=actor,
+            ),
+        )
+        self._review_line(uow, item, stock, now)
+        return IssueLine(
+            item_code=item.code,
+            quantity=quantity,
+            cost_fen=cost,
+            draws=[BatchDraw(d.batch_id, d.quantity, d.unit_cost_fen) for d in draws],
+        )
+
+    def _line_of(self, stores: Stores, item: Item, now: datetime) -> tuple[int, int]:
+        """(line in force, computed line) of an item now (F-04)."""
+        computed = minimum_stock_line(
+            stores.inventory.issued_in_window(item.id, now, self._window_days), self._window_days
+        )
+        return line_in_force(computed, item.min_stock_override), computed
+
+    def _review_line(
+        self, uow: FacilitiesUnitOfWork, item: Item, stock: int, now: datetime
+    ) -> None:
+        """SPEC F-04: below the line raises one replenishment request; back at or above it
+        closes the open one. The item lock makes the check-then-insert safe; the partial
+        unique index makes a second open request impossible even so."""
+        line, _ = self._line_of(uow, item, now)
+        open_requests = uow.replenishments.find(
+            orm.replenishments.c.item_id == item.id, orm.replenishments.c.state == "open"
+        )
+        if is_below_line(stock, line):
+            if open_requests:
+                return
+            request = Replenishment(
+                id=str(uuid.uuid4()),
+                item_id=item.id,
+                item_code=item.code,
+                line=line,
+                on_hand=stock,
+                suggested_quantity=suggested_replenishment(stock, line),
+                state="open",
+                raised_at=now,
+            )
+            uow.replenishments.add(request)
+            uow.emit(
+                "facilities.replenishment.requested",
+                request.id,
+                events_pb2.ReplenishmentChanged(
+                    replenishment=to_proto(facilities_pb2.Replenishment(), request)
+                ),
+            )
+            uow.audit("system", "raise", "replenishment", request.id, None, _snap(request))
+            self.notify(
+                uow,
+                self.holders("secretariat"),
+                "replenishment_requested",
+                f"{item.name} 低于最低库存",
+                f"{item.name}（{item.code}）库存 {stock}{item.unit}，低于最低库存线 {line}{item.unit}；"
+                f"建议补货 {request.suggested_quantity}{item.unit}，将列入下一次需求汇总。",
+                f"facilities/replenishments/{request.id}",
+            )
+            uow.after_commit(metrics.REPLENISHMENTS.inc)
+        else:
+            for request in open_requests:
+                request.state = "closed"
+                request.closed_at = now
+                uow.replenishments.save(request)
+                uow.emit(
+                    "facilities.replenishment.closed",
+                    request.id,
+                    events_pb2.ReplenishmentChanged(
+                        replenishment=to_proto(facilities_pb2.Replenishment(), request)
+                    ),
+                )
+                uow.audit("system", "close", "replenishment", request.id, None, _snap(request))
+
+    def stock_level(self, stores: Stores, item: Item, now: datetime) -> StockLevel:
+        batches = stores.inventory.batches(item.id)
+        line, computed = self._line_of(stores, item, now)
+        return StockLevel(
+            item_code=item.code,
+            name=item.name,
+            unit=item.unit,
+            on_hand=sum(b.remaining for b in batches),
+            value_fen=sum(b.value_fen for b in batches),
+            min_stock_line=line,
+            computed_line=computed,
+            batches=batches,
+        )
+
+    def list_stock(self, actor: Identity, item_code: str) -> list[StockLevel]:
+        now = self.now()
+        with self.reading() as stores:
+            t = orm.items
+            conditions = [t.c.code == item_code.strip().upper()] if item_code else []
+            items = stores.items.find(*conditions, order_by=[t.c.code])
+            if item_code and not items:
+                raise NotFound(f"item {item_code} not found")
+            return [self.stock_level(stores, item, now) for item in items]
+
+    def _item_for_update(self, uow: FacilitiesUnitOfWork, code: str, field: str) -> Item:
+        found = uow.items.find(orm.items.c.code == code.strip().upper())
+        if not found:
+            raise ValidationFailed(FieldError(field, f"unknown item {code!r}"))
+        uow.inventory.lock_items([found[0].id])
+        return found[0]
+
+    def book_in(
+        self, actor: Identity, item_code: str, quantity: int, unit_cost_fen: int, reason: str
+    ) -> StockLevel:
+        """Stock that arrives outside a purchase order (opening balance, transfer in)."""
+        require_role(actor, STOREKEEPERS, "booking stock in")
+        errors: list[FieldError] = []
+        if quantity <= 0:
+            errors.append(FieldError("quantity", "must be positive"))
+        if unit_cost_fen < 0:
+            errors.append(FieldError("unit_cost_fen", "must not be negative"))
+        reason = require_text(reason, "reason", errors, 500)
+        raise_if(errors)
+        with self.uow() as uow:
+            item = self._item_for_update(uow, item_code, "item_code")
+            now = self.now()
+            self._book_in(
+                uow, item, quantity, unit_cost_fen, "book_in", actor.username, reason, now
+            )
+            uow.audit(
+                actor.username,
+                "book_in",
+                "item",
+                item.id,
+                None,
+                {"quantity": quantity, "unit_cost_fen": unit_cost_fen, "reason": reason},
+            )
+            level = self.stock_level(uow, item, now)
+            uow.commit()
+        return level
+
+    def issue(
+        self, actor: Identity, item_code: str, quantity: int, recipient: str, reason: str
+    ) -> Issue:
+        """An issue over the counter, without a requisition (F-03, F-05)."""
+        require_role(actor, STOREKEEPERS, "issuing stock")
+        errors: list[FieldError] = []
+        if quantity <= 0:
+            errors.append(FieldError("quantity", "must be positive"))
+        recipient = require_text(recipient, "recipient", errors, 100)
+        reason = require_text(reason, "reason", errors, 500)
+        raise_if(errors)
+        if self.directory.person(recipient) is None:
+            raise ValidationFailed(FieldError("recipient", f"unknown person {recipient!r}"))
+        with self.uow() as uow:
+            item = self._item_for_update(uow, item_code, "item_code")
+            now = self.now()
+            issue_id = str(uuid.uuid4())
+            try:
+                line = self._draw(
+                    uow, item, quantity, f"issue:{issue_id}", actor.username, reason, now
+                )
+            except InsufficientStock as exc:
+                raise ValidationFailed(FieldError("quantity", str(exc))) from exc
+            issue = Issue(issue_id, recipient, actor.username, [line], now, None, reason)
+            uow.issues.add(issue, total_cost_fen=issue.total_cost_fen)
+            uow.audit(actor.username, "issue", "issue", issue.id, None, _snap(issue))
+            total = issue.total_cost_fen
+            uow.after_commit(lambda: metrics.ISSUE_COST.inc(total))
+            uow.commit()
+        return issue
+
+    def list_issues(self, actor: Identity, item_code: str, requisition_id: str) -> list[Issue]:
+        require_role(actor, OVERSEERS, "reading the issue ledger")
+        t = orm.issues
+        conditions = [t.c.requisition_id == requisition_id] if requisition_id else []
+        with self.reading() as stores:
+            found = stores.issues.find(*conditions, order_by=[t.c.issued_at.desc()])
+        if item_code:
+            code = item_code.strip().upper()
+            found = [i for i in found if any(line.item_code == code for line in i.lines)]
+        return found
+
+    # -- collection (F-05) -------------------------------------------------------
+
+    def collection_code(
+        self, actor: Identity, requisition_id: str, with_png: bool
+    ) -> tuple[str, datetime, bytes]:
+        """SPEC F-05: a signed code for an approved requisition, good until it expires."""
+        requisition = self.get_requisition(actor, requisition_id)
+        if requisition.requester != actor.username and not actor.has_role(*STOREKEEPERS):
+            raise PermissionDenied("only the requester collects the goods")
+        if requisition.state == RequisitionState.COLLECTED:
+            raise Conflict("the goods of this requisition have been collected")
+        if requisition.state != RequisitionState.APPROVED:
+            raise PreconditionFailed(
+                f"the requisition is {requisition.state}; a code is issued once it is approved"
+            )
+        expires = self.now() + self._code_ttl
+        code = collection.sign(self._code_key, requisition.id, expires)
+        return code, expires, self._qr(code) if with_png else b""
+
+    def scan(self, actor: Identity, code: str) -> Issue:
+        """SPEC F-05: the scanned code issues the requisition's goods, once; stock and
+        ledger change in one transaction with the requisition."""
+        require_role(actor, STOREKEEPERS, "issuing goods at the counter")
+        now = self.now()
+        try:
+            requisition_id = collection.verify(self._code_key, code, now)
+        except collection.CodeRejected as exc:
+            raise ValidationFailed(FieldError("code", str(exc))) from exc
+        with self.uow() as uow:
+            requisition = uow.requisitions.get(requisition_id, for_update=True)
+            if requisition is None:
+                raise NotFound(f"requisition {requisition_id} not found")
+            if requisition.state == RequisitionState.COLLECTED:
+                raise Conflict(
+                    f"already collected at {self.local(requisition.collected_at)}; "
+                    "a code is good for one collection"
+                )
+            if requisition.state != RequisitionState.APPROVED:
+                raise PreconditionFailed(f"the requisition is {requisition.state}, not approved")
+            catalogue = {
+                i.code: i
+                for i in uow.items.find(
+                    orm.items.c.code.in_([line.item_code for line in requisition.lines])
+                )
+            }
+            uow.inventory.lock_items([i.id for i in catalogue.values()])
+            issue_id = str(uuid.uuid4())
+            lines: list[IssueLine] = []
+            try:
+                for wanted in requisition.lines:
+                    lines.append(
+                        self._draw(
+                            uow,
+                            catalogue[wanted.item_code],
+                            wanted.quantity,
+                            f"issue:{issue_id}",
+                            actor.username,
+                            f"requisition {requisition.id}",
+                            now,
+                        )
+                    )
+            except InsufficientStock as exc:
+                raise PreconditionFailed(
+                    f"not enough stock to fill the requisition: {exc}"
+                ) from exc
+            issue = Issue(
+                issue_id, requisition.requester, actor.username, lines, now, requisition.id, ""
+            )
+            uow.issues.add(issue, total_cost_fen=issue.total_cost_fen)
+            before = _snap(requisition)
+            requisition.state = RequisitionState.COLLECTED
+            requisition.collected_at = now
+            requisition.issue_id = issue.id
+            uow.requisitions.save(requisition)
+            self._requisition_event(uow, "collected", requisition, actor.username)
+            uow.audit(
+                actor.username, "collect", "requisition", requisition.id, before, _snap(requisition)
+            )
+            self.notify(
+                uow,
+                [requisition.requester],
+                "supplies_collected",
+                "申领物品已领取",
+                "、".join(f"{line.item_code}×{line.quantity}" for line in lines) + " 已发放。",
+                f"facilities/requisitions/{requisition.id}",
+            )
+            total = issue.total_cost_fen
+            uow.after_commit(lambda: metrics.ISSUE_COST.inc(total))
+            uow.after_commit(lambda: metrics.REQUISITIONS.labels("collected").inc())
+            uow.commit()
+        return issue
+
+    # -- stock-takes (F-05) ------------------------------------------------------
+
+    def stock_take(self, actor: Identity, counts: Sequence[StockCount], note: str) -> StockTake:
+        """SPEC F-05: counted against booked; every difference is posted as an adjustment
+        with its reason (write-offs FIFO at batch cost, surpluses at the last known cost)."""
+        require_role(actor, STOREKEEPERS, "taking stock")
+        errors: list[FieldError] = []
+        if not counts:
+            errors.append(FieldError("counts", "count at least one item"))
+        seen: set[str] = set()
+        for index, count in enumerate(counts):
+            if count.counted < 0:
+                errors.append(FieldError(f"counts[{index}].counted", "must not be negative"))
+            code = count.item_code.strip().upper()
+            if code in seen:
+                errors.append(FieldError(f"counts[{index}].item_code", f"{code} is counted twice"))
+            seen.add(code)
+        raise_if(errors)
+        with self.uow() as uow:
+            catalogue = {i.code: i for i in uow.items.find(orm.items.c.code.in_(sorted(seen)))}
+            for index, count in enumerate(counts):
+                if count.item_code.strip().upper() not in catalogue:
+                    errors.append(
+                        FieldError(
+                            f"counts[{index}].item_code", f"unknown item {count.item_code!r}"
+                        )
+                    )
+            raise_if(errors)
+            uow.inventory.lock_items([i.id for i in catalogue.values()])
+            take = StockTake(str(uuid.uuid4()), actor.username, self.now(), [], note.strip())
+            for index, count in enumerate(counts):
+                item = catalogue[count.item_code.strip().upper()]
+                booked = uow.inventory.on_hand(item.id)
+                line = StockTakeLine(item.code, booked, count.counted, count.reason.strip())
+                if line.difference and not line.reason:
+                    errors.append(
+                        FieldError(
+                            f"counts[{index}].reason",
+                            f"{item.code}: counted {count.counted}, booked {booked}; say why",
+                        )
+                    )
+                take.lines.append(line)
+            raise_if(errors)
+            ref = f"stock_take:{take.id}"
+            for line in take.lines:
+                item = catalogue[line.item_code]
+                if line.difference < 0:
+                    drawn = self._draw(
+                        uow,
+                        item,
+                        -line.difference,
+                        ref,
+                        actor.username,
+                        line.reason,
+                        take.taken_at,
+                        kind="adjustment_out",
+                    )
+                    line.cost_fen = -drawn.cost_fen
+                elif line.difference > 0:
+                    unit_cost = self._last_cost(uow, item)
+                    self._book_in(
+                        uow,
+                        item,
+                        line.difference,
+                        unit_cost,
+                        ref,
+                        actor.username,
+                        line.reason,
+                        take.taken_at,
+                        kind="adjustment_in",
+                    )
+                    line.cost_fen = line.difference * unit_cost
+            uow.stock_takes.add(take)
+            uow.audit(actor.username, "stock_take", "stock_take", take.id, None, _snap(take))
+            uow.commit()
+        return take
+
+    def _last_cost(self, uow: FacilitiesUnitOfWork, item: Item) -> int:
+        batches = uow.inventory.batches(item.id, with_stock_only=False)
+        return batches[-1].unit_cost_fen if batches else item.agreed_price_fen
+
+    def list_stock_takes(self, actor: Identity) -> list[StockTake]:
+        require_role(actor, OVERSEERS, "reading stock-takes")
+        with self.reading() as stores:
+            return stores.stock_takes.find(order_by=[orm.stock_takes.c.taken_at.desc()])
+
+    def list_replenishments(self, actor: Identity, state: str) -> list[Replenishment]:
+        require_role(actor, OVERSEERS, "reading replenishment requests")
+        t = orm.replenishments
+        conditions = [t.c.state == state] if state else []
+        with self.reading() as stores:
+            return stores.replenishments.find(*conditions, order_by=[t.c.raised_at.desc()])
+
+
+def _line_payload(line: RequisitionLine) -> dict[str, Any]:
+    return {
+        "item_code": line.item_code,
+        "name": line.name,
+        "unit": line.unit,
+        "quantity": line.quantity,
+        "unit_price_fen": line.unit_price_fen,
+        "amount_fen": line.amount_fen,
+    }
+
+
+def _list_description(demand: DemandList) -> str:
+    """The purchase form's description: what the month's list buys, from whom."""
+    text = f"{demand.month} 办公用品需求汇总：" + "；".join(
+        f"{line.name}×{line.quantity}{line.unit}（{line.supplier}）" for line in demand.lines
+    )
+    return text if len(text) <= 2000 else text[:1999] + "…"
+
+
+def _snap(obj: Any) -> dict[str, Any]:
+    """What the audit trail keeps of an aggregate (X-04): all of it, before and after."""
+    return dataclasses.asdict(obj)

@@ -1,0 +1,1 @@
+"""Meetings service (SPEC M-01..M-07)."""
