@@ -152,6 +152,62 @@ def write_lua(path: Path) -> Path:
     return path
 
 
+def _parallel(items: list[Any], work: Any, threads: int = 8) -> float:
+    """Run ``work(client, item)`` over ``items`` from ``threads`` threads; return items/s."""
+    import concurrent.futures
+
+    clients = [httpx.Client(timeout=30) for _ in range(threads)]
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda pair: work(clients[pair[0] % threads], pair[1]), enumerate(items)))
+    elapsed = time.perf_counter() - started
+    for client in clients:
+        client.close()
+    return len(items) / elapsed
+
+
+def approval_benchmark(base: str, count: int) -> dict[str, float]:
+    """Start ``count`` two-step approvals, then decide their first steps concurrently.
+
+    Every decision closes a step (cancelling its reminder and escalation
+    timers) and opens the next (arming two new ones).
+    """
+    requester = {"Authorization": f"Bearer {login(base, 'liu.yang')}"}
+    head = {"Authorization": f"Bearer {login(base, 'chen.jing')}"}
+    ids: list[str] = []
+
+    def start(client: httpx.Client, i: int) -> None:
+        reply = client.post(
+            f"{base}/api/v1/approvals",
+            json={
+                "template": "general",
+                "subject": f"压测审批{i}",
+                "payload": {"description": "压测"},
+                "urgent": False,
+            },
+            headers=requester,
+        )
+        reply.raise_for_status()
+        ids.append(reply.json()["id"])
+
+    starts = _parallel(list(range(count)), start)
+
+    def decide(client: httpx.Client, approval_id: str) -> None:
+        reply = client.post(
+            f"{base}/api/v1/approvals/{approval_id}/decisions",
+            json={"action": "approve", "comment": "同意"},
+            headers=head,
+        )
+        reply.raise_for_status()
+
+    decisions = _parallel(list(ids), decide)
+    return {
+        "approvals": count,
+        "starts_per_second": round(starts, 1),
+        "decisions_per_second": round(decisions, 1),
+    }
+
+
 def system_benchmarks(work: Path, seconds: int, results: dict[str, Any]) -> None:
     pg = os.environ.get("SECRETARIAT_POSTGRES_URL")
     amqp = os.environ.get("SECRETARIAT_AMQP_URL")
@@ -191,6 +247,7 @@ def system_benchmarks(work: Path, seconds: int, results: dict[str, Any]) -> None
         results["write_fixed_300"] = loadgen.fixed_rate(
             f"{base}/api/v1/documents", 300, seconds, method="POST", headers=auth, body=DOCUMENT
         ).__dict__
+        results["approvals"] = approval_benchmark(base, count=400)
         time.sleep(2)
         results["rss_after_load_mb"] = rss_mb(system)
     finally:
@@ -280,6 +337,13 @@ def ratios(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"{r['relay_max']['events_per_second']:,.0f} events/s",
             "≥ 3,000",
             verdict(r["relay_max"]["events_per_second"] >= TARGETS["relay_events_per_second"]),
+        ),
+        (
+            "Approval decisions with timers armed (8 clients)",
+            f"{r['approvals']['decisions_per_second']:,.0f} decisions/s"
+            f" (starts {r['approvals']['starts_per_second']:,.0f}/s)",
+            "-",
+            "-",
         ),
         (
             "Timer sweep: 10,000 due of 100,000",

@@ -8,6 +8,7 @@ Read-only sessions use a second engine with plain ``BEGIN``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -44,6 +45,29 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class _WriteGate:
+    """Queues this process's SQLite writers on a lock instead of SQLite's busy loop.
+
+    SQLite allows one writer; a second ``BEGIN IMMEDIATE`` waits in SQLite's
+    busy handler, which sleeps in steps of up to 100 ms. Taking a Python
+    lock first lets writers follow each other at once. Other processes
+    writing the same file still meet the busy timeout as before.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holder: int | None = None
+
+    def enter(self, dbapi_conn: Any) -> None:
+        self._lock.acquire()
+        self._holder = id(dbapi_conn)
+
+    def leave(self, dbapi_conn: Any) -> None:
+        if self._holder is not None and self._holder == id(dbapi_conn):
+            self._holder = None
+            self._lock.release()
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -68,11 +92,33 @@ def _make_engine(url: str, immediate: bool, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
-        begin_sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        if not immediate:
+
+            @event.listens_for(engine, "begin")
+            def _on_begin_read(conn: Any) -> None:
+                conn.exec_driver_sql("BEGIN")
+
+            return engine
+
+        gate = _WriteGate()
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql(begin_sql)
+            gate.enter(conn.connection.dbapi_connection)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                gate.leave(conn.connection.dbapi_connection)
+                raise
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _on_end(conn: Any) -> None:
+            gate.leave(conn.connection.dbapi_connection)
+
+        @event.listens_for(engine, "checkin")
+        def _on_checkin(dbapi_conn: Any, _record: Any) -> None:
+            gate.leave(dbapi_conn)
 
         return engine
     return create_engine(

@@ -90,6 +90,7 @@ class OutboxRelay:
         metrics_interval: float = 1.0,
         sent_retention: timedelta = timedelta(days=7),
         purge_interval: float = 600.0,
+        linger: float = 0.005,
     ) -> None:
         self.name = f"{service}-outbox-relay"
         self._db = db
@@ -104,6 +105,7 @@ class OutboxRelay:
         self._metrics_interval = metrics_interval
         self._sent_retention = sent_retention
         self._purge_interval = purge_interval
+        self._linger = linger
         self._wakeup = threading.Event()
         self._consecutive_failures = 0
         self._published = OUTBOX_PUBLISHED.labels(service)
@@ -269,7 +271,9 @@ class OutboxRelay:
                     last_purge = time.monotonic()
                 if self._consecutive_failures:
                     stop.wait(self._backoff())
-                elif published < self._batch_size:
-                    self._wakeup.wait(self._idle_interval)
+                elif published < self._batch_size and self._wakeup.wait(self._idle_interval):
+                    # Woken by a commit: linger a moment so a burst of commits
+                    # goes out as one batch and one write transaction.
+                    stop.wait(self._linger)
         finally:
             self._publisher.close()

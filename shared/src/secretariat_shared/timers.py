@@ -96,6 +96,7 @@ class TimerStore:
 
     def __init__(self, tables: PlatformTables) -> None:
         self._timers = tables.timers
+        self._statements: dict[str, Any] = {}
 
     def schedule(
         self,
@@ -114,41 +115,48 @@ class TimerStore:
         """
         if due_at.tzinfo is None:
             raise ValueError("due_at must be timezone-aware")
-        t = self._timers
-        values: dict[str, Any] = {
-            "kind": kind,
-            "key": key,
-            "due_at": due_at,
-            "payload": dict(payload),
-            "attempts": 0,
-        }
-        reset = {
-            "kind": kind,
-            "due_at": due_at,
-            "payload": dict(payload),
-            "cancelled_at": None,
-            "claimed_by": None,
-            "claimed_until": None,
-            "attempts": 0,
-            "last_error": None,
-        }
         dialect = session.get_bind().dialect.name
+        session.execute(
+            self._upsert(dialect),
+            {"kind": kind, "key": key, "due_at": due_at, "payload": dict(payload)},
+        )
+
+    def _upsert(self, dialect: str) -> Any:
+        """The schedule statement, built once per dialect (building it costs more than running it)."""
+        cached = self._statements.get(dialect)
+        if cached is not None:
+            return cached
+        t = self._timers
+        insert_fn: Any
         if dialect == "postgresql":
-            pg_stmt = postgresql.insert(t).values(**values)
-            session.execute(
-                pg_stmt.on_conflict_do_update(
-                    index_elements=[t.c.key], set_=reset, where=t.c.fired_at.is_(None)
-                )
-            )
+            insert_fn = postgresql.insert
         elif dialect == "sqlite":
-            lite_stmt = sqlite.insert(t).values(**values)
-            session.execute(
-                lite_stmt.on_conflict_do_update(
-                    index_elements=[t.c.key], set_=reset, where=t.c.fired_at.is_(None)
-                )
-            )
+            insert_fn = sqlite.insert
         else:
             raise NotImplementedError(f"timers are not supported on {dialect!r}")
+        stmt = insert_fn(t).values(
+            kind=bindparam("kind", type_=t.c.kind.type),
+            key=bindparam("key", type_=t.c.key.type),
+            due_at=bindparam("due_at", type_=t.c.due_at.type),
+            payload=bindparam("payload", type_=t.c.payload.type),
+            attempts=0,
+        )
+        upsert = stmt.on_conflict_do_update(
+            index_elements=[t.c.key],
+            set_={
+                "kind": stmt.excluded.kind,
+                "due_at": stmt.excluded.due_at,
+                "payload": stmt.excluded.payload,
+                "cancelled_at": None,
+                "claimed_by": None,
+                "claimed_until": None,
+                "attempts": 0,
+                "last_error": None,
+            },
+            where=t.c.fired_at.is_(None),
+        )
+        self._statements[dialect] = upsert
+        return upsert
 
     def cancel(self, session: Session, key: str, now: datetime) -> bool:
         """Cancel the timer ``key`` unless it fired; True if a pending timer was cancelled."""

@@ -6,7 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -37,6 +50,32 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+_SEQUENCE_UPSERTS: dict[str, Any] = {}
+
+
+def _sequence_upsert(dialect: str) -> Any:
+    """The D-01 counter statement, built once per dialect and reused."""
+    cached = _SEQUENCE_UPSERTS.get(dialect)
+    if cached is None:
+        insert_fn: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        cached = (
+            insert_fn(document_sequences)
+            .values(
+                department_code=bindparam("department_code", type_=String()),
+                year=bindparam("year", type_=Integer()),
+                type_code=bindparam("type_code", type_=String()),
+                last_seq=1,
+            )
+            .on_conflict_do_update(
+                index_elements=["department_code", "year", "type_code"],
+                set_={"last_seq": document_sequences.c.last_seq + 1},
+            )
+            .returning(document_sequences.c.last_seq)
+        )
+        _SEQUENCE_UPSERTS[dialect] = cached
+    return cached
+
+
 class DocumentRepository:
     def __init__(self, session: Session | Connection) -> None:
         self.session = session
@@ -52,20 +91,9 @@ class DocumentRepository:
             if isinstance(self.session, Session)
             else self.session.dialect.name
         )
-        values = {
-            "department_code": department_code,
-            "year": year,
-            "type_code": type_code,
-            "last_seq": 1,
-        }
-        ins: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-            document_sequences
-        ).values(**values)
-        stmt = ins.on_conflict_do_update(
-            index_elements=["department_code", "year", "type_code"],
-            set_={"last_seq": document_sequences.c.last_seq + 1},
-        ).returning(document_sequences.c.last_seq)
-        return int(self.session.execute(stmt).scalar_one())
+        stmt = _sequence_upsert(dialect)
+        params = {"department_code": department_code, "year": year, "type_code": type_code}
+        return int(self.session.execute(stmt, params).scalar_one())
 
     def add(self, document: Document) -> None:
         self.session.execute(
@@ -85,8 +113,8 @@ class DocumentRepository:
                 updated_at=document.registered_at,
             )
         )
-        self._save_readers(document)
-        self._save_steps(document)
+        self._insert_readers(document.id, document.readers)
+        self._insert_steps(document)
 
     def save(self, document: Document, now: datetime) -> None:
         self.session.execute(
@@ -105,17 +133,22 @@ class DocumentRepository:
                 )
             )
         )
-        new = [u for u in document.readers if u not in existing]
-        if new:
+        self._insert_readers(document.id, [u for u in document.readers if u not in existing])
+
+    def _insert_readers(self, document_id: str, usernames: list[str]) -> None:
+        if usernames:
             self.session.execute(
                 insert(document_readers),
-                [{"document_id": document.id, "username": u} for u in new],
+                [{"document_id": document_id, "username": u} for u in usernames],
             )
 
     def _save_steps(self, document: Document) -> None:
         self.session.execute(
             delete(document_steps).where(document_steps.c.document_id == document.id)
         )
+        self._insert_steps(document)
+
+    def _insert_steps(self, document: Document) -> None:
         if document.steps:
             self.session.execute(
                 insert(document_steps),
