@@ -407,7 +407,8 @@ def main() -> int:
         }
         system_benchmarks(work, args.seconds, result)
         event_benchmarks(work, args.seconds, result)
-    out = BENCH / "results" / f"{datetime.now(UTC).date().isoformat()}.json"
+    stack = f"{result['stack']['database']}-{result['stack']['bus']}"
+    out = BENCH / "results" / f"{datetime.now(UTC).date().isoformat()}-{stack}.json"
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     write_readme(result, BENCH / "README.md")
     for row in ratios(result):

@@ -116,6 +116,11 @@ class DocumentRepository:
         self._insert_readers(document.id, document.readers)
         self._insert_steps(document)
 
+    def set_number(self, document_id: str, number: str) -> None:
+        self.session.execute(
+            update(documents).where(documents.c.id == document_id).values(number=number)
+        )
+
     def save(self, document: Document, now: datetime) -> None:
         self.session.execute(
             update(documents)

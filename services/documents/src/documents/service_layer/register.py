@@ -168,10 +168,10 @@ class DocumentRegister:
         with self._uow() as uow:
             now = self._clock.now()
             year = now.astimezone(self._zone).year
-            seq = uow.documents.next_sequence(cmd.department_code, year, cmd.type_code)
+            document_id = str(uuid.uuid4())
             document = Document(
-                id=str(uuid.uuid4()),
-                number=format_number(cmd.department_code, year, cmd.type_code, seq),
+                id=document_id,
+                number=f"pending-{document_id.replace('-', '')}",
                 title=title,
                 type_code=cmd.type_code,
                 department_code=cmd.department_code,
@@ -207,6 +207,13 @@ class DocumentRegister:
                 self.deadline,
             )
             uow.documents.add(document)
+            self._arm_step(uow, document, step)
+            # SPEC D-01: the counter row stays locked from its increment to the
+            # commit, so it is taken last; concurrent registrations of one
+            # department, year and type queue only for the commit itself.
+            seq = uow.documents.next_sequence(cmd.department_code, year, cmd.type_code)
+            document.number = format_number(cmd.department_code, year, cmd.type_code, seq)
+            uow.documents.set_number(document.id, document.number)
             uow.emit(
                 "documents.document.registered",
                 document.id,
@@ -221,7 +228,7 @@ class DocumentRegister:
                     registered_by=actor.username,
                 ),
             )
-            self._announce_step(uow, document, step)
+            self._notify_step(uow, document, step)
             uow.audit(
                 actor.username,
                 "register",
@@ -236,6 +243,10 @@ class DocumentRegister:
 
     def _announce_step(self, uow: UnitOfWork, document: Document, step: Step) -> None:
         """Each owner gets an assignment event (→ inbox, X-06) and the deadline a timer (X-05)."""
+        self._notify_step(uow, document, step)
+        self._arm_step(uow, document, step)
+
+    def _notify_step(self, uow: UnitOfWork, document: Document, step: Step) -> None:
         for owner in step.owners:
             event = events_pb2.StepAssigned(
                 document_id=document.id,
@@ -249,6 +260,8 @@ class DocumentRegister:
             if step.due_at is not None:
                 event.due_at.FromDatetime(step.due_at)
             uow.emit("documents.step.assigned", document.id, event)
+
+    def _arm_step(self, uow: UnitOfWork, document: Document, step: Step) -> None:
         if step.due_at is not None:
             self._timers.schedule(
                 uow.session,
