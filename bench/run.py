@@ -360,17 +360,13 @@ def ratios(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def write_readme(result: dict[str, Any], path: Path) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    marker = "<!-- results -->"
-    head = text.split(marker)[0].rstrip() + "\n\n" if marker in text else text
+def _table(result: dict[str, Any]) -> list[str]:
     m = result["machine"]
-    lines = [
-        marker,
-        f"## Latest results ({result['date']}, {result['stack']['database']} + {result['stack']['bus']})",
+    return [
+        f"### {result['stack']['database']} + {result['stack']['bus']} ({result['date']})",
         "",
-        f"Machine: {m['cpus']} cores, {m['cpu_model']}, {m['memory_gb']} GB, Python {m['python']}.",
-        "Load generator on the same machine.",
+        f"Machine: {m['cpus']} cores, {m['cpu_model']}, {m['memory_gb']} GB, Python {m['python']};",
+        "the load generator runs on the same machine.",
         "",
         "| figure | measured | target | verdict |",
         "|---|---|---|---|",
@@ -383,7 +379,23 @@ def write_readme(result: dict[str, Any], path: Path) -> None:
         ),
         "",
     ]
-    path.write_text(head + "\n".join(lines), encoding="utf-8")
+
+
+def write_readme(path: Path) -> None:
+    """Rewrite the results section from the newest result file of each stack."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    marker, end_marker = "<!-- results -->", "<!-- /results -->"
+    head = text.split(marker)[0].rstrip() + "\n\n" if marker in text else text
+    tail = text.split(end_marker, 1)[1] if end_marker in text else "\n"
+    latest: dict[str, dict[str, Any]] = {}
+    for file in sorted((BENCH / "results").glob("*.json")):
+        result = json.loads(file.read_text(encoding="utf-8"))
+        latest[f"{result['stack']['database']}-{result['stack']['bus']}"] = result
+    lines = [marker, "## Latest results", ""]
+    for key in sorted(latest):
+        lines += _table(latest[key])
+    lines.append(end_marker)
+    path.write_text(head + "\n".join(lines) + tail, encoding="utf-8")
 
 
 def main() -> int:
@@ -410,7 +422,7 @@ def main() -> int:
     stack = f"{result['stack']['database']}-{result['stack']['bus']}"
     out = BENCH / "results" / f"{datetime.now(UTC).date().isoformat()}-{stack}.json"
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-    write_readme(result, BENCH / "README.md")
+    write_readme(BENCH / "README.md")
     for row in ratios(result):
         print(" | ".join(row))
     print(f"results: {out}")
