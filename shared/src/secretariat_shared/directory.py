@@ -1,0 +1,124 @@
+"""The gateway's Directory (SPEC X-01) as services see it, and its gRPC client.
+
+Every service resolves heads, superiors and role holders the same way, so
+the port and the client live here.
+
+Answers are cached for ``ttl`` seconds: the directory changes rarely and
+every registration looks up a department head.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import grpc
+from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
+
+from secretariat.directory.v1 import directory_pb2, directory_pb2_grpc
+from secretariat_shared.grpc_server import identity_metadata
+from secretariat_shared.observability import tracing_enabled
+
+
+@dataclass(frozen=True)
+class DepartmentInfo:
+    code: str
+    name: str
+    head_username: str
+    supervising_leader_username: str
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    username: str
+    name: str
+    department_code: str
+    superior_username: str
+
+
+class Directory(Protocol):
+    """The organisation directory (SPEC X-01), owned by the gateway."""
+
+    def department(self, code: str) -> DepartmentInfo | None: ...
+
+    def person(self, username: str) -> PersonInfo | None: ...
+
+    def role_holders(self, role: str) -> list[str]: ...
+
+
+class GrpcDirectory:
+    def __init__(self, address: str, token: Callable[[], str], ttl: float = 30.0) -> None:
+        channel = grpc.insecure_channel(address)
+        if tracing_enabled():
+            channel = grpcext.intercept_channel(channel, client_interceptor())
+        self._channel = channel
+        self._stub = directory_pb2_grpc.DirectoryStub(self._channel)
+        self._token = token
+        self._ttl = ttl
+        self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def _cached(self, key: tuple[str, str], load: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        value = load()
+        with self._lock:
+            self._cache[key] = (now + self._ttl, value)
+        return value
+
+    def _call(self, method: Callable[..., Any], request: Any) -> Any:
+        try:
+            return method(request, metadata=identity_metadata(self._token()), timeout=5)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                return None
+            raise
+
+    def department(self, code: str) -> DepartmentInfo | None:
+        def load() -> DepartmentInfo | None:
+            d = self._call(self._stub.GetDepartment, directory_pb2.GetDepartmentRequest(code=code))
+            if d is None:
+                return None
+            return DepartmentInfo(
+                code=d.code,
+                name=d.name,
+                head_username=d.head_username,
+                supervising_leader_username=d.supervising_leader_username,
+            )
+
+        result: DepartmentInfo | None = self._cached(("dept", code), load)
+        return result
+
+    def person(self, username: str) -> PersonInfo | None:
+        def load() -> PersonInfo | None:
+            p = self._call(self._stub.GetPerson, directory_pb2.GetPersonRequest(username=username))
+            if p is None or not p.active:
+                return None
+            return PersonInfo(
+                username=p.username,
+                name=p.name,
+                department_code=p.department_code,
+                superior_username=p.superior_username,
+            )
+
+        result: PersonInfo | None = self._cached(("person", username), load)
+        return result
+
+    def role_holders(self, role: str) -> list[str]:
+        def load() -> list[str]:
+            r = self._call(
+                self._stub.ListRoleHolders, directory_pb2.ListRoleHoldersRequest(role=role)
+            )
+            return [] if r is None else sorted(p.username for p in r.people if p.active)
+
+        result: list[str] = self._cached(("role", role), load)
+        return result
+
+    def close(self) -> None:
+        self._channel.close()
