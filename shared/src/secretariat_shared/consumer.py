@@ -37,12 +37,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
 from opentelemetry import propagate, trace
 from prometheus_client import Counter, Histogram
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -160,6 +161,8 @@ class EventConsumer:
         poll_interval: float = 0.5,
         heartbeat: float = 30.0,
         clock: Clock | None = None,
+        processed_retention: timedelta = timedelta(days=30),
+        purge_interval: float = 3600.0,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -177,6 +180,9 @@ class EventConsumer:
         self._poll_interval = poll_interval
         self._heartbeat = heartbeat
         self._clock: Clock = clock or SystemClock()
+        self._processed_retention = processed_retention
+        self._purge_interval = purge_interval
+        self._last_purge = time.monotonic()
         self._subscriptions: list[_Subscription] = []
         self._connection: Any = None
         self._consumer: Any = None
@@ -319,6 +325,7 @@ class EventConsumer:
                         self._connection.drain_events(timeout=self._drain_timeout())
                     self._flush_retries()
                     self._connection.heartbeat_check()
+                    self._purge_if_due()
                     delay = 0.5
                 except Exception as exc:
                     log.warning(
@@ -333,6 +340,27 @@ class EventConsumer:
                     delay = min(delay * 2, 30.0)
         finally:
             self.close()
+
+    def purge_processed(self) -> int:
+        """Forget applied events older than the retention; return how many rows went.
+
+        Redeliveries come within minutes or hours (broker redelivery, outbox
+        retries), so dedupe rows far older than that only cost space.
+        """
+        table = self._processed
+        cutoff = self._clock.now() - self._processed_retention
+        with self._db.engine.begin() as conn:
+            result = conn.execute(delete(table).where(table.c.processed_at < cutoff))
+        return int(result.rowcount or 0)
+
+    def _purge_if_due(self) -> None:
+        if time.monotonic() - self._last_purge < self._purge_interval:
+            return
+        self._last_purge = time.monotonic()
+        try:
+            self.purge_processed()
+        except Exception:
+            log.warning("%s: cannot purge old dedupe rows", self.name, exc_info=True)
 
     def _drain_timeout(self) -> float:
         timeout = self._poll_interval

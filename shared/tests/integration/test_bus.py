@@ -791,3 +791,32 @@ def test_sent_rows_are_purged_after_retention_unsent_never_rule4(
     assert relay.purge_sent() == 3
     assert harness.count(outbox) == 2
     assert harness.count(outbox, outbox.c.sent_at.is_(None)) == 2
+
+
+def test_dedupe_rows_are_forgotten_after_retention_rule5(harness: Harness) -> None:
+    processed = harness.schema.platform.processed_events
+    consumer = EventConsumer(
+        harness.bus_url,
+        harness.topology,
+        "records",
+        harness.db,
+        harness.schema.platform,
+        harness.uow,
+        clock=harness.clock,
+        processed_retention=timedelta(days=30),
+    )
+    with harness.db.engine.begin() as conn:
+        conn.execute(
+            processed.insert(),
+            [
+                {"event_id": "old", "handler": "h", "processed_at": harness.clock.now()},
+                {
+                    "event_id": "new",
+                    "handler": "h",
+                    "processed_at": harness.clock.now() + timedelta(days=20),
+                },
+            ],
+        )
+    harness.clock.advance(31 * 86400)
+    assert consumer.purge_processed() == 1
+    assert harness.count(processed) == 1
