@@ -52,7 +52,7 @@ def with_comments(answer: Any) -> Any:
     return answer
 
 
-class DocumentedReflection(reflection.ReflectionServicer):  # type: ignore[misc]
+class DocumentedReflection(reflection.ReflectionServicer):
     def _file_by_filename(self, request: Any, filename: str) -> Any:
         return with_comments(super()._file_by_filename(request, filename))
 
