@@ -418,9 +418,7 @@ def test_d09_return_for_changes_then_resubmit_with_edits(approvals: ApprovalHarn
 def test_d09_delegation_to_a_named_person(approvals: ApprovalHarness) -> None:
     h = approvals
     started = h.engine.start(who("hr.staff"), requisition())
-    delegated = decide(
-        h, started.id, "hr.head", "delegate", delegate_to="fin.head", comment="出差"
-    )
+    delegated = decide(h, started.id, "hr.head", "delegate", delegate_to="fin.head", comment="出差")
     assert delegated.steps[0].waiting_on() == ["fin.head"]
     assert inbox(h, "hr.head") == []
     assert inbox(h, "fin.head") == [started.id]

@@ -209,3 +209,25 @@ def test_the_reminder_goes_to_the_new_head_or_the_stand_in_he_named(
     assert inbox(h, "hr.head") == []
     done = decide(h, started.id, "committee.chen")
     assert done.steps[0].decisions[0].on_behalf_of == "hr.officer"
+
+
+def test_a_parallel_panel_keeps_the_old_heads_approval_when_the_head_is_replaced(
+    approvals: ApprovalHarness,
+) -> None:
+    h = approvals
+    started = h.engine.start(
+        who("hr.staff"),
+        requisition(
+            template="appraisal_appeal",
+            payload_json='{"appraisal_id": "p-2026-1", "reason": "评分有误"}',
+            content="",
+        ),
+    )
+    assert started.steps[0].waiting_on() == ["hr.head", "hr.officer"]
+    decide(h, started.id, "hr.head")
+    replace_head(h, "HR", "committee.chen")
+    done = decide(h, started.id, "hr.officer")
+    # the head's level was answered by the head of the time: not asked again
+    assert done.status.value == "approved"
+    assert done.steps[0].approved_by() == ["hr.head", "hr.officer"]
+    assert h.notices("approval_reassigned") == []

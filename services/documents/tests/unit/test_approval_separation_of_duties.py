@@ -149,13 +149,14 @@ def test_a_stand_in_who_decided_one_level_cannot_decide_another() -> None:
     step = approval.steps[1]
     # as the old engine could leave it: the stand-in on the next level as well
     step.seats = [Seat("leader.yang", ["hr.clerk"], rule=0)]
-    with pytest.raises(SeparationOfDuties, match="department head.*two levels"):
+    with pytest.raises(SeparationOfDuties, match=r"department head.*two levels"):
         model.decide(approval, "hr.clerk", Action.APPROVE, NOW)
     # nor the head, in whose name the first level was decided
     step.seats = [Seat("leader.yang", ["hr.head"], rule=0)]
     with pytest.raises(SeparationOfDuties):
         model.decide(approval, "hr.head", Action.APPROVE, NOW)
-    assert step.is_open and not step.decisions
+    assert step.is_open
+    assert not step.decisions
 
 
 def test_a_stand_in_chain_never_hands_a_level_to_someone_who_decided_another() -> None:
@@ -246,7 +247,7 @@ def test_a_stand_in_cannot_hand_the_heads_step_further_down() -> None:
     org.away["hr.head"] = (*AWAY, "hr.clerk")
     approval = started()
     open_next(approval, org)
-    with pytest.raises(InvalidDecision, match="cannot hold step 'department head' for hr.head"):
+    with pytest.raises(InvalidDecision, match=r"cannot hold step 'department head' for hr\.head"):
         delegate(approval, org, "hr.clerk", "hr.officer")
 
 
@@ -302,9 +303,7 @@ def test_a_replaced_head_no_longer_decides_an_open_step_the_new_head_does() -> N
     assert approval.current_step() is approval.steps[1]
 
 
-def test_a_new_head_who_is_away_is_stood_in_for_and_a_delegation_leaves_with_the_old_head() -> (
-    None
-):
+def test_a_new_head_who_is_away_is_stood_in_for_and_a_delegation_leaves_with_the_old_head() -> None:
     org = FakeOrganisation()
     approval = started("supply_requisition")
     open_next(approval, org)
@@ -335,9 +334,7 @@ def test_an_escalated_step_handed_to_a_new_head_keeps_the_superior_on_it() -> No
 
 def test_an_approved_seat_of_a_parallel_step_stands_when_its_holder_is_replaced() -> None:
     org = FakeOrganisation()
-    approval = started(
-        "appraisal_appeal", payload={"appraisal_id": "p-1", "reason": "评分有误"}
-    )
+    approval = started("appraisal_appeal", payload={"appraisal_id": "p-1", "reason": "评分有误"})
     open_next(approval, org)
     panel = approval.steps[0]
     assert panel.holders() == ["hr.head", "hr.officer"]
