@@ -637,7 +637,17 @@ class ApprovalEngine:
     def _follow_directory_now(self, approval_id: str) -> None:
         """Bring the approval's open step in line with the directory in a transaction of
         its own, so the hand-over stands even when the decision that follows is refused
-        (the replaced head asking to decide learns it is no longer theirs)."""
+        (the replaced head asking to decide learns it is no longer theirs). Checked on a
+        read first: most decisions find nothing to change and take no extra write lock."""
+        with self._db.reading() as session:
+            repo = ApprovalRepository(session)
+            found = repo.get(approval_id)
+            step = found.current_step() if found is not None else None
+            if found is None or step is None:
+                return
+            org = DirectoryOrganisation(self._directory, repo)
+            if seats_now(found, step, org, self._clock.now()) is None:
+                return
         with self._uow() as uow:
             repo = ApprovalRepository(uow.session)
             approval = repo.get(approval_id, for_update=True)
