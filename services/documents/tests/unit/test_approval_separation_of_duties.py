@@ -34,7 +34,12 @@ from documents.domain.approvals.routing import (
     seats_for,
     seats_now,
 )
-from documents.domain.approvals.templates import plan_for
+from documents.domain.approvals.templates import (
+    ApproverRule,
+    RuleKind,
+    TemplateStep,
+    plan_for,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -278,6 +283,32 @@ def test_a_supervising_leaders_step_is_delegated_only_to_a_leader() -> None:
     assert approval.steps[2].waiting_on() == ["leader.li"]
 
 
+def test_a_step_for_someones_superior_is_delegated_to_a_peer_or_above_never_below() -> None:
+    org = FakeOrganisation()
+    template = replace(
+        TEMPLATES["general"],
+        steps=(TemplateStep("my superior", (ApproverRule(RuleKind.REQUESTER_SUPERIOR),)),),
+    )
+    approval = model.new_approval(
+        approval_id="a2",
+        template="custom",
+        template_version=1,
+        subject="申请",
+        payload={},
+        urgent=False,
+        requester="hr.staff",
+        department_code="HR",
+        plan=template.plan({}),
+        now=NOW,
+    )
+    open_next(approval, org)
+    assert approval.steps[0].waiting_on() == ["hr.head"]
+    with pytest.raises(InvalidDecision, match=r"reports to the same superior as hr\.head"):
+        delegate(approval, org, "hr.head", "hr.clerk")
+    delegate(approval, org, "hr.head", "fin.head")  # a peer: both report to leader.yang
+    assert approval.steps[0].on_behalf_of() == {"fin.head": "hr.head"}
+
+
 # -- 4. open steps follow the directory --------------------------------------------------
 
 
@@ -326,10 +357,12 @@ def test_an_escalated_step_handed_to_a_new_head_keeps_the_superior_on_it() -> No
     open_next(approval, org)
     model.escalate(approval, 0, escalation_targets(approval, approval.steps[0], org, NOW), NOW)
     _replace_head(org, "HR", "committee.chen")
+    people = org.directory.people
+    people["committee.chen"] = replace(people["committee.chen"], superior_username="leader.yang")
     seats = seats_now(approval, approval.steps[0], org, NOW)
     assert seats is not None
     model.reassign(approval, 0, seats, NOW)
-    assert approval.steps[0].waiting_on() == ["committee.chen", "hr.head"]
+    assert approval.steps[0].waiting_on() == ["committee.chen", "leader.yang"]
 
 
 def test_an_approved_seat_of_a_parallel_step_stands_when_its_holder_is_replaced() -> None:
