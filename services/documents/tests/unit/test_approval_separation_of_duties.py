@@ -190,6 +190,9 @@ def test_a_level_drops_whoever_decided_another_and_an_empty_level_goes_above_the
     approve(by_office, org, "off.director")
     approve(by_office, org, "fin.clerk")
     assert by_office.steps[2].holders() == ["leader.li"]
+    # a director with no superior on record: the department's supervising leader
+    people = org.directory.people
+    people["off.director"] = replace(people["off.director"], superior_username="")
     assert resolve_holders(by_office, by_office.steps[2], org) == ["leader.li"]
 
 

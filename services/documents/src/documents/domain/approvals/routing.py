@@ -5,7 +5,9 @@ Rules of the house apply on top of the template's rules:
 - A requester never decides their own request, and nobody decides two
   levels of one revision (separation of duties, issue 13): both are
   dropped from a step's approvers, and a step left with nobody goes to the
-  superior of the first one dropped (climbing past anyone also dropped).
+  superior of the first one dropped (climbing past anyone also dropped),
+  or, when nobody above them can, to the supervising leader of the
+  requester's department.
 - "Superior" rules climb from a step's *owner*, the person the rules
   named, never from the delegate or stand-in who decided for them.
 - Out of office (D-09): a holder away when the step opens is stood in for
@@ -148,6 +150,11 @@ def _named_holders(
                 kept = [(boss, index)]
                 break
             gaps.append(f"{excluded[person]} and nobody above them can take this step")
+    if not kept and named:
+        dept = approval.department_code
+        leader = org.supervising_leader(dept) if dept else ""
+        if leader and leader not in excluded:
+            kept = [(leader, next(iter(named.values())))]
     if not kept:
         raise NoApprover(f"step {step.name!r} has no approver: " + "; ".join(gaps))
     return kept
