@@ -276,7 +276,7 @@ def seats_now(
 
 
 def _holds_by_standing(rule: ApproverRule, person: str, owner: str, org: Organisation) -> str:
-    """ "" when ``person`` stands where ``rule`` needs on their own, else what the rule needs."""
+    """What ``rule`` needs that ``person`` lacks on their own standing; empty when they have it."""
     match rule.kind:
         case RuleKind.ROLE:
             if person in org.role_holders(rule.role):
