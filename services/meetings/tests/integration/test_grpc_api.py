@@ -248,8 +248,7 @@ def test_m07_a_survey_answer_needs_all_three_scores_and_zero_counts(
             metadata=as_(harness, HR_STAFF),
         )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    trailing = dict(caught.value.trailing_metadata())  # type: ignore[attr-defined]
-    assert {e["field"] for e in json.loads(trailing[FIELD_ERRORS_METADATA])} == {"logistics"}
+    assert {e.field for e in field_errors_of(caught.value)} == {"logistics"}
     results = stub.AnswerSurvey(
         meetings_pb2.AnswerSurveyRequest(meeting_id=meeting.id, agenda=0, materials=0, logistics=0),
         metadata=as_(harness, HR_STAFF),
