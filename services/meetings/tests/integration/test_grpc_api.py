@@ -244,13 +244,13 @@ def test_m07_a_survey_answer_needs_all_three_scores_and_zero_counts(
     harness.uc.conduct.end(HR_CLERK, meeting.id)
     with pytest.raises(grpc.RpcError) as caught:
         stub.AnswerSurvey(
-            meetings_pb2.AnswerSurveyRequest(meeting_id=meeting.id, agenda=90, materials=90),
+            meetings_pb2.AnswerSurveyRequest(id=meeting.id, agenda=90, materials=90),
             metadata=as_(harness, HR_STAFF),
         )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert {e.field for e in field_errors_of(caught.value)} == {"logistics"}
     results = stub.AnswerSurvey(
-        meetings_pb2.AnswerSurveyRequest(meeting_id=meeting.id, agenda=0, materials=0, logistics=0),
+        meetings_pb2.AnswerSurveyRequest(id=meeting.id, agenda=0, materials=0, logistics=0),
         metadata=as_(harness, HR_STAFF),
     )
     assert (results.responses, results.satisfaction) == (1, 0.0)

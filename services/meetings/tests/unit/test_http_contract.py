@@ -11,7 +11,8 @@ from secretariat.meetings.v1 import meetings_pb2
 
 SERVICE = meetings_pb2.DESCRIPTOR.services_by_name["Meetings"]
 
-# (method, path, success status) of every route the gateway served for meetings.
+# (method, path, success status) of every route the gateway served for meetings; the
+# path parameters keep their names too, so /openapi.json lists the same paths.
 PUBLIC_ROUTES = {
     ("POST", "/api/v1/rooms", 201),
     ("GET", "/api/v1/rooms", 200),
@@ -60,10 +61,7 @@ def _route(method: MethodDescriptor) -> tuple[str, str, int]:
     rule = _rule(method)
     verb = rule.WhichOneof("pattern")
     assert verb is not None, f"{method.name} has no HTTP rule"
-    path = getattr(rule, verb)
-    for field in ("meeting_id", "room_id"):  # the URL is the same; only the name changed
-        path = path.replace("{" + field + "}", "{id}")
-    return verb.upper(), path, _operation(method).status or 200
+    return verb.upper(), getattr(rule, verb), _operation(method).status or 200
 
 
 def test_every_rpc_declares_a_route_a_summary_and_a_tag() -> None:

@@ -459,7 +459,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
     ) -> meetings_pb2.ListRoomBookingsResponse:
         bookings = self._planner.room_bookings(
             current_identity(),
-            request.room_id,
+            request.id,
             _from_ts(request, "window_start"),
             _from_ts(request, "window_end"),
         )
@@ -548,7 +548,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
         self, request: meetings_pb2.CompleteMilestoneRequest, context: grpc.ServicerContext
     ) -> meetings_pb2.Checklist:
         meeting = self._preparation.complete_milestone(
-            current_identity(), request.meeting_id, request.milestone_id
+            current_identity(), request.id, request.milestone_id
         )
         return checklist_to_proto(meeting)
 
@@ -561,7 +561,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
         self, request: meetings_pb2.ConfirmElementRequest, context: grpc.ServicerContext
     ) -> meetings_pb2.ElementsForm:
         view = self._preparation.confirm_element(
-            current_identity(), request.meeting_id, request.key, request.note
+            current_identity(), request.id, request.key, request.note
         )
         return elements_to_proto(view)
 
@@ -582,7 +582,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
     ) -> meetings_pb2.SpeakingTurn:
         turn = self._conduct.start_speaker(
             current_identity(),
-            request.meeting_id,
+            request.id,
             request.speaker,
             request.agenda_item_id,
             request.limit_seconds,
@@ -593,7 +593,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
         self, request: meetings_pb2.StopSpeakerRequest, context: grpc.ServicerContext
     ) -> meetings_pb2.SpeakingTurn:
         return turn_to_proto(
-            self._conduct.stop_speaker(current_identity(), request.meeting_id), self._now()
+            self._conduct.stop_speaker(current_identity(), request.id), self._now()
         )
 
     def ListSpeakingTurns(  # noqa: N802
@@ -617,7 +617,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
         view = self._minutes.submit(
             current_identity(),
             SubmitMinutes(
-                meeting_id=request.meeting_id,
+                meeting_id=request.id,
                 sections=[
                     SectionInput(key_points=list(s.key_points), agenda_item_id=s.agenda_item_id)
                     for s in request.sections
@@ -707,7 +707,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
         results = self._effectiveness.answer(
             current_identity(),
             AnswerSurvey(
-                meeting_id=request.meeting_id,
+                meeting_id=request.id,
                 agenda=request.agenda,
                 materials=request.materials,
                 logistics=request.logistics,
