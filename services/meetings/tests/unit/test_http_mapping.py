@@ -116,7 +116,8 @@ def test_m07_a_report_period_of_dates_covers_whole_days() -> None:
 def test_lists_take_the_old_query_names_and_refuse_unknown_ones() -> None:
     request = meetings_pb2.ListRoomsRequest()
     assert query(request, {"from": "2026-03-12T09:00", "video_capable": "true"}) == set()
-    assert request.video_capable_only and request.HasField("available_from")
+    assert request.video_capable_only
+    assert request.HasField("available_from")
     assert query(meetings_pb2.ListRoomsRequest(), {"state": "open"}) == {"state"}
     assert query(meetings_pb2.ListMeetingsRequest(), {"page_size": "200"}) == {"page_size"}
     assert query(meetings_pb2.ListActionItemsRequest(), {"status": "lost"}) == {"status"}
