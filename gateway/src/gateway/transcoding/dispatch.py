@@ -34,6 +34,8 @@ from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, Identity
 
 log = logging.getLogger(__name__)
 HTTP_BODY = "google.api.HttpBody"
+# Response metadata a service may set on a file answer, and its HTTP header.
+PASSED_HEADERS = {"content-disposition": "Content-Disposition"}
 
 
 def bearer_token() -> str | None:
@@ -173,7 +175,9 @@ class Transcoder:
             )
         call = self._callable(service.address, route)
         try:
-            answer = call(message, timeout=self._deadline, metadata=tuple(metadata))
+            answer, outcome = call.with_call(
+                message, timeout=self._deadline, metadata=tuple(metadata)
+            )
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
             details = (exc.details() if hasattr(exc, "details") else "") or ""
@@ -185,15 +189,19 @@ class Transcoder:
             raise ProblemError(
                 problem_for_grpc_status(code.name, details, route.service, errors, language)
             ) from exc
-        return self.answer(route, answer)
+        return self.answer(route, answer, outcome.initial_metadata() or ())
 
-    def answer(self, route: Route, answer: Any) -> Response:
+    def answer(self, route: Route, answer: Any, metadata: Any = ()) -> Response:
         status = route.operation.status or 200
         if route.response_body:
             answer = getattr(answer, route.response_body)
         if answer.DESCRIPTOR.full_name == HTTP_BODY:
             response = Response(bytes(answer.data), status=status)
             response.headers["Content-Type"] = answer.content_type or "application/octet-stream"
+            response.headers["Cache-Control"] = "no-store"
+            for key, value in metadata:
+                if key in PASSED_HEADERS and isinstance(value, str) and _safe_header(value):
+                    response.headers[PASSED_HEADERS[key]] = value
             return response
         payload = to_json(answer)
         response = Response(
@@ -232,6 +240,10 @@ class Transcoder:
             ),
             headers={"Retry-After": "5"},
         )
+
+
+def _safe_header(value: str) -> bool:
+    return len(value) <= 1000 and not any(ord(c) < 32 or ord(c) == 127 for c in value)
 
 
 def _args() -> dict[str, list[str]]:
