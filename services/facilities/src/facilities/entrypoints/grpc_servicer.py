@@ -1,7 +1,11 @@
 """The Facilities gRPC API: protobuf in, use case, protobuf out.
 
 Domain records carry the field names of their messages, so answers are
-filled by :func:`~facilities.service_layer.common.to_proto`.
+filled by :func:`~facilities.service_layer.common.to_proto`. This is also
+the HTTP API: the gateway transcodes each RPC by its ``google.api.http``
+rule, so what the HTTP contract needs beyond forwarding lives here: the
+defaults of absent fields, the paging of every list (``page_of``) and the
+QR image as ``google.api.HttpBody``.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import grpc
+from google.api import httpbody_pb2
 from google.protobuf.message import Message
 
 from facilities.domain.sites import CheckResult
@@ -23,6 +28,7 @@ from facilities.service_layer.travel import EventPlan, Travel, TripRequest
 from secretariat.facilities.v1 import facilities_pb2 as pb
 from secretariat.facilities.v1 import facilities_pb2_grpc
 from secretariat_shared.grpc_server import current_identity
+from secretariat_shared.paging import page_of
 
 Context = grpc.ServicerContext
 
@@ -30,9 +36,18 @@ Context = grpc.ServicerContext
 R = TypeVar("R", bound=Message)
 
 
-def _many(response: R, items: Sequence[Any]) -> R:
-    for item in items:
+def _many(response: R, items: Sequence[Any], request: Any) -> R:
+    """One page of ``items`` by the request's ``page`` and ``page_size``, with the total."""
+    chosen = page_of(request.page, request.page_size)
+    for item in items[chosen.offset : chosen.offset + chosen.limit]:
         to_proto(response.items.add(), item)  # type: ignore[attr-defined]
+    return _paged(response, len(items), chosen.page, chosen.page_size)
+
+
+def _paged(response: R, total: int, page: int, page_size: int) -> R:
+    response.total = total  # type: ignore[attr-defined]
+    response.page = page  # type: ignore[attr-defined]
+    response.page_size = page_size  # type: ignore[attr-defined]
     return response
 
 
@@ -62,8 +77,10 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
                 unit=request.unit,
                 supplier=request.supplier,
                 agreed_price_fen=request.agreed_price_fen,
-                min_stock_override=request.min_stock_override if request.has_override else None,
-                active=request.active,
+                min_stock_override=(
+                    request.min_stock_override if request.HasField("min_stock_override") else None
+                ),
+                active=request.active if request.HasField("active") else True,
             ),
         )
         return to_proto(pb.Item(), item)
@@ -74,7 +91,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListItems(  # noqa: N802
         self, request: pb.ListItemsRequest, context: Context
     ) -> pb.ListItemsResponse:
-        return _many(pb.ListItemsResponse(), self.supplies.list_items())
+        return _many(pb.ListItemsResponse(), self.supplies.list_items(), request)
 
     # -- requisitions and lists ----------------------------------------------
 
@@ -98,7 +115,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         self, request: pb.ListRequisitionsRequest, context: Context
     ) -> pb.ListRequisitionsResponse:
         found = self.supplies.list_requisitions(current_identity(), request.state, request.mine)
-        return _many(pb.ListRequisitionsResponse(), found)
+        return _many(pb.ListRequisitionsResponse(), found, request)
 
     def ConsolidateDemandList(  # noqa: N802
         self, request: pb.ConsolidateDemandListRequest, context: Context
@@ -116,7 +133,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         self, request: pb.ListDemandListsRequest, context: Context
     ) -> pb.ListDemandListsResponse:
         found = self.supplies.list_demand_lists(current_identity(), request.month)
-        return _many(pb.ListDemandListsResponse(), found)
+        return _many(pb.ListDemandListsResponse(), found, request)
 
     # -- purchasing ------------------------------------------------------------
 
@@ -132,7 +149,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         found = self.supplies.list_purchase_orders(
             current_identity(), request.demand_list_id, request.state
         )
-        return _many(pb.ListPurchaseOrdersResponse(), found)
+        return _many(pb.ListPurchaseOrdersResponse(), found, request)
 
     def ReceiveDelivery(  # noqa: N802
         self, request: pb.ReceiveDeliveryRequest, context: Context
@@ -149,8 +166,12 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListStock(  # noqa: N802
         self, request: pb.ListStockRequest, context: Context
     ) -> pb.ListStockResponse:
-        found = self.supplies.list_stock(current_identity(), request.item_code)
-        return _many(pb.ListStockResponse(), found)
+        chosen = page_of(request.page, request.page_size)
+        levels, total = self.supplies.stock_page(current_identity(), request.item_code, chosen)
+        response = pb.ListStockResponse()
+        for level in levels:
+            to_proto(response.items.add(), level)
+        return _paged(response, total, chosen.page, chosen.page_size)
 
     def BookIn(self, request: pb.BookInRequest, context: Context) -> pb.StockLevel:  # noqa: N802
         level = self.supplies.book_in(
@@ -175,12 +196,18 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def GetCollectionCode(  # noqa: N802
         self, request: pb.GetCollectionCodeRequest, context: Context
     ) -> pb.CollectionCode:
-        code, expires, png = self.supplies.collection_code(
-            current_identity(), request.requisition_id, request.with_png
+        code, expires, _ = self.supplies.collection_code(
+            current_identity(), request.requisition_id, with_png=False
         )
-        answer = pb.CollectionCode(requisition_id=request.requisition_id, code=code, png=png)
+        answer = pb.CollectionCode(requisition_id=request.requisition_id, code=code)
         answer.expires_at.FromDatetime(expires)
         return answer
+
+    def GetCollectionQr(  # noqa: N802
+        self, request: pb.GetCollectionQrRequest, context: Context
+    ) -> httpbody_pb2.HttpBody:
+        _, _, png = self.supplies.collection_code(current_identity(), request.id, with_png=True)
+        return httpbody_pb2.HttpBody(content_type="image/png", data=png)
 
     def ScanToCollect(  # noqa: N802
         self, request: pb.ScanToCollectRequest, context: Context
@@ -193,7 +220,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         found = self.supplies.list_issues(
             current_identity(), request.item_code, request.requisition_id
         )
-        return _many(pb.ListIssuesResponse(), found)
+        return _many(pb.ListIssuesResponse(), found, request)
 
     def RecordStockTake(  # noqa: N802
         self, request: pb.RecordStockTakeRequest, context: Context
@@ -209,13 +236,13 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         self, request: pb.ListStockTakesRequest, context: Context
     ) -> pb.ListStockTakesResponse:
         found = self.supplies.list_stock_takes(current_identity())
-        return _many(pb.ListStockTakesResponse(), found)
+        return _many(pb.ListStockTakesResponse(), found, request)
 
     def ListReplenishments(  # noqa: N802
         self, request: pb.ListReplenishmentsRequest, context: Context
     ) -> pb.ListReplenishmentsResponse:
         found = self.supplies.list_replenishments(current_identity(), request.state)
-        return _many(pb.ListReplenishmentsResponse(), found)
+        return _many(pb.ListReplenishmentsResponse(), found, request)
 
     # -- repairs -------------------------------------------------------------
 
@@ -238,7 +265,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         self, request: pb.ListRepairsRequest, context: Context
     ) -> pb.ListRepairsResponse:
         found = self.repairs.list_repairs(current_identity(), request.state, request.mine)
-        return _many(pb.ListRepairsResponse(), found)
+        return _many(pb.ListRepairsResponse(), found, request)
 
     def RespondToRepair(  # noqa: N802
         self, request: pb.RepairActionRequest, context: Context
@@ -247,20 +274,20 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         return to_proto(pb.Repair(), repair)
 
     def ResolveRepair(  # noqa: N802
-        self, request: pb.RepairActionRequest, context: Context
+        self, request: pb.ResolveRepairRequest, context: Context
     ) -> pb.Repair:
-        repair = self.repairs.resolve(current_identity(), request.id, request.note)
+        repair = self.repairs.resolve(current_identity(), request.id, request.result)
         return to_proto(pb.Repair(), repair)
 
     def AcceptRepair(  # noqa: N802
-        self, request: pb.RepairActionRequest, context: Context
+        self, request: pb.AcceptRepairRequest, context: Context
     ) -> pb.Repair:
         return to_proto(pb.Repair(), self.repairs.accept(current_identity(), request.id))
 
     def ReopenRepair(  # noqa: N802
-        self, request: pb.RepairActionRequest, context: Context
+        self, request: pb.ReopenRepairRequest, context: Context
     ) -> pb.Repair:
-        repair = self.repairs.reopen(current_identity(), request.id, request.note)
+        repair = self.repairs.reopen(current_identity(), request.id, request.reason)
         return to_proto(pb.Repair(), repair)
 
     # -- zones and inspections ----------------------------------------------------
@@ -282,7 +309,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListZones(  # noqa: N802
         self, request: pb.ListZonesRequest, context: Context
     ) -> pb.ListZonesResponse:
-        return _many(pb.ListZonesResponse(), self.sites.list_zones())
+        return _many(pb.ListZonesResponse(), self.sites.list_zones(), request)
 
     def RecordRound(  # noqa: N802
         self, request: pb.RecordRoundRequest, context: Context
@@ -298,7 +325,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         self, request: pb.ListRoundsRequest, context: Context
     ) -> pb.ListRoundsResponse:
         found = self.sites.list_rounds(request.zone_code, request.day)
-        return _many(pb.ListRoundsResponse(), found)
+        return _many(pb.ListRoundsResponse(), found, request)
 
     def RecordSafetyInspection(  # noqa: N802
         self, request: pb.RecordSafetyInspectionRequest, context: Context
@@ -321,7 +348,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         self, request: pb.ListSafetyInspectionsRequest, context: Context
     ) -> pb.ListSafetyInspectionsResponse:
         found = self.sites.list_safety_inspections(request.quarter)
-        return _many(pb.ListSafetyInspectionsResponse(), found)
+        return _many(pb.ListSafetyInspectionsResponse(), found, request)
 
     def CloseRectification(  # noqa: N802
         self, request: pb.CloseRectificationRequest, context: Context
@@ -354,7 +381,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         self, request: pb.ListTripsRequest, context: Context
     ) -> pb.ListTripsResponse:
         found = self.travel.list_trips(current_identity(), request.mine, request.state)
-        return _many(pb.ListTripsResponse(), found)
+        return _many(pb.ListTripsResponse(), found, request)
 
     def ClaimExpense(  # noqa: N802
         self, request: pb.ClaimExpenseRequest, context: Context
@@ -376,7 +403,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         self, request: pb.ListExpensesRequest, context: Context
     ) -> pb.ListExpensesResponse:
         found = self.travel.list_expenses(current_identity(), request.mine, request.state)
-        return _many(pb.ListExpensesResponse(), found)
+        return _many(pb.ListExpensesResponse(), found, request)
 
     def MarkReimbursed(  # noqa: N802
         self, request: pb.MarkReimbursedRequest, context: Context
@@ -405,7 +432,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListCompanyEvents(  # noqa: N802
         self, request: pb.ListCompanyEventsRequest, context: Context
     ) -> pb.ListCompanyEventsResponse:
-        return _many(pb.ListCompanyEventsResponse(), self.travel.list_events())
+        return _many(pb.ListCompanyEventsResponse(), self.travel.list_events(), request)
 
     # -- incidents -----------------------------------------------------------
 
@@ -424,7 +451,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         self, request: pb.ListIncidentsRequest, context: Context
     ) -> pb.ListIncidentsResponse:
         found = self.incidents.list_incidents(current_identity(), request.state)
-        return _many(pb.ListIncidentsResponse(), found)
+        return _many(pb.ListIncidentsResponse(), found, request)
 
     def StartEmergencyPlan(  # noqa: N802
         self, request: pb.IncidentActionRequest, context: Context

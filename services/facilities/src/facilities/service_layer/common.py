@@ -125,6 +125,12 @@ def require_text(value: str, field: str, errors: list[FieldError], limit: int = 
     return text
 
 
+def bounded(problem: str | None, field: str, errors: list[FieldError]) -> None:
+    """Record a bound's problem (:mod:`facilities.domain.limits`) against ``field``."""
+    if problem:
+        errors.append(FieldError(field, problem))
+
+
 def parse_date(value: str, field: str, errors: list[FieldError]) -> date | None:
     try:
         return date.fromisoformat(value)

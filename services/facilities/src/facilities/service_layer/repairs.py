@@ -175,7 +175,7 @@ class Repairs(UseCases):
             try:
                 outcome = repair.resolve(actor.username, now, result)
             except ValueError as exc:
-                raise ValidationFailed(FieldError("note", str(exc))) from exc
+                raise ValidationFailed(FieldError("result", str(exc))) from exc
             except RepairRuleBroken as exc:
                 raise PreconditionFailed(str(exc)) from exc
             self.timers.cancel(uow.session, _resolution_key(repair), now)
@@ -225,7 +225,7 @@ class Repairs(UseCases):
             except NotTheRequester as exc:
                 raise PermissionDenied(str(exc)) from exc
             except ValueError as exc:
-                raise ValidationFailed(FieldError("note", str(exc))) from exc
+                raise ValidationFailed(FieldError("reason", str(exc))) from exc
             except RepairRuleBroken as exc:
                 raise PreconditionFailed(str(exc)) from exc
             uow.repairs.save(repair)

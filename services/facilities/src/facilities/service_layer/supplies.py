@@ -32,6 +32,7 @@ from facilities.domain.inventory import (
     plan_fifo,
     suggested_replenishment,
 )
+from facilities.domain.limits import MAX_QUANTITY, too_many, too_much
 from facilities.domain.supplies import (
     CODE_PATTERN,
     DemandList,
@@ -55,6 +56,7 @@ from facilities.service_layer.common import (
     STOREKEEPERS,
     Context,
     UseCases,
+    bounded,
     raise_if,
     require_role,
     require_text,
@@ -72,6 +74,7 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.paging import Page
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
@@ -142,8 +145,11 @@ class Supplies(UseCases):
         supplier = require_text(cmd.supplier, "supplier", errors)
         if cmd.agreed_price_fen <= 0:
             errors.append(FieldError("agreed_price_fen", "must be positive (fen)"))
-        if cmd.min_stock_override is not None and cmd.min_stock_override < 0:
-            errors.append(FieldError("min_stock_override", "must not be negative"))
+        bounded(too_much(cmd.agreed_price_fen), "agreed_price_fen", errors)
+        if cmd.min_stock_override is not None:
+            if cmd.min_stock_override < 0:
+                errors.append(FieldError("min_stock_override", "must not be negative"))
+            bounded(too_many(cmd.min_stock_override), "min_stock_override", errors)
         raise_if(errors)
         with self.uow() as uow:
             found = uow.items.find(orm.items.c.code == code, for_update=True)
@@ -215,8 +221,9 @@ class Supplies(UseCases):
                 errors.append(FieldError(f"lines[{index}].item_code", f"{code} is listed twice"))
             if quantity <= 0:
                 errors.append(FieldError(f"lines[{index}].quantity", "must be positive"))
+            bounded(too_many(quantity), f"lines[{index}].quantity", errors)
             seen.add(code)
-            if item is not None and quantity > 0:
+            if item is not None and 0 < quantity <= MAX_QUANTITY:
                 wanted.append(
                     RequisitionLine(
                         item.code, item.name, item.unit, quantity, item.agreed_price_fen
@@ -609,6 +616,9 @@ class Supplies(UseCases):
         received: dict[str, int] = {}
         for index, (code, quantity) in enumerate(lines):
             key = code.strip().upper()
+            problem = too_many(quantity)
+            if problem:
+                raise ValidationFailed(FieldError(f"lines[{index}].quantity", problem))
             if key in received:
                 raise ValidationFailed(
                     FieldError(f"lines[{index}].item_code", f"{key} is listed twice")
@@ -852,6 +862,15 @@ class Supplies(UseCases):
         )
 
     def list_stock(self, actor: Identity, item_code: str) -> list[StockLevel]:
+        return self.stock_page(actor, item_code, None)[0]
+
+    def stock_page(
+        self, actor: Identity, item_code: str, page: Page | None
+    ) -> tuple[list[StockLevel], int]:
+        """One page of stock levels by item code, and how many items match.
+
+        Only the page's levels are computed (each sums batches and history).
+        """
         now = self.now()
         with self.reading() as stores:
             t = orm.items
@@ -859,7 +878,8 @@ class Supplies(UseCases):
             items = stores.items.find(*conditions, order_by=[t.c.code])
             if item_code and not items:
                 raise NotFound(f"item {item_code} not found")
-            return [self.stock_level(stores, item, now) for item in items]
+            chosen = items if page is None else items[page.offset : page.offset + page.limit]
+            return [self.stock_level(stores, item, now) for item in chosen], len(items)
 
     def _item_for_update(self, uow: FacilitiesUnitOfWork, code: str, field: str) -> Item:
         found = uow.items.find(orm.items.c.code == code.strip().upper())
@@ -876,8 +896,10 @@ class Supplies(UseCases):
         errors: list[FieldError] = []
         if quantity <= 0:
             errors.append(FieldError("quantity", "must be positive"))
+        bounded(too_many(quantity), "quantity", errors)
         if unit_cost_fen < 0:
             errors.append(FieldError("unit_cost_fen", "must not be negative"))
+        bounded(too_much(unit_cost_fen), "unit_cost_fen", errors)
         reason = require_text(reason, "reason", errors, 500)
         raise_if(errors)
         with self.uow() as uow:
@@ -906,6 +928,7 @@ class Supplies(UseCases):
         errors: list[FieldError] = []
         if quantity <= 0:
             errors.append(FieldError("quantity", "must be positive"))
+        bounded(too_many(quantity), "quantity", errors)
         recipient = require_text(recipient, "recipient", errors, 100)
         reason = require_text(reason, "reason", errors, 500)
         raise_if(errors)
@@ -1045,6 +1068,7 @@ class Supplies(UseCases):
         for index, count in enumerate(counts):
             if count.counted < 0:
                 errors.append(FieldError(f"counts[{index}].counted", "must not be negative"))
+            bounded(too_many(count.counted), f"counts[{index}].counted", errors)
             code = count.item_code.strip().upper()
             if code in seen:
                 errors.append(FieldError(f"counts[{index}].item_code", f"{code} is counted twice"))

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from facilities.adapters import orm
+from facilities.domain.limits import too_many_people, too_much
 from facilities.domain.travel import (
     EVENT_KINDS,
     OUTCOME_STATES,
@@ -22,6 +23,7 @@ from facilities.domain.travel import (
 )
 from facilities.service_layer.common import (
     UseCases,
+    bounded,
     parse_date,
     raise_if,
     require_role,
@@ -98,6 +100,7 @@ class Travel(UseCases):
             errors.append(FieldError("end_date", "must not be before start_date"))
         if cmd.estimated_cost_fen < 0:
             errors.append(FieldError("estimated_cost_fen", "must not be negative"))
+        bounded(too_much(cmd.estimated_cost_fen), "estimated_cost_fen", errors)
         raise_if(errors)
         assert start is not None
         assert end is not None
@@ -373,8 +376,10 @@ class Travel(UseCases):
         plan = require_text(cmd.plan, "plan", errors, 10000)
         if cmd.headcount <= 0:
             errors.append(FieldError("headcount", "must be positive"))
+        bounded(too_many_people(cmd.headcount), "headcount", errors)
         if cmd.budget_fen < 0:
             errors.append(FieldError("budget_fen", "must not be negative"))
+        bounded(too_much(cmd.budget_fen), "budget_fen", errors)
         raise_if(errors)
         assert day is not None
         event = CompanyEvent(
