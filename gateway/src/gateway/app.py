@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import text
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.routing import Map, Rule
 
 from gateway.adapters.passwords import Passwords
 from gateway.adapters.services import ServiceChannels
@@ -44,6 +46,24 @@ def build_api(gateway: Gateway) -> Api:
     if gateway.settings.testing:
         register_testing_routes(api, gateway)
     return api
+
+
+def own_routes_allowing(app: Flask, path: str) -> set[str]:
+    """Methods of the gateway's own routes at ``path`` (the catch-all excluded)."""
+    own: Map | None = app.extensions.get("secretariat.own_routes")
+    if own is None:
+        own = Map(
+            [
+                Rule(rule.rule, endpoint=rule.endpoint, methods=rule.methods)
+                for rule in app.url_map.iter_rules()
+                if rule.endpoint not in ("transcode", "static")
+            ]
+        )
+        app.extensions["secretariat.own_routes"] = own
+    try:
+        return set(own.bind("gateway").allowed_methods(path)) - {"HEAD", "OPTIONS"}
+    except Exception:
+        return set()
 
 
 def full_openapi(gateway: Gateway, own: dict[str, Any]) -> dict[str, Any]:
@@ -107,6 +127,9 @@ def create_app(
         "/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], endpoint="transcode"
     )
     def transcode(rest: str) -> Response:
+        own_methods = own_routes_allowing(app, request.path)
+        if own_methods:
+            raise MethodNotAllowed(valid_methods=sorted(own_methods))
         return gateway.transcoder.serve(request.path)
 
     @app.get("/openapi.json")

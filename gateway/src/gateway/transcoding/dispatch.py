@@ -149,8 +149,7 @@ class Transcoder:
                 )
         else:
             found.extend(from_query(_args(), message, self._zone, skip=path_fields))
-        if not found:
-            found = violations(message)
+        found.extend(violations(message))
         if found:
             raise ProblemError(
                 validation_problem(

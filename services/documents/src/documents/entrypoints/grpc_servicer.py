@@ -14,8 +14,8 @@ from documents.domain.model import Document, Step
 from documents.service_layer.commands import CompleteStep, ListDocuments, RegisterDocument
 from documents.service_layer.register import DocumentRegister
 from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
-from secretariat_shared.paging import page_of
 from secretariat_shared.grpc_server import current_identity
+from secretariat_shared.paging import page_of
 
 
 def _ts(value: datetime | None, target: Timestamp) -> None:

@@ -9,8 +9,8 @@ import grpc
 from infohub.domain.notices import InboxItem
 from infohub.service_layer.inbox import Inbox
 from secretariat.infohub.v1 import infohub_pb2, infohub_pb2_grpc
-from secretariat_shared.paging import page_of
 from secretariat_shared.grpc_server import current_identity
+from secretariat_shared.paging import page_of
 
 
 def item_to_proto(item: InboxItem) -> infohub_pb2.InboxItem:
