@@ -29,6 +29,7 @@ from secretariat_shared.identity import (
     IdentityVerifier,
     generate_keypair,
 )
+from secretariat_shared.paging import page_of
 
 pytestmark = pytest.mark.integration
 
@@ -150,6 +151,35 @@ def test_issue10_stock_pages_computing_only_the_page(
         pb.ListStockRequest(page=2, page_size=2), metadata=as_(harness, STOREKEEPER)
     )
     assert ([s.item_code for s in page.items], page.total) == (["C"], 3)
+
+
+def test_issue10_pages_neither_repeat_nor_skip_rows_submitted_at_the_same_moment(
+    stub: facilities_pb2_grpc.FacilitiesStub, harness: Harness
+) -> None:
+    harness.add_item("PEN", 150)
+    submitted = {
+        harness.supplies.submit_requisition(EMPLOYEE, "", [("PEN", 1)]).id for _ in range(5)
+    }
+    seen: list[str] = []
+    for page in (1, 2, 3):
+        answer = stub.ListRequisitions(
+            pb.ListRequisitionsRequest(mine=True, page=page, page_size=2),
+            metadata=as_(harness, EMPLOYEE),
+        )
+        assert answer.total == 5
+        seen.extend(r.id for r in answer.items)
+    assert sorted(seen) == sorted(submitted)
+
+
+def test_issue10_issue_ledger_filtered_by_item_pages_over_the_matches(harness: Harness) -> None:
+    harness.add_item("PEN", 150)
+    harness.add_item("INK", 300)
+    harness.supplies.book_in(STOREKEEPER, "PEN", 10, 150, "期初")
+    harness.supplies.book_in(STOREKEEPER, "INK", 10, 300, "期初")
+    for code in ("PEN", "INK", "PEN", "PEN"):
+        harness.supplies.issue(STOREKEEPER, code, 1, "hr.staff", "领用")
+    listing = harness.supplies.list_issues(STOREKEEPER, "pen", "", page_of(2, 2))
+    assert (len(listing.items), listing.total) == (1, 3)
 
 
 # --- what the old gateway route did, now in the service ---------------------------

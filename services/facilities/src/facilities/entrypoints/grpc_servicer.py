@@ -10,7 +10,6 @@ QR image as ``google.api.HttpBody``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -19,7 +18,7 @@ from google.protobuf.message import Message
 
 from facilities.domain.sites import CheckResult
 from facilities.domain.travel import ExpenseLine
-from facilities.service_layer.common import to_proto
+from facilities.service_layer.common import Listing, to_proto
 from facilities.service_layer.incidents import Incidents
 from facilities.service_layer.repairs import Repairs
 from facilities.service_layer.sites import FindingIn, PutZone, Sites
@@ -28,7 +27,7 @@ from facilities.service_layer.travel import EventPlan, Travel, TripRequest
 from secretariat.facilities.v1 import facilities_pb2 as pb
 from secretariat.facilities.v1 import facilities_pb2_grpc
 from secretariat_shared.grpc_server import current_identity
-from secretariat_shared.paging import page_of
+from secretariat_shared.paging import Page, page_of
 
 Context = grpc.ServicerContext
 
@@ -36,18 +35,18 @@ Context = grpc.ServicerContext
 R = TypeVar("R", bound=Message)
 
 
-def _many(response: R, items: Sequence[Any], request: Any) -> R:
-    """One page of ``items`` by the request's ``page`` and ``page_size``, with the total."""
-    chosen = page_of(request.page, request.page_size)
-    for item in items[chosen.offset : chosen.offset + chosen.limit]:
+def _page(request: Any) -> Page:
+    """The request's ``page`` and ``page_size`` with the defaults applied (issue 10)."""
+    return page_of(request.page, request.page_size)
+
+
+def _many(response: R, listing: Listing[Any], page: Page) -> R:
+    """The contract's list shape: ``items, total, page, page_size``."""
+    for item in listing.items:
         to_proto(response.items.add(), item)  # type: ignore[attr-defined]
-    return _paged(response, len(items), chosen.page, chosen.page_size)
-
-
-def _paged(response: R, total: int, page: int, page_size: int) -> R:
-    response.total = total  # type: ignore[attr-defined]
-    response.page = page  # type: ignore[attr-defined]
-    response.page_size = page_size  # type: ignore[attr-defined]
+    response.total = listing.total  # type: ignore[attr-defined]
+    response.page = page.page  # type: ignore[attr-defined]
+    response.page_size = page.page_size  # type: ignore[attr-defined]
     return response
 
 
@@ -91,7 +90,8 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListItems(  # noqa: N802
         self, request: pb.ListItemsRequest, context: Context
     ) -> pb.ListItemsResponse:
-        return _many(pb.ListItemsResponse(), self.supplies.list_items(), request)
+        page = _page(request)
+        return _many(pb.ListItemsResponse(), self.supplies.list_items(page), page)
 
     # -- requisitions and lists ----------------------------------------------
 
@@ -114,8 +114,11 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListRequisitions(  # noqa: N802
         self, request: pb.ListRequisitionsRequest, context: Context
     ) -> pb.ListRequisitionsResponse:
-        found = self.supplies.list_requisitions(current_identity(), request.state, request.mine)
-        return _many(pb.ListRequisitionsResponse(), found, request)
+        page = _page(request)
+        found = self.supplies.list_requisitions(
+            current_identity(), request.state, request.mine, page
+        )
+        return _many(pb.ListRequisitionsResponse(), found, page)
 
     def ConsolidateDemandList(  # noqa: N802
         self, request: pb.ConsolidateDemandListRequest, context: Context
@@ -132,8 +135,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListDemandLists(  # noqa: N802
         self, request: pb.ListDemandListsRequest, context: Context
     ) -> pb.ListDemandListsResponse:
-        found = self.supplies.list_demand_lists(current_identity(), request.month)
-        return _many(pb.ListDemandListsResponse(), found, request)
+        page = _page(request)
+        found = self.supplies.list_demand_lists(current_identity(), request.month, page)
+        return _many(pb.ListDemandListsResponse(), found, page)
 
     # -- purchasing ------------------------------------------------------------
 
@@ -146,10 +150,11 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListPurchaseOrders(  # noqa: N802
         self, request: pb.ListPurchaseOrdersRequest, context: Context
     ) -> pb.ListPurchaseOrdersResponse:
+        page = _page(request)
         found = self.supplies.list_purchase_orders(
-            current_identity(), request.demand_list_id, request.state
+            current_identity(), request.demand_list_id, request.state, page
         )
-        return _many(pb.ListPurchaseOrdersResponse(), found, request)
+        return _many(pb.ListPurchaseOrdersResponse(), found, page)
 
     def ReceiveDelivery(  # noqa: N802
         self, request: pb.ReceiveDeliveryRequest, context: Context
@@ -166,12 +171,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListStock(  # noqa: N802
         self, request: pb.ListStockRequest, context: Context
     ) -> pb.ListStockResponse:
-        chosen = page_of(request.page, request.page_size)
-        levels, total = self.supplies.stock_page(current_identity(), request.item_code, chosen)
-        response = pb.ListStockResponse()
-        for level in levels:
-            to_proto(response.items.add(), level)
-        return _paged(response, total, chosen.page, chosen.page_size)
+        page = _page(request)
+        found = self.supplies.list_stock(current_identity(), request.item_code, page)
+        return _many(pb.ListStockResponse(), found, page)
 
     def BookIn(self, request: pb.BookInRequest, context: Context) -> pb.StockLevel:  # noqa: N802
         level = self.supplies.book_in(
@@ -217,10 +219,11 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListIssues(  # noqa: N802
         self, request: pb.ListIssuesRequest, context: Context
     ) -> pb.ListIssuesResponse:
+        page = _page(request)
         found = self.supplies.list_issues(
-            current_identity(), request.item_code, request.requisition_id
+            current_identity(), request.item_code, request.requisition_id, page
         )
-        return _many(pb.ListIssuesResponse(), found, request)
+        return _many(pb.ListIssuesResponse(), found, page)
 
     def RecordStockTake(  # noqa: N802
         self, request: pb.RecordStockTakeRequest, context: Context
@@ -235,14 +238,16 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListStockTakes(  # noqa: N802
         self, request: pb.ListStockTakesRequest, context: Context
     ) -> pb.ListStockTakesResponse:
-        found = self.supplies.list_stock_takes(current_identity())
-        return _many(pb.ListStockTakesResponse(), found, request)
+        page = _page(request)
+        found = self.supplies.list_stock_takes(current_identity(), page)
+        return _many(pb.ListStockTakesResponse(), found, page)
 
     def ListReplenishments(  # noqa: N802
         self, request: pb.ListReplenishmentsRequest, context: Context
     ) -> pb.ListReplenishmentsResponse:
-        found = self.supplies.list_replenishments(current_identity(), request.state)
-        return _many(pb.ListReplenishmentsResponse(), found, request)
+        page = _page(request)
+        found = self.supplies.list_replenishments(current_identity(), request.state, page)
+        return _many(pb.ListReplenishmentsResponse(), found, page)
 
     # -- repairs -------------------------------------------------------------
 
@@ -264,8 +269,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListRepairs(  # noqa: N802
         self, request: pb.ListRepairsRequest, context: Context
     ) -> pb.ListRepairsResponse:
-        found = self.repairs.list_repairs(current_identity(), request.state, request.mine)
-        return _many(pb.ListRepairsResponse(), found, request)
+        page = _page(request)
+        found = self.repairs.list_repairs(current_identity(), request.state, request.mine, page)
+        return _many(pb.ListRepairsResponse(), found, page)
 
     def RespondToRepair(  # noqa: N802
         self, request: pb.RepairActionRequest, context: Context
@@ -309,7 +315,8 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListZones(  # noqa: N802
         self, request: pb.ListZonesRequest, context: Context
     ) -> pb.ListZonesResponse:
-        return _many(pb.ListZonesResponse(), self.sites.list_zones(), request)
+        page = _page(request)
+        return _many(pb.ListZonesResponse(), self.sites.list_zones(page), page)
 
     def RecordRound(  # noqa: N802
         self, request: pb.RecordRoundRequest, context: Context
@@ -324,8 +331,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListRounds(  # noqa: N802
         self, request: pb.ListRoundsRequest, context: Context
     ) -> pb.ListRoundsResponse:
-        found = self.sites.list_rounds(request.zone_code, request.day)
-        return _many(pb.ListRoundsResponse(), found, request)
+        page = _page(request)
+        found = self.sites.list_rounds(request.zone_code, request.day, page)
+        return _many(pb.ListRoundsResponse(), found, page)
 
     def RecordSafetyInspection(  # noqa: N802
         self, request: pb.RecordSafetyInspectionRequest, context: Context
@@ -347,8 +355,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListSafetyInspections(  # noqa: N802
         self, request: pb.ListSafetyInspectionsRequest, context: Context
     ) -> pb.ListSafetyInspectionsResponse:
-        found = self.sites.list_safety_inspections(request.quarter)
-        return _many(pb.ListSafetyInspectionsResponse(), found, request)
+        page = _page(request)
+        found = self.sites.list_safety_inspections(request.quarter, page)
+        return _many(pb.ListSafetyInspectionsResponse(), found, page)
 
     def CloseRectification(  # noqa: N802
         self, request: pb.CloseRectificationRequest, context: Context
@@ -380,8 +389,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListTrips(  # noqa: N802
         self, request: pb.ListTripsRequest, context: Context
     ) -> pb.ListTripsResponse:
-        found = self.travel.list_trips(current_identity(), request.mine, request.state)
-        return _many(pb.ListTripsResponse(), found, request)
+        page = _page(request)
+        found = self.travel.list_trips(current_identity(), request.mine, request.state, page)
+        return _many(pb.ListTripsResponse(), found, page)
 
     def ClaimExpense(  # noqa: N802
         self, request: pb.ClaimExpenseRequest, context: Context
@@ -402,8 +412,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListExpenses(  # noqa: N802
         self, request: pb.ListExpensesRequest, context: Context
     ) -> pb.ListExpensesResponse:
-        found = self.travel.list_expenses(current_identity(), request.mine, request.state)
-        return _many(pb.ListExpensesResponse(), found, request)
+        page = _page(request)
+        found = self.travel.list_expenses(current_identity(), request.mine, request.state, page)
+        return _many(pb.ListExpensesResponse(), found, page)
 
     def MarkReimbursed(  # noqa: N802
         self, request: pb.MarkReimbursedRequest, context: Context
@@ -432,7 +443,8 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListCompanyEvents(  # noqa: N802
         self, request: pb.ListCompanyEventsRequest, context: Context
     ) -> pb.ListCompanyEventsResponse:
-        return _many(pb.ListCompanyEventsResponse(), self.travel.list_events(), request)
+        page = _page(request)
+        return _many(pb.ListCompanyEventsResponse(), self.travel.list_events(page), page)
 
     # -- incidents -----------------------------------------------------------
 
@@ -450,8 +462,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListIncidents(  # noqa: N802
         self, request: pb.ListIncidentsRequest, context: Context
     ) -> pb.ListIncidentsResponse:
-        found = self.incidents.list_incidents(current_identity(), request.state)
-        return _many(pb.ListIncidentsResponse(), found, request)
+        page = _page(request)
+        found = self.incidents.list_incidents(current_identity(), request.state, page)
+        return _many(pb.ListIncidentsResponse(), found, page)
 
     def StartEmergencyPlan(  # noqa: N802
         self, request: pb.IncidentActionRequest, context: Context

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from google.protobuf.message import Message
@@ -31,6 +31,22 @@ STOREKEEPERS = ("secretariat", "admin")
 """Who runs the storeroom: catalogue, consolidation, receipts, issues, stock-takes."""
 OVERSEERS = ("secretariat", "finance", "office_director", "admin")
 """Who may read every requisition, list and order."""
+
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class Listing(Generic[T]):
+    """One page of a list (every match when no page was asked) and how many
+    match over every page (the contract's ``total``)."""
+
+    items: list[T]
+    total: int
+
+    @classmethod
+    def of(cls, found: tuple[list[T], int]) -> Listing[T]:
+        return cls(*found)
 
 
 @dataclasses.dataclass

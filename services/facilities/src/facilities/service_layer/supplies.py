@@ -55,6 +55,7 @@ from facilities.service_layer.common import (
     OVERSEERS,
     STOREKEEPERS,
     Context,
+    Listing,
     UseCases,
     bounded,
     raise_if,
@@ -193,9 +194,9 @@ class Supplies(UseCases):
             raise NotFound(f"item {code} not found")
         return found[0]
 
-    def list_items(self) -> list[Item]:
+    def list_items(self, page: Page | None = None) -> Listing[Item]:
         with self.reading() as stores:
-            return stores.items.find(order_by=[orm.items.c.code])
+            return Listing.of(stores.items.page(order_by=[orm.items.c.code], page=page))
 
     # -- requisitions (F-01) -------------------------------------------------
 
@@ -294,7 +295,9 @@ class Supplies(UseCases):
             raise NotFound(f"requisition {requisition_id} not found")
         return requisition
 
-    def list_requisitions(self, actor: Identity, state: str, mine: bool) -> list[Requisition]:
+    def list_requisitions(
+        self, actor: Identity, state: str, mine: bool, page: Page | None = None
+    ) -> Listing[Requisition]:
         t = orm.requisitions
         conditions = []
         if state:
@@ -306,8 +309,9 @@ class Supplies(UseCases):
                 (t.c.requester == actor.username)
                 | t.c.department_code.in_(sorted(actor.headed_departments))
             )
+        order = [t.c.submitted_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.requisitions.find(*conditions, order_by=[t.c.submitted_at.desc()])
+            return Listing.of(stores.requisitions.page(*conditions, order_by=order, page=page))
 
     # -- the monthly demand list (F-01) ---------------------------------------
 
@@ -434,12 +438,15 @@ class Supplies(UseCases):
             raise NotFound(f"demand list {list_id} not found")
         return demand
 
-    def list_demand_lists(self, actor: Identity, month: str) -> list[DemandList]:
+    def list_demand_lists(
+        self, actor: Identity, month: str, page: Page | None = None
+    ) -> Listing[DemandList]:
         require_role(actor, OVERSEERS, "reading demand lists")
         t = orm.demand_lists
         conditions = [t.c.month == month] if month else []
+        order = [t.c.created_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.demand_lists.find(*conditions, order_by=[t.c.created_at.desc()])
+            return Listing.of(stores.demand_lists.page(*conditions, order_by=order, page=page))
 
     # -- approval outcomes (documents.approval.completed) -------------------------
 
@@ -596,8 +603,8 @@ class Supplies(UseCases):
         return order
 
     def list_purchase_orders(
-        self, actor: Identity, demand_list_id: str, state: str
-    ) -> list[PurchaseOrder]:
+        self, actor: Identity, demand_list_id: str, state: str, page: Page | None = None
+    ) -> Listing[PurchaseOrder]:
         require_role(actor, OVERSEERS, "reading purchase orders")
         t = orm.purchase_orders
         conditions = []
@@ -605,8 +612,9 @@ class Supplies(UseCases):
             conditions.append(t.c.demand_list_id == demand_list_id)
         if state:
             conditions.append(t.c.state == state)
+        order = [t.c.number, t.c.id]
         with self.reading() as stores:
-            return stores.purchase_orders.find(*conditions, order_by=[t.c.number])
+            return Listing.of(stores.purchase_orders.page(*conditions, order_by=order, page=page))
 
     def receive_delivery(
         self, actor: Identity, order_id: str, lines: Sequence[tuple[str, int]]
@@ -861,25 +869,18 @@ class Supplies(UseCases):
             batches=batches,
         )
 
-    def list_stock(self, actor: Identity, item_code: str) -> list[StockLevel]:
-        return self.stock_page(actor, item_code, None)[0]
-
-    def stock_page(
-        self, actor: Identity, item_code: str, page: Page | None
-    ) -> tuple[list[StockLevel], int]:
-        """One page of stock levels by item code, and how many items match.
-
-        Only the page's levels are computed (each sums batches and history).
-        """
+    def list_stock(
+        self, actor: Identity, item_code: str, page: Page | None = None
+    ) -> Listing[StockLevel]:
+        """Stock levels by item code; only the page's levels are computed."""
         now = self.now()
         with self.reading() as stores:
             t = orm.items
             conditions = [t.c.code == item_code.strip().upper()] if item_code else []
-            items = stores.items.find(*conditions, order_by=[t.c.code])
-            if item_code and not items:
+            items, total = stores.items.page(*conditions, order_by=[t.c.code], page=page)
+            if item_code and not total:
                 raise NotFound(f"item {item_code} not found")
-            chosen = items if page is None else items[page.offset : page.offset + page.limit]
-            return [self.stock_level(stores, item, now) for item in chosen], len(items)
+            return Listing([self.stock_level(stores, item, now) for item in items], total)
 
     def _item_for_update(self, uow: FacilitiesUnitOfWork, code: str, field: str) -> Item:
         found = uow.items.find(orm.items.c.code == code.strip().upper())
@@ -952,16 +953,24 @@ class Supplies(UseCases):
             uow.commit()
         return issue
 
-    def list_issues(self, actor: Identity, item_code: str, requisition_id: str) -> list[Issue]:
+    def list_issues(
+        self, actor: Identity, item_code: str, requisition_id: str, page: Page | None = None
+    ) -> Listing[Issue]:
+        """The ledger, newest first. The item filter looks inside the issues' lines
+        (a JSON column), so with it the matches are counted and paged here."""
         require_role(actor, OVERSEERS, "reading the issue ledger")
         t = orm.issues
         conditions = [t.c.requisition_id == requisition_id] if requisition_id else []
+        order = [t.c.issued_at.desc(), t.c.id]
         with self.reading() as stores:
-            found = stores.issues.find(*conditions, order_by=[t.c.issued_at.desc()])
-        if item_code:
-            code = item_code.strip().upper()
-            found = [i for i in found if any(line.item_code == code for line in i.lines)]
-        return found
+            if not item_code:
+                return Listing.of(stores.issues.page(*conditions, order_by=order, page=page))
+            found = stores.issues.find(*conditions, order_by=order)
+        code = item_code.strip().upper()
+        found = [i for i in found if any(line.item_code == code for line in i.lines)]
+        if page is None:
+            return Listing(found, len(found))
+        return Listing(found[page.offset : page.offset + page.limit], len(found))
 
     # -- collection (F-05) -------------------------------------------------------
 
@@ -1137,17 +1146,23 @@ class Supplies(UseCases):
         batches = uow.inventory.batches(item.id, with_stock_only=False)
         return batches[-1].unit_cost_fen if batches else item.agreed_price_fen
 
-    def list_stock_takes(self, actor: Identity) -> list[StockTake]:
+    def list_stock_takes(self, actor: Identity, page: Page | None = None) -> Listing[StockTake]:
         require_role(actor, OVERSEERS, "reading stock-takes")
+        t = orm.stock_takes
         with self.reading() as stores:
-            return stores.stock_takes.find(order_by=[orm.stock_takes.c.taken_at.desc()])
+            return Listing.of(
+                stores.stock_takes.page(order_by=[t.c.taken_at.desc(), t.c.id], page=page)
+            )
 
-    def list_replenishments(self, actor: Identity, state: str) -> list[Replenishment]:
+    def list_replenishments(
+        self, actor: Identity, state: str, page: Page | None = None
+    ) -> Listing[Replenishment]:
         require_role(actor, OVERSEERS, "reading replenishment requests")
         t = orm.replenishments
         conditions = [t.c.state == state] if state else []
+        order = [t.c.raised_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.replenishments.find(*conditions, order_by=[t.c.raised_at.desc()])
+            return Listing.of(stores.replenishments.page(*conditions, order_by=order, page=page))
 
 
 def _line_payload(line: RequisitionLine) -> dict[str, Any]:

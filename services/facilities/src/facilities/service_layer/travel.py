@@ -22,6 +22,7 @@ from facilities.domain.travel import (
     expense_line_problems,
 )
 from facilities.service_layer.common import (
+    Listing,
     UseCases,
     bounded,
     parse_date,
@@ -36,6 +37,7 @@ from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
 from secretariat.facilities.v1 import events_pb2, facilities_pb2
 from secretariat_shared.errors import FieldError, NotFound, PreconditionFailed
 from secretariat_shared.identity import Identity
+from secretariat_shared.paging import Page
 from secretariat_shared.uow import UnitOfWork
 
 TRAVEL_TEMPLATE = "travel"
@@ -166,13 +168,16 @@ class Travel(UseCases):
             raise NotFound(f"trip {trip_id} not found")
         return trip
 
-    def list_trips(self, actor: Identity, mine: bool, state: str) -> list[Trip]:
+    def list_trips(
+        self, actor: Identity, mine: bool, state: str, page: Page | None = None
+    ) -> Listing[Trip]:
         t = orm.trips
         conditions = [t.c.state == state] if state else []
         if mine or not actor.has_role(*TRAVEL_READERS):
             conditions.append(t.c.traveller == actor.username)
+        order = [t.c.requested_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.trips.find(*conditions, order_by=[t.c.requested_at.desc()])
+            return Listing.of(stores.trips.page(*conditions, order_by=order, page=page))
 
     def trip_decided(
         self, uow: FacilitiesUnitOfWork, trip_id: str, approval_id: str, outcome: str
@@ -279,13 +284,16 @@ class Travel(UseCases):
             raise NotFound(f"expense claim {expense_id} not found")
         return expense
 
-    def list_expenses(self, actor: Identity, mine: bool, state: str) -> list[Expense]:
+    def list_expenses(
+        self, actor: Identity, mine: bool, state: str, page: Page | None = None
+    ) -> Listing[Expense]:
         t = orm.expenses
         conditions = [t.c.state == state] if state else []
         if mine or not actor.has_role(*TRAVEL_READERS):
             conditions.append(t.c.claimant == actor.username)
+        order = [t.c.submitted_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.expenses.find(*conditions, order_by=[t.c.submitted_at.desc()])
+            return Listing.of(stores.expenses.page(*conditions, order_by=order, page=page))
 
     def expense_decided(
         self, uow: FacilitiesUnitOfWork, expense_id: str, approval_id: str, outcome: str
@@ -410,6 +418,9 @@ class Travel(UseCases):
             uow.commit()
         return event
 
-    def list_events(self) -> list[CompanyEvent]:
+    def list_events(self, page: Page | None = None) -> Listing[CompanyEvent]:
+        t = orm.company_events
         with self.reading() as stores:
-            return stores.company_events.find(order_by=[orm.company_events.c.event_date])
+            return Listing.of(
+                stores.company_events.page(order_by=[t.c.event_date, t.c.id], page=page)
+            )
