@@ -17,7 +17,14 @@ from facilities.domain.repairs import (
     RepairState,
 )
 from facilities.service_layer import metrics
-from facilities.service_layer.common import UseCases, raise_if, require_role, require_text, to_proto
+from facilities.service_layer.common import (
+    Listing,
+    UseCases,
+    raise_if,
+    require_role,
+    require_text,
+    to_proto,
+)
 from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
 from secretariat.facilities.v1 import events_pb2, facilities_pb2
 from secretariat_shared.errors import (
@@ -28,6 +35,7 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.paging import Page
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
@@ -175,7 +183,7 @@ class Repairs(UseCases):
             try:
                 outcome = repair.resolve(actor.username, now, result)
             except ValueError as exc:
-                raise ValidationFailed(FieldError("note", str(exc))) from exc
+                raise ValidationFailed(FieldError("result", str(exc))) from exc
             except RepairRuleBroken as exc:
                 raise PreconditionFailed(str(exc)) from exc
             self.timers.cancel(uow.session, _resolution_key(repair), now)
@@ -225,7 +233,7 @@ class Repairs(UseCases):
             except NotTheRequester as exc:
                 raise PermissionDenied(str(exc)) from exc
             except ValueError as exc:
-                raise ValidationFailed(FieldError("note", str(exc))) from exc
+                raise ValidationFailed(FieldError("reason", str(exc))) from exc
             except RepairRuleBroken as exc:
                 raise PreconditionFailed(str(exc)) from exc
             uow.repairs.save(repair)
@@ -258,13 +266,16 @@ class Repairs(UseCases):
             raise NotFound(f"repair {repair_id} not found")
         return repair
 
-    def list_repairs(self, actor: Identity, state: str, mine: bool) -> list[Repair]:
+    def list_repairs(
+        self, actor: Identity, state: str, mine: bool, page: Page | None = None
+    ) -> Listing[Repair]:
         t = orm.repairs
         conditions = [t.c.state == state] if state else []
         if mine or not actor.has_role(*HANDLERS, "office_director"):
             conditions.append(t.c.requester == actor.username)
+        order = [t.c.reported_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.repairs.find(*conditions, order_by=[t.c.reported_at.desc()])
+            return Listing.of(stores.repairs.page(*conditions, order_by=order, page=page))
 
     # -- timers (SPEC X-05: each deadline fires once; each outcome a metric and an event) --
 
