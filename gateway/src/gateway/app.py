@@ -16,7 +16,7 @@ from gateway.adapters.services import ServiceChannels
 from gateway.api.docs import install_docs
 from gateway.api.errors import install_error_handlers, problem_response
 from gateway.api.metrics import install_request_metrics, metrics_response
-from gateway.api.openapi import as_openapi_30, build_openapi
+from gateway.api.openapi import build_openapi
 from gateway.api.registry import Api
 from gateway.api.routes.approvals import register_approval_routes
 from gateway.api.routes.auth import register_auth_routes
@@ -133,10 +133,6 @@ def create_app(
     @app.get("/openapi.json")
     def openapi_document() -> Response:
         return jsonify(full_openapi(gateway, own_openapi))
-
-    @app.get("/docs/openapi-3.0.json")
-    def openapi_document_30() -> Response:
-        return jsonify(as_openapi_30(full_openapi(gateway, own_openapi)))
 
     install_docs(app)
 
