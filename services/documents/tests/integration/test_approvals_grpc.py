@@ -371,9 +371,11 @@ def test_d09_seal_download_is_the_sealed_file_with_its_headers(
         approvals_pb2.DecideRequest(approval_id=started.id, action="approve"),
         metadata=as_(h, "leader.yang"),
     )
-    request = approvals_pb2.GetSealRequest(approval_id=started.id)
+    request = approvals_pb2.DownloadSealRequest(approval_id=started.id)
     body, call = stub.DownloadSeal.with_call(request, metadata=as_(h, "hr.staff"))
-    seal = stub.GetSeal(request, metadata=as_(h, "hr.staff"))
+    seal = stub.GetSeal(
+        approvals_pb2.GetSealRequest(approval_id=started.id), metadata=as_(h, "hr.staff")
+    )
     assert body.content_type == "application/json; charset=utf-8"
     assert body.data == seal.file
     headers = dict(call.initial_metadata())

@@ -359,7 +359,7 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
         return seal_to_proto(self._engine.get_seal(current_identity(), request.approval_id))
 
     def DownloadSeal(  # noqa: N802
-        self, request: approvals_pb2.GetSealRequest, context: grpc.ServicerContext
+        self, request: approvals_pb2.DownloadSealRequest, context: grpc.ServicerContext
     ) -> httpbody_pb2.HttpBody:
         """The sealed file as the HTTP answer; its headers travel as initial metadata."""
         seal = self._engine.get_seal(current_identity(), request.approval_id)
