@@ -9,6 +9,8 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import request
+from google.api.httpbody_pb2 import HttpBody
+from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway.adapters.proto_json import timestamp
@@ -57,6 +59,10 @@ def _json(text: str) -> Any:
     return json.loads(text) if text else None
 
 
+def _plain(message: Any) -> Any:
+    return json_format.MessageToDict(message)
+
+
 def step_out(step: approvals_pb2.ApprovalStep) -> ApprovalStepOut:
     return ApprovalStepOut(
         index=step.index,
@@ -89,13 +95,13 @@ def step_out(step: approvals_pb2.ApprovalStep) -> ApprovalStepOut:
 
 def approval_out(message: approvals_pb2.Approval) -> ApprovalOut:
     steps = [step_out(s) for s in message.steps]
-    current = message.current_step
+    current = message.current_step_index
     return ApprovalOut(
         id=message.id,
         template=message.template,
         template_version=message.template_version,
         subject=message.subject,
-        payload=_json(message.payload_json) or {},
+        payload=_plain(message.payload),
         content=message.content,
         urgent=message.urgent,
         status=message.status,
@@ -131,7 +137,7 @@ def template_out(message: approvals_pb2.Template) -> TemplateOut:
             "version": message.version,
             "name": message.name,
             "description": message.description,
-            "form_schema": _json(message.form_schema_json) or {},
+            "form_schema": _plain(message.form_schema),
             "steps": [
                 {
                     "name": s.name,
@@ -141,7 +147,11 @@ def template_out(message: approvals_pb2.Template) -> TemplateOut:
                         for r in s.approvers
                     ],
                     "conditions": [
-                        {"field": c.field, "op": c.op, "value": _json(c.value_json)}
+                        {
+                            "field": c.field,
+                            "op": c.op,
+                            "value": _plain(c.value) if c.HasField("value") else None,
+                        }
                         for c in s.conditions
                     ],
                 }
@@ -204,20 +214,15 @@ def register_approval_routes(api: Api, gateway: Gateway) -> None:
     )
     def start_approval(who: Call) -> Reply:
         body: StartApprovalIn = who.body
-        started = approval_out(
-            call(
-                "StartApproval",
-                approvals_pb2.StartApprovalRequest(
-                    template=body.template,
-                    subject=body.subject,
-                    payload_json=json.dumps(body.payload, ensure_ascii=False),
-                    urgent=body.urgent,
-                    content=body.content,
-                    source_ref=body.source_ref,
-                ),
-                who,
-            )
+        message = approvals_pb2.StartApprovalRequest(
+            template=body.template,
+            subject=body.subject,
+            urgent=body.urgent,
+            content=body.content,
+            source_ref=body.source_ref,
         )
+        message.payload.update(body.payload)
+        started = approval_out(call("StartApproval", message, who))
         return Reply(started, headers={"Location": f"/api/v1/approvals/{quote(started.id)}"})
 
     @api.route(
@@ -289,7 +294,7 @@ def register_approval_routes(api: Api, gateway: Gateway) -> None:
             steps_total=report.steps_total,
             steps_overdue=report.steps_overdue,
             overdue_share=report.overdue_share,
-            target=0.05,
+            target=report.target,
             routine_met=report.routine_met,
             routine_breached=report.routine_breached,
             urgent_met=report.urgent_met,
@@ -348,20 +353,12 @@ def register_approval_routes(api: Api, gateway: Gateway) -> None:
     )
     def resubmit(who: Call) -> ApprovalOut:
         body: ResubmitIn = who.body
-        return approval_out(
-            call(
-                "Resubmit",
-                approvals_pb2.ResubmitRequest(
-                    approval_id=who.path["id"],
-                    payload_json=""
-                    if body.payload is None
-                    else json.dumps(body.payload, ensure_ascii=False),
-                    subject=body.subject or "",
-                    comment=body.comment,
-                ),
-                who,
-            )
+        message = approvals_pb2.ResubmitRequest(
+            approval_id=who.path["id"], subject=body.subject or "", comment=body.comment
         )
+        if body.payload is not None:
+            message.payload.update(body.payload)
+        return approval_out(call("Resubmit", message, who))
 
     @api.route(
         "POST",
@@ -424,7 +421,7 @@ def register_approval_routes(api: Api, gateway: Gateway) -> None:
                     [FieldError("file", "upload the sealed file (multipart field or raw body)")]
                 )
             )
-        result = call("VerifySeal", approvals_pb2.VerifySealRequest(file=data), who)
+        result = call("VerifySeal", approvals_pb2.VerifySealRequest(file=HttpBody(data=data)), who)
         return SealVerificationOut(
             valid=result.valid,
             reason=result.reason,
@@ -473,7 +470,7 @@ def register_approval_routes(api: Api, gateway: Gateway) -> None:
     )
     def list_templates(who: Call) -> TemplateList:
         reply = call("ListTemplates", approvals_pb2.ListTemplatesRequest(), who)
-        return TemplateList(items=[template_out(t) for t in reply.templates])
+        return TemplateList(items=[template_out(t) for t in reply.items])
 
     @api.route(
         "GET",
@@ -509,25 +506,20 @@ def register_approval_routes(api: Api, gateway: Gateway) -> None:
     )
     def put_template(who: Call) -> Reply:
         body: TemplateIn = who.body
-        template = approvals_pb2.Template(
-            key=body.key,
-            name=body.name,
-            description=body.description,
-            form_schema_json=json.dumps(body.form_schema, ensure_ascii=False),
+        template = approvals_pb2.PutTemplateRequest(
+            key=body.key, name=body.name, description=body.description
         )
+        template.form_schema.update(body.form_schema)
         for step in body.steps:
             out = template.steps.add(name=step.name, mode=step.mode)
             for rule in step.approvers:
                 out.approvers.add(kind=rule.kind, role=rule.role, username=rule.username)
             for condition in step.conditions:
-                out.conditions.add(
-                    field=condition.field,
-                    op=condition.op,
-                    value_json=json.dumps(condition.value, ensure_ascii=False),
+                json_format.ParseDict(
+                    condition.value,
+                    out.conditions.add(field=condition.field, op=condition.op).value,
                 )
-        created = template_out(
-            call("PutTemplate", approvals_pb2.PutTemplateRequest(template=template), who)
-        )
+        created = template_out(call("PutTemplate", template, who))
         return Reply(
             created,
             headers={"Location": f"/api/v1/approval-templates/{quote(created.key)}"},
