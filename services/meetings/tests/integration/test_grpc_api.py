@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import grpc
@@ -11,8 +10,8 @@ import pytest
 from meetings.entrypoints.grpc_servicer import MeetingsServicer
 from meetings_testkit import FIN_CLERK, HR_CLERK, HR_STAFF, SEC_CLERK, Harness, local
 from secretariat.meetings.v1 import meetings_pb2, meetings_pb2_grpc
+from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.grpc_server import (
-    FIELD_ERRORS_METADATA,
     GrpcService,
     RunningService,
     identity_metadata,
@@ -136,8 +135,7 @@ def test_m01_bad_input_and_a_taken_room_map_to_status_codes(
     with pytest.raises(grpc.RpcError) as caught:
         stub.ScheduleMeeting(bad, metadata=as_(harness, HR_CLERK))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    trailing = dict(caught.value.trailing_metadata())  # type: ignore[attr-defined]
-    fields = {e["field"] for e in json.loads(trailing[FIELD_ERRORS_METADATA])}
+    fields = {e.field for e in field_errors_of(caught.value)}
     assert {"end_at", "participants[0]"} <= fields
 
     first = stub.ScheduleMeeting(request(room.id), metadata=as_(harness, HR_CLERK))

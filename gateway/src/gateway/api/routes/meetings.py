@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from google.protobuf.message import Message
 
 from gateway.adapters.proto_json import message_to_dict, timestamp
 from gateway.api.registry import Api, BinaryContent, BinaryReply, Call, Reply
-from gateway.api.routes.documents import instant
 from gateway.api.schemas.meetings import (
     ActionItemList,
     ActionItemOut,
@@ -55,6 +55,13 @@ TAG_EFFECTIVENESS = "effectiveness"
 CALENDAR = "text/calendar"
 CSV = "text/csv"
 SCORES = ("agenda", "materials", "logistics", "satisfaction", "achievement_rate")
+
+
+def instant(value: date | datetime, zone: ZoneInfo, *, end_of_day: bool) -> datetime:
+    """A query's date or datetime as an aware instant; a date means its whole day."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    return datetime.combine(value, time.max if end_of_day else time.min, tzinfo=zone)
 
 
 def _with_optionals(message: Message, names: tuple[str, ...]) -> dict[str, Any]:
