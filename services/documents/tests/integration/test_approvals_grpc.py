@@ -14,8 +14,8 @@ from google.protobuf import json_format
 from approvals_testkit import ApprovalHarness, who
 from documents.entrypoints.approvals_servicer import ApprovalsServicer
 from secretariat.documents.v1 import approvals_pb2, approvals_pb2_grpc
+from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.grpc_server import (
-    FIELD_ERRORS_METADATA,
     GrpcService,
     RunningService,
     identity_metadata,
@@ -131,8 +131,7 @@ def test_d09_errors_map_to_grpc_codes_with_field_reasons(
             metadata=as_(h, "hr.staff"),
         )
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    errors = json.loads(dict(bad.value.trailing_metadata() or ())[FIELD_ERRORS_METADATA])
-    assert errors[0]["field"] == "template"
+    assert field_errors_of(bad.value)[0].field == "template"
     started = stub.StartApproval(
         approvals_pb2.StartApprovalRequest(
             template="supply_requisition", subject="领用", payload_json=PAYLOAD
@@ -209,9 +208,7 @@ def start_requisition(
 
 
 def field_errors(error: grpc.RpcError) -> list[str]:
-    metadata: Any = error.trailing_metadata() or ()
-    found = json.loads(dict(metadata)[FIELD_ERRORS_METADATA])
-    return [e["field"] for e in found]
+    return [e.field for e in field_errors_of(error)]
 
 
 def test_d06_payload_is_a_json_object_and_whole_numbers_stay_integers(
