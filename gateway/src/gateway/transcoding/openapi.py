@@ -285,7 +285,7 @@ def operation_of(route: Route, builder: SchemaBuilder) -> dict[str, Any]:
         statuses.add(401)
     if operation.roles:
         statuses.add(403)
-    if route.body:
+    if route.body and not raw_body:
         statuses.add(400)
     if route.http_method == "POST" and not operation.public:
         statuses.add(409)
