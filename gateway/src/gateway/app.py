@@ -21,7 +21,6 @@ from gateway.api.registry import Api
 from gateway.api.routes.auth import register_auth_routes
 from gateway.api.routes.directory import register_directory_routes
 from gateway.api.routes.facilities import register_facilities_routes
-from gateway.api.routes.meetings import register_meetings_routes
 from gateway.api.routes.testing import register_testing_routes
 from gateway.bootstrap import Gateway, build_gateway
 from gateway.problems import NOT_READY, Problem
@@ -41,7 +40,6 @@ def build_api(gateway: Gateway) -> Api:
     api = Api()
     register_auth_routes(api, gateway)
     register_directory_routes(api, gateway)
-    register_meetings_routes(api, gateway)
     register_facilities_routes(api, gateway)
     if gateway.settings.testing:
         register_testing_routes(api, gateway)

@@ -63,6 +63,7 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.paging import MAX_PAGE_SIZE
 
 ROOM_MANAGER_ROLES = ("secretariat", "admin")
 CALENDAR_LOOKBACK = timedelta(days=30)
@@ -615,8 +616,8 @@ class MeetingPlanner:
         problems = []
         if query.page < 1:
             problems.append(FieldError("page", "must be 1 or more"))
-        if not 1 <= query.page_size <= 200:
-            problems.append(FieldError("page_size", "must be between 1 and 200"))
+        if not 1 <= query.page_size <= MAX_PAGE_SIZE:
+            problems.append(FieldError("page_size", f"must be between 1 and {MAX_PAGE_SIZE}"))
         if (
             query.window_start is not None
             and query.window_end is not None
