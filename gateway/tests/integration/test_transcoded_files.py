@@ -104,6 +104,7 @@ def test_d09_a_file_answer_carries_the_services_headers(
     assert reply.headers["Content-Type"] == "application/json; charset=utf-8"
     assert reply.headers["Content-Disposition"] == 'attachment; filename="a.json"'
     assert reply.headers["X-Seal-Id"] == "s1"
+    assert reply.headers["Cache-Control"] == "no-store"
     assert "grpc-internal-thing" not in reply.headers
 
 

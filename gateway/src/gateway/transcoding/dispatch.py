@@ -34,9 +34,9 @@ from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, Identity
 
 log = logging.getLogger(__name__)
 HTTP_BODY = "google.api.HttpBody"
-# Response headers a service may set through the call's initial metadata
-# (besides any `x-…` header): a file's name, caching.
-FORWARDED_HEADERS = frozenset({"content-disposition", "cache-control", "content-language"})
+# Response metadata a service may set on a file answer, and its HTTP header;
+# besides these, any `x-…` metadata passes under its own name (e.g. X-Seal-Id).
+PASSED_HEADERS = {"content-disposition": "Content-Disposition"}
 
 
 def bearer_token() -> str | None:
@@ -195,24 +195,27 @@ class Transcoder:
             raise ProblemError(
                 problem_for_grpc_status(code.name, details, route.service, errors, language)
             ) from exc
-        return self.answer(route, answer, forwarded_headers(outcome.initial_metadata() or ()))
+        return self.answer(route, answer, outcome.initial_metadata() or ())
 
-    def answer(self, route: Route, answer: Any, headers: dict[str, str] | None = None) -> Response:
+    def answer(self, route: Route, answer: Any, metadata: Any = ()) -> Response:
         status = route.operation.status or 200
         if route.response_body:
             answer = getattr(answer, route.response_body)
         if answer.DESCRIPTOR.full_name == HTTP_BODY:
             response = Response(bytes(answer.data), status=status)
             response.headers["Content-Type"] = answer.content_type or "application/octet-stream"
-        else:
-            payload = to_json(answer)
-            response = Response(
-                json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json"
-            )
-            if route.operation.location:
-                response.headers["Location"] = _fill(route.operation.location, payload)
-        for name, value in (headers or {}).items():
-            response.headers[name] = value
+            response.headers["Cache-Control"] = "no-store"
+            for key, value in metadata:
+                name = passed_header(key)
+                if name and isinstance(value, str) and _safe_header(value):
+                    response.headers[name] = value
+            return response
+        payload = to_json(answer)
+        response = Response(
+            json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json"
+        )
+        if route.operation.location:
+            response.headers["Location"] = _fill(route.operation.location, payload)
         return response
 
     def _callable(self, address: str, route: Route) -> Any:
@@ -257,17 +260,17 @@ def raw_body_field(route: Route) -> Any:
     return field
 
 
-def forwarded_headers(metadata: Any) -> dict[str, str]:
-    """The HTTP headers a service sent as initial metadata: `x-…` ones and
-    :data:`FORWARDED_HEADERS` (file names, caching), text values only."""
-    found: dict[str, str] = {}
-    for key, value in metadata:
-        name = str(key).lower()
-        if not isinstance(value, str) or name.endswith("-bin"):
-            continue
-        if name in FORWARDED_HEADERS or name.startswith("x-"):
-            found[name] = value
-    return found
+def passed_header(key: str) -> str:
+    """The HTTP header a file answer's metadata key becomes ("" for none)."""
+    if key in PASSED_HEADERS:
+        return PASSED_HEADERS[key]
+    if key.startswith("x-") and not key.endswith("-bin"):
+        return "-".join(part.capitalize() for part in key.split("-"))
+    return ""
+
+
+def _safe_header(value: str) -> bool:
+    return len(value) <= 1000 and not any(ord(c) < 32 or ord(c) == 127 for c in value)
 
 
 def _args() -> dict[str, list[str]]:
