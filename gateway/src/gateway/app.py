@@ -18,7 +18,6 @@ from gateway.api.errors import install_error_handlers, problem_response
 from gateway.api.metrics import install_request_metrics, metrics_response
 from gateway.api.openapi import build_openapi
 from gateway.api.registry import Api
-from gateway.api.routes.approvals import register_approval_routes
 from gateway.api.routes.auth import register_auth_routes
 from gateway.api.routes.directory import register_directory_routes
 from gateway.api.routes.testing import register_testing_routes
@@ -40,7 +39,6 @@ def build_api(gateway: Gateway) -> Api:
     api = Api()
     register_auth_routes(api, gateway)
     register_directory_routes(api, gateway)
-    register_approval_routes(api, gateway)
     if gateway.settings.testing:
         register_testing_routes(api, gateway)
     return api
