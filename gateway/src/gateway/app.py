@@ -16,6 +16,7 @@ from gateway.api.openapi import as_openapi_30, build_openapi
 from gateway.api.registry import Api
 from gateway.api.routes.approvals import register_approval_routes
 from gateway.api.routes.auth import register_auth_routes
+from gateway.api.routes.calendar import register_calendar_routes
 from gateway.api.routes.directory import register_directory_routes
 from gateway.api.routes.documents import register_document_routes
 from gateway.api.routes.facilities import register_facilities_routes
@@ -44,6 +45,7 @@ def build_api(gateway: Gateway) -> Api:
     register_approval_routes(api, gateway)
     register_meetings_routes(api, gateway)
     register_facilities_routes(api, gateway)
+    register_calendar_routes(api, gateway)
     if gateway.settings.testing:
         register_testing_routes(api, gateway)
     return api

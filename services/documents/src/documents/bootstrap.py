@@ -29,7 +29,14 @@ from secretariat.documents.v1 import (
 )
 from secretariat_shared.bus import BusTopology, EventPublisher
 from secretariat_shared.calendar import BusinessCalendar
+from secretariat_shared.calendar_sync import (
+    CALENDAR_UPDATED,
+    CalendarFeed,
+    CalendarSource,
+    GrpcCalendarSource,
+)
 from secretariat_shared.clock import Clock, clock_from_settings
+from secretariat_shared.consumer import EventConsumer
 from secretariat_shared.db import Database
 from secretariat_shared.grpc_server import GrpcService
 from secretariat_shared.identity import IdentityVerifier, service_token
@@ -52,6 +59,9 @@ class DocumentsApp:
     scheduler: TimerScheduler
     grpc_service: GrpcService
     closers: list[object] = field(default_factory=list)
+    calendar: BusinessCalendar | None = None
+    calendar_feed: CalendarFeed | None = None
+    consumer: EventConsumer | None = None
 
 
 def build(
@@ -60,6 +70,7 @@ def build(
     directory: Directory | None = None,
     topology: BusTopology | None = None,
     sealer: SealSigner | None = None,
+    calendar_source: CalendarSource | None = None,
 ) -> DocumentsApp:
     clock = clock or clock_from_settings(settings.testing, settings.clock_file)
     db = Database(settings.database_url)
@@ -83,6 +94,18 @@ def build(
             lambda: service_token(SERVICE, settings.internal_token_secret, clock),
         )
     register = DocumentRegister(uow_factory, directory, calendar, clock, db, settings.timezone)
+    # the organisation's holiday years at start and every minute; changes
+    # at once through directory.calendar.updated, which also moves deadlines.
+    if calendar_source is None and settings.directory_address:
+        calendar_source = GrpcCalendarSource(
+            settings.directory_address,
+            lambda: service_token(SERVICE, settings.internal_token_secret, clock),
+        )
+    calendar_feed = CalendarFeed(calendar, calendar_source, clock, SERVICE)
+    consumer = EventConsumer(
+        settings.amqp_url, topology or BusTopology(), SERVICE, db, platform, uow_factory, clock=clock
+    )
+    consumer.subscribe(CALENDAR_UPDATED, "documents.calendar_updated", register.on_calendar_updated)
     if sealer is None:
         sealer = seal_signer_for(
             getattr(settings, "seal_private_key", ""),
@@ -124,6 +147,18 @@ def build(
         host=settings.grpc_host,
         port=settings.grpc_port,
         max_workers=settings.worker_threads,
-        workers=[relay, scheduler],
+        workers=[relay, scheduler, calendar_feed, consumer],
     )
-    return DocumentsApp(settings, clock, db, register, approvals, relay, scheduler, grpc_service)
+    return DocumentsApp(
+        settings,
+        clock,
+        db,
+        register,
+        approvals,
+        relay,
+        scheduler,
+        grpc_service,
+        calendar=calendar,
+        calendar_feed=calendar_feed,
+        consumer=consumer,
+    )
