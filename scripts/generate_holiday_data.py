@@ -19,8 +19,7 @@ from pathlib import Path
 import chinese_calendar
 
 TARGET = (
-    Path(__file__).resolve().parents[1]
-    / "shared/src/secretariat_shared/data/china_holidays.json"
+    Path(__file__).resolve().parents[1] / "shared/src/secretariat_shared/data/china_holidays.json"
 )
 
 

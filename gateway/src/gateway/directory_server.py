@@ -14,9 +14,8 @@ gateway-signed identities and internal service tokens (shared
 
 from __future__ import annotations
 
-from typing import Any
-
 import logging
+from typing import Any
 
 import grpc
 from sqlalchemy import MetaData

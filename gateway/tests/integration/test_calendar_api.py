@@ -73,8 +73,10 @@ def test_x02_admin_loads_2027_and_the_change_is_an_event(
     loaded = client.put("/api/v1/calendar/years/2027", json=SCHEDULE_2027, headers=admin)
     assert loaded.status_code == 200, loaded.get_json()
     body = loaded.get_json()
-    assert body["source"] == "loaded" and body["updated_by"] == "admin"
-    assert len(body["holidays"]) == 10 and body["workdays"] == SCHEDULE_2027["workdays"]
+    assert body["source"] == "loaded"
+    assert body["updated_by"] == "admin"
+    assert len(body["holidays"]) == 10
+    assert body["workdays"] == SCHEDULE_2027["workdays"]
 
     assert client.get("/api/v1/calendar/years/2027", headers=admin).get_json() == body
     listing = client.get("/api/v1/calendar/years", headers=admin).get_json()
@@ -154,7 +156,10 @@ def test_x02_starting_services_read_loaded_years_over_get_calendar(
     keypair: tuple[str, str],
     internal_secret: str,
 ) -> None:
-    assert client.put("/api/v1/calendar/years/2027", json=SCHEDULE_2027, headers=admin).status_code == 200
+    assert (
+        client.put("/api/v1/calendar/years/2027", json=SCHEDULE_2027, headers=admin).status_code
+        == 200
+    )
     clock = ManualClock()
     database = Database(migrated_database_url)
     verifier = IdentityVerifier(keypair[1], clock, internal_secret)

@@ -64,9 +64,7 @@ class YearSchedule:
         for name, days in (("holidays", self.holidays), ("workdays", self.workdays)):
             outside = sorted(d.isoformat() for d in days if d.year != self.year)
             if outside:
-                errors.append(
-                    FieldError(name, f"{', '.join(outside)} not in {self.year}")
-                )
+                errors.append(FieldError(name, f"{', '.join(outside)} not in {self.year}"))
             unnamed = sorted(d.isoformat() for d, n in days.items() if len(n) > _NAME_LIMIT)
             if unnamed:
                 errors.append(

@@ -103,7 +103,13 @@ def build(
         )
     calendar_feed = CalendarFeed(calendar, calendar_source, clock, SERVICE)
     consumer = EventConsumer(
-        settings.amqp_url, topology or BusTopology(), SERVICE, db, platform, uow_factory, clock=clock
+        settings.amqp_url,
+        topology or BusTopology(),
+        SERVICE,
+        db,
+        platform,
+        uow_factory,
+        clock=clock,
     )
     consumer.subscribe(CALENDAR_UPDATED, "documents.calendar_updated", register.on_calendar_updated)
     if sealer is None:

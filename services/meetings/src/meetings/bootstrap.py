@@ -28,7 +28,15 @@ from meetings.service_layer.unit_of_work import MeetingsUnitOfWork
 from secretariat.meetings.v1 import meetings_pb2, meetings_pb2_grpc
 from secretariat_shared.bus import BusTopology, EventPublisher
 from secretariat_shared.calendar import BusinessCalendar
+from secretariat_shared.calendar_sync import (
+    CALENDAR_UPDATED,
+    CalendarFeed,
+    CalendarSource,
+    GrpcCalendarSource,
+    install_calendar_updates,
+)
 from secretariat_shared.clock import Clock, clock_from_settings
+from secretariat_shared.consumer import EventConsumer
 from secretariat_shared.db import Database
 from secretariat_shared.grpc_server import GrpcService
 from secretariat_shared.identity import IdentityVerifier, service_token
@@ -93,11 +101,13 @@ def build(
     clock: Clock | None = None,
     directory: Directory | None = None,
     topology: BusTopology | None = None,
+    calendar_source: CalendarSource | None = None,
 ) -> MeetingsApp:
     clock = clock or clock_from_settings(settings.testing, settings.clock_file)
+    topology = topology or BusTopology()
     db = Database(settings.database_url)
     calendar = BusinessCalendar.from_overrides_json(settings.calendar_overrides, settings.timezone)
-    publisher = EventPublisher(settings.amqp_url, topology or BusTopology())
+    publisher = EventPublisher(settings.amqp_url, topology)
     relay = OutboxRelay(
         db, platform, publisher, clock, SERVICE, idle_interval=settings.relay_interval
     )
@@ -135,6 +145,20 @@ def build(
         SERVICE,
         interval=settings.scheduler_interval,
     )
+    # the organisation's holiday years at start, every minute, and at once
+    # through directory.calendar.updated.
+    if calendar_source is None and settings.directory_address:
+        calendar_source = GrpcCalendarSource(
+            settings.directory_address,
+            lambda: service_token(SERVICE, settings.internal_token_secret, clock),
+        )
+    calendar_feed = CalendarFeed(calendar, calendar_source, clock, SERVICE)
+    consumer = EventConsumer(
+        settings.amqp_url, topology, SERVICE, db, platform, uow_factory, clock=clock
+    )
+    consumer.subscribe(
+        CALENDAR_UPDATED, "meetings.calendar_updated", install_calendar_updates(calendar)
+    )
     servicer = MeetingsServicer(
         use_cases.planner,
         use_cases.preparation,
@@ -157,6 +181,6 @@ def build(
         host=settings.grpc_host,
         port=settings.grpc_port,
         max_workers=settings.worker_threads,
-        workers=[relay, scheduler],
+        workers=[relay, scheduler, calendar_feed, consumer],
     )
     return MeetingsApp(settings, clock, db, use_cases, relay, scheduler, grpc_service)

@@ -38,7 +38,9 @@ class CalendarDayOut(ResponseBody):
 
 class CalendarYearOut(ResponseBody):
     year: int
-    source: str = Field(description="shipped (came with the release) | loaded (by an administrator)")
+    source: str = Field(
+        description="shipped (came with the release) | loaded (by an administrator)"
+    )
     holidays: list[CalendarDayOut]
     workdays: list[CalendarDayOut]
     updated_at: datetime | None

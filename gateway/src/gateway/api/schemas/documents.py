@@ -46,6 +46,11 @@ class StepOut(ResponseBody):
     comment: str
     done_by: list[str]
     overdue: bool
+    due_provisional: bool = Field(
+        False,
+        description="due_at falls in a year with no holiday data: it counts weekends only "
+        "and moves when the year's schedule is loaded (X-02)",
+    )
 
 
 class DocumentOut(ResponseBody):
