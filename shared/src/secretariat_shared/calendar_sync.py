@@ -155,6 +155,8 @@ class CalendarFeed:
         self._clock = clock
         self._service = service
         self._interval = interval
+        # A year installed by the consumer clears the alert at once, not a minute later.
+        calendar.schedules.on_change(lambda _: report_coverage(calendar, clock, service))
 
     def refresh(self) -> list[int]:
         """One round: fetch (when there is a source), install changed years,
