@@ -17,6 +17,7 @@ from documents.adapters.orm import platform
 from documents.adapters.seal_signer import SealSigner, seal_signer_for
 from documents.entrypoints.approvals_servicer import ApprovalsServicer
 from documents.entrypoints.grpc_servicer import DocumentRegistryServicer
+from documents.service_layer.approval_deadlines import ApprovalDeadlines
 from documents.service_layer.approvals import ESCALATION_TIMER, REMINDER_TIMER, ApprovalEngine
 from documents.service_layer.ports import Directory
 from documents.service_layer.register import STEP_DUE_TIMER, DocumentRegister
@@ -42,7 +43,7 @@ from secretariat_shared.grpc_server import GrpcService
 from secretariat_shared.identity import IdentityVerifier, service_token
 from secretariat_shared.relay import OutboxRelay
 from secretariat_shared.settings import ServiceSettings
-from secretariat_shared.timers import TimerScheduler
+from secretariat_shared.timers import TimerScheduler, TimerStore
 
 SERVICE = "documents"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -120,6 +121,12 @@ def build(
     approvals = ApprovalEngine(
         uow_factory, directory, calendar, clock, db, sealer, settings.timezone
     )
+    approval_deadlines = ApprovalDeadlines(calendar, clock, TimerStore(platform))
+    consumer.subscribe(
+        CALENDAR_UPDATED,
+        "documents.approvals_calendar_updated",
+        approval_deadlines.on_calendar_updated,
+    )
     scheduler = TimerScheduler(
         db,
         platform,
@@ -134,7 +141,7 @@ def build(
         interval=settings.scheduler_interval,
     )
     servicer = DocumentRegistryServicer(register)
-    approvals_servicer = ApprovalsServicer(approvals)
+    approvals_servicer = ApprovalsServicer(approvals, approval_deadlines.due_provisional)
 
     def add_servicers(server: grpc.Server) -> None:
         documents_pb2_grpc.add_DocumentRegistryServicer_to_server(servicer, server)

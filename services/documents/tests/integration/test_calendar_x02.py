@@ -15,10 +15,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from approvals_testkit import make_approval_harness, requisition, who
 from documents.adapters.orm import platform
 from documents.bootstrap import MIGRATIONS, DocumentsApp, build
 from documents.entrypoints.grpc_servicer import document_to_proto
+from documents.service_layer.approval_deadlines import ApprovalDeadlines
+from documents.service_layer.approvals import ESCALATION_TIMER, REMINDER_TIMER
 from documents.service_layer.commands import RegisterDocument
+from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from documents_testkit import HR_CLERK, FakeDirectory
 from secretariat.directory.v1 import events_pb2 as directory_events
 from secretariat.documents.v1 import events_pb2
@@ -31,6 +35,7 @@ from secretariat_shared.holiday_schedule import LOADED, YearSchedule
 from secretariat_shared.identity import generate_keypair
 from secretariat_shared.migrations import upgrade
 from secretariat_shared.settings import ServiceSettings
+from secretariat_shared.timers import TimerStore
 
 pytestmark = pytest.mark.integration
 
@@ -217,3 +222,41 @@ def test_x02_a_step_marked_overdue_on_a_provisional_deadline_is_reopened_when_it
     current = _deliver_until_moved(running, topology, document_id)
     assert current.overdue is False  # type: ignore[attr-defined]
     assert _timer_due(running, step_id) == AFTER_HOLIDAY_DUE
+
+
+def test_x02_approval_step_over_spring_festival_is_provisional_then_moved_with_its_timers(
+    database_url: str,
+) -> None:
+    harness = make_approval_harness(database_url, start=LAST_WORKING_DAY)
+    deadlines = ApprovalDeadlines(harness.calendar, harness.clock, TimerStore(platform))
+    try:
+        approval = harness.engine.start(who("hr.staff"), requisition())
+        step = approval.current_step()
+        assert step is not None
+        assert step.due_at == WEEKENDS_ONLY_DUE
+        assert deadlines.due_provisional(approval, step)
+        [opened] = harness.events("documents.approval.step_opened", events_pb2.ApprovalStepOpened)
+        assert opened.due_provisional is True
+
+        harness.calendar.schedules.put(SCHEDULE_2027)
+        with DocumentsUnitOfWork(harness.db, platform, "documents", harness.clock) as uow:
+            assert deadlines.recompute(uow, 2027) == 1
+            uow.commit()
+        moved = harness.engine.get(who("hr.staff"), approval.id)
+        step = moved.current_step()
+        assert step is not None
+        assert step.due_at == AFTER_HOLIDAY_DUE
+        assert step.escalate_at == datetime(2027, 2, 16, 10, tzinfo=SHANGHAI).astimezone(UTC)
+        assert not deadlines.due_provisional(moved, step)
+        timers = platform.timers
+        with harness.db.reading() as session:
+            due = dict(
+                session.execute(
+                    select(timers.c.kind, timers.c.due_at).where(
+                        timers.c.key.like(f"approval:{approval.id}:%")
+                    )
+                ).all()
+            )
+        assert due == {REMINDER_TIMER: step.due_at, ESCALATION_TIMER: step.escalate_at}
+    finally:
+        harness.db.dispose()

@@ -95,6 +95,11 @@ class ApprovalStepOut(ResponseBody):
     reminded: bool
     escalated: bool
     decisions: list[DecisionOut]
+    due_provisional: bool = Field(
+        False,
+        description="due_at falls in a year with no holiday data: it counts weekends only "
+        "and moves when the year's schedule is loaded (X-02)",
+    )
 
 
 class HistoryEntryOut(ResponseBody):

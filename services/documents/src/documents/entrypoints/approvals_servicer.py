@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,7 +42,11 @@ def _from_ts(message: Any, field: str) -> datetime | None:
     return stamp.ToDatetime(tzinfo=UTC)
 
 
-def step_to_proto(step: ApprovalStep) -> approvals_pb2.ApprovalStep:
+DueProvisional = Callable[[Approval, ApprovalStep], bool]
+"""Whether a step's due time rests on a year with no holiday data (X-02)."""
+
+
+def step_to_proto(step: ApprovalStep, due_provisional: bool = False) -> approvals_pb2.ApprovalStep:
     message = approvals_pb2.ApprovalStep(
         index=step.index,
         name=step.name,
@@ -53,6 +58,7 @@ def step_to_proto(step: ApprovalStep) -> approvals_pb2.ApprovalStep:
         escalated=step.escalated,
         on_behalf_of=step.on_behalf_of(),
         revision=step.revision,
+        due_provisional=due_provisional,
     )
     _ts(step.opened_at, message.opened_at)
     _ts(step.due_at, message.due_at)
@@ -70,7 +76,9 @@ def step_to_proto(step: ApprovalStep) -> approvals_pb2.ApprovalStep:
     return message
 
 
-def approval_to_proto(approval: Approval) -> approvals_pb2.Approval:
+def approval_to_proto(
+    approval: Approval, due_provisional: DueProvisional | None = None
+) -> approvals_pb2.Approval:
     message = approvals_pb2.Approval(
         id=approval.id,
         template=approval.template,
@@ -81,7 +89,10 @@ def approval_to_proto(approval: Approval) -> approvals_pb2.Approval:
         status=approval.status.value,
         requester=approval.requester,
         department_code=approval.department_code,
-        steps=[step_to_proto(s) for s in approval.steps],
+        steps=[
+            step_to_proto(s, due_provisional(approval, s) if due_provisional else False)
+            for s in approval.steps
+        ],
         current_step=approval.current_index,
         source_service=approval.source_service,
         source_ref=approval.source_ref,
@@ -151,8 +162,14 @@ def seal_to_proto(seal: SealRecord) -> approvals_pb2.SealedDocument:
 
 
 class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
-    def __init__(self, engine: ApprovalEngine) -> None:
+    def __init__(
+        self, engine: ApprovalEngine, due_provisional: DueProvisional | None = None
+    ) -> None:
         self._engine = engine
+        self._due_provisional = due_provisional
+
+    def _proto(self, approval: Approval) -> approvals_pb2.Approval:
+        return approval_to_proto(approval, self._due_provisional)
 
     def StartApproval(  # noqa: N802
         self, request: approvals_pb2.StartApprovalRequest, context: grpc.ServicerContext
@@ -170,12 +187,12 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
                 content=request.content,
             ),
         )
-        return approval_to_proto(approval)
+        return self._proto(approval)
 
     def GetApproval(  # noqa: N802
         self, request: approvals_pb2.GetApprovalRequest, context: grpc.ServicerContext
     ) -> approvals_pb2.Approval:
-        return approval_to_proto(self._engine.get(current_identity(), request.id))
+        return self._proto(self._engine.get(current_identity(), request.id))
 
     def ListApprovals(  # noqa: N802
         self, request: approvals_pb2.ListApprovalsRequest, context: grpc.ServicerContext
@@ -193,7 +210,7 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
             ),
         )
         return approvals_pb2.ListApprovalsResponse(
-            items=[approval_to_proto(a) for a in items], total=total
+            items=[self._proto(a) for a in items], total=total
         )
 
     def ListPendingForMe(  # noqa: N802
@@ -203,7 +220,7 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
             current_identity(), request.page or 1, request.page_size or 20
         )
         return approvals_pb2.ListApprovalsResponse(
-            items=[approval_to_proto(a) for a in items], total=total
+            items=[self._proto(a) for a in items], total=total
         )
 
     def Decide(  # noqa: N802
@@ -218,7 +235,7 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
                 delegate_to=request.delegate_to,
             ),
         )
-        return approval_to_proto(approval)
+        return self._proto(approval)
 
     def Resubmit(  # noqa: N802
         self, request: approvals_pb2.ResubmitRequest, context: grpc.ServicerContext
@@ -232,7 +249,7 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
                 comment=request.comment,
             ),
         )
-        return approval_to_proto(approval)
+        return self._proto(approval)
 
     def Withdraw(  # noqa: N802
         self, request: approvals_pb2.WithdrawRequest, context: grpc.ServicerContext
@@ -240,7 +257,7 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
         approval = self._engine.withdraw(
             current_identity(), Withdraw(approval_id=request.approval_id, comment=request.comment)
         )
-        return approval_to_proto(approval)
+        return self._proto(approval)
 
     def RecordAbsence(  # noqa: N802
         self, request: approvals_pb2.RecordAbsenceRequest, context: grpc.ServicerContext
