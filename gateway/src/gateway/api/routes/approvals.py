@@ -73,6 +73,7 @@ def step_out(step: approvals_pb2.ApprovalStep) -> ApprovalStepOut:
         closed_at=_at(step, "closed_at"),
         reminded=step.reminded,
         escalated=step.escalated,
+        due_provisional=step.due_provisional,
         decisions=[
             DecisionOut(
                 actor=d.actor,

@@ -96,7 +96,7 @@ class ApprovalStepOut(ResponseBody):
     escalated: bool
     decisions: list[DecisionOut]
     due_provisional: bool = Field(
-        False,
+        default=False,
         description="due_at falls in a year with no holiday data: it counts weekends only "
         "and moves when the year's schedule is loaded (X-02)",
     )

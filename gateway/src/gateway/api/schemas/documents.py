@@ -47,7 +47,7 @@ class StepOut(ResponseBody):
     done_by: list[str]
     overdue: bool
     due_provisional: bool = Field(
-        False,
+        default=False,
         description="due_at falls in a year with no holiday data: it counts weekends only "
         "and moves when the year's schedule is loaded (X-02)",
     )
