@@ -39,7 +39,6 @@ from secretariat_shared.calendar_sync import (
     CalendarFeed,
     CalendarSource,
     GrpcCalendarSource,
-    install_calendar_updates,
 )
 from secretariat_shared.clock import Clock, clock_from_settings
 from secretariat_shared.consumer import EventConsumer
@@ -163,9 +162,7 @@ def build(
     consumer.subscribe(
         APPROVAL_COMPLETED, "facilities.approval_completed", outcomes.on_approval_completed
     )
-    consumer.subscribe(
-        CALENDAR_UPDATED, "facilities.calendar_updated", install_calendar_updates(calendar)
-    )
+    consumer.subscribe(CALENDAR_UPDATED, "facilities.calendar_updated", repairs.on_calendar_updated)
     # the organisation's holiday years at start and every minute.
     if calendar_source is None and settings.directory_address:
         calendar_source = GrpcCalendarSource(settings.directory_address, token)
