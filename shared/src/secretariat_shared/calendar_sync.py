@@ -175,15 +175,22 @@ class CalendarFeed:
         return changed
 
     def run(self, stop: threading.Event) -> None:
+        """Refresh every ``interval``; after a failure (the Directory not up yet)
+        retry sooner, from 2 seconds doubling up to ``interval``."""
+        retry = 2.0
         while not stop.is_set():
             try:
                 changed = self.refresh()
                 if changed:
                     log.info("calendar: installed holiday data for %s", changed)
+                retry = 2.0
+                wait = self._interval
             except Exception as exc:
                 log.warning("calendar: cannot read the organisation's schedules: %s", exc)
                 try:
                     report_coverage(self._calendar, self._clock, self._service)
                 except Exception:
                     log.exception("calendar: cannot report coverage")
-            stop.wait(self._interval)
+                wait = min(retry, self._interval)
+                retry *= 2
+            stop.wait(wait)

@@ -121,7 +121,7 @@ class HolidaySchedules:
     _years: dict[int, YearSchedule] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     version: int = 0
-    _listeners: list[Callable[[YearSchedule], None]] = field(default_factory=list)
+    _listeners: list[Callable[[YearSchedule], object]] = field(default_factory=list)
 
     @classmethod
     def shipped(cls) -> HolidaySchedules:
@@ -160,6 +160,6 @@ class HolidaySchedules:
             listener(schedule)
         return True
 
-    def on_change(self, listener: Callable[[YearSchedule], None]) -> None:
+    def on_change(self, listener: Callable[[YearSchedule], object]) -> None:
         """Call ``listener`` with each year that :meth:`put` changes."""
         self._listeners.append(listener)
