@@ -92,16 +92,6 @@ def apply_calendar_update(calendar: BusinessCalendar, event: ReceivedEvent) -> Y
     return schedule
 
 
-def install_calendar_updates(calendar: BusinessCalendar) -> Callable[[Any, ReceivedEvent], None]:
-    """A consumer handler that only installs the year (for services whose
-    deadlines are not yet recomputed on a calendar change)."""
-
-    def handle(uow: Any, event: ReceivedEvent) -> None:
-        apply_calendar_update(calendar, event)
-
-    return handle
-
-
 def report_coverage(calendar: BusinessCalendar, clock: Clock, service: str) -> list[int]:
     """Set the coverage gauges; return the years ahead that have no data."""
     missing = calendar.years_without_data_ahead(clock.now())

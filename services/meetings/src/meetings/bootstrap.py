@@ -17,6 +17,7 @@ from meetings.adapters.directory_client import GrpcDirectory
 from meetings.adapters.orm import platform
 from meetings.entrypoints.grpc_servicer import MeetingsServicer
 from meetings.service_layer import common
+from meetings.service_layer.calendar_updates import CalendarUpdates
 from meetings.service_layer.common import Context
 from meetings.service_layer.conduct import Conduct
 from meetings.service_layer.effectiveness import Effectiveness
@@ -33,7 +34,6 @@ from secretariat_shared.calendar_sync import (
     CalendarFeed,
     CalendarSource,
     GrpcCalendarSource,
-    install_calendar_updates,
 )
 from secretariat_shared.clock import Clock, clock_from_settings
 from secretariat_shared.consumer import EventConsumer
@@ -157,7 +157,9 @@ def build(
         settings.amqp_url, topology, SERVICE, db, platform, uow_factory, clock=clock
     )
     consumer.subscribe(
-        CALENDAR_UPDATED, "meetings.calendar_updated", install_calendar_updates(calendar)
+        CALENDAR_UPDATED,
+        "meetings.calendar_updated",
+        CalendarUpdates(use_cases.context).on_calendar_updated,
     )
     servicer = MeetingsServicer(
         use_cases.planner,
