@@ -161,9 +161,15 @@ class BusinessCalendar:
         return self.years_without_data(today, today + timedelta(days=days))
 
     def is_provisional(self, start: datetime, end: datetime) -> bool:
-        """Whether working time from ``start`` to ``end`` crosses a year with no data."""
-        first, last = sorted((self.local_date(start), self.local_date(end)))
-        return bool(self.years_without_data(first, last))
+        """Whether working time from ``start`` to ``end`` crosses a year with no data.
+
+        ``end`` is exclusive: a clock that runs out at midnight on 1 January
+        never counted a moment of the new year.
+        """
+        if end < start:
+            start, end = end, start
+        last_moment = max(start, end - timedelta(microseconds=1))
+        return bool(self.years_without_data(self.local_date(start), self.local_date(last_moment)))
 
     def sla_deadline(self, start: datetime, hours: float) -> Deadline:
         """:meth:`add_sla` with whether the answer is provisional (X-02).
@@ -180,7 +186,7 @@ class BusinessCalendar:
     def working_days_deadline(self, start: datetime, days: int) -> Deadline:
         """:meth:`add_working_days` with whether the answer is provisional (X-02)."""
         at = self.add_working_days(start, days)
-        return Deadline(at, self.is_provisional(start, at - timedelta(microseconds=1)))
+        return Deadline(at, self.is_provisional(start, at))
 
     def local_date(self, moment: datetime) -> date:
         """The organisation's calendar date at ``moment``."""

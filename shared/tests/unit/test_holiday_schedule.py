@@ -153,3 +153,9 @@ def test_x02_alert_gauge_counts_years_without_data_in_the_next_60_days() -> None
     assert feed.refresh() == [2027]
     assert YEARS_WITHOUT_DATA.labels("unit")._value.get() == 0
     assert feed.refresh() == []
+
+
+def test_x02_a_clock_running_out_at_new_year_midnight_is_not_provisional() -> None:
+    calendar = BusinessCalendar()
+    assert not calendar.is_provisional(local(2026, 12, 30), local(2027, 1, 1))
+    assert calendar.is_provisional(local(2026, 12, 30), local(2027, 1, 1, 0, 1))
