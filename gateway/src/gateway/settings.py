@@ -81,6 +81,11 @@ class DirectoryServerSettings:
     directory_grpc_port: int = setting("port of the Directory gRPC server", 50050)
     directory_grpc_host: str = setting("interface the Directory gRPC server binds", "127.0.0.1")
     metrics_port: int = setting("port of the Prometheus /metrics endpoint (0 = off)", 0)
+    amqp_url: str = setting(
+        "message bus for the gateway's events (directory.calendar.updated); empty: not relayed",
+        "",
+    )
+    timezone: str = setting("organisation time zone (calendar coverage)", "Asia/Shanghai")
     testing: bool = setting("enables the movable test clock", False)
     clock_file: str = setting("file holding the test clock's offset (testing only)", "")
     log_level: str = setting("logging level", "INFO")

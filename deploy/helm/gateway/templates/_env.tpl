@@ -43,6 +43,8 @@
 {{- $root := . -}}
 {{ include "secretariat-lib.env.database" (dict "root" $root "database" "gateway") | trim }}
 {{ include "secretariat-lib.env.platform" $root | trim }}
+{{- /* It relays the gateway's outbox (directory.calendar.updated, SPEC X-02). */}}
+{{ include "secretariat-lib.env.amqp" $root | trim }}
 - name: SECRETARIAT_DIRECTORY_GRPC_HOST
   value: "0.0.0.0"
 - name: SECRETARIAT_DIRECTORY_GRPC_PORT

@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -23,6 +24,7 @@ from sqlalchemy import (
 )
 
 from secretariat_shared.db import UtcDateTime
+from secretariat_shared.tables import PlatformTables
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
@@ -105,3 +107,27 @@ directory_audit = Table(
     Column("after", JSON, nullable=True),
     Index("ix_directory_audit_entity", "entity_type", "entity_id"),
 )
+
+# SPEC X-02: holidays and make-up working days an administrator loaded or
+# corrected; years absent here use the schedule shipped with the release.
+calendar_years = Table(
+    "calendar_years",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+
+calendar_days = Table(
+    "calendar_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("year", Integer, ForeignKey("calendar_years.year"), nullable=False),
+    Column("kind", String(10), nullable=False),  # holiday | workday
+    Column("name", String(100), nullable=False),
+    Index("ix_calendar_days_year", "year"),
+)
+
+# Events the gateway emits (directory.calendar.updated), written in the
+# business transaction; the Directory server's relay publishes them (rule 4).
+outbox = PlatformTables(MetaData()).outbox.to_metadata(metadata)

@@ -7,6 +7,7 @@ list paging, the D-10 target, the sealed file and its download headers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -54,7 +55,11 @@ def _from_ts(message: Any, field: str) -> datetime | None:
     return stamp.ToDatetime(tzinfo=UTC)
 
 
-def step_to_proto(step: ApprovalStep) -> approvals_pb2.ApprovalStep:
+DueProvisional = Callable[[Approval, ApprovalStep], bool]
+"""Whether a step's due time rests on a year with no holiday data (X-02)."""
+
+
+def step_to_proto(step: ApprovalStep, due_provisional: bool = False) -> approvals_pb2.ApprovalStep:
     message = approvals_pb2.ApprovalStep(
         index=step.index,
         name=step.name,
@@ -66,6 +71,7 @@ def step_to_proto(step: ApprovalStep) -> approvals_pb2.ApprovalStep:
         escalated=step.escalated,
         on_behalf_of=step.on_behalf_of(),
         revision=step.revision,
+        due_provisional=due_provisional,
     )
     _ts(step.opened_at, message.opened_at)
     _ts(step.due_at, message.due_at)
@@ -83,8 +89,13 @@ def step_to_proto(step: ApprovalStep) -> approvals_pb2.ApprovalStep:
     return message
 
 
-def approval_to_proto(approval: Approval) -> approvals_pb2.Approval:
-    steps = [step_to_proto(s) for s in approval.steps]
+def approval_to_proto(
+    approval: Approval, due_provisional: DueProvisional | None = None
+) -> approvals_pb2.Approval:
+    steps = [
+        step_to_proto(s, due_provisional(approval, s) if due_provisional else False)
+        for s in approval.steps
+    ]
     current = approval.current_index
     message = approvals_pb2.Approval(
         id=approval.id,
@@ -184,8 +195,14 @@ def _content_disposition(file_name: str) -> str:
 
 
 class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
-    def __init__(self, engine: ApprovalEngine) -> None:
+    def __init__(
+        self, engine: ApprovalEngine, due_provisional: DueProvisional | None = None
+    ) -> None:
         self._engine = engine
+        self._due_provisional = due_provisional
+
+    def _proto(self, approval: Approval) -> approvals_pb2.Approval:
+        return approval_to_proto(approval, self._due_provisional)
 
     def StartApproval(  # noqa: N802
         self, request: approvals_pb2.StartApprovalRequest, context: grpc.ServicerContext
@@ -203,12 +220,12 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
                 content=request.content,
             ),
         )
-        return approval_to_proto(approval)
+        return self._proto(approval)
 
     def GetApproval(  # noqa: N802
         self, request: approvals_pb2.GetApprovalRequest, context: grpc.ServicerContext
     ) -> approvals_pb2.Approval:
-        return approval_to_proto(self._engine.get(current_identity(), request.id))
+        return self._proto(self._engine.get(current_identity(), request.id))
 
     def ListApprovals(  # noqa: N802
         self, request: approvals_pb2.ListApprovalsRequest, context: grpc.ServicerContext
@@ -227,7 +244,7 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
             ),
         )
         return approvals_pb2.ListApprovalsResponse(
-            items=[approval_to_proto(a) for a in items],
+            items=[self._proto(a) for a in items],
             total=total,
             page=page.page,
             page_size=page.page_size,
@@ -239,7 +256,7 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
         page = page_of(request.page, request.page_size)
         items, total = self._engine.pending_for(current_identity(), page.page, page.page_size)
         return approvals_pb2.ListApprovalsResponse(
-            items=[approval_to_proto(a) for a in items],
+            items=[self._proto(a) for a in items],
             total=total,
             page=page.page,
             page_size=page.page_size,
@@ -257,7 +274,7 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
                 delegate_to=request.delegate_to,
             ),
         )
-        return approval_to_proto(approval)
+        return self._proto(approval)
 
     def Resubmit(  # noqa: N802
         self, request: approvals_pb2.ResubmitRequest, context: grpc.ServicerContext
@@ -271,7 +288,7 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
                 comment=request.comment,
             ),
         )
-        return approval_to_proto(approval)
+        return self._proto(approval)
 
     def Withdraw(  # noqa: N802
         self, request: approvals_pb2.WithdrawRequest, context: grpc.ServicerContext
@@ -279,7 +296,7 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
         approval = self._engine.withdraw(
             current_identity(), Withdraw(approval_id=request.approval_id, comment=request.comment)
         )
-        return approval_to_proto(approval)
+        return self._proto(approval)
 
     def RecordAbsence(  # noqa: N802
         self, request: approvals_pb2.RecordAbsenceRequest, context: grpc.ServicerContext

@@ -551,6 +551,7 @@ class ApprovalEngine:
             step_name=step.name,
             approvers=step.waiting_on(),
             on_behalf_of=step.on_behalf_of(),
+            due_provisional=not approval.urgent and self._calendar.is_provisional(now, due_at),
         )
         event.due_at.FromDatetime(due_at)
         uow.emit("documents.approval.step_opened", approval.id, event)
