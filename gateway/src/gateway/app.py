@@ -23,7 +23,7 @@ from gateway.api.routes.calendar import register_calendar_routes
 from gateway.api.routes.directory import register_directory_routes
 from gateway.api.routes.testing import register_testing_routes
 from gateway.bootstrap import Gateway, build_gateway
-from gateway.problems import NOT_READY, Problem
+from gateway.problems import NOT_READY, Problem, ProblemError
 from gateway.settings import GatewaySettings
 from gateway.transcoding.openapi import transcoded_paths
 from secretariat_shared.clock import Clock
@@ -125,10 +125,15 @@ def create_app(
         "/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], endpoint="transcode"
     )
     def transcode(rest: str) -> Response:
-        own_methods = own_routes_allowing(app, request.path)
-        if own_methods:
-            raise MethodNotAllowed(valid_methods=sorted(own_methods))
-        return gateway.transcoder.serve(request.path)
+        try:
+            return gateway.transcoder.serve(request.path)
+        except ProblemError as exc:
+            own_methods = (
+                own_routes_allowing(app, request.path) if exc.problem.status == 404 else set()
+            )
+            if own_methods:
+                raise MethodNotAllowed(valid_methods=sorted(own_methods)) from exc
+            raise
 
     @app.get("/openapi.json")
     def openapi_document() -> Response:
