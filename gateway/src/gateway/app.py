@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.adapters.passwords import Passwords
 from gateway.adapters.services import ServiceChannels
@@ -78,6 +79,9 @@ def create_app(
         settings, clock=clock, database=database, passwords=passwords, channels=channels
     )
     app = Flask("gateway")
+    if settings.trusted_proxy_hops:
+        # The client address login throttling keys on (issue 13).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]

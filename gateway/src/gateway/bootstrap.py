@@ -14,7 +14,7 @@ from gateway.adapters.passwords import Passwords
 from gateway.adapters.services import RemoteService, ServiceCaller, ServiceChannels
 from gateway.api.idempotency import IdempotentRunner
 from gateway.api.registry import Call, Operation
-from gateway.domain.throttling import LoginThrottle
+from gateway.domain.throttling import Backoff, LoginPolicy, LoginThrottle
 from gateway.service_layer.auth import AuthService, Caller
 from gateway.service_layer.directory import DirectoryService
 from gateway.settings import GatewaySettings
@@ -75,9 +75,11 @@ def build_gateway(
     # No internal secret here: a service token must never pass as a person's access token.
     access_verifier = IdentityVerifier(settings.identity_public_key, clock)
     channels = channels or ServiceChannels()
-    throttle = LoginThrottle(
-        max_failures=settings.login_max_failures,
-        window=timedelta(seconds=settings.login_window_seconds),
+    window = timedelta(seconds=settings.login_window_seconds)
+    policy = LoginPolicy(
+        username=LoginThrottle(max_failures=settings.login_max_failures, window=window),
+        client=Backoff(free_failures=settings.login_client_free_failures, max_delay=window),
+        ceiling=settings.login_global_ceiling,
     )
     return Gateway(
         settings=settings,
@@ -86,7 +88,14 @@ def build_gateway(
         passwords=passwords,
         signer=signer,
         auth=AuthService(
-            db, passwords, clock, signer, access_verifier, throttle, settings.access_token_ttl
+            db,
+            passwords,
+            clock,
+            signer,
+            access_verifier,
+            policy,
+            settings.access_token_ttl,
+            concurrent_logins=settings.login_concurrency,
         ),
         directory=DirectoryService(db, passwords, clock),
         idempotency=IdempotentRunner(SqlIdempotencyStore(db), clock),

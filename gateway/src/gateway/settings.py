@@ -37,6 +37,22 @@ class GatewaySettings:
     timezone: str = setting("organisation time zone (dates in queries)", "Asia/Shanghai")
     login_max_failures: int = setting("failed logins per username before throttling", 5)
     login_window_seconds: int = setting("throttling window for failed logins", 900)
+    login_client_free_failures: int = setting(
+        "failed logins per client address (any username) before its backoff starts", 20
+    )
+    login_global_ceiling: int = setting(
+        "failed logins per minute across the gateway above which a locked username is "
+        "locked for every client",
+        300,
+    )
+    login_concurrency: int = setting(
+        "password checks (argon2) one gateway process runs at once; more logins queue", 1
+    )
+    trusted_proxy_hops: int = setting(
+        "reverse proxies in front of the gateway whose X-Forwarded-For is trusted "
+        "(the client address throttling uses)",
+        0,
+    )
     log_level: str = setting("logging level", "INFO")
 
     @property

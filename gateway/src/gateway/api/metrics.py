@@ -32,6 +32,17 @@ HTTP_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
+# Issue 13: a spike of either is someone guessing passwords (alert in platform.yaml).
+LOGINS_THROTTLED = Counter(
+    "secretariat_logins_throttled_total",
+    "Logins refused before the password was checked, by reason (username, client, ceiling, busy)",
+    ["reason"],
+)
+LOGINS_FAILED = Counter(
+    "secretariat_logins_failed_total",
+    "Logins refused for a wrong username or password",
+)
+
 
 def _route() -> str:
     rule = request.url_rule
