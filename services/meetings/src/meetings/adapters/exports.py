@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -16,6 +14,7 @@ from icalendar import Calendar, Event, vCalAddress
 from meetings.domain.effectiveness import EffectivenessReport
 from meetings.domain.links import video_link_problem
 from meetings.domain.model import Meeting
+from secretariat_shared.spreadsheets import csv_document
 
 log = logging.getLogger(__name__)
 
@@ -179,33 +178,34 @@ def _num(value: float | None) -> str:
 
 
 def report_csv(report: EffectivenessReport, zone: ZoneInfo) -> bytes:
-    """SPEC M-07: one row per meeting, then a totals row; UTF-8 with a BOM for spreadsheets."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for m in report.items:
-        writer.writerow(
-            (
-                m.meeting_id,
-                m.start_at.astimezone(zone).isoformat(timespec="minutes"),
-                m.type,
-                m.department_code,
-                m.topic,
-                m.survey.responses,
-                _num(m.survey.agenda),
-                _num(m.survey.materials),
-                _num(m.survey.logistics),
-                _num(m.survey.satisfaction),
-                "yes" if m.survey.target_met else "no",
-                m.action_items,
-                m.due_action_items,
-                m.completed_due_action_items,
-                _num(m.achievement_rate),
-                m.minutes_draft_outcome,
-                m.minutes_distribution_outcome,
-            )
+    """SPEC M-07: one row per meeting, then a totals row; UTF-8 with a BOM for spreadsheets.
+
+    Topics are people's text: :func:`csv_document` keeps a topic such as
+    ``=HYPERLINK(...)`` from running as a formula (issue 13).
+    """
+    rows: list[tuple[object, ...]] = [
+        (
+            m.meeting_id,
+            m.start_at.astimezone(zone).isoformat(timespec="minutes"),
+            m.type,
+            m.department_code,
+            m.topic,
+            m.survey.responses,
+            _num(m.survey.agenda),
+            _num(m.survey.materials),
+            _num(m.survey.logistics),
+            _num(m.survey.satisfaction),
+            "yes" if m.survey.target_met else "no",
+            m.action_items,
+            m.due_action_items,
+            m.completed_due_action_items,
+            _num(m.achievement_rate),
+            m.minutes_draft_outcome,
+            m.minutes_distribution_outcome,
         )
-    writer.writerow(
+        for m in report.items
+    ]
+    rows.append(
         (
             "total",
             "",
@@ -226,4 +226,4 @@ def report_csv(report: EffectivenessReport, zone: ZoneInfo) -> bytes:
             "",
         )
     )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_document(CSV_COLUMNS, rows)
