@@ -23,6 +23,7 @@ from gateway.api.routes.facilities import register_facilities_routes
 from gateway.api.routes.inbox import register_inbox_routes
 from gateway.api.routes.meetings import register_meetings_routes
 from gateway.api.routes.testing import register_testing_routes
+from gateway.api.security_headers import install_security_headers
 from gateway.bootstrap import Gateway, build_gateway
 from gateway.problems import NOT_READY, Problem
 from gateway.settings import GatewaySettings
@@ -89,6 +90,7 @@ def create_app(
 
     install_error_handlers(app)
     install_request_metrics(app)
+    install_security_headers(app, settings)
     api = build_api(gateway)
     api.install(app, gateway)
     app.extensions["secretariat.api"] = api

@@ -53,6 +53,12 @@ class GatewaySettings:
         "(the client address throttling uses)",
         0,
     )
+    api_docs: bool = setting("serve /docs and /openapi.json (switch off in production)", True)
+    http_metrics_bind: str = setting(
+        "host:port serving the gateway's /metrics apart from the public port "
+        "(empty = on the public port)",
+        "",
+    )
     log_level: str = setting("logging level", "INFO")
 
     @property

@@ -18,6 +18,7 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    start_http_server,
 )
 
 HTTP_REQUESTS = Counter(
@@ -64,11 +65,22 @@ def install_request_metrics(app: Flask) -> None:
         return response
 
 
-def metrics_response() -> Response:
+def _registry() -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
-    return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
+        return registry
+    return REGISTRY
+
+
+def metrics_response() -> Response:
+    return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)
+
+
+def serve_metrics(bind: str) -> None:
+    """Serve ``/metrics`` on ``host:port`` from a background thread (issue 13: not on
+    the public port). In gunicorn's master, the workers' files are aggregated."""
+    host, _, port = bind.rpartition(":")
+    start_http_server(int(port), addr=host or "0.0.0.0", registry=_registry())
