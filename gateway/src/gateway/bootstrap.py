@@ -56,6 +56,7 @@ class Gateway:
         return self.idempotency.run(operation, call, key, raw_body)
 
     def close(self) -> None:
+        self.auth.close()
         self.channels.close()
         self.db.dispose()
 
@@ -96,6 +97,7 @@ def build_gateway(
             policy,
             settings.access_token_ttl,
             concurrent_logins=settings.login_concurrency,
+            waiting_logins=settings.login_queue,
         ),
         directory=DirectoryService(db, passwords, clock),
         idempotency=IdempotentRunner(SqlIdempotencyStore(db), clock),

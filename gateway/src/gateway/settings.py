@@ -46,7 +46,11 @@ class GatewaySettings:
         300,
     )
     login_concurrency: int = setting(
-        "password checks (argon2) one gateway process runs at once; more logins queue", 1
+        "password checks (argon2) one gateway process runs at once, at a lower CPU priority",
+        1,
+    )
+    login_queue: int = setting(
+        "logins that may wait for a password check in one process; more are refused (429)", 3
     )
     trusted_proxy_hops: int = setting(
         "reverse proxies in front of the gateway whose X-Forwarded-For is trusted "

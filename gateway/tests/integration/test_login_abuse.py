@@ -119,7 +119,7 @@ def test_thirty_concurrent_wrong_guesses_check_no_more_than_five_passwords(
 def test_password_checks_queue_instead_of_running_all_at_once(
     slow_app: Callable[..., tuple[Flask, SlowPasswords]],
 ) -> None:
-    app, passwords = slow_app(seconds=0.05, login_concurrency=1)
+    app, passwords = slow_app(seconds=0.05, login_concurrency=1, login_queue=8)
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = list(
             pool.map(
@@ -169,3 +169,31 @@ def test_the_client_address_comes_from_a_trusted_proxy_only(
         assert through_proxy("guess", "203.0.113.5") == 401
     assert through_proxy("demo", "203.0.113.5") == 429
     assert through_proxy("demo", "198.51.100.8") == 200
+
+
+def test_a_login_flood_beyond_the_queue_is_refused_at_once_instead_of_taking_every_thread(
+    slow_app: Callable[..., tuple[Flask, SlowPasswords]],
+) -> None:
+    app, passwords = slow_app(seconds=0.3, login_concurrency=1, login_queue=1)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(
+            pool.map(
+                lambda n: app.test_client().post(
+                    "/api/v1/auth/login",
+                    json={"username": f"nobody{n}", "password": "guess"},
+                    environ_base={"REMOTE_ADDR": f"10.3.0.{n}"},
+                ),
+                range(8),
+            )
+        )
+    statuses = sorted(reply.status_code for reply in replies)
+    assert statuses.count(401) >= 2
+    assert statuses.count(429) >= 4
+    busy = next(reply for reply in replies if reply.status_code == 429)
+    assert busy.headers["Retry-After"] == "1"
+    assert busy.get_json()["title"] == "Too many logins"
+    assert passwords.checks == statuses.count(401)
+    assert passwords.most_at_once == 1
+    # Refused ones did not wait for the checks of the others.
+    assert time.perf_counter() - started < 8 * 0.3

@@ -12,6 +12,7 @@ from gateway.adapters.login_failures import SqlLoginFailures
 from gateway.adapters.passwords import Passwords
 from gateway.domain.directory import PersonRecord
 from gateway.domain.throttling import LoginPolicy
+from gateway.service_layer.password_checks import PasswordChecks, PasswordChecksBusy
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import DomainError
@@ -128,7 +129,7 @@ class AuthService:
         access_token_ttl: int,
         record_cache_seconds: float = 5.0,
         concurrent_logins: int = 1,
-        login_queue_seconds: float = 10.0,
+        waiting_logins: int = 3,
     ) -> None:
         self._db = db
         self._passwords = passwords
@@ -138,32 +139,30 @@ class AuthService:
         self._policy = policy
         self._ttl = access_token_ttl
         self._people = PersonCache(record_cache_seconds)
-        # argon2 is slow on purpose: logins queue here instead of taking every
-        # CPU from the other requests of this process (issue 13).
-        self._hashing = threading.BoundedSemaphore(max(1, concurrent_logins))
-        self._queue_seconds = login_queue_seconds
+        self._checks = PasswordChecks(passwords, concurrent_logins, waiting_logins)
 
     def login(self, username: str, password: str, client: str = "unknown") -> AccessToken:
         """An access token for the right password; throttled before any hashing.
 
         ``client`` is the caller's throttling key (:func:`client_key`).
         """
+        try:
+            with self._checks.admitted():
+                return self._login(username, password, client)
+        except PasswordChecksBusy:
+            raise LoginThrottled(
+                1, "busy", "too many logins at once; try again in a second", "Too many logins"
+            ) from None
+
+    def _login(self, username: str, password: str, client: str) -> AccessToken:
         now = self._clock.now()
         attempt = self._reserve_attempt(username, client, now)
         with self._db.reading() as session:
             record = SqlDirectory(session).record(username)
             stored_hash = SqlDirectory(session).password_hash(username) if record else None
 
-        if not self._hashing.acquire(timeout=self._queue_seconds):
-            self._forget_attempt(attempt)
-            raise LoginThrottled(
-                1, "busy", "too many logins at once; try again in a second", "Too many logins"
-            )
-        try:
-            # Verified outside any transaction: argon2 is slow on purpose.
-            valid = self._passwords.verify(stored_hash, password)
-        finally:
-            self._hashing.release()
+        # Verified outside any transaction: argon2 is slow on purpose.
+        valid = self._checks.verify(stored_hash, password)
         if not valid or record is None or not record.person.active:
             # The reserved attempt stays: it is this failure.
             raise InvalidCredentials("wrong username or password")
@@ -202,10 +201,8 @@ class AuthService:
             session.commit()
         return attempt
 
-    def _forget_attempt(self, attempt: int) -> None:
-        with self._db.write_session() as session:
-            SqlLoginFailures(session).forget(attempt)
-            session.commit()
+    def close(self) -> None:
+        self._checks.close()
 
     def authenticate(self, token: str | None) -> Caller:
         """The caller behind an access token, with roles and headships as they are now."""
