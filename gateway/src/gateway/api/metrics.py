@@ -39,6 +39,8 @@ LOGINS_THROTTLED = Counter(
     "Logins refused before the password was checked, by reason (username, client, ceiling, busy)",
     ["reason"],
 )
+for _reason in ("username", "client", "ceiling", "busy"):
+    LOGINS_THROTTLED.labels(_reason)  # exported at 0 from the start, so rates work
 LOGINS_FAILED = Counter(
     "secretariat_logins_failed_total",
     "Logins refused for a wrong username or password",
