@@ -92,7 +92,7 @@ def test_control_characters_in_any_text_are_dropped_from_the_calendar(
     store_raw(
         harness,
         meeting.id,
-        topic="季度会\r\nX-INJECTED:1\x00\x1b[31m",
+        topic="季度会\r\nX-INJECTED:1\x01\x1b[31m",
         goals="目标\u2028第二行\x07",
     )
     content, _, _ = harness.uc.planner.meeting_calendar(HR_STAFF, meeting.id)
