@@ -29,6 +29,11 @@ timeout = 30
 # Seconds an idle kept-alive connection stays open.
 keepalive = 5
 graceful_timeout = 15
+# Bounds what one connection may buffer before a thread takes it
+# (gateway.gunicorn_worker.HEAD_LIMIT) and how many connections a worker holds.
+limit_request_fields = 50
+limit_request_field_size = 8190
+worker_connections = 250
 accesslog = None
 
 metrics_bind = os.environ.get("SECRETARIAT_HTTP_METRICS_BIND", "")

@@ -34,10 +34,15 @@ REQUEST_READ_SECONDS = float(os.environ.get("SECRETARIAT_HTTP_READ_TIMEOUT", "10
 SOCKET_SECONDS = float(os.environ.get("SECRETARIAT_HTTP_SOCKET_TIMEOUT", "30"))
 """Longest a thread waits on one read or write of a large body or an answer."""
 
-PREREAD_LIMIT = 1024 * 1024
-HEAD_LIMIT = 128 * 1024
+PREREAD_LIMIT = 256 * 1024
+# Above the longest head gunicorn_conf's limits allow (50 fields of 8190 bytes and
+# a 4094-byte request line): any valid head is read whole here, and a longer one
+# is refused by the parser from what is buffered.
+HEAD_LIMIT = 512 * 1024
 CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d{1,12})[ \t]*\r\n", re.IGNORECASE)
 CHUNKED = re.compile(rb"\r\ntransfer-encoding:", re.IGNORECASE)
+# Such a client sends its body only after "100 Continue", which the thread answers.
+EXPECT_CONTINUE = re.compile(rb"\r\nexpect:[ \t]*100-continue", re.IGNORECASE)
 
 
 def wanted_bytes(head: bytes) -> int | None:
@@ -47,7 +52,7 @@ def wanted_bytes(head: bytes) -> int | None:
     if end < 0:
         return None if len(head) < HEAD_LIMIT else len(head)
     head_length = end + 4
-    if CHUNKED.search(head, 0, head_length):
+    if CHUNKED.search(head, 0, head_length) or EXPECT_CONTINUE.search(head, 0, head_length):
         return head_length
     found = CONTENT_LENGTH.search(head, 0, head_length)
     if found is None:

@@ -155,3 +155,14 @@ def test_metrics_are_served_on_their_own_port_only(gunicorn: tuple[str, str]) ->
     with urllib.request.urlopen(metrics + "/metrics", timeout=5) as response:  # noqa: S310
         text = response.read().decode()
     assert "secretariat_http_requests_total" in text
+
+
+def test_a_head_with_too_many_fields_is_refused_not_buffered(gunicorn: tuple[str, str]) -> None:
+    base, _ = gunicorn
+    fields = b"".join(b"X-Field-%d: %s\r\n" % (n, b"v" * 8000) for n in range(70))
+    sock = half_sent(base, b"GET /livez HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n")
+    with sock:
+        sock.settimeout(10)
+        answer = sock.recv(200)
+    assert answer.startswith(b"HTTP/1.1 4")
+    assert get(base + "/livez")[0] == 200
