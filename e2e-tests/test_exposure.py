@@ -10,6 +10,8 @@ import pytest
 
 from run_system import System
 
+pytestmark = pytest.mark.e2e
+
 
 def other_address() -> str | None:
     """An address of this machine that is not loopback, if it has one."""
