@@ -14,15 +14,22 @@ from zoneinfo import ZoneInfo
 import httpx
 from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from web import labels
 from web.directory import Names
+from web.labels import N_
 from web.gateway import Gateway, Problem, Unauthorized
 from web.schema_form import field_label
 from web.i18n import LANGUAGES, current_language, install
 from web.settings import WebSettings
 
+_HTTP_WORDS = {
+    400: N_("The form was out of date. Please try again."),
+    403: N_("Your roles do not open this page."),
+    404: N_("There is no such page."),
+}
 PUBLIC_ENDPOINTS = {"auth.login", "auth.language", "static", "healthz"}
 
 
@@ -164,6 +171,13 @@ def create_app(
         status = exc.status if exc.status in (403, 404, 409, 422) else 502
         return render_template("error.html", problem=exc), status
 
+    @app.errorhandler(403)
+    @app.errorhandler(404)
+    @app.errorhandler(400)
+    def http_error(exc: HTTPException) -> tuple[str, int]:
+        code = exc.code or 500
+        return render_template("error.html", problem=Problem(code, detail=gettext(_HTTP_WORDS[code]) if code in _HTTP_WORDS else "")), code
+
     @app.context_processor
     def context() -> dict[str, Any]:
         if "csrf" not in session:
@@ -193,6 +207,11 @@ def create_app(
         return workbench().names.department(gw(), code) if "gw" in g else str(code or "")
 
     app.add_template_filter(local_time, "localtime")
+
+    @app.template_filter("bilingual")
+    def bilingual(text: str | None) -> str:
+        return labels.template_name(str(text or ""), getattr(g, "lang", "zh-CN"))
+
     app.add_template_filter(money, "money")
 
     @app.after_request

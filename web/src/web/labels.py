@@ -133,7 +133,25 @@ TODO_KINDS: dict[str, str] = {
     "notice": N_("Notice"),
 }
 
+# Approval template step names (SPEC D-06), as the engine writes them.
+APPROVAL_STEPS: dict[str, str] = {
+    "archive review": N_("Archive review"),
+    "archivist": N_("Archivist"),
+    "department head": N_("Department head"),
+    "destruction supervision": N_("Destruction supervision"),
+    "finance review": N_("Finance review"),
+    "head's superior": N_("The head's superior"),
+    "human resources": N_("Human resources"),
+    "office director": N_("Office director"),
+    "performance committee": N_("Performance committee"),
+    "review panel": N_("Review panel"),
+    "secretariat check": N_("Secretariat check"),
+    "supervising leader": N_("Supervising leader"),
+    "green channel": N_("Green channel"),
+}
+
 TABLES: dict[str, dict[str, str]] = {
+    "approval_step": APPROVAL_STEPS,
     "type": DOCUMENT_TYPES,
     "security": SECURITY_CLASSES,
     "retention": RETENTION,
@@ -157,8 +175,11 @@ def label(table: str, code: object) -> str:
 
 
 def template_name(name: str, language: str) -> str:
-    """Template names read "中文 english"; show the half in the person's language."""
+    """Names the services write as "中文 English" (templates, milestones): the half in
+    the person's language."""
     chinese, _, english = name.partition(" ")
-    if language == "en" and english:
-        return english
-    return chinese or name
+    if not english or not any("\u4e00" <= ch <= "\u9fff" for ch in chinese):
+        return name
+    if any("\u4e00" <= ch <= "\u9fff" for ch in english):
+        return name
+    return english if language == "en" else chinese

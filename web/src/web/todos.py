@@ -22,6 +22,7 @@ class Todo:
     detail: str = ""
     created_at: str | None = None
     people: list[str] = field(default_factory=list)
+    subject_ref: str = ""
 
     def sort_key(self) -> tuple[int, int, str, str]:
         """Overdue first, then urgent, then the nearest due time; undated last."""
@@ -76,7 +77,6 @@ def collect(gateway: Gateway, me: dict[str, Any], now: datetime | None = None) -
     todos: list[Todo] = []
 
     approvals = _safe(lambda: gateway.items("/api/v1/approvals/inbox", limit=300))
-    waiting = {a["id"] for a in approvals}
     for approval in approvals:
         step = approval.get("current_step") or {}
         todos.append(
@@ -90,13 +90,12 @@ def collect(gateway: Gateway, me: dict[str, Any], now: datetime | None = None) -
                 detail=str(approval.get("template", "")),
                 created_at=approval.get("created_at"),
                 people=[approval.get("requester", "")],
+                subject_ref=f"approvals/{approval['id']}",
             )
         )
 
     for item in _safe(lambda: gateway.items("/api/v1/inbox", limit=300, unread_only="true")):
         ref = str(item.get("subject_ref") or "")
-        if ref.startswith("approvals/") and ref.partition("/")[2] in waiting:
-            continue
         is_step = str(item.get("kind", "")).startswith("document_step")
         todos.append(
             Todo(
@@ -107,6 +106,7 @@ def collect(gateway: Gateway, me: dict[str, Any], now: datetime | None = None) -
                 overdue=_late(item.get("due_at"), now) or item.get("kind") == "document_step_overdue",
                 detail=item.get("body", ""),
                 created_at=item.get("created_at"),
+                subject_ref=ref,
             )
         )
 
@@ -171,8 +171,14 @@ def collect(gateway: Gateway, me: dict[str, Any], now: datetime | None = None) -
                 detail=repair.get("location", ""),
                 created_at=repair.get("reported_at"),
                 people=[repair.get("requester", "")],
+                subject_ref=f"repairs/{repair['id']}",
             )
         )
+
+    # A notice about something already on the list (an approval or a repair to act on)
+    # would say the same thing twice.
+    covered = {t.subject_ref for t in todos if t.subject_ref}
+    todos = [t for t in todos if not (t.kind == "notice" and t.subject_ref in covered)]
 
     todos.sort(key=Todo.sort_key)
     return todos
