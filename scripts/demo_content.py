@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo password
+DEMO_PASSWORD = "demo"
 MARKER = "demo-content-seeded"
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -47,23 +47,25 @@ class Person:
     def __init__(self, base_url: str, username: str) -> None:
         self.base_url = base_url
         self.username = username
-        reply = self._send("POST", "/api/v1/auth/login", {"username": username, "password": DEMO_PASSWORD})
+        reply = self._send(
+            "POST", "/api/v1/auth/login", {"username": username, "password": DEMO_PASSWORD}
+        )
         self.token = str(reply["access_token"])
 
     def _send(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(  # noqa: S310 - our own gateway URL
-            self.base_url + path, data=data, method=method
-        )
+        request = urllib.request.Request(self.base_url + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
         request.add_header("Accept-Language", "zh-CN")
         if getattr(self, "token", None):
             request.add_header("Authorization", f"Bearer {self.token}")
         try:
-            with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=30) as reply:
                 text = reply.read()
         except urllib.error.HTTPError as exc:
-            raise RuntimeError(f"{self.username} {method} {path}: {exc.code} {exc.read()[:300]!r}") from exc
+            raise RuntimeError(
+                f"{self.username} {method} {path}: {exc.code} {exc.read()[:300]!r}"
+            ) from exc
         return json.loads(text) if text else {}
 
     def get(self, path: str) -> Any:
@@ -144,11 +146,22 @@ def seed_demo_content(base_url: str, data_dir: Path) -> bool:
     staff = Person(base_url, "he.ping")
     staff.post(
         "/api/v1/supplies/requisitions",
-        {"purpose": "部门日常办公", "lines": [{"item_code": "A4-PAPER", "quantity": 5}, {"item_code": "GEL-PEN", "quantity": 10}]},
+        {
+            "purpose": "部门日常办公",
+            "lines": [
+                {"item_code": "A4-PAPER", "quantity": 5},
+                {"item_code": "GEL-PEN", "quantity": 10},
+            ],
+        },
     )
     staff.post(
         "/api/v1/repairs",
-        {"title": "第一会议室投影仪无法开机", "location": "3楼301", "severity": "minor", "description": "按电源键无反应。"},
+        {
+            "title": "第一会议室投影仪无法开机",
+            "location": "3楼301",
+            "severity": "minor",
+            "description": "按电源键无反应。",
+        },
     )
     secretary.post(
         "/api/v1/meetings",

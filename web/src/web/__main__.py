@@ -12,7 +12,18 @@ def main() -> None:
     workers = os.environ.get("SECRETARIAT_WEB_WORKERS", "2")
     # Every worker must sign sessions with the same key.
     os.environ.setdefault("SECRETARIAT_WEB_SECRET_KEY", secrets.token_urlsafe(32))
-    args = [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", workers, "--access-logfile", "-", "web.wsgi:create()"]
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        workers,
+        "--access-logfile",
+        "-",
+        "web.wsgi:create()",
+    ]
     os.execv(sys.executable, args)  # noqa: S606 - replaces this process with gunicorn
 
 

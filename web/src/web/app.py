@@ -19,10 +19,10 @@ from werkzeug.wrappers import Response
 
 from web import labels
 from web.directory import Names
-from web.labels import N_
 from web.gateway import Gateway, Problem, Unauthorized
-from web.schema_form import field_label
 from web.i18n import LANGUAGES, current_language, install
+from web.labels import N_
+from web.schema_form import field_label
 from web.settings import WebSettings
 
 _HTTP_WORDS = {
@@ -176,7 +176,10 @@ def create_app(
     @app.errorhandler(400)
     def http_error(exc: HTTPException) -> tuple[str, int]:
         code = exc.code or 500
-        return render_template("error.html", problem=Problem(code, detail=gettext(_HTTP_WORDS[code]) if code in _HTTP_WORDS else "")), code
+        return render_template(
+            "error.html",
+            problem=Problem(code, detail=gettext(_HTTP_WORDS[code]) if code in _HTTP_WORDS else ""),
+        ), code
 
     @app.context_processor
     def context() -> dict[str, Any]:

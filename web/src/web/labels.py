@@ -32,7 +32,11 @@ SECURITY_CLASSES: dict[str, str] = {
     "confidential": N_("Confidential"),
     "secret": N_("Secret"),
 }
-RETENTION: dict[str, str] = {"10y": N_("10 years"), "30y": N_("30 years"), "permanent": N_("Permanent")}
+RETENTION: dict[str, str] = {
+    "10y": N_("10 years"),
+    "30y": N_("30 years"),
+    "permanent": N_("Permanent"),
+}
 PRIORITY: dict[str, str] = {
     "routine": N_("Routine"),
     "important": N_("Important"),

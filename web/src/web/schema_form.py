@@ -109,7 +109,7 @@ def _widget(spec: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
         return "textarea", []
     if spec.get("format") == "date":
         return "date", []
-    if spec.get("maxLength", 0) > 200 or spec.get("minLength") and spec.get("maxLength", 0) > 200:
+    if spec.get("maxLength", 0) > 200 or (spec.get("minLength") and spec.get("maxLength", 0) > 200):
         return "textarea", []
     return "text", []
 
@@ -119,7 +119,11 @@ def fields_for(schema: dict[str, Any]) -> list[Field | Group]:
     out: list[Field | Group] = []
     for name, spec in (schema.get("properties") or {}).items():
         items = spec.get("items") if isinstance(spec, dict) else None
-        if spec.get("type") == "array" and isinstance(items, dict) and items.get("type") == "object":
+        if (
+            spec.get("type") == "array"
+            and isinstance(items, dict)
+            and items.get("type") == "object"
+        ):
             inner = items.get("properties") or {}
             inner_required = set(items.get("required", []))
             rows = []
@@ -136,7 +140,11 @@ def fields_for(schema: dict[str, Any]) -> list[Field | Group]:
                         for sub, sub_spec in inner.items()
                     ]
                 )
-            out.append(Group(name, field_label(name), [field_label(s) for s in inner], rows, name in required))
+            out.append(
+                Group(
+                    name, field_label(name), [field_label(s) for s in inner], rows, name in required
+                )
+            )
             continue
         widget, options = _widget(spec)
         help_text = gettext("One per line.") if widget == "lines" else ""
@@ -148,7 +156,9 @@ def fields_for(schema: dict[str, Any]) -> list[Field | Group]:
 
 def _number(text: str, integer: bool) -> Any:
     try:
-        return int(text) if integer else (int(text) if re.fullmatch(r"-?\d+", text) else float(text))
+        return (
+            int(text) if integer else (int(text) if re.fullmatch(r"-?\d+", text) else float(text))
+        )
     except ValueError:
         return text  # the API names the field and says why
 

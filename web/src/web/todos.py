@@ -103,7 +103,8 @@ def collect(gateway: Gateway, me: dict[str, Any], now: datetime | None = None) -
                 title=item.get("title", ""),
                 url=f"/inbox/{item['id']}/open",
                 due_at=item.get("due_at"),
-                overdue=_late(item.get("due_at"), now) or item.get("kind") == "document_step_overdue",
+                overdue=_late(item.get("due_at"), now)
+                or item.get("kind") == "document_step_overdue",
                 detail=item.get("body", ""),
                 created_at=item.get("created_at"),
                 subject_ref=ref,
@@ -177,7 +178,7 @@ def collect(gateway: Gateway, me: dict[str, Any], now: datetime | None = None) -
 
     # A notice about something already on the list (an approval or a repair to act on)
     # would say the same thing twice.
-    covered = {t.subject_ref for t in todos if t.subject_ref}
+    covered = {t.subject_ref for t in todos if t.subject_ref and t.kind != "notice"}
     todos = [t for t in todos if not (t.kind == "notice" and t.subject_ref in covered)]
 
     todos.sort(key=Todo.sort_key)

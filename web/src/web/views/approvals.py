@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response as FlaskResponse, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import (
+    Response as FlaskResponse,
+)
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
@@ -104,7 +114,9 @@ def decide(approval_id: str) -> str | Response:
 
 @bp.post("/<approval_id>/withdraw")
 def withdraw(approval_id: str) -> Response:
-    gw().post(f"/api/v1/approvals/{approval_id}/withdraw", {"comment": request.form.get("comment", "")})
+    gw().post(
+        f"/api/v1/approvals/{approval_id}/withdraw", {"comment": request.form.get("comment", "")}
+    )
     done(gettext("Withdrawn."))
     return redirect(url_for("approvals.detail", approval_id=approval_id))
 

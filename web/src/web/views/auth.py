@@ -51,7 +51,14 @@ def login() -> str | Response:
                     csrf=secrets.token_urlsafe(24),
                     me={
                         k: person.get(k)
-                        for k in ("username", "name", "department_code", "roles", "headed_departments", "post")
+                        for k in (
+                            "username",
+                            "name",
+                            "department_code",
+                            "roles",
+                            "headed_departments",
+                            "post",
+                        )
                     },
                 )
                 if language:

@@ -51,10 +51,19 @@ def new() -> str | Response:
     }
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values = {k: request.form.get(k, "").strip() for k in (
-            "title", "type_code", "department_code", "security_class", "retention",
-            "priority", "body", "handler_username",
-        )}
+        values = {
+            k: request.form.get(k, "").strip()
+            for k in (
+                "title",
+                "type_code",
+                "department_code",
+                "security_class",
+                "retention",
+                "priority",
+                "body",
+                "handler_username",
+            )
+        }
         values["readers"] = request.form.getlist("readers")
         body = {k: v for k, v in values.items() if v not in ("", [])}
         body.setdefault("title", "")
@@ -65,9 +74,7 @@ def new() -> str | Response:
         else:
             done(gettext("Registered as %(number)s.", number=created["number"]))
             return redirect(url_for("documents.detail", document_id=created["id"]))
-    return render_template(
-        "documents/new.html", values=values, errors=errors, choices=_choices()
-    )
+    return render_template("documents/new.html", values=values, errors=errors, choices=_choices())
 
 
 @bp.get("/<document_id>")
@@ -84,7 +91,9 @@ def detail(document_id: str, errors: dict[str, str] | None = None) -> str:
         (
             s
             for s in document.get("steps", [])
-            if s["state"] == "open" and username in s.get("owners", []) and username not in s.get("done_by", [])
+            if s["state"] == "open"
+            and username in s.get("owners", [])
+            and username not in s.get("done_by", [])
         ),
         None,
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response as FlaskResponse, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Response as FlaskResponse
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
@@ -39,7 +40,9 @@ def _rows_errors(errors: dict[str, str], prefix: str) -> dict[str, str]:
 def index() -> str:
     view = "all" if request.args.get("view") == "all" else "mine"
     requisitions = _safe(
-        lambda: gw().unpaged("/api/v1/supplies/requisitions", mine="true" if view == "mine" else None)
+        lambda: gw().unpaged(
+            "/api/v1/supplies/requisitions", mine="true" if view == "mine" else None
+        )
     )
     return render_template("facilities/index.html", requisitions=requisitions, view=view)
 
@@ -62,10 +65,15 @@ def new_requisition() -> str | Response:
         else:
             done(gettext("Requisition submitted for approval."))
             return redirect(url_for("facilities.requisition", requisition_id=created["id"]))
-    items = [i for i in _safe(lambda: gw().unpaged("/api/v1/supplies/items")) if i.get("active", True)]
+    items = [
+        i for i in _safe(lambda: gw().unpaged("/api/v1/supplies/items")) if i.get("active", True)
+    ]
     stock = {s["item_code"]: s for s in _safe(lambda: gw().unpaged("/api/v1/supplies/stock"))}
     options = [
-        (i["code"], f"{i['name']}（{i['unit']}，{gettext('in stock')} {stock.get(i['code'], {}).get('on_hand', 0)}）")
+        (
+            i["code"],
+            f"{i['name']}（{i['unit']}，{gettext('in stock')} {stock.get(i['code'], {}).get('on_hand', 0)}）",
+        )
         for i in items
     ]
     return render_template(
@@ -97,7 +105,9 @@ def stock() -> str | Response:
     issued = None
     if request.method == "POST":
         try:
-            issued = gw().post("/api/v1/supplies/issues/scan", {"code": request.form.get("code", "").strip()})
+            issued = gw().post(
+                "/api/v1/supplies/issues/scan", {"code": request.form.get("code", "").strip()}
+            )
         except Problem as problem:
             errors = form_errors(problem)
         else:
@@ -114,14 +124,19 @@ def stock() -> str | Response:
 
 @bp.get("/repairs")
 def repairs() -> str:
-    return render_template("facilities/repairs.html", repairs=_safe(lambda: gw().unpaged("/api/v1/repairs")))
+    return render_template(
+        "facilities/repairs.html", repairs=_safe(lambda: gw().unpaged("/api/v1/repairs"))
+    )
 
 
 @bp.route("/repairs/new", methods=["GET", "POST"])
 def new_repair() -> str | Response:
     errors: dict[str, str] = {}
     if request.method == "POST":
-        body = {k: request.form.get(k, "").strip() for k in ("title", "description", "location", "severity")}
+        body = {
+            k: request.form.get(k, "").strip()
+            for k in ("title", "description", "location", "severity")
+        }
         try:
             created = gw().post("/api/v1/repairs", body, headers=idempotency())
         except Problem as problem:
@@ -137,7 +152,10 @@ def new_repair() -> str | Response:
 def repair(repair_id: str, errors: dict[str, str] | None = None) -> str:
     found = gw().get(f"/api/v1/repairs/{repair_id}")
     return render_template(
-        "facilities/repair.html", repair=found, errors=errors or {}, username=me().get("username"),
+        "facilities/repair.html",
+        repair=found,
+        errors=errors or {},
+        username=me().get("username"),
         it_support=has_role("it_support"),
     )
 
@@ -173,7 +191,8 @@ def new_trip() -> str | Response:
     errors: dict[str, str] = {}
     if request.method == "POST":
         body: dict[str, Any] = {
-            k: request.form.get(k, "").strip() for k in ("destination", "purpose", "start_date", "end_date")
+            k: request.form.get(k, "").strip()
+            for k in ("destination", "purpose", "start_date", "end_date")
         }
         for flag in ("needs_flight", "needs_hotel", "needs_visa"):
             body[flag] = request.form.get(flag) == "1"
@@ -223,7 +242,11 @@ def new_expense() -> str | Response:
         else:
             done(gettext("Expense claim submitted."))
             return redirect(url_for("facilities.trips"))
-    trips = [t for t in _safe(lambda: gw().unpaged("/api/v1/trips", mine="true")) if t["state"] == "approved"]
+    trips = [
+        t
+        for t in _safe(lambda: gw().unpaged("/api/v1/trips", mine="true"))
+        if t["state"] == "approved"
+    ]
     return render_template(
         "facilities/new_expense.html",
         errors=errors,

@@ -128,7 +128,9 @@ def _book_errors(problem: Problem) -> dict[str, str]:
         errors.setdefault("time", errors["start_at"])
     if problem.status == 409:
         # M-01: the room is held; say so beside the room and the time.
-        message = gettext("The room is already booked at that time: %(detail)s", detail=problem.detail)
+        message = gettext(
+            "The room is already booked at that time: %(detail)s", detail=problem.detail
+        )
         errors = {"_form": message, "room_id": message, "time": message}
     return errors
 
@@ -138,7 +140,9 @@ def new() -> str | Response:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            created = gw().post("/api/v1/meetings", _meeting_body(request.form), headers=idempotency())
+            created = gw().post(
+                "/api/v1/meetings", _meeting_body(request.form), headers=idempotency()
+            )
         except Problem as problem:
             errors = _book_errors(problem)
         else:
@@ -174,7 +178,9 @@ def detail(meeting_id: str, errors: dict[str, str] | None = None) -> str:
     checklist = _optional(lambda: gw().get(f"/api/v1/meetings/{meeting_id}/checklist"))
     minutes = _optional(lambda: gw().get(f"/api/v1/meetings/{meeting_id}/minutes"))
     survey = _optional(lambda: gw().get(f"/api/v1/meetings/{meeting_id}/survey"))
-    actions = _optional(lambda: gw().items("/api/v1/action-items", limit=100, meeting_id=meeting_id))
+    actions = _optional(
+        lambda: gw().items("/api/v1/action-items", limit=100, meeting_id=meeting_id)
+    )
     survey_url = url_for("meetings.detail", meeting_id=meeting_id, _external=True) + "#survey"
     return render_template(
         "meetings/detail.html",
@@ -219,7 +225,9 @@ def lifecycle(meeting_id: str, step: str) -> str | Response:
 
 @bp.post("/<meeting_id>/minutes")
 def minutes(meeting_id: str) -> str | Response:
-    points = [line.strip() for line in request.form.get("key_points", "").splitlines() if line.strip()]
+    points = [
+        line.strip() for line in request.form.get("key_points", "").splitlines() if line.strip()
+    ]
     actions = []
     for row in range(ACTION_ROWS):
         title = request.form.get(f"action-{row}-title", "").strip()
@@ -275,7 +283,12 @@ def survey(meeting_id: str) -> str | Response:
 
 @bp.post("/action-items/<item_id>")
 def action_item(item_id: str) -> Response:
-    body = {"status": request.form.get("status") or None, "progress_note": request.form.get("progress_note") or None}
+    body = {
+        "status": request.form.get("status") or None,
+        "progress_note": request.form.get("progress_note") or None,
+    }
     updated = gw().patch(f"/api/v1/action-items/{item_id}", {k: v for k, v in body.items() if v})
     done(gettext("Progress saved."))
-    return redirect(url_for("meetings.detail", meeting_id=updated["meeting_id"]) + f"#action-{item_id}")
+    return redirect(
+        url_for("meetings.detail", meeting_id=updated["meeting_id"]) + f"#action-{item_id}"
+    )

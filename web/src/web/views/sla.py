@@ -31,7 +31,9 @@ def _months(today: date, count: int) -> list[str]:
 
 @bp.get("/")
 def index() -> str:
-    if not (is_head() or has_role("secretariat", "leader", "supervising_leader", "office_director")):
+    if not (
+        is_head() or has_role("secretariat", "leader", "supervising_leader", "office_director")
+    ):
         abort(403)
     today = datetime.now(ZoneInfo(workbench().settings.timezone)).date()
     reports: list[dict[str, Any]] = []
@@ -44,7 +46,11 @@ def index() -> str:
     target = float(current["target"]) if current else 0.05
     chart = share_chart(
         [
-            Bar(r["month"][5:] + gettext("M"), float(r["overdue_share"]), f"{float(r['overdue_share']):.0%} ({r['steps_overdue']}/{r['steps_total']})")
+            Bar(
+                r["month"][5:] + gettext("M"),
+                float(r["overdue_share"]),
+                f"{float(r['overdue_share']):.0%} ({r['steps_overdue']}/{r['steps_total']})",
+            )
             for r in reports
         ],
         target,
