@@ -58,8 +58,8 @@ test-integration: install ## Integration tier (real SQLite; PostgreSQL/RabbitMQ 
 # The workbench's browser journeys drive Debian's Chromium (Playwright never downloads a browser).
 CHROMIUM := /usr/bin/chromium
 
-browser: ## Install Chromium from Debian for the browser journeys when it is missing
-	@test -x $(CHROMIUM) || (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium)
+browser: ## Install Chromium and a Chinese font from Debian for the browser journeys when missing
+	@(test -x $(CHROMIUM) && fc-list :lang=zh | grep -q .) || (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei)
 
 test-e2e: install browser ## End-to-end tier: the system as processes, driven over HTTP and in a browser
 	$(PY) -m pytest e2e-tests -q

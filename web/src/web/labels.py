@@ -53,8 +53,8 @@ COLOURS: dict[str, str] = {
 STATES: dict[str, str] = {
     "registered": N_("Registered"),
     "proposed_handling": N_("Awaiting proposed handling"),
-    "circulation": N_("In circulation"),
-    "archive": N_("Awaiting archiving"),
+    "circulating": N_("In circulation"),
+    "archiving": N_("Awaiting archiving"),
     "archived": N_("Archived"),
     "open": N_("Open"),
     "done": N_("Done"),
