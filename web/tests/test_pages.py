@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
+
 from web_fake_gateway import State, csrf_of
 
 pytestmark = pytest.mark.unit
@@ -231,9 +232,9 @@ def test_m01_an_overlapping_booking_shows_the_conflict_beside_the_room(
     reply = client.post("/meetings/new", data=data)
     assert reply.status_code == 200
     assert re.search(
-        r'id="room_id-error"[^>]*>该时段会议室已被预订：会议室已被会议「季度工作部署会」占用<',
-        reply.text,
-    )
+        r'id="room_id-error"[^>]*>第一会议室 在 2026-12-01 10:00–11:00 已被“周例会”占用（含15分钟缓冲，自 09:45 起）',
+        reply.text.replace("&#34;", '"'),
+    ), reply.text
 
 
 def test_the_week_calendar_lists_the_rooms(signed_in: Callable[[str], FlaskClient]) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
+
 from web_fake_gateway import State, csrf_of
 
 pytestmark = pytest.mark.unit

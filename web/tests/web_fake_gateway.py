@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -301,11 +302,18 @@ def make_gateway(state: State) -> Flask:
     def book() -> Response:
         body = request.get_json()
         state.bodies.append(body)
-        if any(
-            m["room_id"] == body.get("room_id") and m["start_at"] == body.get("start_at")
-            for m in state.meetings
-        ):
-            return problem(409, "冲突", "会议室已被会议「季度工作部署会」占用")
+        held = next(
+            (
+                m
+                for m in state.meetings
+                if m["room_id"] == body.get("room_id") and m["start_at"] == body.get("start_at")
+            ),
+            None,
+        )
+        if held:
+            return problem(
+                409, "Conflict", f"room is already booked by meeting {held['id']} «{held['topic']}»"
+            )
         meeting = {"id": str(uuid.uuid4()), "warnings": [], **body}
         state.meetings.append(meeting)
         return jsonify(meeting), 201  # type: ignore[return-value]
@@ -328,9 +336,29 @@ def make_gateway(state: State) -> Flask:
             }
         )
 
+    @app.get("/api/v1/rooms/<ident>")
+    def room(ident: str) -> Response:
+        return jsonify({"id": ident, "name": "第一会议室", "capacity": 10})
+
     @app.get("/api/v1/rooms/<ident>/bookings")
     def bookings(ident: str) -> Response:
-        return jsonify({"items": []})
+        found = []
+        for m in state.meetings:
+            start = datetime.fromisoformat(m["start_at"])
+            found.append(
+                {
+                    "meeting_id": m["id"],
+                    "room_id": ident,
+                    "start_at": start.isoformat(),
+                    "end_at": (
+                        start + timedelta(minutes=int(m.get("duration_minutes") or 60))
+                    ).isoformat(),
+                    "occupied_from": (start - timedelta(minutes=15)).isoformat(),
+                    "occupied_to": (start + timedelta(minutes=75)).isoformat(),
+                    "topic": m["topic"],
+                }
+            )
+        return jsonify({"items": found})
 
     @app.get("/api/v1/repairs")
     def repairs() -> Response:

@@ -4,6 +4,7 @@ conflict shown, the checklist, minutes with action items, and the survey."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -121,16 +122,53 @@ def _meeting_body(form: Any) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
-def _book_errors(problem: Problem) -> dict[str, str]:
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def conflict_message(problem: Problem, body: dict[str, Any]) -> str:
+    """M-01: which meeting holds the room and when, in the person's words (the API's
+    detail names the meeting by its id)."""
+    held_by = _UUID.search(problem.detail or "")
+    room_id = body.get("room_id")
+    start = _local(str(body.get("start_at") or "")) if body.get("start_at") else None
+    if held_by and room_id and start:
+        window = {
+            "from": (start - timedelta(days=1)).isoformat(),
+            "to": (start + timedelta(days=1)).isoformat(),
+        }
+        try:
+            bookings = gw().unpaged(f"/api/v1/rooms/{room_id}/bookings", **window)
+            room = gw().get(f"/api/v1/rooms/{room_id}")
+        except Problem:
+            bookings, room = [], {}
+        booking = next((b for b in bookings if b.get("meeting_id") == held_by.group(0)), None)
+        if booking:
+            begins, ends, held = (
+                _local(booking.get(k)) for k in ("start_at", "end_at", "occupied_from")
+            )
+            return str(
+                gettext(
+                    "%(room)s is already booked for “%(topic)s” on %(day)s %(start)s–%(end)s (held from %(held)s with the 15-minute buffer). Choose another time or room.",
+                    room=room.get("name", ""),
+                    topic=booking.get("topic") or gettext("another meeting"),
+                    day=begins.strftime("%Y-%m-%d") if begins else "",
+                    start=begins.strftime("%H:%M") if begins else "",
+                    end=ends.strftime("%H:%M") if ends else "",
+                    held=held.strftime("%H:%M") if held else "",
+                )
+            )
+    return str(
+        gettext("The room is already booked at that time: %(detail)s", detail=problem.detail)
+    )
+
+
+def _book_errors(problem: Problem, body: dict[str, Any]) -> dict[str, str]:
     errors = form_errors(problem)
     if "start_at" in errors:
         errors.setdefault("date", errors["start_at"])
         errors.setdefault("time", errors["start_at"])
     if problem.status == 409:
-        # M-01: the room is held; say so beside the room and the time.
-        message = gettext(
-            "The room is already booked at that time: %(detail)s", detail=problem.detail
-        )
+        message = conflict_message(problem, body)
         errors = {"_form": message, "room_id": message, "time": message}
     return errors
 
@@ -139,12 +177,11 @@ def _book_errors(problem: Problem) -> dict[str, str]:
 def new() -> str | Response:
     errors: dict[str, str] = {}
     if request.method == "POST":
+        body = _meeting_body(request.form)
         try:
-            created = gw().post(
-                "/api/v1/meetings", _meeting_body(request.form), headers=idempotency()
-            )
+            created = gw().post("/api/v1/meetings", body, headers=idempotency())
         except Problem as problem:
-            errors = _book_errors(problem)
+            errors = _book_errors(problem, body)
         else:
             for warning in created.get("warnings", []):
                 done(gettext("Note: %(warning)s", warning=warning))
