@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 import uuid
@@ -25,6 +26,7 @@ from web.labels import N_
 from web.schema_form import field_label
 from web.settings import WebSettings
 
+_USERNAME = re.compile(r"\b[a-z][a-z0-9_]*\.[a-z0-9_]+\b")
 _HTTP_WORDS = {
     400: N_("The form was out of date. Please try again."),
     403: N_("Your roles do not open this page."),
@@ -210,6 +212,14 @@ def create_app(
         return workbench().names.department(gw(), code) if "gw" in g else str(code or "")
 
     app.add_template_filter(local_time, "localtime")
+
+    @app.template_filter("mentions")
+    def mentions(text: str | None) -> str:
+        """Usernames inside free text (system comments) read as names."""
+        if "gw" not in g:
+            return str(text or "")
+        names = workbench().names
+        return _USERNAME.sub(lambda m: names.person(gw(), m.group(0)), str(text or ""))
 
     @app.template_filter("bilingual")
     def bilingual(text: str | None) -> str:

@@ -6,6 +6,8 @@ import threading
 import time
 from typing import Any
 
+from flask_babel import gettext
+
 from web.gateway import Gateway
 
 _TTL_SECONDS = 60.0
@@ -33,8 +35,8 @@ class Names:
     def person(self, gateway: Gateway, username: str | None) -> str:
         if not username:
             return ""
-        if username.startswith("service:") or username.startswith("system"):
-            return username.split(":", 1)[-1]
+        if username.startswith(("service:", "system")):
+            return str(gettext("System"))
         self.refresh(gateway)
         if username not in self.people:
             self.refresh(gateway, force=time.monotonic() - self._loaded_at > 2)

@@ -16,6 +16,7 @@ ROWS = 3  # rows offered for a list of objects (e.g. the items of a requisition)
 
 FIELD_LABELS: dict[str, str] = {
     "appraisal_id": N_("Appraisal"),
+    "department_code": N_("Department"),
     "period": N_("Period"),
     "reason": N_("Reason"),
     "second_appeal": N_("Second appeal"),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template
+from flask import Blueprint, g, redirect, render_template
 from werkzeug.wrappers import Response
 
+from web import labels
 from web.app import gw, me
 from web.gateway import Problem
 from web.todos import collect, subject_url
@@ -14,7 +15,17 @@ bp = Blueprint("todos", __name__)
 
 @bp.get("/")
 def index() -> str:
-    return render_template("todos.html", todos=collect(gw(), me()))
+    todos = collect(gw(), me())
+    processes: dict[str, str] = {}
+    if any(t.kind == "approval" for t in todos):
+        try:
+            processes = {
+                t["key"]: labels.template_name(t.get("name", ""), g.lang)
+                for t in gw().unpaged("/api/v1/approval-templates")
+            }
+        except Problem:
+            processes = {}
+    return render_template("todos.html", todos=todos, processes=processes)
 
 
 @bp.get("/inbox/<item_id>/open")
