@@ -90,3 +90,17 @@ def test_a_head_sees_the_sla_chart_drawn_on_the_server(
     assert "<svg" in reply.text
     assert 'class="bar over"' in reply.text  # 10% overdue is above the 5% target (D-10)
     assert "<script" not in reply.text
+
+
+def test_a_form_sent_after_the_token_expired_returns_to_its_page_after_sign_in(
+    signed_in: Callable[[str], FlaskClient], gateway_state: State
+) -> None:
+    client = signed_in("zhang.wei")
+    token = csrf_of(client.get("/documents/new").text)
+    gateway_state.expired = True
+    reply = client.post(
+        "/documents/new",
+        data={"csrf_token": token, "title": "x"},
+        headers={"Referer": "http://localhost/documents/new"},
+    )
+    assert reply.headers["Location"] == "/login?next=/documents/new"

@@ -250,5 +250,12 @@ def _to_login(expired: bool) -> Response:
         session["lang"] = language
     if expired:
         flash(gettext("Your session has ended. Please sign in again."), "warning")
-    target = request.full_path if request.method == "GET" else request.referrer or ""
+    if request.method == "GET":
+        target = request.full_path
+    else:  # back to the form's page (its input is lost: the token expired meanwhile)
+        referrer = urlsplit(request.referrer or "")
+        same_site = referrer.netloc == request.host
+        target = (
+            referrer.path + (f"?{referrer.query}" if referrer.query else "") if same_site else ""
+        )
     return redirect(url_for("auth.login", next=safe_next(target.rstrip("?"))))
