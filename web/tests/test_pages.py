@@ -263,3 +263,43 @@ def test_every_ui_string_has_a_chinese_translation() -> None:
         )
     }
     assert found - catalogue == set()
+
+
+def test_english_validation_messages_and_indexed_fields_reach_the_right_field_in_chinese(
+    app: object,
+) -> None:
+    import httpx
+
+    from web.gateway import Gateway, Problem
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            422,
+            json={
+                "status": 422,
+                "title": "校验未通过",
+                "errors": [
+                    {"field": "lines[0].quantity", "message": "must be positive"},
+                    {"field": "purpose", "message": "String should have at least 1 character"},
+                    {"field": "note", "message": "a reason no pattern knows"},
+                ],
+            },
+        )
+
+    with app.test_request_context("/"):  # type: ignore[attr-defined]
+        from flask_babel import get_translations
+
+        gateway = Gateway(
+            "http://gateway.test",
+            "t",
+            "zh-CN",
+            httpx.MockTransport(answer),
+            get_translations(),
+        )
+        with pytest.raises(Problem) as caught:
+            gateway.post("/api/v1/supplies/requisitions", {})
+    assert caught.value.errors == {
+        "lines.0.quantity": "必须大于零",
+        "purpose": "必填",
+        "note": "a reason no pattern knows",
+    }

@@ -42,7 +42,11 @@ class Workbench:
     names: Names
 
     def gateway(self, token: str | None, language: str) -> Gateway:
-        return Gateway(self.settings.gateway_url, token, language, self.transport)
+        from flask_babel import get_translations
+
+        return Gateway(
+            self.settings.gateway_url, token, language, self.transport, get_translations()
+        )
 
 
 def workbench() -> Workbench:

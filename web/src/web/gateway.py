@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from babel.support import NullTranslations
+
+from web.field_messages import localise
 
 MAX_PAGE = 100
 
@@ -37,7 +41,7 @@ def _problem(reply: httpx.Response) -> Problem:
     errors: dict[str, str] = {}
     for entry in body.get("errors") or []:
         if isinstance(entry, dict) and entry.get("field"):
-            name = str(entry["field"])
+            name = re.sub(r"\[(\d+)\]", r".\1", str(entry["field"]))  # lines[0].x → lines.0.x
             errors[name] = (errors[name] + "；" if name in errors else "") + str(
                 entry.get("message", "")
             )
@@ -58,7 +62,10 @@ class Gateway:
         token: str | None = None,
         language: str = "zh-CN",
         transport: httpx.BaseTransport | None = None,
+        translations: NullTranslations | None = None,
     ) -> None:
+        self.language = language
+        self.translations = translations
         headers = {"Accept-Language": language, "Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -74,8 +81,16 @@ class Gateway:
         if reply.status_code == 401:
             raise Unauthorized(path)
         if reply.status_code >= 400:
-            raise _problem(reply)
+            raise self._localised(_problem(reply))
         return reply
+
+    def _localised(self, problem: Problem) -> Problem:
+        if self.language != "en" and self.translations is not None:
+            problem.errors = {
+                name: localise(message, self.translations)
+                for name, message in problem.errors.items()
+            }
+        return problem
 
     def get(self, path: str, **params: Any) -> Any:
         clean = {k: v for k, v in params.items() if v not in (None, "")}
