@@ -80,8 +80,22 @@ def test_the_menu_shows_only_what_the_roles_open(signed_in: Callable[[str], Flas
 
 
 def test_a_head_sees_the_sla_chart_drawn_on_the_server(
-    signed_in: Callable[[str], FlaskClient],
+    signed_in: Callable[[str], FlaskClient], gateway_state: State
 ) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    late, later = now - timedelta(minutes=1), now + timedelta(days=1)
+    gateway_state.approvals.append(
+        {
+            "id": "a1",
+            "department_code": "SEC",
+            "steps": [
+                {"opened_at": now.isoformat(), "due_at": late.isoformat(), "closed_at": None},
+                {"opened_at": now.isoformat(), "due_at": later.isoformat(), "closed_at": None},
+            ],
+        }
+    )
     client = signed_in("zhao.min")
     page = client.get("/").text
     assert "时效概览" in page
@@ -89,6 +103,7 @@ def test_a_head_sees_the_sla_chart_drawn_on_the_server(
     assert reply.status_code == 200
     assert "<svg" in reply.text
     assert 'class="bar over"' in reply.text  # 10% overdue is above the 5% target (D-10)
+    assert "秘书处: 50% (1/2)" in reply.text  # per department, named
     assert "<script" not in reply.text
 
 

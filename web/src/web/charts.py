@@ -15,7 +15,9 @@ class Bar:
     caption: str
 
 
-def share_chart(bars: list[Bar], target: float, title: str, target_label: str) -> Markup:
+def share_chart(
+    bars: list[Bar], target: float, title: str, target_label: str, ident: str = "chart"
+) -> Markup:
     """Vertical bars of overdue shares with the target as a dashed line."""
     width, height, left, bottom, top = 560, 240, 44, 36, 16
     plot_h = height - bottom - top
@@ -26,9 +28,9 @@ def share_chart(bars: list[Bar], target: float, title: str, target_label: str) -
         return top + plot_h * (1 - value / ceiling)
 
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="chart-title">{escape(title)}</title>',
-        '<desc id="chart-desc">'
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<desc id="{ident}-desc">'
         + escape("; ".join(f"{b.label}: {b.caption}" for b in bars))
         + "</desc>",
     ]

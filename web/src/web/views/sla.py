@@ -3,7 +3,7 @@ leaders and the secretariat."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,4 +57,57 @@ def index() -> str:
         gettext("Share of approval steps overdue, by month"),
         gettext("Target %(target)s", target=f"{target:.0%}"),
     )
-    return render_template("sla.html", chart=chart, current=current, reports=reports)
+    shares = department_shares(
+        gw().items("/api/v1/approvals", limit=500), today.strftime("%Y-%m"), datetime.now(UTC)
+    )
+    names = workbench().names
+    by_department = share_chart(
+        [
+            Bar(
+                names.department(gw(), code) or gettext("No department"),
+                overdue / total,
+                f"{overdue / total:.0%} ({overdue}/{total})",
+            )
+            for code, (overdue, total) in sorted(shares.items())
+        ],
+        target,
+        gettext("Share of this month's approval steps overdue, by department"),
+        gettext("Target %(target)s", target=f"{target:.0%}"),
+        ident="by-department",
+    )
+    return render_template(
+        "sla.html",
+        chart=chart,
+        by_department=by_department if shares else None,
+        current=current,
+        reports=reports,
+    )
+
+
+def _moment(value: object) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def department_shares(
+    approvals: list[dict[str, Any]], month: str, now: datetime
+) -> dict[str, tuple[int, int]]:
+    """Department → (overdue steps, steps) among the approval steps opened in ``month``
+    (local time) that the person may see; a step is overdue when it closed after its
+    due time or is still open past it (D-08, D-10)."""
+    zone = ZoneInfo(workbench().settings.timezone)
+    found: dict[str, tuple[int, int]] = {}
+    for approval in approvals:
+        for step in approval.get("steps") or []:
+            opened, due = _moment(step.get("opened_at")), _moment(step.get("due_at"))
+            if opened is None or due is None or opened.astimezone(zone).strftime("%Y-%m") != month:
+                continue
+            finished = _moment(step.get("closed_at")) or now
+            overdue, total = found.get(approval.get("department_code") or "", (0, 0))
+            found[approval.get("department_code") or ""] = (
+                overdue + (1 if finished > due else 0),
+                total + 1,
+            )
+    return found
