@@ -222,3 +222,24 @@ def payload_errors(errors: dict[str, str]) -> dict[str, str]:
         else:
             out[name] = message
     return out
+
+
+def form_values(schema: dict[str, Any], payload: dict[str, Any]) -> dict[str, str]:
+    """A payload as this form's field values (to edit a returned request)."""
+    values: dict[str, str] = {}
+    for name, spec in (schema.get("properties") or {}).items():
+        value = payload.get(name)
+        if value is None:
+            continue
+        items = spec.get("items") if isinstance(spec, dict) else None
+        if isinstance(value, list) and isinstance(items, dict) and items.get("type") == "object":
+            for row, entry in enumerate(value[:ROWS]):
+                for sub, sub_value in (entry or {}).items():
+                    values[f"{name}-{row}-{sub}"] = str(sub_value)
+        elif isinstance(value, list):
+            values[name] = "\n".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            values[name] = "1" if value else ""
+        else:
+            values[name] = str(value)
+    return values

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from web import labels
 from web.app import gw, me, workbench
 from web.gateway import Problem
-from web.schema_form import fields_for, payload_errors, payload_from
+from web.schema_form import fields_for, form_values, payload_errors, payload_from
 from web.views.common import done, form_errors, idempotency
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
@@ -73,7 +73,49 @@ def start(key: str) -> str | Response:
             done(gettext("Submitted for approval."))
             return redirect(url_for("approvals.detail", approval_id=created["id"]))
     return render_template(
-        "approvals/start.html", template=template, fields=fields_for(schema), errors=errors
+        "approvals/start.html",
+        template=template,
+        fields=fields_for(schema),
+        errors=errors,
+        values=request.form,
+        resubmit=False,
+    )
+
+
+@bp.route("/<approval_id>/resubmit", methods=["GET", "POST"])
+def resubmit(approval_id: str) -> str | Response:
+    """A returned request, edited and sent again (D-06)."""
+    approval = gw().get(f"/api/v1/approvals/{approval_id}")
+    template = gw().get(f"/api/v1/approval-templates/{approval['template']}")
+    template["label"] = labels.template_name(template.get("name", ""), g.lang)
+    schema = template.get("form_schema") or {}
+    errors: dict[str, str] = {}
+    values: Any = request.form
+    if request.method == "POST":
+        body = {
+            "subject": request.form.get("subject", "").strip(),
+            "payload": payload_from(schema, request.form),
+            "comment": request.form.get("comment", "").strip(),
+        }
+        try:
+            gw().post(f"/api/v1/approvals/{approval_id}/resubmit", body)
+        except Problem as problem:
+            errors = payload_errors(form_errors(problem))
+        else:
+            done(gettext("Submitted for approval."))
+            return redirect(url_for("approvals.detail", approval_id=approval_id))
+    else:
+        values = {
+            "subject": approval.get("subject", ""),
+            **form_values(schema, approval.get("payload") or {}),
+        }
+    return render_template(
+        "approvals/start.html",
+        template=template,
+        fields=fields_for(schema),
+        errors=errors,
+        values=values,
+        resubmit=True,
     )
 
 
