@@ -226,7 +226,8 @@ def test_m01_secretary_books_a_room_and_sees_the_conflict_of_an_overlapping_book
     expect(page.locator(".alert-success").last).to_contain_text("会议已预订")
     shot(page, "booking-1-booked")
     book("临时碰头会", "10:30")
-    expect(page.locator("#room_id-error")).to_contain_text("该时段会议室已被预订")
+    expect(page.locator("#room_id-error")).to_contain_text("已被“季度工作部署会”占用")
+    expect(page.locator("#room_id-error")).to_contain_text(f"{day} 10:00–11:00")
     expect(page.locator("#f-room_id")).to_have_attribute("aria-invalid", "true")
     shot(page, "booking-2-conflict")
 

@@ -160,6 +160,8 @@ def create_app(
         if request.method == "POST" and request.form.get("csrf_token") != session.get("csrf"):
             abort(400)
         g.gw = workbench().gateway(str(token), g.lang)
+        person = me()
+        workbench().names.ensure(g.gw, person.get("username"), person.get("department_code"))
         return None
 
     @app.teardown_request

@@ -32,6 +32,15 @@ class Names:
             self.departments = {d["code"]: d for d in departments}
             self._loaded_at = time.monotonic()
 
+    def ensure(self, gateway: Gateway, username: str | None, department: str | None) -> None:
+        """Reload a copy that predates this person or their department (both just created)."""
+        self.refresh(gateway)
+        stale = (username and username not in self.people) or (
+            department and department not in self.departments
+        )
+        if stale and time.monotonic() - self._loaded_at > 2:
+            self.refresh(gateway, force=True)
+
     def person(self, gateway: Gateway, username: str | None) -> str:
         if not username:
             return ""
