@@ -200,4 +200,4 @@ def template_name(name: str, language: str) -> str:
         return name
     if any("\u4e00" <= ch <= "\u9fff" for ch in english):
         return name
-    return english if language == "en" else chinese
+    return english[:1].upper() + english[1:] if language == "en" else chinese
