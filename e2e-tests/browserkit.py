@@ -7,6 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+from e2ekit import password_of
+
 CHROMIUM = os.environ.get("SECRETARIAT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -27,9 +29,9 @@ def shot(page: Page, name: str) -> Path:
     return path
 
 
-def sign_in(page: Page, web_url: str, username: str, password: str = "demo") -> None:
+def sign_in(page: Page, web_url: str, username: str, password: str | None = None) -> None:
     page.goto(f"{web_url}/login")
     page.fill("#f-username", username)
-    page.fill("#f-password", password)
+    page.fill("#f-password", password or password_of(username))
     page.click("main form button[type=submit]")
     page.wait_for_selector("#logout")

@@ -24,11 +24,11 @@ from typing import Any, Protocol
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter, Histogram
 
 from secretariat_shared import errors
 from secretariat_shared.contract.check import violations
+from secretariat_shared.contract.reflection import enable_reflection
 from secretariat_shared.contract.status import LANGUAGE_METADATA, bad_request
 from secretariat_shared.errors import FieldError
 from secretariat_shared.i18n import negotiate
@@ -223,9 +223,7 @@ class RunningService:
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         spec.register(self.server)
-        reflection.enable_server_reflection(
-            [*spec.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
-        )
+        enable_reflection([*spec.service_names, health.SERVICE_NAME], self.server)
         self.port = self.server.add_insecure_port(f"{spec.host}:{spec.port}")
         self._threads: list[threading.Thread] = []
         self._set_status(health_pb2.HealthCheckResponse.NOT_SERVING)

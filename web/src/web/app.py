@@ -45,7 +45,12 @@ class Workbench:
         from flask_babel import get_translations
 
         return Gateway(
-            self.settings.gateway_url, token, language, self.transport, get_translations()
+            self.settings.gateway_url,
+            token,
+            language,
+            self.transport,
+            get_translations(),
+            request.remote_addr,
         )
 
 

@@ -63,10 +63,15 @@ class Gateway:
         language: str = "zh-CN",
         transport: httpx.BaseTransport | None = None,
         translations: NullTranslations | None = None,
+        client_address: str | None = None,
     ) -> None:
         self.language = language
         self.translations = translations
         headers = {"Accept-Language": language, "Accept": "application/json"}
+        if client_address:
+            # The person's address, for the gateway's login throttling when it trusts
+            # the workbench as a proxy (SECRETARIAT_TRUSTED_PROXY_HOPS).
+            headers["X-Forwarded-For"] = client_address
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._client = httpx.Client(

@@ -96,7 +96,12 @@ def template_steps_from_json(data: list[dict[str, Any]]) -> tuple[TemplateStep, 
 
 def _seats_to_json(seats: list[Seat]) -> list[dict[str, Any]]:
     return [
-        {"holder": s.holder, "deciders": list(s.deciders), "approved_by": s.approved_by}
+        {
+            "holder": s.holder,
+            "deciders": list(s.deciders),
+            "approved_by": s.approved_by,
+            "rule": s.rule,
+        }
         for s in seats
     ]
 
@@ -158,7 +163,8 @@ def _step_from_row(row: Any) -> ApprovalStep:
         rules=rules_from_json(row["rules"]),
         state=StepState(row["state"]),
         seats=[
-            Seat(s["holder"], list(s["deciders"]), s.get("approved_by", "")) for s in row["seats"]
+            Seat(s["holder"], list(s["deciders"]), s.get("approved_by", ""), s.get("rule", -1))
+            for s in row["seats"]
         ],
         opened_at=row["opened_at"],
         due_at=row["due_at"],
@@ -289,6 +295,19 @@ class ApprovalRepository:
                 insert(approval_participants),
                 [{"approval_id": approval.id, "username": n} for n in missing],
             )
+
+    def open_steps_overlapping(self, start: datetime, end: datetime) -> list[str]:
+        """Ids of approvals whose open step's clocks (due or escalation) run over [start, end)."""
+        rows = self.session.execute(
+            select(approval_steps.c.approval_id)
+            .where(
+                approval_steps.c.state == StepState.OPEN.value,
+                approval_steps.c.opened_at < end,
+                or_(approval_steps.c.due_at >= start, approval_steps.c.escalate_at >= start),
+            )
+            .order_by(approval_steps.c.approval_id)
+        )
+        return list(dict.fromkeys(row[0] for row in rows))
 
     def get(
         self, approval_id: str, for_update: bool = False, nowait: bool = False

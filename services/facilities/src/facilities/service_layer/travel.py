@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from facilities.adapters import orm
+from facilities.domain.limits import too_many_people, too_much
 from facilities.domain.travel import (
     EVENT_KINDS,
     OUTCOME_STATES,
@@ -21,7 +22,9 @@ from facilities.domain.travel import (
     expense_line_problems,
 )
 from facilities.service_layer.common import (
+    Listing,
     UseCases,
+    bounded,
     parse_date,
     raise_if,
     require_role,
@@ -34,6 +37,7 @@ from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
 from secretariat.facilities.v1 import events_pb2, facilities_pb2
 from secretariat_shared.errors import FieldError, NotFound, PreconditionFailed
 from secretariat_shared.identity import Identity
+from secretariat_shared.paging import Page
 from secretariat_shared.uow import UnitOfWork
 
 TRAVEL_TEMPLATE = "travel"
@@ -98,6 +102,7 @@ class Travel(UseCases):
             errors.append(FieldError("end_date", "must not be before start_date"))
         if cmd.estimated_cost_fen < 0:
             errors.append(FieldError("estimated_cost_fen", "must not be negative"))
+        bounded(too_much(cmd.estimated_cost_fen), "estimated_cost_fen", errors)
         raise_if(errors)
         assert start is not None
         assert end is not None
@@ -163,13 +168,16 @@ class Travel(UseCases):
             raise NotFound(f"trip {trip_id} not found")
         return trip
 
-    def list_trips(self, actor: Identity, mine: bool, state: str) -> list[Trip]:
+    def list_trips(
+        self, actor: Identity, mine: bool, state: str, page: Page | None = None
+    ) -> Listing[Trip]:
         t = orm.trips
         conditions = [t.c.state == state] if state else []
         if mine or not actor.has_role(*TRAVEL_READERS):
             conditions.append(t.c.traveller == actor.username)
+        order = [t.c.requested_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.trips.find(*conditions, order_by=[t.c.requested_at.desc()])
+            return Listing.of(stores.trips.page(*conditions, order_by=order, page=page))
 
     def trip_decided(
         self, uow: FacilitiesUnitOfWork, trip_id: str, approval_id: str, outcome: str
@@ -276,13 +284,16 @@ class Travel(UseCases):
             raise NotFound(f"expense claim {expense_id} not found")
         return expense
 
-    def list_expenses(self, actor: Identity, mine: bool, state: str) -> list[Expense]:
+    def list_expenses(
+        self, actor: Identity, mine: bool, state: str, page: Page | None = None
+    ) -> Listing[Expense]:
         t = orm.expenses
         conditions = [t.c.state == state] if state else []
         if mine or not actor.has_role(*TRAVEL_READERS):
             conditions.append(t.c.claimant == actor.username)
+        order = [t.c.submitted_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.expenses.find(*conditions, order_by=[t.c.submitted_at.desc()])
+            return Listing.of(stores.expenses.page(*conditions, order_by=order, page=page))
 
     def expense_decided(
         self, uow: FacilitiesUnitOfWork, expense_id: str, approval_id: str, outcome: str
@@ -373,8 +384,10 @@ class Travel(UseCases):
         plan = require_text(cmd.plan, "plan", errors, 10000)
         if cmd.headcount <= 0:
             errors.append(FieldError("headcount", "must be positive"))
+        bounded(too_many_people(cmd.headcount), "headcount", errors)
         if cmd.budget_fen < 0:
             errors.append(FieldError("budget_fen", "must not be negative"))
+        bounded(too_much(cmd.budget_fen), "budget_fen", errors)
         raise_if(errors)
         assert day is not None
         event = CompanyEvent(
@@ -405,6 +418,9 @@ class Travel(UseCases):
             uow.commit()
         return event
 
-    def list_events(self) -> list[CompanyEvent]:
+    def list_events(self, page: Page | None = None) -> Listing[CompanyEvent]:
+        t = orm.company_events
         with self.reading() as stores:
-            return stores.company_events.find(order_by=[orm.company_events.c.event_date])
+            return Listing.of(
+                stores.company_events.page(order_by=[t.c.event_date, t.c.id], page=page)
+            )
