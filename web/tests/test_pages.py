@@ -161,6 +161,19 @@ def test_collect_ranks_across_services(app: object, gateway_state: State) -> Non
             "due_at": None,
         }
     )
+    gateway_state.inbox.append(
+        {
+            "id": "y",
+            "recipient": "zhao.min",
+            "kind": "repair_reported",
+            "title": "报修：投影仪坏了",
+            "body": "",
+            "subject_ref": "facilities/repairs/rp1",
+            "created_at": "2026-11-30T00:00:00Z",
+            "read_at": None,
+            "due_at": None,
+        }
+    )
     transport = app.extensions["workbench"].transport  # type: ignore[attr-defined]
     gateway = Gateway("http://gateway.test", "token-zhao.min", transport=transport)
     todos = collect(
@@ -169,6 +182,7 @@ def test_collect_ranks_across_services(app: object, gateway_state: State) -> Non
         now=datetime(2026, 11, 30, tzinfo=UTC),
     )
     kinds = [t.kind for t in todos]
+    assert "notice" not in kinds  # the repair's own notice says the same as the repair
     assert kinds[0] == "repair"  # overdue since 2020, from the unpaged repairs list
     assert "approval" in kinds
     assert not any(t.kind == "notice" and t.subject_ref == "approvals/a9" for t in todos)

@@ -49,9 +49,14 @@ def _late(due: str | None, now: datetime) -> bool:
     return bool(moment and moment < now)
 
 
+def normal_ref(subject_ref: str) -> str:
+    """``facilities/repairs/ID`` and ``repairs/ID`` name the same thing."""
+    return subject_ref.removeprefix("facilities/")
+
+
 def subject_url(subject_ref: str) -> str | None:
     """Where the workbench shows the thing an inbox item is about."""
-    kind, _, ident = subject_ref.partition("/")
+    kind, _, ident = normal_ref(subject_ref).partition("/")
     routes = {
         "documents": "/documents/",
         "approvals": "/approvals/",
@@ -178,8 +183,8 @@ def collect(gateway: Gateway, me: dict[str, Any], now: datetime | None = None) -
 
     # A notice about something already on the list (an approval or a repair to act on)
     # would say the same thing twice.
-    covered = {t.subject_ref for t in todos if t.subject_ref and t.kind != "notice"}
-    todos = [t for t in todos if not (t.kind == "notice" and t.subject_ref in covered)]
+    covered = {normal_ref(t.subject_ref) for t in todos if t.subject_ref and t.kind != "notice"}
+    todos = [t for t in todos if not (t.kind == "notice" and normal_ref(t.subject_ref) in covered)]
 
     todos.sort(key=Todo.sort_key)
     return todos
