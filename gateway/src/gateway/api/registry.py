@@ -167,7 +167,7 @@ class RouteRuntime(Protocol):
     ) -> Response: ...
 
 
-def _bearer_token() -> str | None:
+def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -287,7 +287,7 @@ def _view(operation: Operation, runtime: RouteRuntime) -> Callable[..., Response
     def view(**path: str) -> Response:
         caller: Caller | None = None
         if operation.auth:
-            caller = runtime.authenticate(_bearer_token())
+            caller = runtime.authenticate(bearer_token())
             if operation.roles and not caller.identity.has_role(*operation.roles):
                 raise ProblemError(
                     Problem(

@@ -15,6 +15,7 @@ from flask import Response, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
+from gateway.api.registry import bearer_token
 from gateway.problems import (
     SERVICE_UNAVAILABLE,
     Problem,
@@ -37,14 +38,6 @@ HTTP_BODY = "google.api.HttpBody"
 # Response metadata a service may set on a file answer, and its HTTP header;
 # besides these, any `x-…` metadata passes under its own name (e.g. X-Seal-Id).
 PASSED_HEADERS = {"content-disposition": "Content-Disposition"}
-
-
-def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
 
 
 class Transcoder:
