@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -119,3 +120,17 @@ def test_a_form_sent_after_the_token_expired_returns_to_its_page_after_sign_in(
         headers={"Referer": "http://localhost/documents/new"},
     )
     assert reply.headers["Location"] == "/login?next=/documents/new"
+
+
+def test_an_active_person_keeps_their_session_the_token_is_renewed_before_it_lapses(
+    signed_in: Callable[[str], FlaskClient], gateway_state: State
+) -> None:
+    client = signed_in("zhang.wei")
+    assert client.get("/").status_code == 200
+    assert gateway_state.refreshed == 0
+    with client.session_transaction() as session:
+        session["expires_at"] = session["expires_at"] - 600
+    assert client.get("/").status_code == 200
+    assert gateway_state.refreshed == 1
+    with client.session_transaction() as session:
+        assert session["expires_at"] > time.time() + 800

@@ -60,6 +60,7 @@ class State:
     headers: list[dict[str, str]] = field(default_factory=list)
     bodies: list[Any] = field(default_factory=list)
     expired: bool = False
+    refreshed: int = 0
 
 
 def problem(
@@ -106,6 +107,13 @@ def make_gateway(state: State) -> Flask:
             return problem(401, "登录失败")
         return jsonify(
             {"access_token": f"token-{body['username']}", "token_type": "Bearer", "expires_in": 900}
+        )
+
+    @app.post("/api/v1/auth/refresh")
+    def refresh() -> Response:
+        state.refreshed += 1
+        return jsonify(
+            {"access_token": f"token-{caller()}", "token_type": "Bearer", "expires_in": 900}
         )
 
     @app.get("/api/v1/me")

@@ -54,6 +54,10 @@ class Workbench:
         )
 
 
+# Renew the gateway token when less than this is left (tokens last 15 minutes).
+RENEW_BEFORE_SECONDS = 450
+
+
 def workbench() -> Workbench:
     from flask import current_app
 
@@ -165,6 +169,13 @@ def create_app(
         if request.method == "POST" and request.form.get("csrf_token") != session.get("csrf"):
             abort(400)
         g.gw = workbench().gateway(str(token), g.lang)
+        if float(session["expires_at"]) - time.time() < RENEW_BEFORE_SECONDS:
+            # An active person keeps their session: renew the token before it lapses.
+            renewed = g.gw.refresh()
+            session["token"] = renewed["access_token"]
+            session["expires_at"] = time.time() + int(renewed.get("expires_in", 900)) - 10
+            g.gw.close()
+            g.gw = workbench().gateway(str(session["token"]), g.lang)
         person = me()
         workbench().names.ensure(g.gw, person.get("username"), person.get("department_code"))
         return None

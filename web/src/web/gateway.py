@@ -141,6 +141,12 @@ class Gateway:
         body = self.get(path, **params)
         return list(body.get("items", []) if isinstance(body, dict) else body)
 
+    def refresh(self) -> dict[str, Any]:
+        """A new access token for this client's (still valid) one."""
+        reply = self.request("POST", "/api/v1/auth/refresh")
+        result: dict[str, Any] = reply.json()
+        return result
+
     def login(self, username: str, password: str) -> dict[str, Any]:
         reply = self._client.post(
             "/api/v1/auth/login", json={"username": username, "password": password}
