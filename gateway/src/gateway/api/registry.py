@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from pydantic import BaseModel, ValidationError
 
 from gateway.api.errors import problem_from_exception, problem_response
@@ -288,6 +288,7 @@ def _view(operation: Operation, runtime: RouteRuntime) -> Callable[..., Response
         caller: Caller | None = None
         if operation.auth:
             caller = runtime.authenticate(bearer_token())
+            g.username = caller.identity.username
             if operation.roles and not caller.identity.has_role(*operation.roles):
                 raise ProblemError(
                     Problem(

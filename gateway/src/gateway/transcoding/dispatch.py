@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import grpc
-from flask import Response, request
+from flask import Response, g, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
@@ -91,7 +91,9 @@ class Transcoder:
             raise ProblemError(
                 Problem(status=404, detail=translate("No such path: {path}", language, path=path))
             ) from exc
-        return snapshot.routes[str(endpoint)], {k: str(v) for k, v in values.items()}
+        route = snapshot.routes[str(endpoint)]
+        g.route_template = route.template.text
+        return route, {k: str(v) for k, v in values.items()}
 
     # --- serving ----------------------------------------------------------
 
@@ -103,6 +105,7 @@ class Transcoder:
         caller: Caller | None = None
         if not operation.public:
             caller = self._authenticate(bearer_token())
+            g.username = caller.identity.username
             roles = list(operation.roles)
             if roles and not caller.identity.has_role(*roles):
                 raise ProblemError(
