@@ -547,8 +547,9 @@ def test_metrics_and_access_log_name_the_services_route_template(
     from gateway.api.metrics import HTTP_REQUESTS
 
     before = HTTP_REQUESTS.labels("GET", "/api/v1/documents/{id}", "200")._value.get()
+    headers = login("zhang.wei")
     with caplog.at_level("INFO", logger="gateway.access"):
-        assert routed.get("/api/v1/documents/doc-1", headers=login("zhang.wei")).status_code == 200
+        assert routed.get("/api/v1/documents/doc-1", headers=headers).status_code == 200
     after = HTTP_REQUESTS.labels("GET", "/api/v1/documents/{id}", "200")._value.get()
     assert after == before + 1
     [line] = [r for r in caplog.records if r.name == "gateway.access"]
