@@ -38,8 +38,8 @@ gen: $(GEN_STAMP) ## Generate Python code from protos/ into shared/src/secretari
 
 install: $(INSTALL_STAMP) $(GEN_STAMP) ## Create .venv, install every package editable, generate contracts
 
-run: install ## Run the whole system on embedded defaults (SQLite, embedded bus, demo organisation)
-	$(PY) scripts/run_system.py
+run: install ## Run the whole system on embedded defaults (SQLite, embedded bus, demo organisation); TESTING=1 adds the movable test clock
+	$(PY) scripts/run_system.py $(if $(filter 1 true yes,$(TESTING) $(SECRETARIAT_TESTING)),--testing)
 
 lint: install lint-protos ## ruff check, ruff format --check, mypy, buf lint and breaking
 	$(VENV)/bin/ruff check .

@@ -394,7 +394,7 @@ def main() -> int:
     system = System(
         Path(args.data_dir),
         Ports(http=args.port, web=args.web_port),
-        testing=args.testing,
+        testing=args.testing or os.environ.get("SECRETARIAT_TESTING", "") in ("1", "true", "yes"),
         postgres_url=os.environ.get("SECRETARIAT_POSTGRES_URL"),
         amqp_url=os.environ.get("SECRETARIAT_AMQP_URL"),
     )
