@@ -171,8 +171,8 @@ def fake_directory() -> FakeDirectory:
 def service_settings(
     database_url: str,
     bus_url: str,
-    settings_class: type[S] = ServiceSettings,
-    **overrides: Any,  # type: ignore[assignment]
+    settings_class: type[S] = ServiceSettings,  # type: ignore[assignment]
+    **overrides: Any,
 ) -> S:
     """Settings of a service under test: the test key pair, any free gRPC port, no metrics."""
     values: dict[str, Any] = {
