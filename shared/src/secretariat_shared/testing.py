@@ -13,13 +13,14 @@ import subprocess
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import grpc
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
 
 from secretariat_shared.clock import Clock, SystemClock
@@ -33,7 +34,7 @@ from secretariat_shared.identity import (
     generate_keypair,
     service_token,
 )
-from secretariat_shared.service import Servicer
+from secretariat_shared.service import ServiceApp, Servicer
 from secretariat_shared.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -263,6 +264,67 @@ def grpc_server() -> Iterator[GrpcServerFactory]:
     yield start
     for server in reversed(started):
         server.close()
+
+
+class MovableClock(Protocol):
+    def now(self) -> datetime: ...
+
+    def advance(self, seconds: float) -> datetime: ...
+
+
+def assert_workers_follow_clock(app: ServiceApp[Any, Any], clock: MovableClock) -> None:
+    """ENGINEERING rule 8: a kit-built service's background workers run on ``clock``.
+
+    Moving the clock 31 days makes the consumer's dedupe purge, the relay's
+    sent-outbox purge and the timer scheduler's "due" all follow; on wall
+    time none of them would. ``app`` must be migrated, its bus reachable,
+    and ``clock`` the one it was built with (a ManualClock or the testing
+    OffsetFileClock). Leaves the probe rows it wrote removed.
+    """
+    from google.protobuf import empty_pb2
+
+    tables = app.kit.tables
+    with app.kit.uow() as uow:
+        uow.emit("kit.clock.probed", "clock-probe", empty_pb2.Empty())
+        app.kit.timers.schedule(
+            uow.session, "kit.clock_probe", "kit.clock_probe", clock.now() + timedelta(hours=1), {}
+        )
+        uow.session.execute(
+            insert(tables.processed_events).values(
+                event_id="clock-probe", handler="kit.clock_probe", processed_at=clock.now()
+            )
+        )
+        uow.commit()
+    assert app.relay.run_once() == 1, "the relay could not publish the probe event"
+    probe = tables.timers.c.key == "kit.clock_probe"
+
+    def probe_attempts() -> int:
+        with app.db.engine.connect() as conn:
+            return int(conn.execute(select(tables.timers.c.attempts).where(probe)).scalar_one())
+
+    scheduler = app.scheduler
+    if scheduler is not None:
+        scheduler.run_once()
+        assert probe_attempts() == 0, "the scheduler took a timer due in an hour as due"
+    if app.consumer is not None:
+        assert app.consumer.purge_processed() == 0
+    assert app.relay.purge_sent() == 0
+
+    clock.advance(timedelta(days=31).total_seconds())
+
+    if scheduler is not None:
+        scheduler.run_once()
+        assert probe_attempts() == 1, "the scheduler did not see the moved clock"
+    if app.consumer is not None:
+        assert app.consumer.purge_processed() == 1, "the dedupe purge ran on another clock"
+    assert app.relay.purge_sent() == 1, "the outbox purge ran on another clock"
+    with app.db.engine.begin() as conn:
+        conn.execute(delete(tables.timers).where(probe))
+        conn.execute(
+            delete(tables.processed_events).where(
+                tables.processed_events.c.event_id == "clock-probe"
+            )
+        )
 
 
 def _database_params() -> list[str]:
