@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Generic, TypeVar
 
 import grpc
@@ -57,6 +58,17 @@ class Servicer:
     add: Callable[[Any, grpc.Server], None]
     implementation: Any
     full_name: str
+
+    @classmethod
+    def of(
+        cls, pb2: ModuleType, pb2_grpc: ModuleType, service: str, implementation: Any
+    ) -> Servicer:
+        """From the generated modules: ``Servicer.of(infohub_pb2, infohub_pb2_grpc, "Inbox", impl)``."""
+        return cls(
+            getattr(pb2_grpc, f"add_{service}Servicer_to_server"),
+            implementation,
+            pb2.DESCRIPTOR.services_by_name[service].full_name,
+        )
 
 
 @dataclass(frozen=True)

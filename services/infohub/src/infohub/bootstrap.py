@@ -35,11 +35,7 @@ def build(
     return kit.assemble(
         Wiring(
             servicers=[
-                Servicer(
-                    infohub_pb2_grpc.add_InboxServicer_to_server,
-                    InboxServicer(inbox),
-                    infohub_pb2.DESCRIPTOR.services_by_name["Inbox"].full_name,
-                )
+                Servicer.of(infohub_pb2, infohub_pb2_grpc, "Inbox", InboxServicer(inbox)),
             ],
             subscriptions=[
                 Subscription(
