@@ -21,11 +21,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
 
 import grpc
 from prometheus_client import REGISTRY
 from prometheus_client.registry import Collector
+from typing_extensions import TypeVar
 
 from secretariat_shared.bus import BusTopology, EventPublisher
 from secretariat_shared.clock import Clock, clock_from_settings
@@ -42,8 +43,9 @@ from secretariat_shared.tables import PlatformTables
 from secretariat_shared.timers import TimerHandler, TimerScheduler, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
-S = TypeVar("S", bound=ServiceSettings)
-U = TypeVar("U", bound=UnitOfWork)
+# Defaults (PEP 696): a bare ``ServiceKit`` / ``ServiceApp`` is the common case.
+S = TypeVar("S", bound=ServiceSettings, default=ServiceSettings)
+U = TypeVar("U", bound=UnitOfWork, default=UnitOfWork)
 
 
 @dataclass(frozen=True)

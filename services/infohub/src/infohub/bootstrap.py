@@ -17,20 +17,17 @@ from secretariat_shared.bus import BusTopology
 from secretariat_shared.clock import Clock
 from secretariat_shared.service import ServiceApp, ServiceKit, Servicer, Subscription, Wiring
 from secretariat_shared.settings import ServiceSettings
-from secretariat_shared.uow import UnitOfWork
 
 SERVICE = "infohub"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
-InfohubApp = ServiceApp[ServiceSettings, UnitOfWork]
+InfohubApp = ServiceApp
 
 
 def build(
     settings: ServiceSettings, clock: Clock, topology: BusTopology | None = None
 ) -> InfohubApp:
-    kit: ServiceKit[ServiceSettings, UnitOfWork] = ServiceKit(
-        SERVICE, settings, clock, platform, topology=topology
-    )
+    kit = ServiceKit(SERVICE, settings, clock, platform, topology=topology)
     inbox = Inbox(kit.uow, kit.db, clock, channels=[LogChannel()], timezone=settings.timezone)
     return kit.assemble(
         Wiring(
