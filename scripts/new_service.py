@@ -146,9 +146,14 @@ def register(name: str) -> None:
     )
 
 
-def regenerate() -> None:
+def regenerate(name: str) -> None:
     for tool in ("dockerfiles", "chart_schemas", "dashboards", "config_reference"):
         subprocess.run([sys.executable, str(ROOT / "deploy" / "tools" / f"{tool}.py")], check=True)
+    ruff = Path(sys.executable).parent / "ruff"
+    if ruff.exists():  # a long name may need lines wrapped or imports re-sorted
+        package = str(ROOT / "services" / name)
+        subprocess.run([str(ruff), "check", "-q", "--fix", package], check=False)
+        subprocess.run([str(ruff), "format", "-q", package], check=True)
 
 
 def main(argv: list[str]) -> int:
@@ -169,7 +174,7 @@ def main(argv: list[str]) -> int:
     write_templates(name)
     copy_chart(name)
     register(name)
-    regenerate()
+    regenerate(name)
     print("\nnext: make install, then make run; see docs/adding-a-service.md")
     return 0
 
