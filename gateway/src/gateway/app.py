@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import text
 from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import Map, Rule
 
 from gateway.adapters.passwords import Passwords
@@ -22,8 +23,9 @@ from gateway.api.routes.auth import register_auth_routes
 from gateway.api.routes.calendar import register_calendar_routes
 from gateway.api.routes.directory import register_directory_routes
 from gateway.api.routes.testing import register_testing_routes
+from gateway.api.security_headers import install_security_headers
 from gateway.bootstrap import Gateway, build_gateway
-from gateway.problems import NOT_READY, Problem
+from gateway.problems import NOT_READY, Problem, ProblemError
 from gateway.settings import GatewaySettings
 from gateway.transcoding.openapi import transcoded_paths
 from secretariat_shared.clock import Clock
@@ -108,6 +110,9 @@ def create_app(
         settings, clock=clock, database=database, passwords=passwords, channels=channels
     )
     app = Flask("gateway")
+    if settings.trusted_proxy_hops:
+        # The client address login throttling keys on (issue 13).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -116,6 +121,7 @@ def create_app(
 
     install_error_handlers(app)
     install_request_metrics(app)
+    install_security_headers(app, settings)
     api = build_api(gateway)
     api.install(app, gateway)
     app.extensions["secretariat.api"] = api
@@ -125,10 +131,15 @@ def create_app(
         "/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], endpoint="transcode"
     )
     def transcode(rest: str) -> Response:
-        own_methods = own_routes_allowing(app, request.path)
-        if own_methods:
-            raise MethodNotAllowed(valid_methods=sorted(own_methods))
-        return gateway.transcoder.serve(request.path)
+        try:
+            return gateway.transcoder.serve(request.path)
+        except ProblemError as exc:
+            own_methods = (
+                own_routes_allowing(app, request.path) if exc.problem.status == 404 else set()
+            )
+            if own_methods:
+                raise MethodNotAllowed(valid_methods=sorted(own_methods)) from exc
+            raise
 
     @app.get("/openapi.json")
     def openapi_document() -> Response:

@@ -151,7 +151,7 @@ def main() -> None:
     settings = load_or_exit(DirectoryServerSettings)
     setup_logging("directory", settings.log_level)
     setup_tracing("directory")
-    start_metrics(settings.metrics_port)
+    start_metrics(settings.metrics_port, settings.directory_grpc_host)
     clock = clock_from_settings(settings.testing, settings.clock_file)
     database = Database(settings.database_url)
     verifier = IdentityVerifier(settings.identity_public_key, clock, settings.internal_token_secret)

@@ -259,6 +259,6 @@ def main(
         print(f"usage: python -m {name} [serve|migrate]", file=sys.stderr)
         return 2
     setup_tracing(name)
-    start_metrics(settings.metrics_port)
+    start_metrics(settings.metrics_port, settings.grpc_host)
     build(settings, clock_from_settings(settings.testing, settings.clock_file)).serve()
     return 0

@@ -64,6 +64,9 @@ people = Table(
     Column("grade", String(100), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # Raised by a password change, a deactivation or a role change: access
+    # tokens carry the version they were issued under and older ones fail.
+    Column("token_version", Integer, nullable=False, default=0, server_default="0"),
     Index("ix_people_department_code", "department_code"),
 )
 
@@ -90,7 +93,11 @@ login_failures = Table(
     Column("id", BigIntId, primary_key=True, autoincrement=True),
     Column("username", String(200), nullable=False),
     Column("failed_at", UtcDateTime(), nullable=False),
+    # The client's address (IPv6 by its /64), see gateway.domain.throttling.client_key.
+    Column("client", String(64), nullable=False, server_default="unknown"),
     Index("ix_login_failures_username_failed_at", "username", "failed_at"),
+    Index("ix_login_failures_client_failed_at", "client", "failed_at"),
+    Index("ix_login_failures_failed_at", "failed_at"),
 )
 
 # SPEC X-04: who changed the directory, when, and what it was before and after.
