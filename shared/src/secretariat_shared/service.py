@@ -5,7 +5,8 @@ builds its use cases on what the kit made (database, unit of work, timer
 store, Directory client), and returns a :class:`Wiring`: its servicers,
 event handlers, timer handlers and whatever extra workers or collectors it
 has. :meth:`ServiceKit.assemble` adds the outbox relay, the event consumer,
-the timer scheduler and the gRPC server with its interceptors, health,
+the timer scheduler, the calendar feed (when the service asked for the
+business calendar) and the gRPC server with its interceptors, health,
 reflection and draining. :func:`main` is a service's whole ``__main__``:
 ``serve`` and ``migrate``.
 
@@ -29,6 +30,8 @@ from prometheus_client.registry import Collector
 from typing_extensions import TypeVar
 
 from secretariat_shared.bus import BusTopology, EventPublisher
+from secretariat_shared.calendar import BusinessCalendar
+from secretariat_shared.calendar_sync import CalendarFeed, CalendarSource, GrpcCalendarSource
 from secretariat_shared.clock import Clock, clock_from_settings
 from secretariat_shared.consumer import EventConsumer, EventHandler
 from secretariat_shared.db import Database
@@ -125,6 +128,8 @@ class ServiceKit(Generic[S, U]):
             idle_interval=settings.relay_interval,
         )
         self.timers = TimerStore(tables)
+        self._calendar: BusinessCalendar | None = None
+        self._calendar_feed: CalendarFeed | None = None
 
     def uow(self) -> U:
         """A unit of work on the service's database; a commit with events wakes the relay."""
@@ -144,6 +149,25 @@ class ServiceKit(Generic[S, U]):
                 "SECRETARIAT_DIRECTORY_ADDRESS (the gateway's Directory gRPC service)"
             )
         return GrpcDirectory(self.settings.directory_address, self.service_token)
+
+    def business_calendar(self, source: CalendarSource | None = None) -> BusinessCalendar:
+        """SPEC X-02: the organisation's working days, kept current while the service runs.
+
+        The first call makes the calendar and its feed, a worker that
+        :meth:`assemble` adds on the kit's clock; the feed reads the
+        Directory's holiday years unless ``source`` is given (tests). Subscribe
+        ``calendar_sync.CALENDAR_UPDATED`` to move provisional deadlines at once.
+        """
+        if self._calendar is None:
+            settings = self.settings
+            calendar = BusinessCalendar.from_overrides_json(
+                settings.calendar_overrides, settings.timezone
+            )
+            if source is None and settings.directory_address:
+                source = GrpcCalendarSource(settings.directory_address, self.service_token)
+            self._calendar = calendar
+            self._calendar_feed = CalendarFeed(calendar, source, self.clock, self.name)
+        return self._calendar
 
     def assemble(self, wiring: Wiring) -> ServiceApp[S, U]:
         """Add the consumer, the scheduler and the gRPC server to the service's wiring."""
@@ -174,6 +198,8 @@ class ServiceKit(Generic[S, U]):
         workers: list[Worker] = [self.relay]
         if scheduler is not None:
             workers.append(scheduler)
+        if self._calendar_feed is not None:
+            workers.append(self._calendar_feed)
         workers.extend(wiring.workers)
         if consumer is not None:
             workers.append(consumer)

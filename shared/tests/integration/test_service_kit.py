@@ -15,6 +15,7 @@ from sqlalchemy import MetaData, create_engine, insert, inspect, text, update
 from sqlalchemy.exc import DBAPIError
 
 from secretariat_shared.bus import BusTopology
+from secretariat_shared.calendar_sync import CalendarFeed
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.migrations import alembic_config, upgrade
@@ -125,6 +126,22 @@ def test_rule8_every_background_worker_of_a_kit_service_runs_on_its_clock(
     clock = kit_app.clock
     assert isinstance(clock, ManualClock)
     assert_workers_follow_clock(kit_app, clock)
+
+
+def test_x02_the_business_calendar_comes_with_its_feed_worker(
+    database_url: str, bus_url: str
+) -> None:
+    clock = ManualClock()
+    kit = ServiceKit(
+        "kitcheck", service_settings(database_url, bus_url), clock, platform_metadata()[1]
+    )
+    calendar = kit.business_calendar(source=None)
+    assert kit.business_calendar() is calendar
+    app = kit.assemble(Wiring(servicers=[]))
+    feeds = [w for w in app.workers if isinstance(w, CalendarFeed)]
+    assert len(feeds) == 1
+    assert feeds[0].refresh() == []
+    app.db.dispose()
 
 
 def test_a_kit_service_reports_serving_on_the_health_protocol(
