@@ -130,6 +130,7 @@ class ServiceKit(Generic[S, U]):
         self.timers = TimerStore(tables)
         self._calendar: BusinessCalendar | None = None
         self._calendar_feed: CalendarFeed | None = None
+        self._directory: GrpcDirectory | None = None
 
     def uow(self) -> U:
         """A unit of work on the service's database; a commit with events wakes the relay."""
@@ -142,13 +143,16 @@ class ServiceKit(Generic[S, U]):
         return service_token(self.name, self.settings.internal_token_secret, self.clock)
 
     def directory(self) -> GrpcDirectory:
-        """The gateway's Directory (SPEC X-01); the address is required once this is called."""
-        if not self.settings.directory_address:
-            raise SystemExit(
-                "configuration error: missing required environment variable "
-                "SECRETARIAT_DIRECTORY_ADDRESS (the gateway's Directory gRPC service)"
-            )
-        return GrpcDirectory(self.settings.directory_address, self.service_token)
+        """The gateway's Directory (SPEC X-01), one cached client; the address is
+        required once this is called."""
+        if self._directory is None:
+            if not self.settings.directory_address:
+                raise SystemExit(
+                    "configuration error: missing required environment variable "
+                    "SECRETARIAT_DIRECTORY_ADDRESS (the gateway's Directory gRPC service)"
+                )
+            self._directory = GrpcDirectory(self.settings.directory_address, self.service_token)
+        return self._directory
 
     def business_calendar(self, source: CalendarSource | None = None) -> BusinessCalendar:
         """SPEC X-02: the organisation's working days, kept current while the service runs.
