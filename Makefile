@@ -12,7 +12,7 @@ PACKAGES := shared gateway $(SERVICE_DIRS) web
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install gen run lint lint-protos format typecheck test test-unit test-integration test-e2e browser deploy-tools deploy-check bench clean
+.PHONY: help install gen run new-service lint lint-protos format typecheck test test-unit test-integration test-e2e browser deploy-tools deploy-check bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n",$$1,$$2}'
@@ -40,6 +40,10 @@ install: $(INSTALL_STAMP) $(GEN_STAMP) ## Create .venv, install every package ed
 
 run: install ## Run the whole system on embedded defaults (SQLite, embedded bus, demo organisation); TESTING=1 adds the movable test clock
 	$(PY) scripts/run_system.py $(if $(filter 1 true yes,$(TESTING) $(SECRETARIAT_TESTING)),--testing)
+
+new-service: $(INSTALL_STAMP) ## Lay out a new service on the service kit: make new-service NAME=archives
+	@test -n "$(NAME)" || { echo "usage: make new-service NAME=<name>" >&2; exit 2; }
+	$(PY) scripts/new_service.py $(NAME)
 
 lint: install lint-protos ## ruff check, ruff format --check, mypy, buf lint and breaking
 	$(VENV)/bin/ruff check .

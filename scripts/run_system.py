@@ -11,6 +11,7 @@ to use PostgreSQL and RabbitMQ instead. The end-to-end tests drive the same
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import secrets
@@ -28,6 +29,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from gateway.settings import GatewaySettings
 from secretariat_shared.identity import generate_keypair
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,13 +42,18 @@ SERVICE_ORDER = (
     "performance",
     "career",
 )
-# Services the gateway's settings name one by one; any other goes in SECRETARIAT_SERVICES.
-NAMED_ADDRESSES = ("documents", "infohub", "meetings", "facilities")
-SERVICES = tuple(
-    name
-    for name in SERVICE_ORDER
-    if (ROOT / "services" / name / "src" / name / "__main__.py").exists()
-)
+
+
+def _found_services() -> tuple[str, ...]:
+    """Every service under services/ with a ``python -m <name>`` entry point:
+    the known ones in start order, then any other (a new service) by name."""
+    found = {p.parents[2].name for p in ROOT.glob("services/*/src/*/__main__.py")}
+    found = {name for name in found if (ROOT / "services" / name / "src" / name).is_dir()}
+    known = [name for name in SERVICE_ORDER if name in found]
+    return (*known, *sorted(found - set(known)))
+
+
+SERVICES = _found_services()
 # The workbench (issue 18): its own process beside the gateway, when the package is there.
 HAS_WEB = (ROOT / "web" / "src" / "web" / "__main__.py").exists()
 
@@ -217,18 +224,18 @@ class System:
                 "SECRETARIAT_HTTP_WORKERS": str(self.gateway_workers),
             }
         )
-        # The gateway routes to any service by address (its routes come from the
-        # service's protos over reflection): every service found under services/.
-        env["SECRETARIAT_SERVICES"] = ",".join(
-            f"{name}=127.0.0.1:{self.ports.services[name]}"
-            for name in SERVICES
-            if name not in NAMED_ADDRESSES
-        )
+        # A service the gateway names a setting for gets it; any other is
+        # routed through SECRETARIAT_SERVICES (no gateway change for a new one).
+        named = {f.name for f in dataclasses.fields(GatewaySettings)}
+        others = []
         for name in SERVICES:
-            if name in NAMED_ADDRESSES:
-                env[f"SECRETARIAT_{name.upper()}_ADDRESS"] = (
-                    f"127.0.0.1:{self.ports.services[name]}"
-                )
+            address = f"127.0.0.1:{self.ports.services[name]}"
+            if f"{name}_address" in named:
+                env[f"SECRETARIAT_{name.upper()}_ADDRESS"] = address
+            else:
+                others.append(f"{name}={address}")
+        if others:
+            env["SECRETARIAT_SERVICES"] = ",".join(others)
         env.update(self.gateway_extra_env)
         if self.admin_password is not None:
             env["SECRETARIAT_ADMIN_PASSWORD"] = self.admin_password
