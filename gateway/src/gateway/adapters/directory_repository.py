@@ -77,11 +77,21 @@ class SqlDirectory:
         ).scalars()
         return tuple(codes)
 
+    def supervised_departments(self, username: str) -> tuple[str, ...]:
+        codes = self.session.execute(
+            select(departments.c.code)
+            .where(departments.c.supervising_leader_username == username)
+            .order_by(departments.c.code)
+        ).scalars()
+        return tuple(codes)
+
     def record(self, username: str) -> PersonRecord | None:
         person = self.person(username)
         if person is None:
             return None
-        return PersonRecord(person, self.headed_departments(username))
+        return PersonRecord(
+            person, self.headed_departments(username), self.supervised_departments(username)
+        )
 
     def list_departments(self, offset: int, limit: int) -> tuple[list[Department], int]:
         total = self.session.execute(select(func.count()).select_from(departments)).scalar_one()

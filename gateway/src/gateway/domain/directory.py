@@ -49,6 +49,8 @@ class PersonRecord:
 
     person: Person
     headed_departments: tuple[str, ...] = field(default_factory=tuple)
+    supervised_departments: tuple[str, ...] = field(default_factory=tuple)
+    """Departments this person is the supervising leader (分管领导) of (X-03)."""
 
 
 class DirectoryView(Protocol):

@@ -21,6 +21,7 @@ from gateway.api.schemas import facilities as s
 from gateway.bootstrap import Gateway
 from secretariat.facilities.v1 import facilities_pb2 as pb
 from secretariat.facilities.v1 import facilities_pb2_grpc
+from secretariat_shared.roles import Role
 
 SERVICE_PROBLEMS = (403, 404, 409, 503, 504)
 SUPPLIES = "supplies"
@@ -657,7 +658,7 @@ def _travel_routes(forward: Forward) -> None:
         summary="Record the payment",
         tag=TRAVEL,
         name="reimburse_expense",
-        roles=("finance",),
+        roles=(Role.FINANCE,),
     )
     forward(
         "POST",

@@ -98,26 +98,15 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import ROLES, Role
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 REMINDER_TIMER = "approval_step_reminder"
 ESCALATION_TIMER = "approval_step_escalation"
 NOTICE_EVENT = "documents.notification.requested"
-TEMPLATE_ADMIN_ROLE = "admin"
-KNOWN_ROLES = (
-    "employee",
-    "secretariat",
-    "finance",
-    "office_director",
-    "supervising_leader",
-    "leader",
-    "hr",
-    "discipline",
-    "committee",
-    "it_support",
-    "admin",
-)
+TEMPLATE_ADMIN_ROLE = Role.ADMIN
+KNOWN_ROLES = ROLES
 MAX_SUBJECT = 500
 MAX_CONTENT = 200_000
 MAX_PAYLOAD_BYTES = 256_000

@@ -48,12 +48,13 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 STEP_DUE_TIMER = "document_step_due"
-REGISTRAR_ROLES = ("secretariat", "admin")
-AUDIT_READER_ROLES = ("secretariat", "discipline", "admin")
+REGISTRAR_ROLES = (Role.SECRETARIAT, Role.ADMIN)
+AUDIT_READER_ROLES = (Role.SECRETARIAT, Role.DISCIPLINE, Role.ADMIN)
 SOURCE = "documents"
 
 
@@ -421,7 +422,7 @@ class DocumentRegister:
             self._announce_step(uow, document, next_step)
 
     def _open_archive_step(self, document: Document, now: datetime) -> Step:
-        archivists = self._directory.role_holders("secretariat")
+        archivists = self._directory.role_holders(Role.SECRETARIAT)
         if not archivists:
             raise PreconditionFailed("nobody holds the secretariat role to archive the document")
         return open_step(

@@ -34,12 +34,13 @@ from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
 from secretariat.facilities.v1 import events_pb2, facilities_pb2
 from secretariat_shared.errors import FieldError, NotFound, PreconditionFailed
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.uow import UnitOfWork
 
 TRAVEL_TEMPLATE = "travel"
 EXPENSE_TEMPLATE = "expense"
-TRAVEL_READERS = ("finance", "secretariat", "office_director", "admin")
-EVENT_PLANNERS = ("secretariat", "office_director", "admin")
+TRAVEL_READERS = (Role.FINANCE, Role.SECRETARIAT, Role.OFFICE_DIRECTOR, Role.ADMIN)
+EVENT_PLANNERS = (Role.SECRETARIAT, Role.OFFICE_DIRECTOR, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ class Travel(UseCases):
             uow,
             [
                 trip.traveller,
-                *(self.holders("secretariat") if trip.state == "approved" and needs else []),
+                *(self.holders(Role.SECRETARIAT) if trip.state == "approved" and needs else []),
             ],
             f"trip_{trip.state}",
             f"出差申请{'已批准' if trip.state == 'approved' else '未通过'}：{trip.destination}",
@@ -309,7 +310,7 @@ class Travel(UseCases):
         if approved:
             self.notify(
                 uow,
-                self.holders("finance"),
+                self.holders(Role.FINANCE),
                 "expense_to_reimburse",
                 f"待付款报销：{expense.claimant} {yuan(expense.total_fen):.2f} 元",
                 "报销已审批通过，付款后请标记为已报销。",
@@ -326,7 +327,7 @@ class Travel(UseCases):
 
     def mark_reimbursed(self, actor: Identity, expense_id: str) -> Expense:
         """SPEC F-09: finance pays an approved claim; the status says so."""
-        require_role(actor, ("finance",), "recording a reimbursement")
+        require_role(actor, (Role.FINANCE,), "recording a reimbursement")
         with self.uow() as uow:
             expense = uow.expenses.get(expense_id, for_update=True)
             if expense is None:

@@ -28,12 +28,13 @@ from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import NotFound, PermissionDenied
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 SOURCE = "meetings"
 NOTICE_EVENT = "meetings.notification.requested"
-MANAGER_ROLES = ("secretariat", "admin")
+MANAGER_ROLES = (Role.SECRETARIAT, Role.ADMIN)
 SYSTEM = "system"
 
 # Timer kinds.

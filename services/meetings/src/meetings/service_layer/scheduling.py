@@ -63,8 +63,9 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 
-ROOM_MANAGER_ROLES = ("secretariat", "admin")
+ROOM_MANAGER_ROLES = (Role.SECRETARIAT, Role.ADMIN)
 CALENDAR_LOOKBACK = timedelta(days=30)
 DEFAULT_BOOKINGS_WINDOW = timedelta(days=7)
 

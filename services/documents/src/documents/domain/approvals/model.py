@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from documents.domain.approvals.templates import ApproverRule, StepMode, TemplateStep
+from secretariat_shared.roles import Role
 
 SYSTEM = "system"
 
@@ -548,7 +549,7 @@ def escalate(
     return Escalation(step=step, from_approvers=before, to_approvers=added)
 
 
-PRIVILEGED_VIEWER_ROLES = frozenset({"secretariat", "discipline", "admin"})
+PRIVILEGED_VIEWER_ROLES = frozenset({Role.SECRETARIAT, Role.DISCIPLINE, Role.ADMIN})
 
 
 def can_view(approval: Approval, username: str, roles: Iterable[str], is_service: bool) -> bool:
