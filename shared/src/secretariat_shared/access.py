@@ -37,7 +37,7 @@ class SecurityClass(StrEnum):
     PUBLIC = "public"
     INTERNAL = "internal"
     CONFIDENTIAL = "confidential"
-    SECRET = "secret"
+    SECRET = "secret"  # noqa: S105 - a security class, not a password
 
 
 @dataclass(frozen=True)

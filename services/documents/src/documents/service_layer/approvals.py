@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from documents.adapters.approval_repository import ApprovalFilter, ApprovalRepository
 from documents.adapters.orm import platform
 from documents.adapters.seal_signer import SealSigner, signature_valid
+from documents.domain.approvals import access as approval_access
 from documents.domain.approvals import model
 from documents.domain.approvals.builtin import BUILTIN_TEMPLATES
 from documents.domain.approvals.model import (
@@ -40,7 +41,6 @@ from documents.domain.approvals.model import (
     NoApprover,
     NotAnApprover,
     absence_problems,
-    can_view,
 )
 from documents.domain.approvals.routing import (
     escalation_targets,
@@ -86,6 +86,7 @@ from documents.service_layer.approval_commands import (
 from documents.service_layer.ports import Directory
 from secretariat.common.v1 import notice_pb2
 from secretariat.documents.v1 import events_pb2
+from secretariat_shared.access import viewer_of
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
@@ -566,7 +567,8 @@ class ApprovalEngine:
 
     @staticmethod
     def _visible(approval: Approval, actor: Identity) -> bool:
-        return can_view(approval, actor.username, actor.roles, actor.is_service)
+        """SPEC X-03, the shared rule: invisible approvals are 404 like missing ones."""
+        return approval_access.can_view(viewer_of(actor), approval)
 
     def decide(self, actor: Identity, cmd: Decide) -> Approval:
         try:
@@ -941,12 +943,12 @@ class ApprovalEngine:
             raise ValidationFailed(errors)
 
     def search(self, actor: Identity, query: ListApprovals) -> tuple[list[Approval], int]:
+        """SPEC X-03: the approvals the caller may read; overseers list every
+        approval, those they may not read without content (:func:`redacted`)."""
         self._check_paging(query.page, query.page_size)
-        privileged = actor.is_service or bool(
-            model.PRIVILEGED_VIEWER_ROLES.intersection(actor.roles)
-        )
+        viewer = viewer_of(actor)
         with self._db.reading() as session:
-            return ApprovalRepository(session).search(
+            found, total = ApprovalRepository(session).search(
                 ApprovalFilter(
                     status=query.status,
                     template=query.template,
@@ -954,10 +956,11 @@ class ApprovalEngine:
                     source_service=query.source_service,
                     source_ref=query.source_ref,
                 ),
-                None if privileged else actor.username,
+                viewer,
                 query.page,
                 query.page_size,
             )
+        return [a if self._visible(a, actor) else approval_access.redacted(a) for a in found], total
 
     def pending_for(self, actor: Identity, page: int, page_size: int) -> tuple[list[Approval], int]:
         """The caller's approval inbox: approvals whose current step waits for them."""

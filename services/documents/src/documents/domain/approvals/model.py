@@ -20,7 +20,6 @@ from enum import StrEnum
 from typing import Any
 
 from documents.domain.approvals.templates import ApproverRule, StepMode, TemplateStep
-from secretariat_shared.roles import Role
 
 SYSTEM = "system"
 
@@ -547,17 +546,6 @@ def escalate(
         step.index,
     )
     return Escalation(step=step, from_approvers=before, to_approvers=added)
-
-
-PRIVILEGED_VIEWER_ROLES = frozenset({Role.SECRETARIAT, Role.DISCIPLINE, Role.ADMIN})
-
-
-def can_view(approval: Approval, username: str, roles: Iterable[str], is_service: bool) -> bool:
-    """Who may see an approval: its requester, anyone who is or was an approver or
-    delegate on it, the secretariat, the discipline office, admins and services."""
-    if is_service or PRIVILEGED_VIEWER_ROLES.intersection(roles):
-        return True
-    return username in approval.participants()
 
 
 @dataclass(frozen=True)
