@@ -23,10 +23,11 @@ from meetings.service_layer.ports import Directory
 from meetings.service_layer.unit_of_work import MeetingsUnitOfWork
 from secretariat.common.v1 import notice_pb2
 from secretariat.meetings.v1 import events_pb2
+from secretariat_shared import access
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
-from secretariat_shared.errors import NotFound, PermissionDenied
+from secretariat_shared.errors import PermissionDenied
 from secretariat_shared.identity import Identity
 from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerStore
@@ -78,18 +79,13 @@ class Context:
 
 
 def viewer_of(identity: Identity) -> Viewer:
-    return Viewer(
-        username=identity.username,
-        department_code=identity.department_code,
-        headed_departments=identity.headed_departments,
-        is_service=identity.is_service,
-    )
+    return access.viewer_of(identity)
 
 
 def visible_meeting(meeting: Meeting | None, actor: Identity, meeting_id: str) -> Meeting:
     """SPEC X-03: a meeting the caller may not see is reported as not existing."""
     if meeting is None or not can_see(viewer_of(actor), meeting):
-        raise NotFound(f"meeting {meeting_id} not found")
+        raise access.not_found("meeting", meeting_id)
     return meeting
 
 

@@ -442,14 +442,14 @@ class MeetingPlanner:
         )
 
     def _conflict_message(self, actor: Identity, room: Room, taken: Meeting | None) -> str:
-        """Names the meeting holding the room: its id and time, its topic only for those
-        who may see it (X-03)."""
-        if taken is None:
+        """Names the meeting holding the room (id, topic, time) only to those who may
+        see it; to anyone else the slot is just taken (X-03: a conflict reveals
+        nothing of a meeting the caller may not see)."""
+        if taken is None or not can_see(viewer_of(actor), taken):
             return f"{room.name} is already booked at that time"
         held_from, _ = occupancy(taken.start_at, taken.end_at)
-        topic = f" «{taken.topic}»" if can_see(viewer_of(actor), taken) else ""
         return (
-            f"{room.name} is already booked by meeting {taken.id}{topic}, "
+            f"{room.name} is already booked by meeting {taken.id} «{taken.topic}», "
             f"{self._ctx.span(taken.start_at, taken.end_at)} "
             f"(held from {self._ctx.local(held_from, with_date=False)} with the 15-minute buffer)"
         )
