@@ -241,7 +241,10 @@ def test_m01_room_availability_counts_the_buffer(harness: Harness) -> None:
 
 def test_m01_invited_people_with_another_meeting_then_are_flagged(harness: Harness) -> None:
     first = harness.schedule(
-        video_link="https://meet.example/1", participants=["hr.staff"], agenda=[]
+        video_link="https://meet.example/1",
+        participants=["hr.staff"],
+        agenda=[],
+        security_class="public",
     )
     second = harness.schedule(
         FIN_HEAD,
@@ -259,6 +262,34 @@ def test_m01_invited_people_with_another_meeting_then_are_flagged(harness: Harne
     assert [c.meeting_id for c in stored.conflicts["hr.staff"]] == [first.id]
     scheduled = harness.events("meetings.meeting.scheduled", events_pb2.MeetingScheduled)
     assert list(scheduled[-1].participants_with_conflicts) == ["hr.staff"]
+
+
+def test_x03_a_participants_clash_names_nothing_of_a_meeting_the_organiser_may_not_see(
+    harness: Harness,
+) -> None:
+    hidden = harness.schedule(
+        video_link="https://meet.example/1",
+        participants=["hr.staff"],
+        agenda=[],
+        security_class="secret",
+        topic="干部任免酝酿会",
+    )
+    second = harness.schedule(
+        FIN_HEAD,
+        video_link="https://meet.example/2",
+        start_at=local(2026, 3, 12, 9, 30),
+        participants=["hr.staff"],
+        agenda=[],
+    )
+    for shown in (second, harness.uc.planner.get(FIN_HEAD, second.id)):
+        [clash] = shown.conflicts["hr.staff"]
+        assert clash.meeting_id == ""
+        assert (clash.start_at, clash.end_at) == (second.start_at, second.end_at)
+        warnings = " ".join(harness.uc.planner.warnings(shown))
+        assert hidden.id not in warnings
+        assert "hr.staff is busy at that time" in warnings
+    listed, _ = harness.uc.planner.search(FIN_HEAD, ListMeetings())
+    assert all(c.meeting_id != hidden.id for m in listed for cs in m.conflicts.values() for c in cs)
 
 
 # -- M-01 calendars, changes, cancellation -------------------------------------------------

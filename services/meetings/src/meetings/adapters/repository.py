@@ -453,6 +453,16 @@ class MeetingRepository:
         )
         return self._hydrate(rows)
 
+    def visible_ids(self, viewer: Viewer, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` name meetings ``viewer`` may see (X-03)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return set()
+        rows = self.session.execute(
+            select(meetings.c.id).where(meetings.c.id.in_(wanted), visible_to(viewer))
+        )
+        return {row.id for row in rows}
+
     def person_conflicts(
         self, username: str, start_at: datetime, end_at: datetime, exclude_meeting: str
     ) -> list[Conflict]:

@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from meetings.adapters.repository import MeetingRepository
 from meetings.domain.checklist import ELEMENTS_DUE_BEFORE
 from meetings.domain.model import (
     CHECK_IN_GRACE,
+    Conflict,
     Meeting,
     MeetingState,
     SecurityClass,
@@ -86,6 +88,21 @@ def visible_meeting(meeting: Meeting | None, actor: Identity, meeting_id: str) -
     """SPEC X-03: a meeting the caller may not see is reported as not existing."""
     if meeting is None or not can_see(viewer_of(actor), meeting):
         raise access.not_found("meeting", meeting_id)
+    return meeting
+
+
+def hide_unseen_conflicts(repo: MeetingRepository, actor: Identity, meeting: Meeting) -> Meeting:
+    """SPEC X-03: a participant's clash with a meeting the caller may not see says
+    only that they are busy during this meeting: no id, no time of the other."""
+    others = [c.meeting_id for found in meeting.conflicts.values() for c in found]
+    seen = repo.visible_ids(viewer_of(actor), others)
+    meeting.conflicts = {
+        username: [
+            c if c.meeting_id in seen else Conflict("", meeting.start_at, meeting.end_at)
+            for c in found
+        ]
+        for username, found in meeting.conflicts.items()
+    }
     return meeting
 
 

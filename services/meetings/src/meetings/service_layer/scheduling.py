@@ -44,6 +44,7 @@ from meetings.service_layer.common import (
     Context,
     audit_classified_read,
     cancel_meeting_timers,
+    hide_unseen_conflicts,
     meeting_ref,
     new_id,
     notify,
@@ -521,7 +522,8 @@ class MeetingPlanner:
             uow.audit(actor.username, "schedule", "meeting", meeting.id, None, snapshot(meeting))
             uow.commit()
         metrics.MEETINGS_SCHEDULED.labels(meeting.type.value).inc()
-        return meeting
+        with self._ctx.db.reading() as session:
+            return hide_unseen_conflicts(MeetingRepository(session), actor, meeting)
 
     def _notice_body(self, meeting: Meeting, room_name: str) -> str:
         lines = [f"时间 Time: {self._ctx.span(meeting.start_at, meeting.end_at)}"]
@@ -604,7 +606,9 @@ class MeetingPlanner:
 
     def get(self, actor: Identity, meeting_id: str) -> Meeting:
         with self._ctx.db.reading() as session:
-            meeting = visible_meeting(MeetingRepository(session).get(meeting_id), actor, meeting_id)
+            repo = MeetingRepository(session)
+            meeting = visible_meeting(repo.get(meeting_id), actor, meeting_id)
+            hide_unseen_conflicts(repo, actor, meeting)
         audit_classified_read(self._ctx, actor, meeting, "meeting")
         return meeting
 
@@ -627,7 +631,8 @@ class MeetingPlanner:
         if problems:
             raise ValidationFailed(problems)
         with self._ctx.db.reading() as session:
-            return MeetingRepository(session).search(
+            repo = MeetingRepository(session)
+            found, total = repo.search(
                 viewer_of(actor),
                 query.window_start,
                 query.window_end,
@@ -636,6 +641,7 @@ class MeetingPlanner:
                 query.page,
                 query.page_size,
             )
+            return [hide_unseen_conflicts(repo, actor, m) for m in found], total
 
     def warnings(self, meeting: Meeting) -> list[str]:
         """What the people running a meeting should know, derived from its state."""
@@ -649,6 +655,8 @@ class MeetingPlanner:
                 found.append(
                     f"conflict: {username} is also invited to meeting {c.meeting_id}, "
                     f"{self._ctx.span(c.start_at, c.end_at)}"
+                    if c.meeting_id
+                    else f"conflict: {username} is busy at that time"
                 )
         overdue = [m.key for m in meeting.milestones if m.is_open and m.overdue]
         if overdue and meeting.state is MeetingState.SCHEDULED:
@@ -790,7 +798,8 @@ class MeetingPlanner:
                 self._warn_short_notice(uow, meeting, now, "rescheduled_short_notice")
             uow.audit(actor.username, "update", "meeting", meeting.id, before, snapshot(meeting))
             uow.commit()
-        return meeting
+        with self._ctx.db.reading() as session:
+            return hide_unseen_conflicts(MeetingRepository(session), actor, meeting)
 
     @staticmethod
     def _require_not_started(meeting: Meeting, now: datetime) -> None:
