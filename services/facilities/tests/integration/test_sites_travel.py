@@ -15,7 +15,9 @@ from facilities_testkit import (
     DIRECTOR,
     EMPLOYEE,
     FINANCE,
+    HR_HEAD,
     OTHER_EMPLOYEE,
+    OUTSIDER,
     STOREKEEPER,
     Harness,
 )
@@ -195,6 +197,23 @@ def test_f09_expense_claim_with_receipts_and_reimbursement_status(harness: Harne
     paid = harness.travel.mark_reimbursed(FINANCE, expense.id)
     assert (paid.state, paid.reimbursed_by) == ("reimbursed", "fin.clerk")
     assert harness.notices("expense_reimbursed")
+
+
+def test_x03_an_expense_claim_is_confidential_to_claimant_finance_hr_and_its_head(
+    harness: Harness,
+) -> None:
+    trip_id = trip(harness)
+    harness.decide(f"trip:{trip_id}")
+    expense = harness.travel.claim_expense(
+        EMPLOYEE, trip_id, [ExpenseLine("transport", "高铁往返", 110600, "FP-001")]
+    )
+    for reader in (EMPLOYEE, FINANCE, HR_HEAD):
+        assert harness.travel.get_expense(reader, expense.id).id == expense.id
+        assert [e.id for e in harness.travel.list_expenses(reader, False, "")] == [expense.id]
+    for outsider in (STOREKEEPER, DIRECTOR, OTHER_EMPLOYEE, OUTSIDER):
+        with pytest.raises(NotFound):
+            harness.travel.get_expense(outsider, expense.id)
+        assert harness.travel.list_expenses(outsider, False, "") == []
 
 
 def test_f09_company_event_with_plan_venue_catering(harness: Harness) -> None:

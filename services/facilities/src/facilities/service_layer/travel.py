@@ -8,9 +8,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import literal, or_
+
 from facilities.adapters import orm
 from facilities.domain.travel import (
     EVENT_KINDS,
+    EXPENSE_READER_ROLES,
     OUTCOME_STATES,
     ApprovalState,
     CompanyEvent,
@@ -18,6 +21,7 @@ from facilities.domain.travel import (
     ExpenseLine,
     ExpenseState,
     Trip,
+    expense_item,
     expense_line_problems,
 )
 from facilities.service_layer.common import (
@@ -32,6 +36,9 @@ from facilities.service_layer.ports import ApprovalRequest
 from facilities.service_layer.supplies import yuan
 from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
 from secretariat.facilities.v1 import events_pb2, facilities_pb2
+from secretariat_shared import access
+from secretariat_shared.access import SecurityClass, may_read, reach, viewer_of
+from secretariat_shared.access_sql import reach_condition
 from secretariat_shared.errors import FieldError, NotFound, PreconditionFailed
 from secretariat_shared.identity import Identity
 from secretariat_shared.roles import Role
@@ -273,15 +280,22 @@ class Travel(UseCases):
     def get_expense(self, actor: Identity, expense_id: str) -> Expense:
         with self.reading() as stores:
             expense = stores.expenses.get(expense_id)
-        if expense is None or not self._may_read(actor, expense.claimant):
-            raise NotFound(f"expense claim {expense_id} not found")
+        if expense is None or not may_read(viewer_of(actor), expense_item(expense)):
+            raise access.not_found("expense claim", expense_id)
         return expense
 
     def list_expenses(self, actor: Identity, mine: bool, state: str) -> list[Expense]:
         t = orm.expenses
         conditions = [t.c.state == state] if state else []
-        if mine or not actor.has_role(*TRAVEL_READERS):
+        if mine:
             conditions.append(t.c.claimant == actor.username)
+        elif not (actor.is_service or actor.has_role(*EXPENSE_READER_ROLES)):
+            by_class = reach_condition(
+                reach(viewer_of(actor)),
+                literal(SecurityClass.CONFIDENTIAL.value),
+                t.c.department_code,
+            )
+            conditions.append(or_(t.c.claimant == actor.username, by_class))
         with self.reading() as stores:
             return stores.expenses.find(*conditions, order_by=[t.c.submitted_at.desc()])
 
