@@ -29,7 +29,8 @@ $(INSTALL_STAMP): $(VENV)/bin/python requirements/runtime.txt requirements/dev.t
 
 $(GEN_STAMP): $(PROTO_SRC) $(INSTALL_STAMP)
 	rm -rf shared/src/secretariat
-	$(PY) -m grpc_tools.protoc -I protos -I $$($(PY) -c 'import os, google.api.annotations_pb2 as a; print(os.path.dirname(os.path.dirname(os.path.dirname(a.__file__))))') --python_out=$(GEN_DIR) --pyi_out=$(GEN_DIR) --grpc_python_out=$(GEN_DIR) $(PROTO_SRC)
+	mkdir -p shared/src/secretariat
+	$(PY) -m grpc_tools.protoc -I protos -I $$($(PY) -c 'import os, google.api.annotations_pb2 as a; print(os.path.dirname(os.path.dirname(os.path.dirname(a.__file__))))') --python_out=$(GEN_DIR) --pyi_out=$(GEN_DIR) --grpc_python_out=$(GEN_DIR) --include_source_info --include_imports --descriptor_set_out=$(GEN_DIR)/secretariat/descriptors.binpb $(PROTO_SRC)
 	find shared/src/secretariat -type d -exec touch {}/__init__.py \;
 	@touch $@
 

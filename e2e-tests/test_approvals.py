@@ -244,9 +244,9 @@ def test_d09_return_for_changes_and_resubmit(admin: Api, login: Callable[..., Ap
 def test_d09_absence_and_delegation_decide_on_behalf_of(
     admin: Api, login: Callable[..., Api]
 ) -> None:
-    unit = new_unit(admin)
+    unit = under_leader(admin)
     clerk, head, staff = login(unit.clerk), login(unit.head), login(unit.staff)
-    secretary = login(unit.secretary)
+    leader = login(LEADER)
     now = system_now(admin)
     reply = head.post(
         "/api/v1/me/absences",
@@ -278,10 +278,17 @@ def test_d09_absence_and_delegation_decide_on_behalf_of(
     )
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["field"] == "delegate_to"
-    delegated = decide(staff, started["id"], "delegate", delegate_to=unit.secretary)
-    assert delegated["current_step"]["approvers"] == [unit.secretary]
-    assert delegated["current_step"]["on_behalf_of"] == {unit.secretary: unit.head}
-    approved = decide(secretary, started["id"])
+    # issue 13: a head's step goes only to someone who can hold a head's level
+    below = staff.post(
+        f"/api/v1/approvals/{started['id']}/decisions",
+        json={"action": "delegate", "delegate_to": unit.secretary},
+    )
+    assert below.status_code == 422
+    assert below.json()["errors"][0]["field"] == "delegate_to"
+    delegated = decide(staff, started["id"], "delegate", delegate_to=LEADER)
+    assert delegated["current_step"]["approvers"] == [LEADER]
+    assert delegated["current_step"]["on_behalf_of"] == {LEADER: unit.head}
+    approved = decide(leader, started["id"])
     assert approved["steps"][0]["decisions"][-1]["on_behalf_of"] == unit.head
 
 

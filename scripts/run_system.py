@@ -114,8 +114,13 @@ class System:
         self.gateway_workers = gateway_workers
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.logs = self.data_dir / "logs"
+        self.gateway_extra_env: dict[str, str] = {}
 
     # -- configuration ------------------------------------------------------
+
+    def secrets(self) -> dict[str, str]:
+        """The keys every process shares (identity key pair, internal secret)."""
+        return self._secrets()
 
     def _secrets(self) -> dict[str, str]:
         path = self.data_dir / "secrets.json"
@@ -199,6 +204,7 @@ class System:
         )
         for name in SERVICES:
             env[f"SECRETARIAT_{name.upper()}_ADDRESS"] = f"127.0.0.1:{self.ports.services[name]}"
+        env.update(self.gateway_extra_env)
         if self.admin_password is not None:
             env["SECRETARIAT_ADMIN_PASSWORD"] = self.admin_password
         elif "SECRETARIAT_ADMIN_PASSWORD" in os.environ:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from sqlalchemy import text
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.routing import Map, Rule
 
 from gateway.adapters.passwords import Passwords
 from gateway.adapters.services import ServiceChannels
@@ -17,14 +21,12 @@ from gateway.api.registry import Api
 from gateway.api.routes.approvals import register_approval_routes
 from gateway.api.routes.auth import register_auth_routes
 from gateway.api.routes.directory import register_directory_routes
-from gateway.api.routes.documents import register_document_routes
 from gateway.api.routes.facilities import register_facilities_routes
-from gateway.api.routes.inbox import register_inbox_routes
-from gateway.api.routes.meetings import register_meetings_routes
 from gateway.api.routes.testing import register_testing_routes
 from gateway.bootstrap import Gateway, build_gateway
 from gateway.problems import NOT_READY, Problem
 from gateway.settings import GatewaySettings
+from gateway.transcoding.openapi import transcoded_paths
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.observability import tracing_enabled
@@ -39,14 +41,44 @@ def build_api(gateway: Gateway) -> Api:
     api = Api()
     register_auth_routes(api, gateway)
     register_directory_routes(api, gateway)
-    register_document_routes(api, gateway)
-    register_inbox_routes(api, gateway)
     register_approval_routes(api, gateway)
-    register_meetings_routes(api, gateway)
     register_facilities_routes(api, gateway)
     if gateway.settings.testing:
         register_testing_routes(api, gateway)
     return api
+
+
+def own_routes_allowing(app: Flask, path: str) -> set[str]:
+    """Methods of the gateway's own routes at ``path`` (the catch-all excluded)."""
+    own: Map | None = app.extensions.get("secretariat.own_routes")
+    if own is None:
+        own = Map(
+            [
+                Rule(rule.rule, endpoint=rule.endpoint, methods=rule.methods)
+                for rule in app.url_map.iter_rules()
+                if rule.endpoint not in ("transcode", "static")
+            ]
+        )
+        app.extensions["secretariat.own_routes"] = own
+    try:
+        return set(own.bind("gateway").allowed_methods(path)) - {"HEAD", "OPTIONS"}
+    except Exception:
+        return set()
+
+
+def full_openapi(gateway: Gateway, own: dict[str, Any]) -> dict[str, Any]:
+    """The gateway's own routes and every loaded service's, rebuilt when the routes change."""
+    snapshot = gateway.catalog.current()
+    if snapshot.openapi is None:
+        paths, schemas = transcoded_paths(snapshot)
+        document = copy.deepcopy(own)
+        for path, operations in paths.items():
+            document["paths"].setdefault(path, {}).update(operations)
+        document["paths"] = dict(sorted(document["paths"].items()))
+        document["components"]["schemas"].update(schemas)
+        document["components"]["schemas"] = dict(sorted(document["components"]["schemas"].items()))
+        snapshot.openapi = document
+    return snapshot.openapi
 
 
 def readiness(gateway: Gateway) -> dict[str, str]:
@@ -82,22 +114,31 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = gateway
+    app.config["DEFAULT_LANGUAGE"] = settings.default_language
 
     install_error_handlers(app)
     install_request_metrics(app)
     api = build_api(gateway)
     api.install(app, gateway)
     app.extensions["secretariat.api"] = api
-    openapi = build_openapi(api)
-    openapi_30 = as_openapi_30(openapi)
+    own_openapi = build_openapi(api)
+
+    @app.route(
+        "/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], endpoint="transcode"
+    )
+    def transcode(rest: str) -> Response:
+        own_methods = own_routes_allowing(app, request.path)
+        if own_methods:
+            raise MethodNotAllowed(valid_methods=sorted(own_methods))
+        return gateway.transcoder.serve(request.path)
 
     @app.get("/openapi.json")
     def openapi_document() -> Response:
-        return jsonify(openapi)
+        return jsonify(full_openapi(gateway, own_openapi))
 
     @app.get("/docs/openapi-3.0.json")
     def openapi_document_30() -> Response:
-        return jsonify(openapi_30)
+        return jsonify(as_openapi_30(full_openapi(gateway, own_openapi)))
 
     install_docs(app)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response
+from flask import Response, request
 
 from gateway.adapters.idempotency_store import SqlIdempotencyStore
 from gateway.adapters.passwords import Passwords
@@ -18,9 +18,12 @@ from gateway.domain.throttling import LoginThrottle
 from gateway.service_layer.auth import AuthService, Caller
 from gateway.service_layer.directory import DirectoryService
 from gateway.settings import GatewaySettings
+from gateway.transcoding.catalog import ConfiguredService, RouteCatalog
+from gateway.transcoding.dispatch import Transcoder
 from secretariat_shared.clock import Clock, clock_from_settings
 from secretariat_shared.db import Database
-from secretariat_shared.identity import IdentitySigner, IdentityVerifier
+from secretariat_shared.i18n import negotiate
+from secretariat_shared.identity import IdentitySigner, IdentityVerifier, service_token
 
 
 @dataclass
@@ -42,10 +45,18 @@ class Gateway:
     meetings: RemoteService
     facilities: RemoteService
     timezone: ZoneInfo
+    catalog: RouteCatalog
+    transcoder: Transcoder
 
     @property
     def remote_services(self) -> tuple[RemoteService, ...]:
-        return (self.documents, self.infohub, self.meetings, self.facilities)
+        return tuple(
+            RemoteService(name, address) for name, address in self.settings.service_addresses
+        )
+
+    def language(self) -> str:
+        """The language of this request's messages (Accept-Language, else the default)."""
+        return negotiate(request.headers.get("Accept-Language"), self.settings.default_language)
 
     def authenticate(self, token: str | None) -> Caller:
         return self.auth.authenticate(token)
@@ -75,9 +86,35 @@ def build_gateway(
     # No internal secret here: a service token must never pass as a person's access token.
     access_verifier = IdentityVerifier(settings.identity_public_key, clock)
     channels = channels or ServiceChannels()
+    catalog = RouteCatalog(
+        [ConfiguredService(name, address) for name, address in settings.service_addresses],
+        channels.channel,
+        lambda: service_token("gateway", settings.internal_token_secret, clock),
+        settings.descriptor_refresh_seconds,
+    )
+    idempotency = IdempotentRunner(SqlIdempotencyStore(db), clock)
+    zone = ZoneInfo(settings.timezone)
+
+    def language() -> str:
+        return negotiate(request.headers.get("Accept-Language"), settings.default_language)
+
+    transcoder = Transcoder(
+        catalog,
+        channels.channel,
+        signer,
+        lambda token: auth.authenticate(token),
+        idempotency.run_as,
+        language,
+        zone,
+        settings.service_token_ttl,
+        settings.grpc_deadline,
+    )
     throttle = LoginThrottle(
         max_failures=settings.login_max_failures,
         window=timedelta(seconds=settings.login_window_seconds),
+    )
+    auth = AuthService(
+        db, passwords, clock, signer, access_verifier, throttle, settings.access_token_ttl
     )
     return Gateway(
         settings=settings,
@@ -85,11 +122,9 @@ def build_gateway(
         db=db,
         passwords=passwords,
         signer=signer,
-        auth=AuthService(
-            db, passwords, clock, signer, access_verifier, throttle, settings.access_token_ttl
-        ),
+        auth=auth,
         directory=DirectoryService(db, passwords, clock),
-        idempotency=IdempotentRunner(SqlIdempotencyStore(db), clock),
+        idempotency=idempotency,
         channels=channels,
         services=ServiceCaller(
             channels, signer, settings.service_token_ttl, settings.grpc_deadline
@@ -98,5 +133,7 @@ def build_gateway(
         infohub=RemoteService("infohub", settings.infohub_address),
         meetings=RemoteService("meetings", settings.meetings_address),
         facilities=RemoteService("facilities", settings.facilities_address),
-        timezone=ZoneInfo(settings.timezone),
+        timezone=zone,
+        catalog=catalog,
+        transcoder=transcoder,
     )

@@ -9,6 +9,7 @@ from http import HTTPStatus
 from typing import Any
 
 from secretariat_shared.errors import FieldError
+from secretariat_shared.i18n import ENGLISH, translate
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:secretariat:problem:"
@@ -64,12 +65,14 @@ def _phrase(status: int) -> str:
         return "Error"
 
 
-def validation_problem(errors: Iterable[FieldError], detail: str = "") -> Problem:
+def validation_problem(
+    errors: Iterable[FieldError], detail: str = "", title: str = "Validation failed"
+) -> Problem:
     listed = tuple(errors)
     return Problem(
         status=422,
         type=VALIDATION,
-        title="Validation failed",
+        title=title,
         detail=detail or "; ".join(f"{e.field}: {e.message}" for e in listed),
         errors=listed,
     )
@@ -93,20 +96,34 @@ def problem_for_grpc_status(
     message: str,
     service: str,
     field_errors: Iterable[FieldError] = (),
+    language: str = ENGLISH,
 ) -> Problem:
     """Map a service's gRPC status to the problem the HTTP caller sees."""
     status, show_message = GRPC_STATUS_TO_HTTP.get(code_name, (500, False))
     if status == 422:
-        listed = tuple(field_errors)
-        return validation_problem(listed, detail=message if not listed else "")
+        listed = tuple(FieldError(e.field, translate(e.message, language)) for e in field_errors)
+        return validation_problem(
+            listed,
+            detail=translate(message, language) if not listed else "",
+            title=translate("Validation failed", language),
+        )
     if status == 503:
         return Problem(
             status=503,
             type=SERVICE_UNAVAILABLE,
-            detail=f"The {service} service is unavailable. Please try again later.",
+            detail=translate(
+                "The {service} service is unavailable. Please try again later.",
+                language,
+                service=service,
+            ),
         )
     if status == 504:
-        return Problem(status=504, detail=f"The {service} service did not answer in time.")
+        return Problem(
+            status=504,
+            detail=translate(
+                "The {service} service did not answer in time.", language, service=service
+            ),
+        )
     if not show_message:
-        return Problem(status=500, detail=GENERIC_DETAIL)
-    return Problem(status=status, detail=message)
+        return Problem(status=500, detail=translate(GENERIC_DETAIL, language))
+    return Problem(status=status, detail=translate(message, language))

@@ -23,6 +23,15 @@ class GatewaySettings:
     infohub_address: str = setting("host:port of the infohub gRPC service", "")
     meetings_address: str = setting("host:port of the meetings gRPC service", "")
     facilities_address: str = setting("host:port of the facilities gRPC service", "")
+    services: str = setting(
+        "more services to route to, as name=host:port pairs separated by commas", ""
+    )
+    descriptor_refresh_seconds: float = setting(
+        "seconds between reloads of the services' descriptors (new routes without restart)", 10.0
+    )
+    default_language: str = setting(
+        "language of messages when a request has no Accept-Language (zh-CN or en)", "zh-CN"
+    )
     admin_password: str = setting(
         "password of the 'admin' account; default 'admin' in demo mode, else no admin", ""
     )
@@ -38,6 +47,21 @@ class GatewaySettings:
     login_max_failures: int = setting("failed logins per username before throttling", 5)
     login_window_seconds: int = setting("throttling window for failed logins", 900)
     log_level: str = setting("logging level", "INFO")
+
+    @property
+    def service_addresses(self) -> list[tuple[str, str]]:
+        """Every service the gateway routes to: the named settings, then ``services``."""
+        found = [
+            ("documents", self.documents_address),
+            ("infohub", self.infohub_address),
+            ("meetings", self.meetings_address),
+            ("facilities", self.facilities_address),
+        ]
+        for pair in self.services.split(","):
+            name, _, address = pair.strip().partition("=")
+            if name.strip() and address.strip():
+                found.append((name.strip(), address.strip()))
+        return [(name, address) for name, address in found if address]
 
     @property
     def effective_admin_password(self) -> str:

@@ -1,10 +1,11 @@
-"""Routing /api/v1/documents… and /api/v1/inbox to services over real gRPC, against
-in-process fakes of DocumentRegistry and Inbox: identity forwarding (rule 7),
-JSON shapes, and the mapping of gRPC statuses to problems (rule 11)."""
+"""Transcoding /api/v1/documents… and /api/v1/inbox to services over real gRPC,
+against in-process fakes of DocumentRegistry and Inbox that serve reflection
+like every service: routes from the protos' HTTP rules, identity forwarding
+(rule 7), JSON shapes, field rules, languages, and the mapping of gRPC statuses
+to problems (rule 11)."""
 
 from __future__ import annotations
 
-import json
 import socket
 from collections.abc import Callable, Iterator
 from concurrent import futures
@@ -18,11 +19,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
 
 from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
 from secretariat.infohub.v1 import infohub_pb2, infohub_pb2_grpc
 from secretariat_shared.clock import ManualClock
-from secretariat_shared.grpc_server import FIELD_ERRORS_METADATA
+from secretariat_shared.contract.status import bad_request
+from secretariat_shared.errors import FieldError
 from secretariat_shared.identity import METADATA_KEY, Identity, IdentityVerifier
 
 pytestmark = pytest.mark.integration
@@ -98,8 +101,11 @@ class Recorder:
         failure = self.failures.get(method)
         if failure is not None:
             if failure.field_errors is not None:
-                context.set_trailing_metadata(
-                    ((FIELD_ERRORS_METADATA, json.dumps(failure.field_errors).encode()),)
+                context.abort_with_status(
+                    bad_request(
+                        failure.message,
+                        [FieldError(e["field"], e["message"]) for e in failure.field_errors],
+                    )
                 )
             context.abort(failure.code, failure.message)
 
@@ -185,6 +191,14 @@ def fake_services() -> Iterator[FakeServices]:
     health_servicer = health.HealthServicer()
     health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        [
+            documents_pb2.DESCRIPTOR.services_by_name["DocumentRegistry"].full_name,
+            infohub_pb2.DESCRIPTOR.services_by_name["Inbox"].full_name,
+            reflection.SERVICE_NAME,
+        ],
+        server,
+    )
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     try:
@@ -415,19 +429,70 @@ def test_service_field_errors_become_422_errors(
 
 
 @pytest.mark.usefixtures("demo_org")
-def test_unconfigured_or_unreachable_service_is_503(
+def test_a_service_down_at_gateway_start_is_503_on_its_paths_and_unconfigured_is_404(
     make_app: Callable[..., Flask], login: Login
 ) -> None:
     headers = login("zhang.wei")
-    unconfigured = make_app().test_client()
     unreachable = make_app(
         documents_address=f"127.0.0.1:{free_port()}", infohub_address=f"127.0.0.1:{free_port()}"
     ).test_client()
-    for client in (unconfigured, unreachable):
-        for path in ("/api/v1/documents/doc-1", "/api/v1/inbox"):
-            response = client.get(path, headers=headers)
-            assert response.status_code == 503
-            assert response.content_type == "application/problem+json"
+    for path in ("/api/v1/documents/doc-1", "/api/v1/inbox"):
+        response = unreachable.get(path, headers=headers)
+        assert response.status_code == 503
+        assert response.content_type == "application/problem+json"
+    unconfigured = make_app().test_client().get("/api/v1/documents/doc-1", headers=headers)
+    assert unconfigured.status_code == 404
+    assert unconfigured.content_type == "application/problem+json"
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_problems_speak_chinese_by_default_and_english_on_request(
+    routed: FlaskClient, login: Login, fake_services: FakeServices
+) -> None:
+    bad = {**REGISTRATION, "security_class": "top", "title": ""}
+    chinese = routed.post("/api/v1/documents", json=bad, headers=login("chen.jing"))
+    assert chinese.status_code == 422
+    body = chinese.get_json()
+    assert body["title"] == "校验未通过"
+    messages = {e["field"]: e["message"] for e in body["errors"]}
+    assert messages["title"] == "必填"
+    assert messages["security_class"].startswith("必须是以下之一")
+    english = routed.post(
+        "/api/v1/documents",
+        json=bad,
+        headers={**login("chen.jing"), "Accept-Language": "en-GB,en;q=0.9"},
+    )
+    body = english.get_json()
+    assert body["title"] == "Validation failed"
+    assert {e["field"]: e["message"] for e in body["errors"]}["title"] == "is required"
+    assert fake_services.recorder.calls == []
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_an_undeclared_query_parameter_is_422_naming_it(
+    routed: FlaskClient, login: Login, fake_services: FakeServices
+) -> None:
+    response = routed.get("/api/v1/documents?state=open", headers=login("zhang.wei"))
+    assert response.status_code == 422
+    assert [e["field"] for e in response.get_json()["errors"]] == ["state"]
+    assert fake_services.recorder.calls == []
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_numbers_too_large_for_the_field_are_422_not_500(routed: FlaskClient, login: Login) -> None:
+    headers = login("zhang.wei")
+    for query in ("page=2147483648", "page_size=101", "page=0x10"):
+        response = routed.get(f"/api/v1/documents?{query}", headers=headers)
+        assert response.status_code == 422, query
+    nested = "[" * 100_000 + "]" * 100_000
+    deep = routed.post(
+        "/api/v1/documents", data=nested, headers={**headers, "content-type": "application/json"}
+    )
+    assert deep.status_code in (400, 422)
+    nul = routed.post(
+        "/api/v1/documents", json={**REGISTRATION, "title": "a\x00b"}, headers=headers
+    )
+    assert nul.status_code == 422
 
 
 def test_readyz_reports_each_dependency(
@@ -448,3 +513,28 @@ def test_readyz_reports_each_dependency(
     assert down.content_type == "application/problem+json"
     assert down.get_json()["checks"]["database"] == "ok"
     assert down.get_json()["checks"]["infohub"] != "ok"
+
+
+def test_openapi_lists_the_services_routes_with_their_rules(routed: FlaskClient) -> None:
+    spec = routed.get("/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    register = spec["paths"]["/api/v1/documents"]["post"]
+    body = register["requestBody"]["content"]["application/json"]["schema"]
+    request_schema = schemas[body["$ref"].rsplit("/", 1)[-1]]
+    assert set(request_schema["required"]) >= {"title", "security_class"}
+    assert request_schema["properties"]["security_class"]["enum"] == [
+        "public",
+        "internal",
+        "confidential",
+        "secret",
+    ]
+    assert request_schema["properties"]["title"]["maxLength"] == 500
+    assert "201" in register["responses"]
+    assert "Location" in register["responses"]["201"]["headers"]
+    assert "application/problem+json" in register["responses"]["422"]["content"]
+    assert any(p["name"] == "Idempotency-Key" for p in register["parameters"])
+    search = spec["paths"]["/api/v1/documents"]["get"]
+    parameters = {p["name"]: p for p in search["parameters"]}
+    assert set(parameters) >= {"q", "from", "to", "page", "page_size"}
+    assert parameters["page_size"]["schema"]["maximum"] == 100
+    assert "/api/v1/documents/{entity_id}/audit" in spec["paths"]

@@ -124,6 +124,10 @@ class FakeOrganisation:
         p = self.directory.person(username)
         return p.superior_username if p else ""
 
+    def department_of(self, username: str) -> str:
+        p = self.directory.person(username)
+        return p.department_code if p else ""
+
     def role_holders(self, role: str) -> list[str]:
         return self.directory.role_holders(role)
 

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import signal
 import threading
@@ -25,17 +24,21 @@ from typing import Any, Protocol
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter, Histogram
 
 from secretariat_shared import errors
+from secretariat_shared.contract.check import violations
+from secretariat_shared.contract.reflection import enable_reflection
+from secretariat_shared.contract.status import LANGUAGE_METADATA, bad_request
+from secretariat_shared.errors import FieldError
+from secretariat_shared.i18n import negotiate
 from secretariat_shared.identity import METADATA_KEY, Identity, IdentityVerifier, InvalidIdentity
 from secretariat_shared.observability import tracing_enabled
 
 log = logging.getLogger(__name__)
 
-FIELD_ERRORS_METADATA = "x-field-errors-bin"
-UNAUTHENTICATED_METHODS = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+UNAUTHENTICATED_METHODS = ("/grpc.health.v1.Health/",)
+SERVICE_ONLY_METHODS = ("/grpc.reflection.",)
 
 GRPC_HANDLED = Counter(
     "secretariat_grpc_server_handled_total",
@@ -98,6 +101,11 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
         self._service = service
         self._verifier = verifier
 
+    def _service_only(self, handler: Any) -> Any:
+        if handler.stream_stream is None:
+            return handler
+        return _service_only_handler(self._verifier, handler)
+
     def intercept_service(
         self, continuation: Callable[[Any], Any], handler_call_details: Any
     ) -> Any:
@@ -105,6 +113,8 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
         method: str = handler_call_details.method
         if handler is None or method.startswith(UNAUTHENTICATED_METHODS):
             return handler
+        if method.startswith(SERVICE_ONLY_METHODS):
+            return self._service_only(handler)
         if handler.unary_unary is None:
             return handler
         inner = handler.unary_unary
@@ -121,15 +131,17 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
                     context.abort(code, str(exc))
                 token = _current_identity.set(identity)
                 try:
+                    found = violations(request)
+                    if found:
+                        language = negotiate(_metadata_value(context, LANGUAGE_METADATA))
+                        raise errors.ValidationFailed(
+                            [FieldError(v.field, v.message(language)) for v in found]
+                        )
                     return inner(request, context)
                 except errors.DomainError as exc:
                     code = status_for(exc)
                     if isinstance(exc, errors.ValidationFailed):
-                        payload = json.dumps(
-                            [{"field": e.field, "message": e.message} for e in exc.errors],
-                            ensure_ascii=False,
-                        ).encode()
-                        context.set_trailing_metadata(((FIELD_ERRORS_METADATA, payload),))
+                        context.abort_with_status(bad_request(str(exc), exc.errors))
                     context.abort(code, str(exc))
                 finally:
                     _current_identity.reset(token)
@@ -152,6 +164,27 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
+
+
+def _service_only_handler(verifier: IdentityVerifier, handler: Any) -> Any:
+    """Reflection answers only callers with a service identity (the gateway, tools
+    given service credentials): it lists every RPC and message of the service."""
+    inner = handler.stream_stream
+
+    def wrapped(requests: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            identity = verifier.verify(_metadata_value(context, METADATA_KEY))
+        except InvalidIdentity as exc:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
+        if not identity.is_service:
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, "reflection is for services only")
+        yield from inner(requests, context)
+
+    return grpc.stream_stream_rpc_method_handler(
+        wrapped,
+        request_deserializer=handler.request_deserializer,
+        response_serializer=handler.response_serializer,
+    )
 
 
 @dataclass
@@ -190,9 +223,7 @@ class RunningService:
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         spec.register(self.server)
-        reflection.enable_server_reflection(
-            [*spec.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
-        )
+        enable_reflection([*spec.service_names, health.SERVICE_NAME], self.server)
         self.port = self.server.add_insecure_port(f"{spec.host}:{spec.port}")
         self._threads: list[threading.Thread] = []
         self._set_status(health_pb2.HealthCheckResponse.NOT_SERVING)

@@ -8,7 +8,6 @@ a :class:`~gateway.problems.Problem` (rule 11).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -25,8 +24,7 @@ from gateway.problems import (
     ProblemError,
     problem_for_grpc_status,
 )
-from secretariat_shared.errors import FieldError
-from secretariat_shared.grpc_server import FIELD_ERRORS_METADATA
+from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, Identity, IdentitySigner
 from secretariat_shared.observability import tracing_enabled
 
@@ -74,24 +72,6 @@ class ServiceChannels:
             self._channels = {}
 
 
-def field_errors_from(metadata: Any) -> list[FieldError]:
-    """The JSON field errors a service put in its trailing metadata, if any."""
-    for item in metadata or ():
-        key, value = (item.key, item.value) if hasattr(item, "key") else item
-        if key != FIELD_ERRORS_METADATA:
-            continue
-        try:
-            raw = json.loads(value.decode() if isinstance(value, bytes) else value)
-            return [
-                FieldError(str(entry.get("field", "")), str(entry.get("message", "")))
-                for entry in raw
-                if isinstance(entry, dict)
-            ]
-        except (ValueError, AttributeError):
-            log.warning("unparsable field errors from a service: %r", value)
-    return []
-
-
 class ServiceCaller:
     def __init__(
         self,
@@ -133,11 +113,7 @@ class ServiceCaller:
             details = (exc.details() if hasattr(exc, "details") else "") or ""
             if code not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
                 log.warning("%s.%s failed: %s %s", service.name, method, code.name, details)
-            errors = (
-                field_errors_from(exc.trailing_metadata())
-                if code == grpc.StatusCode.INVALID_ARGUMENT and hasattr(exc, "trailing_metadata")
-                else []
-            )
+            errors = field_errors_of(exc) if code == grpc.StatusCode.INVALID_ARGUMENT else []
             raise ProblemError(
                 problem_for_grpc_status(code.name, details, service.name, errors)
             ) from exc

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
 from gateway.domain.directory import DuplicateEntry
@@ -27,13 +27,33 @@ from secretariat_shared.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from secretariat_shared.i18n import DEFAULT_LANGUAGE, ENGLISH, negotiate, translate
 
 log = logging.getLogger(__name__)
 
 
+def _language() -> str:
+    if not has_request_context():
+        return ENGLISH
+    default = current_app.config.get("DEFAULT_LANGUAGE", DEFAULT_LANGUAGE)
+    return negotiate(request.headers.get("Accept-Language"), default)
+
+
 def problem_response(problem: Problem) -> Response:
+    """The problem as RFC 9457 JSON, its texts in the reader's language where the
+    catalogue has them (issue 10 item 6)."""
+    body = problem.body()
+    language = _language()
+    if language != ENGLISH:
+        body["title"] = translate(str(body["title"]), language)
+        body["detail"] = translate(str(body["detail"]), language)
+        if "errors" in body:
+            body["errors"] = [
+                {"field": e["field"], "message": translate(e["message"], language)}
+                for e in body["errors"]
+            ]
     response = Response(
-        json.dumps(problem.body(), ensure_ascii=False),
+        json.dumps(body, ensure_ascii=False),
         status=problem.status,
         mimetype=PROBLEM_CONTENT_TYPE,
     )

@@ -3,6 +3,8 @@ same key gets the first answer and creates nothing new."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, request
 
 from gateway.adapters.idempotency_store import SqlIdempotencyStore
@@ -13,6 +15,7 @@ from gateway.problems import (
     IDEMPOTENCY_IN_FLIGHT,
     IDEMPOTENCY_MISMATCH,
     Problem,
+    ProblemError,
     validation_problem,
 )
 from secretariat_shared.clock import Clock
@@ -28,14 +31,20 @@ class IdempotentRunner:
         self._clock = clock
 
     def run(self, operation: Operation, call: Call, key: str, raw_body: bytes) -> Response:
+        return self.run_as(call.username, key, raw_body, lambda: run_handler(operation, call))
+
+    def run_as(
+        self, username: str, key: str, raw_body: bytes, produce: Callable[[], Response]
+    ) -> Response:
+        """Answer once per (user, key): replay the stored answer to a retry."""
         reason = key_problem(key)
         if reason:
             return problem_response(validation_problem([FieldError("Idempotency-Key", reason)]))
-        username = call.username
+        method = request.method
         path = request.path
-        fingerprint = request_fingerprint(operation.method, path, raw_body)
+        fingerprint = request_fingerprint(method, path, raw_body)
         outcome, stored = self._store.claim(
-            username, key, operation.method, path, fingerprint, self._clock.now()
+            username, key, method, path, fingerprint, self._clock.now()
         )
         if outcome is Outcome.MISMATCH:
             return problem_response(
@@ -67,7 +76,9 @@ class IdempotentRunner:
             return response
 
         try:
-            response = run_handler(operation, call)
+            response = produce()
+        except ProblemError as exc:
+            response = problem_response(exc.problem)
         except BaseException:
             self._store.release(username, key)
             raise

@@ -418,17 +418,17 @@ def test_d09_return_for_changes_then_resubmit_with_edits(approvals: ApprovalHarn
 def test_d09_delegation_to_a_named_person(approvals: ApprovalHarness) -> None:
     h = approvals
     started = h.engine.start(who("hr.staff"), requisition())
-    delegated = decide(
-        h, started.id, "hr.head", "delegate", delegate_to="hr.officer", comment="出差"
-    )
-    assert delegated.steps[0].waiting_on() == ["hr.officer"]
+    delegated = decide(h, started.id, "hr.head", "delegate", delegate_to="fin.head", comment="出差")
+    assert delegated.steps[0].waiting_on() == ["fin.head"]
     assert inbox(h, "hr.head") == []
-    assert inbox(h, "hr.officer") == [started.id]
+    assert inbox(h, "fin.head") == [started.id]
     [event] = h.events("documents.approval.delegated", events_pb2.ApprovalDelegated)
-    assert (event.from_approver, event.to_approver) == ("hr.head", "hr.officer")
-    assert list(h.notices("approval_step_opened")[-1].recipients) == ["hr.officer"]
-    approved = decide(h, started.id, "hr.officer")
+    assert (event.from_approver, event.to_approver) == ("hr.head", "fin.head")
+    assert list(h.notices("approval_step_opened")[-1].recipients) == ["fin.head"]
+    approved = decide(h, started.id, "fin.head")
     assert approved.steps[0].decisions[-1].on_behalf_of == "hr.head"
+    # having decided the head's level, fin.head does not also review for finance
+    assert approved.steps[1].waiting_on() == ["fin.clerk"]
     # the delegator can still see what they handed on
     assert h.engine.get(who("hr.head"), started.id).id == started.id
 

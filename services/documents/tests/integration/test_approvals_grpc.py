@@ -11,8 +11,8 @@ import pytest
 from approvals_testkit import ApprovalHarness, who
 from documents.entrypoints.approvals_servicer import ApprovalsServicer
 from secretariat.documents.v1 import approvals_pb2, approvals_pb2_grpc
+from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.grpc_server import (
-    FIELD_ERRORS_METADATA,
     GrpcService,
     RunningService,
     identity_metadata,
@@ -127,8 +127,7 @@ def test_d09_errors_map_to_grpc_codes_with_field_reasons(
             metadata=as_(h, "hr.staff"),
         )
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    errors = json.loads(dict(bad.value.trailing_metadata() or ())[FIELD_ERRORS_METADATA])
-    assert errors[0]["field"] == "template"
+    assert field_errors_of(bad.value)[0].field == "template"
     started = stub.StartApproval(
         approvals_pb2.StartApprovalRequest(
             template="supply_requisition", subject="领用", payload_json=PAYLOAD

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import grpc
@@ -12,8 +11,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from documents.entrypoints.grpc_servicer import DocumentRegistryServicer
 from documents_testkit import HR_CLERK, Harness
 from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
+from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.grpc_server import (
-    FIELD_ERRORS_METADATA,
     GrpcService,
     RunningService,
     identity_metadata,
@@ -118,9 +117,7 @@ def test_invalid_input_is_invalid_argument_with_field_reasons(
     with pytest.raises(grpc.RpcError) as caught:
         stub.RegisterDocument(bad, metadata=token(harness))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    trailing = dict(caught.value.trailing_metadata() or ())
-    errors = json.loads(trailing[FIELD_ERRORS_METADATA])
-    assert errors[0]["field"] == "type_code"
+    assert field_errors_of(caught.value)[0].field == "type_code"
 
 
 def test_unreadable_document_is_not_found(

@@ -4,7 +4,6 @@ configured)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import grpc
@@ -20,9 +19,9 @@ from secretariat.facilities.v1 import facilities_pb2 as pb
 from secretariat.facilities.v1 import facilities_pb2_grpc
 from secretariat_shared.bus import BusTopology, EventPublisher
 from secretariat_shared.consumer import EventConsumer
+from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.events import make_envelope
 from secretariat_shared.grpc_server import (
-    FIELD_ERRORS_METADATA,
     GrpcService,
     RunningService,
     identity_metadata,
@@ -95,8 +94,7 @@ def test_f01_requisition_over_grpc_with_field_errors(
             metadata=as_(harness, EMPLOYEE),
         )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    errors = dict(caught.value.trailing_metadata())[FIELD_ERRORS_METADATA]
-    assert json.loads(errors)[0]["field"] == "lines[0].quantity"
+    assert field_errors_of(caught.value)[0].field == "lines[0].quantity"
     created = stub.SubmitRequisition(
         pb.SubmitRequisitionRequest(
             purpose="日常",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import grpc
@@ -11,8 +10,8 @@ import pytest
 from meetings.entrypoints.grpc_servicer import MeetingsServicer
 from meetings_testkit import FIN_CLERK, HR_CLERK, HR_STAFF, SEC_CLERK, Harness, local
 from secretariat.meetings.v1 import meetings_pb2, meetings_pb2_grpc
+from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.grpc_server import (
-    FIELD_ERRORS_METADATA,
     GrpcService,
     RunningService,
     identity_metadata,
@@ -112,11 +111,10 @@ def test_m01_schedule_over_grpc_and_read_it_back(
         meetings_pb2.GetMeetingRequest(id=created.id), metadata=as_(harness, HR_STAFF)
     )
     assert calendar.content_type.startswith("text/calendar")
-    assert f"UID:{created.id}@meetings.secretariat" in calendar.content.decode()
+    assert f"UID:{created.id}@meetings.secretariat" in calendar.data.decode()
 
-    changes = meetings_pb2.ScheduleMeetingRequest(topic="月度经营分析会（调整）")
     updated = stub.UpdateMeeting(
-        meetings_pb2.UpdateMeetingRequest(id=created.id, fields=["topic"], changes=changes),
+        meetings_pb2.UpdateMeetingRequest(id=created.id, topic="月度经营分析会（调整）"),
         metadata=as_(harness, HR_CLERK),
     )
     assert (updated.topic, updated.sequence, updated.room_id) == (
@@ -136,8 +134,7 @@ def test_m01_bad_input_and_a_taken_room_map_to_status_codes(
     with pytest.raises(grpc.RpcError) as caught:
         stub.ScheduleMeeting(bad, metadata=as_(harness, HR_CLERK))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    trailing = dict(caught.value.trailing_metadata())  # type: ignore[attr-defined]
-    fields = {e["field"] for e in json.loads(trailing[FIELD_ERRORS_METADATA])}
+    fields = {e.field for e in field_errors_of(caught.value)}
     assert {"end_at", "participants[0]"} <= fields
 
     first = stub.ScheduleMeeting(request(room.id), metadata=as_(harness, HR_CLERK))
@@ -162,3 +159,98 @@ def test_m07_survey_results_leave_unknown_averages_unset(
     assert not results.open
     assert not results.HasField("satisfaction")
     assert results.target == 85.0
+
+
+def test_m01_a_patch_changes_only_the_fields_it_carries(
+    stub: meetings_pb2_grpc.MeetingsStub, harness: Harness
+) -> None:
+    room = harness.room(video=True)
+    created = stub.ScheduleMeeting(
+        request(room.id, video_link="https://meet.example/1", recorder="hr.staff"),
+        metadata=as_(harness, HR_CLERK),
+    )
+
+    # Absent fields stay; a present empty string clears (no room: video only).
+    patch = meetings_pb2.UpdateMeetingRequest(id=created.id, room_id="", goals="")
+    updated = stub.UpdateMeeting(patch, metadata=as_(harness, HR_CLERK))
+    assert (updated.room_id, updated.video_link, updated.recorder) == (
+        "",
+        "https://meet.example/1",
+        "hr.staff",
+    )
+    assert (updated.topic, len(updated.agenda), updated.duration_minutes) == (
+        created.topic,
+        1,
+        60,
+    )
+    assert {p.username for p in updated.participants} == {"hr.staff", "fin.clerk"}
+
+    # A non-empty list replaces; `clear` empties one.
+    patch = meetings_pb2.UpdateMeetingRequest(
+        id=created.id, participants=["hr.staff"], clear=["agenda"]
+    )
+    updated = stub.UpdateMeeting(patch, metadata=as_(harness, HR_CLERK))
+    assert [p.username for p in updated.participants] == ["hr.staff"]
+    assert list(updated.agenda) == []
+
+    # Nothing to change is refused.
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.UpdateMeeting(
+            meetings_pb2.UpdateMeetingRequest(id=created.id), metadata=as_(harness, HR_CLERK)
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_lists_page_with_the_one_paging_policy(
+    stub: meetings_pb2_grpc.MeetingsStub, harness: Harness
+) -> None:
+    for number in range(23):
+        harness.room(name=f"会议室{number:02d}")
+    first = stub.ListRooms(meetings_pb2.ListRoomsRequest(), metadata=as_(harness, HR_STAFF))
+    assert (len(first.items), first.total, first.page, first.page_size) == (20, 23, 1, 20)
+    last = stub.ListRooms(
+        meetings_pb2.ListRoomsRequest(page=3, page_size=10), metadata=as_(harness, HR_STAFF)
+    )
+    assert [r.name for r in last.items] == ["会议室20", "会议室21", "会议室22"]
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.ListMeetings(
+            meetings_pb2.ListMeetingsRequest(page_size=101), metadata=as_(harness, HR_STAFF)
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    items = stub.ListActionItems(
+        meetings_pb2.ListActionItemsRequest(), metadata=as_(harness, HR_STAFF)
+    )
+    assert (items.total, items.page, items.page_size) == (0, 1, 20)
+
+
+def test_m01_calendar_files_are_http_bodies_named_for_download(
+    stub: meetings_pb2_grpc.MeetingsStub, harness: Harness
+) -> None:
+    meeting = harness.schedule(video_link="https://meet.example/1")
+    feed, call = stub.ExportPersonalCalendar.with_call(
+        meetings_pb2.ExportPersonalCalendarRequest(), metadata=as_(harness, HR_STAFF)
+    )
+    assert feed.content_type == "text/calendar; charset=utf-8"
+    assert f"UID:{meeting.id}@meetings.secretariat" in feed.data.decode()
+    headers = dict(call.initial_metadata())
+    assert headers["content-disposition"] == 'attachment; filename="meetings-hr.staff.ics"'
+
+
+def test_m07_a_survey_answer_needs_all_three_scores_and_zero_counts(
+    stub: meetings_pb2_grpc.MeetingsStub, harness: Harness
+) -> None:
+    meeting = harness.schedule(video_link="https://meet.example/1")
+    harness.at(local(2026, 3, 12, 9))
+    harness.uc.conduct.end(HR_CLERK, meeting.id)
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.AnswerSurvey(
+            meetings_pb2.AnswerSurveyRequest(id=meeting.id, agenda=90, materials=90),
+            metadata=as_(harness, HR_STAFF),
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert {e.field for e in field_errors_of(caught.value)} == {"logistics"}
+    results = stub.AnswerSurvey(
+        meetings_pb2.AnswerSurveyRequest(id=meeting.id, agenda=0, materials=0, logistics=0),
+        metadata=as_(harness, HR_STAFF),
+    )
+    assert (results.responses, results.satisfaction) == (1, 0.0)

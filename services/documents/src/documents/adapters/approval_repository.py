@@ -103,7 +103,12 @@ def template_steps_from_json(data: list[dict[str, Any]]) -> tuple[TemplateStep, 
 
 def _seats_to_json(seats: list[Seat]) -> list[dict[str, Any]]:
     return [
-        {"holder": s.holder, "deciders": list(s.deciders), "approved_by": s.approved_by}
+        {
+            "holder": s.holder,
+            "deciders": list(s.deciders),
+            "approved_by": s.approved_by,
+            "rule": s.rule,
+        }
         for s in seats
     ]
 
@@ -165,7 +170,8 @@ def _step_from_row(row: Any) -> ApprovalStep:
         rules=rules_from_json(row["rules"]),
         state=StepState(row["state"]),
         seats=[
-            Seat(s["holder"], list(s["deciders"]), s.get("approved_by", "")) for s in row["seats"]
+            Seat(s["holder"], list(s["deciders"]), s.get("approved_by", ""), s.get("rule", -1))
+            for s in row["seats"]
         ],
         opened_at=row["opened_at"],
         due_at=row["due_at"],

@@ -15,6 +15,7 @@ from documents.service_layer.commands import CompleteStep, ListDocuments, Regist
 from documents.service_layer.register import DocumentRegister
 from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
 from secretariat_shared.grpc_server import current_identity
+from secretariat_shared.paging import page_of
 
 
 def _ts(value: datetime | None, target: Timestamp) -> None:
@@ -138,12 +139,13 @@ class DocumentRegistryServicer(documents_pb2_grpc.DocumentRegistryServicer):
     def ListAuditEntries(  # noqa: N802
         self, request: documents_pb2.ListAuditEntriesRequest, context: grpc.ServicerContext
     ) -> documents_pb2.ListAuditEntriesResponse:
+        paging = page_of(request.page, request.page_size)
         rows, total = self._register.audit_entries(
             current_identity(),
             request.entity_id,
             request.actor,
-            request.page or 1,
-            request.page_size or 50,
+            paging.page,
+            paging.page_size,
         )
         items = []
         for row in rows:
@@ -158,4 +160,6 @@ class DocumentRegistryServicer(documents_pb2_grpc.DocumentRegistryServicer):
             )
             _ts(row["at"], entry.at)
             items.append(entry)
-        return documents_pb2.ListAuditEntriesResponse(items=items, total=total)
+        return documents_pb2.ListAuditEntriesResponse(
+            items=items, total=total, page=paging.page, page_size=paging.page_size
+        )

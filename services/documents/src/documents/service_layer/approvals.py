@@ -44,8 +44,10 @@ from documents.domain.approvals.model import (
 )
 from documents.domain.approvals.routing import (
     escalation_targets,
+    level_refusal,
     resolve_holders,
     seats_for,
+    seats_now,
 )
 from documents.domain.approvals.seal import (
     SealRecord,
@@ -137,6 +139,10 @@ class DirectoryOrganisation:
     def superior_of(self, username: str) -> str:
         person = self._directory.person(username)
         return person.superior_username if person else ""
+
+    def department_of(self, username: str) -> str:
+        person = self._directory.person(username)
+        return person.department_code if person else ""
 
     def role_holders(self, role: str) -> list[str]:
         return self._directory.role_holders(role)
@@ -555,6 +561,92 @@ class ApprovalEngine:
         for kind in ("reminder", "escalation"):
             self._timers.cancel(uow.session, self._timer_key(approval, step, kind), now)
 
+    # -- following the directory (X-01) ----------------------------------------
+
+    def _follow_directory(
+        self,
+        uow: UnitOfWork,
+        repo: ApprovalRepository,
+        approval: Approval,
+        org: DirectoryOrganisation,
+        now: datetime,
+    ) -> model.Reassignment | None:
+        """Hand the open step to whoever its rules name now (a head replaced after it
+        opened, a role changed hands); saved, audited (X-04) and notified (X-06).
+
+        The gateway's directory publishes no change events, so this runs when
+        the engine touches the step: before each decision and on each timer.
+        """
+        step = approval.current_step()
+        if step is None or approval.status is not model.ApprovalStatus.IN_PROGRESS:
+            return None
+        seats = seats_now(approval, step, org, now)
+        if seats is None:
+            return None
+        before = approval_snapshot(approval)
+        change = model.reassign(approval, step.index, seats, now)
+        if change is None:
+            return None
+        repo.save(approval, now)
+        newcomers = [p for p in change.to_approvers if p not in change.from_approvers]
+        relieved = [p for p in change.from_approvers if p not in change.to_approvers]
+        self._notify(
+            uow,
+            approval,
+            newcomers,
+            "approval_reassigned",
+            f"待审批：{approval.subject}",
+            f"{approval.requester} 的{approval.template}审批，步骤「{step.name}」"
+            f"因组织机构调整改由您决定（原审批人：{', '.join(change.from_holders)}）。",
+            step.due_at,
+        )
+        self._notify(
+            uow,
+            approval,
+            relieved,
+            "approval_reassigned",
+            f"审批已转交：{approval.subject}",
+            f"步骤「{step.name}」因组织机构调整改由 {', '.join(change.to_holders)} 决定，"
+            "无需您再处理。",
+        )
+        uow.audit(
+            "system",
+            "approval_reassigned",
+            "approval",
+            approval.id,
+            before,
+            {
+                **approval_snapshot(approval),
+                "step_index": step.index,
+                "from": change.from_holders,
+                "to": change.to_holders,
+            },
+        )
+        return change
+
+    def _follow_directory_now(self, approval_id: str) -> None:
+        """Bring the approval's open step in line with the directory in a transaction of
+        its own, so the hand-over stands even when the decision that follows is refused
+        (the replaced head asking to decide learns it is no longer theirs). Checked on a
+        read first: most decisions find nothing to change and take no extra write lock."""
+        with self._db.reading() as session:
+            repo = ApprovalRepository(session)
+            found = repo.get(approval_id)
+            step = found.current_step() if found is not None else None
+            if found is None or step is None:
+                return
+            org = DirectoryOrganisation(self._directory, repo)
+            if seats_now(found, step, org, self._clock.now()) is None:
+                return
+        with self._uow() as uow:
+            repo = ApprovalRepository(uow.session)
+            approval = repo.get(approval_id, for_update=True)
+            if approval is None:
+                return
+            org = DirectoryOrganisation(self._directory, repo)
+            if self._follow_directory(uow, repo, approval, org, self._clock.now()) is not None:
+                uow.commit()
+
     # -- deciding (D-09) ----------------------------------------------------
 
     def _load_for_update(
@@ -580,13 +672,24 @@ class ApprovalEngine:
         delegate = cmd.delegate_to.strip()
         if action is Action.DELEGATE and delegate and self._directory.person(delegate) is None:
             raise ValidationFailed(FieldError("delegate_to", f"unknown person {delegate!r}"))
+        self._follow_directory_now(cmd.approval_id)
         with self._uow() as uow:
             repo = ApprovalRepository(uow.session)
             approval = self._load_for_update(repo, actor, cmd.approval_id)
             before = approval_snapshot(approval)
             now = self._clock.now()
+            current = approval.current_step()
+            org = DirectoryOrganisation(self._directory, repo)
             with _domain_errors():
-                outcome = model.decide(approval, actor.username, action, now, cmd.comment, delegate)
+                outcome = model.decide(
+                    approval,
+                    actor.username,
+                    action,
+                    now,
+                    cmd.comment,
+                    delegate,
+                    level_refusal(approval, current, org) if current is not None else None,
+                )
             step = outcome.step
             closed: list[ApprovalStep] = []
             if outcome.step_closed:
@@ -606,9 +709,7 @@ class ApprovalEngine:
                 )
                 if outcome.step_closed:
                     with _domain_errors():
-                        self._advance(
-                            uow, repo, approval, DirectoryOrganisation(self._directory, repo), now
-                        )
+                        self._advance(uow, repo, approval, org, now)
             elif action is Action.REJECT:
                 uow.emit(
                     "documents.approval.rejected",
@@ -1059,6 +1160,9 @@ class ApprovalEngine:
         if approval is None:
             return
         now = self._clock.now()
+        self._follow_directory(
+            uow, repo, approval, DirectoryOrganisation(self._directory, repo), now
+        )
         step = model.remind(approval, int(firing.payload["step_index"]), now)
         if step is None:
             return
@@ -1101,6 +1205,7 @@ class ApprovalEngine:
             return
         now = self._clock.now()
         org = DirectoryOrganisation(self._directory, repo)
+        self._follow_directory(uow, repo, approval, org, now)
         escalation = model.escalate(
             approval, step.index, escalation_targets(approval, step, org, now), now
         )

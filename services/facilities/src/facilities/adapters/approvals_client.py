@@ -9,15 +9,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import grpc
 from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
 
 from facilities.service_layer.ports import ApprovalRequest
 from secretariat.documents.v1 import approvals_pb2, approvals_pb2_grpc
+from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.errors import FieldError, PreconditionFailed, ValidationFailed
-from secretariat_shared.grpc_server import FIELD_ERRORS_METADATA, identity_metadata
+from secretariat_shared.grpc_server import identity_metadata
 
 log = logging.getLogger(__name__)
 
@@ -25,17 +25,7 @@ SOURCE_SERVICE = "facilities"
 
 
 def _field_errors(exc: grpc.RpcError) -> list[FieldError]:
-    metadata: Any = exc.trailing_metadata()
-    for key, value in metadata or ():
-        if key == FIELD_ERRORS_METADATA:
-            try:
-                return [
-                    FieldError(f"approval.{e.get('field', '')}", str(e.get("message", "")))
-                    for e in json.loads(value)
-                ]
-            except (ValueError, TypeError, AttributeError):
-                break
-    return []
+    return [FieldError(f"approval.{e.field}", e.message) for e in field_errors_of(exc)]
 
 
 class GrpcApprovals:

@@ -10,6 +10,7 @@ from infohub.domain.notices import InboxItem
 from infohub.service_layer.inbox import Inbox
 from secretariat.infohub.v1 import infohub_pb2, infohub_pb2_grpc
 from secretariat_shared.grpc_server import current_identity
+from secretariat_shared.paging import page_of
 
 
 def item_to_proto(item: InboxItem) -> infohub_pb2.InboxItem:
@@ -37,11 +38,16 @@ class InboxServicer(infohub_pb2_grpc.InboxServicer):
     def ListInbox(  # noqa: N802
         self, request: infohub_pb2.ListInboxRequest, context: grpc.ServicerContext
     ) -> infohub_pb2.ListInboxResponse:
+        paging = page_of(request.page, request.page_size)
         items, total, unread = self._inbox.list_for(
-            current_identity(), request.unread_only, request.page or 1, request.page_size or 20
+            current_identity(), request.unread_only, paging.page, paging.page_size
         )
         return infohub_pb2.ListInboxResponse(
-            items=[item_to_proto(i) for i in items], total=total, unread=unread
+            items=[item_to_proto(i) for i in items],
+            total=total,
+            unread=unread,
+            page=paging.page,
+            page_size=paging.page_size,
         )
 
     def MarkRead(  # noqa: N802

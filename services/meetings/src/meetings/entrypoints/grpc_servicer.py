@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 import grpc
+from google.api import httpbody_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from meetings.domain.checklist import form_complete
@@ -31,7 +34,29 @@ from meetings.service_layer.minutes import ActionItemView, MinutesDesk, MinutesV
 from meetings.service_layer.preparation import ElementsView, Preparation
 from meetings.service_layer.scheduling import MeetingPlanner
 from secretariat.meetings.v1 import meetings_pb2, meetings_pb2_grpc
+from secretariat_shared.errors import FieldError, ValidationFailed
 from secretariat_shared.grpc_server import current_identity
+from secretariat_shared.paging import Page, page_of
+
+T = TypeVar("T")
+
+# Fields of UpdateMeetingRequest that are applied when present (PATCH).
+_PATCH_SCALARS = (
+    "topic",
+    "goals",
+    "type",
+    "security_class",
+    "start_at",
+    "end_at",
+    "duration_minutes",
+    "room_id",
+    "video_link",
+    "important",
+    "host",
+    "recorder",
+    "technician",
+)
+_PATCH_LISTS = ("participants", "agenda")
 
 
 def _ts(value: datetime | None, target: Timestamp) -> None:
@@ -280,6 +305,20 @@ def report_to_proto(report: EffectivenessReport) -> meetings_pb2.EffectivenessRe
     return message
 
 
+def agenda_input(items: Sequence[meetings_pb2.AgendaItem]) -> list[AgendaItemInput]:
+    return [
+        AgendaItemInput(
+            id=item.id,
+            title=item.title,
+            presenter=item.presenter,
+            minutes_allotted=item.minutes_allotted,
+            closed_door=item.closed_door,
+            attendees=list(item.attendees),
+        )
+        for item in items
+    ]
+
+
 def meeting_input(request: meetings_pb2.ScheduleMeetingRequest) -> MeetingInput:
     return MeetingInput(
         topic=request.topic,
@@ -296,22 +335,60 @@ def meeting_input(request: meetings_pb2.ScheduleMeetingRequest) -> MeetingInput:
         host=request.host,
         recorder=request.recorder,
         technician=request.technician,
-        agenda=[
-            AgendaItemInput(
-                id=item.id,
-                title=item.title,
-                presenter=item.presenter,
-                minutes_allotted=item.minutes_allotted,
-                closed_door=item.closed_door,
-                attendees=list(item.attendees),
-            )
-            for item in request.agenda
-        ],
+        agenda=agenda_input(request.agenda),
     )
 
 
-def exported(content: bytes, content_type: str, filename: str) -> meetings_pb2.ExportedFile:
-    return meetings_pb2.ExportedFile(content=content, content_type=content_type, filename=filename)
+def meeting_patch(request: meetings_pb2.UpdateMeetingRequest) -> tuple[set[str], MeetingInput]:
+    """PATCH semantics: the fields present in the request, and their new values.
+
+    A list cannot be present and empty in proto3, so emptying one is asked for by
+    naming it in ``clear``.
+    """
+    fields = {name for name in _PATCH_SCALARS if request.HasField(name)}
+    unknown = [name for name in request.clear if name not in _PATCH_LISTS]
+    if unknown:
+        raise ValidationFailed(
+            [FieldError("clear", f"only {' and '.join(_PATCH_LISTS)} can be cleared")]
+        )
+    for name in _PATCH_LISTS:
+        if len(getattr(request, name)) or name in request.clear:
+            fields.add(name)
+    changes = MeetingInput(
+        topic=request.topic,
+        goals=request.goals,
+        type=request.type,
+        security_class=request.security_class,
+        start_at=_from_ts(request, "start_at"),
+        end_at=_from_ts(request, "end_at"),
+        duration_minutes=request.duration_minutes,
+        room_id=request.room_id,
+        video_link=request.video_link,
+        important=request.important,
+        participants=[] if "participants" in request.clear else list(request.participants),
+        host=request.host,
+        recorder=request.recorder,
+        technician=request.technician,
+        agenda=[] if "agenda" in request.clear else agenda_input(request.agenda),
+    )
+    return fields, changes
+
+
+def exported(
+    context: grpc.ServicerContext, content: bytes, content_type: str, filename: str
+) -> httpbody_pb2.HttpBody:
+    """A file answer. Its name travels in the ``content-disposition`` response
+    metadata, for the HTTP gateway to pass on as the header of that name."""
+    context.send_initial_metadata(
+        (("content-disposition", f'attachment; filename="{quote(filename)}"'),)
+    )
+    return httpbody_pb2.HttpBody(content_type=content_type, data=content)
+
+
+def paged(items: Sequence[T], request: Any) -> tuple[list[T], Page]:
+    """One page of a list the service holds whole (rooms, bookings, turns)."""
+    page = page_of(request.page, request.page_size)
+    return list(items[page.offset : page.offset + page.limit]), page
 
 
 class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
@@ -369,8 +446,12 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
             request.min_capacity,
             request.video_capable_only,
         )
+        rooms, page = paged(found, request)
         return meetings_pb2.ListRoomsResponse(
-            items=[room_to_proto(r.room, r.available) for r in found]
+            items=[room_to_proto(r.room, r.available) for r in rooms],
+            total=len(found),
+            page=page.page,
+            page_size=page.page_size,
         )
 
     def ListRoomBookings(  # noqa: N802
@@ -378,12 +459,15 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
     ) -> meetings_pb2.ListRoomBookingsResponse:
         bookings = self._planner.room_bookings(
             current_identity(),
-            request.room_id,
+            request.id,
             _from_ts(request, "window_start"),
             _from_ts(request, "window_end"),
         )
-        response = meetings_pb2.ListRoomBookingsResponse()
-        for b in bookings:
+        shown, page = paged(bookings, request)
+        response = meetings_pb2.ListRoomBookingsResponse(
+            total=len(bookings), page=page.page, page_size=page.page_size
+        )
+        for b in shown:
             entry = response.items.add(meeting_id=b.meeting_id, room_id=b.room_id, topic=b.topic)
             _ts(b.occupied_from, entry.occupied_from)
             _ts(b.occupied_to, entry.occupied_to)
@@ -406,8 +490,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
     def ListMeetings(  # noqa: N802
         self, request: meetings_pb2.ListMeetingsRequest, context: grpc.ServicerContext
     ) -> meetings_pb2.ListMeetingsResponse:
-        page = request.page or 1
-        page_size = request.page_size or 50
+        page = page_of(request.page, request.page_size)
         found, total = self._planner.search(
             current_identity(),
             ListMeetings(
@@ -415,8 +498,8 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
                 window_end=_from_ts(request, "window_end"),
                 room_id=request.room_id,
                 mine=request.mine,
-                page=page,
-                page_size=page_size,
+                page=page.page,
+                page_size=page.page_size,
             ),
         )
         names = self._planner.room_names(found)
@@ -426,16 +509,15 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
                 for m in found
             ],
             total=total,
-            page=page,
-            page_size=page_size,
+            page=page.page,
+            page_size=page.page_size,
         )
 
     def UpdateMeeting(  # noqa: N802
         self, request: meetings_pb2.UpdateMeetingRequest, context: grpc.ServicerContext
     ) -> meetings_pb2.Meeting:
-        meeting = self._planner.update(
-            current_identity(), request.id, set(request.fields), meeting_input(request.changes)
-        )
+        fields, changes = meeting_patch(request)
+        meeting = self._planner.update(current_identity(), request.id, fields, changes)
         return self._meeting(meeting)
 
     def CancelMeeting(  # noqa: N802
@@ -445,15 +527,15 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
 
     def ExportMeetingCalendar(  # noqa: N802
         self, request: meetings_pb2.GetMeetingRequest, context: grpc.ServicerContext
-    ) -> meetings_pb2.ExportedFile:
-        return exported(*self._planner.meeting_calendar(current_identity(), request.id))
+    ) -> httpbody_pb2.HttpBody:
+        return exported(context, *self._planner.meeting_calendar(current_identity(), request.id))
 
     def ExportPersonalCalendar(  # noqa: N802
         self,
         request: meetings_pb2.ExportPersonalCalendarRequest,
         context: grpc.ServicerContext,
-    ) -> meetings_pb2.ExportedFile:
-        return exported(*self._planner.personal_calendar(current_identity()))
+    ) -> httpbody_pb2.HttpBody:
+        return exported(context, *self._planner.personal_calendar(current_identity()))
 
     # -- preparation ----------------------------------------------------------------
 
@@ -466,7 +548,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
         self, request: meetings_pb2.CompleteMilestoneRequest, context: grpc.ServicerContext
     ) -> meetings_pb2.Checklist:
         meeting = self._preparation.complete_milestone(
-            current_identity(), request.meeting_id, request.milestone_id
+            current_identity(), request.id, request.milestone_id
         )
         return checklist_to_proto(meeting)
 
@@ -479,7 +561,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
         self, request: meetings_pb2.ConfirmElementRequest, context: grpc.ServicerContext
     ) -> meetings_pb2.ElementsForm:
         view = self._preparation.confirm_element(
-            current_identity(), request.meeting_id, request.key, request.note
+            current_identity(), request.id, request.key, request.note
         )
         return elements_to_proto(view)
 
@@ -500,7 +582,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
     ) -> meetings_pb2.SpeakingTurn:
         turn = self._conduct.start_speaker(
             current_identity(),
-            request.meeting_id,
+            request.id,
             request.speaker,
             request.agenda_item_id,
             request.limit_seconds,
@@ -511,15 +593,21 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
         self, request: meetings_pb2.StopSpeakerRequest, context: grpc.ServicerContext
     ) -> meetings_pb2.SpeakingTurn:
         return turn_to_proto(
-            self._conduct.stop_speaker(current_identity(), request.meeting_id), self._now()
+            self._conduct.stop_speaker(current_identity(), request.id), self._now()
         )
 
     def ListSpeakingTurns(  # noqa: N802
-        self, request: meetings_pb2.GetMeetingRequest, context: grpc.ServicerContext
+        self, request: meetings_pb2.ListSpeakingTurnsRequest, context: grpc.ServicerContext
     ) -> meetings_pb2.ListSpeakingTurnsResponse:
         now = self._now()
         turns = self._conduct.turns(current_identity(), request.id)
-        return meetings_pb2.ListSpeakingTurnsResponse(items=[turn_to_proto(t, now) for t in turns])
+        shown, page = paged(turns, request)
+        return meetings_pb2.ListSpeakingTurnsResponse(
+            items=[turn_to_proto(t, now) for t in shown],
+            total=len(turns),
+            page=page.page,
+            page_size=page.page_size,
+        )
 
     # -- minutes and tracking -------------------------------------------------------
 
@@ -529,7 +617,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
         view = self._minutes.submit(
             current_identity(),
             SubmitMinutes(
-                meeting_id=request.meeting_id,
+                meeting_id=request.id,
                 sections=[
                     SectionInput(key_points=list(s.key_points), agenda_item_id=s.agenda_item_id)
                     for s in request.sections
@@ -560,6 +648,7 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
     def ListActionItems(  # noqa: N802
         self, request: meetings_pb2.ListActionItemsRequest, context: grpc.ServicerContext
     ) -> meetings_pb2.ListActionItemsResponse:
+        page = page_of(request.page, request.page_size)
         views, total = self._minutes.action_items(
             current_identity(),
             ListActionItems(
@@ -567,12 +656,15 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
                 status=request.status,
                 meeting_id=request.meeting_id,
                 department_code=request.department_code,
-                page=request.page or 1,
-                page_size=request.page_size or 50,
+                page=page.page,
+                page_size=page.page_size,
             ),
         )
         return meetings_pb2.ListActionItemsResponse(
-            items=[action_item_to_proto(v) for v in views], total=total
+            items=[action_item_to_proto(v) for v in views],
+            total=total,
+            page=page.page,
+            page_size=page.page_size,
         )
 
     def UpdateActionItem(  # noqa: N802
@@ -592,8 +684,12 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
         self, request: meetings_pb2.ListCoordinationItemsRequest, context: grpc.ServicerContext
     ) -> meetings_pb2.ListActionItemsResponse:
         views = self._minutes.coordination_items(current_identity(), request.month)
+        shown, page = paged(views, request)
         return meetings_pb2.ListActionItemsResponse(
-            items=[action_item_to_proto(v) for v in views], total=len(views)
+            items=[action_item_to_proto(v) for v in shown],
+            total=len(views),
+            page=page.page,
+            page_size=page.page_size,
         )
 
     # -- effectiveness --------------------------------------------------------------
@@ -601,10 +697,17 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
     def AnswerSurvey(  # noqa: N802
         self, request: meetings_pb2.AnswerSurveyRequest, context: grpc.ServicerContext
     ) -> meetings_pb2.SurveyResults:
+        missing = [
+            FieldError(name, "is required")
+            for name in ("agenda", "materials", "logistics")
+            if not request.HasField(name)
+        ]
+        if missing:
+            raise ValidationFailed(missing)
         results = self._effectiveness.answer(
             current_identity(),
             AnswerSurvey(
-                meeting_id=request.meeting_id,
+                meeting_id=request.id,
                 agenda=request.agenda,
                 materials=request.materials,
                 logistics=request.logistics,
@@ -630,11 +733,12 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
 
     def ExportEffectivenessReport(  # noqa: N802
         self, request: meetings_pb2.EffectivenessReportRequest, context: grpc.ServicerContext
-    ) -> meetings_pb2.ExportedFile:
+    ) -> httpbody_pb2.HttpBody:
         return exported(
+            context,
             *self._effectiveness.report_csv(
                 current_identity(),
                 _from_ts(request, "window_start"),
                 _from_ts(request, "window_end"),
-            )
+            ),
         )

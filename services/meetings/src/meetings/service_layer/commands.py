@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from secretariat_shared.paging import DEFAULT_PAGE_SIZE
+
 
 @dataclass(frozen=True)
 class CreateRoom:
@@ -74,7 +76,7 @@ class ListMeetings:
     room_id: str = ""
     mine: bool = False
     page: int = 1
-    page_size: int = 50
+    page_size: int = DEFAULT_PAGE_SIZE
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ class ListActionItems:
     meeting_id: str = ""
     department_code: str = ""
     page: int = 1
-    page_size: int = 50
+    page_size: int = DEFAULT_PAGE_SIZE
 
 
 @dataclass(frozen=True)

@@ -50,13 +50,13 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.paging import MAX_PAGE_SIZE
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 WRITER_ROLES = (Role.RECORDER, Role.HOST, Role.ORGANISER)
 DIGEST_WEEKDAY = 0  # Monday
 DIGEST_TIME = time(9, 0)
-MAX_PAGE_SIZE = 200
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.paging import MAX_PAGE_SIZE
 from secretariat_shared.roles import Role
 
 ROOM_MANAGER_ROLES = (Role.SECRETARIAT, Role.ADMIN)
@@ -620,8 +621,8 @@ class MeetingPlanner:
         problems = []
         if query.page < 1:
             problems.append(FieldError("page", "must be 1 or more"))
-        if not 1 <= query.page_size <= 200:
-            problems.append(FieldError("page_size", "must be between 1 and 200"))
+        if not 1 <= query.page_size <= MAX_PAGE_SIZE:
+            problems.append(FieldError("page_size", f"must be between 1 and {MAX_PAGE_SIZE}"))
         if (
             query.window_start is not None
             and query.window_end is not None

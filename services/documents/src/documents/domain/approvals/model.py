@@ -9,11 +9,16 @@ they delegated to, and after escalation also the holder's superior.
 is approved. Reject (with a reason) ends the approval; return sends it
 back to the requester, who edits and resubmits it as a new revision whose
 steps start again from the first (earlier revisions stay in the history).
+
+Separation of duties: the levels of one revision are decided by different
+people. Whoever took part in a level (decided it, delegated it, stood in
+for its holder, or held the seat decided in their name) may not decide
+another level of the same revision (:meth:`Approval.took_part_elsewhere`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -70,6 +75,10 @@ class NotAnApprover(ApprovalError):
     """The person may not decide the current step."""
 
 
+class SeparationOfDuties(AlreadyDecided):
+    """The person already took part in another level of the same revision."""
+
+
 class InvalidDecision(ApprovalError):
     """The decision's own input is wrong (missing reason, bad delegate)."""
 
@@ -90,6 +99,8 @@ class Seat:
     holder: str
     deciders: list[str]
     approved_by: str = ""
+    rule: int = -1
+    """Index in the step's rules of the rule that named the holder (-1: not known)."""
 
     @property
     def approved(self) -> bool:
@@ -228,16 +239,48 @@ class Approval:
             None,
         )
 
-    def previous_approver(self, step: ApprovalStep) -> str:
-        """Who approved the step before ``step`` in the same revision ("" for the first step)."""
+    def previous_owner(self, step: ApprovalStep) -> str:
+        """Whose approval closed the step before ``step`` in the same revision ("" for the first).
+
+        The *owner* is the seat's holder, the person the rules named, never the
+        delegate, stand-in or escalated superior who decided for them: a
+        "superior of the previous approver" rule climbs from the owner, so
+        handing a step down never brings the next level back to its owner.
+        """
         for earlier in reversed(self.steps[: step.index]):
             if earlier.revision != step.revision:
                 break
-            if earlier.state is StepState.APPROVED:
-                approvals = [d.actor for d in earlier.decisions if d.action is Action.APPROVE]
-                if approvals:
-                    return approvals[-1]
+            if earlier.state is not StepState.APPROVED:
+                continue
+            approvals = [d.actor for d in earlier.decisions if d.action is Action.APPROVE]
+            if not approvals:
+                continue
+            seats = [s for s in earlier.seats if s.approved_by == approvals[-1]]
+            own = [s for s in seats if s.holder == approvals[-1]]
+            for seat in own or seats:
+                return seat.holder
+            return approvals[-1]
         return ""
+
+    def took_part_elsewhere(self, step: ApprovalStep) -> dict[str, str]:
+        """Person → the other level of ``step``'s revision they took part in.
+
+        Taking part: any decision there (approve, delegate, …) and holding a
+        seat that was approved there, in person or by a stand-in. Such a
+        person may not decide ``step`` (separation of duties, issue 13).
+        """
+        found: dict[str, str] = {}
+        for other in self.steps:
+            if other.revision != step.revision or other.index == step.index:
+                continue
+            for decision in other.decisions:
+                found.setdefault(decision.actor, other.name)
+            for seat in other.seats:
+                if seat.approved:
+                    found.setdefault(seat.holder, other.name)
+                    found.setdefault(seat.approved_by, other.name)
+        found.pop(SYSTEM, None)
+        return found
 
     def participants(self) -> set[str]:
         """Everyone who is or was on this approval: they may see it."""
@@ -363,6 +406,10 @@ def _close_step(approval: Approval, step: ApprovalStep, state: StepState, now: d
                 later.state = StepState.SKIPPED
 
 
+LevelCheck = Callable[[str, Seat], str]
+"""(person, seat) → why the person cannot hold that seat's level, or "" when they can."""
+
+
 def decide(
     approval: Approval,
     actor: str,
@@ -370,8 +417,14 @@ def decide(
     now: datetime,
     comment: str = "",
     delegate_to: str = "",
+    cannot_hold: LevelCheck | None = None,
 ) -> DecisionOutcome:
-    """SPEC D-09: ``actor`` approves, rejects, returns or delegates the current step."""
+    """SPEC D-09: ``actor`` approves, rejects, returns or delegates the current step.
+
+    Nobody decides two levels of one revision (:class:`SeparationOfDuties`),
+    and a step is delegated only to someone who can hold its level
+    (``cannot_hold``, from the directory: see ``routing.level_refusal``).
+    """
     step = _require_in_progress(approval)
     comment = comment.strip()
     if action in (Action.REJECT, Action.RETURN) and not comment:
@@ -392,6 +445,13 @@ def decide(
                 f"the approval is now at {step.name!r}"
             )
         raise NotAnApprover(f"{actor} is not an approver of the current step {step.name!r}")
+    elsewhere = approval.took_part_elsewhere(step)
+    if actor in elsewhere:
+        raise SeparationOfDuties(
+            f"{actor} already took part in step {elsewhere[actor]!r} of this approval; "
+            f"one person cannot decide two levels of the same request, so {actor} "
+            f"cannot decide step {step.name!r}"
+        )
     on_behalf = ", ".join(_unique(s.holder for s in seats if s.holder != actor))
     if action is Action.DELEGATE:
         delegate_to = delegate_to.strip()
@@ -405,6 +465,16 @@ def decide(
             raise InvalidDecision(
                 "delegate_to", f"{delegate_to} is already an approver of this step"
             )
+        if delegate_to in elsewhere:
+            raise InvalidDecision(
+                "delegate_to",
+                f"{delegate_to} already took part in step {elsewhere[delegate_to]!r} of this "
+                "approval; one person cannot decide two levels of the same request",
+            )
+        for seat in seats:
+            reason = cannot_hold(delegate_to, seat) if cannot_hold is not None else ""
+            if reason:
+                raise InvalidDecision("delegate_to", reason)
         for seat in seats:
             seat.deciders = _unique(delegate_to if d == actor else d for d in seat.deciders)
     elif action is Action.APPROVE:
@@ -546,6 +616,47 @@ def escalate(
         step.index,
     )
     return Escalation(step=step, from_approvers=before, to_approvers=added)
+
+
+@dataclass(frozen=True)
+class Reassignment:
+    step: ApprovalStep
+    from_holders: list[str]
+    to_holders: list[str]
+    from_approvers: list[str]
+    to_approvers: list[str]
+
+
+def reassign(
+    approval: Approval, step_index: int, seats: list[Seat], now: datetime
+) -> Reassignment | None:
+    """X-01: the directory now names other people for an open step (a head was
+    replaced, a role changed hands): its seats become ``seats``. Seats already
+    approved stand; the history records who the step passed from and to."""
+    step = approval.step(step_index)
+    if step is None or not step.is_open or not seats or all(s.approved for s in seats):
+        return None
+    before, waiting_before = step.holders(), step.waiting_on()
+    if _unique(s.holder for s in seats) == before:
+        return None
+    step.seats = seats
+    after = step.holders()
+    stand_ins = step.on_behalf_of()
+    approval.record(
+        now,
+        SYSTEM,
+        "reassigned",
+        f"{step.name}: {', '.join(before)} → {', '.join(after)} (directory changed)",
+        step.index,
+        ", ".join(f"{d} for {h}" for d, h in stand_ins.items()),
+    )
+    return Reassignment(
+        step=step,
+        from_holders=before,
+        to_holders=after,
+        from_approvers=waiting_before,
+        to_approvers=step.waiting_on(),
+    )
 
 
 @dataclass(frozen=True)

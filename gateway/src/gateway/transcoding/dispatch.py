@@ -1,0 +1,276 @@
+"""Serving one transcoded request: match, authenticate, gate, read, check,
+forward, answer (docs/adding-an-endpoint.md)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import grpc
+from flask import Response, request
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+
+from gateway.problems import (
+    SERVICE_UNAVAILABLE,
+    Problem,
+    ProblemError,
+    problem_for_grpc_status,
+    validation_problem,
+)
+from gateway.service_layer.auth import Caller
+from gateway.transcoding.catalog import RouteCatalog
+from gateway.transcoding.descriptors import Route
+from secretariat_shared.contract.check import MAX_VIOLATIONS, Violation, violations
+from secretariat_shared.contract.json_mapping import from_json, from_query, to_json
+from secretariat_shared.contract.status import LANGUAGE_METADATA, field_errors_of
+from secretariat_shared.errors import FieldError
+from secretariat_shared.i18n import translate
+from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, IdentitySigner
+
+log = logging.getLogger(__name__)
+HTTP_BODY = "google.api.HttpBody"
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+class Transcoder:
+    def __init__(
+        self,
+        catalog: RouteCatalog,
+        channel: Callable[[str], grpc.Channel],
+        signer: IdentitySigner,
+        authenticate: Callable[[str | None], Caller],
+        run_idempotent: Callable[[str, str, bytes, Callable[[], Response]], Response],
+        language: Callable[[], str],
+        zone: ZoneInfo,
+        token_ttl: int,
+        deadline: float,
+    ) -> None:
+        self.catalog = catalog
+        self._channel = channel
+        self._signer = signer
+        self._authenticate = authenticate
+        self._run_idempotent = run_idempotent
+        self._language = language
+        self._zone = zone
+        self._token_ttl = token_ttl
+        self._deadline = deadline
+        self._callables: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    # --- matching ---------------------------------------------------------
+
+    def match(self, path: str, method: str) -> tuple[Route, dict[str, str]]:
+        snapshot = self.catalog.current()
+        adapter = snapshot.url_map.bind("gateway")
+        language = self._language()
+        try:
+            endpoint, values = adapter.match(path, method=method)
+        except MethodNotAllowed as exc:
+            allowed = ", ".join(sorted(exc.valid_methods or ()))
+            raise ProblemError(
+                Problem(
+                    status=405,
+                    detail=translate(
+                        "{method} is not allowed here; allowed: {allowed}",
+                        language,
+                        method=method,
+                        allowed=allowed,
+                    ),
+                    headers={"Allow": allowed},
+                )
+            ) from exc
+        except (NotFound, RequestRedirect) as exc:
+            raise ProblemError(
+                Problem(status=404, detail=translate("No such path: {path}", language, path=path))
+            ) from exc
+        return snapshot.routes[str(endpoint)], {k: str(v) for k, v in values.items()}
+
+    # --- serving ----------------------------------------------------------
+
+    def serve(self, path: str) -> Response:
+        route, values = self.match(path, request.method)
+        snapshot = self.catalog.current()
+        language = self._language()
+        operation = route.operation
+        caller: Caller | None = None
+        if not operation.public:
+            caller = self._authenticate(bearer_token())
+            roles = list(operation.roles)
+            if roles and not caller.identity.has_role(*roles):
+                raise ProblemError(
+                    Problem(
+                        status=403,
+                        detail=translate(
+                            "This needs the role {roles}.", language, roles=" / ".join(roles)
+                        ),
+                    )
+                )
+        if route.service not in snapshot.services:
+            raise ProblemError(self._unavailable(route.service, language))
+        raw = request.get_data(cache=True)
+        message = self.read(route, values, raw, language)
+        key = request.headers.get("Idempotency-Key")
+
+        def forward() -> Response:
+            return self.forward(route, message, caller, language)
+
+        if key is not None and route.http_method == "POST" and caller is not None:
+            return self._run_idempotent(caller.identity.username, key, raw, forward)
+        return forward()
+
+    def read(self, route: Route, values: dict[str, str], raw: bytes, language: str) -> Any:
+        message = route.input_class()
+        found: list[Violation] = []
+        path_fields = set(route.template.fields)
+        for name, text in values.items():
+            found.extend(from_query({name: [text]}, message, self._zone))
+        if route.body:
+            data = parse_json(raw, language)
+            if route.body == "*":
+                found.extend(from_json(data, message, self._zone, skip=path_fields))
+            else:
+                target = getattr(message, route.body)
+                target.SetInParent()
+                found.extend(from_json(data, target, self._zone))
+                found.extend(
+                    from_query(_args(), message, self._zone, skip=path_fields | {route.body})
+                )
+        else:
+            found.extend(from_query(_args(), message, self._zone, skip=path_fields))
+        found.extend(violations(message))
+        if found:
+            raise ProblemError(
+                validation_problem(
+                    _first_per_field(found, language),
+                    detail=translate("The request has invalid fields.", language),
+                    title=translate("Validation failed", language),
+                )
+            )
+        return message
+
+    def forward(self, route: Route, message: Any, caller: Caller | None, language: str) -> Response:
+        snapshot = self.catalog.current()
+        service = snapshot.services[route.service]
+        metadata: list[tuple[str, str]] = [(LANGUAGE_METADATA, language)]
+        if caller is not None:
+            metadata.append(
+                (
+                    METADATA_KEY,
+                    self._signer.sign_reusable(caller.identity, SERVICE_AUDIENCE, self._token_ttl),
+                )
+            )
+        call = self._callable(service.address, route)
+        try:
+            answer = call(message, timeout=self._deadline, metadata=tuple(metadata))
+        except grpc.RpcError as exc:
+            code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
+            details = (exc.details() if hasattr(exc, "details") else "") or ""
+            if code == grpc.StatusCode.UNAVAILABLE:
+                self.catalog.mark_down(route.service)
+            if code not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
+                log.warning("%s failed: %s %s", route.rpc_path, code.name, details)
+            errors = field_errors_of(exc) if code == grpc.StatusCode.INVALID_ARGUMENT else []
+            raise ProblemError(
+                problem_for_grpc_status(code.name, details, route.service, errors, language)
+            ) from exc
+        return self.answer(route, answer)
+
+    def answer(self, route: Route, answer: Any) -> Response:
+        status = route.operation.status or 200
+        if route.response_body:
+            answer = getattr(answer, route.response_body)
+        if answer.DESCRIPTOR.full_name == HTTP_BODY:
+            response = Response(bytes(answer.data), status=status)
+            response.headers["Content-Type"] = answer.content_type or "application/octet-stream"
+            return response
+        payload = to_json(answer)
+        response = Response(
+            json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json"
+        )
+        if route.operation.location:
+            response.headers["Location"] = _fill(route.operation.location, payload)
+        return response
+
+    def _callable(self, address: str, route: Route) -> Any:
+        key = (address, route.rpc_path)
+        found = self._callables.get(key)
+        if found is None:
+            with self._lock:
+                found = self._channel(address).unary_unary(
+                    route.rpc_path,
+                    request_serializer=lambda m: m.SerializeToString(),
+                    response_deserializer=route.output_class.FromString,
+                )
+                self._callables[key] = found
+        return found
+
+    def forget_channels(self) -> None:
+        with self._lock:
+            self._callables = {}
+
+    @staticmethod
+    def _unavailable(service: str, language: str) -> Problem:
+        return Problem(
+            status=503,
+            type=SERVICE_UNAVAILABLE,
+            detail=translate(
+                "The {service} service is unavailable. Please try again later.",
+                language,
+                service=service,
+            ),
+            headers={"Retry-After": "5"},
+        )
+
+
+def _args() -> dict[str, list[str]]:
+    return {key: request.args.getlist(key) for key in request.args}
+
+
+def _fill(template: str, payload: dict[str, Any]) -> str:
+    from urllib.parse import quote
+
+    result = template
+    for key, value in payload.items():
+        token = "{" + key + "}"
+        if token in result:
+            result = result.replace(token, quote(str(value), safe=""))
+    return result
+
+
+def _first_per_field(found: list[Violation], language: str) -> list[FieldError]:
+    seen: dict[str, FieldError] = {}
+    for violation in found:
+        seen.setdefault(violation.field, FieldError(violation.field, violation.message(language)))
+    return list(seen.values())[:MAX_VIOLATIONS]
+
+
+def parse_json(raw: bytes, language: str) -> Any:
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ProblemError(
+            Problem(status=400, detail=translate("The request body is not valid JSON.", language))
+        ) from exc
+    if not isinstance(data, dict):
+        raise ProblemError(
+            validation_problem(
+                [FieldError("body", translate("must be a JSON object", language))],
+                detail=translate("The request body must be a JSON object.", language),
+                title=translate("Validation failed", language),
+            )
+        )
+    return data
