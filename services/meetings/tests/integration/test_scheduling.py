@@ -239,6 +239,19 @@ def test_m01_room_availability_counts_the_buffer(harness: Harness) -> None:
     assert [(b.occupied_from, b.topic) for b in bookings] == [(local(2026, 3, 12, 8, 45), "")]
 
 
+def test_x03_a_rooms_calendar_shows_only_that_a_hidden_meetings_slot_is_taken(
+    harness: Harness,
+) -> None:
+    room = harness.room("A", capacity=10)
+    mine = harness.schedule(room_id=room.id, start_at=local(2026, 3, 12, 9), agenda=[])
+    window = (local(2026, 3, 12, 0), local(2026, 3, 13, 0))
+    [hidden] = harness.uc.planner.room_bookings(OUTSIDER, room.id, *window)
+    assert (hidden.meeting_id, hidden.topic) == ("", "")
+    assert hidden.occupied_from == local(2026, 3, 12, 8, 45)
+    [shown] = harness.uc.planner.room_bookings(HR_CLERK, room.id, *window)
+    assert (shown.meeting_id, shown.topic) == (mine.id, mine.topic)
+
+
 def test_m01_invited_people_with_another_meeting_then_are_flagged(harness: Harness) -> None:
     first = harness.schedule(
         video_link="https://meet.example/1",

@@ -210,7 +210,8 @@ class MeetingPlanner:
         window_start: datetime | None,
         window_end: datetime | None,
     ) -> list[BookingView]:
-        """A room's active bookings; topics only of meetings the caller may see (X-03)."""
+        """A room's active bookings. Of a meeting the caller may not see, only
+        that the slot is taken: no id, no topic (X-03)."""
         start = window_start or self._ctx.clock.now()
         end = window_end or start + DEFAULT_BOOKINGS_WINDOW
         if end <= start:
@@ -221,17 +222,16 @@ class MeetingPlanner:
                 raise errors.NotFound(f"room {room_id} not found")
             rows = BookingRepository(session).for_room(room_id, start, end)
             found = MeetingRepository(session).many(r.meeting_id for r in rows)
+        seen = {i for i, m in found.items() if can_see(viewer, m)}
         return [
             BookingView(
-                meeting_id=r.meeting_id,
+                meeting_id=r.meeting_id if r.meeting_id in seen else "",
                 room_id=r.room_id,
                 occupied_from=r.occupied_from,
                 occupied_to=r.occupied_to,
                 start_at=r.start_at,
                 end_at=r.end_at,
-                topic=found[r.meeting_id].topic
-                if r.meeting_id in found and can_see(viewer, found[r.meeting_id])
-                else "",
+                topic=found[r.meeting_id].topic if r.meeting_id in seen else "",
             )
             for r in rows
         ]
