@@ -26,6 +26,7 @@ from documents_testkit import (
     Harness,
     person,
 )
+from secretariat_shared.db import Database
 from secretariat_shared.errors import (
     NotFound,
     PermissionDenied,
@@ -417,3 +418,58 @@ def test_d10_open_steps_gauge_counts_waiting_and_overdue_steps(harness: Harness)
         'secretariat_document_steps_open{kind="proposed_handling",overdue="false",priority="routine"} 1.0'
         in text_out
     )
+
+
+def test_x03_upgrading_removes_archivists_kept_as_readers(database_url: str) -> None:
+    from sqlalchemy import select
+
+    from documents.adapters.orm import document_readers, document_steps, documents, platform
+
+    upgrade(MIGRATIONS, database_url, "0003")
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    db = Database(database_url)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(
+                documents.insert().values(
+                    id="d-1", number="HR-2026-04-001", title="t", type_code="04",
+                    department_code="HR", security_class="secret", retention="10y",
+                    priority="routine", body="", state="archived", registered_by="hr.clerk",
+                    registered_at=at, updated_at=at,
+                )
+            )  # fmt: skip
+            conn.execute(
+                document_readers.insert(),
+                [
+                    {"document_id": "d-1", "username": name}
+                    for name in ("hr.clerk", "hr.head", "fin.clerk", "sec.a", "sec.b", "sec.named")
+                ],
+            )
+            for position, (kind, owners) in enumerate(
+                [
+                    ("register", ["hr.clerk"]),
+                    ("proposed_handling", ["hr.head"]),
+                    ("circulation", ["fin.clerk"]),
+                    ("archive", ["sec.a", "sec.b", "sec.named", "hr.clerk"]),
+                ]
+            ):
+                conn.execute(
+                    document_steps.insert().values(
+                        id=f"s-{position}", document_id="d-1", position=position, kind=kind,
+                        owners=owners, state="done", done_by=owners, completed_by=owners[0],
+                        comment="", overdue=False,
+                    )
+                )  # fmt: skip
+            conn.execute(
+                platform.audit_log.insert().values(
+                    at=at, actor="hr.clerk", action="register", entity_type="document",
+                    entity_id="d-1", before=None,
+                    after={"readers": ["hr.clerk", "sec.named", "hr.head"]},
+                )
+            )  # fmt: skip
+        upgrade(MIGRATIONS, database_url)
+        with db.engine.connect() as conn:
+            readers = set(conn.scalars(select(document_readers.c.username)))
+        assert readers == {"hr.clerk", "hr.head", "fin.clerk", "sec.named"}
+    finally:
+        db.dispose()
