@@ -50,9 +50,7 @@ def upgrade() -> None:
     ):
         snapshot = json.loads(after) if isinstance(after, str) else after
         registered[entity_id] = _names((snapshot or {}).get("readers"))
-    registrants = dict(
-        bind.execute(sa.text("SELECT id, registered_by FROM documents")).fetchall()
-    )
+    registrants = dict(bind.execute(sa.text("SELECT id, registered_by FROM documents")).fetchall())
     for document_id, owners in archivists.items():
         keep = registered.get(document_id, set()) | circulated.get(document_id, set())
         keep.add(str(registrants.get(document_id, "")))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select
 
 from approvals_testkit import ApprovalHarness, who
 from approvals_testkit import requisition as supply_requisition
@@ -35,6 +36,16 @@ def sick_leave() -> StartApproval:
     )
 
 
+def audit_of(h: ApprovalHarness, approval_id: str) -> list[dict[str, object]]:
+    with h.db.reading() as session:
+        rows = session.execute(
+            select(platform.audit_log)
+            .where(platform.audit_log.c.entity_id == approval_id)
+            .order_by(platform.audit_log.c.id)
+        )
+        return [dict(r) for r in rows.mappings()]
+
+
 def test_x03_personal_request_is_read_by_requester_approvers_and_hr_only(
     approvals: ApprovalHarness,
 ) -> None:
@@ -45,6 +56,13 @@ def test_x03_personal_request_is_read_by_requester_approvers_and_hr_only(
     for name in ("sec.clerk", "sec.head", "discipline.wu", "admin", "outsider", "fin.head"):
         with pytest.raises(NotFound):
             h.engine.get(who(name), leave.id)
+    reads = [
+        (e["actor"], e["action"]) for e in audit_of(h, leave.id) if e["action"] == "read_classified"
+    ]
+    assert reads == [
+        (name, "read_classified")
+        for name in ("hr.staff", "hr.head", "hr.officer", "leader.yang", "boss.wang")
+    ]
     h.engine.decide(who("hr.head"), Decide(approval_id=leave.id, action="approve"))
     assert h.engine.get(who("hr.head"), leave.id).id == leave.id  # their approver still reads
 

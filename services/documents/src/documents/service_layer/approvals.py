@@ -88,6 +88,7 @@ from documents.service_layer.approval_commands import (
 from documents.service_layer.ports import Directory
 from secretariat.common.v1 import notice_pb2
 from secretariat.documents.v1 import events_pb2
+from secretariat_shared import access
 from secretariat_shared.access import viewer_of
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import Clock
@@ -1030,7 +1031,18 @@ class ApprovalEngine:
         with self._db.reading() as session:
             approval = ApprovalRepository(session).get(approval_id)
         if approval is None or not self._visible(approval, actor):
-            raise NotFound(f"approval {approval_id} not found")
+            raise access.not_found("approval", approval_id)
+        if not actor.is_service and approval_access.is_classified(approval):
+            with self._uow() as uow:
+                uow.audit(
+                    actor.username,
+                    "read_classified",
+                    "approval",
+                    approval.id,
+                    None,
+                    {"template": approval.template, "requester": approval.requester},
+                )
+                uow.commit()
         return approval
 
     @staticmethod

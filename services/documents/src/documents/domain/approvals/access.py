@@ -48,6 +48,11 @@ def access_item(approval: Approval) -> Item:
     )
 
 
+def is_classified(approval: Approval) -> bool:
+    """Reads of personal requests are recorded (X-04 "classified read")."""
+    return approval.template in PERSONAL_TEMPLATES
+
+
 def can_view(viewer: Viewer, approval: Approval) -> bool:
     """May ``viewer`` read ``approval`` (its subject, form and comments)?"""
     return may_read(viewer, access_item(approval))
