@@ -106,6 +106,12 @@ def test_x03_after_archiving_the_archivist_who_is_not_named_gets_404(
     audit = secretary.get("/api/v1/audit", params={"entity_id": doc["id"]})
     assert audit.status_code == 200, audit.text
     assert audit.json()["total"] == 0
+    discipline_view = secretary.get(
+        "/api/v1/audit",
+        params={"entity_type": "document", "actor": unit.clerk, "from": "2020-01-01"},
+    )
+    assert discipline_view.status_code == 200, discipline_view.text
+    assert doc["id"] not in {e["entity_id"] for e in discipline_view.json()["items"]}
 
 
 def test_x03_a_secretariat_clerk_oversees_a_leave_approval_without_its_content(

@@ -473,3 +473,19 @@ def test_x03_upgrading_removes_archivists_kept_as_readers(database_url: str) -> 
         assert readers == {"hr.clerk", "hr.head", "fin.clerk", "sec.named"}
     finally:
         db.dispose()
+
+
+def test_x04_audit_trail_is_searched_by_entity_type_and_time_range(harness: Harness) -> None:
+    r = harness.register
+    first = r.register(HR_CLERK, reg(security="public"))
+    harness.clock.advance(3600)
+    second = r.register(HR_CLERK, reg(security="public"))
+    later = harness.clock.now()
+    by_type, total = r.audit_entries(DISCIPLINE, "", "", 1, 50, entity_type="document")
+    assert total == 2
+    assert {e["entity_id"] for e in by_type} == {first.id, second.id}
+    assert r.audit_entries(DISCIPLINE, "", "", 1, 50, entity_type="approval") == ([], 0)
+    recent, total = r.audit_entries(DISCIPLINE, "", "", 1, 50, at_from=later)
+    assert [e["entity_id"] for e in recent] == [second.id]
+    early, total = r.audit_entries(DISCIPLINE, "", "", 1, 50, at_to=later - timedelta(minutes=1))
+    assert [e["entity_id"] for e in early] == [first.id]

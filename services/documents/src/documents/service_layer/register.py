@@ -504,8 +504,19 @@ class DocumentRegister:
     # -- audit (X-04) -------------------------------------------------------
 
     def audit_entries(
-        self, actor: Identity, entity_id: str, actor_filter: str, page: int, page_size: int
+        self,
+        actor: Identity,
+        entity_id: str,
+        actor_filter: str,
+        page: int,
+        page_size: int,
+        *,
+        entity_type: str = "",
+        at_from: datetime | None = None,
+        at_to: datetime | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
+        """X-04: the audit trail by entity, actor, entity type and time range,
+        without entries about items the caller may not read (X-03)."""
         if not actor.has_role(*AUDIT_READER_ROLES):
             raise PermissionDenied(
                 "the audit trail is open to the secretariat and the discipline office"
@@ -523,6 +534,15 @@ class DocumentRegister:
             if actor_filter:
                 stmt = stmt.where(table.c.actor == actor_filter)
                 count = count.where(table.c.actor == actor_filter)
+            if entity_type:
+                stmt = stmt.where(table.c.entity_type == entity_type)
+                count = count.where(table.c.entity_type == entity_type)
+            if at_from is not None:
+                stmt = stmt.where(table.c.at >= at_from)
+                count = count.where(table.c.at >= at_from)
+            if at_to is not None:
+                stmt = stmt.where(table.c.at <= at_to)
+                count = count.where(table.c.at <= at_to)
             total = int(session.execute(count).scalar_one())
             rows = (
                 session.execute(
