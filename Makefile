@@ -12,7 +12,7 @@ PACKAGES := shared gateway $(SERVICE_DIRS)
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install gen run lint format typecheck test test-unit test-integration test-e2e deploy-tools deploy-check bench clean
+.PHONY: help install gen run lint lint-protos format typecheck test test-unit test-integration test-e2e deploy-tools deploy-check bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n",$$1,$$2}'
@@ -41,10 +41,21 @@ install: $(INSTALL_STAMP) $(GEN_STAMP) ## Create .venv, install every package ed
 run: install ## Run the whole system on embedded defaults (SQLite, embedded bus, demo organisation)
 	$(PY) scripts/run_system.py
 
-lint: install ## ruff check, ruff format --check, mypy
+lint: install lint-protos ## ruff check, ruff format --check, mypy, buf lint and breaking
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy shared/src/secretariat_shared gateway/src $(addsuffix /src,$(SERVICE_DIRS)) scripts
+
+DESCRIPTORS := shared/src/secretariat/descriptors.binpb
+BREAKING_BASE ?= $(shell git merge-base HEAD origin/main 2>/dev/null || git merge-base HEAD main 2>/dev/null)
+
+lint-protos: install ## buf lint of protos/, and buf breaking against the merge base with main
+	$(VENV)/bin/buf lint $(DESCRIPTORS) --config protos/buf.yaml --path secretariat
+	@if [ -n "$(BREAKING_BASE)" ] && [ "$(BREAKING_BASE)" != "$$(git rev-parse HEAD)" ]; then \
+		$(PY) scripts/proto_image.py $(BREAKING_BASE) .build/base-descriptors.binpb && \
+		$(VENV)/bin/buf breaking $(DESCRIPTORS) --config protos/buf.yaml --path secretariat \
+			--against .build/base-descriptors.binpb; \
+	else echo "buf breaking: HEAD is the merge base, nothing to compare"; fi
 
 format: install ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .

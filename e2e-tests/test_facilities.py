@@ -210,7 +210,10 @@ def test_f03_f05_bad_input_gets_a_clear_4xx_and_changes_nothing(
     stock = storekeeper.get("/api/v1/supplies/stock", params={"item_code": code}).json()
     assert stock["items"][0]["on_hand"] == 3
     assert staff.get("/api/v1/supplies/requisitions", params={"mine": "true"}).json() == {
-        "items": []
+        "items": [],
+        "total": 0,
+        "page": 1,
+        "page_size": 20,
     }
 
 

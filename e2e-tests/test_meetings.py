@@ -115,6 +115,8 @@ def test_m01_m05_m06_a_meeting_from_booking_to_a_delayed_action_item(
     reply = staff.get(f"/api/v1/meetings/{meeting['id']}.ics")
     assert reply.status_code == 200, reply.text
     assert reply.headers["Content-Type"].startswith("text/calendar")
+    assert reply.headers["Content-Disposition"].startswith("attachment;")
+    assert reply.headers["Cache-Control"] == "no-store"
     [event] = Calendar.from_ical(reply.content).walk("VEVENT")
     assert str(event["UID"]) == f"{meeting['id']}@meetings.secretariat"
     feed = staff.get("/api/v1/me/calendar.ics")

@@ -179,7 +179,7 @@ class Harness:
         self.clock.advance(timedelta(**delta).total_seconds())
 
     def stock(self, code: str) -> int:
-        return self.supplies.list_stock(STOREKEEPER, code)[0].on_hand
+        return self.supplies.list_stock(STOREKEEPER, code).items[0].on_hand
 
     def add_item(self, code: str = "A4-PAPER", price: int = 2500, **kw: Any) -> None:
         values: dict[str, Any] = {

@@ -115,10 +115,13 @@ def test_f01_requisition_over_grpc_with_field_errors(
     assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
     harness.decide(f"requisition:{created.id}")
     code = stub.GetCollectionCode(
-        pb.GetCollectionCodeRequest(requisition_id=created.id, with_png=True),
+        pb.GetCollectionCodeRequest(requisition_id=created.id),
         metadata=as_(harness, EMPLOYEE),
     )
-    assert code.png.startswith(b"\x89PNG")
+    qr = stub.GetCollectionQr(
+        pb.GetCollectionQrRequest(id=created.id), metadata=as_(harness, EMPLOYEE)
+    )
+    assert (qr.content_type, qr.data[:4]) == ("image/png", b"\x89PNG")
     assert code.code.startswith(f"FAC1.{created.id}.")
     with pytest.raises(grpc.RpcError) as short:
         stub.ScanToCollect(

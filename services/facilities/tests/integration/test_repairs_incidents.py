@@ -109,7 +109,7 @@ def test_f06_bad_reports_are_refused(harness: Harness) -> None:
     with pytest.raises(ValidationFailed) as caught:
         harness.repairs.report(EMPLOYEE, "", "", "", "urgent")
     assert {e.field for e in caught.value.errors} == {"title", "location", "severity"}
-    assert harness.repairs.list_repairs(STOREKEEPER, "", False) == []
+    assert harness.repairs.list_repairs(STOREKEEPER, "", False).items == []
 
 
 def test_f10_incident_plan_in_ten_minutes_and_restore_with_it_in_thirty(harness: Harness) -> None:

@@ -56,7 +56,9 @@ def test_f07_zone_round_on_time_and_failures_alert_the_owner(harness: Harness) -
     harness.advance(hours=1)
     harness.scheduler.run_once()
     assert "facilities.inspection.round_missed" not in harness.event_types()
-    assert harness.sites.list_zones()[0].next_round_due_at == datetime(2026, 3, 3, 1, 0, tzinfo=UTC)
+    assert harness.sites.list_zones().items[0].next_round_due_at == datetime(
+        2026, 3, 3, 1, 0, tzinfo=UTC
+    )
 
 
 def test_f07_missed_round_is_flagged_and_the_next_one_scheduled(harness: Harness) -> None:
@@ -67,7 +69,9 @@ def test_f07_missed_round_is_flagged_and_the_next_one_scheduled(harness: Harness
     assert "facilities.inspection.round_missed" in harness.event_types()
     assert harness.notices("inspection_round_missed")[0].recipients == ["hr.staff"]
     # Next round: Monday.
-    assert harness.sites.list_zones()[0].next_round_due_at == datetime(2026, 3, 9, 1, 0, tzinfo=UTC)
+    assert harness.sites.list_zones().items[0].next_round_due_at == datetime(
+        2026, 3, 9, 1, 0, tzinfo=UTC
+    )
 
 
 def test_f07_bad_zones_and_rounds_are_refused(harness: Harness) -> None:
@@ -140,7 +144,7 @@ def test_f08_bad_inspections_are_refused(harness: Harness) -> None:
         "findings[0].owner",
         "findings[0].due_date",
     }
-    assert harness.sites.list_safety_inspections("") == []
+    assert harness.sites.list_safety_inspections("").items == []
 
 
 def trip(harness: Harness) -> str:
@@ -230,7 +234,7 @@ def test_f09_company_event_with_plan_venue_catering(harness: Harness) -> None:
     with pytest.raises(PermissionDenied):
         harness.travel.plan_event(EMPLOYEE, plan)
     event = harness.travel.plan_event(STOREKEEPER, plan)
-    assert harness.travel.list_events()[0].id == event.id
+    assert harness.travel.list_events().items[0].id == event.id
     assert "facilities.company_event.planned" in harness.event_types()
     with pytest.raises(ValidationFailed):
         harness.travel.plan_event(
@@ -242,7 +246,7 @@ def test_approval_engine_refusal_changes_nothing(harness: Harness) -> None:
     harness.approvals.refuse = "amount: must be a number"
     with pytest.raises(ValidationFailed):
         trip(harness)
-    assert harness.travel.list_trips(EMPLOYEE, True, "") == []
+    assert harness.travel.list_trips(EMPLOYEE, True, "").items == []
 
 
 def test_outcomes_of_other_services_and_unknown_refs_are_ignored(harness: Harness) -> None:

@@ -52,7 +52,7 @@ def test_f03_property_stock_and_cost_follow_fifo_in_the_database(
         else:
             issue = harness.supplies.issue(STOREKEEPER, code, quantity, "hr.staff", "领用")
             assert issue.total_cost_fen == sum(units.popleft() for _ in range(quantity))
-        level = harness.supplies.list_stock(STOREKEEPER, code)[0]
+        level = harness.supplies.list_stock(STOREKEEPER, code).items[0]
         assert level.on_hand == len(units) >= 0
         assert level.value_fen == sum(units)
         assert all(b.remaining >= 0 for b in level.batches)
@@ -91,9 +91,9 @@ def test_f03_concurrent_issues_never_overdraw_an_item(harness: Harness) -> None:
     assert len(issued) == 25  # 50 pens, 2 at a time
     assert len(refused) == 7
     assert sum(issued) == 25 * 100 + 25 * 200
-    level = harness.supplies.list_stock(STOREKEEPER, "PEN")[0]
+    level = harness.supplies.list_stock(STOREKEEPER, "PEN").items[0]
     assert level.on_hand == 0
-    ledger = harness.supplies.list_issues(STOREKEEPER, "PEN", "")
+    ledger = harness.supplies.list_issues(STOREKEEPER, "PEN", "").items
     assert sum(line.quantity for issue in ledger for line in issue.lines) == 50
 
 
@@ -143,6 +143,6 @@ def test_f03_property_concurrent_issues_cost_the_oldest_units_and_never_overdraw
     taken = sum(q for q, _ in done)
     assert taken <= len(units)
     assert sum(cost for _, cost in done) == sum(units[:taken])
-    level = harness.supplies.list_stock(STOREKEEPER, code)[0]
+    level = harness.supplies.list_stock(STOREKEEPER, code).items[0]
     assert level.on_hand == len(units) - taken
     assert level.value_fen == sum(units[taken:])

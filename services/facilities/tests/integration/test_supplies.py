@@ -90,7 +90,7 @@ def test_f01_bad_requisitions_are_refused_and_change_nothing(catalogue: Harness)
         catalogue.supplies.submit_requisition(EMPLOYEE, "", [("PEN", 1), ("pen", 2)])
     assert caught.value.errors[0].field == "lines[1].item_code"
     assert catalogue.approvals.started == []
-    assert catalogue.supplies.list_requisitions(STOREKEEPER, "", False) == []
+    assert catalogue.supplies.list_requisitions(STOREKEEPER, "", False).items == []
 
 
 def test_f01_requisitions_are_visible_to_requester_head_and_overseers_only(
@@ -102,10 +102,10 @@ def test_f01_requisitions_are_visible_to_requester_head_and_overseers_only(
     for stranger in (OTHER_EMPLOYEE, OUTSIDER):
         with pytest.raises(NotFound):
             catalogue.supplies.get_requisition(stranger, requisition.id)
-    assert [r.id for r in catalogue.supplies.list_requisitions(HR_HEAD, "", False)] == [
+    assert [r.id for r in catalogue.supplies.list_requisitions(HR_HEAD, "", False).items] == [
         requisition.id
     ]
-    assert catalogue.supplies.list_requisitions(OUTSIDER, "", False) == []
+    assert catalogue.supplies.list_requisitions(OUTSIDER, "", False).items == []
 
 
 def test_f01_month_list_sums_approved_requisitions_per_item_for_finance_and_director(
@@ -156,7 +156,7 @@ def test_f02_approved_list_becomes_orders_per_supplier_at_agreed_prices(
     list_id = demand.id
     demand = catalogue.supplies.get_demand_list(STOREKEEPER, list_id)
     assert demand.state == "ordered"
-    orders = catalogue.supplies.list_purchase_orders(STOREKEEPER, list_id, "")
+    orders = catalogue.supplies.list_purchase_orders(STOREKEEPER, list_id, "").items
     assert {o.supplier: o.number for o in orders} == {
         "惠普办公": "PO-202603-001",
         "晨光文具": "PO-202603-002",
@@ -173,7 +173,9 @@ def test_f02_approved_list_becomes_orders_per_supplier_at_agreed_prices(
 
 def test_f02_receipt_books_batches_at_the_order_price_and_once(catalogue: Harness) -> None:
     approved_requisition(catalogue, [("A4-PAPER", 3)])
-    order = catalogue.supplies.list_purchase_orders(STOREKEEPER, ordered_list(catalogue), "")[0]
+    order = catalogue.supplies.list_purchase_orders(STOREKEEPER, ordered_list(catalogue), "").items[
+        0
+    ]
     with pytest.raises(ValidationFailed):
         catalogue.supplies.receive_delivery(STOREKEEPER, order.id, [("A4-PAPER", 4)])
     with pytest.raises(ValidationFailed):
@@ -183,7 +185,7 @@ def test_f02_receipt_books_batches_at_the_order_price_and_once(catalogue: Harnes
     assert partly.state == "partially_received"
     received = catalogue.supplies.receive_delivery(STOREKEEPER, order.id, [])
     assert received.state == "received"
-    level = catalogue.supplies.list_stock(STOREKEEPER, "A4-PAPER")[0]
+    level = catalogue.supplies.list_stock(STOREKEEPER, "A4-PAPER").items[0]
     assert level.on_hand == 3
     assert [b.unit_cost_fen for b in level.batches] == [2500, 2500]
     with pytest.raises(ValidationFailed):
@@ -203,7 +205,9 @@ def test_f02_delivery_not_received_by_the_25th_is_overdue(catalogue: Harness) ->
 def test_f05_scan_issues_the_goods_once_fifo_costed(catalogue: Harness) -> None:
     catalogue.supplies.book_in(STOREKEEPER, "A4-PAPER", 2, 2000, "期初库存")
     requisition_id = approved_requisition(catalogue, [("A4-PAPER", 3)])
-    order = catalogue.supplies.list_purchase_orders(STOREKEEPER, ordered_list(catalogue), "")[0]
+    order = catalogue.supplies.list_purchase_orders(STOREKEEPER, ordered_list(catalogue), "").items[
+        0
+    ]
     catalogue.supplies.receive_delivery(STOREKEEPER, order.id, [])
     code, expires, png = catalogue.supplies.collection_code(EMPLOYEE, requisition_id, True)
     assert png.startswith(b"\x89PNG")
@@ -217,7 +221,7 @@ def test_f05_scan_issues_the_goods_once_fifo_costed(catalogue: Harness) -> None:
     with pytest.raises(Conflict, match="already collected"):
         catalogue.supplies.scan(STOREKEEPER, code)
     assert catalogue.stock("A4-PAPER") == 2
-    assert len(catalogue.supplies.list_issues(STOREKEEPER, "", requisition_id)) == 1
+    assert len(catalogue.supplies.list_issues(STOREKEEPER, "", requisition_id).items) == 1
 
 
 def test_f05_forged_or_expired_codes_are_refused_and_change_nothing(catalogue: Harness) -> None:
@@ -262,7 +266,7 @@ def test_f05_scan_without_enough_stock_changes_nothing(catalogue: Harness) -> No
         catalogue.supplies.scan(STOREKEEPER, code)
     assert (catalogue.stock("A4-PAPER"), catalogue.stock("PEN")) == (5, 1)
     assert catalogue.supplies.get_requisition(EMPLOYEE, requisition_id).state == "approved"
-    assert catalogue.supplies.list_issues(STOREKEEPER, "", "") == []
+    assert catalogue.supplies.list_issues(STOREKEEPER, "", "").items == []
 
 
 def test_f03_issuing_more_than_stock_or_nothing_is_refused(catalogue: Harness) -> None:
@@ -283,13 +287,13 @@ def test_f04_falling_below_the_line_raises_one_replenishment_request(catalogue: 
     for _ in range(9):
         catalogue.supplies.issue(STOREKEEPER, "PEN", 10, "hr.staff", "领用")
         catalogue.advance(days=9)
-    level = catalogue.supplies.list_stock(STOREKEEPER, "PEN")[0]
+    level = catalogue.supplies.list_stock(STOREKEEPER, "PEN").items[0]
     assert (level.on_hand, level.computed_line, level.min_stock_line) == (110, 14, 14)
-    assert catalogue.supplies.list_replenishments(STOREKEEPER, "open") == []
+    assert catalogue.supplies.list_replenishments(STOREKEEPER, "open").items == []
     catalogue.supplies.issue(STOREKEEPER, "PEN", 100, "hr.staff", "大量领用")
     catalogue.supplies.issue(STOREKEEPER, "PEN", 1, "hr.staff", "领用")
     catalogue.supplies.issue(STOREKEEPER, "PEN", 1, "hr.staff", "领用")
-    open_requests = catalogue.supplies.list_replenishments(STOREKEEPER, "open")
+    open_requests = catalogue.supplies.list_replenishments(STOREKEEPER, "open").items
     assert len(open_requests) == 1
     assert open_requests[0].on_hand == 10
     assert catalogue.event_types().count("facilities.replenishment.requested") == 1
@@ -303,26 +307,26 @@ def test_f04_replenishment_joins_the_month_list_and_closes_on_receipt(catalogue:
     )
     catalogue.supplies.book_in(STOREKEEPER, "PEN", 25, 150, "期初库存")
     catalogue.supplies.issue(STOREKEEPER, "PEN", 10, "hr.staff", "领用")
-    (request,) = catalogue.supplies.list_replenishments(STOREKEEPER, "open")
+    (request,) = catalogue.supplies.list_replenishments(STOREKEEPER, "open").items
     assert (request.line, request.on_hand, request.suggested_quantity) == (20, 15, 25)
     list_id = ordered_list(catalogue)
     demand = catalogue.supplies.get_demand_list(STOREKEEPER, list_id)
     assert [(line.item_code, line.quantity) for line in demand.lines] == [("PEN", 25)]
-    order = catalogue.supplies.list_purchase_orders(STOREKEEPER, list_id, "")[0]
+    order = catalogue.supplies.list_purchase_orders(STOREKEEPER, list_id, "").items[0]
     catalogue.supplies.receive_delivery(STOREKEEPER, order.id, [])
-    assert catalogue.supplies.list_replenishments(STOREKEEPER, "open") == []
-    assert catalogue.supplies.list_replenishments(STOREKEEPER, "closed")[0].id == request.id
+    assert catalogue.supplies.list_replenishments(STOREKEEPER, "open").items == []
+    assert catalogue.supplies.list_replenishments(STOREKEEPER, "closed").items[0].id == request.id
     catalogue.supplies.issue(STOREKEEPER, "PEN", 25, "hr.staff", "领用")
-    assert len(catalogue.supplies.list_replenishments(STOREKEEPER, "open")) == 1
+    assert len(catalogue.supplies.list_replenishments(STOREKEEPER, "open").items) == 1
 
 
 def test_f04_item_override_sets_the_line_in_the_stock_view(catalogue: Harness) -> None:
     catalogue.supplies.book_in(STOREKEEPER, "TONER", 5, 32000, "期初库存")
-    assert catalogue.supplies.list_stock(STOREKEEPER, "TONER")[0].min_stock_line == 0
+    assert catalogue.supplies.list_stock(STOREKEEPER, "TONER").items[0].min_stock_line == 0
     catalogue.supplies.put_item(
         STOREKEEPER, PutItem("TONER", "硒鼓", "个", "惠普办公", 32000, min_stock_override=8)
     )
-    level = catalogue.supplies.list_stock(STOREKEEPER, "TONER")[0]
+    level = catalogue.supplies.list_stock(STOREKEEPER, "TONER").items[0]
     assert (level.min_stock_line, level.computed_line, level.below_line) == (8, 0, True)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from facilities.adapters import orm
 from facilities.domain.inventory import Batch, Draw
+from secretariat_shared.paging import Page
 
 T = TypeVar("T")
 
@@ -124,13 +125,37 @@ class Records(Generic[T]):
         order_by: Sequence[Any] = (),
         for_update: bool = False,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[T]:
         stmt = select(self.table).where(*conditions).order_by(*order_by)
+        if offset:
+            stmt = stmt.offset(offset)
         if limit is not None:
             stmt = stmt.limit(limit)
         if for_update:
             stmt = stmt.with_for_update()
         return [self.from_row(row) for row in self.session.execute(stmt).mappings()]
+
+    def count(self, *conditions: ColumnElement[bool]) -> int:
+        stmt = select(func.count()).select_from(self.table).where(*conditions)
+        return int(self.session.execute(stmt).scalar_one())
+
+    def page(
+        self,
+        *conditions: ColumnElement[bool],
+        order_by: Sequence[Any],
+        page: Page | None,
+    ) -> tuple[list[T], int]:
+        """One page of the matches in ``order_by`` order, and how many match in all.
+
+        ``page`` None: every match. ``order_by`` should end in a unique column
+        so that pages neither repeat nor skip rows.
+        """
+        if page is None:
+            found = self.find(*conditions, order_by=order_by)
+            return found, len(found)
+        found = self.find(*conditions, order_by=order_by, offset=page.offset, limit=page.limit)
+        return found, self.count(*conditions)
 
 
 class Inventory:

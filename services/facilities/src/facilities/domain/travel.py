@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from facilities.domain.limits import MAX_AMOUNT_FEN
 from secretariat_shared.access import Item, SecurityClass
 from secretariat_shared.roles import Role
 
@@ -107,6 +108,8 @@ def expense_line_problems(index: int, line: ExpenseLine) -> list[tuple[str, str]
         )
     if line.amount_fen <= 0:
         problems.append((f"lines[{index}].amount_fen", "must be positive"))
+    elif line.amount_fen > MAX_AMOUNT_FEN:
+        problems.append((f"lines[{index}].amount_fen", f"must be at most {MAX_AMOUNT_FEN} fen"))
     if not line.receipt.strip():
         problems.append((f"lines[{index}].receipt", "every line needs its receipt"))
     return problems

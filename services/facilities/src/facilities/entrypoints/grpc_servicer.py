@@ -1,20 +1,24 @@
 """The Facilities gRPC API: protobuf in, use case, protobuf out.
 
 Domain records carry the field names of their messages, so answers are
-filled by :func:`~facilities.service_layer.common.to_proto`.
+filled by :func:`~facilities.service_layer.common.to_proto`. This is also
+the HTTP API: the gateway transcodes each RPC by its ``google.api.http``
+rule, so what the HTTP contract needs beyond forwarding lives here: the
+defaults of absent fields, the paging of every list (``page_of``) and the
+QR image as ``google.api.HttpBody``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import grpc
+from google.api import httpbody_pb2
 from google.protobuf.message import Message
 
 from facilities.domain.sites import CheckResult
 from facilities.domain.travel import ExpenseLine
-from facilities.service_layer.common import to_proto
+from facilities.service_layer.common import Listing, to_proto
 from facilities.service_layer.incidents import Incidents
 from facilities.service_layer.repairs import Repairs
 from facilities.service_layer.sites import FindingIn, PutZone, Sites
@@ -23,6 +27,7 @@ from facilities.service_layer.travel import EventPlan, Travel, TripRequest
 from secretariat.facilities.v1 import facilities_pb2 as pb
 from secretariat.facilities.v1 import facilities_pb2_grpc
 from secretariat_shared.grpc_server import current_identity
+from secretariat_shared.paging import Page, page_of
 
 Context = grpc.ServicerContext
 
@@ -30,9 +35,18 @@ Context = grpc.ServicerContext
 R = TypeVar("R", bound=Message)
 
 
-def _many(response: R, items: Sequence[Any]) -> R:
-    for item in items:
+def _page(request: Any) -> Page:
+    """The request's ``page`` and ``page_size`` with the defaults applied (issue 10)."""
+    return page_of(request.page, request.page_size)
+
+
+def _many(response: R, listing: Listing[Any], page: Page) -> R:
+    """The contract's list shape: ``items, total, page, page_size``."""
+    for item in listing.items:
         to_proto(response.items.add(), item)  # type: ignore[attr-defined]
+    response.total = listing.total  # type: ignore[attr-defined]
+    response.page = page.page  # type: ignore[attr-defined]
+    response.page_size = page.page_size  # type: ignore[attr-defined]
     return response
 
 
@@ -62,8 +76,10 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
                 unit=request.unit,
                 supplier=request.supplier,
                 agreed_price_fen=request.agreed_price_fen,
-                min_stock_override=request.min_stock_override if request.has_override else None,
-                active=request.active,
+                min_stock_override=(
+                    request.min_stock_override if request.HasField("min_stock_override") else None
+                ),
+                active=request.active if request.HasField("active") else True,
             ),
         )
         return to_proto(pb.Item(), item)
@@ -74,7 +90,8 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListItems(  # noqa: N802
         self, request: pb.ListItemsRequest, context: Context
     ) -> pb.ListItemsResponse:
-        return _many(pb.ListItemsResponse(), self.supplies.list_items())
+        page = _page(request)
+        return _many(pb.ListItemsResponse(), self.supplies.list_items(page), page)
 
     # -- requisitions and lists ----------------------------------------------
 
@@ -97,8 +114,11 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListRequisitions(  # noqa: N802
         self, request: pb.ListRequisitionsRequest, context: Context
     ) -> pb.ListRequisitionsResponse:
-        found = self.supplies.list_requisitions(current_identity(), request.state, request.mine)
-        return _many(pb.ListRequisitionsResponse(), found)
+        page = _page(request)
+        found = self.supplies.list_requisitions(
+            current_identity(), request.state, request.mine, page
+        )
+        return _many(pb.ListRequisitionsResponse(), found, page)
 
     def ConsolidateDemandList(  # noqa: N802
         self, request: pb.ConsolidateDemandListRequest, context: Context
@@ -115,8 +135,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListDemandLists(  # noqa: N802
         self, request: pb.ListDemandListsRequest, context: Context
     ) -> pb.ListDemandListsResponse:
-        found = self.supplies.list_demand_lists(current_identity(), request.month)
-        return _many(pb.ListDemandListsResponse(), found)
+        page = _page(request)
+        found = self.supplies.list_demand_lists(current_identity(), request.month, page)
+        return _many(pb.ListDemandListsResponse(), found, page)
 
     # -- purchasing ------------------------------------------------------------
 
@@ -129,10 +150,11 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListPurchaseOrders(  # noqa: N802
         self, request: pb.ListPurchaseOrdersRequest, context: Context
     ) -> pb.ListPurchaseOrdersResponse:
+        page = _page(request)
         found = self.supplies.list_purchase_orders(
-            current_identity(), request.demand_list_id, request.state
+            current_identity(), request.demand_list_id, request.state, page
         )
-        return _many(pb.ListPurchaseOrdersResponse(), found)
+        return _many(pb.ListPurchaseOrdersResponse(), found, page)
 
     def ReceiveDelivery(  # noqa: N802
         self, request: pb.ReceiveDeliveryRequest, context: Context
@@ -149,8 +171,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListStock(  # noqa: N802
         self, request: pb.ListStockRequest, context: Context
     ) -> pb.ListStockResponse:
-        found = self.supplies.list_stock(current_identity(), request.item_code)
-        return _many(pb.ListStockResponse(), found)
+        page = _page(request)
+        found = self.supplies.list_stock(current_identity(), request.item_code, page)
+        return _many(pb.ListStockResponse(), found, page)
 
     def BookIn(self, request: pb.BookInRequest, context: Context) -> pb.StockLevel:  # noqa: N802
         level = self.supplies.book_in(
@@ -175,12 +198,18 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def GetCollectionCode(  # noqa: N802
         self, request: pb.GetCollectionCodeRequest, context: Context
     ) -> pb.CollectionCode:
-        code, expires, png = self.supplies.collection_code(
-            current_identity(), request.requisition_id, request.with_png
+        code, expires, _ = self.supplies.collection_code(
+            current_identity(), request.requisition_id, with_png=False
         )
-        answer = pb.CollectionCode(requisition_id=request.requisition_id, code=code, png=png)
+        answer = pb.CollectionCode(requisition_id=request.requisition_id, code=code)
         answer.expires_at.FromDatetime(expires)
         return answer
+
+    def GetCollectionQr(  # noqa: N802
+        self, request: pb.GetCollectionQrRequest, context: Context
+    ) -> httpbody_pb2.HttpBody:
+        _, _, png = self.supplies.collection_code(current_identity(), request.id, with_png=True)
+        return httpbody_pb2.HttpBody(content_type="image/png", data=png)
 
     def ScanToCollect(  # noqa: N802
         self, request: pb.ScanToCollectRequest, context: Context
@@ -190,10 +219,11 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListIssues(  # noqa: N802
         self, request: pb.ListIssuesRequest, context: Context
     ) -> pb.ListIssuesResponse:
+        page = _page(request)
         found = self.supplies.list_issues(
-            current_identity(), request.item_code, request.requisition_id
+            current_identity(), request.item_code, request.requisition_id, page
         )
-        return _many(pb.ListIssuesResponse(), found)
+        return _many(pb.ListIssuesResponse(), found, page)
 
     def RecordStockTake(  # noqa: N802
         self, request: pb.RecordStockTakeRequest, context: Context
@@ -208,14 +238,16 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListStockTakes(  # noqa: N802
         self, request: pb.ListStockTakesRequest, context: Context
     ) -> pb.ListStockTakesResponse:
-        found = self.supplies.list_stock_takes(current_identity())
-        return _many(pb.ListStockTakesResponse(), found)
+        page = _page(request)
+        found = self.supplies.list_stock_takes(current_identity(), page)
+        return _many(pb.ListStockTakesResponse(), found, page)
 
     def ListReplenishments(  # noqa: N802
         self, request: pb.ListReplenishmentsRequest, context: Context
     ) -> pb.ListReplenishmentsResponse:
-        found = self.supplies.list_replenishments(current_identity(), request.state)
-        return _many(pb.ListReplenishmentsResponse(), found)
+        page = _page(request)
+        found = self.supplies.list_replenishments(current_identity(), request.state, page)
+        return _many(pb.ListReplenishmentsResponse(), found, page)
 
     # -- repairs -------------------------------------------------------------
 
@@ -237,8 +269,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListRepairs(  # noqa: N802
         self, request: pb.ListRepairsRequest, context: Context
     ) -> pb.ListRepairsResponse:
-        found = self.repairs.list_repairs(current_identity(), request.state, request.mine)
-        return _many(pb.ListRepairsResponse(), found)
+        page = _page(request)
+        found = self.repairs.list_repairs(current_identity(), request.state, request.mine, page)
+        return _many(pb.ListRepairsResponse(), found, page)
 
     def RespondToRepair(  # noqa: N802
         self, request: pb.RepairActionRequest, context: Context
@@ -247,20 +280,20 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         return to_proto(pb.Repair(), repair)
 
     def ResolveRepair(  # noqa: N802
-        self, request: pb.RepairActionRequest, context: Context
+        self, request: pb.ResolveRepairRequest, context: Context
     ) -> pb.Repair:
-        repair = self.repairs.resolve(current_identity(), request.id, request.note)
+        repair = self.repairs.resolve(current_identity(), request.id, request.result)
         return to_proto(pb.Repair(), repair)
 
     def AcceptRepair(  # noqa: N802
-        self, request: pb.RepairActionRequest, context: Context
+        self, request: pb.AcceptRepairRequest, context: Context
     ) -> pb.Repair:
         return to_proto(pb.Repair(), self.repairs.accept(current_identity(), request.id))
 
     def ReopenRepair(  # noqa: N802
-        self, request: pb.RepairActionRequest, context: Context
+        self, request: pb.ReopenRepairRequest, context: Context
     ) -> pb.Repair:
-        repair = self.repairs.reopen(current_identity(), request.id, request.note)
+        repair = self.repairs.reopen(current_identity(), request.id, request.reason)
         return to_proto(pb.Repair(), repair)
 
     # -- zones and inspections ----------------------------------------------------
@@ -282,7 +315,8 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListZones(  # noqa: N802
         self, request: pb.ListZonesRequest, context: Context
     ) -> pb.ListZonesResponse:
-        return _many(pb.ListZonesResponse(), self.sites.list_zones())
+        page = _page(request)
+        return _many(pb.ListZonesResponse(), self.sites.list_zones(page), page)
 
     def RecordRound(  # noqa: N802
         self, request: pb.RecordRoundRequest, context: Context
@@ -297,8 +331,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListRounds(  # noqa: N802
         self, request: pb.ListRoundsRequest, context: Context
     ) -> pb.ListRoundsResponse:
-        found = self.sites.list_rounds(request.zone_code, request.day)
-        return _many(pb.ListRoundsResponse(), found)
+        page = _page(request)
+        found = self.sites.list_rounds(request.zone_code, request.day, page)
+        return _many(pb.ListRoundsResponse(), found, page)
 
     def RecordSafetyInspection(  # noqa: N802
         self, request: pb.RecordSafetyInspectionRequest, context: Context
@@ -320,8 +355,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListSafetyInspections(  # noqa: N802
         self, request: pb.ListSafetyInspectionsRequest, context: Context
     ) -> pb.ListSafetyInspectionsResponse:
-        found = self.sites.list_safety_inspections(request.quarter)
-        return _many(pb.ListSafetyInspectionsResponse(), found)
+        page = _page(request)
+        found = self.sites.list_safety_inspections(request.quarter, page)
+        return _many(pb.ListSafetyInspectionsResponse(), found, page)
 
     def CloseRectification(  # noqa: N802
         self, request: pb.CloseRectificationRequest, context: Context
@@ -353,8 +389,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListTrips(  # noqa: N802
         self, request: pb.ListTripsRequest, context: Context
     ) -> pb.ListTripsResponse:
-        found = self.travel.list_trips(current_identity(), request.mine, request.state)
-        return _many(pb.ListTripsResponse(), found)
+        page = _page(request)
+        found = self.travel.list_trips(current_identity(), request.mine, request.state, page)
+        return _many(pb.ListTripsResponse(), found, page)
 
     def ClaimExpense(  # noqa: N802
         self, request: pb.ClaimExpenseRequest, context: Context
@@ -375,8 +412,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListExpenses(  # noqa: N802
         self, request: pb.ListExpensesRequest, context: Context
     ) -> pb.ListExpensesResponse:
-        found = self.travel.list_expenses(current_identity(), request.mine, request.state)
-        return _many(pb.ListExpensesResponse(), found)
+        page = _page(request)
+        found = self.travel.list_expenses(current_identity(), request.mine, request.state, page)
+        return _many(pb.ListExpensesResponse(), found, page)
 
     def MarkReimbursed(  # noqa: N802
         self, request: pb.MarkReimbursedRequest, context: Context
@@ -405,7 +443,8 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListCompanyEvents(  # noqa: N802
         self, request: pb.ListCompanyEventsRequest, context: Context
     ) -> pb.ListCompanyEventsResponse:
-        return _many(pb.ListCompanyEventsResponse(), self.travel.list_events())
+        page = _page(request)
+        return _many(pb.ListCompanyEventsResponse(), self.travel.list_events(page), page)
 
     # -- incidents -----------------------------------------------------------
 
@@ -423,8 +462,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     def ListIncidents(  # noqa: N802
         self, request: pb.ListIncidentsRequest, context: Context
     ) -> pb.ListIncidentsResponse:
-        found = self.incidents.list_incidents(current_identity(), request.state)
-        return _many(pb.ListIncidentsResponse(), found)
+        page = _page(request)
+        found = self.incidents.list_incidents(current_identity(), request.state, page)
+        return _many(pb.ListIncidentsResponse(), found, page)
 
     def StartEmergencyPlan(  # noqa: N802
         self, request: pb.IncidentActionRequest, context: Context

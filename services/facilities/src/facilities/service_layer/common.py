@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from google.protobuf.message import Message
@@ -32,6 +32,22 @@ STOREKEEPERS = (Role.SECRETARIAT, Role.ADMIN)
 """Who runs the storeroom: catalogue, consolidation, receipts, issues, stock-takes."""
 OVERSEERS = (Role.SECRETARIAT, Role.FINANCE, Role.OFFICE_DIRECTOR, Role.ADMIN)
 """Who may read every requisition, list and order."""
+
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class Listing(Generic[T]):
+    """One page of a list (every match when no page was asked) and how many
+    match over every page (the contract's ``total``)."""
+
+    items: list[T]
+    total: int
+
+    @classmethod
+    def of(cls, found: tuple[list[T], int]) -> Listing[T]:
+        return cls(*found)
 
 
 @dataclasses.dataclass
@@ -124,6 +140,12 @@ def require_text(value: str, field: str, errors: list[FieldError], limit: int = 
     elif len(text) > limit:
         errors.append(FieldError(field, f"must be at most {limit} characters"))
     return text
+
+
+def bounded(problem: str | None, field: str, errors: list[FieldError]) -> None:
+    """Record a bound's problem (:mod:`facilities.domain.limits`) against ``field``."""
+    if problem:
+        errors.append(FieldError(field, problem))
 
 
 def parse_date(value: str, field: str, errors: list[FieldError]) -> date | None:

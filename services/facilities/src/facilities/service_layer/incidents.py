@@ -8,11 +8,19 @@ import uuid
 from facilities.adapters import orm
 from facilities.domain.incidents import KINDS, Incident, IncidentRuleBroken
 from facilities.service_layer import metrics
-from facilities.service_layer.common import UseCases, raise_if, require_role, require_text, to_proto
+from facilities.service_layer.common import (
+    Listing,
+    UseCases,
+    raise_if,
+    require_role,
+    require_text,
+    to_proto,
+)
 from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
 from secretariat.facilities.v1 import events_pb2, facilities_pb2
 from secretariat_shared.errors import FieldError, NotFound, PreconditionFailed
 from secretariat_shared.identity import Identity
+from secretariat_shared.paging import Page
 from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
@@ -187,11 +195,14 @@ class Incidents(UseCases):
             raise NotFound(f"incident {incident_id} not found")
         return incident
 
-    def list_incidents(self, actor: Identity, state: str) -> list[Incident]:
+    def list_incidents(
+        self, actor: Identity, state: str, page: Page | None = None
+    ) -> Listing[Incident]:
         t = orm.incidents
         conditions = [t.c.state == state] if state else []
+        order = [t.c.reported_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.incidents.find(*conditions, order_by=[t.c.reported_at.desc()])
+            return Listing.of(stores.incidents.page(*conditions, order_by=order, page=page))
 
     # -- timers (SPEC X-05: each deadline fires once; each outcome a metric and an event) --
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from facilities.adapters import orm
 from facilities.domain.repairs import (
@@ -17,9 +17,17 @@ from facilities.domain.repairs import (
     RepairState,
 )
 from facilities.service_layer import metrics
-from facilities.service_layer.common import UseCases, raise_if, require_role, require_text, to_proto
+from facilities.service_layer.common import (
+    Listing,
+    UseCases,
+    raise_if,
+    require_role,
+    require_text,
+    to_proto,
+)
 from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
 from secretariat.facilities.v1 import events_pb2, facilities_pb2
+from secretariat_shared.calendar_sync import apply_calendar_update
 from secretariat_shared.errors import (
     FieldError,
     NotFound,
@@ -27,7 +35,9 @@ from secretariat_shared.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
+from secretariat_shared.paging import Page
 from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
@@ -176,7 +186,7 @@ class Repairs(UseCases):
             try:
                 outcome = repair.resolve(actor.username, now, result)
             except ValueError as exc:
-                raise ValidationFailed(FieldError("note", str(exc))) from exc
+                raise ValidationFailed(FieldError("result", str(exc))) from exc
             except RepairRuleBroken as exc:
                 raise PreconditionFailed(str(exc)) from exc
             self.timers.cancel(uow.session, _resolution_key(repair), now)
@@ -226,7 +236,7 @@ class Repairs(UseCases):
             except NotTheRequester as exc:
                 raise PermissionDenied(str(exc)) from exc
             except ValueError as exc:
-                raise ValidationFailed(FieldError("note", str(exc))) from exc
+                raise ValidationFailed(FieldError("reason", str(exc))) from exc
             except RepairRuleBroken as exc:
                 raise PreconditionFailed(str(exc)) from exc
             uow.repairs.save(repair)
@@ -261,13 +271,16 @@ class Repairs(UseCases):
             raise NotFound(f"repair {repair_id} not found")
         return repair
 
-    def list_repairs(self, actor: Identity, state: str, mine: bool) -> list[Repair]:
+    def list_repairs(
+        self, actor: Identity, state: str, mine: bool, page: Page | None = None
+    ) -> Listing[Repair]:
         t = orm.repairs
         conditions = [t.c.state == state] if state else []
         if mine or not actor.has_role(*HANDLERS, Role.OFFICE_DIRECTOR):
             conditions.append(t.c.requester == actor.username)
+        order = [t.c.reported_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.repairs.find(*conditions, order_by=[t.c.reported_at.desc()])
+            return Listing.of(stores.repairs.page(*conditions, order_by=order, page=page))
 
     # -- timers (SPEC X-05: each deadline fires once; each outcome a metric and an event) --
 
@@ -325,6 +338,46 @@ class Repairs(UseCases):
             {"due": repair.resolve_due_at},
         )
         uow.after_commit(lambda: metrics.REPAIR_RESOLUTION.labels("breached").inc())
+
+    # -- the business calendar (X-02) ---------------------------------------------
+
+    def on_calendar_updated(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        """``directory.calendar.updated``: install the year, then move the resolution
+        clocks of open major repairs that run over it (timers included)."""
+        assert isinstance(uow, FacilitiesUnitOfWork)
+        schedule = apply_calendar_update(self.calendar, event)
+        start = self.calendar.start_of_day(date(schedule.year, 1, 1))
+        end = self.calendar.start_of_day(date(schedule.year + 1, 1, 1))
+        t = orm.repairs
+        open_states = (RepairState.REPORTED, RepairState.RESPONDED, RepairState.REOPENED)
+        for found in uow.repairs.find(t.c.state.in_(open_states), t.c.resolve_due_at >= start):
+            repair = uow.repairs.get(found.id, for_update=True)
+            if repair is None or repair.resolution_outcome or repair.resolve_due_at is None:
+                continue
+            clock_start = _clock_start(repair)
+            if clock_start >= end:
+                continue
+            due = self._resolve_due(clock_start)
+            if due == repair.resolve_due_at:
+                continue
+            before = repair.resolve_due_at
+            repair.resolve_due_at = due
+            uow.repairs.save(repair)
+            self.timers.schedule(
+                uow.session,
+                RESOLUTION_TIMER,
+                _resolution_key(repair),
+                due,
+                {"repair_id": repair.id},
+            )
+            uow.audit(
+                "system",
+                "resolution_due_moved",
+                "repair",
+                repair.id,
+                {"due": before},
+                {"due": due, "calendar_year": schedule.year},
+            )
 
 
 def _clock_start(repair: Repair) -> datetime:

@@ -30,6 +30,7 @@ from facilities.domain.sites import (
 from facilities.domain.supplies import CODE_PATTERN
 from facilities.service_layer import metrics
 from facilities.service_layer.common import (
+    Listing,
     UseCases,
     parse_date,
     raise_if,
@@ -48,6 +49,7 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.paging import Page
 from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
@@ -155,9 +157,9 @@ class Sites(UseCases):
             {"zone_code": zone.code, "day": day.isoformat()},
         )
 
-    def list_zones(self) -> list[Zone]:
+    def list_zones(self, page: Page | None = None) -> Listing[Zone]:
         with self.reading() as stores:
-            return stores.zones.find(order_by=[orm.zones.c.code])
+            return Listing.of(stores.zones.page(order_by=[orm.zones.c.code], page=page))
 
     def record_round(
         self, actor: Identity, zone_code: str, results: Sequence[CheckResult]
@@ -224,7 +226,9 @@ class Sites(UseCases):
             ) from exc
         return inspection
 
-    def list_rounds(self, zone_code: str, day: str) -> list[InspectionRound]:
+    def list_rounds(
+        self, zone_code: str, day: str, page: Page | None = None
+    ) -> Listing[InspectionRound]:
         t = orm.inspection_rounds
         conditions = []
         if zone_code:
@@ -234,8 +238,9 @@ class Sites(UseCases):
             parsed = parse_date(day, "day", errors)
             raise_if(errors)
             conditions.append(t.c.day == parsed)
+        order = [t.c.day.desc(), t.c.zone_code, t.c.id]
         with self.reading() as stores:
-            return stores.rounds.find(*conditions, order_by=[t.c.day.desc(), t.c.zone_code])
+            return Listing.of(stores.rounds.page(*conditions, order_by=order, page=page))
 
     def on_round_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
         """The round's time (plus grace) passed: flag a missed round, schedule the next one."""
@@ -359,16 +364,15 @@ class Sites(UseCases):
                 raise NotFound(f"safety inspection {inspection_id} not found")
             return self._with_items(stores, inspection)
 
-    def list_safety_inspections(self, quarter: str) -> list[SafetyInspection]:
+    def list_safety_inspections(
+        self, quarter: str, page: Page | None = None
+    ) -> Listing[SafetyInspection]:
         t = orm.safety_inspections
         conditions = [t.c.quarter == quarter] if quarter else []
+        order = [t.c.inspected_on.desc(), t.c.id]
         with self.reading() as stores:
-            return [
-                self._with_items(stores, i)
-                for i in stores.safety_inspections.find(
-                    *conditions, order_by=[t.c.inspected_on.desc()]
-                )
-            ]
+            found, total = stores.safety_inspections.page(*conditions, order_by=order, page=page)
+            return Listing([self._with_items(stores, i) for i in found], total)
 
     def close_rectification(self, actor: Identity, item_id: str, note: str) -> Rectification:
         """SPEC F-08: an item is tracked until its owner (or the secretariat) closes it."""

@@ -32,6 +32,7 @@ from facilities.domain.inventory import (
     plan_fifo,
     suggested_replenishment,
 )
+from facilities.domain.limits import MAX_QUANTITY, too_many, too_much
 from facilities.domain.supplies import (
     CODE_PATTERN,
     DemandList,
@@ -54,7 +55,9 @@ from facilities.service_layer.common import (
     OVERSEERS,
     STOREKEEPERS,
     Context,
+    Listing,
     UseCases,
+    bounded,
     raise_if,
     require_role,
     require_text,
@@ -72,6 +75,7 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.paging import Page
 from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
@@ -143,8 +147,11 @@ class Supplies(UseCases):
         supplier = require_text(cmd.supplier, "supplier", errors)
         if cmd.agreed_price_fen <= 0:
             errors.append(FieldError("agreed_price_fen", "must be positive (fen)"))
-        if cmd.min_stock_override is not None and cmd.min_stock_override < 0:
-            errors.append(FieldError("min_stock_override", "must not be negative"))
+        bounded(too_much(cmd.agreed_price_fen), "agreed_price_fen", errors)
+        if cmd.min_stock_override is not None:
+            if cmd.min_stock_override < 0:
+                errors.append(FieldError("min_stock_override", "must not be negative"))
+            bounded(too_many(cmd.min_stock_override), "min_stock_override", errors)
         raise_if(errors)
         with self.uow() as uow:
             found = uow.items.find(orm.items.c.code == code, for_update=True)
@@ -188,9 +195,9 @@ class Supplies(UseCases):
             raise NotFound(f"item {code} not found")
         return found[0]
 
-    def list_items(self) -> list[Item]:
+    def list_items(self, page: Page | None = None) -> Listing[Item]:
         with self.reading() as stores:
-            return stores.items.find(order_by=[orm.items.c.code])
+            return Listing.of(stores.items.page(order_by=[orm.items.c.code], page=page))
 
     # -- requisitions (F-01) -------------------------------------------------
 
@@ -216,8 +223,9 @@ class Supplies(UseCases):
                 errors.append(FieldError(f"lines[{index}].item_code", f"{code} is listed twice"))
             if quantity <= 0:
                 errors.append(FieldError(f"lines[{index}].quantity", "must be positive"))
+            bounded(too_many(quantity), f"lines[{index}].quantity", errors)
             seen.add(code)
-            if item is not None and quantity > 0:
+            if item is not None and 0 < quantity <= MAX_QUANTITY:
                 wanted.append(
                     RequisitionLine(
                         item.code, item.name, item.unit, quantity, item.agreed_price_fen
@@ -288,7 +296,9 @@ class Supplies(UseCases):
             raise NotFound(f"requisition {requisition_id} not found")
         return requisition
 
-    def list_requisitions(self, actor: Identity, state: str, mine: bool) -> list[Requisition]:
+    def list_requisitions(
+        self, actor: Identity, state: str, mine: bool, page: Page | None = None
+    ) -> Listing[Requisition]:
         t = orm.requisitions
         conditions = []
         if state:
@@ -300,8 +310,9 @@ class Supplies(UseCases):
                 (t.c.requester == actor.username)
                 | t.c.department_code.in_(sorted(actor.headed_departments))
             )
+        order = [t.c.submitted_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.requisitions.find(*conditions, order_by=[t.c.submitted_at.desc()])
+            return Listing.of(stores.requisitions.page(*conditions, order_by=order, page=page))
 
     # -- the monthly demand list (F-01) ---------------------------------------
 
@@ -428,12 +439,15 @@ class Supplies(UseCases):
             raise NotFound(f"demand list {list_id} not found")
         return demand
 
-    def list_demand_lists(self, actor: Identity, month: str) -> list[DemandList]:
+    def list_demand_lists(
+        self, actor: Identity, month: str, page: Page | None = None
+    ) -> Listing[DemandList]:
         require_role(actor, OVERSEERS, "reading demand lists")
         t = orm.demand_lists
         conditions = [t.c.month == month] if month else []
+        order = [t.c.created_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.demand_lists.find(*conditions, order_by=[t.c.created_at.desc()])
+            return Listing.of(stores.demand_lists.page(*conditions, order_by=order, page=page))
 
     # -- approval outcomes (documents.approval.completed) -------------------------
 
@@ -590,8 +604,8 @@ class Supplies(UseCases):
         return order
 
     def list_purchase_orders(
-        self, actor: Identity, demand_list_id: str, state: str
-    ) -> list[PurchaseOrder]:
+        self, actor: Identity, demand_list_id: str, state: str, page: Page | None = None
+    ) -> Listing[PurchaseOrder]:
         require_role(actor, OVERSEERS, "reading purchase orders")
         t = orm.purchase_orders
         conditions = []
@@ -599,8 +613,9 @@ class Supplies(UseCases):
             conditions.append(t.c.demand_list_id == demand_list_id)
         if state:
             conditions.append(t.c.state == state)
+        order = [t.c.number, t.c.id]
         with self.reading() as stores:
-            return stores.purchase_orders.find(*conditions, order_by=[t.c.number])
+            return Listing.of(stores.purchase_orders.page(*conditions, order_by=order, page=page))
 
     def receive_delivery(
         self, actor: Identity, order_id: str, lines: Sequence[tuple[str, int]]
@@ -610,6 +625,9 @@ class Supplies(UseCases):
         received: dict[str, int] = {}
         for index, (code, quantity) in enumerate(lines):
             key = code.strip().upper()
+            problem = too_many(quantity)
+            if problem:
+                raise ValidationFailed(FieldError(f"lines[{index}].quantity", problem))
             if key in received:
                 raise ValidationFailed(
                     FieldError(f"lines[{index}].item_code", f"{key} is listed twice")
@@ -852,15 +870,18 @@ class Supplies(UseCases):
             batches=batches,
         )
 
-    def list_stock(self, actor: Identity, item_code: str) -> list[StockLevel]:
+    def list_stock(
+        self, actor: Identity, item_code: str, page: Page | None = None
+    ) -> Listing[StockLevel]:
+        """Stock levels by item code; only the page's levels are computed."""
         now = self.now()
         with self.reading() as stores:
             t = orm.items
             conditions = [t.c.code == item_code.strip().upper()] if item_code else []
-            items = stores.items.find(*conditions, order_by=[t.c.code])
-            if item_code and not items:
+            items, total = stores.items.page(*conditions, order_by=[t.c.code], page=page)
+            if item_code and not total:
                 raise NotFound(f"item {item_code} not found")
-            return [self.stock_level(stores, item, now) for item in items]
+            return Listing([self.stock_level(stores, item, now) for item in items], total)
 
     def _item_for_update(self, uow: FacilitiesUnitOfWork, code: str, field: str) -> Item:
         found = uow.items.find(orm.items.c.code == code.strip().upper())
@@ -877,8 +898,10 @@ class Supplies(UseCases):
         errors: list[FieldError] = []
         if quantity <= 0:
             errors.append(FieldError("quantity", "must be positive"))
+        bounded(too_many(quantity), "quantity", errors)
         if unit_cost_fen < 0:
             errors.append(FieldError("unit_cost_fen", "must not be negative"))
+        bounded(too_much(unit_cost_fen), "unit_cost_fen", errors)
         reason = require_text(reason, "reason", errors, 500)
         raise_if(errors)
         with self.uow() as uow:
@@ -907,6 +930,7 @@ class Supplies(UseCases):
         errors: list[FieldError] = []
         if quantity <= 0:
             errors.append(FieldError("quantity", "must be positive"))
+        bounded(too_many(quantity), "quantity", errors)
         recipient = require_text(recipient, "recipient", errors, 100)
         reason = require_text(reason, "reason", errors, 500)
         raise_if(errors)
@@ -930,16 +954,24 @@ class Supplies(UseCases):
             uow.commit()
         return issue
 
-    def list_issues(self, actor: Identity, item_code: str, requisition_id: str) -> list[Issue]:
+    def list_issues(
+        self, actor: Identity, item_code: str, requisition_id: str, page: Page | None = None
+    ) -> Listing[Issue]:
+        """The ledger, newest first. The item filter looks inside the issues' lines
+        (a JSON column), so with it the matches are counted and paged here."""
         require_role(actor, OVERSEERS, "reading the issue ledger")
         t = orm.issues
         conditions = [t.c.requisition_id == requisition_id] if requisition_id else []
+        order = [t.c.issued_at.desc(), t.c.id]
         with self.reading() as stores:
-            found = stores.issues.find(*conditions, order_by=[t.c.issued_at.desc()])
-        if item_code:
-            code = item_code.strip().upper()
-            found = [i for i in found if any(line.item_code == code for line in i.lines)]
-        return found
+            if not item_code:
+                return Listing.of(stores.issues.page(*conditions, order_by=order, page=page))
+            found = stores.issues.find(*conditions, order_by=order)
+        code = item_code.strip().upper()
+        found = [i for i in found if any(line.item_code == code for line in i.lines)]
+        if page is None:
+            return Listing(found, len(found))
+        return Listing(found[page.offset : page.offset + page.limit], len(found))
 
     # -- collection (F-05) -------------------------------------------------------
 
@@ -1046,6 +1078,7 @@ class Supplies(UseCases):
         for index, count in enumerate(counts):
             if count.counted < 0:
                 errors.append(FieldError(f"counts[{index}].counted", "must not be negative"))
+            bounded(too_many(count.counted), f"counts[{index}].counted", errors)
             code = count.item_code.strip().upper()
             if code in seen:
                 errors.append(FieldError(f"counts[{index}].item_code", f"{code} is counted twice"))
@@ -1114,17 +1147,23 @@ class Supplies(UseCases):
         batches = uow.inventory.batches(item.id, with_stock_only=False)
         return batches[-1].unit_cost_fen if batches else item.agreed_price_fen
 
-    def list_stock_takes(self, actor: Identity) -> list[StockTake]:
+    def list_stock_takes(self, actor: Identity, page: Page | None = None) -> Listing[StockTake]:
         require_role(actor, OVERSEERS, "reading stock-takes")
+        t = orm.stock_takes
         with self.reading() as stores:
-            return stores.stock_takes.find(order_by=[orm.stock_takes.c.taken_at.desc()])
+            return Listing.of(
+                stores.stock_takes.page(order_by=[t.c.taken_at.desc(), t.c.id], page=page)
+            )
 
-    def list_replenishments(self, actor: Identity, state: str) -> list[Replenishment]:
+    def list_replenishments(
+        self, actor: Identity, state: str, page: Page | None = None
+    ) -> Listing[Replenishment]:
         require_role(actor, OVERSEERS, "reading replenishment requests")
         t = orm.replenishments
         conditions = [t.c.state == state] if state else []
+        order = [t.c.raised_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.replenishments.find(*conditions, order_by=[t.c.raised_at.desc()])
+            return Listing.of(stores.replenishments.page(*conditions, order_by=order, page=page))
 
 
 def _line_payload(line: RequisitionLine) -> dict[str, Any]:

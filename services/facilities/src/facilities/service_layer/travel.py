@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import literal, or_
 
 from facilities.adapters import orm
+from facilities.domain.limits import too_many_people, too_much
 from facilities.domain.travel import (
     EVENT_KINDS,
     EXPENSE_READER_ROLES,
@@ -25,7 +26,9 @@ from facilities.domain.travel import (
     expense_line_problems,
 )
 from facilities.service_layer.common import (
+    Listing,
     UseCases,
+    bounded,
     parse_date,
     raise_if,
     require_role,
@@ -41,6 +44,7 @@ from secretariat_shared.access import SecurityClass, may_read, reach, viewer_of
 from secretariat_shared.access_sql import reach_condition
 from secretariat_shared.errors import FieldError, NotFound, PreconditionFailed
 from secretariat_shared.identity import Identity
+from secretariat_shared.paging import Page
 from secretariat_shared.roles import Role
 from secretariat_shared.uow import UnitOfWork
 
@@ -106,6 +110,7 @@ class Travel(UseCases):
             errors.append(FieldError("end_date", "must not be before start_date"))
         if cmd.estimated_cost_fen < 0:
             errors.append(FieldError("estimated_cost_fen", "must not be negative"))
+        bounded(too_much(cmd.estimated_cost_fen), "estimated_cost_fen", errors)
         raise_if(errors)
         assert start is not None
         assert end is not None
@@ -171,13 +176,16 @@ class Travel(UseCases):
             raise NotFound(f"trip {trip_id} not found")
         return trip
 
-    def list_trips(self, actor: Identity, mine: bool, state: str) -> list[Trip]:
+    def list_trips(
+        self, actor: Identity, mine: bool, state: str, page: Page | None = None
+    ) -> Listing[Trip]:
         t = orm.trips
         conditions = [t.c.state == state] if state else []
         if mine or not actor.has_role(*TRAVEL_READERS):
             conditions.append(t.c.traveller == actor.username)
+        order = [t.c.requested_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.trips.find(*conditions, order_by=[t.c.requested_at.desc()])
+            return Listing.of(stores.trips.page(*conditions, order_by=order, page=page))
 
     def trip_decided(
         self, uow: FacilitiesUnitOfWork, trip_id: str, approval_id: str, outcome: str
@@ -284,7 +292,9 @@ class Travel(UseCases):
             raise access.not_found("expense claim", expense_id)
         return expense
 
-    def list_expenses(self, actor: Identity, mine: bool, state: str) -> list[Expense]:
+    def list_expenses(
+        self, actor: Identity, mine: bool, state: str, page: Page | None = None
+    ) -> Listing[Expense]:
         t = orm.expenses
         conditions = [t.c.state == state] if state else []
         if mine:
@@ -296,8 +306,9 @@ class Travel(UseCases):
                 t.c.department_code,
             )
             conditions.append(or_(t.c.claimant == actor.username, by_class))
+        order = [t.c.submitted_at.desc(), t.c.id]
         with self.reading() as stores:
-            return stores.expenses.find(*conditions, order_by=[t.c.submitted_at.desc()])
+            return Listing.of(stores.expenses.page(*conditions, order_by=order, page=page))
 
     def expense_decided(
         self, uow: FacilitiesUnitOfWork, expense_id: str, approval_id: str, outcome: str
@@ -388,8 +399,10 @@ class Travel(UseCases):
         plan = require_text(cmd.plan, "plan", errors, 10000)
         if cmd.headcount <= 0:
             errors.append(FieldError("headcount", "must be positive"))
+        bounded(too_many_people(cmd.headcount), "headcount", errors)
         if cmd.budget_fen < 0:
             errors.append(FieldError("budget_fen", "must not be negative"))
+        bounded(too_much(cmd.budget_fen), "budget_fen", errors)
         raise_if(errors)
         assert day is not None
         event = CompanyEvent(
@@ -420,6 +433,9 @@ class Travel(UseCases):
             uow.commit()
         return event
 
-    def list_events(self) -> list[CompanyEvent]:
+    def list_events(self, page: Page | None = None) -> Listing[CompanyEvent]:
+        t = orm.company_events
         with self.reading() as stores:
-            return stores.company_events.find(order_by=[orm.company_events.c.event_date])
+            return Listing.of(
+                stores.company_events.page(order_by=[t.c.event_date, t.c.id], page=page)
+            )
