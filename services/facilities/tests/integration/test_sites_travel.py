@@ -213,11 +213,13 @@ def test_x03_an_expense_claim_is_confidential_to_claimant_finance_hr_and_its_hea
     )
     for reader in (EMPLOYEE, FINANCE, HR_HEAD):
         assert harness.travel.get_expense(reader, expense.id).id == expense.id
-        assert [e.id for e in harness.travel.list_expenses(reader, False, "")] == [expense.id]
+        listed = harness.travel.list_expenses(reader, False, "")
+        assert ([e.id for e in listed.items], listed.total) == ([expense.id], 1)
     for outsider in (STOREKEEPER, DIRECTOR, OTHER_EMPLOYEE, OUTSIDER):
         with pytest.raises(NotFound):
             harness.travel.get_expense(outsider, expense.id)
-        assert harness.travel.list_expenses(outsider, False, "") == []
+        hidden = harness.travel.list_expenses(outsider, False, "")
+        assert (hidden.items, hidden.total) == ([], 0)
 
 
 def test_f09_company_event_with_plan_venue_catering(harness: Harness) -> None:
