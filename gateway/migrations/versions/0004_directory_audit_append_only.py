@@ -1,7 +1,7 @@
 """directory_audit append-only on PostgreSQL and SQLite (SPEC X-04)
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-30 06:30:00
 """
 
@@ -11,8 +11,8 @@ from alembic import context
 
 from secretariat_shared.migrations import drop_append_only_on_sqlite, make_append_only
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
