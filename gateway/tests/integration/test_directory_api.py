@@ -299,3 +299,17 @@ def test_x01_unknown_department_or_person_is_404(
         client.patch("/api/v1/departments/NOPE", json={"name": "x"}, headers=admin).status_code
         == 404
     )
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_nul_characters_are_422_not_a_database_error(
+    client: FlaskClient, admin: dict[str, str]
+) -> None:
+    response = client.post(
+        "/api/v1/departments", json={"code": "QA", "name": "质量\x00部"}, headers=admin
+    )
+    assert response.status_code == 422
+    assert errors_of(response)["name"]
+    listed = client.get("/api/v1/people?q=a%00b", headers=admin)
+    assert listed.status_code == 422
+    assert client.get("/api/v1/departments", headers=admin).get_json()["total"] == 5
