@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from e2ekit import Api, Unit, document, new_unit
+from e2ekit import PERSON_PASSWORD, Api, Unit, document, new_unit
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,7 @@ def _person(admin: Api, username: str, roles: list[str], department: str | None 
     body: dict[str, object] = {
         "username": username,
         "name": username,
-        "password": "demo",
+        "password": PERSON_PASSWORD,
         "roles": roles,
     }
     if department:
