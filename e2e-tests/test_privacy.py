@@ -139,6 +139,7 @@ def test_x03_a_secretariat_clerk_oversees_a_leave_approval_without_its_content(
     [seen] = [a for a in listed if a["id"] == approval_id]
     assert seen["template"] == "leave"
     assert seen["payload"] == {}
+    assert (seen["personal"], seen["redacted"]) == (True, True)
     assert "手术" not in seen["subject"]
     assert secretary.get(f"/api/v1/approvals/{approval_id}").status_code == 404
     assert (

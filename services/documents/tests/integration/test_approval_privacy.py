@@ -82,10 +82,12 @@ def test_x03_oversight_lists_show_personal_requests_without_their_content(
         assert listed.created_at == leave.created_at
         assert listed.steps[0].due_at == leave.steps[0].due_at
         assert listed.payload == {}
+        assert listed.redacted
         assert "手术" not in listed.subject
         assert all("手术" not in entry.comment for entry in listed.history)
     hr_items, _ = h.engine.search(who("hr.officer"), ListApprovals())
     assert hr_items[0].payload["reason"] == "手术住院"
+    assert not hr_items[0].redacted
     assert h.engine.search(who("outsider"), ListApprovals())[1] == 0
     assert h.engine.search(who("leader.li"), ListApprovals())[1] == 0
     assert h.engine.search(who("leader.yang"), ListApprovals())[1] == 1

@@ -75,6 +75,7 @@ def redacted(approval: Approval) -> Approval:
     ]
     return replace(
         approval,
+        redacted=True,
         subject=REDACTED_SUBJECT,
         payload={},
         content="",

@@ -213,6 +213,8 @@ class Approval:
     completed_at: datetime | None = None
     seal_id: str = ""
     revision: int = 1
+    redacted: bool = False
+    """X-03: an overseer's copy without subject, payload, content or comments."""
 
     @property
     def is_closed(self) -> bool:
