@@ -25,8 +25,9 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent / "scripts"))
 
-import loadgen  # noqa: E402
 from run import DOCUMENT, http_ceiling, login, write_lua  # noqa: E402
+
+import loadgen  # noqa: E402
 from run_system import Ports, System  # noqa: E402
 
 
