@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from meetings.domain.checklist import ELEMENTS_DUE_BEFORE
+from meetings.domain.checklist import elements_due_at
 from meetings.domain.model import (
     CHECK_IN_GRACE,
     Meeting,
@@ -233,7 +233,7 @@ def schedule_meeting_timers(ctx: Context, uow: UnitOfWork, meeting: Meeting) -> 
             payload,
         )
     ctx.timers.schedule(uow.session, MEETING_END, _key(meeting, "end"), meeting.end_at, payload)
-    elements_due = meeting.start_at - ELEMENTS_DUE_BEFORE
+    elements_due = elements_due_at(meeting.start_at, ctx.calendar, ctx.zone)
     if meeting.important and elements_due > now:
         ctx.timers.schedule(
             uow.session, ELEMENTS_DUE, _key(meeting, "elements"), elements_due, payload

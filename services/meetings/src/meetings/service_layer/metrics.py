@@ -26,6 +26,12 @@ MILESTONES_OVERDUE = Counter(
     "Preparation milestones whose due time passed while open (M-02)",
     ["milestone"],
 )
+NOTICES_PUBLISHED = Counter(
+    "secretariat_meetings_notices_published_total",
+    "Meeting notices sent (M-02): at_milestone = by the T-3d timer, "
+    "short_notice = at scheduling because T-3d had passed",
+    ["when"],
+)
 ROOMS_RELEASED = Counter(
     "secretariat_meetings_rooms_released_total",
     "Booked rooms released because nobody checked in 15 minutes after the start",
