@@ -24,6 +24,8 @@ from meetings.domain.effectiveness import (
     SATISFACTION_TARGET,
     SURVEY_OPEN_FOR,
     SurveyResponse,
+    anonymous_comments,
+    respondent_key,
     score_problems,
     summarise,
     survey_open,
@@ -373,8 +375,8 @@ def test_m07_scores_must_be_between_0_and_100() -> None:
 
 def test_m07_satisfaction_is_the_mean_of_the_three_dimensions_against_a_target_of_85() -> None:
     answers = [
-        SurveyResponse("m", "a", 90, 80, 100, "", NOW),
-        SurveyResponse("m", "b", 80, 80, 80, "", NOW),
+        SurveyResponse("m", 90, 80, 100, ""),
+        SurveyResponse("m", 80, 80, 80, ""),
     ]
     summary = summarise(answers)
     assert (summary.agenda, summary.materials, summary.logistics) == (85.0, 80.0, 90.0)
@@ -384,6 +386,25 @@ def test_m07_satisfaction_is_the_mean_of_the_three_dimensions_against_a_target_o
     empty = summarise([])
     assert empty.satisfaction is None
     assert not empty.target_met
+
+
+def test_m07_one_answer_per_person_is_kept_by_a_keyed_hash_not_a_name() -> None:
+    key = respondent_key(b"secret", "meeting-1", "hr.staff")
+    assert key == respondent_key(b"secret", "meeting-1", "hr.staff")
+    assert "hr.staff" not in key
+    assert len(key) == 64
+    assert key != respondent_key(b"secret", "meeting-2", "hr.staff")
+    assert key != respondent_key(b"secret", "meeting-1", "hr.head")
+    assert key != respondent_key(b"other", "meeting-1", "hr.staff")  # needs the secret
+
+
+def test_m07_comments_are_read_without_names_in_no_telling_order() -> None:
+    answers = [
+        SurveyResponse("m", 90, 80, 100, "议程清楚"),
+        SurveyResponse("m", 80, 80, 80, ""),
+        SurveyResponse("m", 70, 70, 70, "材料太多"),
+    ]
+    assert anonymous_comments(answers) == sorted(["议程清楚", "材料太多"])
 
 
 def test_m07_the_survey_is_open_for_3_days_after_the_end() -> None:

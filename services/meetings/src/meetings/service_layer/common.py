@@ -45,6 +45,7 @@ SPEAKER_LIMIT = "meeting_speaker_limit"
 MINUTES_DRAFT_DUE = "meeting_minutes_draft_due"
 MINUTES_DISTRIBUTION_DUE = "meeting_minutes_distribution_due"
 SURVEY_CLOSE = "meeting_survey_close"
+SURVEY_TOTALS_DUE = "meeting_survey_totals_due"
 WEEKLY_DIGEST = "action_items_weekly_digest"
 
 
@@ -63,6 +64,10 @@ class Context:
     calendar: BusinessCalendar
     zone: ZoneInfo
     timers: TimerStore
+    survey_key: bytes = b""
+    """M-07: the key of the respondents' keyed hashes (meetings.settings.survey_key)."""
+    public_url: str = ""
+    """Where people reach the gateway; the survey's QR code links there (M-07)."""
 
     def local(self, when: datetime | None, with_date: bool = True) -> str:
         """A time as people in the organisation read it."""
