@@ -19,7 +19,12 @@ from documents.entrypoints.approvals_servicer import ApprovalsServicer
 from documents.entrypoints.grpc_servicer import DocumentRegistryServicer
 from documents.service_layer.approvals import ESCALATION_TIMER, REMINDER_TIMER, ApprovalEngine
 from documents.service_layer.ports import Directory
-from documents.service_layer.register import STEP_DUE_TIMER, DocumentRegister
+from documents.service_layer.register import (
+    FLOW_DUE_TIMER,
+    STEP_DUE_TIMER,
+    STEP_ESCALATION_TIMER,
+    DocumentRegister,
+)
 from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from secretariat.documents.v1 import (
     approvals_pb2,
@@ -97,6 +102,8 @@ def build(
         clock,
         {
             STEP_DUE_TIMER: register.on_step_due,
+            STEP_ESCALATION_TIMER: register.on_step_escalation,
+            FLOW_DUE_TIMER: register.on_flow_due,
             REMINDER_TIMER: approvals.on_step_reminder,
             ESCALATION_TIMER: approvals.on_step_escalation,
         },

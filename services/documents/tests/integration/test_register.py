@@ -241,6 +241,7 @@ def test_d05_incoming_flow_runs_from_register_to_archive(harness: Harness) -> No
         "documents.step.completed",
         "documents.step.assigned",
         "documents.step.assigned",
+        "documents.flow.completed",  # D-10: the end of circulation ends the measured flow
         "documents.step.completed",
         "documents.document.archived",
     ]
@@ -261,7 +262,7 @@ def test_x05_overdue_step_fires_once_and_notifies_its_owner(harness: Harness) ->
     document = harness.register.register(HR_CLERK, reg(priority="urgent"))
     assert harness.scheduler.run_once() == 0
     harness.clock.advance(2 * 3600 + 1)
-    assert harness.scheduler.run_once() == 1
+    assert harness.scheduler.run_once() == 2  # the step's deadline and the flow's (D-10)
     assert harness.scheduler.run_once() == 0
     assert harness.outbox_types().count("documents.step.overdue") == 1
     step = harness.register.get(HR_CLERK, document.id).current_step()

@@ -37,6 +37,10 @@ documents = Table(
     Column("registered_by", String(100), nullable=False),
     Column("registered_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # SPEC D-10: the flow-level clock (registration to the end of circulation).
+    Column("flow_due_at", UtcDateTime(), nullable=True),
+    Column("flow_closed_at", UtcDateTime(), nullable=True),
+    Column("flow_met", Boolean, nullable=True),
     Index("ix_documents_department_registered", "department_code", "registered_at"),
     Index("ix_documents_registered", "registered_at"),
 )
@@ -65,6 +69,11 @@ document_steps = Table(
     Column("comment", Text, nullable=False, default=""),
     Column("done_by", JSON, nullable=False),
     Column("overdue", Boolean, nullable=False, default=False),
+    # SPEC D-05: escalation (D-08) and stand-ins (D-09) like approval steps.
+    Column("escalate_at", UtcDateTime(), nullable=True),
+    Column("escalated", Boolean, nullable=False, default=False),
+    Column("stand_ins", JSON, nullable=False, default=list),
+    Column("acted_for", JSON, nullable=False, default=dict),
     Index("ix_document_steps_document", "document_id", "position"),
 )
 

@@ -33,7 +33,7 @@ from documents.domain.catalogue import (
     StepKind,
     StepState,
 )
-from documents.domain.model import Document, Step, Viewer
+from documents.domain.model import Document, StandIn, StandInReason, Step, Viewer
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,9 @@ class DocumentRepository:
                 registered_by=document.registered_by,
                 registered_at=document.registered_at,
                 updated_at=document.registered_at,
+                flow_due_at=document.flow_due_at,
+                flow_closed_at=document.flow_closed_at,
+                flow_met=document.flow_met,
             )
         )
         self._insert_readers(document.id, document.readers)
@@ -125,7 +128,13 @@ class DocumentRepository:
         self.session.execute(
             update(documents)
             .where(documents.c.id == document.id)
-            .values(state=document.state.value, updated_at=now)
+            .values(
+                state=document.state.value,
+                updated_at=now,
+                flow_due_at=document.flow_due_at,
+                flow_closed_at=document.flow_closed_at,
+                flow_met=document.flow_met,
+            )
         )
         self._save_readers(document)
         self._save_steps(document)
@@ -172,6 +181,13 @@ class DocumentRepository:
                         "comment": s.comment,
                         "done_by": list(s.done_by),
                         "overdue": s.overdue,
+                        "escalate_at": s.escalate_at,
+                        "escalated": s.escalated,
+                        "stand_ins": [
+                            {"owner": x.owner, "username": x.username, "reason": x.reason.value}
+                            for x in s.stand_ins
+                        ],
+                        "acted_for": dict(s.acted_for),
                     }
                     for s in document.steps
                 ],
@@ -281,6 +297,13 @@ class DocumentRepository:
                     done_by=list(s["done_by"]),
                     overdue=bool(s["overdue"]),
                     position=s["position"],
+                    escalate_at=s["escalate_at"],
+                    escalated=bool(s["escalated"]),
+                    stand_ins=[
+                        StandIn(x["owner"], x["username"], StandInReason(x["reason"]))
+                        for x in s["stand_ins"] or []
+                    ],
+                    acted_for=dict(s["acted_for"] or {}),
                 )
             )
         return [
@@ -299,6 +322,9 @@ class DocumentRepository:
                 registered_by=r["registered_by"],
                 registered_at=r["registered_at"],
                 steps=steps[r["id"]],
+                flow_due_at=r["flow_due_at"],
+                flow_closed_at=r["flow_closed_at"],
+                flow_met=r["flow_met"],
             )
             for r in rows
         ]

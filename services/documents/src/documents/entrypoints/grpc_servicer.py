@@ -40,7 +40,17 @@ def step_to_proto(step: Step) -> documents_pb2.Step:
         comment=step.comment,
         done_by=step.done_by,
         overdue=step.overdue,
+        escalated=step.escalated,
+        stand_ins=[
+            documents_pb2.StepStandIn(owner=x.owner, username=x.username, reason=x.reason.value)
+            for x in step.stand_ins
+        ],
+        acted_for=[
+            documents_pb2.StepStandIn(owner=owner, username=by, reason="acted")
+            for owner, by in sorted(step.acted_for.items())
+        ],
     )
+    _ts(step.escalate_at, message.escalate_at)
     _ts(step.opened_at, message.opened_at)
     _ts(step.due_at, message.due_at)
     _ts(step.completed_at, message.completed_at)
@@ -66,6 +76,10 @@ def document_to_proto(document: Document) -> documents_pb2.Document:
         steps=[step_to_proto(s) for s in document.steps],
     )
     _ts(document.registered_at, message.registered_at)
+    _ts(document.flow_due_at, message.flow_due_at)
+    _ts(document.flow_closed_at, message.flow_closed_at)
+    if document.flow_met is not None:
+        message.flow_met = document.flow_met
     return message
 
 

@@ -6,8 +6,8 @@ Existing answers are carried over with their hash computed under the
 service's survey key, so one answer per person still holds for surveys open
 during the upgrade when the key comes from the same environment.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0001 (set to 0002 when merged after privacy-x03)
 Create Date: 2026-11-30 06:50:00
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from meetings.domain.effectiveness import respondent_key
 from meetings.settings import survey_key
 
-revision: str = "0002"
+revision: str = "0003"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
