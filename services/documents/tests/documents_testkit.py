@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from documents.adapters.approval_repository import ApprovalRepository
 from documents.adapters.orm import platform
 from documents.bootstrap import MIGRATIONS
-from documents.service_layer.ports import DepartmentInfo, PersonInfo
-from documents.adapters.approval_repository import ApprovalRepository
 from documents.domain.approvals.model import Absence
+from documents.service_layer.ports import DepartmentInfo, PersonInfo
 from documents.service_layer.register import (
     FLOW_DUE_TIMER,
     STEP_DUE_TIMER,

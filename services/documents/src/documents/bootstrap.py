@@ -25,6 +25,7 @@ from documents.service_layer.register import (
     STEP_ESCALATION_TIMER,
     DocumentRegister,
 )
+from documents.service_layer.sla_report import SlaReports
 from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from secretariat.documents.v1 import (
     approvals_pb2,
@@ -53,6 +54,7 @@ class DocumentsApp:
     db: Database
     register: DocumentRegister
     approvals: ApprovalEngine
+    sla_reports: SlaReports
     relay: OutboxRelay
     scheduler: TimerScheduler
     grpc_service: GrpcService
@@ -112,7 +114,8 @@ def build(
         interval=settings.scheduler_interval,
     )
     servicer = DocumentRegistryServicer(register)
-    approvals_servicer = ApprovalsServicer(approvals)
+    sla_reports = SlaReports(approvals, db, clock, settings.timezone)
+    approvals_servicer = ApprovalsServicer(approvals, sla_reports)
 
     def add_servicers(server: grpc.Server) -> None:
         documents_pb2_grpc.add_DocumentRegistryServicer_to_server(servicer, server)
@@ -133,4 +136,6 @@ def build(
         max_workers=settings.worker_threads,
         workers=[relay, scheduler],
     )
-    return DocumentsApp(settings, clock, db, register, approvals, relay, scheduler, grpc_service)
+    return DocumentsApp(
+        settings, clock, db, register, approvals, sla_reports, relay, scheduler, grpc_service
+    )

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from documents.adapters.orm import document_readers, document_sequences, document_steps, documents
+from documents.domain.approvals.sla import StepTiming
 from documents.domain.catalogue import (
     DocumentState,
     Priority,
@@ -34,6 +35,7 @@ from documents.domain.catalogue import (
     StepState,
 )
 from documents.domain.model import Document, StandIn, StandInReason, Step, Viewer
+from documents.domain.sla_report import FlowTiming
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,39 @@ class DocumentRepository:
                     for s in document.steps
                 ],
             )
+
+    # -- SLA (D-10) -------------------------------------------------------------
+
+    def sla_steps(self, start: datetime, end: datetime) -> list[StepTiming]:
+        """Flow steps with a deadline that were open at some moment of [start, end)."""
+        s, d = document_steps, documents
+        stmt = (
+            select(s.c.opened_at, s.c.due_at, s.c.completed_at, d.c.priority)
+            .join(d, d.c.id == s.c.document_id)
+            .where(
+                s.c.opened_at.is_not(None),
+                s.c.due_at.is_not(None),
+                s.c.opened_at < end,
+                or_(s.c.completed_at.is_(None), s.c.completed_at >= start),
+            )
+        )
+        return [
+            StepTiming(opened_at=o, due_at=due, closed_at=c, urgent=p == Priority.URGENT.value)
+            for o, due, c, p in self.session.execute(stmt)
+        ]
+
+    def flow_timings(self, start: datetime, end: datetime) -> list[FlowTiming]:
+        """Document flows (D-10) that were running at some moment of [start, end)."""
+        d = documents
+        stmt = select(d.c.registered_at, d.c.flow_due_at, d.c.flow_closed_at).where(
+            d.c.flow_due_at.is_not(None),
+            d.c.registered_at < end,
+            or_(d.c.flow_closed_at.is_(None), d.c.flow_closed_at >= start),
+        )
+        return [
+            FlowTiming(registered_at=r, due_at=due, closed_at=c)
+            for r, due, c in self.session.execute(stmt)
+        ]
 
     def get(self, document_id: str, for_update: bool = False) -> Document | None:
         stmt = select(documents).where(documents.c.id == document_id)

@@ -11,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from documents.domain.approvals.model import Absence, Approval, ApprovalStep
 from documents.domain.approvals.seal import SealRecord
+from documents.domain.approvals.sla import SlaFigures
 from documents.domain.approvals.templates import Template
 from documents.service_layer.approval_commands import (
     ConditionSpec,
@@ -25,6 +26,7 @@ from documents.service_layer.approval_commands import (
     Withdraw,
 )
 from documents.service_layer.approvals import ApprovalEngine
+from documents.service_layer.sla_report import SlaReports
 from secretariat.documents.v1 import approvals_pb2, approvals_pb2_grpc
 from secretariat_shared.grpc_server import current_identity
 
@@ -150,9 +152,23 @@ def seal_to_proto(seal: SealRecord) -> approvals_pb2.SealedDocument:
     return message
 
 
+def _sla_figures(figures: SlaFigures) -> dict[str, Any]:
+    """D-10 step figures as the fields SlaReport and SlaFigures share."""
+    return {
+        "steps_total": figures.steps_total,
+        "steps_overdue": figures.steps_overdue,
+        "overdue_share": figures.overdue_share,
+        "routine_met": figures.routine_met,
+        "routine_breached": figures.routine_breached,
+        "urgent_met": figures.urgent_met,
+        "urgent_breached": figures.urgent_breached,
+    }
+
+
 class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
-    def __init__(self, engine: ApprovalEngine) -> None:
+    def __init__(self, engine: ApprovalEngine, sla_reports: SlaReports | None = None) -> None:
         self._engine = engine
+        self._sla_reports = sla_reports
 
     def StartApproval(  # noqa: N802
         self, request: approvals_pb2.StartApprovalRequest, context: grpc.ServicerContext
@@ -323,14 +339,18 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
     def GetSlaReport(  # noqa: N802
         self, request: approvals_pb2.GetSlaReportRequest, context: grpc.ServicerContext
     ) -> approvals_pb2.SlaReport:
-        month, figures = self._engine.sla_report(current_identity(), request.month)
+        if self._sla_reports is None:
+            month, figures = self._engine.sla_report(current_identity(), request.month)
+            return approvals_pb2.SlaReport(month=month, **_sla_figures(figures))
+        report = self._sla_reports.monthly(current_identity(), request.month)
         return approvals_pb2.SlaReport(
-            month=month,
-            steps_total=figures.steps_total,
-            steps_overdue=figures.steps_overdue,
-            overdue_share=figures.overdue_share,
-            routine_met=figures.routine_met,
-            routine_breached=figures.routine_breached,
-            urgent_met=figures.urgent_met,
-            urgent_breached=figures.urgent_breached,
+            month=report.month,
+            **_sla_figures(report.approvals),
+            document_steps=approvals_pb2.SlaFigures(**_sla_figures(report.documents)),
+            document_flows_total=report.flows.total,
+            document_flows_met=report.flows.met,
+            document_flows_breached=report.flows.breached,
+            all_steps_total=report.steps_total,
+            all_steps_overdue=report.steps_overdue,
+            all_overdue_share=report.overdue_share,
         )
