@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
+from google.protobuf.message import Message
 from sqlalchemy import select
 
 from documents.adapters.approval_repository import ApprovalRepository
@@ -22,9 +24,12 @@ from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database
+from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.migrations import upgrade
 from secretariat_shared.timers import TimerScheduler
+
+M = TypeVar("M", bound=Message)
 
 
 def person(username: str, dept: str, *roles: str, heads: tuple[str, ...] = ()) -> Identity:
@@ -75,6 +80,22 @@ class Harness:
                     delegate_username=delegate,
                     created_at=now,
                 )
+            )
+
+    def events(self, event_type: str, message: type[M]) -> list[M]:
+        with self.db.reading() as s:
+            rows = s.execute(
+                select(platform.outbox.c.envelope)
+                .where(platform.outbox.c.event_type == event_type)
+                .order_by(platform.outbox.c.id)
+            ).scalars()
+            return [ReceivedEvent.from_bytes(r).payload_as(message) for r in rows]  # type: ignore[misc]
+
+    def audit_actions(self, entity_id: str) -> list[str]:
+        t = platform.audit_log
+        with self.db.reading() as s:
+            return list(
+                s.scalars(select(t.c.action).where(t.c.entity_id == entity_id).order_by(t.c.id))
             )
 
     def outbox_types(self) -> list[str]:
