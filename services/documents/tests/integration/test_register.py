@@ -10,6 +10,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from documents.adapters.month_sla_collector import MonthSlaCollector
 from documents.adapters.orm import platform
 from documents.domain.catalogue import DocumentState, StepKind
 from documents.service_layer.approvals import ApprovalEngine
@@ -514,3 +515,13 @@ def test_d10_the_monthly_sla_report_covers_documents_and_approvals(harness: Harn
     assert report.steps_total == report.approvals.steps_total + 4
     current = SlaReports(engine, harness.db, harness.clock).current_month()
     assert current.month == "2026-04"
+    # The alert's gauge: the running calendar month, here April (the 2nd document's
+    # 拟办 is still open and overdue).
+    collected = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in MonthSlaCollector(SlaReports(engine, harness.db, harness.clock)).collect()
+        for sample in family.samples
+    }
+    steps = "secretariat_sla_month_steps"
+    assert collected[(steps, (("flow", "documents"), ("overdue", "true")))] == 2
+    assert collected[("secretariat_document_flows_month", (("outcome", "breached"),))] == 1
