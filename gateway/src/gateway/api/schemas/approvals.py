@@ -243,6 +243,16 @@ class SlaQuery(QueryParameters):
     )
 
 
+class SlaFiguresOut(ResponseBody):
+    steps_total: int
+    steps_overdue: int
+    overdue_share: float
+    routine_met: int
+    routine_breached: int
+    urgent_met: int
+    urgent_breached: int
+
+
 class SlaReportOut(ResponseBody):
     month: str
     steps_total: int = Field(description="steps closed in the month, or open during it")
@@ -253,3 +263,17 @@ class SlaReportOut(ResponseBody):
     routine_breached: int
     urgent_met: int
     urgent_breached: int
+    document_steps: SlaFiguresOut | None = Field(
+        default=None,
+        description="SPEC D-10: the month's document flow steps (拟办, circulation, archive)",
+    )
+    document_flows_total: int = Field(
+        default=0, description="documents whose flow ended in the month or ran past due in it"
+    )
+    document_flows_met: int = Field(
+        default=0, description="routine: registration to end of circulation within 24 h"
+    )
+    document_flows_breached: int = 0
+    all_steps_total: int = Field(default=0, description="approval and document steps together")
+    all_steps_overdue: int = 0
+    all_overdue_share: float = Field(default=0.0, description="the share D-10's 5 % binds")
