@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2ekit import Api  # noqa: E402
+from e2ekit import Api, password_of  # noqa: E402
 from run_system import SERVICES, Ports, System  # noqa: E402
 from secretariat_shared import testing  # noqa: E402
 
@@ -69,8 +69,8 @@ def system(
 
 @pytest.fixture
 def login(system: System) -> Callable[..., Api]:
-    def make(username: str, password: str = "demo") -> Api:
-        return Api(system.http_url, username, password)
+    def make(username: str, password: str | None = None) -> Api:
+        return Api(system.http_url, username, password or password_of(username))
 
     return make
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from e2ekit import Api, Unit, eventually, inbox_of, new_unit
+from e2ekit import PERSON_PASSWORD, Api, Unit, eventually, inbox_of, new_unit
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +38,7 @@ def add_person(admin: Api, unit: Unit, suffix: str, *roles: str) -> str:
         json={
             "username": username,
             "name": f"{suffix}{unit.code}",
-            "password": "demo",
+            "password": PERSON_PASSWORD,
             "department_code": unit.code,
             "roles": ["employee", *roles],
         },

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import google.api.annotations_pb2 as annotations
 import grpc
+from google.api import annotations_pb2
 from grpc_tools import protoc
 
 from secretariat_shared.clock import SystemClock
@@ -32,7 +32,7 @@ def compile_proto(proto: Path, work: Path) -> Any:
     target = work / "sample" / "v1"
     target.mkdir(parents=True, exist_ok=True)
     (target / "sample.proto").write_text(proto.read_text(encoding="utf-8"), encoding="utf-8")
-    google_root = Path(annotations.__file__).resolve().parents[2]
+    google_root = Path(annotations_pb2.__file__).resolve().parents[2]
     code = protoc.main(
         [
             "protoc",

@@ -1,6 +1,6 @@
 """Build the descriptor set of protos/ as it was at a commit (for `buf breaking`).
 
-    python scripts/proto_image.py COMMIT OUT_FILE
+python scripts/proto_image.py COMMIT OUT_FILE
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import google.api.annotations_pb2 as annotations
+from google.api import annotations_pb2
 from grpc_tools import protoc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +26,7 @@ def main() -> int:
         subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
         root = Path(folder) / "protos"
         files = sorted(str(p.relative_to(root)) for p in root.rglob("*.proto"))
-        google_root = Path(annotations.__file__).resolve().parents[2]
+        google_root = Path(annotations_pb2.__file__).resolve().parents[2]
         well_known = Path(protoc.__file__).resolve().parent / "_proto"
         return int(
             protoc.main(

@@ -40,6 +40,8 @@ SERVICE_ORDER = (
     "performance",
     "career",
 )
+# Services the gateway's settings name one by one; any other goes in SECRETARIAT_SERVICES.
+NAMED_ADDRESSES = ("documents", "infohub", "meetings", "facilities")
 SERVICES = tuple(
     name
     for name in SERVICE_ORDER
@@ -202,8 +204,18 @@ class System:
                 "SECRETARIAT_HTTP_WORKERS": str(self.gateway_workers),
             }
         )
+        # The gateway routes to any service by address (its routes come from the
+        # service's protos over reflection): every service found under services/.
+        env["SECRETARIAT_SERVICES"] = ",".join(
+            f"{name}=127.0.0.1:{self.ports.services[name]}"
+            for name in SERVICES
+            if name not in NAMED_ADDRESSES
+        )
         for name in SERVICES:
-            env[f"SECRETARIAT_{name.upper()}_ADDRESS"] = f"127.0.0.1:{self.ports.services[name]}"
+            if name in NAMED_ADDRESSES:
+                env[f"SECRETARIAT_{name.upper()}_ADDRESS"] = (
+                    f"127.0.0.1:{self.ports.services[name]}"
+                )
         env.update(self.gateway_extra_env)
         if self.admin_password is not None:
             env["SECRETARIAT_ADMIN_PASSWORD"] = self.admin_password

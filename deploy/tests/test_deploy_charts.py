@@ -334,3 +334,32 @@ def test_charts_render_without_unset_values(charts_ready: None) -> None:
     for chart in deploy_check.application_charts():
         result = deploy_check.helm("lint", "--strict", str(chart), check=False)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_gateway_metrics_are_scraped_from_their_own_port_not_the_public_one(
+    render: Render,
+) -> None:
+    """Issue 13: /metrics of the gateway was served on its public HTTP port."""
+    docs = render("gateway", "serviceMonitor: {enabled: true}\n")
+    http = by_kind(docs, "Deployment")["secretariat-gateway"]
+    assert env_value(http, "SECRETARIAT_HTTP_METRICS_BIND") == "0.0.0.0:9090"
+    assert {"name": "metrics", "containerPort": 9090, "protocol": "TCP"} in container(http)["ports"]
+    monitor = by_kind(docs, "ServiceMonitor")["secretariat-gateway"]
+    assert monitor["spec"]["endpoints"][0]["port"] == "metrics"
+    policy = by_kind(docs, "NetworkPolicy")["secretariat-gateway"]
+    assert {9090, 8080} <= {
+        port["port"] for rule in policy["spec"]["ingress"] for port in rule["ports"]
+    }
+
+
+def test_production_switches_the_docs_off_and_trusts_the_ingress_for_client_addresses(
+    render: Render,
+) -> None:
+    """Issue 13: /docs could not be switched off; behind an ingress every login came
+    from one address."""
+    values = (ROOT / "deploy" / "helm" / "gateway" / "ci" / "production-values.yaml").read_text()
+    http = by_kind(render("gateway", values), "Deployment")["secretariat-gateway"]
+    assert env_value(http, "SECRETARIAT_API_DOCS") == "0"
+    assert env_value(http, "SECRETARIAT_TRUSTED_PROXY_HOPS") == "1"
+    plain = by_kind(render("gateway"), "Deployment")["secretariat-gateway"]
+    assert env_value(plain, "SECRETARIAT_API_DOCS") == "1"

@@ -415,6 +415,12 @@ def gateway_schema() -> Schema:
                 "/livez only the process.",
                 enum=["/readyz", "/livez"],
             ),
+            "apiDocs": boolean("Serve /docs and /openapi.json (SECRETARIAT_API_DOCS)."),
+            "trustedProxyHops": integer(
+                "Reverse proxies in front of the API whose X-Forwarded-For names the client "
+                "(SECRETARIAT_TRUSTED_PROXY_HOPS); 1 behind an ingress controller.",
+                0,
+            ),
         }
     )
     directory = workload_properties()

@@ -593,6 +593,29 @@ def gateway_panels() -> list[Item]:
             unit="s",
             width=24,
         ),
+        Row("Logins (issue 13)"),
+        Panel(
+            "Logins refused before the password check, by reason",
+            [
+                Target(
+                    "sum by (reason) (rate(secretariat_logins_throttled_total[$__rate_interval]))",
+                    "{{reason}}",
+                )
+            ],
+            unit="reqps",
+            width=12,
+        ),
+        Panel(
+            "Wrong passwords",
+            [
+                Target(
+                    "sum(rate(secretariat_logins_failed_total[$__rate_interval]))",
+                    "failed logins",
+                )
+            ],
+            unit="reqps",
+            width=12,
+        ),
         Row("Directory gRPC (X-01)"),
         Panel(
             "Directory calls by code",

@@ -117,7 +117,8 @@ def gateway() -> Deployable:
         ),
         imports="gateway.wsgi, gateway.gunicorn_conf, gateway.directory_server, gateway.migrate",
         env=(
-            "SECRETARIAT_HTTP_BIND=0.0.0.0:8080 SECRETARIAT_DIRECTORY_GRPC_HOST=0.0.0.0 "
+            "SECRETARIAT_HTTP_BIND=0.0.0.0:8080 SECRETARIAT_HTTP_METRICS_BIND=0.0.0.0:9090 "
+            "SECRETARIAT_DIRECTORY_GRPC_HOST=0.0.0.0 "
             "SECRETARIAT_DIRECTORY_GRPC_PORT=50050 SECRETARIAT_METRICS_PORT=9090"
         ),
         ports="8080 50050 9090",

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import text
 from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import Map, Rule
 
 from gateway.adapters.passwords import Passwords
@@ -16,14 +17,15 @@ from gateway.adapters.services import ServiceChannels
 from gateway.api.docs import install_docs
 from gateway.api.errors import install_error_handlers, problem_response
 from gateway.api.metrics import install_request_metrics, metrics_response
-from gateway.api.openapi import as_openapi_30, build_openapi
+from gateway.api.openapi import build_openapi
 from gateway.api.registry import Api
-from gateway.api.routes.approvals import register_approval_routes
 from gateway.api.routes.auth import register_auth_routes
+from gateway.api.routes.calendar import register_calendar_routes
 from gateway.api.routes.directory import register_directory_routes
 from gateway.api.routes.testing import register_testing_routes
+from gateway.api.security_headers import install_security_headers
 from gateway.bootstrap import Gateway, build_gateway
-from gateway.problems import NOT_READY, Problem
+from gateway.problems import NOT_READY, Problem, ProblemError
 from gateway.settings import GatewaySettings
 from gateway.transcoding.openapi import transcoded_paths
 from secretariat_shared.clock import Clock
@@ -40,7 +42,7 @@ def build_api(gateway: Gateway) -> Api:
     api = Api()
     register_auth_routes(api, gateway)
     register_directory_routes(api, gateway)
-    register_approval_routes(api, gateway)
+    register_calendar_routes(api, gateway)
     if gateway.settings.testing:
         register_testing_routes(api, gateway)
     return api
@@ -108,6 +110,9 @@ def create_app(
         settings, clock=clock, database=database, passwords=passwords, channels=channels
     )
     app = Flask("gateway")
+    if settings.trusted_proxy_hops:
+        # The client address login throttling keys on (issue 13).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -116,6 +121,7 @@ def create_app(
 
     install_error_handlers(app)
     install_request_metrics(app)
+    install_security_headers(app, settings)
     api = build_api(gateway)
     api.install(app, gateway)
     app.extensions["secretariat.api"] = api
@@ -125,18 +131,19 @@ def create_app(
         "/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], endpoint="transcode"
     )
     def transcode(rest: str) -> Response:
-        own_methods = own_routes_allowing(app, request.path)
-        if own_methods:
-            raise MethodNotAllowed(valid_methods=sorted(own_methods))
-        return gateway.transcoder.serve(request.path)
+        try:
+            return gateway.transcoder.serve(request.path)
+        except ProblemError as exc:
+            own_methods = (
+                own_routes_allowing(app, request.path) if exc.problem.status == 404 else set()
+            )
+            if own_methods:
+                raise MethodNotAllowed(valid_methods=sorted(own_methods)) from exc
+            raise
 
     @app.get("/openapi.json")
     def openapi_document() -> Response:
         return jsonify(full_openapi(gateway, own_openapi))
-
-    @app.get("/docs/openapi-3.0.json")
-    def openapi_document_30() -> Response:
-        return jsonify(as_openapi_30(full_openapi(gateway, own_openapi)))
 
     install_docs(app)
 

@@ -14,7 +14,7 @@ from gateway.adapters.passwords import Passwords
 from gateway.adapters.services import RemoteService, ServiceCaller, ServiceChannels
 from gateway.api.idempotency import IdempotentRunner
 from gateway.api.registry import Call, Operation
-from gateway.domain.throttling import LoginThrottle
+from gateway.domain.throttling import Backoff, LoginPolicy, LoginThrottle
 from gateway.service_layer.auth import AuthService, Caller
 from gateway.service_layer.directory import DirectoryService
 from gateway.settings import GatewaySettings
@@ -67,6 +67,7 @@ class Gateway:
         return self.idempotency.run(operation, call, key, raw_body)
 
     def close(self) -> None:
+        self.auth.close()
         self.channels.close()
         self.db.dispose()
 
@@ -109,12 +110,22 @@ def build_gateway(
         settings.service_token_ttl,
         settings.grpc_deadline,
     )
-    throttle = LoginThrottle(
-        max_failures=settings.login_max_failures,
-        window=timedelta(seconds=settings.login_window_seconds),
+    window = timedelta(seconds=settings.login_window_seconds)
+    policy = LoginPolicy(
+        username=LoginThrottle(max_failures=settings.login_max_failures, window=window),
+        client=Backoff(free_failures=settings.login_client_free_failures, max_delay=window),
+        ceiling=settings.login_global_ceiling,
     )
     auth = AuthService(
-        db, passwords, clock, signer, access_verifier, throttle, settings.access_token_ttl
+        db,
+        passwords,
+        clock,
+        signer,
+        access_verifier,
+        policy,
+        settings.access_token_ttl,
+        concurrent_logins=settings.login_concurrency,
+        waiting_logins=settings.login_queue,
     )
     return Gateway(
         settings=settings,

@@ -1,5 +1,10 @@
 """The Directory gRPC server (SPEC X-01): services resolve people, department
-heads, leaders in charge and role holders through it.
+heads, leaders in charge and role holders through it, and read the
+organisation's holiday schedules (X-02, ``GetCalendar``) when they start.
+
+It also runs the gateway's outbox relay (``directory.calendar.updated``
+events, when SECRETARIAT_AMQP_URL is set) and reports the calendar's
+coverage of the next 60 days.
 
 ``python -m gateway.directory_server`` serves it on SECRETARIAT_DIRECTORY_GRPC_PORT
 from the gateway's database. Like every service it accepts only
@@ -9,21 +14,31 @@ gateway-signed identities and internal service tokens (shared
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import grpc
+from sqlalchemy import MetaData
 
 from gateway.adapters.passwords import Passwords
 from gateway.domain.directory import Department, PersonRecord
+from gateway.service_layer.calendar import CalendarService
 from gateway.service_layer.directory import DirectoryService
 from gateway.settings import DirectoryServerSettings
 from secretariat.directory.v1 import directory_pb2, directory_pb2_grpc
+from secretariat_shared.bus import BusTopology, EventPublisher
+from secretariat_shared.calendar import BusinessCalendar
+from secretariat_shared.calendar_sync import CalendarFeed, year_to_proto
 from secretariat_shared.clock import Clock, clock_from_settings
 from secretariat_shared.db import Database
-from secretariat_shared.grpc_server import GrpcService, serve_forever
+from secretariat_shared.grpc_server import GrpcService, Worker, serve_forever
 from secretariat_shared.identity import IdentityVerifier
 from secretariat_shared.observability import setup_logging, setup_tracing, start_metrics
+from secretariat_shared.relay import OutboxRelay
 from secretariat_shared.settings import load_or_exit
+from secretariat_shared.tables import PlatformTables
+
+log = logging.getLogger(__name__)
 
 SERVICE_NAME = directory_pb2.DESCRIPTOR.services_by_name["Directory"].full_name
 
@@ -54,8 +69,9 @@ def department_message(department: Department) -> directory_pb2.Department:
 class DirectoryServicer(directory_pb2_grpc.DirectoryServicer):
     """Read-only; domain errors become status codes in the shared interceptor."""
 
-    def __init__(self, directory: DirectoryService) -> None:
+    def __init__(self, directory: DirectoryService, calendar: CalendarService) -> None:
         self._directory = directory
+        self._calendar = calendar
 
     def GetPerson(  # noqa: N802 - gRPC method name
         self, request: Any, context: grpc.ServicerContext
@@ -73,6 +89,11 @@ class DirectoryServicer(directory_pb2_grpc.DirectoryServicer):
         holders = self._directory.role_holders(request.role, request.department_code or None)
         return directory_pb2.ListRoleHoldersResponse(people=[person_message(r) for r in holders])
 
+    def GetCalendar(  # noqa: N802 - gRPC method name
+        self, request: Any, context: grpc.ServicerContext
+    ) -> directory_pb2.Calendar:
+        return directory_pb2.Calendar(years=[year_to_proto(y) for y in self._calendar.years()])
+
 
 def directory_service_spec(
     database: Database,
@@ -82,9 +103,34 @@ def directory_service_spec(
     host: str = "127.0.0.1",
     port: int = 0,
     max_workers: int = 16,
+    amqp_url: str = "",
+    topology: BusTopology | None = None,
+    timezone: str = "Asia/Shanghai",
 ) -> GrpcService:
-    """The Directory server ready for :class:`secretariat_shared.grpc_server.RunningService`."""
-    servicer = DirectoryServicer(DirectoryService(database, Passwords(), clock))
+    """The Directory server ready for :class:`secretariat_shared.grpc_server.RunningService`.
+
+    With ``amqp_url`` it also relays the gateway's outbox to the bus.
+    """
+    calendar = CalendarService(database, clock)
+    servicer = DirectoryServicer(DirectoryService(database, Passwords(), clock), calendar)
+    # The coverage gauge reads the gateway's own data, so it needs no Directory call.
+    workers: list[Worker] = [
+        CalendarFeed(BusinessCalendar(timezone), calendar, clock, "directory", interval=60.0)
+    ]
+    if amqp_url:
+        workers.append(
+            OutboxRelay(
+                database,
+                PlatformTables(MetaData()),
+                EventPublisher(amqp_url, topology or BusTopology()),
+                clock,
+                "gateway",
+            )
+        )
+    else:
+        log.warning(
+            "SECRETARIAT_AMQP_URL is not set: calendar changes wait in the gateway's outbox"
+        )
 
     def register(server: grpc.Server) -> None:
         directory_pb2_grpc.add_DirectoryServicer_to_server(servicer, server)
@@ -97,6 +143,7 @@ def directory_service_spec(
         host=host,
         port=port,
         max_workers=max_workers,
+        workers=workers,
     )
 
 
@@ -104,7 +151,7 @@ def main() -> None:
     settings = load_or_exit(DirectoryServerSettings)
     setup_logging("directory", settings.log_level)
     setup_tracing("directory")
-    start_metrics(settings.metrics_port)
+    start_metrics(settings.metrics_port, settings.directory_grpc_host)
     clock = clock_from_settings(settings.testing, settings.clock_file)
     database = Database(settings.database_url)
     verifier = IdentityVerifier(settings.identity_public_key, clock, settings.internal_token_secret)
@@ -115,6 +162,8 @@ def main() -> None:
         host=settings.directory_grpc_host,
         port=settings.directory_grpc_port,
         max_workers=settings.worker_threads,
+        amqp_url=settings.amqp_url,
+        timezone=settings.timezone,
     )
     serve_forever(spec, on_stop=[database.dispose])
 

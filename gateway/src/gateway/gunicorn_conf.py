@@ -3,19 +3,43 @@
 Before the workers start, the master migrates the database and seeds the
 admin account (and the demo organisation with SECRETARIAT_DEMO=1), once.
 With PROMETHEUS_MULTIPROC_DIR set, a dead worker's metric files are retired.
-Bind address and worker count follow SECRETARIAT_HTTP_BIND (default
-127.0.0.1:8080) and SECRETARIAT_HTTP_WORKERS (default 2).
+Bind address, worker and thread counts follow SECRETARIAT_HTTP_BIND
+(default 127.0.0.1:8080), SECRETARIAT_HTTP_WORKERS (default 2) and
+SECRETARIAT_HTTP_THREADS (default 8).
+
+Workers are threaded and read each request before a thread takes it
+(:mod:`gateway.gunicorn_worker`), so slow or half-sent requests hold no
+thread (issue 13). With SECRETARIAT_HTTP_METRICS_BIND (host:port) the
+master serves ``/metrics`` there, aggregated over the workers, and the
+public port does not.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Any
 
 bind = os.environ.get("SECRETARIAT_HTTP_BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("SECRETARIAT_HTTP_WORKERS", "2"))
+worker_class = "gateway.gunicorn_worker.SlowClientSafeWorker"
+threads = int(os.environ.get("SECRETARIAT_HTTP_THREADS", "8"))
+# Seconds a worker may go without a heartbeat; threads do not block it.
+timeout = 30
+# Seconds an idle kept-alive connection stays open.
+keepalive = 5
 graceful_timeout = 15
+# Bounds what one connection may buffer before a thread takes it
+# (gateway.gunicorn_worker.HEAD_LIMIT) and how many connections a worker holds.
+limit_request_fields = 50
+limit_request_field_size = 8190
+worker_connections = 250
 accesslog = None
+
+metrics_bind = os.environ.get("SECRETARIAT_HTTP_METRICS_BIND", "")
+if metrics_bind and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # The master serves the workers' metrics: they must write them to files.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gateway-metrics-")
 
 
 def on_starting(server: Any) -> None:
@@ -24,6 +48,13 @@ def on_starting(server: Any) -> None:
     from secretariat_shared.settings import load_or_exit
 
     prepare_database(load_or_exit(GatewaySettings))
+
+
+def when_ready(server: Any) -> None:
+    if metrics_bind:
+        from gateway.api.metrics import serve_metrics
+
+        serve_metrics(metrics_bind)
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -180,6 +180,7 @@ def ensure_admin(directory: DirectoryService, password: str) -> bool:
         SEEDER,
         Person(username=ADMIN_USERNAME, name="系统管理员", roles=(ADMIN,)),
         password,
+        password_policy=False,  # the operator's choice, e.g. "admin" in demo mode
     )
     log.info("created the admin account")
     return True
@@ -207,6 +208,7 @@ def seed_demo(directory: DirectoryService) -> int:
                     post=person.post,
                 ),
                 DEMO_PASSWORD,
+                password_policy=False,
             )
             created += 1
     for department in DEMO_DEPARTMENTS:

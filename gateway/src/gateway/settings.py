@@ -46,6 +46,32 @@ class GatewaySettings:
     timezone: str = setting("organisation time zone (dates in queries)", "Asia/Shanghai")
     login_max_failures: int = setting("failed logins per username before throttling", 5)
     login_window_seconds: int = setting("throttling window for failed logins", 900)
+    login_client_free_failures: int = setting(
+        "failed logins per client address (any username) before its backoff starts", 20
+    )
+    login_global_ceiling: int = setting(
+        "failed logins per minute across the gateway above which a locked username is "
+        "locked for every client",
+        300,
+    )
+    login_concurrency: int = setting(
+        "password checks (argon2) one gateway process runs at once, at a lower CPU priority",
+        1,
+    )
+    login_queue: int = setting(
+        "logins that may wait for a password check in one process; more are refused (429)", 3
+    )
+    trusted_proxy_hops: int = setting(
+        "reverse proxies in front of the gateway whose X-Forwarded-For is trusted "
+        "(the client address throttling uses)",
+        0,
+    )
+    api_docs: bool = setting("serve /docs and /openapi.json (switch off in production)", True)
+    http_metrics_bind: str = setting(
+        "host:port serving the gateway's /metrics apart from the public port "
+        "(empty = on the public port)",
+        "",
+    )
     log_level: str = setting("logging level", "INFO")
 
     @property
@@ -81,6 +107,11 @@ class DirectoryServerSettings:
     directory_grpc_port: int = setting("port of the Directory gRPC server", 50050)
     directory_grpc_host: str = setting("interface the Directory gRPC server binds", "127.0.0.1")
     metrics_port: int = setting("port of the Prometheus /metrics endpoint (0 = off)", 0)
+    amqp_url: str = setting(
+        "message bus for the gateway's events (directory.calendar.updated); empty: not relayed",
+        "",
+    )
+    timezone: str = setting("organisation time zone (calendar coverage)", "Asia/Shanghai")
     testing: bool = setting("enables the movable test clock", False)
     clock_file: str = setting("file holding the test clock's offset (testing only)", "")
     log_level: str = setting("logging level", "INFO")

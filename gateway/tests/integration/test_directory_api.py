@@ -37,7 +37,7 @@ def test_x01_admin_builds_a_department_and_its_people(
         json={
             "username": "chen.jing",
             "name": "陈静",
-            "password": "s3cret",
+            "password": "s3cret-Pass",
             "department_code": "HR",
             "roles": ["hr", "employee"],
         },
@@ -60,7 +60,9 @@ def test_x01_admin_builds_a_department_and_its_people(
     assert fetched["headed_departments"] == ["HR"]
     assert "password" not in fetched
 
-    me = client.post("/api/v1/auth/login", json={"username": "chen.jing", "password": "s3cret"})
+    me = client.post(
+        "/api/v1/auth/login", json={"username": "chen.jing", "password": "s3cret-Pass"}
+    )
     assert me.status_code == 200
 
 
@@ -91,7 +93,12 @@ def test_x01_only_admins_write_the_directory(client: FlaskClient, login: Login) 
         client.patch("/api/v1/departments/HR", json={"name": "人事部"}, headers=headers),
         client.post(
             "/api/v1/people",
-            json={"username": "x.y", "name": "某人", "password": "p", "department_code": "HR"},
+            json={
+                "username": "x.y",
+                "name": "某人",
+                "password": "long-enough-1",
+                "department_code": "HR",
+            },
             headers=headers,
         ),
         client.patch("/api/v1/people/liu.yang", json={"roles": ["admin"]}, headers=headers),
@@ -147,7 +154,7 @@ def test_x01_duplicate_code_and_username_are_409(
         json={
             "username": "zhang.wei",
             "name": "另一个张伟",
-            "password": "p",
+            "password": "long-enough-1",
             "department_code": "SEC",
         },
         headers=admin,
@@ -197,7 +204,7 @@ def test_x01_unknown_role_department_and_superior_are_422(
         json={
             "username": "new.hire",
             "name": "新员工",
-            "password": "p",
+            "password": "long-enough-1",
             "department_code": "NOPE",
             "roles": ["employee", "king"],
             "superior_username": "ghost",
@@ -215,14 +222,19 @@ def test_x01_leaders_need_no_department_but_employees_do(
 ) -> None:
     leader = client.post(
         "/api/v1/people",
-        json={"username": "zhou.bo", "name": "周波", "password": "p", "roles": ["leader"]},
+        json={
+            "username": "zhou.bo",
+            "name": "周波",
+            "password": "long-enough-1",
+            "roles": ["leader"],
+        },
         headers=admin,
     )
     assert leader.status_code == 201
     assert leader.get_json()["department_code"] is None
     employee = client.post(
         "/api/v1/people",
-        json={"username": "qian.duo", "name": "钱多", "password": "p"},
+        json={"username": "qian.duo", "name": "钱多", "password": "long-enough-1"},
         headers=admin,
     )
     assert employee.status_code == 422
@@ -235,7 +247,13 @@ def test_x01_wrong_json_types_are_422_naming_the_field(
 ) -> None:
     response = client.post(
         "/api/v1/people",
-        json={"username": "a.b", "name": 5, "password": "p", "roles": "employee", "extra": 1},
+        json={
+            "username": "a.b",
+            "name": 5,
+            "password": "long-enough-1",
+            "roles": "employee",
+            "extra": 1,
+        },
         headers=admin,
     )
     assert response.status_code == 422
@@ -255,7 +273,7 @@ def test_x01_patch_changes_only_what_is_sent_and_null_clears(
 ) -> None:
     response = client.patch(
         "/api/v1/people/he.ping",
-        json={"superior_username": None, "grade": "P3", "password": "n3w"},
+        json={"superior_username": None, "grade": "P3", "password": "n3w-password"},
         headers=admin,
     )
     assert response.status_code == 200
@@ -264,7 +282,7 @@ def test_x01_patch_changes_only_what_is_sent_and_null_clears(
     assert body["grade"] == "P3"
     assert body["department_code"] == "OFF"
     assert body["roles"] == ["employee"]
-    assert login("he.ping", "n3w")
+    assert login("he.ping", "n3w-password")
     refused = client.patch("/api/v1/people/he.ping", json={"name": None}, headers=admin)
     assert refused.status_code == 422
     assert "name" in errors_of(refused)
@@ -281,3 +299,17 @@ def test_x01_unknown_department_or_person_is_404(
         client.patch("/api/v1/departments/NOPE", json={"name": "x"}, headers=admin).status_code
         == 404
     )
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_nul_characters_are_422_not_a_database_error(
+    client: FlaskClient, admin: dict[str, str]
+) -> None:
+    response = client.post(
+        "/api/v1/departments", json={"code": "QA", "name": "质量\x00部"}, headers=admin
+    )
+    assert response.status_code == 422
+    assert errors_of(response)["name"]
+    listed = client.get("/api/v1/people?q=a%00b", headers=admin)
+    assert listed.status_code == 422
+    assert client.get("/api/v1/departments", headers=admin).get_json()["total"] == 5

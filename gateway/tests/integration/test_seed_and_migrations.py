@@ -44,7 +44,7 @@ def test_migrations_create_exactly_the_declared_schema(migrated_database_url: st
 def test_x01_demo_organisation_has_heads_leaders_and_a_reporting_line(
     client: FlaskClient, admin: dict[str, str]
 ) -> None:
-    people = client.get("/api/v1/people?page_size=200", headers=admin).get_json()["items"]
+    people = client.get("/api/v1/people?page_size=100", headers=admin).get_json()["items"]
     by_name = {p["username"]: p for p in people}
     departments = client.get("/api/v1/departments", headers=admin).get_json()["items"]
     assert {(d["code"], d["name"]) for d in departments} == {

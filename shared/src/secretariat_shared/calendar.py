@@ -1,11 +1,15 @@
 """The business calendar (SPEC X-02).
 
 A day is a working day when the organisation says so (its overrides), else
-when the ``chinese_calendar`` package says so (mainland China public
-holidays and make-up working days, 2004–2026), else when it falls Monday to
-Friday: for years the package does not know yet, weekends are the only rest
-days until the organisation enters the State Council's holiday notice as
-overrides.
+when the year's holiday schedule says so (mainland China public holidays
+and make-up working days, :mod:`secretariat_shared.holiday_schedule`: shipped
+for 2004–2026, loaded by an administrator for later years), else when it
+falls Monday to Friday.
+
+A year with no schedule is never a silent guess: its weekends are its only
+rest days, and a deadline computed across it is *provisional*
+(:meth:`BusinessCalendar.sla_deadline`, :meth:`BusinessCalendar.is_provisional`)
+until the year's data arrives and the deadline is recomputed.
 
 Working time is measured in the organisation's time zone: a working day
 contributes every instant from its local 00:00 to the next local 00:00.
@@ -17,16 +21,28 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import chinese_calendar
+from secretariat_shared.holiday_schedule import HolidaySchedules
 
 WALL_CLOCK_LIMIT_HOURS = 24.0
 """SLA clocks shorter than this run on the wall clock; longer ones pause on rest days."""
 
+COVERAGE_LOOKAHEAD_DAYS = 60
+"""X-02 alert horizon: the next this-many days must fall in years with data."""
+
 _ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A due time and whether it rests on a year with no holiday data (X-02)."""
+
+    at: datetime
+    provisional: bool
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -58,6 +74,7 @@ class BusinessCalendar:
         tz: str = "Asia/Shanghai",
         extra_holidays: Iterable[date] = frozenset(),
         extra_workdays: Iterable[date] = frozenset(),
+        schedules: HolidaySchedules | None = None,
     ) -> None:
         try:
             self.zone = ZoneInfo(tz)
@@ -70,17 +87,21 @@ class BusinessCalendar:
         if both:
             listed = ", ".join(sorted(d.isoformat() for d in both))
             raise ValueError(f"calendar overrides: {listed} listed as both holiday and workday")
+        self.schedules = schedules if schedules is not None else HolidaySchedules.shipped()
         self._working: dict[date, bool] = {}
+        self._seen_version = self.schedules.version
 
     @classmethod
-    def from_overrides_json(cls, text: str, tz: str = "Asia/Shanghai") -> BusinessCalendar:
+    def from_overrides_json(
+        cls, text: str, tz: str = "Asia/Shanghai", schedules: HolidaySchedules | None = None
+    ) -> BusinessCalendar:
         """Build from ``{"holidays": ["2026-05-06"], "workdays": ["2026-05-09"]}``.
 
         An empty string means no overrides. Unknown keys are rejected so a
         misspelt ``"holiday"`` does not silently change nothing.
         """
         if not text.strip():
-            return cls(tz)
+            return cls(tz, schedules=schedules)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -100,23 +121,72 @@ class BusinessCalendar:
             tz,
             extra_holidays=_parse_dates(data.get("holidays", []), "holidays"),
             extra_workdays=_parse_dates(data.get("workdays", []), "workdays"),
+            schedules=schedules,
         )
 
     def is_working_day(self, d: date) -> bool:
+        if self._seen_version != self.schedules.version:
+            self._working = {}
+            self._seen_version = self.schedules.version
         cached = self._working.get(d)
         if cached is not None:
             return cached
+        schedule = self.schedules.get(d.year)
         if d in self.extra_workdays:
             answer = True
         elif d in self.extra_holidays:
             answer = False
+        elif schedule is not None and d in schedule.workdays:
+            answer = True
+        elif schedule is not None and d in schedule.holidays:
+            answer = False
         else:
-            try:
-                answer = bool(chinese_calendar.is_workday(d))
-            except NotImplementedError:
-                answer = d.weekday() < 5
+            answer = d.weekday() < 5
         self._working[d] = answer
         return answer
+
+    def has_data(self, year: int) -> bool:
+        """Whether ``year``'s holidays and make-up days are known (shipped or loaded)."""
+        return self.schedules.has(year)
+
+    def years_without_data(self, first: date, last: date) -> list[int]:
+        """Years from ``first`` to ``last`` (inclusive) that have no schedule."""
+        return [y for y in range(first.year, last.year + 1) if not self.schedules.has(y)]
+
+    def years_without_data_ahead(
+        self, now: datetime, days: int = COVERAGE_LOOKAHEAD_DAYS
+    ) -> list[int]:
+        """Years with no schedule among the next ``days`` days (the X-02 alert)."""
+        today = self.local_date(now)
+        return self.years_without_data(today, today + timedelta(days=days))
+
+    def is_provisional(self, start: datetime, end: datetime) -> bool:
+        """Whether working time from ``start`` to ``end`` crosses a year with no data.
+
+        ``end`` is exclusive: a clock that runs out at midnight on 1 January
+        never counted a moment of the new year.
+        """
+        if end < start:
+            start, end = end, start
+        last_moment = max(start, end - timedelta(microseconds=1))
+        return bool(self.years_without_data(self.local_date(start), self.local_date(last_moment)))
+
+    def sla_deadline(self, start: datetime, hours: float) -> Deadline:
+        """:meth:`add_sla` with whether the answer is provisional (X-02).
+
+        Wall-clock clocks (under 24 hours) never are; longer ones are when
+        any day they run over lies in a year with no holiday data.
+        """
+        at = self.add_sla(start, hours)
+        provisional = hours >= WALL_CLOCK_LIMIT_HOURS and self.is_provisional(start, at)
+        return Deadline(at, provisional)
+
+    add_working_hours = sla_deadline
+
+    def working_days_deadline(self, start: datetime, days: int) -> Deadline:
+        """:meth:`add_working_days` with whether the answer is provisional (X-02)."""
+        at = self.add_working_days(start, days)
+        return Deadline(at, self.is_provisional(start, at))
 
     def local_date(self, moment: datetime) -> date:
         """The organisation's calendar date at ``moment``."""

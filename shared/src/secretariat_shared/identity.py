@@ -13,6 +13,7 @@ movable test clock and tokens agree.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -106,9 +107,17 @@ class IdentitySigner:
         self._reusable: dict[tuple[Identity, str, int], tuple[datetime, str]] = {}
         self._lock = threading.Lock()
 
-    def sign(self, identity: Identity, audience: str, ttl_seconds: int) -> str:
+    def sign(
+        self,
+        identity: Identity,
+        audience: str,
+        ttl_seconds: int,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A signed token; ``extra`` claims (e.g. the gateway's token version) ride along."""
         now = self._clock.now()
-        claims = identity.claims()
+        claims = dict(extra or {})
+        claims.update(identity.claims())
         claims.update(
             {
                 "iss": ISSUER,
@@ -162,13 +171,19 @@ class IdentityVerifier:
 
     def verify(self, token: str | None, audience: str = SERVICE_AUDIENCE) -> Identity:
         """The identity a token proves; signature checks are cached, expiry never is."""
+        return self.verify_claims(token, audience)[0]
+
+    def verify_claims(
+        self, token: str | None, audience: str = SERVICE_AUDIENCE
+    ) -> tuple[Identity, Mapping[str, Any]]:
+        """The identity a token proves and all its verified claims (do not mutate them)."""
         if not token:
             raise InvalidIdentity("no identity token")
         with self._lock:
             hit = self._verified.get((token, audience))
         if hit is not None:
             self._check_time(hit[0])
-            return hit[1]
+            return hit[1], hit[0]
         claims = self._verify_signature(token, audience)
         self._check_time(claims)
         identity = Identity.from_claims(claims)
@@ -176,7 +191,7 @@ class IdentityVerifier:
             if len(self._verified) > 8192:
                 self._verified.clear()
             self._verified[(token, audience)] = (claims, identity)
-        return identity
+        return identity, claims
 
     def _verify_signature(self, token: str, audience: str) -> dict[str, Any]:
         try:

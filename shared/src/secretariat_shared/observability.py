@@ -68,7 +68,12 @@ def setup_tracing(service: str) -> None:
     trace.set_tracer_provider(provider)
 
 
-def start_metrics(port: int, host: str = "0.0.0.0") -> None:
-    """Serve /metrics on ``port`` (0 disables)."""
+def start_metrics(port: int, host: str) -> None:
+    """Serve /metrics on ``host:port`` (port 0 disables).
+
+    ``host`` is the interface the process's gRPC server binds: a service
+    listening on loopback only must not expose its metrics to the network
+    (issue 13).
+    """
     if port:
         start_http_server(port, addr=host)

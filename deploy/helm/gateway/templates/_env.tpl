@@ -28,6 +28,12 @@
   value: {{ $root.Values.loginWindowSeconds | quote }}
 - name: SECRETARIAT_HTTP_BIND
   value: {{ printf "0.0.0.0:%v" $root.Values.http.port | quote }}
+- name: SECRETARIAT_HTTP_METRICS_BIND
+  value: {{ printf "0.0.0.0:%v" $root.Values.global.ports.metrics | quote }}
+- name: SECRETARIAT_API_DOCS
+  value: {{ ternary "1" "0" $root.Values.http.apiDocs | quote }}
+- name: SECRETARIAT_TRUSTED_PROXY_HOPS
+  value: {{ $root.Values.http.trustedProxyHops | quote }}
 - name: SECRETARIAT_HTTP_WORKERS
   value: {{ $root.Values.http.workers | quote }}
 - name: PROMETHEUS_MULTIPROC_DIR
@@ -43,6 +49,8 @@
 {{- $root := . -}}
 {{ include "secretariat-lib.env.database" (dict "root" $root "database" "gateway") | trim }}
 {{ include "secretariat-lib.env.platform" $root | trim }}
+{{- /* It relays the gateway's outbox (directory.calendar.updated, SPEC X-02). */}}
+{{ include "secretariat-lib.env.amqp" $root | trim }}
 - name: SECRETARIAT_DIRECTORY_GRPC_HOST
   value: "0.0.0.0"
 - name: SECRETARIAT_DIRECTORY_GRPC_PORT

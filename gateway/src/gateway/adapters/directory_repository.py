@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway.adapters.tables import departments, directory_audit, people
 from gateway.domain.directory import Department, Person, PersonRecord
+from gateway.domain.roles import ADMIN
 
 
 def _department(row: Row[Any]) -> Department:
@@ -78,10 +79,29 @@ class SqlDirectory:
         return tuple(codes)
 
     def record(self, username: str) -> PersonRecord | None:
-        person = self.person(username)
-        if person is None:
+        row = self.session.execute(select(people).where(people.c.username == username)).first()
+        if row is None:
             return None
-        return PersonRecord(person, self.headed_departments(username))
+        return PersonRecord(
+            _person(row), self.headed_departments(username), int(row.token_version or 0)
+        )
+
+    def revoke_tokens(self, username: str) -> None:
+        """Make every access token issued to ``username`` so far invalid."""
+        self.session.execute(
+            update(people)
+            .where(people.c.username == username)
+            .values(token_version=people.c.token_version + 1)
+        )
+
+    def active_admins(self) -> list[str]:
+        """Usernames of active administrators, rows locked until the transaction ends."""
+        rows = self.session.execute(
+            select(people.c.username, people.c.roles)
+            .where(people.c.active == true())
+            .with_for_update()
+        )
+        return [row.username for row in rows if ADMIN in (row.roles or ())]
 
     def list_departments(self, offset: int, limit: int) -> tuple[list[Department], int]:
         total = self.session.execute(select(func.count()).select_from(departments)).scalar_one()

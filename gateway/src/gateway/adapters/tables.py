@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -23,6 +24,7 @@ from sqlalchemy import (
 )
 
 from secretariat_shared.db import UtcDateTime
+from secretariat_shared.tables import PlatformTables
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
@@ -62,6 +64,9 @@ people = Table(
     Column("grade", String(100), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # Raised by a password change, a deactivation or a role change: access
+    # tokens carry the version they were issued under and older ones fail.
+    Column("token_version", Integer, nullable=False, default=0, server_default="0"),
     Index("ix_people_department_code", "department_code"),
 )
 
@@ -88,7 +93,11 @@ login_failures = Table(
     Column("id", BigIntId, primary_key=True, autoincrement=True),
     Column("username", String(200), nullable=False),
     Column("failed_at", UtcDateTime(), nullable=False),
+    # The client's address (IPv6 by its /64), see gateway.domain.throttling.client_key.
+    Column("client", String(64), nullable=False, server_default="unknown"),
     Index("ix_login_failures_username_failed_at", "username", "failed_at"),
+    Index("ix_login_failures_client_failed_at", "client", "failed_at"),
+    Index("ix_login_failures_failed_at", "failed_at"),
 )
 
 # SPEC X-04: who changed the directory, when, and what it was before and after.
@@ -105,3 +114,27 @@ directory_audit = Table(
     Column("after", JSON, nullable=True),
     Index("ix_directory_audit_entity", "entity_type", "entity_id"),
 )
+
+# SPEC X-02: holidays and make-up working days an administrator loaded or
+# corrected; years absent here use the schedule shipped with the release.
+calendar_years = Table(
+    "calendar_years",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+
+calendar_days = Table(
+    "calendar_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("year", Integer, ForeignKey("calendar_years.year"), nullable=False),
+    Column("kind", String(10), nullable=False),  # holiday | workday
+    Column("name", String(100), nullable=False),
+    Index("ix_calendar_days_year", "year"),
+)
+
+# Events the gateway emits (directory.calendar.updated), written in the
+# business transaction; the Directory server's relay publishes them (rule 4).
+outbox = PlatformTables(MetaData()).outbox.to_metadata(metadata)

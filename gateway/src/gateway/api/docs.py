@@ -1,21 +1,21 @@
-"""``/docs``: Swagger UI from the assets ``swagger_ui_bundle`` ships (no CDN)."""
+"""``/docs``: Swagger UI 5 (it reads OpenAPI 3.1) from the assets the
+``flask-openapi3-swagger`` package ships; nothing is fetched from a CDN."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import flask_openapi3_swagger
 from flask import Flask, Response, send_from_directory
-from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import NotFound
 
-ASSETS = frozenset(
-    {
-        "swagger-ui.css",
-        "swagger-ui-bundle.js",
-        "swagger-ui-standalone-preset.js",
-        "favicon-16x16.png",
-        "favicon-32x32.png",
-        "oauth2-redirect.html",
-    }
-)
+ASSETS_ROOT = Path(flask_openapi3_swagger.__file__).parent / "templates" / "swagger"
+ASSETS = {
+    "swagger-ui.css": "css",
+    "swagger-ui-bundle.js": "js",
+    "swagger-ui-standalone-preset.js": "js",
+    "swagger.svg": "images",
+}
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -23,24 +23,26 @@ PAGE = """<!doctype html>
   <meta charset="utf-8">
   <title>Secretariat API</title>
   <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
-  <link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png" sizes="32x32">
+  <link rel="icon" type="image/svg+xml" href="/docs/assets/swagger.svg">
 </head>
 <body>
   <div id="swagger-ui"></div>
   <script src="/docs/assets/swagger-ui-bundle.js"></script>
   <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({
-      url: "/docs/openapi-3.0.json",
-      dom_id: "#swagger-ui",
-      deepLinking: true,
-      persistAuthorization: true,
-      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-      layout: "StandaloneLayout"
-    });
-  </script>
+  <script src="/docs/assets/init.js"></script>
 </body>
 </html>
+"""
+
+# A file rather than an inline script, so the page's CSP allows scripts from 'self' only.
+INIT_SCRIPT = """window.ui = SwaggerUIBundle({
+  url: "/openapi.json",
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  persistAuthorization: true,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  layout: "StandaloneLayout"
+});
 """
 
 
@@ -51,6 +53,9 @@ def install_docs(app: Flask) -> None:
 
     @app.get("/docs/assets/<name>")
     def docs_asset(name: str) -> Response:
-        if name not in ASSETS:
+        if name == "init.js":
+            return Response(INIT_SCRIPT, mimetype="text/javascript")
+        folder = ASSETS.get(name)
+        if folder is None:
             raise NotFound()
-        return send_from_directory(swagger_ui_path, name, max_age=86400)
+        return send_from_directory(ASSETS_ROOT / folder, name, max_age=86400)

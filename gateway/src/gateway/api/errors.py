@@ -76,7 +76,7 @@ def problem_from_exception(exc: ProblemError | DomainError) -> Problem:
         return Problem(
             status=429,
             type=THROTTLED,
-            title="Too many failed logins",
+            title=exc.title,
             detail=str(exc),
             headers={"Retry-After": str(exc.retry_after)},
             extra={"retry_after": exc.retry_after},

@@ -18,6 +18,7 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    start_http_server,
 )
 
 HTTP_REQUESTS = Counter(
@@ -30,6 +31,19 @@ HTTP_LATENCY = Histogram(
     "HTTP request latency at the gateway, by method and route",
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+# Issue 13: a spike of either is someone guessing passwords (alert in platform.yaml).
+LOGINS_THROTTLED = Counter(
+    "secretariat_logins_throttled_total",
+    "Logins refused before the password was checked, by reason (username, client, ceiling, busy)",
+    ["reason"],
+)
+for _reason in ("username", "client", "ceiling", "busy"):
+    LOGINS_THROTTLED.labels(_reason)  # exported at 0 from the start, so rates work
+LOGINS_FAILED = Counter(
+    "secretariat_logins_failed_total",
+    "Logins refused for a wrong username or password",
 )
 
 
@@ -53,11 +67,22 @@ def install_request_metrics(app: Flask) -> None:
         return response
 
 
-def metrics_response() -> Response:
+def _registry() -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
-    return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
+        return registry
+    return REGISTRY
+
+
+def metrics_response() -> Response:
+    return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)
+
+
+def serve_metrics(bind: str) -> None:
+    """Serve ``/metrics`` on ``host:port`` from a background thread (issue 13: not on
+    the public port). In gunicorn's master, the workers' files are aggregated."""
+    host, _, port = bind.rpartition(":")
+    start_http_server(int(port), addr=host or "0.0.0.0", registry=_registry())

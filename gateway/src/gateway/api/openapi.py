@@ -1,13 +1,9 @@
-"""OpenAPI 3.1 generated from the route registry and the pydantic models.
-
-Swagger UI as shipped by ``swagger_ui_bundle`` (4.x) renders only OpenAPI
-3.0, so :func:`as_openapi_30` derives a 3.0 rendition for ``/docs``;
-``/openapi.json`` is the 3.1 document.
-"""
+"""OpenAPI 3.1 of the gateway's own routes (login, directory, testing clock),
+from the route registry and their pydantic models; the services' routes are
+added from their descriptors (:mod:`gateway.transcoding.openapi`)."""
 
 from __future__ import annotations
 
-import copy
 from http import HTTPStatus
 from typing import Any, Literal
 
@@ -166,54 +162,3 @@ def build_openapi(
         },
         "security": [{"bearer": []}],
     }
-
-
-def _schema_30(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_schema_30(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = {key: _schema_30(value) for key, value in node.items()}
-    for union in ("anyOf", "oneOf"):
-        options = node.get(union)
-        if isinstance(options, list) and {"type": "null"} in options:
-            rest = [option for option in options if option != {"type": "null"}]
-            del node[union]
-            node["nullable"] = True
-            if len(rest) == 1 and "$ref" not in rest[0]:
-                node.update(rest[0])
-            elif len(rest) == 1:
-                node["allOf"] = rest
-            elif rest:
-                node[union] = rest
-    if isinstance(node.get("type"), list):
-        types = [t for t in node["type"] if t != "null"]
-        if len(types) < len(node["type"]):
-            node["nullable"] = True
-        node["type"] = types[0] if len(types) == 1 else types
-    if "const" in node:
-        node["enum"] = [node.pop("const")]
-    if isinstance(node.get("examples"), list):
-        examples = node.pop("examples")
-        if examples:
-            node["example"] = examples[0]
-    for bound, flag in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-        if isinstance(node.get(bound), int | float) and not isinstance(node.get(bound), bool):
-            node[flag] = node[bound]
-            node[bound] = True
-    if "$ref" in node and len(node) > 1:
-        ref = node.pop("$ref")
-        node["allOf"] = [{"$ref": ref}]
-    return node
-
-
-def as_openapi_30(spec: dict[str, Any]) -> dict[str, Any]:
-    """The same API as OpenAPI 3.0.3, for Swagger UI 4."""
-    converted = copy.deepcopy(spec)
-    converted["openapi"] = "3.0.3"
-    converted["components"]["schemas"] = _schema_30(converted["components"]["schemas"])
-    for path in converted["paths"].values():
-        for operation in path.values():
-            for parameter in operation.get("parameters", []):
-                parameter["schema"] = _schema_30(parameter["schema"])
-    return converted

@@ -204,13 +204,44 @@ def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
         data = {}
     if not isinstance(data, dict):
         raise ProblemError(validation_problem([FieldError("body", "must be a JSON object")]))
+    nul = _nul_fields(data, "")
+    if nul:
+        raise ProblemError(
+            validation_problem(
+                [FieldError(name, "must not contain NUL characters") for name in nul]
+            )
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ProblemError(validation_problem(field_errors(exc))) from exc
 
 
+def _nul_fields(value: Any, path: str) -> list[str]:
+    """Where a string holds NUL, which PostgreSQL cannot store."""
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [
+            found
+            for key, item in value.items()
+            for found in _nul_fields(item, f"{path}.{key}" if path else str(key))
+        ]
+    if isinstance(value, list):
+        return [
+            found for i, item in enumerate(value) for found in _nul_fields(item, f"{path}[{i}]")
+        ]
+    return []
+
+
 def parse_query(model: type[BaseModel], args: Mapping[str, str]) -> BaseModel:
+    nul = _nul_fields(dict(args), "")
+    if nul:
+        raise ProblemError(
+            validation_problem(
+                [FieldError(name, "must not contain NUL characters") for name in nul]
+            )
+        )
     try:
         return model.model_validate(dict(args))
     except ValidationError as exc:

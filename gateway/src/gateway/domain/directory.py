@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from gateway.domain.password_policy import password_problems
 from gateway.domain.roles import ROLES, ROLES_THAT_SUPERVISE, ROLES_WITHOUT_DEPARTMENT
 from secretariat_shared.errors import Conflict, FieldError, ValidationFailed
 
@@ -49,6 +50,7 @@ class PersonRecord:
 
     person: Person
     headed_departments: tuple[str, ...] = field(default_factory=tuple)
+    token_version: int = 0
 
 
 class DirectoryView(Protocol):
@@ -179,11 +181,14 @@ def check_person(
     *,
     creating: bool,
     password: str | None = None,
+    password_policy: bool = False,
 ) -> Person:
     """Validate a new or changed person; return it with its roles normalised.
 
     ``password`` is the new password when one is being set (required when
-    creating); it is checked here but never stored on :class:`Person`.
+    creating); it is checked here but never stored on :class:`Person`. With
+    ``password_policy`` it must also meet :func:`password_problems` (every
+    password an administrator sets; the seed's documented demo passwords do not).
     """
     errors: list[FieldError] = []
     if not USERNAME.fullmatch(candidate.username):
@@ -204,6 +209,8 @@ def check_person(
             errors.append(FieldError("password", "must not be empty"))
         elif len(password) > MAX_PASSWORD:
             errors.append(FieldError("password", f"must be at most {MAX_PASSWORD} characters"))
+        elif password_policy:
+            errors.extend(password_problems(candidate.username, password))
 
     roles = normalise_roles(candidate.roles)
     unknown = [role for role in roles if role not in ROLES]

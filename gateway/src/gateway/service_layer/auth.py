@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from gateway.adapters.directory_repository import SqlDirectory
 from gateway.adapters.login_failures import SqlLoginFailures
 from gateway.adapters.passwords import Passwords
 from gateway.domain.directory import PersonRecord
-from gateway.domain.throttling import LoginThrottle
+from gateway.domain.throttling import LoginPolicy
+from gateway.service_layer.password_checks import PasswordChecks, PasswordChecksBusy
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import DomainError
@@ -28,9 +30,17 @@ class InvalidCredentials(DomainError):
 
 
 class LoginThrottled(DomainError):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed logins; try again in {retry_after} seconds")
+    def __init__(
+        self,
+        retry_after: int,
+        reason: str = "username",
+        message: str = "",
+        title: str = "Too many failed logins",
+    ) -> None:
+        super().__init__(message or f"too many failed logins; try again in {retry_after} seconds")
         self.retry_after = retry_after
+        self.reason = reason
+        self.title = title
 
 
 class NotAuthenticated(DomainError):
@@ -104,6 +114,9 @@ def directory_changed() -> None:
     PersonCache.generation += 1
 
 
+TOKEN_VERSION_CLAIM = "ver"  # noqa: S105 - a claim name, not a secret
+
+
 class AuthService:
     def __init__(
         self,
@@ -112,54 +125,89 @@ class AuthService:
         clock: Clock,
         signer: IdentitySigner,
         verifier: IdentityVerifier,
-        throttle: LoginThrottle,
+        policy: LoginPolicy,
         access_token_ttl: int,
         record_cache_seconds: float = 5.0,
+        concurrent_logins: int = 1,
+        waiting_logins: int = 3,
     ) -> None:
         self._db = db
         self._passwords = passwords
         self._clock = clock
         self._signer = signer
         self._verifier = verifier
-        self._throttle = throttle
+        self._policy = policy
         self._ttl = access_token_ttl
         self._people = PersonCache(record_cache_seconds)
+        self._checks = PasswordChecks(passwords, concurrent_logins, waiting_logins)
 
-    def login(self, username: str, password: str) -> AccessToken:
+    def login(self, username: str, password: str, client: str = "unknown") -> AccessToken:
+        """An access token for the right password; throttled before any hashing.
+
+        ``client`` is the caller's throttling key (:func:`client_key`).
+        """
+        try:
+            with self._checks.admitted():
+                return self._login(username, password, client)
+        except PasswordChecksBusy:
+            raise LoginThrottled(
+                1, "busy", "too many logins at once; try again in a second", "Too many logins"
+            ) from None
+
+    def _login(self, username: str, password: str, client: str) -> AccessToken:
         now = self._clock.now()
+        attempt = self._reserve_attempt(username, client, now)
         with self._db.reading() as session:
-            failures = SqlLoginFailures(session).since(username, self._throttle.window_start(now))
             record = SqlDirectory(session).record(username)
             stored_hash = SqlDirectory(session).password_hash(username) if record else None
-        retry_after = self._throttle.retry_after(failures, now)
-        if retry_after is not None:
-            raise LoginThrottled(retry_after)
 
         # Verified outside any transaction: argon2 is slow on purpose.
-        valid = self._passwords.verify(stored_hash, password)
+        valid = self._checks.verify(stored_hash, password)
         if not valid or record is None or not record.person.active:
-            with self._db.write_session() as session:
-                SqlLoginFailures(session).record(
-                    username, now, forget_before=self._throttle.window_start(now)
-                )
-                session.commit()
+            # The reserved attempt stays: it is this failure.
             raise InvalidCredentials("wrong username or password")
 
-        if failures or (stored_hash and self._passwords.needs_rehash(stored_hash)):
-            with self._db.write_session() as session:
-                SqlLoginFailures(session).clear(username)
-                if stored_hash and self._passwords.needs_rehash(stored_hash):
-                    SqlDirectory(session).set_password_hash(
-                        username, self._passwords.hash(password)
-                    )
-                session.commit()
-        token = self._signer.sign(identity_of(record), ACCESS_AUDIENCE, self._ttl)
+        rehash = bool(stored_hash and self._passwords.needs_rehash(stored_hash))
+        with self._db.write_session() as session:
+            failures = SqlLoginFailures(session)
+            failures.forget(attempt)
+            failures.clear(username, client)
+            if rehash:
+                SqlDirectory(session).set_password_hash(username, self._passwords.hash(password))
+            session.commit()
+        token = self._signer.sign(
+            identity_of(record),
+            ACCESS_AUDIENCE,
+            self._ttl,
+            extra={TOKEN_VERSION_CLAIM: record.token_version},
+        )
         return AccessToken(token=token, expires_in=self._ttl)
+
+    def _reserve_attempt(self, username: str, client: str, now: datetime) -> int:
+        """Check the limits and count this attempt, in one serialised transaction."""
+        policy = self._policy
+        with self._db.write_session() as session:
+            failures = SqlLoginFailures(session)
+            failures.lock()
+            failures.forget_before(policy.window_start(now))
+            history = failures.history(
+                username, client, policy.window_start(now), now - policy.ceiling_period
+            )
+            refusal = policy.refusal(history, now)
+            if refusal is not None:
+                session.rollback()
+                raise LoginThrottled(refusal.retry_after, refusal.reason)
+            attempt = failures.reserve(username, client, now)
+            session.commit()
+        return attempt
+
+    def close(self) -> None:
+        self._checks.close()
 
     def authenticate(self, token: str | None) -> Caller:
         """The caller behind an access token, with roles and headships as they are now."""
         try:
-            claimed = self._verifier.verify(token, audience=ACCESS_AUDIENCE)
+            claimed, claims = self._verifier.verify_claims(token, audience=ACCESS_AUDIENCE)
         except InvalidIdentity as exc:
             raise NotAuthenticated(str(exc)) from exc
         if claimed.is_service:
@@ -171,4 +219,7 @@ class AuthService:
             self._people.put(claimed.username, record)
         if record is None or not record.person.active:
             raise NotAuthenticated("the account no longer exists or is deactivated")
+        if claims.get(TOKEN_VERSION_CLAIM, 0) != record.token_version:
+            # A password change, deactivation or role change since it was issued.
+            raise NotAuthenticated("the token was revoked; log in again")
         return Caller(identity=identity_of(record), record=record)

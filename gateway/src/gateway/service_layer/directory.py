@@ -22,11 +22,11 @@ from gateway.domain.directory import (
     check_department,
     check_person,
 )
-from gateway.domain.roles import ROLES
+from gateway.domain.roles import ADMIN, ROLES
 from gateway.service_layer.auth import directory_changed
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
-from secretariat_shared.errors import FieldError, NotFound, ValidationFailed
+from secretariat_shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 
 
 def _snapshot(item: Department | Person) -> dict[str, Any]:
@@ -117,13 +117,23 @@ class DirectoryService:
         with self._db.reading() as session:
             return SqlDirectory(session).role_holders(role, department_code)
 
-    def create_person(self, actor: str, person: Person, password: str | None) -> PersonRecord:
+    def create_person(
+        self,
+        actor: str,
+        person: Person,
+        password: str | None,
+        *,
+        password_policy: bool = True,
+    ) -> PersonRecord:
+        """Add a person; ``password_policy=False`` only for the seed's documented passwords."""
         now = self._clock.now()
         # Hashed before the transaction so the slow hash does not hold the write lock.
         password_hash = self._passwords.hash(password) if password else ""
         with self._db.write_session() as session:
             repo = SqlDirectory(session)
-            person = check_person(person, repo, creating=True, password=password)
+            person = check_person(
+                person, repo, creating=True, password=password, password_policy=password_policy
+            )
             repo.add_person(person, password_hash, now)
             repo.audit(
                 at=now,
@@ -148,10 +158,18 @@ class DirectoryService:
             if current is None:
                 raise NotFound(f"person {username} not found")
             changed = check_person(
-                changed_person(current, changes), repo, creating=False, password=password
+                changed_person(current, changes),
+                repo,
+                creating=False,
+                password=password,
+                password_policy=True,
             )
+            if _loses_administration(current, changed):
+                _keep_an_administrator(repo, username)
             if changed != current or new_hash is not None:
                 repo.update_person(changed, now, new_hash)
+                if _revokes_tokens(current, changed, new_hash is not None):
+                    repo.revoke_tokens(username)
                 after = _snapshot(changed)
                 if new_hash is not None:
                     after["password_changed"] = True
@@ -179,3 +197,32 @@ class DirectoryService:
             if duplicate is not None:
                 raise DuplicateEntry(duplicate) from exc
             raise
+
+
+def _is_active_admin(person: Person) -> bool:
+    return person.active and ADMIN in person.roles
+
+
+def _loses_administration(current: Person, changed: Person) -> bool:
+    return _is_active_admin(current) and not _is_active_admin(changed)
+
+
+def _keep_an_administrator(repo: SqlDirectory, username: str) -> None:
+    """Refuse to deactivate or demote the last active administrator (issue 13).
+
+    The active administrators' rows stay locked until the transaction ends,
+    so two administrators cannot demote each other at the same time.
+    """
+    if not [other for other in repo.active_admins() if other != username]:
+        raise Conflict(
+            f"{username} is the last active administrator: make someone else an administrator first"
+        )
+
+
+def _revokes_tokens(current: Person, changed: Person, password_changed: bool) -> bool:
+    """A password change, a deactivation or a role change ends the sessions before it."""
+    return (
+        password_changed
+        or (current.active and not changed.active)
+        or set(current.roles) != set(changed.roles)
+    )

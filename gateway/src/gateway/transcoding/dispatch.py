@@ -34,7 +34,8 @@ from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, Identity
 
 log = logging.getLogger(__name__)
 HTTP_BODY = "google.api.HttpBody"
-# Response metadata a service may set on a file answer, and its HTTP header.
+# Response metadata a service may set on a file answer, and its HTTP header;
+# besides these, any `x-…` metadata passes under its own name (e.g. X-Seal-Id).
 PASSED_HEADERS = {"content-disposition": "Content-Disposition"}
 
 
@@ -138,7 +139,12 @@ class Transcoder:
         path_fields = set(route.template.fields)
         for name, text in values.items():
             found.extend(from_query({name: [text]}, message, self._zone))
-        if route.body:
+        if route.body and raw_body_field(route) is not None:
+            target = getattr(message, route.body)
+            target.content_type = request.headers.get("Content-Type", "")
+            target.data = raw
+            found.extend(from_query(_args(), message, self._zone, skip=path_fields | {route.body}))
+        elif route.body:
             data = parse_json(raw, language)
             if route.body == "*":
                 found.extend(from_json(data, message, self._zone, skip=path_fields))
@@ -200,8 +206,9 @@ class Transcoder:
             response.headers["Content-Type"] = answer.content_type or "application/octet-stream"
             response.headers["Cache-Control"] = "no-store"
             for key, value in metadata:
-                if key in PASSED_HEADERS and isinstance(value, str) and _safe_header(value):
-                    response.headers[PASSED_HEADERS[key]] = value
+                name = passed_header(key)
+                if name and isinstance(value, str) and _safe_header(value):
+                    response.headers[name] = value
             return response
         payload = to_json(answer)
         response = Response(
@@ -240,6 +247,26 @@ class Transcoder:
             ),
             headers={"Retry-After": "5"},
         )
+
+
+def raw_body_field(route: Route) -> Any:
+    """The request's `google.api.HttpBody` field that takes the raw HTTP body
+    (with its Content-Type, e.g. a file or a multipart form), if its body is one."""
+    if not route.body or route.body == "*":
+        return None
+    field = route.input.fields_by_name[route.body]
+    if field.message_type is None or field.message_type.full_name != HTTP_BODY:
+        return None
+    return field
+
+
+def passed_header(key: str) -> str:
+    """The HTTP header a file answer's metadata key becomes ("" for none)."""
+    if key in PASSED_HEADERS:
+        return PASSED_HEADERS[key]
+    if key.startswith("x-") and not key.endswith("-bin"):
+        return "-".join(part.capitalize() for part in key.split("-"))
+    return ""
 
 
 def _safe_header(value: str) -> bool:

@@ -225,6 +225,7 @@ def operation_of(route: Route, builder: SchemaBuilder) -> dict[str, Any]:
             parameter["description"] = description
         parameters.append(parameter)
     body: dict[str, Any] | None = None
+    raw_body = False
     if route.body == "*":
         body = (
             builder.message(route.input, "in", frozenset(path_fields))
@@ -232,7 +233,11 @@ def operation_of(route: Route, builder: SchemaBuilder) -> dict[str, Any]:
             else (builder.message(route.input, "in"))
         )
     elif route.body:
-        body = builder.message(route.input.fields_by_name[route.body].message_type, "in")
+        body_type = route.input.fields_by_name[route.body].message_type
+        if body_type.full_name == HTTP_BODY:
+            raw_body = True
+        else:
+            body = builder.message(body_type, "in")
         parameters.extend(_query_parameters(route, builder, path_fields | {route.body}))
     else:
         parameters.extend(_query_parameters(route, builder, path_fields))
@@ -280,7 +285,7 @@ def operation_of(route: Route, builder: SchemaBuilder) -> dict[str, Any]:
         statuses.add(401)
     if operation.roles:
         statuses.add(403)
-    if route.body:
+    if route.body and not raw_body:
         statuses.add(400)
     if route.http_method == "POST" and not operation.public:
         statuses.add(409)
@@ -305,6 +310,11 @@ def operation_of(route: Route, builder: SchemaBuilder) -> dict[str, Any]:
         result["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": body}},
+        }
+    elif raw_body:
+        result["requestBody"] = {
+            "required": True,
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
         }
     if operation.public:
         result["security"] = []

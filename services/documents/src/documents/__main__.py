@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
         print(f"usage: python -m {SERVICE} [serve|migrate]", file=sys.stderr)
         return 2
     setup_tracing(SERVICE)
-    start_metrics(settings.metrics_port)
+    start_metrics(settings.metrics_port, settings.grpc_host)
     app = build(settings)
     REGISTRY.register(OpenStepsCollector(app.db))
     REGISTRY.register(OpenApprovalStepsCollector(app.db, app.clock))

@@ -17,6 +17,7 @@ from documents.adapters.orm import platform
 from documents.adapters.seal_signer import SealSigner, seal_signer_for
 from documents.entrypoints.approvals_servicer import ApprovalsServicer
 from documents.entrypoints.grpc_servicer import DocumentRegistryServicer
+from documents.service_layer.approval_deadlines import ApprovalDeadlines
 from documents.service_layer.approvals import ESCALATION_TIMER, REMINDER_TIMER, ApprovalEngine
 from documents.service_layer.ports import Directory
 from documents.service_layer.register import (
@@ -35,13 +36,20 @@ from secretariat.documents.v1 import (
 )
 from secretariat_shared.bus import BusTopology, EventPublisher
 from secretariat_shared.calendar import BusinessCalendar
+from secretariat_shared.calendar_sync import (
+    CALENDAR_UPDATED,
+    CalendarFeed,
+    CalendarSource,
+    GrpcCalendarSource,
+)
 from secretariat_shared.clock import Clock, clock_from_settings
+from secretariat_shared.consumer import EventConsumer
 from secretariat_shared.db import Database
 from secretariat_shared.grpc_server import GrpcService
 from secretariat_shared.identity import IdentityVerifier, service_token
 from secretariat_shared.relay import OutboxRelay
 from secretariat_shared.settings import ServiceSettings
-from secretariat_shared.timers import TimerScheduler
+from secretariat_shared.timers import TimerScheduler, TimerStore
 
 SERVICE = "documents"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -59,6 +67,9 @@ class DocumentsApp:
     scheduler: TimerScheduler
     grpc_service: GrpcService
     closers: list[object] = field(default_factory=list)
+    calendar: BusinessCalendar | None = None
+    calendar_feed: CalendarFeed | None = None
+    consumer: EventConsumer | None = None
 
 
 def build(
@@ -67,6 +78,7 @@ def build(
     directory: Directory | None = None,
     topology: BusTopology | None = None,
     sealer: SealSigner | None = None,
+    calendar_source: CalendarSource | None = None,
 ) -> DocumentsApp:
     clock = clock or clock_from_settings(settings.testing, settings.clock_file)
     db = Database(settings.database_url)
@@ -90,6 +102,24 @@ def build(
             lambda: service_token(SERVICE, settings.internal_token_secret, clock),
         )
     register = DocumentRegister(uow_factory, directory, calendar, clock, db, settings.timezone)
+    # the organisation's holiday years at start and every minute; changes
+    # at once through directory.calendar.updated, which also moves deadlines.
+    if calendar_source is None and settings.directory_address:
+        calendar_source = GrpcCalendarSource(
+            settings.directory_address,
+            lambda: service_token(SERVICE, settings.internal_token_secret, clock),
+        )
+    calendar_feed = CalendarFeed(calendar, calendar_source, clock, SERVICE)
+    consumer = EventConsumer(
+        settings.amqp_url,
+        topology or BusTopology(),
+        SERVICE,
+        db,
+        platform,
+        uow_factory,
+        clock=clock,
+    )
+    consumer.subscribe(CALENDAR_UPDATED, "documents.calendar_updated", register.on_calendar_updated)
     if sealer is None:
         sealer = seal_signer_for(
             getattr(settings, "seal_private_key", ""),
@@ -97,6 +127,12 @@ def build(
         )
     approvals = ApprovalEngine(
         uow_factory, directory, calendar, clock, db, sealer, settings.timezone
+    )
+    approval_deadlines = ApprovalDeadlines(calendar, clock, TimerStore(platform))
+    consumer.subscribe(
+        CALENDAR_UPDATED,
+        "documents.approvals_calendar_updated",
+        approval_deadlines.on_calendar_updated,
     )
     scheduler = TimerScheduler(
         db,
@@ -115,7 +151,9 @@ def build(
     )
     servicer = DocumentRegistryServicer(register)
     sla_reports = SlaReports(approvals, db, clock, settings.timezone)
-    approvals_servicer = ApprovalsServicer(approvals, sla_reports)
+    approvals_servicer = ApprovalsServicer(
+        approvals, approval_deadlines.due_provisional, sla_reports
+    )
 
     def add_servicers(server: grpc.Server) -> None:
         documents_pb2_grpc.add_DocumentRegistryServicer_to_server(servicer, server)
@@ -134,8 +172,19 @@ def build(
         host=settings.grpc_host,
         port=settings.grpc_port,
         max_workers=settings.worker_threads,
-        workers=[relay, scheduler],
+        workers=[relay, scheduler, calendar_feed, consumer],
     )
     return DocumentsApp(
-        settings, clock, db, register, approvals, sla_reports, relay, scheduler, grpc_service
+        settings,
+        clock,
+        db,
+        register,
+        approvals,
+        sla_reports,
+        relay,
+        scheduler,
+        grpc_service,
+        calendar=calendar,
+        calendar_feed=calendar_feed,
+        consumer=consumer,
     )

@@ -24,7 +24,7 @@ def main(argv: list[str]) -> int:
         print(f"usage: python -m {SERVICE} [serve|migrate]", file=sys.stderr)
         return 2
     setup_tracing(SERVICE)
-    start_metrics(settings.metrics_port)
+    start_metrics(settings.metrics_port, settings.grpc_host)
     app = build(settings)
     serve_forever(app.grpc_service, on_stop=[app.db.dispose])
     return 0

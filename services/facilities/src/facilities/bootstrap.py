@@ -34,6 +34,12 @@ from facilities.settings import FacilitiesSettings
 from secretariat.facilities.v1 import facilities_pb2, facilities_pb2_grpc
 from secretariat_shared.bus import BusTopology, EventPublisher
 from secretariat_shared.calendar import BusinessCalendar
+from secretariat_shared.calendar_sync import (
+    CALENDAR_UPDATED,
+    CalendarFeed,
+    CalendarSource,
+    GrpcCalendarSource,
+)
 from secretariat_shared.clock import Clock, clock_from_settings
 from secretariat_shared.consumer import EventConsumer
 from secretariat_shared.db import Database
@@ -92,6 +98,7 @@ def build(
     directory: Directory | None = None,
     approvals: Approvals | None = None,
     topology: BusTopology | None = None,
+    calendar_source: CalendarSource | None = None,
 ) -> FacilitiesApp:
     clock = clock or clock_from_settings(settings.testing, settings.clock_file)
     topology = topology or BusTopology()
@@ -155,6 +162,11 @@ def build(
     consumer.subscribe(
         APPROVAL_COMPLETED, "facilities.approval_completed", outcomes.on_approval_completed
     )
+    consumer.subscribe(CALENDAR_UPDATED, "facilities.calendar_updated", repairs.on_calendar_updated)
+    # the organisation's holiday years at start and every minute.
+    if calendar_source is None and settings.directory_address:
+        calendar_source = GrpcCalendarSource(settings.directory_address, token)
+    calendar_feed = CalendarFeed(calendar, calendar_source, clock, SERVICE)
     servicer = FacilitiesServicer(supplies, repairs, sites, travel, incidents)
 
     def add_servicers(server: grpc.Server) -> None:
@@ -170,7 +182,7 @@ def build(
         host=settings.grpc_host,
         port=settings.grpc_port,
         max_workers=settings.worker_threads,
-        workers=[relay, scheduler, consumer],
+        workers=[relay, scheduler, consumer, calendar_feed],
     )
     return FacilitiesApp(
         settings,

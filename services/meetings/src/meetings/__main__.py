@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
         print(f"usage: python -m {SERVICE} [serve|migrate]", file=sys.stderr)
         return 2
     setup_tracing(SERVICE)
-    start_metrics(settings.metrics_port)
+    start_metrics(settings.metrics_port, settings.grpc_host)
     app = build(settings)
     REGISTRY.register(MeetingsCollector(app.db, app.clock))
     app.use_cases.minutes.ensure_weekly_digest()

@@ -18,6 +18,7 @@ from meetings.adapters.orm import platform
 from meetings.adapters.qr import qr_png
 from meetings.entrypoints.grpc_servicer import MeetingsServicer
 from meetings.service_layer import common
+from meetings.service_layer.calendar_updates import CalendarUpdates
 from meetings.service_layer.common import Context
 from meetings.service_layer.conduct import Conduct
 from meetings.service_layer.effectiveness import Effectiveness
@@ -30,7 +31,14 @@ from meetings.settings import MeetingsSettings, survey_key
 from secretariat.meetings.v1 import meetings_pb2, meetings_pb2_grpc
 from secretariat_shared.bus import BusTopology, EventPublisher
 from secretariat_shared.calendar import BusinessCalendar
+from secretariat_shared.calendar_sync import (
+    CALENDAR_UPDATED,
+    CalendarFeed,
+    CalendarSource,
+    GrpcCalendarSource,
+)
 from secretariat_shared.clock import Clock, clock_from_settings
+from secretariat_shared.consumer import EventConsumer
 from secretariat_shared.db import Database
 from secretariat_shared.grpc_server import GrpcService
 from secretariat_shared.identity import IdentityVerifier, service_token
@@ -96,11 +104,13 @@ def build(
     clock: Clock | None = None,
     directory: Directory | None = None,
     topology: BusTopology | None = None,
+    calendar_source: CalendarSource | None = None,
 ) -> MeetingsApp:
     clock = clock or clock_from_settings(settings.testing, settings.clock_file)
+    topology = topology or BusTopology()
     db = Database(settings.database_url)
     calendar = BusinessCalendar.from_overrides_json(settings.calendar_overrides, settings.timezone)
-    publisher = EventPublisher(settings.amqp_url, topology or BusTopology())
+    publisher = EventPublisher(settings.amqp_url, topology)
     relay = OutboxRelay(
         db, platform, publisher, clock, SERVICE, idle_interval=settings.relay_interval
     )
@@ -142,6 +152,22 @@ def build(
         SERVICE,
         interval=settings.scheduler_interval,
     )
+    # the organisation's holiday years at start, every minute, and at once
+    # through directory.calendar.updated.
+    if calendar_source is None and settings.directory_address:
+        calendar_source = GrpcCalendarSource(
+            settings.directory_address,
+            lambda: service_token(SERVICE, settings.internal_token_secret, clock),
+        )
+    calendar_feed = CalendarFeed(calendar, calendar_source, clock, SERVICE)
+    consumer = EventConsumer(
+        settings.amqp_url, topology, SERVICE, db, platform, uow_factory, clock=clock
+    )
+    consumer.subscribe(
+        CALENDAR_UPDATED,
+        "meetings.calendar_updated",
+        CalendarUpdates(use_cases.context).on_calendar_updated,
+    )
     servicer = MeetingsServicer(
         use_cases.planner,
         use_cases.preparation,
@@ -164,6 +190,6 @@ def build(
         host=settings.grpc_host,
         port=settings.grpc_port,
         max_workers=settings.worker_threads,
-        workers=[relay, scheduler],
+        workers=[relay, scheduler, calendar_feed, consumer],
     )
     return MeetingsApp(settings, clock, db, use_cases, relay, scheduler, grpc_service)

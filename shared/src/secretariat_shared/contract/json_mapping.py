@@ -49,6 +49,18 @@ def timestamp_text(stamp: Any) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def whole_numbers(value: Any) -> Any:
+    """JSON values as sent: protobuf keeps a Struct's numbers as doubles, so
+    `10` would come back `10.0`; whole numbers are written as integers."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [whole_numbers(item) for item in value]
+    return value
+
+
 def _value_to_json(descriptor: Any, value: Any) -> Any:
     kind = descriptor.type
     if kind == FieldDescriptor.TYPE_MESSAGE:
@@ -56,7 +68,7 @@ def _value_to_json(descriptor: Any, value: Any) -> Any:
         if name == TIMESTAMP:
             return timestamp_text(value)
         if name in JSON_VALUES:
-            return json_format.MessageToDict(value)
+            return whole_numbers(json_format.MessageToDict(value))
         return to_json(value)
     if kind == FieldDescriptor.TYPE_BYTES:
         return base64.b64encode(value).decode()

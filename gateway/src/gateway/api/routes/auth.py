@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from flask import request
+
+from gateway.api.metrics import LOGINS_FAILED, LOGINS_THROTTLED
 from gateway.api.registry import Api, Call
 from gateway.api.schemas.auth import LoginIn, MeOut, TokenOut
 from gateway.bootstrap import Gateway
 from gateway.domain.directory import PersonRecord
+from gateway.domain.throttling import client_key
+from gateway.service_layer.auth import InvalidCredentials, LoginThrottled
 
 
 def me_out(record: PersonRecord) -> MeOut:
@@ -34,12 +39,23 @@ def register_auth_routes(api: Api, gateway: Gateway) -> None:
         problems=(401, 429),
         description=(
             "Five failed logins for a username within 15 minutes lock it (429 with "
-            "Retry-After), even for the right password, until the window passes."
+            "Retry-After) for the clients that failed, even for the right password, until "
+            "the window passes; a client that has not failed may still log in. A client "
+            "address that keeps failing across usernames waits longer after each failure."
         ),
     )
     def login(call: Call) -> TokenOut:
         body: LoginIn = call.body
-        token = gateway.auth.login(body.username, body.password)
+        try:
+            token = gateway.auth.login(
+                body.username, body.password, client_key(request.remote_addr)
+            )
+        except LoginThrottled as exc:
+            LOGINS_THROTTLED.labels(exc.reason).inc()
+            raise
+        except InvalidCredentials:
+            LOGINS_FAILED.inc()
+            raise
         return TokenOut(access_token=token.token, expires_in=token.expires_in)
 
     @api.route("GET", "/api/v1/me", summary="The logged-in person", tag="auth", response=MeOut)

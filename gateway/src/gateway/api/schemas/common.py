@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from secretariat_shared.paging import DEFAULT_PAGE, DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
+
 
 class RequestBody(BaseModel):
     """A JSON request body: exact types, no unknown fields."""
@@ -14,9 +16,10 @@ class RequestBody(BaseModel):
 
 
 class QueryParameters(BaseModel):
-    """Query-string parameters: strings converted to the declared types."""
+    """Query-string parameters: strings converted to the declared types; a parameter
+    the route does not declare is 422 naming it (issue 10 item 5)."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class ResponseBody(BaseModel):
@@ -24,8 +27,10 @@ class ResponseBody(BaseModel):
 
 
 class Paging(QueryParameters):
-    page: int = Field(1, ge=1, description="1-based page number")
-    page_size: int = Field(50, ge=1, le=200, description="items per page")
+    page: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description="1-based page number")
+    page_size: int = Field(
+        DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="items per page, 1..100"
+    )
 
 
 class FieldErrorOut(BaseModel):

@@ -296,6 +296,19 @@ class ApprovalRepository:
                 [{"approval_id": approval.id, "username": n} for n in missing],
             )
 
+    def open_steps_overlapping(self, start: datetime, end: datetime) -> list[str]:
+        """Ids of approvals whose open step's clocks (due or escalation) run over [start, end)."""
+        rows = self.session.execute(
+            select(approval_steps.c.approval_id)
+            .where(
+                approval_steps.c.state == StepState.OPEN.value,
+                approval_steps.c.opened_at < end,
+                or_(approval_steps.c.due_at >= start, approval_steps.c.escalate_at >= start),
+            )
+            .order_by(approval_steps.c.approval_id)
+        )
+        return list(dict.fromkeys(row[0] for row in rows))
+
     def get(
         self, approval_id: str, for_update: bool = False, nowait: bool = False
     ) -> Approval | None:

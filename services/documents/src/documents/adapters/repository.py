@@ -195,6 +195,20 @@ class DocumentRepository:
                 ],
             )
 
+    def open_steps_overlapping(self, start: datetime, end: datetime) -> list[tuple[str, str]]:
+        """(document id, step id) of open steps whose clock runs over [start, end)."""
+        rows = self.session.execute(
+            select(document_steps.c.document_id, document_steps.c.id)
+            .where(
+                document_steps.c.state == StepState.OPEN.value,
+                document_steps.c.due_at.is_not(None),
+                document_steps.c.due_at >= start,
+                document_steps.c.opened_at < end,
+            )
+            .order_by(document_steps.c.document_id, document_steps.c.position)
+        )
+        return [(row[0], row[1]) for row in rows]
+
     # -- SLA (D-10) -------------------------------------------------------------
 
     def sla_steps(self, start: datetime, end: datetime) -> list[StepTiming]:

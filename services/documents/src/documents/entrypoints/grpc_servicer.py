@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +31,11 @@ def _from_ts(message: Any, field: str) -> datetime | None:
     return ts.ToDatetime(tzinfo=UTC)
 
 
-def step_to_proto(step: Step) -> documents_pb2.Step:
+DueProvisional = Callable[[Document, Step], bool]
+"""Whether a step's due time rests on a year with no holiday data (X-02)."""
+
+
+def step_to_proto(step: Step, due_provisional: bool = False) -> documents_pb2.Step:
     message = documents_pb2.Step(
         id=step.id,
         kind=step.kind.value,
@@ -40,6 +45,7 @@ def step_to_proto(step: Step) -> documents_pb2.Step:
         comment=step.comment,
         done_by=step.done_by,
         overdue=step.overdue,
+        due_provisional=due_provisional,
         escalated=step.escalated,
         stand_ins=[
             documents_pb2.StepStandIn(owner=x.owner, username=x.username, reason=x.reason.value)
@@ -57,7 +63,9 @@ def step_to_proto(step: Step) -> documents_pb2.Step:
     return message
 
 
-def document_to_proto(document: Document) -> documents_pb2.Document:
+def document_to_proto(
+    document: Document, due_provisional: DueProvisional | None = None
+) -> documents_pb2.Document:
     message = documents_pb2.Document(
         id=document.id,
         number=document.number,
@@ -73,7 +81,10 @@ def document_to_proto(document: Document) -> documents_pb2.Document:
         label_colour=document.label_colour.value,
         state=document.state.value,
         registered_by=document.registered_by,
-        steps=[step_to_proto(s) for s in document.steps],
+        steps=[
+            step_to_proto(s, due_provisional(document, s) if due_provisional else False)
+            for s in document.steps
+        ],
     )
     _ts(document.registered_at, message.registered_at)
     _ts(document.flow_due_at, message.flow_due_at)
@@ -104,12 +115,14 @@ class DocumentRegistryServicer(documents_pb2_grpc.DocumentRegistryServicer):
                 handler_username=request.handler_username,
             ),
         )
-        return document_to_proto(document)
+        return document_to_proto(document, self._register.due_provisional)
 
     def GetDocument(  # noqa: N802
         self, request: documents_pb2.GetDocumentRequest, context: grpc.ServicerContext
     ) -> documents_pb2.Document:
-        return document_to_proto(self._register.get(current_identity(), request.id))
+        return document_to_proto(
+            self._register.get(current_identity(), request.id), self._register.due_provisional
+        )
 
     def ListDocuments(  # noqa: N802
         self, request: documents_pb2.ListDocumentsRequest, context: grpc.ServicerContext
@@ -130,7 +143,7 @@ class DocumentRegistryServicer(documents_pb2_grpc.DocumentRegistryServicer):
             ),
         )
         return documents_pb2.ListDocumentsResponse(
-            items=[document_to_proto(d) for d in items],
+            items=[document_to_proto(d, self._register.due_provisional) for d in items],
             total=total,
             page=page,
             page_size=page_size,
@@ -148,7 +161,7 @@ class DocumentRegistryServicer(documents_pb2_grpc.DocumentRegistryServicer):
                 circulate_to=list(request.circulate_to),
             ),
         )
-        return document_to_proto(document)
+        return document_to_proto(document, self._register.due_provisional)
 
     def ListAuditEntries(  # noqa: N802
         self, request: documents_pb2.ListAuditEntriesRequest, context: grpc.ServicerContext

@@ -415,6 +415,8 @@ class ApprovalEngine:
             errors.append(FieldError("content", f"must be at most {MAX_CONTENT} characters"))
         if len(cmd.source_service) > 50:
             errors.append(FieldError("source_service", "must be at most 50 characters"))
+        elif cmd.source_service.strip() and not actor.is_service:
+            errors.append(FieldError("source_service", "only a service names itself as source"))
         if len(cmd.source_ref) > 200:
             errors.append(FieldError("source_ref", "must be at most 200 characters"))
         if errors or template is None or payload is None:
@@ -549,6 +551,7 @@ class ApprovalEngine:
             step_name=step.name,
             approvers=step.waiting_on(),
             on_behalf_of=step.on_behalf_of(),
+            due_provisional=not approval.urgent and self._calendar.is_provisional(now, due_at),
         )
         event.due_at.FromDatetime(due_at)
         uow.emit("documents.approval.step_opened", approval.id, event)

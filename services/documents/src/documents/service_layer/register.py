@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,7 +47,8 @@ from documents.service_layer.commands import CompleteStep, ListDocuments, Regist
 from documents.service_layer.ports import Directory
 from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from secretariat.documents.v1 import events_pb2
-from secretariat_shared.calendar import BusinessCalendar
+from secretariat_shared.calendar import WALL_CLOCK_LIMIT_HOURS, BusinessCalendar
+from secretariat_shared.calendar_sync import apply_calendar_update
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import (
@@ -57,6 +58,7 @@ from secretariat_shared.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
@@ -134,6 +136,15 @@ class DocumentRegister:
     def deadline(self, opened: datetime, priority: Priority) -> datetime:
         """D-10: routine/important 24 h on the business calendar, urgent 2 h wall-clock."""
         return self._calendar.add_sla(opened, step_deadline_hours(priority))
+
+    def due_provisional(self, document: Document, step: Step) -> bool:
+        """X-02: the open step's due time crosses a year with no holiday data, so
+        it counts weekends only until that year's schedule arrives."""
+        if not step.is_open or step.opened_at is None or step.due_at is None:
+            return False
+        if step_deadline_hours(document.priority) < WALL_CLOCK_LIMIT_HOURS:
+            return False
+        return self._calendar.is_provisional(step.opened_at, step.due_at)
 
     def escalation_time(self, opened: datetime) -> datetime:
         """D-05/D-08: 48 hours after opening, counted on working days (X-02)."""
@@ -347,6 +358,7 @@ class DocumentRegister:
                 step_kind=step.kind.value,
                 assignee_username=assignee,
                 priority=document.priority.value,
+                due_provisional=self.due_provisional(document, step),
             )
             if stand_in is not None:
                 event.on_behalf_of = stand_in.owner
@@ -604,6 +616,7 @@ class DocumentRegister:
             step_id=step.id,
             step_kind=step.kind.value,
             owners=step.who_may_act(),
+            due_provisional=self.due_provisional(document, step),
         )
         if step.due_at is not None:
             event.due_at.FromDatetime(step.due_at)
@@ -690,6 +703,83 @@ class DocumentRegister:
         )
         priority = document.priority.value
         uow.after_commit(lambda: metrics.FLOW_OUTCOMES.labels(priority, "breached").inc())
+
+    # -- the business calendar (X-02) -----------------------------------------
+
+    def on_calendar_updated(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        """``directory.calendar.updated``: install the year, then move the deadlines
+        of open steps that run over it."""
+        schedule = apply_calendar_update(self._calendar, event)
+        self.recompute_deadlines(uow, schedule.year)
+
+    def recompute_deadlines(self, uow: UnitOfWork, year: int) -> int:
+        """Recompute every open step whose clock runs over ``year`` with the
+        calendar as it is now; move its timer; return how many moved.
+
+        A step already marked overdue under a provisional deadline that now
+        lies ahead is no longer overdue, and gets a fresh timer.
+        """
+        start = self._calendar.start_of_day(date(year, 1, 1))
+        end = self._calendar.start_of_day(date(year + 1, 1, 1))
+        repo = DocumentRepository(uow.session)
+        now = self._clock.now()
+        moved = 0
+        for document_id, step_id in repo.open_steps_overlapping(start, end):
+            document = repo.get(document_id, for_update=True)
+            step = document.step(step_id) if document is not None else None
+            if document is None or step is None or step.opened_at is None:
+                continue
+            due_at = self.deadline(step.opened_at, document.priority)
+            escalate_at = self.escalation_time(step.opened_at)
+            if escalate_at != step.escalate_at and not step.escalated:
+                # D-05/D-08: the 48-hour escalation clock counts working days too.
+                step.escalate_at = escalate_at
+                repo.save(document, now)
+                self._timers.schedule(
+                    uow.session,
+                    STEP_ESCALATION_TIMER,
+                    f"document-step:{step.id}:escalation",
+                    escalate_at,
+                    {"document_id": document.id, "step_id": step.id},
+                )
+            if due_at == step.due_at:
+                continue
+            before = step.due_at
+            step.due_at = due_at
+            key = f"document-step:{step.id}:due"
+            if step.overdue and due_at > now:
+                step.overdue = False
+                key = f"{key}@{due_at:%Y%m%dT%H%M%S}"
+            repo.save(document, now)
+            self._timers.schedule(
+                uow.session,
+                STEP_DUE_TIMER,
+                key,
+                due_at,
+                {"document_id": document.id, "step_id": step.id},
+            )
+            event = events_pb2.StepDeadlineMoved(
+                document_id=document.id,
+                number=document.number,
+                step_id=step.id,
+                step_kind=step.kind.value,
+                owners=step.waiting_on(),
+                due_provisional=self.due_provisional(document, step),
+            )
+            event.due_at.FromDatetime(due_at)
+            if before is not None:
+                event.previous_due_at.FromDatetime(before)
+            uow.emit("documents.step.deadline_moved", document.id, event)
+            uow.audit(
+                "system",
+                "step_deadline_moved",
+                "document",
+                document.id,
+                {"step_id": step.id, "due_at": before},
+                {"step_id": step.id, "due_at": due_at, "calendar_year": year},
+            )
+            moved += 1
+        return moved
 
     # -- audit (X-04) -------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from facilities.adapters import orm
 from facilities.domain.repairs import (
@@ -27,6 +27,7 @@ from facilities.service_layer.common import (
 )
 from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
 from secretariat.facilities.v1 import events_pb2, facilities_pb2
+from secretariat_shared.calendar_sync import apply_calendar_update
 from secretariat_shared.errors import (
     FieldError,
     NotFound,
@@ -34,6 +35,7 @@ from secretariat_shared.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import Page
 from secretariat_shared.timers import TimerFiring
@@ -330,6 +332,46 @@ class Repairs(UseCases):
             {"due": repair.resolve_due_at},
         )
         uow.after_commit(lambda: metrics.REPAIR_RESOLUTION.labels("breached").inc())
+
+    # -- the business calendar (X-02) ---------------------------------------------
+
+    def on_calendar_updated(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        """``directory.calendar.updated``: install the year, then move the resolution
+        clocks of open major repairs that run over it (timers included)."""
+        assert isinstance(uow, FacilitiesUnitOfWork)
+        schedule = apply_calendar_update(self.calendar, event)
+        start = self.calendar.start_of_day(date(schedule.year, 1, 1))
+        end = self.calendar.start_of_day(date(schedule.year + 1, 1, 1))
+        t = orm.repairs
+        open_states = (RepairState.REPORTED, RepairState.RESPONDED, RepairState.REOPENED)
+        for found in uow.repairs.find(t.c.state.in_(open_states), t.c.resolve_due_at >= start):
+            repair = uow.repairs.get(found.id, for_update=True)
+            if repair is None or repair.resolution_outcome or repair.resolve_due_at is None:
+                continue
+            clock_start = _clock_start(repair)
+            if clock_start >= end:
+                continue
+            due = self._resolve_due(clock_start)
+            if due == repair.resolve_due_at:
+                continue
+            before = repair.resolve_due_at
+            repair.resolve_due_at = due
+            uow.repairs.save(repair)
+            self.timers.schedule(
+                uow.session,
+                RESOLUTION_TIMER,
+                _resolution_key(repair),
+                due,
+                {"repair_id": repair.id},
+            )
+            uow.audit(
+                "system",
+                "resolution_due_moved",
+                "repair",
+                repair.id,
+                {"due": before},
+                {"due": due, "calendar_year": schedule.year},
+            )
 
 
 def _clock_start(repair: Repair) -> datetime:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import logging
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress
 
 from meetings.domain.effectiveness import EffectivenessReport
+from meetings.domain.links import video_link_problem
 from meetings.domain.model import Meeting
+from secretariat_shared.spreadsheets import csv_document
+
+log = logging.getLogger(__name__)
 
 PRODID = "-//Secretariat//Meetings//ZH"
 UID_DOMAIN = "meetings.secretariat"
@@ -24,9 +29,30 @@ def meeting_uid(meeting_id: str) -> str:
     return f"{meeting_id}@{UID_DOMAIN}"
 
 
+def _text(value: str) -> str:
+    """A TEXT value any calendar client can take: line breaks as ``\\n`` (icalendar
+    escapes them), no other control characters, no lone surrogates (issue 13)."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        "\n" if unicodedata.category(char) in ("Zl", "Zp") else char
+        for char in value
+        if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cs")
+    )
+
+
+def _param(value: str) -> str:
+    """A parameter value: one line, no quotes (they cannot be escaped in iCalendar)."""
+    return " ".join(_text(value).replace('"', "'").split())
+
+
+def _uri(value: str) -> str | None:
+    """``value`` when it is a safe http(s) URL, else None (the property is left out)."""
+    return value if value and video_link_problem(value) is None else None
+
+
 def _person(username: str, role: str) -> vCalAddress:
-    address = vCalAddress(f"urn:secretariat:person:{username}")
-    address.params["cn"] = username
+    address = vCalAddress(f"urn:secretariat:person:{quote(username, safe='.-_@')}")
+    address.params["cn"] = _param(username)
     address.params["role"] = role
     return address
 
@@ -40,13 +66,14 @@ def _event(meeting: Meeting, room_name: str, stamp: datetime) -> Event:
     event.add("dtstamp", stamp)
     event.add("dtstart", meeting.start_at)
     event.add("dtend", meeting.end_at)
-    event.add("summary", meeting.topic)
+    event.add("summary", _text(meeting.topic))
+    link = _uri(meeting.video_link)
     lines = []
     if meeting.goals:
         lines.append(f"会议目标 Goals: {meeting.goals}")
     lines.append(f"类型 Type: {meeting.type.value}")
-    if meeting.video_link:
-        lines.append(f"视频会议 Video: {meeting.video_link}")
+    if link:
+        lines.append(f"视频会议 Video: {link}")
     for number, item in enumerate(meeting.agenda, start=1):
         detail = ", ".join(
             part
@@ -57,13 +84,13 @@ def _event(meeting: Meeting, room_name: str, stamp: datetime) -> Event:
             if part
         )
         lines.append(f"{number}. {item.title}" + (f" ({detail})" if detail else ""))
-    event.add("description", "\n".join(lines))
-    location = room_name or meeting.video_link
+    event.add("description", _text("\n".join(lines)))
+    location = room_name or link
     if location:
-        event.add("location", location)
-    if meeting.video_link:
-        event.add("url", meeting.video_link)
-    event.add("categories", [meeting.type.value])
+        event.add("location", _text(location))
+    if link:
+        event.add("url", link)
+    event.add("categories", [_text(meeting.type.value)])
     event.add("organizer", _person(meeting.organiser, "CHAIR"))
     for username in meeting.people():
         if username != meeting.organiser:
@@ -89,8 +116,40 @@ def calendar_file(
         calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", str(zone))
     for meeting in meetings:
-        calendar.add_component(_event(meeting, room_names.get(meeting.room_id or "", ""), stamp))
+        event = _safe_event(meeting, room_names.get(meeting.room_id or "", ""), stamp)
+        if event is not None:
+            calendar.add_component(event)
     return bytes(calendar.to_ical())
+
+
+def _safe_event(meeting: Meeting, room_name: str, stamp: datetime) -> Event | None:
+    """The meeting's VEVENT; one that cannot be written never breaks the feed (issue 13).
+
+    Such a meeting is written with its time and UID only (so clients still
+    see it and can update it), or left out when even that fails.
+    """
+    try:
+        event = _event(meeting, room_name, stamp)
+        event.to_ical()
+        return event
+    except Exception:
+        log.exception(
+            "meeting %s cannot be written as iCalendar; writing its time only", meeting.id
+        )
+    try:
+        event = Event()
+        event.add("uid", meeting_uid(meeting.id))
+        event.add("sequence", meeting.sequence)
+        event.add("dtstamp", stamp)
+        event.add("dtstart", meeting.start_at)
+        event.add("dtend", meeting.end_at)
+        event.add("summary", "会议 Meeting")
+        event.add("status", "CANCELLED" if meeting.is_cancelled else "CONFIRMED")
+        event.to_ical()
+        return event
+    except Exception:
+        log.exception("meeting %s left out of the calendar", meeting.id)
+        return None
 
 
 CSV_COLUMNS = (
@@ -119,33 +178,34 @@ def _num(value: float | None) -> str:
 
 
 def report_csv(report: EffectivenessReport, zone: ZoneInfo) -> bytes:
-    """SPEC M-07: one row per meeting, then a totals row; UTF-8 with a BOM for spreadsheets."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for m in report.items:
-        writer.writerow(
-            (
-                m.meeting_id,
-                m.start_at.astimezone(zone).isoformat(timespec="minutes"),
-                m.type,
-                m.department_code,
-                m.topic,
-                m.survey.responses,
-                _num(m.survey.agenda),
-                _num(m.survey.materials),
-                _num(m.survey.logistics),
-                _num(m.survey.satisfaction),
-                "yes" if m.survey.target_met else "no",
-                m.action_items,
-                m.due_action_items,
-                m.completed_due_action_items,
-                _num(m.achievement_rate),
-                m.minutes_draft_outcome,
-                m.minutes_distribution_outcome,
-            )
+    """SPEC M-07: one row per meeting, then a totals row; UTF-8 with a BOM for spreadsheets.
+
+    Topics are people's text: :func:`csv_document` keeps a topic such as
+    ``=HYPERLINK(...)`` from running as a formula (issue 13).
+    """
+    rows: list[tuple[object, ...]] = [
+        (
+            m.meeting_id,
+            m.start_at.astimezone(zone).isoformat(timespec="minutes"),
+            m.type,
+            m.department_code,
+            m.topic,
+            m.survey.responses,
+            _num(m.survey.agenda),
+            _num(m.survey.materials),
+            _num(m.survey.logistics),
+            _num(m.survey.satisfaction),
+            "yes" if m.survey.target_met else "no",
+            m.action_items,
+            m.due_action_items,
+            m.completed_due_action_items,
+            _num(m.achievement_rate),
+            m.minutes_draft_outcome,
+            m.minutes_distribution_outcome,
         )
-    writer.writerow(
+        for m in report.items
+    ]
+    rows.append(
         (
             "total",
             "",
@@ -166,4 +226,4 @@ def report_csv(report: EffectivenessReport, zone: ZoneInfo) -> bytes:
             "",
         )
     )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_document(CSV_COLUMNS, rows)

@@ -14,6 +14,10 @@ CHECK_IN_GRACE = timedelta(minutes=15)
 
 MAX_DURATION_MINUTES = 24 * 60
 
+MAX_PARTICIPANTS = 300
+"""Everyone named on one meeting gets a notice and a calendar entry: a bound on
+how many people one scheduling call can reach (issue 13)."""
+
 
 class MeetingType(StrEnum):
     DECISION = "decision"

@@ -21,8 +21,10 @@ from meetings.domain.checklist import (
     notice_due_at,
     refresh_checklist,
 )
+from meetings.domain.links import video_link_problem
 from meetings.domain.model import (
     MAX_DURATION_MINUTES,
+    MAX_PARTICIPANTS,
     AgendaItem,
     Conflict,
     Meeting,
@@ -295,12 +297,9 @@ class MeetingPlanner:
             if room is None:
                 problems.append(FieldError("room_id", f"unknown room {cmd.room_id!r}"))
         video_link = cmd.video_link.strip()
-        if video_link and (
-            not video_link.startswith(("https://", "http://")) or len(video_link) > 500
-        ):
-            problems.append(
-                FieldError("video_link", "must be an http(s) URL of at most 500 characters")
-            )
+        link_problem = video_link_problem(video_link)
+        if link_problem is not None:
+            problems.append(FieldError("video_link", link_problem))
         if not cmd.room_id and not video_link:
             problems.append(FieldError("room_id", "name a room or a video link (M-01)"))
         if room is not None and video_link and not room.video_capable:
@@ -319,6 +318,10 @@ class MeetingPlanner:
                 problems.append(FieldError(f"participants[{index}]", f"unknown person {name!r}"))
             elif name not in participants and name != organiser:
                 participants.append(name)
+        if len(participants) > MAX_PARTICIPANTS:
+            problems.append(
+                FieldError("participants", f"name at most {MAX_PARTICIPANTS} participants")
+            )
         roles: dict[str, str] = {}
         for role in ("host", "recorder", "technician"):
             name = str(getattr(cmd, role)).strip()

@@ -1,0 +1,69 @@
+"""Meetings' working-day clocks when a year's holidays arrive (SPEC X-02).
+
+The 24-hour minutes distribution clock (M-05) counts working-day hours; a
+meeting that ends before a year whose holidays were not yet known got a
+clock that counts weekends only. When the year's schedule arrives
+(``directory.calendar.updated``) the clocks of minutes not yet distributed
+that run over it are recomputed and their timers moved.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import or_, select, update
+
+from meetings.adapters.orm import meetings, minutes
+from meetings.domain.minutes import MINUTES_DISTRIBUTION_HOURS
+from meetings.service_layer.common import MINUTES_DISTRIBUTION_DUE, Context
+from meetings.service_layer.conduct import minutes_timer_key
+from secretariat_shared.calendar_sync import apply_calendar_update
+from secretariat_shared.events import ReceivedEvent
+from secretariat_shared.uow import UnitOfWork
+
+
+class CalendarUpdates:
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def on_calendar_updated(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        """Install the year, then move the distribution clocks that run over it."""
+        calendar = self._ctx.calendar
+        schedule = apply_calendar_update(calendar, event)
+        start = calendar.start_of_day(date(schedule.year, 1, 1))
+        end = calendar.start_of_day(date(schedule.year + 1, 1, 1))
+        rows = uow.session.execute(
+            select(minutes.c.meeting_id, minutes.c.distribution_due_at, meetings.c.ended_at)
+            .join(meetings, meetings.c.id == minutes.c.meeting_id)
+            .where(
+                minutes.c.distributed_at.is_(None),
+                or_(minutes.c.distribution_outcome.is_(None), minutes.c.distribution_outcome == ""),
+                minutes.c.distribution_due_at >= start,
+                meetings.c.ended_at.is_not(None),
+                meetings.c.ended_at < end,
+            )
+        ).all()
+        for meeting_id, before, ended_at in rows:
+            due = calendar.add_sla(ended_at, MINUTES_DISTRIBUTION_HOURS)
+            if due == before:
+                continue
+            uow.session.execute(
+                update(minutes)
+                .where(minutes.c.meeting_id == meeting_id)
+                .values(distribution_due_at=due)
+            )
+            self._ctx.timers.schedule(
+                uow.session,
+                MINUTES_DISTRIBUTION_DUE,
+                minutes_timer_key(meeting_id, "minutes-distribution"),
+                due,
+                {"meeting_id": meeting_id},
+            )
+            uow.audit(
+                "system",
+                "minutes_distribution_due_moved",
+                "meeting",
+                meeting_id,
+                {"distribution_due_at": before},
+                {"distribution_due_at": due, "calendar_year": schedule.year},
+            )
