@@ -239,6 +239,16 @@ def test_d05_a_stand_in_is_added_once_and_never_for_oneself() -> None:
     assert assign_stand_ins(d, step, lambda o: "fin.head", StandInReason.ESCALATION) == []
 
 
+def test_d05_x03_only_named_readers_stand_in_on_a_secret_document() -> None:
+    d = circulating("fin.clerk")
+    d.security_class = SecurityClass.SECRET
+    step = d.steps[-1]
+    assert assign_stand_ins(d, step, lambda o: "fin.head", StandInReason.ABSENCE) == []
+    assert "fin.head" not in d.readers
+    d.readers.append("fin.head")
+    assert len(assign_stand_ins(d, step, lambda o: "fin.head", StandInReason.ABSENCE)) == 1
+
+
 def test_d05_flow_steps_escalate_48_working_day_hours_after_opening() -> None:
     from secretariat_shared.calendar import BusinessCalendar
 

@@ -229,6 +229,22 @@ class DocumentRepository:
             for o, due, c, p in self.session.execute(stmt)
         ]
 
+    def open_flows_overlapping(self, start: datetime, end: datetime) -> list[str]:
+        """Ids of documents whose D-10 flow clock is running over [start, end)."""
+        d = documents
+        return list(
+            self.session.scalars(
+                select(d.c.id)
+                .where(
+                    d.c.flow_closed_at.is_(None),
+                    d.c.flow_due_at.is_not(None),
+                    d.c.flow_due_at >= start,
+                    d.c.registered_at < end,
+                )
+                .order_by(d.c.id)
+            )
+        )
+
     def flow_timings(self, start: datetime, end: datetime) -> list[FlowTiming]:
         """Document flows (D-10) that were running at some moment of [start, end)."""
         d = documents

@@ -323,12 +323,15 @@ def assign_stand_ins(
     """SPEC D-05: each owner the open step still waits on gets ``stand_in_of(owner)`` to
     act for them (their absence delegate, D-09, or their superior, D-08).
 
-    A stand-in reads the document while standing in, as owners do (X-03).
-    Returns the stand-ins added.
+    A stand-in reads the document while standing in, as owners do (X-03);
+    a secret document is read by its named readers only, so only they may
+    stand in on one. Returns the stand-ins added.
     """
     added: list[StandIn] = []
     for owner in step.waiting_on():
         username = stand_in_of(owner)
+        if document.security_class is SecurityClass.SECRET and username not in document.readers:
+            continue
         if username and step.add_stand_in(owner, username, reason):
             added.append(step.stand_ins[-1])
     document.add_readers(s.username for s in added)

@@ -779,7 +779,36 @@ class DocumentRegister:
                 {"step_id": step.id, "due_at": due_at, "calendar_year": year},
             )
             moved += 1
+        self._recompute_flow_deadlines(repo, uow, start, end, now)
         return moved
+
+    def _recompute_flow_deadlines(
+        self,
+        repo: DocumentRepository,
+        uow: UnitOfWork,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+    ) -> None:
+        """D-10 with X-02: a running flow's 24-hour clock over the year moves with it."""
+        for document_id in repo.open_flows_overlapping(start, end):
+            document = repo.get(document_id, for_update=True)
+            if document is None or document.flow_closed_at is not None:
+                continue
+            due_at = self._calendar.add_sla(
+                document.registered_at, flow_deadline_hours(document.priority)
+            )
+            if due_at == document.flow_due_at:
+                continue
+            document.flow_due_at = due_at
+            repo.save(document, now)
+            self._timers.schedule(
+                uow.session,
+                FLOW_DUE_TIMER,
+                f"document-flow:{document.id}:due",
+                due_at,
+                {"document_id": document.id},
+            )
 
     # -- audit (X-04) -------------------------------------------------------
 
