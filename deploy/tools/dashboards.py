@@ -890,7 +890,29 @@ def dashboard(
     }
 
 
+def service_stub_boards(listed: set[Path]) -> dict[Path, dict[str, Any]]:
+    """A new service's chart gets the platform panels until it has panels of its own
+    (``make new-service``: add a ``<name>_panels()`` above and list it here)."""
+    boards: dict[Path, dict[str, Any]] = {}
+    for chart in sorted(p.parent for p in HELM.glob("*/Chart.yaml")):
+        path = chart / "dashboards" / f"{chart.name}.json"
+        text = (chart / "Chart.yaml").read_text()
+        if path in listed or chart.name in ("secretariat", "gateway") or "type: library" in text:
+            continue
+        boards[path] = dashboard(
+            f"secretariat-{chart.name}",
+            f"Secretariat / {chart.name.capitalize()}",
+            platform_panels(chart.name),
+        )
+    return boards
+
+
 def dashboards() -> dict[Path, dict[str, Any]]:
+    listed = _listed_dashboards()
+    return {**listed, **service_stub_boards(set(listed))}
+
+
+def _listed_dashboards() -> dict[Path, dict[str, Any]]:
     return {
         HELM / "secretariat" / "dashboards" / "sla-overview.json": dashboard(
             "secretariat-sla-overview", "Secretariat / SLA overview", overview_panels(), "now-7d"

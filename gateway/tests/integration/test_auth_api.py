@@ -162,3 +162,25 @@ def test_deactivated_person_loses_access_at_once(
         ).status_code
         == 401
     )
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_an_active_session_renews_its_token_until_twelve_hours_after_login(
+    client: FlaskClient, login: Login, clock: ManualClock
+) -> None:
+    headers = login("zhang.wei")
+    for _ in range(3):
+        clock.advance(600)
+        renewed = client.post("/api/v1/auth/refresh", headers=headers)
+        assert renewed.status_code == 200
+        headers = {"Authorization": f"Bearer {renewed.get_json()['access_token']}"}
+    assert client.get("/api/v1/me", headers=headers).get_json()["username"] == "zhang.wei"
+    for _ in range(12 * 6):
+        clock.advance(600)
+        renewed = client.post("/api/v1/auth/refresh", headers=headers)
+        if renewed.status_code != 200:
+            break
+        headers = {"Authorization": f"Bearer {renewed.get_json()['access_token']}"}
+    assert renewed.status_code == 401
+    assert "log in again" in renewed.get_json()["detail"]
+    assert client.post("/api/v1/auth/refresh").status_code == 401
