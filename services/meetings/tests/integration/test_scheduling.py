@@ -377,6 +377,8 @@ def test_m01_only_the_organiser_host_or_secretariat_change_or_cancel(harness: Ha
 def test_m01_cancelling_frees_the_room_and_stops_the_meeting_timers(harness: Harness) -> None:
     room = harness.room()
     meeting = harness.schedule(room_id=room.id)
+    harness.at(local(2026, 3, 9, 9))  # the notice went out (M-02)
+    warned = len(harness.events("meetings.milestone.overdue", events_pb2.MilestoneOverdue))
     harness.uc.planner.cancel(HR_CLERK, meeting.id, "")
     replacement = harness.schedule(room_id=room.id, participants=[], agenda=[])
     assert harness.notified("meeting_cancelled") == ["fin.clerk", "hr.head", "hr.staff"]
@@ -384,7 +386,7 @@ def test_m01_cancelling_frees_the_room_and_stops_the_meeting_timers(harness: Har
     ended = harness.events("meetings.meeting.ended", events_pb2.MeetingEnded)
     assert [e.meeting.meeting_id for e in ended] == [replacement.id]
     overdue = harness.events("meetings.milestone.overdue", events_pb2.MilestoneOverdue)
-    assert meeting.id not in {e.meeting.meeting_id for e in overdue}
+    assert meeting.id not in {e.meeting.meeting_id for e in overdue[warned:]}
 
 
 # -- X-03 --------------------------------------------------------------------------------
@@ -513,6 +515,14 @@ def test_m02_changes_before_the_notice_are_not_announced_the_notice_carries_them
     harness.at(local(2026, 3, 11, 14))  # Monday 03-16 14:00 minus 3 working days
     [notice] = harness.notices("meeting_notice")
     assert "2026-03-16 14:00" in notice.body
+
+
+def test_m02_a_meeting_cancelled_before_its_notice_tells_nobody(harness: Harness) -> None:
+    meeting = harness.schedule(video_link="https://meet.example/1")
+    harness.uc.planner.cancel(HR_CLERK, meeting.id, "改期")
+    assert harness.notices("meeting_cancelled") == []
+    harness.at(local(2026, 3, 9, 9))
+    assert harness.notices("meeting_notice") == []  # its timer went with it
 
 
 def test_m02_an_overdue_milestone_warns_its_owner_once(harness: Harness) -> None:

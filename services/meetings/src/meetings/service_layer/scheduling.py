@@ -828,7 +828,10 @@ class MeetingPlanner:
             )
             notify(
                 uow,
-                [p for p in meeting.people() if p != actor.username],
+                # M-02: nobody is told of a cancellation before the notice went out.
+                [p for p in meeting.people() if p != actor.username]
+                if notice_sent(meeting)
+                else [],
                 "meeting_cancelled",
                 f"会议取消：{meeting.topic}",
                 f"原定 {self._ctx.span(meeting.start_at, meeting.end_at)}"
