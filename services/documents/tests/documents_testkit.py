@@ -32,13 +32,20 @@ from secretariat_shared.timers import TimerScheduler
 M = TypeVar("M", bound=Message)
 
 
-def person(username: str, dept: str, *roles: str, heads: tuple[str, ...] = ()) -> Identity:
+def person(
+    username: str,
+    dept: str,
+    *roles: str,
+    heads: tuple[str, ...] = (),
+    supervises: tuple[str, ...] = (),
+) -> Identity:
     return Identity(
         username=username,
         name=username,
         department_code=dept,
         roles=frozenset(roles or ("employee",)),
         headed_departments=frozenset(heads),
+        supervised_departments=frozenset(supervises),
     )
 
 
@@ -49,6 +56,10 @@ FIN_CLERK = person("fin.clerk", "FIN")
 SEC_CLERK = person("sec.clerk", "SEC", "secretariat")
 ARCHIVIST = person("sec.archivist", "SEC", "secretariat")
 DISCIPLINE = person("discipline.wu", "", "discipline")
+CONFIDENTIAL_CLERK = person("sec.mi", "SEC", "employee", "confidential_clerk")
+HR_LEADER = person("leader.yang", "", "supervising_leader", supervises=("HR",))
+IT_HEAD = person("it.head", "IT", heads=("IT",))
+TOP_LEADER = person("leader.wang", "", "leader")
 
 
 @dataclass
@@ -124,11 +135,16 @@ class FakeDirectory:
                 ("sec.head", "SEC"),
                 ("sec.clerk", "SEC"),
                 ("sec.archivist", "SEC"),
+                ("sec.mi", "SEC"),
+                ("discipline.wu", ""),
                 ("leader.li", ""),
                 ("outsider", "FIN"),
             ]
         }
-        self.roles = {"secretariat": ["sec.archivist", "sec.clerk"]}
+        self.roles = {
+            "secretariat": ["sec.archivist", "sec.clerk"],
+            "confidential_clerk": ["sec.mi"],
+        }
 
     def department(self, code: str) -> DepartmentInfo | None:
         return self.departments.get(code)

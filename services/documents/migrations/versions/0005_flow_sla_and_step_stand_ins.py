@@ -1,7 +1,7 @@
 """documents: the flow-level SLA clock (D-10); escalation and stand-ins of flow steps (D-05)
 
 Revision ID: 0005
-Revises: 0002 (set to 0004 when merged after privacy-x03)
+Revises: 0004
 Create Date: 2026-11-30 07:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import func, select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select, text
 
 from documents.adapters.month_sla_collector import MonthSlaCollector
 from documents.adapters.orm import platform
+from documents.bootstrap import MIGRATIONS
 from documents.domain.catalogue import DocumentState, StepKind
 from documents.service_layer.approvals import ApprovalEngine
 from documents.service_layer.commands import CompleteStep, ListDocuments, RegisterDocument
@@ -19,23 +19,30 @@ from documents.service_layer.ports import PersonInfo
 from documents.service_layer.sla_report import SlaReports
 from documents_testkit import (
     ARCHIVIST,
+    CONFIDENTIAL_CLERK,
     DISCIPLINE,
     FIN_CLERK,
     FIN_HEAD,
     HR_CLERK,
     HR_HEAD,
+    HR_LEADER,
+    IT_HEAD,
     SEC_CLERK,
+    TOP_LEADER,
     Harness,
     person,
 )
 from secretariat.documents.v1 import events_pb2
 from secretariat_shared.calendar import BusinessCalendar
+from secretariat_shared.db import Database
 from secretariat_shared.errors import (
     NotFound,
     PermissionDenied,
     PreconditionFailed,
     ValidationFailed,
 )
+from secretariat_shared.migrations import upgrade
+from secretariat_shared.testing import assert_append_only
 
 pytestmark = pytest.mark.integration
 
@@ -155,7 +162,9 @@ def test_x03_classes_are_enforced_on_read_and_list(harness: Harness) -> None:
     public = r.register(HR_CLERK, reg(security="public"))
     internal = r.register(HR_CLERK, reg(security="internal"))
     confidential = r.register(HR_CLERK, reg(security="confidential"))
-    secret = r.register(HR_CLERK, reg(security="secret", readers=["fin.clerk"]))
+    secret = r.register(
+        HR_CLERK, reg(security="secret", readers=["fin.clerk"], handler_username="hr.clerk")
+    )
 
     def visible(who: object) -> set[str]:
         items, total = r.search(who, ListDocuments(page_size=100))  # type: ignore[arg-type]
@@ -164,7 +173,12 @@ def test_x03_classes_are_enforced_on_read_and_list(harness: Harness) -> None:
 
     hr_staff = person("hr.staff", "HR")
     assert visible(hr_staff) == {public.id, internal.id}
-    assert visible(FIN_HEAD) == {public.id, confidential.id}
+    assert visible(FIN_HEAD) == {public.id}
+    assert visible(IT_HEAD) == {public.id}
+    assert visible(HR_HEAD) == {public.id, internal.id, confidential.id}
+    assert visible(HR_LEADER) == {public.id, internal.id, confidential.id}
+    assert visible(TOP_LEADER) == {public.id, internal.id, confidential.id}
+    assert visible(CONFIDENTIAL_CLERK) == {public.id, confidential.id}
     assert visible(FIN_CLERK) == {public.id, secret.id}
     assert visible(HR_CLERK) == {public.id, internal.id, confidential.id, secret.id}
     with pytest.raises(NotFound) as denied:
@@ -174,6 +188,71 @@ def test_x03_classes_are_enforced_on_read_and_list(harness: Harness) -> None:
     assert type(denied.value) is type(missing.value)
     assert "not found" in str(denied.value)
     assert r.get(FIN_CLERK, secret.id).number == secret.number
+    with pytest.raises(NotFound):
+        r.get(IT_HEAD, confidential.id)
+    assert r.get(HR_LEADER, confidential.id).id == confidential.id
+    assert r.get(TOP_LEADER, confidential.id).id == confidential.id
+
+
+def test_x03_archive_step_of_confidential_and_secret_goes_to_confidential_clerks(
+    harness: Harness,
+) -> None:
+    r = harness.register
+    for security, archivists in [
+        ("internal", ["sec.archivist", "sec.clerk"]),
+        ("confidential", ["sec.mi"]),
+        ("secret", ["sec.mi"]),
+    ]:
+        document = r.register(HR_CLERK, reg(security=security, readers=["hr.head"]))
+        handling = document.current_step()
+        assert handling is not None
+        document = r.complete_step(HR_HEAD, CompleteStep(document.id, handling.id))
+        archive = document.current_step()
+        assert archive is not None
+        assert archive.kind is StepKind.ARCHIVE
+        assert archive.owners == archivists, security
+
+
+def test_x03_after_archiving_the_archivist_who_is_not_named_gets_404(harness: Harness) -> None:
+    r = harness.register
+    document = r.register(HR_CLERK, reg(security="secret", readers=["hr.head"]))
+    handling = document.current_step()
+    assert handling is not None
+    document = r.complete_step(HR_HEAD, CompleteStep(document.id, handling.id))
+    archive = document.current_step()
+    assert archive is not None
+    assert r.get(CONFIDENTIAL_CLERK, document.id).id == document.id  # the step is theirs
+    listed, _ = r.search(CONFIDENTIAL_CLERK, ListDocuments(page_size=100))
+    assert [d.id for d in listed] == [document.id]
+    r.complete_step(CONFIDENTIAL_CLERK, CompleteStep(document.id, archive.id, "已归档"))
+    with pytest.raises(NotFound):
+        r.get(CONFIDENTIAL_CLERK, document.id)
+    assert r.search(CONFIDENTIAL_CLERK, ListDocuments(page_size=100))[1] == 0
+    internal = r.register(HR_CLERK, reg(security="internal"))
+    step = internal.current_step()
+    assert step is not None
+    internal = r.complete_step(HR_HEAD, CompleteStep(internal.id, step.id))
+    archive = internal.current_step()
+    assert archive is not None
+    r.complete_step(ARCHIVIST, CompleteStep(internal.id, archive.id, "已归档"))
+    with pytest.raises(NotFound):
+        r.get(ARCHIVIST, internal.id)
+
+
+def test_x03_the_default_handler_does_not_read_a_secret_document_unless_named(
+    harness: Harness,
+) -> None:
+    r = harness.register
+    with pytest.raises(ValidationFailed) as refused:
+        r.register(HR_CLERK, reg(security="secret"))
+    assert refused.value.errors[0].field == "handler_username"
+    named = r.register(HR_CLERK, reg(security="secret", readers=["hr.head"]))
+    step = named.current_step()
+    assert step is not None
+    assert step.owners == ["hr.head"]
+    with pytest.raises(ValidationFailed) as outsider:
+        r.complete_step(HR_HEAD, CompleteStep(named.id, step.id, circulate_to=["fin.clerk"]))
+    assert outsider.value.errors[0].field == "circulate_to"
 
 
 def test_x03_only_own_department_or_secretariat_registers(harness: Harness) -> None:
@@ -239,8 +318,8 @@ def test_d05_incoming_flow_runs_from_register_to_archive(harness: Harness) -> No
     archive = document.current_step()
     assert archive is not None
     assert archive.kind is StepKind.ARCHIVE
-    assert archive.owners == ["sec.archivist", "sec.clerk"]
-    document = r.complete_step(ARCHIVIST, CompleteStep(document.id, archive.id, "已归档"))
+    assert archive.owners == ["sec.mi"]
+    document = r.complete_step(CONFIDENTIAL_CLERK, CompleteStep(document.id, archive.id, "已归档"))
     assert document.state is DocumentState.ARCHIVED
     assert document.label_colour.value == "black"
     assert harness.outbox_types() == [
@@ -250,7 +329,6 @@ def test_d05_incoming_flow_runs_from_register_to_archive(harness: Harness) -> No
         "documents.step.assigned",
         "documents.step.assigned",
         "documents.step.completed",
-        "documents.step.assigned",
         "documents.step.assigned",
         "documents.flow.completed",  # D-10: the end of circulation ends the measured flow
         "documents.step.completed",
@@ -296,7 +374,7 @@ def test_x05_completed_step_never_fires(harness: Harness) -> None:
 
 def test_x04_changes_and_classified_reads_are_audited(harness: Harness) -> None:
     r = harness.register
-    document = r.register(HR_CLERK, reg(security="secret"))
+    document = r.register(HR_CLERK, reg(security="secret", readers=["discipline.wu", "hr.head"]))
     r.get(HR_CLERK, document.id)
     entries, total = r.audit_entries(DISCIPLINE, document.id, "", 1, 50)
     assert total == 2
@@ -306,14 +384,31 @@ def test_x04_changes_and_classified_reads_are_audited(harness: Harness) -> None:
         r.audit_entries(HR_CLERK, document.id, "", 1, 50)
 
 
-def test_x04_audit_trail_is_append_only_in_postgresql(harness: Harness) -> None:
-    harness.register.register(HR_CLERK, reg())
-    if harness.db.dialect != "postgresql":
-        with harness.db.reading() as s:
-            assert s.scalar(select(func.count()).select_from(platform.audit_log)) == 1
-        return
-    with pytest.raises(DBAPIError, match="append-only"), harness.db.engine.begin() as conn:
-        conn.execute(update(platform.audit_log).values(actor="someone else"))
+def test_x03_audit_view_reveals_nothing_of_documents_the_viewer_may_not_read(
+    harness: Harness,
+) -> None:
+    r = harness.register
+    secret = r.register(HR_CLERK, reg(security="secret", readers=["hr.head"]))
+    public = r.register(HR_CLERK, reg(security="public"))
+    r.get(HR_CLERK, secret.id)
+    for overseer in (DISCIPLINE, SEC_CLERK):
+        entries, total = r.audit_entries(overseer, "", "", 1, 50)
+        assert {e["entity_id"] for e in entries} == {public.id}
+        assert total == 1
+        assert r.audit_entries(overseer, secret.id, "", 1, 50) == ([], 0)
+        assert r.audit_entries(overseer, "", "hr.clerk", 1, 50)[1] == 1
+
+
+def test_x04_audit_trail_is_append_only_on_both_databases(database_url: str) -> None:
+    upgrade(MIGRATIONS, database_url)
+    row = {
+        "actor": "hr.clerk",
+        "at": datetime(2026, 3, 2, tzinfo=UTC),
+        "action": "register",
+        "entity_type": "document",
+        "entity_id": "d-1",
+    }
+    assert_append_only(database_url, "audit_log", row)
 
 
 def test_d10_open_steps_gauge_counts_waiting_and_overdue_steps(harness: Harness) -> None:
@@ -336,6 +431,76 @@ def test_d10_open_steps_gauge_counts_waiting_and_overdue_steps(harness: Harness)
         'secretariat_document_steps_open{kind="proposed_handling",overdue="false",priority="routine"} 1.0'
         in text_out
     )
+
+
+def test_x03_upgrading_removes_archivists_kept_as_readers(database_url: str) -> None:
+
+    from documents.adapters.orm import document_readers, document_steps, documents
+
+    upgrade(MIGRATIONS, database_url, "0003")
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    db = Database(database_url)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(
+                documents.insert().values(
+                    id="d-1", number="HR-2026-04-001", title="t", type_code="04",
+                    department_code="HR", security_class="secret", retention="10y",
+                    priority="routine", body="", state="archived", registered_by="hr.clerk",
+                    registered_at=at, updated_at=at,
+                )
+            )  # fmt: skip
+            conn.execute(
+                document_readers.insert(),
+                [
+                    {"document_id": "d-1", "username": name}
+                    for name in ("hr.clerk", "hr.head", "fin.clerk", "sec.a", "sec.b", "sec.named")
+                ],
+            )
+            for position, (kind, owners) in enumerate(
+                [
+                    ("register", ["hr.clerk"]),
+                    ("proposed_handling", ["hr.head"]),
+                    ("circulation", ["fin.clerk"]),
+                    ("archive", ["sec.a", "sec.b", "sec.named", "hr.clerk"]),
+                ]
+            ):
+                conn.execute(
+                    document_steps.insert().values(
+                        id=f"s-{position}", document_id="d-1", position=position, kind=kind,
+                        owners=owners, state="done", done_by=owners, completed_by=owners[0],
+                        comment="", overdue=False,
+                    )
+                )  # fmt: skip
+            conn.execute(
+                platform.audit_log.insert().values(
+                    at=at, actor="hr.clerk", action="register", entity_type="document",
+                    entity_id="d-1", before=None,
+                    after={"readers": ["hr.clerk", "sec.named", "hr.head"]},
+                )
+            )  # fmt: skip
+        upgrade(MIGRATIONS, database_url)
+        with db.engine.connect() as conn:
+            readers = set(conn.scalars(select(document_readers.c.username)))
+        assert readers == {"hr.clerk", "hr.head", "fin.clerk", "sec.named"}
+    finally:
+        db.dispose()
+
+
+def test_x04_audit_trail_is_searched_by_entity_type_and_time_range(harness: Harness) -> None:
+    r = harness.register
+    first = r.register(HR_CLERK, reg(security="public"))
+    harness.clock.advance(3600)
+    second = r.register(HR_CLERK, reg(security="public"))
+    later = harness.clock.now()
+    by_type, total = r.audit_entries(DISCIPLINE, "", "", 1, 50, entity_type="document")
+    assert total == 2
+    assert {e["entity_id"] for e in by_type} == {first.id, second.id}
+    assert r.audit_entries(DISCIPLINE, "", "", 1, 50, entity_type="approval") == ([], 0)
+    recent, total = r.audit_entries(DISCIPLINE, "", "", 1, 50, at_from=later)
+    assert [e["entity_id"] for e in recent] == [second.id]
+    early, total = r.audit_entries(DISCIPLINE, "", "", 1, 50, at_to=later - timedelta(minutes=1))
+    assert [e["entity_id"] for e in early] == [first.id]
 
 
 # -- D-05: 拟办 and circulation are reminded, escalated and follow absences -------------------
@@ -392,8 +557,14 @@ def test_d05_a_circulation_no_longer_stalls_on_one_absent_reader(harness: Harnes
     read = document.steps[2]
     assert read.done_by == ["hr.staff", "fin.clerk"]
     assert read.acted_for == {"fin.clerk": "fin.head"}  # the stand-in read for them, recorded
-    entries, _ = harness.register.audit_entries(DISCIPLINE, document.id, "fin.head", 1, 50)
-    assert [e["action"] for e in entries] == ["step_acted_for", "complete_circulation"]
+    audit = platform.audit_log
+    with harness.db.reading() as session:
+        by_stand_in = session.scalars(
+            select(audit.c.action)
+            .where(audit.c.entity_id == document.id, audit.c.actor == "fin.head")
+            .order_by(audit.c.id)
+        ).all()
+    assert list(by_stand_in) == ["step_acted_for", "complete_circulation"]
 
 
 def test_d05_flow_steps_are_reminded_at_due_and_escalated_to_the_superior_after_48_hours(

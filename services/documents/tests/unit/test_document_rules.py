@@ -131,10 +131,36 @@ def test_x03_internal_documents_are_readable_by_own_department_only() -> None:
     assert not can_read(FIN_MEMBER, doc(SecurityClass.INTERNAL))
 
 
-def test_x03_confidential_documents_are_for_department_heads_and_named_people() -> None:
-    assert can_read(FIN_HEAD, doc(SecurityClass.CONFIDENTIAL))
+def test_x03_confidential_documents_are_for_the_owning_head_leaders_clerks_and_named() -> None:
+    assert can_read(Viewer("hr.head", "HR", frozenset({"HR"})), doc(SecurityClass.CONFIDENTIAL))
+    assert not can_read(FIN_HEAD, doc(SecurityClass.CONFIDENTIAL))
     assert not can_read(HR_MEMBER, doc(SecurityClass.CONFIDENTIAL))
     assert can_read(NAMED, doc(SecurityClass.CONFIDENTIAL))
+    hr_leader = Viewer("leader.yang", "", supervised_departments=frozenset({"HR"}))
+    assert can_read(hr_leader, doc(SecurityClass.CONFIDENTIAL))
+    assert can_read(
+        Viewer("wang", "", roles=frozenset({"leader"})), doc(SecurityClass.CONFIDENTIAL)
+    )
+    clerk = Viewer("sec.mi", "SEC", roles=frozenset({"confidential_clerk"}))
+    assert can_read(clerk, doc(SecurityClass.CONFIDENTIAL))
+
+
+def test_x03_step_owners_read_only_while_the_step_is_theirs() -> None:
+    document = doc(SecurityClass.SECRET)
+    open_step(document, "a", StepKind.ARCHIVE, ["sec.mi"], NOW, in_two_hours)
+    clerk = Viewer("sec.mi", "SEC")
+    assert can_read(clerk, document)
+    act_on_step(document, "a", "sec.mi", "", NOW)
+    assert document.state is DocumentState.ARCHIVED
+    assert not can_read(clerk, document)
+    assert "sec.mi" not in document.readers
+
+
+def test_x03_circulation_recipients_become_named_readers() -> None:
+    document = doc(SecurityClass.CONFIDENTIAL)
+    open_step(document, "c", StepKind.CIRCULATION, ["fin.clerk"], NOW, in_two_hours)
+    act_on_step(document, "c", "fin.clerk", "已阅", NOW)
+    assert can_read(FIN_MEMBER, document)
 
 
 def test_x03_secret_documents_are_for_named_people_only() -> None:

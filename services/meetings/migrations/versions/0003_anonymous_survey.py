@@ -7,7 +7,7 @@ service's survey key, so one answer per person still holds for surveys open
 during the upgrade when the key comes from the same environment.
 
 Revision ID: 0003
-Revises: 0001 (set to 0002 when merged after privacy-x03)
+Revises: 0002
 Create Date: 2026-11-30 06:50:00
 """
 
@@ -22,7 +22,7 @@ from meetings.domain.effectiveness import respondent_key
 from meetings.settings import survey_key
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -134,7 +134,10 @@ def test_m01_back_to_back_meetings_clash_unless_the_buffer_fits_between(
         (SecurityClass.PUBLIC, Viewer("it.wang", "IT"), True),
         (SecurityClass.INTERNAL, Viewer("hr.other", "HR"), True),
         (SecurityClass.INTERNAL, Viewer("it.wang", "IT"), False),
-        (SecurityClass.CONFIDENTIAL, Viewer("it.head", "IT", frozenset({"IT"})), True),
+        (SecurityClass.CONFIDENTIAL, Viewer("it.head", "IT", frozenset({"IT"})), False),
+        (SecurityClass.CONFIDENTIAL, Viewer("hr.head", "HR", frozenset({"HR"})), True),
+        (SecurityClass.CONFIDENTIAL, Viewer("yang", "", frozenset(), frozenset({"HR"})), True),
+        (SecurityClass.CONFIDENTIAL, Viewer("wang", "", roles=frozenset({"leader"})), True),
         (SecurityClass.CONFIDENTIAL, Viewer("hr.other", "HR"), False),
         (SecurityClass.SECRET, Viewer("it.head", "IT", frozenset({"IT"})), False),
         (SecurityClass.SECRET, Viewer("fin.clerk", "FIN"), True),  # a participant

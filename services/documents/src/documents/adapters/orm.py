@@ -13,6 +13,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
+    text,
 )
 
 from secretariat_shared.db import UtcDateTime
@@ -71,9 +73,11 @@ document_steps = Table(
     Column("overdue", Boolean, nullable=False, default=False),
     # SPEC D-05: escalation (D-08) and stand-ins (D-09) like approval steps.
     Column("escalate_at", UtcDateTime(), nullable=True),
-    Column("escalated", Boolean, nullable=False, default=False),
-    Column("stand_ins", JSON, nullable=False, default=list),
-    Column("acted_for", JSON, nullable=False, default=dict),
+    # Server-side defaults, so rows written without them (older code, data
+    # migrations) stay valid.
+    Column("escalated", Boolean, nullable=False, server_default=false()),
+    Column("stand_ins", JSON, nullable=False, server_default=text("'[]'")),
+    Column("acted_for", JSON, nullable=False, server_default=text("'{}'")),
     Index("ix_document_steps_document", "document_id", "position"),
 )
 

@@ -7,17 +7,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Integer,
     Select,
     String,
+    Text,
     bindparam,
+    cast,
     delete,
     exists,
     func,
     insert,
-    literal,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,6 +39,35 @@ from documents.domain.catalogue import (
 )
 from documents.domain.model import Document, StandIn, StandInReason, Step, Viewer
 from documents.domain.sla_report import FlowTiming
+from secretariat_shared.access import reach
+from secretariat_shared.access_sql import reach_condition
+
+
+def readable_by(viewer: Viewer) -> ColumnElement[bool]:
+    """SPEC X-03 in SQL, the shared rule: by class and department, or as a
+    named reader, or as an owner of the open step (while it is theirs)."""
+    if viewer.is_service:
+        return true()
+    named = exists().where(
+        document_readers.c.document_id == documents.c.id,
+        document_readers.c.username == viewer.username,
+    )
+    owner = f'%"{_like_escape(viewer.username)}"%'
+    # D-05: who stands in for an owner of the open step reads it too (the names in
+    # stand_ins are the step's owners and their stand-ins).
+    owns_open_step = exists().where(
+        document_steps.c.document_id == documents.c.id,
+        document_steps.c.state == StepState.OPEN.value,
+        or_(
+            cast(document_steps.c.owners, Text).like(owner, escape="\\"),
+            cast(document_steps.c.stand_ins, Text).like(owner, escape="\\"),
+        ),
+    )
+    return or_(
+        reach_condition(reach(viewer), documents.c.security_class, documents.c.department_code),
+        named,
+        owns_open_step,
+    )
 
 
 @dataclass(frozen=True)
@@ -285,21 +317,7 @@ class DocumentRepository:
         return self._hydrate(list(rows)), total
 
     def _filtered(self, stmt: Select[Any], viewer: Viewer, flt: DocumentFilter) -> Select[Any]:
-        if not viewer.is_service:
-            named = exists().where(
-                document_readers.c.document_id == documents.c.id,
-                document_readers.c.username == viewer.username,
-            )
-            stmt = stmt.where(
-                or_(
-                    documents.c.security_class == SecurityClass.PUBLIC.value,
-                    (documents.c.security_class == SecurityClass.INTERNAL.value)
-                    & (documents.c.department_code == viewer.department_code),
-                    (documents.c.security_class == SecurityClass.CONFIDENTIAL.value)
-                    & literal(bool(viewer.headed_departments)),
-                    named,
-                )
-            )
+        stmt = stmt.where(readable_by(viewer))
         if flt.q:
             pattern = f"%{_like_escape(flt.q)}%"
             stmt = stmt.where(

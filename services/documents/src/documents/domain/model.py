@@ -16,20 +16,12 @@ from documents.domain.catalogue import (
     StepKind,
     StepState,
 )
+from secretariat_shared.access import Item, may_read
+from secretariat_shared.access import Viewer as Viewer
 
 
 class FlowError(Exception):
     """A step action that the flow does not allow in its current state."""
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is looking, as far as security classes care (X-03)."""
-
-    username: str
-    department_code: str
-    headed_departments: frozenset[str] = frozenset()
-    is_service: bool = False
 
 
 class StandInReason(StrEnum):
@@ -167,27 +159,24 @@ def label_colour(state: DocumentState, priority: Priority) -> LabelColour:
     return LabelColour.GREEN
 
 
-def can_read(viewer: Viewer, document: Document) -> bool:
-    """SPEC X-03: who may read a document of each security class.
+def access_item(document: Document) -> Item:
+    """The document as the shared X-03 rule sees it: named readers read it; the
+    owners of its open step, and who stands in for them (D-05), read it while
+    that step is theirs."""
+    step = document.current_step()
+    return Item(
+        security_class=document.security_class,
+        department_code=document.department_code,
+        named_readers=frozenset(document.readers),
+        step_owners=frozenset([*step.owners, *(s.username for s in step.stand_ins)])
+        if step is not None
+        else frozenset(),
+    )
 
-    Named readers (which include the registrant and every step owner) may
-    read any class. Beyond them: public — everyone; internal — the owning
-    department; confidential — department heads; secret — nobody else.
-    Services calling on their own behalf read everything: each enforces
-    X-03 again on what it exposes.
-    """
-    if viewer.is_service or viewer.username in document.readers:
-        return True
-    match document.security_class:
-        case SecurityClass.PUBLIC:
-            return True
-        case SecurityClass.INTERNAL:
-            return viewer.department_code == document.department_code
-        case SecurityClass.CONFIDENTIAL:
-            return bool(viewer.headed_departments)
-        case SecurityClass.SECRET:
-            return False
-    return False
+
+def can_read(viewer: Viewer, document: Document) -> bool:
+    """SPEC X-03: may ``viewer`` read ``document`` (the one shared rule)."""
+    return may_read(viewer, access_item(document))
 
 
 DeadlineFor = Callable[[datetime, Priority], datetime]
@@ -241,7 +230,12 @@ def open_step(
     deadline_for: DeadlineFor,
     escalate_after: Callable[[datetime], datetime] | None = None,
 ) -> Step:
-    """Append and open the next D-05 step; its owners become named readers."""
+    """Append and open the next D-05 step.
+
+    X-03: owners of 拟办 and archiving read the document only while the step
+    is theirs. Circulation recipients are named by the 拟办 owner to read it,
+    so they become named readers.
+    """
     if not owners:
         raise FlowError(f"a {kind.value} step needs at least one owner")
     step = Step(
@@ -256,7 +250,8 @@ def open_step(
     if escalate_after is not None:
         step.escalate_at = escalate_after(now)
     document.steps.append(step)
-    document.add_readers(step.owners)
+    if kind is StepKind.CIRCULATION:
+        document.add_readers(step.owners)
     document.state = {
         StepKind.PROPOSED_HANDLING: DocumentState.PROPOSED_HANDLING,
         StepKind.CIRCULATION: DocumentState.CIRCULATING,
@@ -324,8 +319,9 @@ def assign_stand_ins(
     act for them (their absence delegate, D-09, or their superior, D-08).
 
     A stand-in reads the document while standing in, as owners do (X-03);
-    a secret document is read by its named readers only, so only they may
-    stand in on one. Returns the stand-ins added.
+    one reading a circulation for an absent reader becomes a named reader, as
+    circulation recipients do. A secret document is read by its named readers
+    only, so only they may stand in on one. Returns the stand-ins added.
     """
     added: list[StandIn] = []
     for owner in step.waiting_on():
@@ -334,5 +330,6 @@ def assign_stand_ins(
             continue
         if username and step.add_stand_in(owner, username, reason):
             added.append(step.stand_ins[-1])
-    document.add_readers(s.username for s in added)
+    if step.kind is StepKind.CIRCULATION:
+        document.add_readers(s.username for s in added)
     return added

@@ -16,6 +16,7 @@ import grpc
 from google.api import httpbody_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from documents.domain.approvals.access import is_classified
 from documents.domain.approvals.model import Absence, Approval, ApprovalStep
 from documents.domain.approvals.seal import SealRecord
 from documents.domain.approvals.sla import OVERDUE_SHARE_TARGET, SlaFigures
@@ -115,6 +116,8 @@ def approval_to_proto(
         seal_id=approval.seal_id,
         revision=approval.revision,
         content=approval.content,
+        personal=is_classified(approval),
+        redacted=approval.redacted,
     )
     if 0 <= current < len(steps):
         message.current_step.CopyFrom(steps[current])

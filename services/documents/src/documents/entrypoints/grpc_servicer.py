@@ -173,6 +173,9 @@ class DocumentRegistryServicer(documents_pb2_grpc.DocumentRegistryServicer):
             request.actor,
             paging.page,
             paging.page_size,
+            entity_type=request.entity_type,
+            at_from=_from_ts(request, "at_from"),
+            at_to=_from_ts(request, "at_to"),
         )
         items = []
         for row in rows:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from documents.adapters.approval_repository import ApprovalRepository
+from documents.adapters.audit_view import visible_entries
 from documents.adapters.orm import platform
 from documents.adapters.repository import DocumentFilter, DocumentRepository
 from documents.domain.approvals.routing import stand_in_for
@@ -47,6 +48,7 @@ from documents.service_layer.commands import CompleteStep, ListDocuments, Regist
 from documents.service_layer.ports import Directory
 from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from secretariat.documents.v1 import events_pb2
+from secretariat_shared import access
 from secretariat_shared.calendar import WALL_CLOCK_LIMIT_HOURS, BusinessCalendar
 from secretariat_shared.calendar_sync import apply_calendar_update
 from secretariat_shared.clock import Clock
@@ -60,24 +62,20 @@ from secretariat_shared.errors import (
 )
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 STEP_DUE_TIMER = "document_step_due"
 STEP_ESCALATION_TIMER = "document_step_escalation"
 FLOW_DUE_TIMER = "document_flow_due"
-REGISTRAR_ROLES = ("secretariat", "admin")
-AUDIT_READER_ROLES = ("secretariat", "discipline", "admin")
+REGISTRAR_ROLES = (Role.SECRETARIAT, Role.ADMIN)
+AUDIT_READER_ROLES = (Role.SECRETARIAT, Role.DISCIPLINE, Role.ADMIN)
 SOURCE = "documents"
 
 
 def viewer_of(identity: Identity) -> Viewer:
-    return Viewer(
-        username=identity.username,
-        department_code=identity.department_code,
-        headed_departments=identity.headed_departments,
-        is_service=identity.is_service,
-    )
+    return access.viewer_of(identity)
 
 
 def _enum_value(enum: Any, raw: str, field_name: str, errors: list[FieldError]) -> Any:
@@ -236,6 +234,15 @@ class DocumentRegister:
                         f"department {department.code} has no head; name who proposes handling",
                     )
                 )
+            elif security is SecurityClass.SECRET and handler not in (*cmd.readers, actor.username):
+                # X-03: the department head reads a secret document only if named.
+                errors.append(
+                    FieldError(
+                        "handler_username",
+                        "a secret document is handled by a named reader: name the handler "
+                        f"or add {handler} to its readers",
+                    )
+                )
         if errors:
             raise ValidationFailed(errors)
         if (
@@ -388,7 +395,7 @@ class DocumentRegister:
         with self._db.connected() as connection:
             document = DocumentRepository(connection).get(document_id)
         if document is None or not can_read(viewer_of(actor), document):
-            raise NotFound(f"document {document_id} not found")
+            raise access.not_found("document", document_id)
         if document.security_class in (SecurityClass.CONFIDENTIAL, SecurityClass.SECRET):
             with self._uow() as uow:
                 uow.audit(
@@ -444,7 +451,7 @@ class DocumentRegister:
         with self._uow() as uow:
             document = uow.documents.get(cmd.document_id, for_update=True)
             if document is None or not can_read(viewer_of(actor), document):
-                raise NotFound(f"document {cmd.document_id} not found")
+                raise access.not_found("document", cmd.document_id)
             step = document.step(cmd.step_id)
             if step is None:
                 raise NotFound(f"step {cmd.step_id} not found on document {document.number}")
@@ -452,6 +459,16 @@ class DocumentRegister:
                 raise ValidationFailed(
                     FieldError(
                         "circulate_to", "only the proposed handling step names the circulation"
+                    )
+                )
+            outsiders = [n for n in cmd.circulate_to if n not in document.readers]
+            if document.security_class is SecurityClass.SECRET and outsiders:
+                # X-03: a secret document is read by its named readers only.
+                raise ValidationFailed(
+                    FieldError(
+                        "circulate_to",
+                        "a secret document circulates among its named readers only; "
+                        f"not named: {', '.join(outsiders)}",
                     )
                 )
             before = document_snapshot(document)
@@ -573,9 +590,18 @@ class DocumentRegister:
         return (end - start).total_seconds() / 3600
 
     def _open_archive_step(self, document: Document, now: datetime) -> Step:
-        archivists = self._directory.role_holders("secretariat")
+        """X-03: confidential and secret documents are archived by the
+        confidential clerks (机要员), the others by the secretariat."""
+        role = (
+            Role.CONFIDENTIAL_CLERK
+            if document.security_class in (SecurityClass.CONFIDENTIAL, SecurityClass.SECRET)
+            else Role.SECRETARIAT
+        )
+        archivists = self._directory.role_holders(role)
         if not archivists:
-            raise PreconditionFailed("nobody holds the secretariat role to archive the document")
+            raise PreconditionFailed(
+                f"nobody holds the {role.value} role ({role.label}) to archive the document"
+            )
         return self._open(document, StepKind.ARCHIVE, archivists, now)
 
     def _record_sla(self, document: Document, step: Step, met: bool) -> None:
@@ -813,8 +839,19 @@ class DocumentRegister:
     # -- audit (X-04) -------------------------------------------------------
 
     def audit_entries(
-        self, actor: Identity, entity_id: str, actor_filter: str, page: int, page_size: int
+        self,
+        actor: Identity,
+        entity_id: str,
+        actor_filter: str,
+        page: int,
+        page_size: int,
+        *,
+        entity_type: str = "",
+        at_from: datetime | None = None,
+        at_to: datetime | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
+        """X-04: the audit trail by entity, actor, entity type and time range,
+        without entries about items the caller may not read (X-03)."""
         if not actor.has_role(*AUDIT_READER_ROLES):
             raise PermissionDenied(
                 "the audit trail is open to the secretariat and the discipline office"
@@ -822,15 +859,25 @@ class DocumentRegister:
         if page < 1 or not 1 <= page_size <= 200:
             raise ValidationFailed(FieldError("page_size", "must be between 1 and 200"))
         table = platform.audit_log
+        visible = visible_entries(table, viewer_of(actor))
         with self._db.reading() as session:
-            stmt = select(table)
-            count = select(func.count()).select_from(table)
+            stmt = select(table).where(visible)
+            count = select(func.count()).select_from(table).where(visible)
             if entity_id:
                 stmt = stmt.where(table.c.entity_id == entity_id)
                 count = count.where(table.c.entity_id == entity_id)
             if actor_filter:
                 stmt = stmt.where(table.c.actor == actor_filter)
                 count = count.where(table.c.actor == actor_filter)
+            if entity_type:
+                stmt = stmt.where(table.c.entity_type == entity_type)
+                count = count.where(table.c.entity_type == entity_type)
+            if at_from is not None:
+                stmt = stmt.where(table.c.at >= at_from)
+                count = count.where(table.c.at >= at_from)
+            if at_to is not None:
+                stmt = stmt.where(table.c.at <= at_to)
+                count = count.where(table.c.at <= at_to)
             total = int(session.execute(count).scalar_one())
             rows = (
                 session.execute(

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Select, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from meetings.adapters.orm import (
@@ -47,6 +47,8 @@ from meetings.domain.model import (
     Viewer,
 )
 from meetings.domain.speaking import SpeakingTurn
+from secretariat_shared.access import reach
+from secretariat_shared.access_sql import reach_condition
 
 ACTIVE_STATES = (MeetingState.SCHEDULED.value, MeetingState.IN_PROGRESS.value)
 BOOKING_ACTIVE = "active"
@@ -95,17 +97,10 @@ def visible_to(viewer: Viewer) -> Any:
         meeting_people.c.meeting_id == meetings.c.id,
         meeting_people.c.username == viewer.username,
     )
-    conditions = [named, meetings.c.security_class == SecurityClass.PUBLIC.value]
-    if viewer.department_code:
-        conditions.append(
-            and_(
-                meetings.c.security_class == SecurityClass.INTERNAL.value,
-                meetings.c.department_code == viewer.department_code,
-            )
-        )
-    if viewer.headed_departments:
-        conditions.append(meetings.c.security_class == SecurityClass.CONFIDENTIAL.value)
-    return or_(*conditions)
+    return or_(
+        named,
+        reach_condition(reach(viewer), meetings.c.security_class, meetings.c.department_code),
+    )
 
 
 class RoomRepository:
@@ -459,6 +454,16 @@ class MeetingRepository:
             )
         )
         return self._hydrate(rows)
+
+    def visible_ids(self, viewer: Viewer, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` name meetings ``viewer`` may see (X-03)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return set()
+        rows = self.session.execute(
+            select(meetings.c.id).where(meetings.c.id.in_(wanted), visible_to(viewer))
+        )
+        return {row.id for row in rows}
 
     def person_conflicts(
         self, username: str, start_at: datetime, end_at: datetime, exclude_meeting: str

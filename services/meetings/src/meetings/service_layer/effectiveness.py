@@ -51,10 +51,17 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
-REPORT_ROLES = ("secretariat", "office_director", "leader", "supervising_leader", "admin")
+REPORT_ROLES = (
+    Role.SECRETARIAT,
+    Role.OFFICE_DIRECTOR,
+    Role.LEADER,
+    Role.SUPERVISING_LEADER,
+    Role.ADMIN,
+)
 MAX_REPORT_DAYS = 366
 
 

@@ -47,6 +47,7 @@ from meetings.service_layer.common import (
     Context,
     audit_classified_read,
     cancel_meeting_timers,
+    hide_unseen_conflicts,
     meeting_ref,
     new_id,
     notify,
@@ -68,8 +69,9 @@ from secretariat_shared.errors import (
 )
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import MAX_PAGE_SIZE
+from secretariat_shared.roles import Role
 
-ROOM_MANAGER_ROLES = ("secretariat", "admin")
+ROOM_MANAGER_ROLES = (Role.SECRETARIAT, Role.ADMIN)
 CALENDAR_LOOKBACK = timedelta(days=30)
 DEFAULT_BOOKINGS_WINDOW = timedelta(days=7)
 
@@ -212,7 +214,8 @@ class MeetingPlanner:
         window_start: datetime | None,
         window_end: datetime | None,
     ) -> list[BookingView]:
-        """A room's active bookings; topics only of meetings the caller may see (X-03)."""
+        """A room's active bookings. Of a meeting the caller may not see, only
+        that the slot is taken: no id, no topic (X-03)."""
         start = window_start or self._ctx.clock.now()
         end = window_end or start + DEFAULT_BOOKINGS_WINDOW
         if end <= start:
@@ -223,17 +226,16 @@ class MeetingPlanner:
                 raise errors.NotFound(f"room {room_id} not found")
             rows = BookingRepository(session).for_room(room_id, start, end)
             found = MeetingRepository(session).many(r.meeting_id for r in rows)
+        seen = {i for i, m in found.items() if can_see(viewer, m)}
         return [
             BookingView(
-                meeting_id=r.meeting_id,
+                meeting_id=r.meeting_id if r.meeting_id in seen else "",
                 room_id=r.room_id,
                 occupied_from=r.occupied_from,
                 occupied_to=r.occupied_to,
                 start_at=r.start_at,
                 end_at=r.end_at,
-                topic=found[r.meeting_id].topic
-                if r.meeting_id in found and can_see(viewer, found[r.meeting_id])
-                else "",
+                topic=found[r.meeting_id].topic if r.meeting_id in seen else "",
             )
             for r in rows
         ]
@@ -447,14 +449,14 @@ class MeetingPlanner:
         )
 
     def _conflict_message(self, actor: Identity, room: Room, taken: Meeting | None) -> str:
-        """Names the meeting holding the room: its id and time, its topic only for those
-        who may see it (X-03)."""
-        if taken is None:
+        """Names the meeting holding the room (id, topic, time) only to those who may
+        see it; to anyone else the slot is just taken (X-03: a conflict reveals
+        nothing of a meeting the caller may not see)."""
+        if taken is None or not can_see(viewer_of(actor), taken):
             return f"{room.name} is already booked at that time"
         held_from, _ = occupancy(taken.start_at, taken.end_at)
-        topic = f" «{taken.topic}»" if can_see(viewer_of(actor), taken) else ""
         return (
-            f"{room.name} is already booked by meeting {taken.id}{topic}, "
+            f"{room.name} is already booked by meeting {taken.id} «{taken.topic}», "
             f"{self._ctx.span(taken.start_at, taken.end_at)} "
             f"(held from {self._ctx.local(held_from, with_date=False)} with the 15-minute buffer)"
         )
@@ -529,7 +531,8 @@ class MeetingPlanner:
             uow.audit(actor.username, "schedule", "meeting", meeting.id, None, snapshot(meeting))
             uow.commit()
         metrics.MEETINGS_SCHEDULED.labels(meeting.type.value).inc()
-        return meeting
+        with self._ctx.db.reading() as session:
+            return hide_unseen_conflicts(MeetingRepository(session), actor, meeting)
 
     def _short_notice(self, start_at: datetime, now: datetime) -> bool:
         return is_short_notice(start_at, now, self._ctx.calendar, self._ctx.zone)
@@ -566,7 +569,9 @@ class MeetingPlanner:
 
     def get(self, actor: Identity, meeting_id: str) -> Meeting:
         with self._ctx.db.reading() as session:
-            meeting = visible_meeting(MeetingRepository(session).get(meeting_id), actor, meeting_id)
+            repo = MeetingRepository(session)
+            meeting = visible_meeting(repo.get(meeting_id), actor, meeting_id)
+            hide_unseen_conflicts(repo, actor, meeting)
         audit_classified_read(self._ctx, actor, meeting, "meeting")
         return meeting
 
@@ -589,7 +594,8 @@ class MeetingPlanner:
         if problems:
             raise ValidationFailed(problems)
         with self._ctx.db.reading() as session:
-            return MeetingRepository(session).search(
+            repo = MeetingRepository(session)
+            found, total = repo.search(
                 viewer_of(actor),
                 query.window_start,
                 query.window_end,
@@ -598,6 +604,7 @@ class MeetingPlanner:
                 query.page,
                 query.page_size,
             )
+            return [hide_unseen_conflicts(repo, actor, m) for m in found], total
 
     def warnings(self, meeting: Meeting) -> list[str]:
         """What the people running a meeting should know, derived from its state."""
@@ -613,6 +620,8 @@ class MeetingPlanner:
                 found.append(
                     f"conflict: {username} is also invited to meeting {c.meeting_id}, "
                     f"{self._ctx.span(c.start_at, c.end_at)}"
+                    if c.meeting_id
+                    else f"conflict: {username} is busy at that time"
                 )
         overdue = [m.key for m in meeting.milestones if m.is_open and m.overdue]
         if overdue and meeting.state is MeetingState.SCHEDULED:
@@ -767,7 +776,8 @@ class MeetingPlanner:
                 self._warn_short_notice(uow, meeting, now, "rescheduled_short_notice")
             uow.audit(actor.username, "update", "meeting", meeting.id, before, snapshot(meeting))
             uow.commit()
-        return meeting
+        with self._ctx.db.reading() as session:
+            return hide_unseen_conflicts(MeetingRepository(session), actor, meeting)
 
     @staticmethod
     def _require_not_started(meeting: Meeting, now: datetime) -> None:
