@@ -74,8 +74,8 @@ def alerts_shown_firing() -> set[str]:
 @pytest.mark.parametrize(
     ("spec", "metric"),
     [
-        ("D-10", "secretariat_document_steps_total"),
-        ("D-10", "secretariat_approval_steps_total"),
+        # D-10 binds the calendar month: the service counts the month's steps itself.
+        ("D-10", "secretariat_sla_month_steps"),
         ("M-05", "secretariat_meetings_minutes_draft_total"),
         ("M-05", "secretariat_meetings_minutes_distribution_total"),
         ("M-07", "secretariat_meetings_satisfaction_sum"),
