@@ -82,28 +82,27 @@ class Context:
             raise NotFound(f"no person {username}")
 
     def superiors(self, username: str) -> list[str]:
-        """The superior chain: superiors upwards, the department's head and
-        the leader supervising it (X-03)."""
+        """The superior chain (X-03): the direct superior first and upwards,
+        then the department's head and the leader supervising it."""
         chain: list[str] = []
         person = self.directory.person(username)
         if person is None:
             return chain
-        department = (
-            self.directory.department(person.department_code) if person.department_code else None
-        )
-        if department is not None:
-            chain += [department.head_username, department.supervising_leader_username]
         current = person
         for _ in range(12):
             boss = current.superior_username
             if not boss or boss in chain or boss == username:
                 break
             chain.append(boss)
-            nxt = self.directory.person(boss)
-            if nxt is None:
+            above = self.directory.person(boss)
+            if above is None:
                 break
-            current = nxt
-        return [c for c in chain if c and c != username]
+            current = above
+        code = person.department_code
+        department = self.directory.department(code) if code else None
+        if department is not None:
+            chain += [department.head_username, department.supervising_leader_username]
+        return list(dict.fromkeys(c for c in chain if c and c != username))
 
     def may_read(self, actor: Identity, username: str) -> bool:
         if actor.username == username or is_hr(actor.roles):
