@@ -33,7 +33,8 @@ def test_c01_eligibility_turns_true_after_two_excellent_years_with_each_criterio
     h = harness
     _lead_in_post(h)
     before = h.cases.promotions.eligibility(LEAD, LEAD.username)
-    assert before["target_rung"] == "supervisor" and not before["eligible"]
+    assert before["target_rung"] == "supervisor"
+    assert not before["eligible"]
     assert {c["key"]: c["held"] for c in before["criteria"]} == {
         "tenure_in_post": True,
         "annual_grade": False,
@@ -43,7 +44,8 @@ def test_c01_eligibility_turns_true_after_two_excellent_years_with_each_criterio
     h.grade(LEAD.username, 2024, "excellent", 93)
     h.grade(LEAD.username, 2025, "excellent", 95)
     after = h.cases.promotions.eligibility(HEAD, LEAD.username)
-    assert after["eligible"] and all(c["held"] for c in after["criteria"])
+    assert after["eligible"]
+    assert all(c["held"] for c in after["criteria"])
     assert after["promotion_priority"]
     assert "career.promotion.flagged" in h.event_types()
     assert (
@@ -58,7 +60,9 @@ def test_c01_team_size_comes_from_the_directory(harness: Harness) -> None:
     h.grade(STAFF.username, 2025, "excellent", 99)
     result = h.cases.promotions.eligibility(HR, STAFF.username)
     team = next(c for c in result["criteria"] if c["key"] == "team_size")
-    assert team["actual"] == "0 people" and not team["held"] and not result["eligible"]
+    assert team["actual"] == "0 people"
+    assert not team["held"]
+    assert not result["eligible"]
 
 
 def test_c01_edited_criteria_apply_to_eligibility(harness: Harness) -> None:
@@ -85,10 +89,12 @@ def test_c01_exceptional_promotion_needs_reasons_and_goes_through_approval(
         "supervisor",
         "主导年度重大会议筹备，跨部门协调成效突出，特申请破格提拔。",
     )
-    assert promotion["state"] == "pending" and not h.approvals.started  # not before the commit
+    assert promotion["state"] == "pending"
+    assert not h.approvals.started
     h.run_timers()
-    approval_id, request = h.approvals.for_ref(f"promotion:{promotion['id']}")
-    assert request.template == "general" and request.requester_username == HEAD.username
+    __, request = h.approvals.for_ref(f"promotion:{promotion['id']}")
+    assert request.template == "general"
+    assert request.requester_username == HEAD.username
     h.decide(f"promotion:{promotion['id']}")
     assert h.cases.promotions.get_promotion(HR, promotion["id"])["state"] == "approved"
     assert h.cases.promotions.eligibility(HR, LEAD.username)["current_rung"] == "supervisor"
@@ -150,10 +156,12 @@ def test_c02_eligible_application_goes_to_job_transfer_then_a_3_month_plan(
         h.cases.transfers.apply(STAFF, vacancy, "again")
     h.run_timers()
     _, request = h.approvals.for_ref(f"application:{application['id']}")
-    assert request.template == "job_transfer" and request.payload["to_department"] == "FIN"
+    assert request.template == "job_transfer"
+    assert request.payload["to_department"] == "FIN"
     h.decide(f"application:{application['id']}")
     got = h.cases.transfers.get_application(STAFF, application["id"])
-    assert got["state"] == "in_training" and [c["due_on"] for c in got["check_ins"]] == [
+    assert got["state"] == "in_training"
+    assert [c["due_on"] for c in got["check_ins"]] == [
         "2026-04-02",
         "2026-05-02",
         "2026-06-02",
@@ -180,7 +188,8 @@ def test_c03_career_file_scored_reviewed_and_reminded_after_six_months(harness: 
     file = h.cases.files.put(
         STAFF, STAFF.username, ["会议策划"], ["公文写作"], ["三年内成为高级秘书"], answers
     )
-    assert file["dominant_anchor"] == "TF" and len(file["anchors"]) == 8
+    assert file["dominant_anchor"] == "TF"
+    assert len(file["anchors"]) == 8
     assert file["next_review_due"] == "2026-09-01T16:00:00Z"
     assert h.cases.files.get(LEAD, STAFF.username)["skills"] == ["公文写作"]  # superior
     assert h.cases.files.get(HR, STAFF.username)["goals"]
@@ -199,14 +208,18 @@ def test_c04_completion_emits_hours_for_performance_and_counts_mandatory(harness
     with pytest.raises(PermissionDenied):
         h.cases.training.complete(STAFF, course["id"], STAFF.username, 0, "")
     done = h.cases.training.complete(HR, course["id"], STAFF.username, 0, "")
-    assert done["hours"] == 16 and done["certificate"] == "保密证书"
+    assert done["hours"] == 16
+    assert done["certificate"] == "保密证书"
     with pytest.raises(Conflict):
         h.cases.training.complete(HR, course["id"], STAFF.username, 0, "")
     event = next(e for t, e in h.outbox() if t == "career.training.completed")
     payload = event.payload_as(career_events.TrainingCompleted)
-    assert payload.hours == 16 and payload.mandatory and payload.username == STAFF.username
+    assert payload.hours == 16
+    assert payload.mandatory
+    assert payload.username == STAFF.username
     summary = h.cases.training.hours(STAFF, STAFF.username, 2026)
-    assert summary["mandatory_hours"] == 16 and summary["certificates"] == ["保密证书"]
+    assert summary["mandatory_hours"] == 16
+    assert summary["certificates"] == ["保密证书"]
 
 
 def test_c04_short_of_40_mandatory_hours_is_reminded(harness: Harness) -> None:
@@ -231,7 +244,8 @@ def test_c05_short_week_reminds_mentor_and_mentee(harness: Harness) -> None:
     assert not h.notices("mentoring_week_short")
     h.advance(days=1)
     short = h.notices("mentoring_week_short")
-    assert len(short) == 1 and list(short[0].recipients) == sorted([LEAD.username, NEWBIE.username])
+    assert len(short) == 1
+    assert list(short[0].recipients) == sorted([LEAD.username, NEWBIE.username])
     h.cases.mentoring.log_session(NEWBIE, m["id"], "2026-03-09", 2, "技能答疑")
     h.advance(days=7)
     assert len(h.notices("mentoring_week_short")) == 1
@@ -265,7 +279,8 @@ def test_c06_rotation_names_the_business_mentor_and_files_the_report(harness: Ha
     )
     assert rotation["business_mentor"] == "fin.head"
     mentorship = h.cases.mentoring.get(HR, rotation["mentorship_id"])
-    assert mentorship["kind"] == "business" and mentorship["mentor"] == "fin.head"
+    assert mentorship["kind"] == "business"
+    assert mentorship["mentor"] == "fin.head"
     with pytest.raises(Conflict):
         h.cases.mentoring.start_rotation(HR, STAFF.username, "HR", "x", "y", "2027-01-01")
     h.cases.mentoring.file_report(STAFF, rotation["id"], "轮岗成长报告：掌握了预算编制")
@@ -285,7 +300,8 @@ def test_c07_talent_grid_names_only_whom_the_viewer_may_see(harness: Harness) ->
     own = h.cases.talent.review(STAFF, 2026)
     assert [p["username"] for p in own["placements"]] == [STAFF.username]
     svg = h.cases.talent.grid(STAFF, 2026)
-    assert "姓名sec.staff1" in svg and "姓名sec.lead" not in svg
+    assert "姓名sec.staff1" in svg
+    assert "姓名sec.lead" not in svg
     assert "姓名sec.lead" in h.cases.talent.grid(HR, 2026)
 
 
@@ -312,7 +328,8 @@ def test_c08_successor_who_is_the_holder_is_refused_and_unready_post_flagged(
         HR, "FIN-HEAD", "财务部经理", "fin.head", [Successor(STAFF.username, "two_years")]
     )
     flagged, total = h.cases.talent.list_successions(LEADER, True, page_of())
-    assert total == 1 and flagged[0]["post"] == "FIN-HEAD"
+    assert total == 1
+    assert flagged[0]["post"] == "FIN-HEAD"
     with pytest.raises(NotFound):
         h.cases.talent.get_succession(OUTSIDER, "SEC-HEAD")
     h.cases.talent.file_growth_plan(LEAD, "SEC-HEAD", "2026-Q1", "学习统筹管理")

@@ -56,7 +56,8 @@ def test_c01_criteria_are_data_the_organisation_edits() -> None:
     rungs = merged_rungs([edited])
     supervisor = next(r for r in rungs if r.rung == "supervisor")
     assert supervisor.criteria == Criteria(2, "good", 80, 3)
-    assert supervisor.name == "主管" and supervisor.updated_by == "hr"
+    assert supervisor.name == "主管"
+    assert supervisor.updated_by == "hr"
 
 
 def test_c01_ladders_go_specialist_to_director_and_junior_to_senior() -> None:
@@ -98,8 +99,9 @@ def test_c03_anchor_questionnaire_scores_the_eight_anchors() -> None:
     answers[5:10] = [6, 6, 5, 6, 6]  # GM, the second anchor
     scores = score(answers)
     assert len(scores) == 8
-    assert scores[0].anchor == "GM" and scores[0].score == 5.8
-    with pytest.raises(ValueError):
+    assert scores[0].anchor == "GM"
+    assert scores[0].score == 5.8
+    with pytest.raises(ValueError, match="40 answers"):
         score([3] * 39)
 
 
@@ -132,14 +134,21 @@ def test_c05_gold_mentor_needs_every_week_met_and_good_feedback() -> None:
 
 
 def test_c07_nine_box_from_results_and_potential_with_three_tiers() -> None:
-    assert results_from_grade("excellent") == 3 and results_from_grade(None) == 1
-    assert box(1, 3) == 1 and box(3, 3) == 3 and box(3, 1) == 9
-    assert tier(3, 3) == "core" and tier(2, 2) == "backbone" and tier(1, 1) == "base"
+    assert results_from_grade("excellent") == 3
+    assert results_from_grade(None) == 1
+    assert box(1, 3) == 1
+    assert box(3, 3) == 3
+    assert box(3, 1) == 9
+    assert tier(3, 3) == "core"
+    assert tier(2, 2) == "backbone"
+    assert tier(1, 1) == "base"
 
 
 def test_c07_grid_shows_names_only_for_visible_people() -> None:
     svg = grid_svg(2026, [Dot(3, "张三"), Dot(3, None), Dot(5, "<李四>")])
-    assert svg.startswith("<svg") and "张三" in svg and "&lt;李四&gt;" in svg
+    assert svg.startswith("<svg")
+    assert "张三" in svg
+    assert "&lt;李四&gt;" in svg
     assert "(2)" in svg  # box 3 counts the hidden person too
 
 
