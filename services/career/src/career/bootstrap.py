@@ -182,6 +182,7 @@ def build(
         settings.amqp_url, topology, SERVICE, db, platform, uow_factory, clock=clock
     )
     subscribe(consumer, cases)
+    talent_module.UNREADY_KEY_POSTS.set_function(cases.talent.unready_count)
     servicer = CareerServicer(
         cases.promotions,
         cases.transfers,

@@ -337,3 +337,13 @@ def test_c08_successor_who_is_the_holder_is_refused_and_unready_post_flagged(
     h.run_timers()
     reminded = {n.recipients[0] for n in h.notices("growth_plan_due")}
     assert reminded == {STAFF.username}
+
+
+def test_c08_dashboard_counts_key_posts_without_a_ready_successor(harness: Harness) -> None:
+    h = harness
+    h.cases.talent.put_succession(
+        HR, "A", "", HEAD.username, [Successor(LEAD.username, "ready_now")]
+    )
+    h.cases.talent.put_succession(HR, "B", "", "fin.head", [Successor(STAFF.username, "two_years")])
+    h.cases.talent.put_succession(HR, "C", "", "hr.head", [])
+    assert h.cases.talent.unready_count() == 2

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
+from career_testkit import HR, LEAD, OUTSIDER, STAFF, Harness
 
 from career.adapters.orm import platform
 from career.bootstrap import ANNUAL_GRADE_PUBLISHED, subscribe
 from career.entrypoints.grpc_servicer import CareerServicer
-from career_testkit import HR, LEAD, OUTSIDER, STAFF, Harness
 from secretariat.career.v1 import career_pb2 as pb
 from secretariat.career.v1 import career_pb2_grpc
 from secretariat.career.v1 import events_pb2 as career_events
@@ -54,9 +54,7 @@ def stub(harness: Harness) -> Iterator[career_pb2_grpc.CareerStub]:
 
 
 def as_(harness: Harness, who: Identity) -> tuple[tuple[str, str], ...]:
-    return identity_metadata(
-        IdentitySigner(PRIVATE, harness.clock).sign(who, SERVICE_AUDIENCE, 60)
-    )
+    return identity_metadata(IdentitySigner(PRIVATE, harness.clock).sign(who, SERVICE_AUDIENCE, 60))
 
 
 def test_c01_eligibility_over_grpc_lists_every_criterion(

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from prometheus_client import Gauge
+
 from career.adapters import orm
 from career.domain.calendar import next_quarter, quarter_bounds, quarter_of
 from career.domain.succession import Successor, SuccessorIsHolder, flagged, ranked
@@ -24,6 +26,10 @@ from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 GROWTH_TIMER = "career.succession.growth_plan"
+UNREADY_KEY_POSTS = Gauge(
+    "secretariat_career_key_posts_unready",
+    "Key posts without a successor ready within a year (C-08), read from the database",
+)
 LEADER_ROLES = frozenset({"leader", "supervising_leader", "hr", "admin"})
 
 
@@ -190,6 +196,16 @@ class TalentReview:
             f"growth:{post}:{username}:{quarter}",
             due,
             {"post": post, "username": username, "quarter": quarter},
+        )
+
+    def unready_count(self) -> int:
+        """C-08's dashboard panel: key posts without a ready successor."""
+        with self.ctx.read() as rows:
+            found = rows.all(orm.successions)
+        return sum(
+            1
+            for r in found
+            if flagged([Successor(s["username"], s["readiness"]) for s in r["successors"]])
         )
 
     def list_successions(
