@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from career_testkit import HEAD, HR, LEAD, LEADER, NEWBIE, OUTSIDER, STAFF, Harness
+from sqlalchemy import select
 
+from career.adapters.orm import platform
 from career.domain.ladders import Criteria
 from career.domain.succession import Successor
 from secretariat.career.v1 import events_pb2 as career_events
@@ -181,7 +183,7 @@ def test_c02_application_to_a_closed_vacancy_is_refused(harness: Harness) -> Non
         h.cases.transfers.apply(STAFF, vacancy, "")
 
 
-def test_c03_career_file_scored_reviewed_and_reminded_after_six_months(harness: Harness) -> None:
+def test_c03_x03_career_file_scored_reviewed_reminded_and_reads_audited(harness: Harness) -> None:
     h = harness
     answers = [3] * 40
     answers[0:5] = [6] * 5
@@ -197,6 +199,17 @@ def test_c03_career_file_scored_reviewed_and_reminded_after_six_months(harness: 
         h.cases.files.get(OUTSIDER, STAFF.username)
     with pytest.raises(NotFound):
         h.cases.files.get(NEWBIE, STAFF.username)  # a peer
+    with h.db.reading() as session:
+        readers = (
+            session.execute(
+                select(platform.audit_log.c.actor).where(
+                    platform.audit_log.c.action == "read_career_file"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(readers) == [HR.username, LEAD.username]
     h.advance(days=184)
     notice = h.notices("career_file_review_due")[0]
     assert notice.recipients == sorted([STAFF.username, "sec.lead"])

@@ -63,6 +63,11 @@ class CareerFiles:
         self.ctx.check_read(actor, username)
         with self.ctx.read() as rows:
             row = rows.get(orm.career_files, username=username)
+        if actor.username != username:
+            # a confidential read by someone else is recorded.
+            with self.ctx.uow() as uow:
+                uow.audit(actor.username, "read_career_file", "career_file", username)
+                uow.commit()
         return _answer(row or _empty(username))
 
     def put(
