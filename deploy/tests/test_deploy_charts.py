@@ -203,6 +203,10 @@ def test_every_process_gets_each_setting_it_requires(render: Render) -> None:
     assert env_value(deployments["secretariat-documents"], "SECRETARIAT_DIRECTORY_ADDRESS") == (
         "secretariat-gateway-directory:50050"
     )
+    # A service without a named gateway setting is routed through SECRETARIAT_SERVICES.
+    assert "career=secretariat-career:50051" in env_value(
+        deployments["secretariat-gateway"], "SECRETARIAT_SERVICES"
+    ).split(",")
 
 
 def ingress_sources(policy: dict[str, Any], port: int) -> list[dict[str, Any]]:

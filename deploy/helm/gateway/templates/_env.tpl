@@ -39,6 +39,17 @@
 - name: PROMETHEUS_MULTIPROC_DIR
   value: /run/metrics
 {{- include "secretariat-lib.env.peers" (dict "root" $root "peers" $root.Values.peers) }}
+{{- /* Services without a named setting (e.g. career) go in SECRETARIAT_SERVICES. */}}
+{{- $more := list }}
+{{- range $root.Values.peers }}
+{{- if not (has . (list "documents" "infohub" "meetings" "facilities")) }}
+{{- $more = append $more (printf "%s=%s" . (include "secretariat-lib.address" (dict "root" $root "name" . "port" $root.Values.global.ports.grpc))) }}
+{{- end }}
+{{- end }}
+{{- if $more }}
+- name: SECRETARIAT_SERVICES
+  value: {{ join "," $more | quote }}
+{{- end }}
 {{- with $root.Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
