@@ -283,6 +283,11 @@ def test_c05_gold_mentor_titles_from_logs_and_feedback(harness: Harness) -> None
         h.cases.mentoring.rate(LEAD, m["id"], 5)
     h.cases.mentoring.rate(NEWBIE, m["id"], 5)
     assert [g["mentor"] for g in h.cases.mentoring.gold("2026-Q2")] == [LEAD.username]
+    h.run_timers()  # Q1 ended: no full week in it, no title; Q2 is scheduled
+    h.run_timers()  # 1 July: Q2 ended, its titles are awarded
+    assert [n.recipients[0] for n in h.notices("gold_mentor")] == [LEAD.username]
+    awarded = [e for t, e in h.outbox() if t == "career.gold_mentor.awarded"]
+    assert len(awarded) == 1
 
 
 def test_c06_rotation_names_the_business_mentor_and_files_the_report(harness: Harness) -> None:

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from career.adapters import orm
-from career.domain.calendar import add_months, quarter_bounds
+from career.domain.calendar import add_months, quarter_bounds, quarter_of
 from career.domain.mentoring import (
     MIN_WEEKLY_HOURS,
     MentorRecord,
@@ -38,6 +38,8 @@ from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 WEEK_TIMER = "career.mentoring.week"
+GOLD_TIMER = "career.mentoring.gold_titles"
+GOLD_AWARDED = "career.gold_mentor.awarded"
 ROTATION_COMPLETED = "career.rotation.completed"
 ROTATION_MIN_YEARS = 2
 
@@ -125,6 +127,7 @@ class Mentoring:
         }
         rows.add(orm.mentorships, row)
         self._schedule_week(uow, row, 1)
+        self._schedule_gold(uow, quarter_of(starts))
         uow.audit(
             actor,
             "assign_mentor",
@@ -153,6 +156,47 @@ class Mentoring:
             f"mentoring:{row['id']}:{week}",
             self.ctx.at_midnight(week_start(starts, week + 1)),
             {"mentorship_id": row["id"], "week": week},
+        )
+
+    def _schedule_gold(self, uow: UnitOfWork, quarter: str) -> None:
+        """The quarter's gold-mentor titles are awarded the day it ends."""
+        TimerStore(orm.platform).schedule(
+            uow.session,
+            GOLD_TIMER,
+            f"gold:{quarter}",
+            self.ctx.at_midnight(quarter_bounds(quarter)[1]),
+            {"quarter": quarter},
+        )
+
+    def on_gold_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        """C-05: award the quarter's gold mentors, tell them and performance."""
+        quarter = firing.payload["quarter"]
+        titles = self.gold(quarter)
+        for g in titles:
+            uow.emit(
+                GOLD_AWARDED,
+                g["mentor"],
+                career_events.GoldMentorAwarded(
+                    quarter=quarter, mentor=g["mentor"], hours=g["hours"], feedback=g["feedback"]
+                ),
+            )
+            self.ctx.notify(
+                uow,
+                [g["mentor"]],
+                "gold_mentor",
+                f"{quarter}金牌导师",
+                f"您获评{quarter}“金牌导师”：本季度辅导{g['hours']:g}小时，学员评价{g['feedback']:g}分。",
+                f"career/gold-mentors/{quarter}",
+            )
+        with self.ctx.read() as rows:
+            active = any(
+                m["ends_on"] >= quarter_bounds(quarter)[1].isoformat()
+                for m in rows.all(orm.mentorships)
+            )
+        if active:
+            self._schedule_gold(uow, quarter_of(quarter_bounds(quarter)[1]))
+        self.ctx.fired(
+            uow, GOLD_TIMER, f"career/gold-mentors/{quarter}", "met", [g["mentor"] for g in titles]
         )
 
     def _readable(self, actor: Identity, mentorship_id: str) -> dict[str, Any]:
