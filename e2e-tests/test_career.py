@@ -125,7 +125,8 @@ def test_issue17_promotion_training_mentoring_and_talent_grid(
 
     def eligible() -> dict[str, Any] | None:
         answer: dict[str, Any] = lead.get(f"/api/v1/career/eligibility/{lead_name}").json()
-        return answer if answer["eligible"] else None
+        # both years arrived: the second one is what raises the priority flag
+        return answer if answer["eligible"] and answer["promotion_priority"] else None
 
     after = eventually(eligible)
     assert all(c["held"] for c in after["criteria"])
