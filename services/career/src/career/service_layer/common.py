@@ -40,9 +40,12 @@ def new_id() -> str:
 
 def parse_day(value: str, field: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValidationFailed(FieldError(field, "must be a date YYYY-MM-DD")) from None
+    if not 1950 <= day.year <= 2100:
+        raise ValidationFailed(FieldError(field, "must be a date between 1950 and 2100"))
+    return day
 
 
 def iso(value: datetime | None) -> str | None:
