@@ -109,6 +109,7 @@ def timer_handlers(cases: CareerUseCases) -> dict[str, TimerHandler]:
         training_module.MANDATORY_TIMER: cases.training.on_mandatory_due,
         mentoring_module.WEEK_TIMER: cases.mentoring.on_week_due,
         mentoring_module.GOLD_TIMER: cases.mentoring.on_gold_due,
+        mentoring_module.ROTATION_DUE_TIMER: cases.mentoring.on_rotation_due,
         talent_module.GROWTH_TIMER: cases.talent.on_growth_due,
     }
 

@@ -290,7 +290,9 @@ def test_c05_gold_mentor_titles_from_logs_and_feedback(harness: Harness) -> None
     assert len(awarded) == 1
 
 
-def test_c06_rotation_names_the_business_mentor_and_files_the_report(harness: Harness) -> None:
+def test_c06_rotation_names_the_business_mentor_files_the_report_and_is_due_in_3_years(
+    harness: Harness,
+) -> None:
     h = harness
     rotation = h.cases.mentoring.start_rotation(
         HR, STAFF.username, "FIN", "预算助理", "掌握预算编制", "2026-03-02"
@@ -304,6 +306,9 @@ def test_c06_rotation_names_the_business_mentor_and_files_the_report(harness: Ha
     h.cases.mentoring.file_report(STAFF, rotation["id"], "轮岗成长报告：掌握了预算编制")
     assert h.cases.files.get(STAFF, STAFF.username)["rotation_reports"][0]["to_department"] == "FIN"
     assert "career.rotation.completed" in h.event_types()
+    h.clock.set(h.clock.now().replace(year=2029, month=3, day=2))
+    h.run_timers()
+    assert h.notices("rotation_due")[0].recipients == sorted([HR.username, STAFF.username])
 
 
 def test_c07_talent_grid_names_only_whom_the_viewer_may_see(harness: Harness) -> None:

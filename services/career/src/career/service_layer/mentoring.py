@@ -42,6 +42,8 @@ GOLD_TIMER = "career.mentoring.gold_titles"
 GOLD_AWARDED = "career.gold_mentor.awarded"
 ROTATION_COMPLETED = "career.rotation.completed"
 ROTATION_MIN_YEARS = 2
+ROTATION_MAX_YEARS = 3
+ROTATION_DUE_TIMER = "career.rotation.due"
 
 
 class Mentoring:
@@ -370,9 +372,39 @@ class Mentoring:
                 "report": "",
             }
             rows.add(orm.rotations, row)
+            TimerStore(orm.platform).schedule(
+                uow.session,
+                ROTATION_DUE_TIMER,
+                f"rotation-due:{username}",
+                self.ctx.at_midnight(add_months(starts, 12 * ROTATION_MAX_YEARS)),
+                {"username": username, "since": starts.isoformat()},
+            )
             uow.audit(actor.username, "start_rotation", "rotation", row["id"], None, row)
             uow.commit()
         return row
+
+    def on_rotation_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        """C-06: 3 years after the last rotation began, HR and the person are reminded."""
+        username, since = firing.payload["username"], firing.payload["since"]
+        ref = f"career/files/{username}"
+        later = [
+            r
+            for r in self.ctx.rows(uow).all(orm.rotations, username=username)
+            if r["starts_on"] > since
+        ]
+        if later or self.ctx.directory.person(username) is None:
+            self.ctx.fired(uow, ROTATION_DUE_TIMER, ref, "met", [])
+            return
+        recipients = [username, *self.ctx.directory.role_holders("hr")]
+        self.ctx.notify(
+            uow,
+            recipients,
+            "rotation_due",
+            "轮岗到期提醒",
+            f"{username} 自 {since} 开始上一次轮岗已满3年，请安排新的轮岗（每2-3年一次）。",
+            ref,
+        )
+        self.ctx.fired(uow, ROTATION_DUE_TIMER, ref, "reminded", sorted(set(recipients)))
 
     def file_report(self, actor: Identity, rotation_id: str, report: str) -> dict[str, Any]:
         with self.ctx.uow() as uow:
