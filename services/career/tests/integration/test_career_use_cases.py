@@ -370,3 +370,12 @@ def test_c08_dashboard_counts_key_posts_without_a_ready_successor(harness: Harne
     h.cases.talent.put_succession(HR, "B", "", "fin.head", [Successor(STAFF.username, "two_years")])
     h.cases.talent.put_succession(HR, "C", "", "hr.head", [])
     assert h.cases.talent.unready_count() == 2
+
+
+def test_p10_a_corrected_grade_withdraws_the_priority_flag(harness: Harness) -> None:
+    h = harness
+    h.grade(LEAD.username, 2024, "excellent", 93)
+    h.grade(LEAD.username, 2025, "excellent", 95)
+    assert h.cases.promotions.priority(LEAD.username)
+    h.grade(LEAD.username, 2025, "good", 95)  # an upheld appeal's correction republished
+    assert not h.cases.promotions.priority(LEAD.username)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, select, update
+from sqlalchemy import Table, and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 
@@ -63,3 +63,6 @@ class Rows:
             return True
         self.change(table, keys, values)
         return False
+
+    def remove(self, table: Table, **keys: Any) -> None:
+        self.session.execute(delete(table).where(self._where(table, keys)))

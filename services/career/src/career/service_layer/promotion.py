@@ -291,11 +291,8 @@ class Promotions:
         flag = rows.get(orm.priority_flags, username=payload.username)
         if not years:
             if flag is not None and flag["source"] == "career":
-                rows.session.execute(
-                    orm.priority_flags.delete().where(
-                        orm.priority_flags.c.username == payload.username
-                    )
-                )
+                # a corrected (appealed) grade withdraws the flag this service raised
+                rows.remove(orm.priority_flags, username=payload.username)
             return
         if flag is not None and list(flag["years"]) == years:
             return
