@@ -795,6 +795,28 @@ def overview_panels() -> list[Item]:
             width=8,
             thresholds=[(None, "green"), (1, "red")],
         ),
+        Row("SPEC C-05, C-08: career"),
+        Panel(
+            "Key posts without a ready successor",
+            [Target("max(secretariat_career_key_posts_unready)", "key posts")],
+            kind="stat",
+            width=12,
+            description="SPEC C-08: GET /api/v1/career/succession?flagged_only=true lists them.",
+            thresholds=[(None, "green"), (1, "red")],
+        ),
+        Panel(
+            "Mentoring weeks short of 2 hours, last 30 days",
+            [
+                Target(
+                    "sum(increase(secretariat_career_reminders_total"
+                    '{kind="career.mentoring.week",outcome="breached"}[30d]))',
+                    "short weeks",
+                )
+            ],
+            kind="stat",
+            width=12,
+            thresholds=[(None, "green"), (1, "orange")],
+        ),
         Row("Platform: events and deadlines (X-05, X-06)"),
         Panel(
             "Outbox lag by service",
