@@ -82,6 +82,8 @@ def alerts_shown_firing() -> set[str]:
         ("F-06", "secretariat_facilities_repair_response_total"),
         ("F-06", "secretariat_facilities_repair_resolution_total"),
         ("F-10", "secretariat_facilities_incident_restore_total"),
+        ("C-05", "secretariat_career_reminders_total"),
+        ("C-08", "secretariat_career_key_posts_unready"),
     ],
 )
 def test_d10_m05_m07_f06_f10_each_sla_in_code_has_an_alert_shown_firing(

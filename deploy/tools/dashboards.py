@@ -554,6 +554,49 @@ def infohub_panels() -> list[Item]:
     ]
 
 
+def career_panels() -> list[Item]:
+    return [
+        Row("SPEC C-05, C-08: mentoring hours and succession"),
+        Panel(
+            "Key posts without a ready successor",
+            [Target("max(secretariat_career_key_posts_unready)", "key posts")],
+            kind="stat",
+            width=6,
+            description="SPEC C-08: key posts with no successor ready now or within a year.",
+            thresholds=[(None, "green"), (1, "red")],
+        ),
+        Panel(
+            "Mentoring weeks short of 2 hours, last 30 days",
+            [
+                Target(
+                    "sum(increase(secretariat_career_reminders_total"
+                    '{kind="career.mentoring.week",outcome="breached"}[30d]))'
+                    " / sum(increase(secretariat_career_reminders_total"
+                    '{kind="career.mentoring.week"}[30d]))',
+                    "short share",
+                )
+            ],
+            kind="stat",
+            unit="percentunit",
+            width=6,
+            description="SPEC C-05: every mentoring week logs at least 2 hours.",
+            thresholds=[(None, "green"), (0.1, "orange"), (0.25, "red")],
+        ),
+        Panel(
+            "Career timers fired by kind and outcome (X-05)",
+            [
+                Target(
+                    "sum by (kind, outcome) "
+                    "(increase(secretariat_career_reminders_total[$__rate_interval]))",
+                    "{{kind}} {{outcome}}",
+                )
+            ],
+            width=12,
+        ),
+        *platform_panels("career"),
+    ]
+
+
 def gateway_panels() -> list[Item]:
     return [
         Row("HTTP API"),
@@ -762,6 +805,28 @@ def overview_panels() -> list[Item]:
             width=8,
             thresholds=[(None, "green"), (1, "red")],
         ),
+        Row("SPEC C-05, C-08: career"),
+        Panel(
+            "Key posts without a ready successor",
+            [Target("max(secretariat_career_key_posts_unready)", "key posts")],
+            kind="stat",
+            width=12,
+            description="SPEC C-08: GET /api/v1/career/succession?flagged_only=true lists them.",
+            thresholds=[(None, "green"), (1, "red")],
+        ),
+        Panel(
+            "Mentoring weeks short of 2 hours, last 30 days",
+            [
+                Target(
+                    "sum(increase(secretariat_career_reminders_total"
+                    '{kind="career.mentoring.week",outcome="breached"}[30d]))',
+                    "short weeks",
+                )
+            ],
+            kind="stat",
+            width=12,
+            thresholds=[(None, "green"), (1, "orange")],
+        ),
         Row("Platform: events and deadlines (X-05, X-06)"),
         Panel(
             "Outbox lag by service",
@@ -931,6 +996,9 @@ def _listed_dashboards() -> dict[Path, dict[str, Any]]:
         ),
         HELM / "facilities" / "dashboards" / "facilities.json": dashboard(
             "secretariat-facilities", "Secretariat / Facilities", facilities_panels(), "now-7d"
+        ),
+        HELM / "career" / "dashboards" / "career.json": dashboard(
+            "secretariat-career", "Secretariat / Career", career_panels(), "now-7d"
         ),
     }
 
