@@ -1,20 +1,35 @@
-"""Composition root of the information hub (for now: the notification inbox).
+"""Composition root of the information hub: the notification inbox (X-06) and
+the information flow (SPEC I-01..I-06).
 
 The service kit builds the platform (database, relay, consumer, gRPC
-server); this module adds the inbox, its event handlers and its API.
+server); this module adds the inbox, the information flow, the mail sender,
+their event and timer handlers and their API.
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from infohub.adapters.orm import platform
 from infohub.entrypoints.grpc_servicer import InboxServicer
+from infohub.entrypoints.information_servicer import InformationServicer
 from infohub.service_layer.channels import LogChannel
 from infohub.service_layer.inbox import Inbox
-from secretariat.infohub.v1 import infohub_pb2, infohub_pb2_grpc
+from infohub.service_layer.information import InformationHub
+from infohub.service_layer.mail import MailQueue, MailSender, MailTransport, SmtpTransport
+from secretariat.infohub.v1 import (
+    infohub_pb2,
+    infohub_pb2_grpc,
+    information_pb2,
+    information_pb2_grpc,
+)
 from secretariat_shared.bus import BusTopology
+from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import Clock
+from secretariat_shared.directory import Directory
 from secretariat_shared.service import ServiceApp, ServiceKit, Servicer, Subscription, Wiring
 from secretariat_shared.settings import ServiceSettings
 
@@ -24,15 +39,72 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 InfohubApp = ServiceApp
 
 
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The SMTP server for notices, from ``SECRETARIAT_SMTP_*``; no host: no e-mail."""
+
+    host: str = ""
+    port: int = 25
+    sender: str = "secretariat@localhost"
+    user: str = ""
+    password: str = ""
+    starttls: bool = False
+
+    @classmethod
+    def from_env(cls) -> SmtpSettings:
+        env = os.environ
+        return cls(
+            host=env.get("SECRETARIAT_SMTP_HOST", ""),
+            port=int(env.get("SECRETARIAT_SMTP_PORT", "25") or 25),
+            sender=env.get("SECRETARIAT_SMTP_FROM", "") or cls.sender,
+            user=env.get("SECRETARIAT_SMTP_USER", ""),
+            password=env.get("SECRETARIAT_SMTP_PASSWORD", ""),
+            starttls=env.get("SECRETARIAT_SMTP_STARTTLS", "") in ("1", "true", "yes"),
+        )
+
+    def transport(self) -> MailTransport | None:
+        if not self.host:
+            return None
+        return SmtpTransport(
+            self.host, self.port, self.sender, self.user, self.password, self.starttls
+        )
+
+
 def build(
-    settings: ServiceSettings, clock: Clock, topology: BusTopology | None = None
+    settings: ServiceSettings,
+    clock: Clock,
+    topology: BusTopology | None = None,
+    *,
+    directory: Directory | None = None,
+    calendar: BusinessCalendar | None = None,
+    mail_transport: MailTransport | None = None,
 ) -> InfohubApp:
     kit = ServiceKit(SERVICE, settings, clock, platform, topology=topology)
-    inbox = Inbox(kit.uow, kit.db, clock, channels=[LogChannel()], timezone=settings.timezone)
+    mail = MailQueue(ZoneInfo(settings.timezone))
+    inbox = Inbox(
+        kit.uow, kit.db, clock, channels=[LogChannel()], timezone=settings.timezone, mail=mail
+    )
+    hub = InformationHub(
+        kit.uow,
+        kit.db,
+        clock,
+        (lambda: directory) if directory is not None else kit.directory,
+        calendar or kit.business_calendar(),
+        kit.timers,
+        inbox,
+        settings.timezone,
+    )
+    sender = MailSender(kit.db, clock, mail_transport or SmtpSettings.from_env().transport())
     return kit.assemble(
         Wiring(
             servicers=[
                 Servicer.of(infohub_pb2, infohub_pb2_grpc, "Inbox", InboxServicer(inbox)),
+                Servicer.of(
+                    information_pb2,
+                    information_pb2_grpc,
+                    "Information",
+                    InformationServicer(hub),
+                ),
             ],
             subscriptions=[
                 Subscription(
@@ -51,5 +123,12 @@ def build(
                     inbox.on_notification_requested,
                 ),
             ],
+            timer_handlers={
+                "infohub.read_check": hub.on_read_check,
+                "infohub.bulletin": hub.on_bulletin_due,
+                "infohub.action_reminder": hub.on_action_reminder,
+                "infohub.action_escalation": hub.on_action_escalation,
+            },
+            workers=[sender],
         )
     )
