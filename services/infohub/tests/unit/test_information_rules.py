@@ -23,8 +23,14 @@ LEAD = Lead("11月30日上午", "一号厂区", "生产部", "完成设备检修
 
 def item(**kw: object) -> InfoItem:
     base: dict[str, object] = dict(
-        id="i-1", channel="internal", source="weekly_report", submitter="hr.clerk",
-        anonymous=False, submitted_at=NOW, title="设备检修完成", lead=LEAD,
+        id="i-1",
+        channel="internal",
+        source="weekly_report",
+        submitter="hr.clerk",
+        anonymous=False,
+        submitted_at=NOW,
+        title="设备检修完成",
+        lead=LEAD,
     )
     base.update(kw)
     return InfoItem(**base)  # type: ignore[arg-type]
@@ -94,7 +100,9 @@ def test_i03_reviews_run_screen_verify_distil_in_order_and_each_is_recorded() ->
     rules.review(it, "distil", "sec.clerk", NOW, "", "", "投诉量下降", "")
     assert rules.all_reviews_done(it)
     assert [(r.stage, r.reviewer) for r in it.reviews] == [
-        ("screen", "sec.clerk"), ("verify", "sec.clerk"), ("distil", "sec.clerk"),
+        ("screen", "sec.clerk"),
+        ("verify", "sec.clerk"),
+        ("distil", "sec.clerk"),
     ]
 
 
@@ -133,19 +141,23 @@ def test_i02_bulletin_date_is_the_next_working_day_after_the_cutoff() -> None:
 
 def test_i06_rates_per_department_and_low_ones_named_with_their_items() -> None:
     deliveries = [
-        DeliveryFact("a", "HR", True), DeliveryFact("b", "HR", False),
+        DeliveryFact("a", "HR", True),
+        DeliveryFact("b", "HR", False),
         DeliveryFact("a", "FIN", True),
     ]
     actions = [
-        ActionFact("a", "HR", True, True), ActionFact("c", "HR", True, False),
-        ActionFact("d", "HR", False, False), ActionFact("e", "FIN", True, True),
+        ActionFact("a", "HR", True, True),
+        ActionFact("c", "HR", True, False),
+        ActionFact("d", "HR", False, False),
+        ActionFact("e", "FIN", True, True),
     ]
     by = {r.department_code: r for r in rates(deliveries, actions)}
     hr = by["HR"]
     assert (hr.awareness_rate, hr.execution_rate, hr.achievement_rate) == (0.5, 2 / 3, 1 / 3)
     assert hr.low_rates == ["awareness", "execution", "achievement"]
     assert set(hr.low_item_ids) == {"b", "c", "d"}
-    assert by["FIN"].low_rates == [] and by["FIN"].awareness_rate == 1.0
+    assert by["FIN"].low_rates == []
+    assert by["FIN"].awareness_rate == 1.0
 
 
 def test_important_items_and_deadlines_are_always_immediate() -> None:
