@@ -302,9 +302,10 @@ def test_i05_an_action_not_accepted_by_its_deadline_escalates_to_the_superior(
 
 
 def render_png_has_ink(pdf: bytes) -> int:
+    """Dark pixels in the page's title line, which is Chinese only (每日信息专报)."""
     document = pypdfium2.PdfDocument(pdf)
     image = document[0].render(scale=1).to_pil().convert("L")
-    return sum(image.histogram()[:128])  # pixels darker than mid-grey: drawn glyphs
+    return sum(image.crop((50, 50, 300, 85)).histogram()[:128])
 
 
 def test_i02_routine_item_is_in_the_next_working_day_bulletin_before_nine(hub: Harness) -> None:
@@ -335,8 +336,8 @@ def test_i02_routine_item_is_in_the_next_working_day_bulletin_before_nine(hub: H
     assert "data:image/png" in page.data.decode()
     pdf = hub.call("GetBulletinPdf", pb.GetBulletinRequest(date="2026-12-01"), LEADER)
     assert pdf.data.startswith(b"%PDF")
-    assert b"STSong-Light" in pdf.data
-    assert render_png_has_ink(pdf.data) > 2000
+    assert b"/FontFile2" in pdf.data  # the Chinese font travels inside the PDF
+    assert render_png_has_ink(pdf.data) > 300
     # I-02: triage cannot change after publication
     code = hub.fails(
         "TriageItem",

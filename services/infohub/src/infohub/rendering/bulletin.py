@@ -1,8 +1,10 @@
 """The Daily Information Bulletin as a web page and a PDF (SPEC I-02).
 
-The PDF uses reportlab's CID font STSong-Light: the reader's own Adobe
-Chinese fonts draw it and reportlab ships its metrics, so no font file is
-needed on the server and Chinese renders on a machine without extra fonts.
+The PDF embeds (a subset of) WenQuanYi Micro Hei, a TrueType CJK font that
+ships in the PyPI package ``paperang-p2-fonts-cjk``, so Chinese renders on a
+reader's machine without any Chinese font installed. Without that package
+it falls back to reportlab's CID font STSong-Light, which needs no font
+file on the server but relies on the reader to supply a Chinese font.
 """
 
 from __future__ import annotations
@@ -10,18 +12,30 @@ from __future__ import annotations
 import base64
 import html
 import io
+from importlib import resources
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from infohub.domain.bulletin import Entry
 from infohub.rendering.chart import trend_png
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+def _register_font() -> str:
+    try:
+        path = resources.files("paperang_p2_fonts_cjk") / "fonts" / "wqy-microhei.ttc"
+        pdfmetrics.registerFont(TTFont("WenQuanYiMicroHei", str(path), subfontIndex=0))
+        return "WenQuanYiMicroHei"
+    except (ModuleNotFoundError, OSError):
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+        return "STSong-Light"
+
+
+FONT = _register_font()
 
 
 def _figure_line(entry: Entry) -> list[str]:

@@ -629,7 +629,7 @@ class InformationHub:
                     i.action.status == "accepted",
                 )
                 for i in repo.with_actions()
-                if i.action is not None and start <= i.action.deadline < end
+                if i.action is not None and start <= (i.delivered_at or i.submitted_at) < end
             ]
         return rates(deliveries, actions)
 
