@@ -79,7 +79,7 @@ class InformationRepository:
         ).scalars()
         return [InfoItem.from_dict(d) for d in rows], total
 
-    def ids_created_or_received_by(self, username: str) -> set[str]:
+    def ids_visible_to(self, username: str) -> set[str]:
         received = set(
             self.session.execute(
                 select(info_deliveries.c.item_id).where(info_deliveries.c.recipient == username)
@@ -88,7 +88,7 @@ class InformationRepository:
         created = {
             row.id
             for row in self.session.execute(select(info_items.c.id, info_items.c.data)).all()
-            if row.data.get("created_by") == username
+            if username in (row.data.get("created_by"), (row.data.get("action") or {}).get("owner"))
         }
         return received | created
 

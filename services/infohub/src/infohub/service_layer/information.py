@@ -79,8 +79,11 @@ ACTIONS_ESCALATED = Counter(
 
 def can_read(caller: Identity, item: InfoItem, received: bool) -> bool:
     """Who may read an item (X-03 decided here until a shared access module exists):
-    the secretariat and leaders, its recipients, and whoever submitted it."""
+    the secretariat and leaders, its recipients, its action's owner and whoever
+    submitted it."""
     if caller.has_role("secretariat", *LEADER_ROLES) or received:
+        return True
+    if item.action is not None and item.action.owner == caller.username:
         return True
     return bool(item.created_by) and item.created_by == caller.username
 
@@ -183,7 +186,7 @@ class InformationHub:
             visible = (
                 None
                 if caller.has_role("secretariat", *LEADER_ROLES)
-                else repo.ids_created_or_received_by(caller.username)
+                else repo.ids_visible_to(caller.username)
             )
             return repo.listing(status, channel, visible, page, page_size)
 
