@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from infohub.adapters.orm import platform
 from infohub.entrypoints.grpc_servicer import InboxServicer
 from infohub.entrypoints.information_servicer import InformationServicer
+from infohub.entrypoints.metrics import EffectivenessCollector
 from infohub.service_layer.channels import LogChannel
 from infohub.service_layer.inbox import Inbox
 from infohub.service_layer.information import InformationHub
@@ -130,5 +131,6 @@ def build(
                 "infohub.action_escalation": hub.on_action_escalation,
             },
             workers=[sender],
+            collectors=[EffectivenessCollector(hub)],
         )
     )

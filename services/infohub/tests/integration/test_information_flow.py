@@ -431,3 +431,18 @@ def test_mail_failures_retry_and_never_lose_a_notice(hub: Harness) -> None:
     assert sender.run_once() == 1
     assert [m["To"] for m in flaky.sent] == ["lead@example.com"]
     assert sender.run_once() == 0
+
+
+def test_i06_dashboard_gauges_carry_this_months_rates(hub: Harness) -> None:
+    from infohub.entrypoints.metrics import EffectivenessCollector
+
+    item = reviewed(hub, submit(hub, "重要：仪表盘").id, "important")
+    hub.call("GetItem", pb.GetItemRequest(id=item.id), HEAD)
+    collector = next(c for c in hub.app.wiring.collectors if isinstance(c, EffectivenessCollector))
+    samples = {
+        (s.labels["department"], s.labels["rate"]): s.value
+        for family in collector.collect()
+        for s in family.samples
+    }
+    assert samples[("HR", "awareness")] == 1.0
+    assert samples[("leaders", "awareness")] == 0.0

@@ -611,6 +611,14 @@ class InformationHub:
     def effectiveness(self, caller: Identity, month: str) -> list[DepartmentRates]:
         if not caller.has_role("secretariat", *LEADER_ROLES):
             raise PermissionDenied("effectiveness is for the secretariat and leaders")
+        return self.rates_of(month)
+
+    def current_month(self) -> str:
+        return self._clock.now().astimezone(self._zone).strftime("%Y-%m")
+
+    def rates_of(self, month: str) -> list[DepartmentRates]:
+        """I-06 for the month ``YYYY-MM`` (local): deliveries of the month and the
+        actions of the items delivered (or submitted) in it."""
         try:
             first = date.fromisoformat(f"{month}-01")
         except ValueError:
