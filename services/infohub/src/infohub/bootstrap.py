@@ -95,6 +95,7 @@ def build(
         inbox,
         settings.timezone,
     )
+    inbox.on_read.append(hub.on_inbox_read)
     sender = MailSender(kit.db, clock, mail_transport or SmtpSettings.from_env().transport())
     return kit.assemble(
         Wiring(

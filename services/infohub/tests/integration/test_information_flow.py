@@ -256,11 +256,16 @@ def test_i03_near_duplicate_is_flagged_and_nothing_reaches_leaders_before_three_
     assert [i.kind for i in hub.inbox_of(LEADER)] == ["info_important"]
 
 
-def test_i05_unread_recipients_are_listed_for_a_phone_call_at_two_hours(hub: Harness) -> None:
+def test_i05_unread_recipients_are_listed_for_a_phone_call_at_two_hours_inbox_read_counts(
+    hub: Harness,
+) -> None:
     item = reviewed(hub, submit(hub, "重要：安全培训").id, "important")
     receipts = hub.call("GetReceipts", pb.GetReceiptsRequest(id=item.id), EDITOR)
     assert {r.recipient for r in receipts.receipts} == {"leader.li", "hr.head"}
-    hub.call("GetItem", pb.GetItemRequest(id=item.id), HEAD)  # the head reads it
+    notice = next(i for i in hub.inbox_of(HEAD) if i.kind == "info_important")
+    hub.inbox.MarkRead(
+        infohub_pb2.MarkReadRequest(id=notice.id), metadata=hub.server.metadata(HEAD)
+    )
     hub.advance_to(START + timedelta(hours=1, minutes=59))
     assert not hub.call("GetReceipts", pb.GetReceiptsRequest(id=item.id), EDITOR).follow_ups
     hub.advance_to(START + timedelta(hours=2, seconds=1))

@@ -41,6 +41,7 @@ class Inbox:
         mail: MailQueue | None = None,
     ) -> None:
         self._mail = mail
+        self.on_read: list[Callable[[UnitOfWork, InboxItem], None]] = []
         self._uow = uow_factory
         self._db = db
         self._clock = clock
@@ -186,5 +187,7 @@ class Inbox:
                 repo.mark_read(item_id, now)
                 uow.audit(caller.username, "read_notice", "inbox_item", item_id, None, None)
                 item.read_at = now
+                for hook in self.on_read:
+                    hook(uow, item)
             uow.commit()
             return item

@@ -31,6 +31,7 @@ from infohub.domain.information import (
     Lead,
     TrendPoint,
 )
+from infohub.domain.notices import InboxItem
 from infohub.domain.preferences import DIGEST, IMMEDIATE, Preferences
 from infohub.domain.similarity import near_duplicates, simhash
 from infohub.service_layer.inbox import Inbox
@@ -173,6 +174,14 @@ class InformationHub:
     def _received(self, uow: UnitOfWork, item_id: str, caller: Identity) -> bool:
         repo = InformationRepository(uow.session)
         return any(d["recipient"] == caller.username for d in repo.deliveries(item_id))
+
+    def on_inbox_read(self, uow: UnitOfWork, notice: InboxItem) -> None:
+        """Reading the inbox notice of an important item is reading the item (I-05)."""
+        if notice.kind == "info_important" and notice.subject_ref.startswith("info/items/"):
+            item_id = notice.subject_ref.removeprefix("info/items/")
+            InformationRepository(uow.session).mark_read(
+                item_id, notice.recipient, notice.read_at or self._clock.now()
+            )
 
     def _require_secretariat(self, caller: Identity) -> None:
         if not caller.has_role("secretariat"):
@@ -339,7 +348,7 @@ class InformationHub:
         repo = InformationRepository(uow.session)
         if repo.bulletin(issue.isoformat()) is not None:
             return
-        items = repo.queued_for(issue.isoformat())
+        items = sorted(repo.queued_for(issue.isoformat()), key=lambda i: i.urgency != "urgent")
         now = self._clock.now()
         due = due_time(issue, self._zone).astimezone(UTC)
         late = now > due
