@@ -27,9 +27,13 @@ def upgrade() -> None:
         sa.Column("submitted_at", TS, nullable=False),
         sa.Column("simhash", sa.String(20), nullable=False),
         sa.Column("bulletin_date", sa.String(10), nullable=True),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("action_owner", sa.String(100), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
     )
     op.create_index("ix_info_items_status", "info_items", ["status", "submitted_at"])
+    op.create_index("ix_info_items_created_by", "info_items", ["created_by"])
+    op.create_index("ix_info_items_action_owner", "info_items", ["action_owner"])
     op.create_index("ix_info_items_bulletin", "info_items", ["bulletin_date"])
     op.create_table(
         "info_deliveries",

@@ -304,6 +304,9 @@ def test_i05_an_action_not_accepted_by_its_deadline_escalates_to_the_superior(
     hub.call("SetAction", request, EDITOR)
     hub.advance_to(START + timedelta(days=1, minutes=1))
     assert "info_action_escalated" in [i.kind for i in hub.inbox_of(HEAD)]
+    with hub.app.db.reading() as session:
+        types = [r.event_type for r in session.execute(hub.app.kit.tables.outbox.select())]
+    assert "infohub.action.escalated" in types
 
 
 def render_png_has_ink(pdf: bytes) -> int:

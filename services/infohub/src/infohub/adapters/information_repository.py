@@ -25,6 +25,8 @@ class InformationRepository:
                 submitted_at=item.submitted_at,
                 simhash=str(fingerprint),
                 bulletin_date=item.bulletin_date or None,
+                created_by=item.created_by,
+                action_owner=item.action.owner if item.action else "",
                 data=item.to_dict(),
             )
         )
@@ -34,7 +36,10 @@ class InformationRepository:
             update(info_items)
             .where(info_items.c.id == item.id)
             .values(
-                status=item.status, bulletin_date=item.bulletin_date or None, data=item.to_dict()
+                status=item.status,
+                bulletin_date=item.bulletin_date or None,
+                action_owner=item.action.owner if item.action else "",
+                data=item.to_dict(),
             )
         )
 
@@ -80,17 +85,20 @@ class InformationRepository:
         return [InfoItem.from_dict(d) for d in rows], total
 
     def ids_visible_to(self, username: str) -> set[str]:
+        """Items the person received, submitted (not anonymously) or owns the action of."""
         received = set(
             self.session.execute(
                 select(info_deliveries.c.item_id).where(info_deliveries.c.recipient == username)
             ).scalars()
         )
-        created = {
-            row.id
-            for row in self.session.execute(select(info_items.c.id, info_items.c.data)).all()
-            if username in (row.data.get("created_by"), (row.data.get("action") or {}).get("owner"))
-        }
-        return received | created
+        own = set(
+            self.session.execute(
+                select(info_items.c.id).where(
+                    (info_items.c.created_by == username) | (info_items.c.action_owner == username)
+                )
+            ).scalars()
+        )
+        return received | own
 
     def queued_for(self, bulletin_date: str) -> list[InfoItem]:
         rows = self.session.execute(
@@ -101,8 +109,10 @@ class InformationRepository:
         return [InfoItem.from_dict(d) for d in rows]
 
     def with_actions(self) -> list[InfoItem]:
-        rows = self.session.execute(select(info_items.c.data)).scalars()
-        return [i for i in (InfoItem.from_dict(d) for d in rows) if i.action is not None]
+        rows = self.session.execute(
+            select(info_items.c.data).where(info_items.c.action_owner != "")
+        ).scalars()
+        return [InfoItem.from_dict(d) for d in rows]
 
     # -- deliveries and read receipts (I-05) --------------------------------
 

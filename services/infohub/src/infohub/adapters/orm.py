@@ -49,8 +49,12 @@ info_items = Table(
     Column("submitted_at", UtcDateTime(), nullable=False),
     Column("simhash", String(20), nullable=False),
     Column("bulletin_date", String(10), nullable=True),
+    Column("created_by", String(100), nullable=False),
+    Column("action_owner", String(100), nullable=False),
     Column("data", JSON, nullable=False),
     Index("ix_info_items_status", "status", "submitted_at"),
+    Index("ix_info_items_created_by", "created_by"),
+    Index("ix_info_items_action_owner", "action_owner"),
     Index("ix_info_items_bulletin", "bulletin_date"),
 )
 

@@ -596,6 +596,13 @@ class InformationHub:
             return
         ACTIONS_ESCALATED.inc()
         owner = self._directory().person(item.action.owner)
+        event = events_pb2.ActionEscalated(
+            item_id=item.id,
+            owner=item.action.owner,
+            superior=owner.superior_username if owner else "",
+        )
+        event.deadline.FromDatetime(item.action.deadline.astimezone(UTC))
+        uow.emit("infohub.action.escalated", item.id, event)
         for who in dict.fromkeys([item.action.owner, owner.superior_username if owner else ""]):
             if who:
                 self._inbox.notify(
