@@ -133,5 +133,6 @@ def build(
             },
             workers=[sender],
             collectors=[EffectivenessCollector(hub)],
+            on_serve=[hub.ensure_next_bulletin],
         )
     )

@@ -339,6 +339,9 @@ def test_i02_routine_item_is_in_the_next_working_day_bulletin_before_nine(hub: H
     assert not bulletin.late
     assert bulletin.published_at.ToDatetime(tzinfo=UTC) < datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
     assert [e.item_id for e in bulletin.entries] == [item.id]
+    assert bulletin.entries[0].has_chart
+    chart = hub.call("GetChart", pb.GetChartRequest(id=item.id), LEADER)
+    assert chart.data.startswith(b"\x89PNG")
     page = hub.call("GetBulletinHtml", pb.GetBulletinRequest(date="2026-12-01"), LEADER)
     assert "周报：安全培训" in page.data.decode()
     assert "data:image/png" in page.data.decode()
@@ -454,3 +457,12 @@ def test_i06_dashboard_gauges_carry_this_months_rates(hub: Harness) -> None:
     }
     assert samples[("HR", "awareness")] == 1.0
     assert samples[("leaders", "awareness")] == 0.0
+
+
+def test_i02_a_bulletin_is_published_every_working_day_even_when_empty(hub: Harness) -> None:
+    hub.app.wiring.on_serve[0]()  # what serve runs: the next working day's issue is due
+    hub.advance_to(datetime(2026, 12, 1, 0, 1, tzinfo=UTC))  # Tuesday 08:01 Beijing
+    empty = hub.call("GetBulletin", pb.GetBulletinRequest(date="2026-12-01"), LEADER)
+    assert (list(empty.entries), empty.late) == ([], False)
+    hub.advance_to(datetime(2026, 12, 2, 0, 1, tzinfo=UTC))  # and Wednesday's follows
+    assert hub.call("GetBulletin", pb.GetBulletinRequest(date="2026-12-02"), LEADER).date

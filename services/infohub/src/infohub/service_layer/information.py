@@ -309,6 +309,9 @@ class InformationHub:
     def _queue_for_bulletin(self, uow: UnitOfWork, item: InfoItem, now: datetime) -> None:
         issue = bulletin_date_for(self._calendar, now, self._zone)
         item.status, item.bulletin_date = "queued", issue.isoformat()
+        self._schedule_bulletin(uow, issue)
+
+    def _schedule_bulletin(self, uow: UnitOfWork, issue: date) -> None:
         self._timers.schedule(
             uow.session,
             "infohub.bulletin",
@@ -316,6 +319,14 @@ class InformationHub:
             publish_time(issue, self._zone).astimezone(UTC),
             {"date": issue.isoformat()},
         )
+
+    def ensure_next_bulletin(self) -> None:
+        """A bulletin every working day, empty or not (I-02): the next one is always due."""
+        with self._uow() as uow:
+            self._schedule_bulletin(
+                uow, bulletin_date_for(self._calendar, self._clock.now(), self._zone)
+            )
+            uow.commit()
 
     def adopt(self, caller: Identity, item_id: str) -> InfoItem:
         """I-01: an adopted suggestion is an event performance counts (P-03, P-09)."""
@@ -385,6 +396,8 @@ class InformationHub:
         BULLETIN_DELAY.set((now - due).total_seconds())
         if late:
             BULLETINS_LATE.inc()
+        # the next one from now, not from the issue date: no burst of catch-up issues
+        self._schedule_bulletin(uow, bulletin_date_for(self._calendar, now, self._zone))
         event = events_pb2.BulletinPublished(date=issue.isoformat(), late=late, entries=len(items))
         event.published_at.FromDatetime(now.astimezone(UTC))
         uow.emit("infohub.bulletin.published", issue.isoformat(), event)
