@@ -40,6 +40,22 @@ def test_login_returns_a_bearer_token_carrying_the_identity(
 
 
 @pytest.mark.usefixtures("demo_org")
+def test_x03_the_identity_names_the_departments_a_leader_supervises(
+    client: FlaskClient, keypair: tuple[str, str]
+) -> None:
+    response = client.post("/api/v1/auth/login", json={"username": "yang.fan", "password": "demo"})
+    claims = jwt.decode(
+        response.get_json()["access_token"],
+        keypair[1],
+        algorithms=["EdDSA"],
+        audience=ACCESS_AUDIENCE,
+        options={"verify_exp": False, "verify_iat": False},
+    )
+    assert claims["supervises"] == ["FIN", "HR"]
+    assert claims["heads"] == []
+
+
+@pytest.mark.usefixtures("demo_org")
 def test_wrong_password_and_unknown_user_get_the_same_401_problem(client: FlaskClient) -> None:
     wrong = client.post("/api/v1/auth/login", json={"username": "zhang.wei", "password": "x"})
     unknown = client.post("/api/v1/auth/login", json={"username": "nobody", "password": "x"})

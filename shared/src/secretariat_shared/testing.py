@@ -380,3 +380,26 @@ def bus_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def bus_namespace() -> str:
     """A prefix that keeps one test's exchanges and queues apart from another's."""
     return f"t{uuid.uuid4().hex[:8]}"
+
+
+def assert_append_only(database_url: str, table: str, row: dict[str, object]) -> None:
+    """SPEC X-04: after the service's migrations, ``table`` takes a new row but
+    refuses UPDATE and DELETE of it, on whichever database ``database_url`` names."""
+    from sqlalchemy import MetaData, Table, delete, func, insert, select, update
+    from sqlalchemy.exc import DBAPIError
+
+    from secretariat_shared.db import Database
+
+    db = Database(database_url)
+    try:
+        audit = Table(table, MetaData(), autoload_with=db.engine)
+        with db.engine.begin() as conn:
+            conn.execute(insert(audit).values(**row))
+        column = next(iter(row))
+        for change in (update(audit).values({column: row[column]}), delete(audit)):
+            with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+                conn.execute(change)
+        with db.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(audit)).scalar_one() == 1
+    finally:
+        db.dispose()

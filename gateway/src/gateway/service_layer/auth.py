@@ -73,6 +73,7 @@ def identity_of(record: PersonRecord) -> Identity:
         roles=frozenset(person.roles),
         headed_departments=frozenset(record.headed_departments),
         kind="user",
+        supervised_departments=frozenset(record.supervised_departments),
     )
 
 
