@@ -14,7 +14,7 @@ from secretariat_shared.migrations import upgrade
 pytestmark = pytest.mark.integration
 
 
-def test_migration_0002_matches_the_declared_information_tables(database_url: str) -> None:
+def test_migration_0003_matches_the_declared_information_tables(database_url: str) -> None:
     upgrade(MIGRATIONS, database_url)
     db = Database(database_url)
     try:
