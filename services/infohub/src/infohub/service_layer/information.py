@@ -36,6 +36,7 @@ from infohub.domain.preferences import DIGEST, IMMEDIATE, Preferences
 from infohub.domain.similarity import near_duplicates, simhash
 from infohub.service_layer.inbox import Inbox
 from secretariat.infohub.v1 import events_pb2
+from secretariat_shared.access import not_found
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.directory import Directory
@@ -47,10 +48,11 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
-LEADER_ROLES = ("leader", "supervising_leader")
+LEADER_ROLES = (Role.LEADER, Role.SUPERVISING_LEADER)
 READ_WITHIN = timedelta(hours=2)  # I-05
 REMIND_BEFORE = timedelta(hours=24)  # I-05
 SCREEN_WINDOW = timedelta(days=30)  # I-03: compare with the last month's items
@@ -79,10 +81,11 @@ ACTIONS_ESCALATED = Counter(
 
 
 def can_read(caller: Identity, item: InfoItem, received: bool) -> bool:
-    """Who may read an item (X-03 decided here until a shared access module exists):
+    """Who may read an item. Information items carry no security class, so
+    ``secretariat_shared.access.may_read`` has nothing to decide; the rule is:
     the secretariat and leaders, its recipients, its action's owner and whoever
     submitted it."""
-    if caller.has_role("secretariat", *LEADER_ROLES) or received:
+    if caller.has_role(Role.SECRETARIAT, *LEADER_ROLES) or received:
         return True
     if item.action is not None and item.action.owner == caller.username:
         return True
@@ -168,7 +171,7 @@ class InformationHub:
     def _load(self, uow: UnitOfWork, caller: Identity, item_id: str) -> InfoItem:
         item = InformationRepository(uow.session).get(item_id, for_update=True)
         if item is None or not can_read(caller, item, self._received(uow, item_id, caller)):
-            raise NotFound(f"information item {item_id} not found")
+            raise not_found("information item", item_id)
         return item
 
     def _received(self, uow: UnitOfWork, item_id: str, caller: Identity) -> bool:
@@ -184,7 +187,7 @@ class InformationHub:
             )
 
     def _require_secretariat(self, caller: Identity) -> None:
-        if not caller.has_role("secretariat"):
+        if not caller.has_role(Role.SECRETARIAT):
             raise PermissionDenied("only the secretariat editor may do this")
 
     def list_items(
@@ -194,7 +197,7 @@ class InformationHub:
             repo = InformationRepository(session)
             visible = (
                 None
-                if caller.has_role("secretariat", *LEADER_ROLES)
+                if caller.has_role(Role.SECRETARIAT, *LEADER_ROLES)
                 else repo.ids_visible_to(caller.username)
             )
             return repo.listing(status, channel, visible, page, page_size)
@@ -433,7 +436,7 @@ class InformationHub:
             # The Directory carries no phone numbers yet (directory.proto Person).
             repo.list_follow_up(item_id, recipient, person.name if person else recipient, "", now)
         READ_OVERDUE.inc(len(unread))
-        for clerk in directory.role_holders("secretariat"):
+        for clerk in directory.role_holders(Role.SECRETARIAT):
             self._inbox.notify(
                 uow,
                 clerk,
@@ -454,10 +457,10 @@ class InformationHub:
         with self._uow() as uow:
             item = self._load(uow, caller, item_id)
             if (
-                not caller.has_role("secretariat", *LEADER_ROLES)
+                not caller.has_role(Role.SECRETARIAT, *LEADER_ROLES)
                 and item.created_by != caller.username
             ):
-                raise NotFound(f"information item {item_id} not found")
+                raise not_found("information item", item_id)
             repo = InformationRepository(uow.session)
             return [dict(d) for d in repo.deliveries(item_id)], [
                 dict(f) for f in repo.follow_ups(item_id)
@@ -638,7 +641,7 @@ class InformationHub:
     # -- effectiveness (I-06) -------------------------------------------------
 
     def effectiveness(self, caller: Identity, month: str) -> list[DepartmentRates]:
-        if not caller.has_role("secretariat", *LEADER_ROLES):
+        if not caller.has_role(Role.SECRETARIAT, *LEADER_ROLES):
             raise PermissionDenied("effectiveness is for the secretariat and leaders")
         return self.rates_of(month)
 
