@@ -7,7 +7,7 @@ import email
 import io
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage, Message
 from typing import Any
@@ -466,3 +466,25 @@ def test_i02_a_bulletin_is_published_every_working_day_even_when_empty(hub: Harn
     assert (list(empty.entries), empty.late) == ([], False)
     hub.advance_to(datetime(2026, 12, 2, 0, 1, tzinfo=UTC))  # and Wednesday's follows
     assert hub.call("GetBulletin", pb.GetBulletinRequest(date="2026-12-02"), LEADER).date
+
+
+def test_mail_two_senders_never_send_the_same_notice_twice(hub: Harness) -> None:
+    """Two replicas: the second looks while the first is still talking to the server."""
+
+    class Recorder:
+        def __init__(self, during_send: Callable[[], int] | None = None) -> None:
+            self.sent: list[EmailMessage] = []
+            self.during_send = during_send
+            self.others_sent = -1
+
+        def send(self, message: EmailMessage) -> None:
+            if self.during_send is not None:
+                self.others_sent = self.during_send()
+            self.sent.append(message)
+
+    second = Recorder()
+    first = Recorder(MailSender(hub.app.db, hub.clock, second).run_once)
+    hub.call("PutPreferences", pb.NotificationPreferences(email="lead@example.com"), LEADER)
+    reviewed(hub, submit(hub, "重要：两个副本").id, "important")
+    assert MailSender(hub.app.db, hub.clock, first).run_once() == 1
+    assert (len(first.sent), len(second.sent), first.others_sent) == (1, 0, 0)

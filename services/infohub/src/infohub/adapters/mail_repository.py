@@ -65,6 +65,20 @@ class MailQueueRepository:
             ).mappings()
         )
 
+    def claim(self, ids: list[int], now: datetime, until: datetime) -> bool:
+        """Lease due rows to this sender until ``until``; False when another replica
+        took any of them first (so no e-mail goes out twice)."""
+        result = self.session.execute(
+            update(mail_queue)
+            .where(
+                mail_queue.c.id.in_(ids),
+                mail_queue.c.sent_at.is_(None),
+                mail_queue.c.due_at <= now,
+            )
+            .values(due_at=until)
+        )
+        return bool(result.rowcount == len(ids))  # type: ignore[attr-defined]
+
     def mark_sent(self, ids: list[int], at: datetime) -> None:
         self.session.execute(
             update(mail_queue).where(mail_queue.c.id.in_(ids)).values(sent_at=at, last_error=None)

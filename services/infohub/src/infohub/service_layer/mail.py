@@ -31,6 +31,7 @@ from secretariat_shared.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 DIGEST_AT = time(18, 0)
+CLAIM_LEASE = timedelta(minutes=5)  # a sender that dies mid-send frees its rows after this
 MAIL_SENT = Counter("secretariat_mail_sent_total", "E-mails sent, by delivery", ["delivery"])
 MAIL_FAILED = Counter("secretariat_mail_failures_total", "E-mail send attempts that failed")
 
@@ -144,11 +145,17 @@ class MailSender:
     def _send(self, rows: list[Any], address: str, subject: str, body: str, kind: str) -> int:
         assert self._transport is not None
         ids = [r["id"] for r in rows]
+        now = self._clock.now()
+        with self._db.write_session() as session:
+            claimed = MailQueueRepository(session).claim(ids, now, now + CLAIM_LEASE)
+            if not claimed:
+                session.rollback()
+                return 0
+            session.commit()
         message = EmailMessage()
         message["To"] = address
         message["Subject"] = subject
         message.set_content(body)
-        now = self._clock.now()
         try:
             self._transport.send(message)
         except Exception as exc:  # any failure: keep the rows, retry later
