@@ -8,7 +8,6 @@ their event and timer handlers and their API.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,7 +31,7 @@ from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import Clock
 from secretariat_shared.directory import Directory
 from secretariat_shared.service import ServiceApp, ServiceKit, Servicer, Subscription, Wiring
-from secretariat_shared.settings import ServiceSettings
+from secretariat_shared.settings import ServiceSettings, setting
 
 SERVICE = "infohub"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -41,34 +40,28 @@ InfohubApp = ServiceApp
 
 
 @dataclass(frozen=True)
-class SmtpSettings:
-    """The SMTP server for notices, from ``SECRETARIAT_SMTP_*``; no host: no e-mail."""
+class InfohubSettings(ServiceSettings):
+    """The platform's settings and the SMTP server notices are e-mailed through."""
 
-    host: str = ""
-    port: int = 25
-    sender: str = "secretariat@localhost"
-    user: str = ""
-    password: str = ""
-    starttls: bool = False
+    smtp_host: str = setting("SMTP server for e-mailed notices; empty: inbox only", "")
+    smtp_port: int = setting("SMTP server port", 25)
+    smtp_from: str = setting("sender address of notices", "secretariat@localhost")
+    smtp_user: str = setting("SMTP login; empty: no login", "")
+    smtp_password: str = setting("SMTP password", "")
+    smtp_starttls: bool = setting("upgrade the SMTP connection with STARTTLS", False)
 
-    @classmethod
-    def from_env(cls) -> SmtpSettings:
-        env = os.environ
-        return cls(
-            host=env.get("SECRETARIAT_SMTP_HOST", ""),
-            port=int(env.get("SECRETARIAT_SMTP_PORT", "25") or 25),
-            sender=env.get("SECRETARIAT_SMTP_FROM", "") or cls.sender,
-            user=env.get("SECRETARIAT_SMTP_USER", ""),
-            password=env.get("SECRETARIAT_SMTP_PASSWORD", ""),
-            starttls=env.get("SECRETARIAT_SMTP_STARTTLS", "") in ("1", "true", "yes"),
-        )
 
-    def transport(self) -> MailTransport | None:
-        if not self.host:
-            return None
-        return SmtpTransport(
-            self.host, self.port, self.sender, self.user, self.password, self.starttls
-        )
+def mail_transport_of(settings: ServiceSettings) -> MailTransport | None:
+    if not isinstance(settings, InfohubSettings) or not settings.smtp_host:
+        return None
+    return SmtpTransport(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_from,
+        settings.smtp_user,
+        settings.smtp_password,
+        settings.smtp_starttls,
+    )
 
 
 def build(
@@ -96,7 +89,7 @@ def build(
         settings.timezone,
     )
     inbox.on_read.append(hub.on_inbox_read)
-    sender = MailSender(kit.db, clock, mail_transport or SmtpSettings.from_env().transport())
+    sender = MailSender(kit.db, clock, mail_transport or mail_transport_of(settings))
     return kit.assemble(
         Wiring(
             servicers=[
