@@ -1,4 +1,5 @@
-"""information flow: items, deliveries, follow-ups, bulletins, preferences, mail queue
+"""information flow: items, deliveries, follow-ups, bulletins, project officers,
+preferences, mail queue
 
 Revision ID: 0003
 Revises: 0002
@@ -86,10 +87,16 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
     )
     op.create_index("ix_mail_queue_unsent", "mail_queue", ["sent_at", "due_at"])
+    op.create_table(
+        "info_project_officers",
+        sa.Column("project", sa.String(100), primary_key=True),
+        sa.Column("officers", sa.JSON(), nullable=False),
+    )
 
 
 def downgrade() -> None:
     for table in (
+        "info_project_officers",
         "mail_queue",
         "notification_preferences",
         "info_bulletins",

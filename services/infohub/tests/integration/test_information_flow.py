@@ -488,3 +488,24 @@ def test_mail_two_senders_never_send_the_same_notice_twice(hub: Harness) -> None
     reviewed(hub, submit(hub, "重要：两个副本").id, "important")
     assert MailSender(hub.app.db, hub.clock, first).run_once() == 1
     assert (len(first.sent), len(second.sent), first.others_sent) == (1, 0, 0)
+
+
+def test_i01_only_a_projects_named_officers_submit_its_daily_reports(hub: Harness) -> None:
+    report = pb.SubmitItemRequest(
+        channel="special",
+        source="project_daily_report",
+        project="HARBOUR-2",
+        title="港口二期日报",
+        lead=LEAD,
+    )
+    assert hub.fails("SubmitItem", report, CLERK) == grpc.StatusCode.PERMISSION_DENIED
+    named = hub.call(
+        "SetProjectOfficers",
+        pb.ProjectOfficers(project="HARBOUR-2", officers=["hr.clerk"]),
+        EDITOR,
+    )
+    assert list(named.officers) == ["hr.clerk"]
+    assert hub.call("SubmitItem", report, CLERK).project == "HARBOUR-2"
+    assert hub.fails("SubmitItem", report, HEAD) == grpc.StatusCode.PERMISSION_DENIED
+    unknown = pb.ProjectOfficers(project="HARBOUR-2", officers=["nobody"])
+    assert hub.fails("SetProjectOfficers", unknown, EDITOR) == grpc.StatusCode.INVALID_ARGUMENT

@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from infohub.adapters.orm import info_bulletins, info_deliveries, info_follow_ups, info_items
+from infohub.adapters.orm import (
+    info_bulletins,
+    info_deliveries,
+    info_follow_ups,
+    info_items,
+    info_project_officers,
+)
 from infohub.domain.information import InfoItem
 
 
@@ -215,4 +221,22 @@ class InformationRepository:
             self.session.execute(select(info_bulletins).where(info_bulletins.c.date == date))
             .mappings()
             .first()
+        )
+
+    # -- project information officers (I-01) ---------------------------------
+
+    def officers(self, project: str) -> list[str]:
+        found = self.session.execute(
+            select(info_project_officers.c.officers).where(
+                info_project_officers.c.project == project
+            )
+        ).scalar_one_or_none()
+        return list(found or [])
+
+    def set_officers(self, project: str, officers: list[str]) -> None:
+        self.session.execute(
+            delete(info_project_officers).where(info_project_officers.c.project == project)
+        )
+        self.session.execute(
+            insert(info_project_officers).values(project=project, officers=officers)
         )

@@ -118,3 +118,10 @@ mail_queue = Table(
     Column("last_error", Text, nullable=True),
     Index("ix_mail_queue_unsent", "sent_at", "due_at"),
 )
+
+info_project_officers = Table(
+    "info_project_officers",
+    metadata,
+    Column("project", String(100), primary_key=True),
+    Column("officers", JSON, nullable=False),
+)

@@ -316,6 +316,21 @@ class InformationServicer(information_pb2_grpc.InformationServicer):
             data=out.getvalue(),
         )
 
+    def SetProjectOfficers(
+        self, request: pb.ProjectOfficers, context: Context
+    ) -> pb.ProjectOfficers:
+        named = self.hub.set_project_officers(
+            current_identity(), request.project, list(request.officers)
+        )
+        return pb.ProjectOfficers(project=request.project.strip(), officers=named)
+
+    def GetProjectOfficers(
+        self, request: pb.GetProjectOfficersRequest, context: Context
+    ) -> pb.ProjectOfficers:
+        return pb.ProjectOfficers(
+            project=request.project, officers=self.hub.project_officers(request.project)
+        )
+
     def GetPreferences(
         self, request: pb.GetPreferencesRequest, context: Context
     ) -> pb.NotificationPreferences:

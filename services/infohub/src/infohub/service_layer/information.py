@@ -153,6 +153,13 @@ class InformationHub:
         fingerprint = simhash(item.text)
         with self._uow() as uow:
             repo = InformationRepository(uow.session)
+            if source == "project_daily_report" and caller.username not in repo.officers(
+                project.strip()
+            ):
+                raise PermissionDenied(
+                    f"only the named information officers of project {project!r} submit its "
+                    "daily reports"
+                )
             item.similar_item_ids = near_duplicates(
                 fingerprint, repo.fingerprints(now - SCREEN_WINDOW, item.id)
             )
@@ -675,6 +682,32 @@ class InformationHub:
                 if i.action is not None and start <= (i.delivered_at or i.submitted_at) < end
             ]
         return rates(deliveries, actions)
+
+    # -- project information officers (I-01) ----------------------------------
+
+    def project_officers(self, project: str) -> list[str]:
+        with self._db.reading() as session:
+            return InformationRepository(session).officers(project.strip())
+
+    def set_project_officers(
+        self, caller: Identity, project: str, officers: list[str]
+    ) -> list[str]:
+        self._require_secretariat(caller)
+        project = project.strip()
+        if not project:
+            raise ValidationFailed(FieldError("project", "required"))
+        directory = self._directory()
+        unknown = [u for u in officers if directory.person(u) is None]
+        if unknown:
+            raise ValidationFailed(FieldError("officers", f"no such people: {unknown}"))
+        named = list(dict.fromkeys(officers))
+        with self._uow() as uow:
+            repo = InformationRepository(uow.session)
+            before = repo.officers(project)
+            repo.set_officers(project, named)
+            uow.audit(caller.username, "set_project_officers", "project", project, before, named)
+            uow.commit()
+        return named
 
     # -- preferences -----------------------------------------------------------
 
