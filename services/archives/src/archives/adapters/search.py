@@ -1,0 +1,167 @@
+"""Record retrieval inside the database (SPEC A-02, X-03).
+
+The keyword is matched against pre-segmented tokens (see
+:mod:`archives.adapters.segmenter`): SQLite keeps them in an FTS5 table
+``records_fts`` ranked by bm25; PostgreSQL has a GIN index on
+``to_tsvector('simple', search_text)`` ranked by ``ts_rank``. The X-03 scope
+is part of the same query, so ``total`` and every page count only records
+the caller may read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    and_,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import Session
+
+from archives.adapters.orm import record_readers, records
+from archives.domain.access import CONFIDENTIAL, INTERNAL, PUBLIC, ReadScope
+
+# Created by the first migration on SQLite only; not part of ``orm.metadata``.
+records_fts = Table(
+    "records_fts",
+    MetaData(),
+    Column("record_id", String(36)),
+    Column("search_text", Text),
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    words: Sequence[str] = ()
+    number: str = ""
+    department_code: str = ""
+    type_code: str = ""
+    security_class: str = ""
+    date_from: str = ""
+    date_to: str = ""
+
+
+def readable(scope: ReadScope) -> ColumnElement[bool]:
+    """X-03 as SQL: the mirror of :func:`archives.domain.access.may_read`."""
+    cls, dept = records.c.security_class, records.c.department_code
+    internal: ColumnElement[bool] = (
+        true()
+        if scope.internal_everywhere
+        else dept.in_(sorted(scope.internal_departments))
+        if scope.internal_departments
+        else false()
+    )
+    confidential: ColumnElement[bool] = (
+        true()
+        if scope.confidential_everywhere
+        else dept.in_(sorted(scope.confidential_departments))
+        if scope.confidential_departments
+        else false()
+    )
+    named = records.c.id.in_(
+        select(record_readers.c.record_id).where(record_readers.c.username == scope.username)
+    )
+    return or_(
+        cls == PUBLIC,
+        and_(cls == INTERNAL, internal),
+        and_(cls == CONFIDENTIAL, confidential),
+        named,
+    )
+
+
+def _fts5_query(words: Sequence[str]) -> str:
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if filters.number:
+        if filters.number.endswith("*"):
+            prefix = filters.number[:-1]
+            where.append(records.c.number >= prefix)
+            where.append(records.c.number < prefix + "\U0010ffff")
+        else:
+            where.append(records.c.number == filters.number)
+    if filters.department_code:
+        where.append(records.c.department_code == filters.department_code)
+    if filters.type_code:
+        where.append(records.c.type_code == filters.type_code)
+    if filters.security_class:
+        where.append(records.c.security_class == filters.security_class)
+    if filters.date_from:
+        where.append(records.c.document_date >= filters.date_from)
+    if filters.date_to:
+        where.append(records.c.document_date <= filters.date_to)
+    return where
+
+
+def search(
+    session: Session, scope: ReadScope, filters: Filters, offset: int, limit: int
+) -> tuple[list[tuple[Any, float]], int]:
+    """(record row, score) for one page, best first, and the readable total."""
+    where = [readable(scope), *_conditions(filters)]
+    dialect = session.get_bind().dialect.name
+    score: ColumnElement[Any]
+    if filters.words and dialect == "sqlite":
+        # bm25 is lower for better matches; the answer's score is higher-is-better.
+        score = -func.bm25(literal_column_fts())
+        base: Select[Any] = (
+            select(records, score.label("score"))
+            .select_from(records_fts.join(records, records.c.id == records_fts.c.record_id))
+            .where(literal_column_fts().op("MATCH")(_fts5_query(filters.words)), *where)
+        )
+        counted = (
+            select(func.count())
+            .select_from(records_fts.join(records, records.c.id == records_fts.c.record_id))
+            .where(literal_column_fts().op("MATCH")(_fts5_query(filters.words)), *where)
+        )
+        order = [score.desc(), records.c.number]
+    elif filters.words:
+        vector = func.to_tsvector(literal("simple").cast(_regconfig()), records.c.search_text)
+        query = func.plainto_tsquery(literal("simple").cast(_regconfig()), " ".join(filters.words))
+        matches = vector.op("@@")(query)
+        score = func.ts_rank(vector, query)
+        base = select(records, score.label("score")).where(matches, *where)
+        counted = select(func.count()).select_from(records).where(matches, *where)
+        order = [score.desc(), records.c.number]
+    else:
+        score = literal(0.0)
+        base = select(records, score.label("score")).where(*where)
+        counted = select(func.count()).select_from(records).where(*where)
+        order = [records.c.number]
+    total = int(session.execute(counted).scalar_one())
+    rows = session.execute(base.order_by(*order).offset(offset).limit(limit)).all()
+    return [(row, float(row.score or 0.0)) for row in rows], total
+
+
+def literal_column_fts() -> Any:
+    """The FTS5 table as a column expression (``records_fts MATCH …``, ``bm25(records_fts)``)."""
+    from sqlalchemy import literal_column
+
+    return literal_column("records_fts")
+
+
+def _regconfig() -> Any:
+    from sqlalchemy.dialects.postgresql import REGCONFIG
+
+    return REGCONFIG
+
+
+def index_record(session: Session, record_id: str, search_text: str) -> None:
+    """Add a record's tokens to the SQLite FTS5 table (PostgreSQL indexes the column)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(records_fts.insert().values(record_id=record_id, search_text=search_text))
