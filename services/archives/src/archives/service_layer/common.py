@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from archives.adapters import orm
 from archives.adapters.vault import Vault
@@ -60,7 +60,7 @@ class Context:
         supervised: list[str] = []
         if viewer.has_role(*SUPERVISOR_ROLES):
             with self.db.reading() as session:
-                codes = session.execute(select(distinct(orm.records.c.department_code))).scalars()
+                codes = session.execute(select(orm.records.c.department_code).distinct()).scalars()
                 for code in list(codes):
                     info = self.directory.department(code)
                     if info is not None and info.supervising_leader_username == viewer.username:
