@@ -46,7 +46,9 @@ records_fts = Table(
 
 @dataclass(frozen=True)
 class Filters:
-    words: Sequence[str] = ()
+    """``terms``: each keyword word with its sub-words (every word must match)."""
+
+    terms: Sequence[tuple[str, Sequence[str]]] = ()
     number: str = ""
     department_code: str = ""
     type_code: str = ""
@@ -83,8 +85,34 @@ def readable(scope: ReadScope) -> ColumnElement[bool]:
     )
 
 
-def _fts5_query(words: Sequence[str]) -> str:
-    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def fts5_query(terms: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """``("w" OR ("p1" AND "p2")) AND …`` in FTS5 syntax."""
+    groups = []
+    for word, parts in terms:
+        if parts:
+            groups.append(f"({_quoted(word)} OR ({' AND '.join(_quoted(p) for p in parts)}))")
+        else:
+            groups.append(_quoted(word))
+    return " AND ".join(groups)
+
+
+def _ts_lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsquery_text(terms: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """The same query in ``to_tsquery`` syntax: ``('w' | ('p1' & 'p2')) & …``."""
+    groups = []
+    for word, parts in terms:
+        if parts:
+            groups.append(f"({_ts_lexeme(word)} | ({' & '.join(_ts_lexeme(p) for p in parts)}))")
+        else:
+            groups.append(_ts_lexeme(word))
+    return " & ".join(groups)
 
 
 def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
@@ -116,23 +144,23 @@ def search(
     where = [readable(scope), *_conditions(filters)]
     dialect = session.get_bind().dialect.name
     score: ColumnElement[Any]
-    if filters.words and dialect == "sqlite":
+    if filters.terms and dialect == "sqlite":
         # bm25 is lower for better matches; the answer's score is higher-is-better.
         score = -func.bm25(literal_column_fts())
         base: Select[Any] = (
             select(records, score.label("score"))
             .select_from(records_fts.join(records, records.c.id == records_fts.c.record_id))
-            .where(literal_column_fts().op("MATCH")(_fts5_query(filters.words)), *where)
+            .where(literal_column_fts().op("MATCH")(fts5_query(filters.terms)), *where)
         )
         counted = (
             select(func.count())
             .select_from(records_fts.join(records, records.c.id == records_fts.c.record_id))
-            .where(literal_column_fts().op("MATCH")(_fts5_query(filters.words)), *where)
+            .where(literal_column_fts().op("MATCH")(fts5_query(filters.terms)), *where)
         )
         order = [score.desc(), records.c.number]
-    elif filters.words:
+    elif filters.terms:
         vector = func.to_tsvector(literal("simple").cast(_regconfig()), records.c.search_text)
-        query = func.plainto_tsquery(literal("simple").cast(_regconfig()), " ".join(filters.words))
+        query = func.to_tsquery(literal("simple").cast(_regconfig()), tsquery_text(filters.terms))
         matches = vector.op("@@")(query)
         score = func.ts_rank(vector, query)
         base = select(records, score.label("score")).where(matches, *where)

@@ -30,3 +30,14 @@ def query_words(query: str) -> list[str]:
     """The words of a keyword query, in order, without repeats."""
     words = [t.lower() for t in rjieba.cut(query) if _keep(t)]
     return list(dict.fromkeys(words))
+
+
+def query_terms(query: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each query word with its sub-words: a word matches where it was indexed
+    whole or where all its sub-words were (会议纪要 finds 办公会议纪要, which
+    the index holds as 办公会议, 会议, 纪要)."""
+    terms = []
+    for word in query_words(query):
+        parts = tuple(t.lower() for t in rjieba.cut_for_search(word) if _keep(t) and t.lower() != word)
+        terms.append((word, parts))
+    return terms

@@ -20,7 +20,7 @@ from archives.adapters import orm
 from archives.adapters.import_files import UnreadableFile, read_rows
 from archives.adapters.seal_check import seal_intact
 from archives.adapters.search import Filters, index_record, search
-from archives.adapters.segmenter import index_tokens, query_words
+from archives.adapters.segmenter import index_tokens, query_terms
 from archives.adapters.vault import IntegrityError, SealedBlob
 from archives.domain import records as domain
 from archives.domain.access import PUBLIC, may_read
@@ -407,11 +407,12 @@ class Records:
         """A-02: combined filters and Chinese keywords, X-03 inside the query."""
         started = time.perf_counter()
         page = page_of(query.page, query.page_size)
-        words = query_words(query.q) if query.q.strip() else []
-        if query.q.strip() and not words:
+        terms = query_terms(query.q) if query.q.strip() else []
+        words = [w for word, parts in terms for w in (word, *parts)]
+        if query.q.strip() and not terms:
             return [], 0, page.page, page.page_size
         filters = Filters(
-            words=words,
+            terms=terms,
             number=query.number.strip(),
             department_code=query.department_code.strip(),
             type_code=query.type_code,
