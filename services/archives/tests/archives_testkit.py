@@ -131,7 +131,9 @@ class FakeDocuments:
         signature = base64.b64encode(self._key.sign(digest)).decode()
         pem = (
             self._key.public_key()
-            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
             .decode()
         )
         file = canonical_json(
@@ -141,8 +143,13 @@ class FakeDocuments:
             }
         )
         sealed = SealedFile(
-            f"seal-{approval_id}", approval_id, file, f"approval-{approval_id}-sealed.json",
-            digest.hex(), signature, pem,
+            f"seal-{approval_id}",
+            approval_id,
+            file,
+            f"approval-{approval_id}-sealed.json",
+            digest.hex(),
+            signature,
+            pem,
         )
         self.seals[approval_id] = sealed
         return sealed
@@ -278,8 +285,19 @@ def make_harness(database_url: str, start: datetime | None = None) -> Harness:
         db, platform, clock, timer_handlers(loans, outcomes), uow, "archives"
     )
     return Harness(
-        db, clock, directory, approvals, documents, ctx, records, loans, Climate(ctx),
-        StockTakes(ctx), destructions, outcomes, scheduler,
+        db,
+        clock,
+        directory,
+        approvals,
+        documents,
+        ctx,
+        records,
+        loans,
+        Climate(ctx),
+        StockTakes(ctx),
+        destructions,
+        outcomes,
+        scheduler,
     )
 
 

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 
 import grpc
 import pytest
+from archives_testkit import ARCHIVIST, FIN_STAFF, HR_STAFF, Harness
 
 from archives.adapters.orm import platform
 from archives.bootstrap import DOCUMENT_ARCHIVED
 from archives.entrypoints.grpc_servicer import ArchivesServicer
 from archives.service_layer.ports import ArchivedDocument
-from archives_testkit import ARCHIVIST, FIN_STAFF, HR_STAFF, Harness
 from secretariat.archives.v1 import archives_pb2 as pb
 from secretariat.archives.v1 import archives_pb2_grpc
 from secretariat.documents.v1 import events_pb2 as documents_events
@@ -37,15 +37,20 @@ from secretariat_shared.uow import UnitOfWork
 pytestmark = pytest.mark.integration
 
 PRIVATE, PUBLIC = generate_keypair()
-SECRET = "internal-secret-for-tests-0123456789"  # noqa: S105
+SECRET = "internal-secret-for-tests-0123456789"
 
 
 @pytest.fixture
 def stub(harness: Harness) -> Iterator[archives_pb2_grpc.ArchivesStub]:
     verifier = IdentityVerifier(PUBLIC, harness.clock, SECRET)
     servicer = ArchivesServicer(
-        harness.records, harness.loans, harness.climate, harness.stock_takes,
-        harness.destructions, verifier, harness.clock,
+        harness.records,
+        harness.loans,
+        harness.climate,
+        harness.stock_takes,
+        harness.destructions,
+        verifier,
+        harness.clock,
     )
     spec = GrpcService(
         name="archives",
@@ -72,9 +77,15 @@ def test_a01_record_with_copy_over_grpc_and_the_copy_comes_back_checked(
     with pytest.raises(grpc.RpcError) as caught:
         stub.CreateRecord(
             pb.CreateRecordRequest(
-                number="HR-2026-07-001", title="办公会议纪要", type_code="07",
-                department_code="HR", security_class="internal", retention="30y",
-                document_date="2026-02-01", copy_content=content, copy_file_name="纪要.pdf",
+                number="HR-2026-07-001",
+                title="办公会议纪要",
+                type_code="07",
+                department_code="HR",
+                security_class="internal",
+                retention="30y",
+                document_date="2026-02-01",
+                copy_content=content,
+                copy_file_name="纪要.pdf",
                 copy_sha256="0" * 64,
             ),
             metadata=as_(harness, ARCHIVIST),
@@ -83,16 +94,24 @@ def test_a01_record_with_copy_over_grpc_and_the_copy_comes_back_checked(
     assert field_errors_of(caught.value)[0].field == "copy_sha256"
     created = stub.CreateRecord(
         pb.CreateRecordRequest(
-            number="HR-2026-07-001", title="办公会议纪要", type_code="07",
-            department_code="HR", security_class="internal", retention="30y",
-            document_date="2026-02-01", copy_content=content, copy_file_name="纪要.pdf",
-            copy_content_type="application/pdf", copy_sha256=hashlib.sha256(content).hexdigest(),
+            number="HR-2026-07-001",
+            title="办公会议纪要",
+            type_code="07",
+            department_code="HR",
+            security_class="internal",
+            retention="30y",
+            document_date="2026-02-01",
+            copy_content=content,
+            copy_file_name="纪要.pdf",
+            copy_content_type="application/pdf",
+            copy_sha256=hashlib.sha256(content).hexdigest(),
             shelf=pb.ShelfLocation(storeroom="R1", cabinet="C2", shelf="S3", box="B4"),
         ),
         metadata=as_(harness, ARCHIVIST),
     )
     assert created.copy.sha256 == hashlib.sha256(content).hexdigest()
-    assert created.shelf.box == "B4" and created.retention_until == "2056-02-01"
+    assert created.shelf.box == "B4"
+    assert created.retention_until == "2056-02-01"
     body, call = stub.GetRecordCopy.with_call(
         pb.GetRecordRequest(id=created.id), metadata=as_(harness, HR_STAFF)
     )
@@ -103,8 +122,14 @@ def test_a01_record_with_copy_over_grpc_and_the_copy_comes_back_checked(
         stub.GetRecordCopy(pb.GetRecordRequest(id=created.id), metadata=as_(harness, FIN_STAFF))
     assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
     found = stub.ListRecords(pb.ListRecordsRequest(q="会议纪要"), metadata=as_(harness, HR_STAFF))
-    assert found.total == 1 and "<mark>" in found.items[0].highlight
-    assert stub.ListRecords(pb.ListRecordsRequest(q="会议纪要"), metadata=as_(harness, FIN_STAFF)).total == 0
+    assert found.total == 1
+    assert "<mark>" in found.items[0].highlight
+    assert (
+        stub.ListRecords(
+            pb.ListRecordsRequest(q="会议纪要"), metadata=as_(harness, FIN_STAFF)
+        ).total
+        == 0
+    )
 
 
 def test_a04_climate_readings_stream_from_a_sensor_gateway(
@@ -139,8 +164,14 @@ def test_a01_archived_document_arrives_over_the_bus_and_is_archived_once(
     harness: Harness, bus_url: str, bus_namespace: str
 ) -> None:
     harness.documents.docs["doc-7"] = ArchivedDocument(
-        id="doc-7", number="FIN-2026-02-003", title="财务季度报告", type_code="02",
-        department_code="FIN", security_class="public", retention="30y", body="正文",
+        id="doc-7",
+        number="FIN-2026-02-003",
+        title="财务季度报告",
+        type_code="02",
+        department_code="FIN",
+        security_class="public",
+        retention="30y",
+        body="正文",
         registered_at=datetime(2026, 2, 1, 2, 0, tzinfo=UTC),
     )
     topology = BusTopology(prefix=f"{bus_namespace}.")
@@ -149,12 +180,16 @@ def test_a01_archived_document_arrives_over_the_bus_and_is_archived_once(
         return UnitOfWork(harness.db, platform, "archives", harness.clock)
 
     consumer = EventConsumer(bus_url, topology, "archives", harness.db, platform, uow)
-    consumer.subscribe(DOCUMENT_ARCHIVED, "archives.document_archived", harness.records.on_document_archived)
+    consumer.subscribe(
+        DOCUMENT_ARCHIVED, "archives.document_archived", harness.records.on_document_archived
+    )
     consumer.declare()
     publisher = EventPublisher(bus_url, topology)
     try:
         envelope = make_envelope(
-            DOCUMENT_ARCHIVED, "documents", "doc-7",
+            DOCUMENT_ARCHIVED,
+            "documents",
+            "doc-7",
             documents_events.DocumentArchived(document_id="doc-7", number="FIN-2026-02-003"),
             harness.clock.now(),
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from archives_testkit import ARCHIVIST, FIN_STAFF, HR_STAFF, SENSOR, Harness
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DatabaseError
 
@@ -13,7 +14,6 @@ from archives.adapters import orm
 from archives.adapters.labels import label_text
 from archives.domain.climate import Reading
 from archives.service_layer import metrics
-from archives_testkit import ARCHIVIST, FIN_STAFF, HR_STAFF, SENSOR, Harness
 from secretariat_shared.errors import (
     Conflict,
     NotFound,
@@ -35,7 +35,8 @@ def test_a03_loan_goes_through_the_archive_loan_approval_checkout_and_return(
 ) -> None:
     record = harness.add_record("HR-2020-01-001", security_class="internal")
     loan = harness.loans.apply(HR_STAFF, record["id"], "编写年度报告需要查阅", "2026-03-06")
-    assert loan["state"] == "pending" and harness.approvals.started == []
+    assert loan["state"] == "pending"
+    assert harness.approvals.started == []
     harness.fire_timers()
     approval_id, request = harness.approvals.for_ref(f"loan:{loan['id']}")
     assert request.template == "archive_loan"
@@ -49,22 +50,32 @@ def test_a03_loan_goes_through_the_archive_loan_approval_checkout_and_return(
     with pytest.raises(PermissionDenied):
         harness.loans.checkout(HR_STAFF, loan["id"])
     out = harness.loans.checkout(ARCHIVIST, loan["id"])
-    assert out["state"] == "out" and out["checked_out_by"] == "sec.archivist"
+    assert out["state"] == "out"
+    assert out["checked_out_by"] == "sec.archivist"
     assert harness.records.get(HR_STAFF, record["id"])["on_loan"] is True
     back = harness.loans.give_back(ARCHIVIST, loan["id"])
     assert back["state"] == "returned"
     history, total, _, _ = harness.loans.list_of_record(HR_STAFF, record["id"], 1, 20)
-    assert total == 1 and history[0]["borrower"] == "hr.staff"
+    assert total == 1
+    assert history[0]["borrower"] == "hr.staff"
     mine, total, _, _ = harness.loans.list_for(HR_STAFF, "", 1, 20)
-    assert total == 1 and mine[0]["purpose"] == "编写年度报告需要查阅"
+    assert total == 1
+    assert mine[0]["purpose"] == "编写年度报告需要查阅"
     with harness.db.reading() as s:
-        actions = s.execute(
-            select(orm.platform.audit_log.c.action).where(
-                orm.platform.audit_log.c.entity_type == "archive_loan"
+        actions = (
+            s.execute(
+                select(orm.platform.audit_log.c.action).where(
+                    orm.platform.audit_log.c.entity_type == "archive_loan"
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert actions == [
-        "archives.loan.applied", "archives.loan.approved", "archives.loan.out", "archives.loan.returned",
+        "archives.loan.applied",
+        "archives.loan.approved",
+        "archives.loan.out",
+        "archives.loan.returned",
     ]
 
 
@@ -139,7 +150,8 @@ def test_a03_a_returned_loan_is_not_reminded(harness: Harness) -> None:
     harness.loans.give_back(ARCHIVIST, str(loan["id"]))
     harness.clock.set(datetime(2026, 3, 6, 1, 0, tzinfo=UTC))
     harness.fire_timers()
-    assert harness.notices("archive_loan_due") == [] and harness.notices("archive_loan_overdue") == []
+    assert harness.notices("archive_loan_due") == []
+    assert harness.notices("archive_loan_overdue") == []
 
 
 def _r(t: float, h: float, minutes: float, room: str = "R1") -> Reading:
@@ -153,9 +165,11 @@ def test_a04_out_of_band_reading_raises_one_alert_notice_and_metric_then_clears_
     assert (summary.accepted, summary.alerts_raised) == (3, 1)
     assert metrics.CLIMATE_ALERT_OPEN.labels("R1")._value.get() == 1
     notice = harness.notices("archive_climate_alert")[0]
-    assert notice.recipients == ["sec.archivist"] and "R1" in notice.title
+    assert notice.recipients == ["sec.archivist"]
+    assert "R1" in notice.title
     alerts, total, _, _ = harness.climate.alerts(ARCHIVIST, True, "", 1, 20)
-    assert total == 1 and alerts[0]["cause"] == "temperature"
+    assert total == 1
+    assert alerts[0]["cause"] == "temperature"
     harness.climate.ingest(SENSOR, [_r(21, 50, 5), _r(22.4, 50, 10), _r(21, 50, 12)])
     harness.climate.ingest(SENSOR, [_r(21, 50, 30)])
     assert harness.climate.alerts(ARCHIVIST, True, "", 1, 20)[1] == 1  # 18 min in band: still open
@@ -196,10 +210,16 @@ def test_a05_stock_take_lists_paper_records_checks_labels_and_opens_repairs(
     with pytest.raises(NotFound):
         harness.stock_takes.check(ARCHIVIST, campaign["id"], "ARCH:unknown", "present", "")
     report = harness.stock_takes.report(ARCHIVIST, campaign["id"])
-    assert (report["present"], report["missing"], report["damaged"], report["unchecked"]) == (1, 1, 1, 0)
+    assert (report["present"], report["missing"], report["damaged"], report["unchecked"]) == (
+        1,
+        1,
+        1,
+        0,
+    )
     assert [m["record_number"] for m in report["missing_items"]] == ["HR-2010-01-002"]
     repairs, total, _, _ = harness.stock_takes.repairs(ARCHIVIST, True, 1, 20)
-    assert total == 1 and repairs[0]["fault"] == "受潮霉变"
+    assert total == 1
+    assert repairs[0]["fault"] == "受潮霉变"
     done = harness.stock_takes.complete_repair(ARCHIVIST, repairs[0]["id"], "除霉修复")
     assert done["state"] == "done"
     assert harness.stock_takes.repairs(ARCHIVIST, True, 1, 20)[1] == 0
@@ -212,27 +232,31 @@ def test_a06_expired_records_are_destroyed_after_approval_and_the_record_stays_f
     harness.add_record("HR-2010-01-002", document_date="2016-03-03")
     harness.add_record("HR-2010-01-003", document_date="1990-01-01", retention="permanent")
     expiring, total, _, _ = harness.records.expiring(ARCHIVIST, "", 1, 20)
-    assert total == 1 and expiring[0]["record"]["number"] == "HR-2010-01-001"
+    assert total == 1
+    assert expiring[0]["record"]["number"] == "HR-2010-01-001"
     young = harness.add_record("HR-2024-01-001", document_date="2024-01-01")
     with pytest.raises(ValidationFailed):
         harness.destructions.request(ARCHIVIST, [young["id"]], "到期销毁", [])
-    destruction = harness.destructions.request(
-        ARCHIVIST, [old["id"]], "保管期限已满", ["hr.head"]
-    )
+    destruction = harness.destructions.request(ARCHIVIST, [old["id"]], "保管期限已满", ["hr.head"])
     harness.fire_timers()
     _, request = harness.approvals.for_ref(f"destruction:{destruction['id']}")
-    assert request.template == "archive_destruction" and request.payload["record_ids"] == [old["id"]]
+    assert request.template == "archive_destruction"
+    assert request.payload["record_ids"] == [old["id"]]
     assert harness.records.copy(HR_STAFF, old["id"]).content == b"old scan"
     harness.decide(f"destruction:{destruction['id']}")
     with pytest.raises(NotFound):
         harness.records.copy(HR_STAFF, old["id"])
     with harness.db.reading() as s:
-        assert s.execute(select(orm.blobs).where(orm.blobs.c.record_id == old["id"])).first() is None
+        assert (
+            s.execute(select(orm.blobs).where(orm.blobs.c.record_id == old["id"])).first() is None
+        )
     done = harness.destructions.get(ARCHIVIST, destruction["id"])
-    assert done["state"] == "destroyed" and done["records"][0]["copy_sha256"]
+    assert done["state"] == "destroyed"
+    assert done["records"][0]["copy_sha256"]
     assert done["witnesses"] == ["hr.head"]
     record = harness.records.get(HR_STAFF, old["id"])
-    assert record["state"] == "destroyed" and record["copy"]["destroyed"] is True
+    assert record["state"] == "destroyed"
+    assert record["copy"]["destroyed"] is True
     for statement in (
         delete(orm.destruction_records),
         update(orm.destruction_records).values(title="改"),
@@ -240,6 +264,8 @@ def test_a06_expired_records_are_destroyed_after_approval_and_the_record_stays_f
         with harness.uow() as uow, pytest.raises(DatabaseError):
             uow.session.execute(statement)
     with harness.db.reading() as s:
-        assert s.execute(select(func.count()).select_from(orm.destruction_records)).scalar_one() == 1
+        assert (
+            s.execute(select(func.count()).select_from(orm.destruction_records)).scalar_one() == 1
+        )
     with pytest.raises(PermissionDenied):
         harness.destructions.get(HR_STAFF, destruction["id"])

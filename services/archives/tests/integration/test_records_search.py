@@ -7,13 +7,6 @@ import io
 from datetime import UTC, datetime
 
 import pytest
-from google.protobuf.timestamp_pb2 import Timestamp
-from openpyxl import Workbook
-from sqlalchemy import func, select, update
-
-from archives.adapters import orm
-from archives.service_layer.ports import ArchivedDocument
-from archives.service_layer.records import CopyInput, CreateRecord, SearchQuery
 from archives_testkit import (
     ARCHIVIST,
     FIN_STAFF,
@@ -24,6 +17,13 @@ from archives_testkit import (
     Harness,
     event_of,
 )
+from google.protobuf.timestamp_pb2 import Timestamp
+from openpyxl import Workbook
+from sqlalchemy import func, select, update
+
+from archives.adapters import orm
+from archives.service_layer.ports import ArchivedDocument
+from archives.service_layer.records import CopyInput, CreateRecord, SearchQuery
 from secretariat.documents.v1 import events_pb2 as documents_events
 from secretariat_shared.errors import (
     Conflict,
@@ -43,23 +43,32 @@ def test_a01_an_archived_document_becomes_one_record_with_its_encrypted_copy(
     harness: Harness,
 ) -> None:
     harness.documents.docs["doc-1"] = ArchivedDocument(
-        id="doc-1", number="HR-2026-04-001", title="关于做好年终总结工作的通知", type_code="04",
-        department_code="HR", security_class="internal", retention="10y",
+        id="doc-1",
+        number="HR-2026-04-001",
+        title="关于做好年终总结工作的通知",
+        type_code="04",
+        department_code="HR",
+        security_class="internal",
+        retention="10y",
         body="各部门：请于12月20日前提交年度总结。",
-        registered_at=datetime(2026, 3, 1, 2, 0, tzinfo=UTC), readers=["hr.clerk"],
+        registered_at=datetime(2026, 3, 1, 2, 0, tzinfo=UTC),
+        readers=["hr.clerk"],
     )
     payload = documents_events.DocumentArchived(
         document_id="doc-1", number="HR-2026-04-001", archived_by="sec.archivist"
     )
     event = event_of("documents.document.archived", "doc-1", payload, harness.clock.now())
     harness.deliver(harness.records.on_document_archived, event)
-    harness.deliver(harness.records.on_document_archived, event_of(
-        "documents.document.archived", "doc-1", payload, harness.clock.now()))
+    harness.deliver(
+        harness.records.on_document_archived,
+        event_of("documents.document.archived", "doc-1", payload, harness.clock.now()),
+    )
     assert _count(harness, orm.records) == 1
     hits, total, _, _ = harness.records.search(HR_STAFF, SearchQuery(q="总结"))
     assert total == 1
     record = hits[0]["record"]
-    assert record["origin"] == "document" and record["document_date"] == "2026-03-01"
+    assert record["origin"] == "document"
+    assert record["document_date"] == "2026-03-01"
     assert record["retention_until"] == "2036-03-01"
     with harness.db.reading() as s:
         blob = s.execute(select(orm.blobs)).one()
@@ -74,16 +83,22 @@ def test_a01_a_sealed_approval_is_kept_with_its_hash_and_reverified_on_read(
     harness: Harness,
 ) -> None:
     sealed = harness.documents.add_seal(
-        "appr-9", {"format": "secretariat-seal/1", "approval": {"id": "appr-9"}, "content": "采购合同"}
+        "appr-9",
+        {"format": "secretariat-seal/1", "approval": {"id": "appr-9"}, "content": "采购合同"},
     )
     stamp = Timestamp()
     stamp.FromDatetime(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
     payload = documents_events.ApprovalSealed(
         approval=documents_events.ApprovalRef(
-            approval_id="appr-9", template="contract", subject="办公楼保洁合同", requester="hr.staff"
+            approval_id="appr-9",
+            template="contract",
+            subject="办公楼保洁合同",
+            requester="hr.staff",
         ),
-        seal_id=sealed.seal_id, content_sha256=sealed.content_sha256,
-        file_name=sealed.file_name, sealed_at=stamp,
+        seal_id=sealed.seal_id,
+        content_sha256=sealed.content_sha256,
+        file_name=sealed.file_name,
+        sealed_at=stamp,
     )
     harness.deliver(
         harness.records.on_approval_sealed,
@@ -92,15 +107,20 @@ def test_a01_a_sealed_approval_is_kept_with_its_hash_and_reverified_on_read(
     hits, _, _, _ = harness.records.search(HR_STAFF, SearchQuery(q="保洁合同"))
     record = hits[0]["record"]
     assert record["seal_sha256"] == sealed.content_sha256
-    assert record["retention"] == "30y" and record["type_code"] == "03"
+    assert record["retention"] == "30y"
+    assert record["type_code"] == "03"
     assert harness.records.copy(HR_STAFF, record["id"]).content == sealed.file
     # Someone re-encrypts a doctored file under the right key: the seal check still catches it.
     doctored = sealed.file.replace("采购合同".encode(), "采购合同X".encode())
     blob = harness.ctx.vault.seal(record["id"], doctored)
     with harness.uow() as uow:
         uow.session.execute(
-            update(orm.blobs).where(orm.blobs.c.record_id == record["id"]).values(
-                wrapped_key=blob.wrapped_key, nonce=blob.nonce, ciphertext=blob.ciphertext,
+            update(orm.blobs)
+            .where(orm.blobs.c.record_id == record["id"])
+            .values(
+                wrapped_key=blob.wrapped_key,
+                nonce=blob.nonce,
+                ciphertext=blob.ciphertext,
                 sha256=blob.sha256,
             )
         )
@@ -116,13 +136,19 @@ def test_a01_a_copy_whose_hash_does_not_match_is_refused_and_changes_nothing(
         harness.records.create(
             ARCHIVIST,
             CreateRecord(
-                number="HR-2019-01-001", title="旧制度", type_code="01", department_code="HR",
-                security_class="internal", retention="30y", document_date="2019-05-01",
+                number="HR-2019-01-001",
+                title="旧制度",
+                type_code="01",
+                department_code="HR",
+                security_class="internal",
+                retention="30y",
+                document_date="2019-05-01",
                 copy=CopyInput(b"scan", "scan.pdf", "application/pdf", "0" * 64),
             ),
         )
     assert caught.value.errors[0].field == "copy_sha256"
-    assert _count(harness, orm.records) == 0 and _count(harness, orm.blobs) == 0
+    assert _count(harness, orm.records) == 0
+    assert _count(harness, orm.blobs) == 0
 
 
 def test_a01_a_tampered_stored_copy_fails_its_hash_check_on_read(harness: Harness) -> None:
@@ -161,11 +187,14 @@ def test_a01_bulk_import_of_csv_is_all_or_nothing_with_a_per_row_report(harness:
         harness.records.import_file(ARCHIVIST, bad.encode())
     assert [e.field for e in caught.value.errors] == ["rows[2].number"]
     assert _count(harness, orm.records) == 0
-    good = CSV_HEADER + "HR-2001-01-001,人事档案管理办法,01,HR,internal,30y,2001-03-01,R1,C1,S1,B1\n"
+    good = (
+        CSV_HEADER + "HR-2001-01-001,人事档案管理办法,01,HR,internal,30y,2001-03-01,R1,C1,S1,B1\n"
+    )
     ids = harness.records.import_file(ARCHIVIST, ("\ufeff" + good).encode())
     assert len(ids) == 1
     record = harness.records.get(HR_STAFF, ids[0])
-    assert record["origin"] == "import" and record["shelf"]["box"] == "B1"
+    assert record["origin"] == "import"
+    assert record["shelf"]["box"] == "B1"
     with pytest.raises(ValidationFailed) as again:
         harness.records.import_file(ARCHIVIST, good.encode())
     assert again.value.errors[0].field == "rows[1].number"
@@ -176,8 +205,21 @@ def test_a01_bulk_import_reads_excel(harness: Harness) -> None:
     sheet = book.active
     assert sheet is not None
     sheet.append(CSV_HEADER.strip().split(","))
-    sheet.append(["FIN-1998-03-001", "财务合同汇编", 3, "FIN", "internal", "10y",
-                  datetime(1998, 6, 1), "R2", "C1", "S1", "B1"])
+    sheet.append(
+        [
+            "FIN-1998-03-001",
+            "财务合同汇编",
+            3,
+            "FIN",
+            "internal",
+            "10y",
+            datetime(1998, 6, 1),
+            "R2",
+            "C1",
+            "S1",
+            "B1",
+        ]
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     ids = harness.records.import_file(ARCHIVIST, buffer.getvalue())
@@ -189,8 +231,12 @@ def test_a02_chinese_keyword_search_is_ranked_highlighted_and_combines_filters(
     harness: Harness,
 ) -> None:
     harness.add_record("HR-2026-04-001", "关于做好年终总结工作的通知", document_date="2026-01-05")
-    harness.add_record("HR-2026-02-001", "年终总结报告：总结经验，总结不足", type_code="02",
-                       document_date="2026-02-10")
+    harness.add_record(
+        "HR-2026-02-001",
+        "年终总结报告：总结经验，总结不足",
+        type_code="02",
+        document_date="2026-02-10",
+    )
     harness.add_record("FIN-2026-02-001", "财务年终总结", dept="FIN", type_code="02")
     harness.add_record("HR-2026-08-001", "年度培训计划", type_code="08")
     hits, total, _, _ = harness.records.search(HR_STAFF, SearchQuery(q="总结"))
@@ -201,12 +247,22 @@ def test_a02_chinese_keyword_search_is_ranked_highlighted_and_combines_filters(
     _, total, _, _ = harness.records.search(HR_STAFF, SearchQuery(q="总结", department_code="HR"))
     assert total == 2
     hits, total, _, _ = harness.records.search(
-        HR_STAFF, SearchQuery(q="总结", department_code="HR", type_code="02", date_from="2026-02-01",
-                              date_to="2026-02-28"),
+        HR_STAFF,
+        SearchQuery(
+            q="总结",
+            department_code="HR",
+            type_code="02",
+            date_from="2026-02-01",
+            date_to="2026-02-28",
+        ),
     )
     assert [h["record"]["number"] for h in hits] == ["HR-2026-02-001"]
     hits, _, _, _ = harness.records.search(HR_STAFF, SearchQuery(number="HR-2026-*"))
-    assert {h["record"]["number"] for h in hits} == {"HR-2026-04-001", "HR-2026-02-001", "HR-2026-08-001"}
+    assert {h["record"]["number"] for h in hits} == {
+        "HR-2026-04-001",
+        "HR-2026-02-001",
+        "HR-2026-08-001",
+    }
     hits, _, _, _ = harness.records.search(HR_STAFF, SearchQuery(number="HR-2026-04-001"))
     assert len(hits) == 1
     _, total, _, _ = harness.records.search(HR_STAFF, SearchQuery(q="不存在的词"))
@@ -242,9 +298,13 @@ def test_x04_classified_reads_are_audited(harness: Harness) -> None:
     harness.records.get(HR_STAFF, record["id"])
     harness.records.copy(HR_STAFF, record["id"])
     with harness.db.reading() as s:
-        actions = s.execute(
-            select(orm.platform.audit_log.c.action).where(
-                orm.platform.audit_log.c.actor == "hr.staff"
+        actions = (
+            s.execute(
+                select(orm.platform.audit_log.c.action).where(
+                    orm.platform.audit_log.c.actor == "hr.staff"
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert actions == ["archives.record.read", "archives.copy.read"]

@@ -29,17 +29,52 @@ def test_a06_retention_counts_10_and_30_years_from_the_document_date_permanent_n
 
 def test_a01_import_reports_every_bad_row_and_field() -> None:
     rows = [
-        {"number": "HR-2020-01-001", "title": "制度", "type_code": "1", "department_code": "HR",
-         "security_class": "internal", "retention": "10y", "document_date": "2020-01-02",
-         "storeroom": "R1"},
-        {"number": "", "title": "无编号", "type_code": "01", "department_code": "HR",
-         "security_class": "internal", "retention": "10y", "document_date": "2020-01-02"},
-        {"number": "HR-2020-01-002", "title": "坏密级", "type_code": "01", "department_code": "HR",
-         "security_class": "top", "retention": "10y", "document_date": "2020-01-02"},
-        {"number": "HR-2020-01-001", "title": "重复", "type_code": "01", "department_code": "HR",
-         "security_class": "public", "retention": "10y", "document_date": "2020-02-30"},
-        {"number": "HR-2020-01-001", "title": "重复", "type_code": "01", "department_code": "HR",
-         "security_class": "public", "retention": "10y", "document_date": "2020-02-03"},
+        {
+            "number": "HR-2020-01-001",
+            "title": "制度",
+            "type_code": "1",
+            "department_code": "HR",
+            "security_class": "internal",
+            "retention": "10y",
+            "document_date": "2020-01-02",
+            "storeroom": "R1",
+        },
+        {
+            "number": "",
+            "title": "无编号",
+            "type_code": "01",
+            "department_code": "HR",
+            "security_class": "internal",
+            "retention": "10y",
+            "document_date": "2020-01-02",
+        },
+        {
+            "number": "HR-2020-01-002",
+            "title": "坏密级",
+            "type_code": "01",
+            "department_code": "HR",
+            "security_class": "top",
+            "retention": "10y",
+            "document_date": "2020-01-02",
+        },
+        {
+            "number": "HR-2020-01-001",
+            "title": "重复",
+            "type_code": "01",
+            "department_code": "HR",
+            "security_class": "public",
+            "retention": "10y",
+            "document_date": "2020-02-30",
+        },
+        {
+            "number": "HR-2020-01-001",
+            "title": "重复",
+            "type_code": "01",
+            "department_code": "HR",
+            "security_class": "public",
+            "retention": "10y",
+            "document_date": "2020-02-03",
+        },
     ]
     records, errors = parse_rows(rows)
     assert [r.number for r in records] == ["HR-2020-01-001"]
@@ -59,11 +94,19 @@ def test_a01_copies_are_encrypted_per_blob_and_checked_on_read() -> None:
     assert vault.open("rec-1", blob) == "绝密文件正文".encode()
     other = vault.seal("rec-2", "绝密文件正文".encode())
     assert other.wrapped_key != blob.wrapped_key  # one data key per blob
-    tampered = SealedBlob(blob.kek_id, blob.wrapped_key, blob.nonce,
-                          blob.ciphertext[:-1] + bytes([blob.ciphertext[-1] ^ 1]), blob.sha256, blob.size)
+    tampered = SealedBlob(
+        blob.kek_id,
+        blob.wrapped_key,
+        blob.nonce,
+        blob.ciphertext[:-1] + bytes([blob.ciphertext[-1] ^ 1]),
+        blob.sha256,
+        blob.size,
+    )
     with pytest.raises(IntegrityError):
         vault.open("rec-1", tampered)
-    wrong_hash = SealedBlob(blob.kek_id, blob.wrapped_key, blob.nonce, blob.ciphertext, "0" * 64, blob.size)
+    wrong_hash = SealedBlob(
+        blob.kek_id, blob.wrapped_key, blob.nonce, blob.ciphertext, "0" * 64, blob.size
+    )
     with pytest.raises(IntegrityError):
         vault.open("rec-1", wrong_hash)
     with pytest.raises(IntegrityError):
@@ -80,7 +123,8 @@ def test_a01_master_keys_rotate_while_old_blobs_stay_readable() -> None:
 
 def test_a02_a_two_character_keyword_finds_longer_indexed_words() -> None:
     tokens = index_tokens("关于做好年终总结工作的通知").split()
-    assert "总结" in tokens and "年终总结" in tokens
+    assert "总结" in tokens
+    assert "年终总结" in tokens
     assert query_words("年终总结，通知") == ["年终总结", "通知"]
 
 
@@ -137,14 +181,19 @@ def test_a04_alert_clears_only_after_the_configured_time_back_in_band() -> None:
     assert action == RAISE
     state = RoomState("alert-1", state.in_band_since, state.last_measured_at)
     state, action = step(state, _reading(20, 50, 5), clear_after)
-    assert action == "" and state.in_band_since == T0 + timedelta(minutes=5)
+    assert action == ""
+    assert state.in_band_since == T0 + timedelta(minutes=5)
     state, action = step(state, _reading(22.5, 50, 10), clear_after)  # flaps out again
-    assert action == "" and state.alert_id == "alert-1" and state.in_band_since is None
+    assert action == ""
+    assert state.alert_id == "alert-1"
+    assert state.in_band_since is None
     state, action = step(state, _reading(21, 50, 15), clear_after)
     state, action = step(state, _reading(21, 50, 40), clear_after)
-    assert action == "" and state.alert_id == "alert-1"
+    assert action == ""
+    assert state.alert_id == "alert-1"
     state, action = step(state, _reading(21, 50, 45), clear_after)
-    assert action == CLEAR and state.alert_id == ""
+    assert action == CLEAR
+    assert state.alert_id == ""
 
 
 def test_a03_a_due_date_in_the_past_is_refused() -> None:
@@ -157,6 +206,10 @@ def test_a03_loans_move_apply_approve_out_return_only() -> None:
     loans.check_transition(loans.PENDING, loans.APPROVED)
     loans.check_transition(loans.APPROVED, loans.OUT)
     loans.check_transition(loans.OUT, loans.RETURNED)
-    for state, target in [(loans.PENDING, loans.OUT), (loans.RETURNED, loans.OUT), (loans.OUT, loans.OUT)]:
+    for state, target in [
+        (loans.PENDING, loans.OUT),
+        (loans.RETURNED, loans.OUT),
+        (loans.OUT, loans.OUT),
+    ]:
         with pytest.raises(loans.LoanRefused):
             loans.check_transition(state, target)

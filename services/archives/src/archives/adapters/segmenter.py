@@ -38,6 +38,8 @@ def query_terms(query: str) -> list[tuple[str, tuple[str, ...]]]:
     the index holds as 办公会议, 会议, 纪要)."""
     terms = []
     for word in query_words(query):
-        parts = tuple(t.lower() for t in rjieba.cut_for_search(word) if _keep(t) and t.lower() != word)
+        parts = tuple(
+            t.lower() for t in rjieba.cut_for_search(word) if _keep(t) and t.lower() != word
+        )
         terms.append((word, parts))
     return terms
