@@ -321,7 +321,8 @@ def _search_index() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE records_fts USING fts5("
-            "record_id UNINDEXED, search_text, tokenize = 'unicode61 remove_diacritics 0')"
+            "record_id UNINDEXED, search_text, facets, "
+            "tokenize = 'unicode61 remove_diacritics 0')"
         )
     else:
         op.execute(

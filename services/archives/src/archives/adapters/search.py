@@ -26,10 +26,12 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
 )
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import Session
 
 from archives.adapters.orm import record_readers, records
@@ -41,7 +43,15 @@ records_fts = Table(
     MetaData(),
     Column("record_id", String(36)),
     Column("search_text", Text),
+    Column("facets", Text),
 )
+
+
+def facet_tokens(department_code: str, type_code: str, security_class: str) -> str:
+    """The filter values as FTS5 tokens, so a keyword plus filters is one index lookup."""
+    return " ".join(
+        (f"dept{department_code}".lower(), f"type{type_code}", f"class{security_class}")
+    )
 
 
 @dataclass(frozen=True)
@@ -89,15 +99,26 @@ def _quoted(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def fts5_query(terms: Sequence[tuple[str, Sequence[str]]]) -> str:
-    """``("w" OR ("p1" AND "p2")) AND …`` in FTS5 syntax."""
+def fts5_query(terms: Sequence[tuple[str, Sequence[str]]], filters: Filters | None = None) -> str:
+    """``search_text : (("w" OR ("p1" AND "p2")) AND …) AND facets : "dept…"`` in FTS5 syntax."""
     groups = []
     for word, parts in terms:
         if parts:
             groups.append(f"({_quoted(word)} OR ({' AND '.join(_quoted(p) for p in parts)}))")
         else:
             groups.append(_quoted(word))
-    return " AND ".join(groups)
+    query = f"search_text : ({' AND '.join(groups)})"
+    if filters is not None:
+        facets = []
+        if filters.department_code:
+            facets.append(_quoted(f"dept{filters.department_code}".lower()))
+        if filters.type_code:
+            facets.append(_quoted(f"type{filters.type_code}"))
+        if filters.security_class:
+            facets.append(_quoted(f"class{filters.security_class}"))
+        if facets:
+            query += f" AND facets : ({' AND '.join(facets)})"
+    return query
 
 
 def _ts_lexeme(word: str) -> str:
@@ -146,16 +167,16 @@ def search(
     score: ColumnElement[Any]
     if filters.terms and dialect == "sqlite":
         # bm25 is lower for better matches; the answer's score is higher-is-better.
-        score = -func.bm25(literal_column_fts())
+        score = -func.bm25(literal_column_fts(), 0.0, 1.0, 0.0)
         base: Select[Any] = (
             select(records, score.label("score"))
             .select_from(records_fts.join(records, records.c.id == records_fts.c.record_id))
-            .where(literal_column_fts().op("MATCH")(fts5_query(filters.terms)), *where)
+            .where(literal_column_fts().op("MATCH")(fts5_query(filters.terms, filters)), *where)
         )
         counted = (
             select(func.count())
             .select_from(records_fts.join(records, records.c.id == records_fts.c.record_id))
-            .where(literal_column_fts().op("MATCH")(fts5_query(filters.terms)), *where)
+            .where(literal_column_fts().op("MATCH")(fts5_query(filters.terms, filters)), *where)
         )
         order = [score.desc(), records.c.number]
     elif filters.terms:
@@ -178,18 +199,16 @@ def search(
 
 def literal_column_fts() -> Any:
     """The FTS5 table as a column expression (``records_fts MATCH …``, ``bm25(records_fts)``)."""
-    from sqlalchemy import literal_column
-
     return literal_column("records_fts")
 
 
 def _regconfig() -> Any:
-    from sqlalchemy.dialects.postgresql import REGCONFIG
-
     return REGCONFIG
 
 
-def index_record(session: Session, record_id: str, search_text: str) -> None:
+def index_record(session: Session, record_id: str, search_text: str, facets: str) -> None:
     """Add a record's tokens to the SQLite FTS5 table (PostgreSQL indexes the column)."""
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(records_fts.insert().values(record_id=record_id, search_text=search_text))
+        session.execute(
+            records_fts.insert().values(record_id=record_id, search_text=search_text, facets=facets)
+        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import grpc
 from google.api import httpbody_pb2
@@ -128,7 +129,7 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
         name = copy.file_name.replace('"', "")
         context.send_initial_metadata(
             (
-                ("content-disposition", f"attachment; filename*=UTF-8''{_quote(name)}"),
+                ("content-disposition", f"attachment; filename*=UTF-8''{quote(name)}"),
                 ("x-content-sha256", copy.sha256),
             )
         )
@@ -299,9 +300,3 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
 
     def GetDestruction(self, request: pb.GetDestructionRequest, context: Context) -> pb.Destruction:
         return to_proto(pb.Destruction(), self.destructions.get(current_identity(), request.id))
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)

@@ -105,7 +105,7 @@ class Climate:
                     state = RoomState(self._raise(uow, reading), None, state.last_measured_at)
                     raised += 1
                 elif action == CLEAR:
-                    self._clear(uow, row.alert_id if row is not None else "", reading, rooms, state)
+                    self._clear(uow, reading)
                     cleared += 1
                 if reading.measured_at >= latest.measured_at:
                     latest = reading
@@ -175,14 +175,7 @@ class Climate:
         uow.after_commit(lambda: metrics.CLIMATE_ALERTS.labels(reading.storeroom, cause).inc())
         return alert_id
 
-    def _clear(
-        self,
-        uow: UnitOfWork,
-        previous_alert_id: str,
-        reading: Reading,
-        rooms: dict[str, Any],
-        state: RoomState,
-    ) -> None:
+    def _clear(self, uow: UnitOfWork, reading: Reading) -> None:
         open_alert = uow.session.execute(
             select(orm.climate_alerts.c.id, orm.climate_alerts.c.cause).where(
                 orm.climate_alerts.c.storeroom == reading.storeroom,

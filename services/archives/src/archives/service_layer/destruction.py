@@ -9,6 +9,7 @@ protect from any UPDATE or DELETE.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -71,7 +72,7 @@ class Destructions:
                     errors.append(FieldError(f"record_ids[{i}]", "no such archive record"))
                 elif row.state != ACTIVE:
                     errors.append(FieldError(f"record_ids[{i}]", "is already destroyed"))
-                elif not is_expired(row.retention, _date(row.document_date), today):
+                elif not is_expired(row.retention, date.fromisoformat(row.document_date), today):
                     errors.append(
                         FieldError(
                             f"record_ids[{i}]", f"{row.number} is still within its retention"
@@ -297,9 +298,3 @@ class Destructions:
             "records": listed,
             "destroyed_at": row.destroyed_at,
         }
-
-
-def _date(text: str) -> Any:
-    from datetime import date
-
-    return date.fromisoformat(text)

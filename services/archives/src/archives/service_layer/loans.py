@@ -29,6 +29,7 @@ from secretariat_shared.errors import (
     Conflict,
     FieldError,
     NotFound,
+    PermissionDenied,
     PreconditionFailed,
     ValidationFailed,
 )
@@ -217,8 +218,6 @@ class Loans:
         self, actor: Identity, loan_id: str, target: str, note: str
     ) -> dict[str, Any]:
         if not (actor.is_service or actor.has_role(ARCHIVIST_ROLE)):
-            from secretariat_shared.errors import PermissionDenied
-
             raise PermissionDenied("only archivists (secretariat) register loans out and in")
         now = self._ctx.clock.now()
         with self._ctx.uow_factory() as uow:

@@ -9,17 +9,18 @@ redelivered event finds it.
 from __future__ import annotations
 
 import hashlib
+import html
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from archives.adapters import orm
 from archives.adapters.import_files import UnreadableFile, read_rows
 from archives.adapters.seal_check import seal_intact
-from archives.adapters.search import Filters, index_record, search
+from archives.adapters.search import Filters, facet_tokens, index_record, search
 from archives.adapters.segmenter import index_tokens, query_terms
 from archives.adapters.vault import IntegrityError, SealedBlob
 from archives.domain import records as domain
@@ -222,7 +223,12 @@ class Records:
                 insert(orm.record_readers),
                 [{"record_id": record_id, "username": r} for r in new.readers],
             )
-        index_record(session, record_id, str(values["search_text"]))
+        index_record(
+            session,
+            record_id,
+            str(values["search_text"]),
+            facet_tokens(new.department_code, new.type_code, new.security_class),
+        )
         if copy is not None:
             self._store_copy(session, record_id, copy)
         uow.emit(
@@ -423,16 +429,12 @@ class Records:
         scope = self._ctx.scope_of(actor)
         with self._ctx.db.reading() as session:
             rows, total = search(session, scope, filters, page.offset, page.limit)
+            views = self._views(session, [row for row, _ in rows])
             hits = []
-            for row, score in rows:
+            for (row, score), view in zip(rows, views, strict=True):
                 marked, matched = highlight(row.title, words)
                 hits.append(
-                    {
-                        "record": self._view(session, row),
-                        "score": score,
-                        "highlight": marked,
-                        "matched_words": matched,
-                    }
+                    {"record": view, "score": score, "highlight": marked, "matched_words": matched}
                 )
         metrics.SEARCH_SECONDS.observe(time.perf_counter() - started)
         return hits, total, page.page, page.page_size
@@ -459,8 +461,6 @@ class Records:
             r.c.state == domain.ACTIVE,
         )
         with self._ctx.db.reading() as session:
-            from sqlalchemy import func
-
             total = int(
                 session.execute(select(func.count()).select_from(r).where(*where)).scalar_one()
             )
@@ -473,45 +473,59 @@ class Records:
             ).all()
             hits = [
                 {
-                    "record": self._view(session, row),
+                    "record": view,
                     "score": 0.0,
-                    "highlight": row.title,
+                    "highlight": html.escape(row.title),
                     "matched_words": [],
                 }
-                for row in rows
+                for row, view in zip(rows, self._views(session, list(rows)), strict=True)
             ]
         return hits, total, page.page, page.page_size
 
     def _view(self, session: Session, row: Any) -> dict[str, Any]:
-        record = row_dict(row)
-        blob = session.execute(
-            select(
-                orm.blobs.c.file_name,
-                orm.blobs.c.content_type,
-                orm.blobs.c.size,
-                orm.blobs.c.sha256,
-            ).where(orm.blobs.c.record_id == row.id)
-        ).first()
-        copy: dict[str, Any] | None = None
-        if blob is not None:
-            copy = {**row_dict(blob), "destroyed": False}
-        else:
-            gone = session.execute(
-                select(orm.destroyed_copies).where(orm.destroyed_copies.c.record_id == row.id)
-            ).first()
-            if gone is not None:
-                copy = {
-                    "file_name": gone.file_name,
-                    "content_type": gone.content_type,
-                    "size": gone.size,
-                    "sha256": gone.sha256,
-                    "destroyed": True,
-                }
-        on_loan = session.execute(
-            select(orm.loans.c.id).where(
-                orm.loans.c.record_id == row.id, orm.loans.c.state == "out"
+        return self._views(session, [row])[0]
+
+    def _views(self, session: Session, rows: list[Any]) -> list[dict[str, Any]]:
+        """Record views of a page, with three lookups for the whole page."""
+        ids = [row.id for row in rows]
+        if not ids:
+            return []
+        b, gone, loans = orm.blobs, orm.destroyed_copies, orm.loans
+        copies: dict[str, dict[str, Any]] = {
+            c.record_id: {
+                "file_name": c.file_name,
+                "content_type": c.content_type,
+                "size": c.size,
+                "sha256": c.sha256,
+                "destroyed": False,
+            }
+            for c in session.execute(
+                select(b.c.record_id, b.c.file_name, b.c.content_type, b.c.size, b.c.sha256).where(
+                    b.c.record_id.in_(ids)
+                )
             )
-        ).first()
+        }
+        for c in session.execute(select(gone).where(gone.c.record_id.in_(ids))):
+            copies.setdefault(
+                c.record_id,
+                {
+                    "file_name": c.file_name,
+                    "content_type": c.content_type,
+                    "size": c.size,
+                    "sha256": c.sha256,
+                    "destroyed": True,
+                },
+            )
+        out_on_loan = set(
+            session.execute(
+                select(loans.c.record_id).where(loans.c.record_id.in_(ids), loans.c.state == "out")
+            ).scalars()
+        )
+        return [self._record_view(row, copies.get(row.id), row.id in out_on_loan) for row in rows]
+
+    @staticmethod
+    def _record_view(row: Any, copy: dict[str, Any] | None, on_loan: bool) -> dict[str, Any]:
+        record = row_dict(row)
         shelf = None
         if record["storeroom"]:
             shelf = {k: record[k] for k in ("storeroom", "cabinet", "shelf", "box")}
@@ -532,7 +546,7 @@ class Records:
             "seal_sha256": record["seal_sha256"],
             "retention_until": record["retention_until"] or "",
             "state": record["state"],
-            "on_loan": on_loan is not None,
+            "on_loan": on_loan,
             "readers": list(record["readers"] or []),
         }
 
@@ -542,6 +556,3 @@ def _row_of(rows: list[Any], number: str, fallback: int) -> int:
         if str(raw.get("number") or "").strip() == number:
             return index
     return fallback + 1
-
-
-__all__ = ["CopyInput", "CreateRecord", "RecordCopy", "Records", "SearchQuery", "delete"]
