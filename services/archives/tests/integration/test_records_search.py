@@ -308,3 +308,14 @@ def test_x04_classified_reads_are_audited(harness: Harness) -> None:
             .all()
         )
     assert actions == ["archives.record.read", "archives.copy.read"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"PK\x03\x04 not really a workbook", b"number,title\n\x00,\x00\n", b"\xff\xfe\xfa", b""],
+)
+def test_a01_an_unreadable_import_file_is_refused_clearly(harness: Harness, data: bytes) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        harness.records.import_file(ARCHIVIST, data)
+    assert caught.value.errors[0].field.startswith(("file", "rows["))
+    assert _count(harness, orm.records) == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Mapping
 
 from openpyxl import load_workbook
@@ -32,8 +31,10 @@ def _csv_rows(data: bytes) -> list[Mapping[str, object]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UnreadableFile("the file is neither UTF-8 CSV nor an Excel workbook") from exc
-    reader = csv.reader(io.StringIO(text))
-    rows = list(reader)
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise UnreadableFile(f"the CSV file cannot be read: {exc}") from exc
     if not rows:
         raise UnreadableFile("the file is empty: a header row is required")
     header = _header(list(rows[0]))
@@ -46,7 +47,7 @@ def _csv_rows(data: bytes) -> list[Mapping[str, object]]:
 def _xlsx_rows(data: bytes) -> list[Mapping[str, object]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:  # openpyxl raises many kinds on a broken or foreign file
         raise UnreadableFile("the Excel workbook cannot be read") from exc
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
