@@ -18,7 +18,6 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     MetaData,
-    Select,
     String,
     Table,
     Text,
@@ -158,43 +157,71 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
     return where
 
 
+# What a result shows; the tokens and the seal's key material stay behind.
+VIEW_COLUMNS = [
+    c for c in records.c if c.name not in ("search_text", "seal_signature", "seal_public_key")
+]
+
+
 def search(
     session: Session, scope: ReadScope, filters: Filters, offset: int, limit: int
 ) -> tuple[list[tuple[Any, float]], int]:
-    """(record row, score) for one page, best first, and the readable total."""
+    """(record row, score) for one page, best first, and the readable total.
+
+    With a keyword the total rides on the page query (``count(*) OVER ()``),
+    so the match is evaluated once; only a page past the end needs a count.
+    """
     where = [readable(scope), *_conditions(filters)]
     dialect = session.get_bind().dialect.name
     score: ColumnElement[Any]
+    joined: Any
     if filters.terms and dialect == "sqlite":
         # bm25 is lower for better matches; the answer's score is higher-is-better.
         score = -func.bm25(literal_column_fts(), 0.0, 1.0, 0.0)
-        base: Select[Any] = (
-            select(records, score.label("score"))
-            .select_from(records_fts.join(records, records.c.id == records_fts.c.record_id))
-            .where(literal_column_fts().op("MATCH")(fts5_query(filters.terms, filters)), *where)
-        )
-        counted = (
-            select(func.count())
-            .select_from(records_fts.join(records, records.c.id == records_fts.c.record_id))
-            .where(literal_column_fts().op("MATCH")(fts5_query(filters.terms, filters)), *where)
-        )
-        order = [score.desc(), records.c.number]
+        joined = records_fts.join(records, records.c.id == records_fts.c.record_id)
+        match = literal_column_fts().op("MATCH")(fts5_query(filters.terms, filters))
+        where = [match, *where]
     elif filters.terms:
         vector = func.to_tsvector(literal("simple").cast(_regconfig()), records.c.search_text)
         query = func.to_tsquery(literal("simple").cast(_regconfig()), tsquery_text(filters.terms))
-        matches = vector.op("@@")(query)
         score = func.ts_rank(vector, query)
-        base = select(records, score.label("score")).where(matches, *where)
-        counted = select(func.count()).select_from(records).where(matches, *where)
-        order = [score.desc(), records.c.number]
+        joined = records
+        where = [vector.op("@@")(query), *where]
     else:
-        score = literal(0.0)
-        base = select(records, score.label("score")).where(*where)
-        counted = select(func.count()).select_from(records).where(*where)
-        order = [records.c.number]
-    total = int(session.execute(counted).scalar_one())
-    rows = session.execute(base.order_by(*order).offset(offset).limit(limit)).all()
-    return [(row, float(row.score or 0.0)) for row in rows], total
+        joined = records
+        total = int(
+            session.execute(select(func.count()).select_from(records).where(*where)).scalar_one()
+        )
+        rows = session.execute(
+            select(*VIEW_COLUMNS, literal(0.0).label("score"))
+            .where(*where)
+            .order_by(records.c.number)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return [(row, 0.0) for row in rows], total
+    # bm25() cannot share a query with a window function: rank in a
+    # materialised CTE, then count and page over it.
+    ranked = (
+        select(*VIEW_COLUMNS, score.label("score"))
+        .select_from(joined)
+        .where(*where)
+        .cte("ranked")
+        .prefix_with("MATERIALIZED")
+    )
+    page = session.execute(
+        select(ranked, func.count().over().label("total"))
+        .order_by(ranked.c.score.desc(), ranked.c.number)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    if page:
+        total = int(page[0].total)
+    else:
+        total = int(
+            session.execute(select(func.count()).select_from(joined).where(*where)).scalar_one()
+        )
+    return [(row, float(row.score or 0.0)) for row in page], total
 
 
 def literal_column_fts() -> Any:
