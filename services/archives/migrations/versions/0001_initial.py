@@ -268,6 +268,7 @@ def _archives_tables() -> None:
         sa.Column("box", sa.String(length=40), nullable=False),
         sa.Column("state", sa.String(length=12), nullable=False),
         sa.Column("readers", sa.JSON(), nullable=False),
+        sa.Column("important", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("number"),

@@ -319,3 +319,55 @@ def test_a01_an_unreadable_import_file_is_refused_clearly(harness: Harness, data
         harness.records.import_file(ARCHIVIST, data)
     assert caught.value.errors[0].field.startswith(("file", "rows["))
     assert _count(harness, orm.records) == 0
+
+
+def test_a01_important_documents_keep_both_the_electronic_and_the_paper_copy(
+    harness: Harness,
+) -> None:
+    from archives.domain.records import Shelf
+
+    base = CreateRecord(
+        "HR-2026-11-001",
+        "关于机构调整的决定",
+        "11",
+        "HR",
+        "internal",
+        "permanent",
+        "2026-02-01",
+        copy=CopyInput(b"scan", "decision.pdf"),
+        important=True,
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        harness.records.create(ARCHIVIST, base)
+    assert caught.value.errors[0].field == "important"
+    base.shelf = Shelf("R1", "C1", "S1", "B1")
+    assert harness.records.create(ARCHIVIST, base)["important"] is True
+    harness.documents.docs["doc-2"] = ArchivedDocument(
+        id="doc-2",
+        number="HR-2026-11-002",
+        title="关于干部任免的决定",
+        type_code="11",
+        department_code="HR",
+        security_class="internal",
+        retention="permanent",
+        body="正文",
+        registered_at=datetime(2026, 3, 1, 2, 0, tzinfo=UTC),
+        priority="important",
+    )
+    harness.deliver(
+        harness.records.on_document_archived,
+        event_of(
+            "documents.document.archived",
+            "doc-2",
+            documents_events.DocumentArchived(document_id="doc-2", number="HR-2026-11-002"),
+            harness.clock.now(),
+        ),
+    )
+    record = harness.records.search(HR_STAFF, SearchQuery(number="HR-2026-11-002"))[0][0]["record"]
+    assert record["important"] is True
+    assert record["shelf"] is None
+    shelved = harness.records.set_shelf(ARCHIVIST, record["id"], Shelf("R2", "C3", "S1", "B7"))
+    assert shelved["shelf"] == {"storeroom": "R2", "cabinet": "C3", "shelf": "S1", "box": "B7"}
+    assert shelved["copy"] is not None
+    with pytest.raises(PermissionDenied):
+        harness.records.set_shelf(HR_STAFF, record["id"], Shelf("R2"))

@@ -46,6 +46,7 @@ class GrpcDocuments:
             body=doc.body,
             readers=list(doc.readers),
             registered_at=doc.registered_at.ToDatetime(tzinfo=UTC),
+            priority=doc.priority,
         )
 
     def seal(self, approval_id: str) -> SealedFile:

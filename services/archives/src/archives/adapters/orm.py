@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -48,6 +49,8 @@ records = Table(
     Column("box", String(40), nullable=False, default=""),
     Column("state", String(12), nullable=False),
     Column("readers", JSON, nullable=False),
+    # D-04 important: the record keeps both tracks, electronic and paper.
+    Column("important", Boolean, nullable=False, default=False, server_default=false()),
     Column("search_text", Text, nullable=False),
     UniqueConstraint("origin", "source_ref", name="uq_records_source"),
     Index("ix_records_department_date", "department_code", "document_date"),

@@ -52,6 +52,7 @@ class NewRecord:
     shelf: Shelf = field(default_factory=Shelf)
     readers: list[str] = field(default_factory=list)
     seal_sha256: str = ""
+    important: bool = False
 
 
 def parse_date(text: str, field_name: str) -> date:

@@ -93,6 +93,7 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
             shelf=shelf,
             copy=copy,
             readers=list(request.readers),
+            important=request.important,
         )
         return to_proto(pb.Record(), self.records.create(current_identity(), cmd))
 
@@ -134,6 +135,11 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
             )
         )
         return httpbody_pb2.HttpBody(content_type=copy.content_type, data=copy.content)
+
+    def SetRecordShelf(self, request: pb.SetRecordShelfRequest, context: Context) -> pb.Record:
+        s = request.shelf
+        shelf = Shelf(s.storeroom.strip(), s.cabinet.strip(), s.shelf.strip(), s.box.strip())
+        return to_proto(pb.Record(), self.records.set_shelf(current_identity(), request.id, shelf))
 
     def ListRecordLoans(
         self, request: pb.ListRecordLoansRequest, context: Context

@@ -43,6 +43,7 @@ class ArchivedDocument:
     body: str
     registered_at: datetime
     readers: list[str] = field(default_factory=list)
+    priority: str = "routine"
 
 
 @dataclass(frozen=True)

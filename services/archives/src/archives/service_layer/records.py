@@ -73,6 +73,7 @@ class CreateRecord:
     shelf: Shelf = field(default_factory=Shelf)
     copy: CopyInput | None = None
     readers: list[str] = field(default_factory=list)
+    important: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class Records:
                 origin="manual",
                 shelf=cmd.shelf,
                 readers=list(dict.fromkeys(r for r in cmd.readers if r)),
+                important=cmd.important,
             )
             domain.validate(new)
         except RecordInvalid as exc:
@@ -138,6 +140,13 @@ class Records:
                         f"does not match the uploaded copy (its SHA-256 is {actual})",
                     )
                 )
+        if new.important and (copy is None or not new.shelf.is_set):
+            raise ValidationFailed(
+                FieldError(
+                    "important",
+                    "an important document keeps both an electronic copy and a shelf location",
+                )
+            )
         if not new.shelf.is_set and copy is None:
             raise ValidationFailed(
                 FieldError("shelf", "a record needs an electronic copy or a shelf location")
@@ -215,6 +224,7 @@ class Records:
             "box": new.shelf.box,
             "state": domain.ACTIVE,
             "readers": new.readers,
+            "important": new.important,
             "search_text": index_tokens(new.title, new.number),
         }
         session.execute(insert(orm.records).values(**values))
@@ -268,6 +278,44 @@ class Records:
             )
         )
 
+    def set_shelf(self, actor: Identity, record_id: str, shelf: Shelf) -> dict[str, Any]:
+        """A-01: where the paper copy is kept (dual track)."""
+        require_archivist(actor)
+        if not shelf.is_set:
+            raise ValidationFailed(FieldError("shelf.storeroom", "is required"))
+        with self._ctx.uow_factory() as uow:
+            row = uow.session.execute(
+                select(orm.records).where(orm.records.c.id == record_id)
+            ).first()
+            if row is None:
+                raise NotFound("no such archive record")
+            if row.state != domain.ACTIVE:
+                raise PreconditionFailed("the record was destroyed")
+            before = {k: getattr(row, k) for k in ("storeroom", "cabinet", "shelf", "box")}
+            after = {
+                "storeroom": shelf.storeroom,
+                "cabinet": shelf.cabinet,
+                "shelf": shelf.shelf,
+                "box": shelf.box,
+            }
+            uow.session.execute(
+                orm.records.update().where(orm.records.c.id == record_id).values(**after)
+            )
+            uow.audit(
+                actor.username,
+                "archives.record.shelved",
+                "archive_record",
+                record_id,
+                before,
+                after,
+            )
+            uow.commit()
+        with self._ctx.db.reading() as session:
+            updated = session.execute(
+                select(orm.records).where(orm.records.c.id == record_id)
+            ).one()
+            return self._view(session, updated)
+
     # -- from events ---------------------------------------------------------------
 
     def _already(self, session: Session, origin: str, source_ref: str) -> bool:
@@ -297,6 +345,7 @@ class Records:
             origin="document",
             source_ref=doc.id,
             readers=list(doc.readers),
+            important=doc.priority == "important",
         )
         self._insert(
             uow,
@@ -548,6 +597,7 @@ class Records:
             "state": record["state"],
             "on_loan": on_loan,
             "readers": list(record["readers"] or []),
+            "important": bool(record["important"]),
         }
 
 
