@@ -49,7 +49,79 @@ from secretariat_shared.identity import (  # noqa: E402
     service_token,
 )
 
-WORDS = ["关于", "做好", "年终", "总结", "工作", "通知", "档案", "管理", "办法", "会议", "纪要", "财务", "报告", "合同", "采购", "人事", "调动", "培训", "计划", "安全", "检查", "整改", "方案", "制度", "修订", "请示", "批复", "信息", "公开", "保密", "审计", "预算", "决算", "招标", "项目", "验收", "后勤", "保障", "车辆", "维修", "党建", "学习", "考核", "绩效", "评估", "规划", "年度", "季度", "月度", "统计", "分析", "意见", "建议", "通报", "表彰", "处分", "决定", "值班", "安排", "应急", "预案", "演练", "设备", "资产", "清查", "盘点", "归档", "移交", "销毁", "借阅", "登记"]
+WORDS = [
+    "关于",
+    "做好",
+    "年终",
+    "总结",
+    "工作",
+    "通知",
+    "档案",
+    "管理",
+    "办法",
+    "会议",
+    "纪要",
+    "财务",
+    "报告",
+    "合同",
+    "采购",
+    "人事",
+    "调动",
+    "培训",
+    "计划",
+    "安全",
+    "检查",
+    "整改",
+    "方案",
+    "制度",
+    "修订",
+    "请示",
+    "批复",
+    "信息",
+    "公开",
+    "保密",
+    "审计",
+    "预算",
+    "决算",
+    "招标",
+    "项目",
+    "验收",
+    "后勤",
+    "保障",
+    "车辆",
+    "维修",
+    "党建",
+    "学习",
+    "考核",
+    "绩效",
+    "评估",
+    "规划",
+    "年度",
+    "季度",
+    "月度",
+    "统计",
+    "分析",
+    "意见",
+    "建议",
+    "通报",
+    "表彰",
+    "处分",
+    "决定",
+    "值班",
+    "安排",
+    "应急",
+    "预案",
+    "演练",
+    "设备",
+    "资产",
+    "清查",
+    "盘点",
+    "归档",
+    "移交",
+    "销毁",
+    "借阅",
+    "登记",
+]
 DEPARTMENTS = [f"D{i:02d}" for i in range(20)]
 CLASSES = ["public"] * 5 + ["internal"] * 4 + ["confidential"]
 SECRET = "bench-internal-secret-0123456789abcdef"
@@ -65,6 +137,8 @@ def fill(harness: Any, count: int, seed: int = 14) -> float:
         for n in range(count):
             title = "".join(rng.sample(WORDS, rng.randint(4, 8)))
             dept = rng.choice(DEPARTMENTS)
+            type_code = f"{rng.randint(1, 12):02d}"
+            security_class = rng.choice(CLASSES)
             day = date(2000, 1, 1) + timedelta(days=rng.randrange(9000))
             record_id = str(uuid.UUID(int=rng.getrandbits(128)))
             text = index_tokens(title)
@@ -73,9 +147,9 @@ def fill(harness: Any, count: int, seed: int = 14) -> float:
                     "id": record_id,
                     "number": f"{dept}-{day.year}-{rng.randint(1, 12):02d}-{n:06d}",
                     "title": title,
-                    "type_code": f"{rng.randint(1, 12):02d}",
+                    "type_code": type_code,
                     "department_code": dept,
-                    "security_class": rng.choice(CLASSES),
+                    "security_class": security_class,
                     "retention": "10y",
                     "document_date": day.isoformat(),
                     "retention_until": day.replace(year=day.year + 10).isoformat()
@@ -94,6 +168,7 @@ def fill(harness: Any, count: int, seed: int = 14) -> float:
                     "state": "active",
                     "readers": [],
                     "search_text": text,
+                    "facets": facet_tokens(dept, type_code, security_class),
                 }
             )
             if len(batch) == 5000:
@@ -114,12 +189,7 @@ def _flush(session: Any, batch: list[dict[str, Any]]) -> None:
         return
     session.execute(insert(orm.records), batch)
     for row in batch:
-        index_record(
-            session,
-            row["id"],
-            row["search_text"],
-            facet_tokens(row["department_code"], row["type_code"], row["security_class"]),
-        )
+        index_record(session, row["id"], row["search_text"], row["facets"])
     batch.clear()
 
 

@@ -269,6 +269,7 @@ def _archives_tables() -> None:
         sa.Column("state", sa.String(length=12), nullable=False),
         sa.Column("readers", sa.JSON(), nullable=False),
         sa.Column("important", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("facets", sa.Text(), server_default="", nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("number"),
@@ -318,7 +319,7 @@ def _archives_tables() -> None:
 
 
 def _search_index() -> None:
-    """A-02: SQLite keeps the segmented tokens in FTS5; PostgreSQL indexes them with GIN."""
+    """A-02: SQLite keeps the segmented tokens in FTS5; PostgreSQL in a GIN-indexed tsvector."""
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE records_fts USING fts5("
@@ -326,10 +327,13 @@ def _search_index() -> None:
             "tokenize = 'unicode61 remove_diacritics 0')"
         )
     else:
+        # The words and the filter facets in one stored vector: a keyword plus
+        # a department is one GIN lookup, and ranking reads the stored vector.
         op.execute(
-            "CREATE INDEX ix_records_search ON records "
-            "USING GIN (to_tsvector('simple'::regconfig, search_text))"
+            "ALTER TABLE records ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+            "(to_tsvector('simple'::regconfig, search_text || ' ' || facets)) STORED"
         )
+        op.execute("CREATE INDEX ix_records_search ON records USING GIN (search_vector)")
 
 
 PERMANENT_MESSAGE = "destruction records are permanent (SPEC A-06)"

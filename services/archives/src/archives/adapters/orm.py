@@ -52,6 +52,9 @@ records = Table(
     # D-04 important: the record keeps both tracks, electronic and paper.
     Column("important", Boolean, nullable=False, default=False, server_default=false()),
     Column("search_text", Text, nullable=False),
+    # Filter values as tokens (dept…, type…, class…) beside the words; PostgreSQL
+    # adds a generated ``search_vector`` of both (first migration).
+    Column("facets", Text, nullable=False, default="", server_default=""),
     UniqueConstraint("origin", "source_ref", name="uq_records_source"),
     Index("ix_records_department_date", "department_code", "document_date"),
     Index("ix_records_retention_until", "retention_until"),

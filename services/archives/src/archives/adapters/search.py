@@ -107,16 +107,9 @@ def fts5_query(terms: Sequence[tuple[str, Sequence[str]]], filters: Filters | No
         else:
             groups.append(_quoted(word))
     query = f"search_text : ({' AND '.join(groups)})"
-    if filters is not None:
-        facets = []
-        if filters.department_code:
-            facets.append(_quoted(f"dept{filters.department_code}".lower()))
-        if filters.type_code:
-            facets.append(_quoted(f"type{filters.type_code}"))
-        if filters.security_class:
-            facets.append(_quoted(f"class{filters.security_class}"))
-        if facets:
-            query += f" AND facets : ({' AND '.join(facets)})"
+    facets = [_quoted(f) for f in _facets_of(filters)]
+    if facets:
+        query += f" AND facets : ({' AND '.join(facets)})"
     return query
 
 
@@ -124,15 +117,29 @@ def _ts_lexeme(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsquery_text(terms: Sequence[tuple[str, Sequence[str]]]) -> str:
-    """The same query in ``to_tsquery`` syntax: ``('w' | ('p1' & 'p2')) & …``."""
+def tsquery_text(terms: Sequence[tuple[str, Sequence[str]]], filters: Filters | None = None) -> str:
+    """The same query in ``to_tsquery`` syntax: ``('w' | ('p1' & 'p2')) & … & 'dept…'``."""
     groups = []
     for word, parts in terms:
         if parts:
             groups.append(f"({_ts_lexeme(word)} | ({' & '.join(_ts_lexeme(p) for p in parts)}))")
         else:
             groups.append(_ts_lexeme(word))
+    groups.extend(_ts_lexeme(f) for f in _facets_of(filters))
     return " & ".join(groups)
+
+
+def _facets_of(filters: Filters | None) -> list[str]:
+    if filters is None:
+        return []
+    facets = []
+    if filters.department_code:
+        facets.append(f"dept{filters.department_code}".lower())
+    if filters.type_code:
+        facets.append(f"type{filters.type_code}")
+    if filters.security_class:
+        facets.append(f"class{filters.security_class}")
+    return facets
 
 
 def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
@@ -159,7 +166,9 @@ def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
 
 # What a result shows; the tokens and the seal's key material stay behind.
 VIEW_COLUMNS = [
-    c for c in records.c if c.name not in ("search_text", "seal_signature", "seal_public_key")
+    c
+    for c in records.c
+    if c.name not in ("search_text", "facets", "seal_signature", "seal_public_key")
 ]
 
 
@@ -182,8 +191,10 @@ def search(
         match = literal_column_fts().op("MATCH")(fts5_query(filters.terms, filters))
         where = [match, *where]
     elif filters.terms:
-        vector = func.to_tsvector(literal("simple").cast(_regconfig()), records.c.search_text)
-        query = func.to_tsquery(literal("simple").cast(_regconfig()), tsquery_text(filters.terms))
+        vector: ColumnElement[Any] = literal_column("records.search_vector")
+        query = func.to_tsquery(
+            literal("simple").cast(_regconfig()), tsquery_text(filters.terms, filters)
+        )
         score = func.ts_rank(vector, query)
         joined = records
         where = [vector.op("@@")(query), *where]

@@ -226,6 +226,7 @@ class Records:
             "readers": new.readers,
             "important": new.important,
             "search_text": index_tokens(new.title, new.number),
+            "facets": facet_tokens(new.department_code, new.type_code, new.security_class),
         }
         session.execute(insert(orm.records).values(**values))
         if new.readers:
@@ -233,12 +234,7 @@ class Records:
                 insert(orm.record_readers),
                 [{"record_id": record_id, "username": r} for r in new.readers],
             )
-        index_record(
-            session,
-            record_id,
-            str(values["search_text"]),
-            facet_tokens(new.department_code, new.type_code, new.security_class),
-        )
+        index_record(session, record_id, str(values["search_text"]), str(values["facets"]))
         if copy is not None:
             self._store_copy(session, record_id, copy)
         uow.emit(
@@ -256,7 +252,7 @@ class Records:
             "archives.record.created",
             "archive_record",
             record_id,
-            after={k: v for k, v in values.items() if k != "search_text"},
+            after={k: v for k, v in values.items() if k not in ("search_text", "facets")},
         )
         uow.after_commit(lambda: metrics.RECORDS_CREATED.labels(new.origin).inc())
         return record_id
