@@ -371,3 +371,25 @@ def test_a01_important_documents_keep_both_the_electronic_and_the_paper_copy(
     assert shelved["copy"] is not None
     with pytest.raises(PermissionDenied):
         harness.records.set_shelf(HR_STAFF, record["id"], Shelf("R2"))
+
+
+def test_x03_the_sql_scope_and_the_domain_rule_agree_on_every_class_and_viewer(
+    harness: Harness,
+) -> None:
+    """``adapters.search.readable`` must mirror ``domain.access.may_read``."""
+    from archives.adapters.search import readable
+    from archives.domain.access import CLASSES, may_read
+
+    made = []
+    for cls in CLASSES:
+        for dept in ("HR", "FIN", "SEC"):
+            for readers in ([], ["fin.staff"]):
+                number = f"{dept}-{cls}-{len(readers)}"
+                harness.add_record(number, dept=dept, security_class=cls, readers=readers)
+                made.append((number, cls, dept, readers))
+    for viewer in (HR_STAFF, HR_HEAD, FIN_STAFF, ARCHIVIST, LEADER, SUPERVISOR):
+        scope = harness.ctx.scope_of(viewer)
+        expected = {n for n, cls, dept, readers in made if may_read(scope, cls, dept, readers)}
+        with harness.db.reading() as s:
+            found = set(s.execute(select(orm.records.c.number).where(readable(scope))).scalars())
+        assert found == expected, viewer.username
