@@ -44,13 +44,20 @@ from secretariat_shared.timers import TimerScheduler
 from secretariat_shared.uow import UnitOfWork
 
 
-def person(username: str, dept: str, *roles: str, heads: tuple[str, ...] = ()) -> Identity:
+def person(
+    username: str,
+    dept: str,
+    *roles: str,
+    heads: tuple[str, ...] = (),
+    supervises: tuple[str, ...] = (),
+) -> Identity:
     return Identity(
         username=username,
         name=username,
         department_code=dept,
         roles=frozenset(roles or ("employee",)),
         headed_departments=frozenset(heads),
+        supervised_departments=frozenset(supervises),
     )
 
 
@@ -59,7 +66,7 @@ HR_HEAD = person("hr.head", "HR", "employee", heads=("HR",))
 FIN_STAFF = person("fin.staff", "FIN")
 ARCHIVIST = person("sec.archivist", "SEC", "employee", "secretariat")
 LEADER = person("leader.li", "", "leader")
-SUPERVISOR = person("leader.wang", "", "supervising_leader")
+SUPERVISOR = person("leader.wang", "", "supervising_leader", supervises=("HR",))
 SENSOR = Identity(username="sensor-gateway", kind="service")
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from archives_testkit import person
 
 from archives.adapters.segmenter import index_tokens, query_words
 from archives.adapters.vault import IntegrityError, SealedBlob, Vault
 from archives.domain import loans
-from archives.domain.access import may_read, read_scope
+from archives.domain.access import may_read
 from archives.domain.climate import CLEAR, RAISE, Reading, RoomState, cause_of, step
 from archives.domain.importing import parse_rows
 from archives.domain.records import is_expired, retention_until
 from archives.domain.search_text import highlight
+from secretariat_shared.access import viewer_of
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -154,13 +156,17 @@ def test_x03_who_may_read_each_class(
     dept: str,
     expected: bool,
 ) -> None:
-    scope = read_scope(*who)
-    assert may_read(scope, cls, dept, []) is expected
+    username, department, roles, heads, supervises = who
+    viewer = viewer_of(
+        person(username, department, *(roles or ("employee",)), heads=heads, supervises=supervises)
+    )
+    assert may_read(viewer, cls, dept, []) is expected
 
 
 def test_x03_named_readers_read_any_class() -> None:
-    scope = read_scope("fin.staff", "FIN", (), (), ())
-    assert may_read(scope, "secret", "HR", ["fin.staff"])
+    viewer = viewer_of(person("fin.staff", "FIN"))
+    assert may_read(viewer, "secret", "HR", ["fin.staff"])
+    assert not may_read(viewer, "secret", "HR", [])
 
 
 def _reading(t: float, h: float, minutes: float) -> Reading:

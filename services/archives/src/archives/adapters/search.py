@@ -21,20 +21,18 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    and_,
-    false,
     func,
     literal,
     literal_column,
     or_,
     select,
-    true,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import Session
 
 from archives.adapters.orm import record_readers, records
-from archives.domain.access import CONFIDENTIAL, INTERNAL, PUBLIC, ReadScope
+from secretariat_shared.access import Viewer, reach
+from secretariat_shared.access_sql import reach_condition
 
 # Created by the first migration on SQLite only; not part of ``orm.metadata``.
 records_fts = Table(
@@ -66,30 +64,13 @@ class Filters:
     date_to: str = ""
 
 
-def readable(scope: ReadScope) -> ColumnElement[bool]:
-    """X-03 as SQL: the mirror of :func:`archives.domain.access.may_read`."""
-    cls, dept = records.c.security_class, records.c.department_code
-    internal: ColumnElement[bool] = (
-        true()
-        if scope.internal_everywhere
-        else dept.in_(sorted(scope.internal_departments))
-        if scope.internal_departments
-        else false()
-    )
-    confidential: ColumnElement[bool] = (
-        true()
-        if scope.confidential_everywhere
-        else dept.in_(sorted(scope.confidential_departments))
-        if scope.confidential_departments
-        else false()
-    )
+def readable(viewer: Viewer) -> ColumnElement[bool]:
+    """X-03 as SQL: the shared class rule, or the viewer is a named reader."""
     named = records.c.id.in_(
-        select(record_readers.c.record_id).where(record_readers.c.username == scope.username)
+        select(record_readers.c.record_id).where(record_readers.c.username == viewer.username)
     )
     return or_(
-        cls == PUBLIC,
-        and_(cls == INTERNAL, internal),
-        and_(cls == CONFIDENTIAL, confidential),
+        reach_condition(reach(viewer), records.c.security_class, records.c.department_code),
         named,
     )
 
@@ -173,14 +154,14 @@ VIEW_COLUMNS = [
 
 
 def search(
-    session: Session, scope: ReadScope, filters: Filters, offset: int, limit: int
+    session: Session, viewer: Viewer, filters: Filters, offset: int, limit: int
 ) -> tuple[list[tuple[Any, float]], int]:
     """(record row, score) for one page, best first, and the readable total.
 
     With a keyword the total rides on the page query (``count(*) OVER ()``),
     so the match is evaluated once; only a page past the end needs a count.
     """
-    where = [readable(scope), *_conditions(filters)]
+    where = [readable(viewer), *_conditions(filters)]
     dialect = session.get_bind().dialect.name
     score: ColumnElement[Any]
     joined: Any

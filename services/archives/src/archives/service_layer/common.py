@@ -10,13 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import select
 
 from archives.adapters import orm
 from archives.adapters.vault import Vault
-from archives.domain.access import ReadScope, read_scope
 from archives.service_layer.ports import Approvals, Directory, Documents
 from secretariat.common.v1 import notice_pb2
+from secretariat_shared.access import Viewer, viewer_of
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.identity import Identity
@@ -26,7 +25,6 @@ from secretariat_shared.uow import UnitOfWork
 SERVICE = "archives"
 NOTIFICATION = "archives.notification.requested"
 ARCHIVIST_ROLE = "secretariat"
-SUPERVISOR_ROLES = ("supervising_leader", "leader")
 START_APPROVAL_TIMER = "archives.start_approval"
 
 
@@ -55,23 +53,10 @@ class Context:
     def archivists(self) -> list[str]:
         return self.directory.role_holders(ARCHIVIST_ROLE)
 
-    def scope_of(self, viewer: Identity) -> ReadScope:
-        """X-03 scope of a person; supervised departments come from the Directory."""
-        supervised: list[str] = []
-        if viewer.has_role(*SUPERVISOR_ROLES):
-            with self.db.reading() as session:
-                codes = session.execute(select(orm.records.c.department_code).distinct()).scalars()
-                for code in list(codes):
-                    info = self.directory.department(code)
-                    if info is not None and info.supervising_leader_username == viewer.username:
-                        supervised.append(code)
-        return read_scope(
-            viewer.username,
-            viewer.department_code,
-            viewer.roles,
-            viewer.headed_departments,
-            supervised,
-        )
+    def scope_of(self, viewer: Identity) -> Viewer:
+        """The X-03 viewer behind an identity (headships and supervised
+        departments ride in the gateway-signed token)."""
+        return viewer_of(viewer)
 
 
 def new_id() -> str:
