@@ -10,10 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from secretariat_shared.migrations import (
-    drop_audit_log_append_only,
-    make_audit_log_append_only,
-)
+from secretariat_shared.platform_migration import create_platform_tables, drop_platform_tables
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -22,84 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _platform_tables() -> None:
-    """outbox, processed_events, timers, audit_log: the tables every service carries
-    (one function, so the service kit's helper can replace it)."""
-    op.create_table(
-        "audit_log",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(length=100), nullable=False),
-        sa.Column("action", sa.String(length=100), nullable=False),
-        sa.Column("entity_type", sa.String(length=100), nullable=False),
-        sa.Column("entity_id", sa.String(length=100), nullable=False),
-        sa.Column("before", sa.JSON(), nullable=True),
-        sa.Column("after", sa.JSON(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.create_index("ix_audit_actor", ["actor", "at"], unique=False)
-        batch_op.create_index("ix_audit_entity", ["entity_type", "entity_id"], unique=False)
-
-    op.create_table(
-        "outbox",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("event_type", sa.String(length=200), nullable=False),
-        sa.Column("envelope", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id"),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_outbox_unsent", ["sent_at", "id"], unique=False)
-
-    op.create_table(
-        "processed_events",
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("handler", sa.String(length=200), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("event_id", "handler"),
-    )
-    op.create_table(
-        "timers",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("kind", sa.String(length=100), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("fired_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("claimed_by", sa.String(length=100), nullable=True),
-        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("key"),
-    )
-    with op.batch_alter_table("timers", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_timers_pending", ["fired_at", "cancelled_at", "due_at"], unique=False
-        )
-
-    make_audit_log_append_only()
+    """outbox, processed_events, timers, audit_log: the service kit's helper."""
+    create_platform_tables()
 
 
 def _archives_tables() -> None:
@@ -370,7 +291,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    drop_audit_log_append_only()
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS records_fts")
     else:
@@ -378,10 +298,6 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS destruction_records_no_truncate ON destruction_records")
         op.execute("DROP FUNCTION IF EXISTS destruction_records_permanent()")
         op.execute("DROP INDEX IF EXISTS ix_records_search")
-    with op.batch_alter_table("timers", schema=None) as batch_op:
-        batch_op.drop_index("ix_timers_pending")
-
-    op.drop_table("timers")
     op.drop_table("stock_takes")
     op.drop_table("stock_take_items")
     op.drop_table("repairs")
@@ -394,11 +310,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_record_readers_username")
 
     op.drop_table("record_readers")
-    op.drop_table("processed_events")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_unsent")
-
-    op.drop_table("outbox")
     with op.batch_alter_table("loans", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_loans_one_holding",
@@ -425,8 +336,4 @@ def downgrade() -> None:
 
     op.drop_table("climate_alerts")
     op.drop_table("blobs")
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.drop_index("ix_audit_entity")
-        batch_op.drop_index("ix_audit_actor")
-
-    op.drop_table("audit_log")
+    drop_platform_tables()
