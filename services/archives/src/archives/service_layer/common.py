@@ -19,12 +19,14 @@ from secretariat_shared.access import Viewer, viewer_of
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 SERVICE = "archives"
 NOTIFICATION = "archives.notification.requested"
-ARCHIVIST_ROLE = "secretariat"
+# The archivists (A-01..A-06) are the secretariat, who also own the D-05 archive step.
+ARCHIVIST_ROLE = Role.SECRETARIAT.value
 START_APPROVAL_TIMER = "archives.start_approval"
 
 

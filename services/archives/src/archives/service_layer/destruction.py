@@ -29,10 +29,11 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.uow import UnitOfWork
 
 DESTRUCTION_COMPLETED = "archives.destruction.completed"
-READER_ROLES = ("secretariat", "discipline", "office_director")
+READER_ROLES = (Role.SECRETARIAT.value, Role.DISCIPLINE.value, Role.OFFICE_DIRECTOR.value)
 PENDING = "pending"
 REJECTED = "rejected"
 DONE = "destroyed"
