@@ -515,6 +515,99 @@ def facilities_panels() -> list[Item]:
     ]
 
 
+def archives_panels() -> list[Item]:
+    return [
+        Row("SPEC A-04: storeroom climate, per storeroom"),
+        Panel(
+            "Temperature by storeroom (band 18–22 °C)",
+            [
+                Target(
+                    "max by (storeroom) (secretariat_archives_climate_temperature_celsius)",
+                    "{{storeroom}}",
+                )
+            ],
+            unit="celsius",
+            width=8,
+            thresholds=[(None, "red"), (18, "green"), (22.01, "red")],
+        ),
+        Panel(
+            "Relative humidity by storeroom (band 45–60 %)",
+            [
+                Target(
+                    "max by (storeroom) (secretariat_archives_climate_humidity_percent)",
+                    "{{storeroom}}",
+                )
+            ],
+            unit="percent",
+            width=8,
+            thresholds=[(None, "red"), (45, "green"), (60.01, "red")],
+        ),
+        Panel(
+            "Open climate alerts by storeroom",
+            [
+                Target(
+                    "max by (storeroom) (secretariat_archives_climate_alert_open)", "{{storeroom}}"
+                )
+            ],
+            width=8,
+            description="1 while the storeroom's alert is open; it clears after the readings stay in band for the configured time.",
+        ),
+        Row("Records, search, loans, destruction (A-01..A-03, A-06)"),
+        Panel(
+            "Search time p95",
+            [
+                Target(
+                    "histogram_quantile(0.95, sum by (le) "
+                    "(rate(secretariat_archives_search_seconds_bucket[$__rate_interval])))",
+                    "p95",
+                )
+            ],
+            unit="s",
+            width=6,
+            thresholds=[(None, "green"), (0.05, "orange")],
+        ),
+        Panel(
+            "Records created by origin",
+            [
+                Target(
+                    "sum by (origin) (increase(secretariat_archives_records_created_total[1d]))",
+                    "{{origin}}",
+                )
+            ],
+            width=6,
+        ),
+        Panel(
+            "Loans: reminders, overdue, late returns",
+            [
+                Target(
+                    "sum by (kind) (increase(secretariat_archives_loan_timers_total[1d]))",
+                    "{{kind}}",
+                ),
+                Target(
+                    'sum(increase(secretariat_archives_loans_returned_total{outcome="breached"}[1d]))',
+                    "returned late",
+                ),
+            ],
+            width=6,
+        ),
+        Panel(
+            "Copy integrity failures and destructions",
+            [
+                Target(
+                    "sum(increase(secretariat_archives_copy_integrity_failures_total[1d]))",
+                    "integrity failures",
+                ),
+                Target(
+                    "sum(increase(secretariat_archives_destroyed_records_total[1d]))",
+                    "records destroyed",
+                ),
+            ],
+            width=6,
+        ),
+        *platform_panels("archives"),
+    ]
+
+
 def infohub_panels() -> list[Item]:
     return [
         Row("Inbox (X-06)"),
@@ -1046,6 +1139,9 @@ def _listed_dashboards() -> dict[Path, dict[str, Any]]:
         ),
         HELM / "facilities" / "dashboards" / "facilities.json": dashboard(
             "secretariat-facilities", "Secretariat / Facilities", facilities_panels(), "now-7d"
+        ),
+        HELM / "archives" / "dashboards" / "archives.json": dashboard(
+            "secretariat-archives", "Secretariat / Archives", archives_panels(), "now-7d"
         ),
         HELM / "career" / "dashboards" / "career.json": dashboard(
             "secretariat-career", "Secretariat / Career", career_panels(), "now-7d"

@@ -1,0 +1,1 @@
+"""The archives service (SPEC A-01..A-06)."""
