@@ -15,7 +15,7 @@ from facilities.bootstrap import MIGRATIONS, timer_handlers
 from facilities.service_layer.common import Context
 from facilities.service_layer.incidents import Incidents
 from facilities.service_layer.outcomes import ApprovalOutcomes
-from facilities.service_layer.ports import ApprovalRequest, DepartmentInfo, PersonInfo
+from facilities.service_layer.ports import ApprovalRequest
 from facilities.service_layer.repairs import Repairs
 from facilities.service_layer.sites import Sites
 from facilities.service_layer.supplies import PutItem, Supplies
@@ -29,6 +29,7 @@ from secretariat_shared.db import Database
 from secretariat_shared.events import ReceivedEvent, make_envelope
 from secretariat_shared.identity import Identity
 from secretariat_shared.migrations import upgrade
+from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
 from secretariat_shared.timers import TimerScheduler
 
 CODE_KEY = b"facilities-test-key-0123456789abcdef"
@@ -54,40 +55,30 @@ IT = person("it.engineer", "IT", "employee", "it_support")
 OUTSIDER = person("fin.outsider", "FIN")
 
 
-class FakeDirectory:
+class FakeDirectory(SharedFakeDirectory):
+    """The shared fake Directory with the facilities tests' organisation."""
+
     def __init__(self) -> None:
-        self.departments = {
-            "HR": DepartmentInfo("HR", "人力资源部", "hr.head", "leader.li"),
-            "SEC": DepartmentInfo("SEC", "秘书处", "sec.head", "leader.li"),
-        }
-        self.people = {
-            name: PersonInfo(name, name, dept, "")
-            for name, dept in [
-                ("hr.staff", "HR"),
-                ("hr.clerk", "HR"),
-                ("hr.head", "HR"),
-                ("sec.store", "SEC"),
-                ("fin.clerk", "FIN"),
-                ("off.director", "OFF"),
-                ("it.engineer", "IT"),
-                ("fin.outsider", "FIN"),
-            ]
-        }
+        super().__init__(demo=False)
+        self.add_department("HR", "人力资源部", "hr.head")
+        self.add_department("SEC", "秘书处", "sec.head")
+        for name, dept in [
+            ("hr.staff", "HR"),
+            ("hr.clerk", "HR"),
+            ("hr.head", "HR"),
+            ("sec.store", "SEC"),
+            ("fin.clerk", "FIN"),
+            ("off.director", "OFF"),
+            ("it.engineer", "IT"),
+            ("fin.outsider", "FIN"),
+        ]:
+            self.add_person(name, dept)
         self.roles = {
             "secretariat": ["sec.store"],
             "finance": ["fin.clerk"],
             "office_director": ["off.director"],
             "it_support": ["it.engineer"],
         }
-
-    def department(self, code: str) -> DepartmentInfo | None:
-        return self.departments.get(code)
-
-    def person(self, username: str) -> PersonInfo | None:
-        return self.people.get(username)
-
-    def role_holders(self, role: str) -> list[str]:
-        return list(self.roles.get(role, []))
 
 
 @dataclass
