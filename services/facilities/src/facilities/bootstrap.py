@@ -19,6 +19,7 @@ from facilities.entrypoints.grpc_servicer import FacilitiesServicer
 from facilities.service_layer import incidents as incidents_module
 from facilities.service_layer import repairs as repairs_module
 from facilities.service_layer import sites as sites_module
+from facilities.service_layer.approval_start import APPROVAL_START_TIMER, approval_start_handler
 from facilities.service_layer.common import SERVICE, Context
 from facilities.service_layer.incidents import Incidents
 from facilities.service_layer.outcomes import ApprovalOutcomes
@@ -41,10 +42,13 @@ APPROVAL_COMPLETED = "documents.approval.completed"
 
 
 def timer_handlers(
-    supplies: Supplies, repairs: Repairs, sites: Sites, incidents: Incidents
+    supplies: Supplies, repairs: Repairs, sites: Sites, incidents: Incidents, travel: Travel
 ) -> dict[str, TimerHandler]:
     """Every timer kind the service schedules, and what fires it (X-05)."""
     return {
+        APPROVAL_START_TIMER: approval_start_handler(
+            supplies.approval_starter, travel.approval_starter
+        ),
         DELIVERY_DUE_TIMER: supplies.on_delivery_due,
         repairs_module.RESPONSE_TIMER: repairs.on_response_due,
         repairs_module.RESOLUTION_TIMER: repairs.on_resolution_due,
@@ -119,7 +123,7 @@ def build(
                     CALENDAR_UPDATED, "facilities.calendar_updated", repairs.on_calendar_updated
                 ),
             ],
-            timer_handlers=timer_handlers(supplies, repairs, sites, incidents),
+            timer_handlers=timer_handlers(supplies, repairs, sites, incidents, travel),
         )
     )
     return FacilitiesApp(

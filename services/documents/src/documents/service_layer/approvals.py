@@ -415,9 +415,16 @@ class ApprovalEngine:
         source_service = cmd.source_service.strip()
         if actor.is_service and not source_service:
             source_service = actor.username.removeprefix("service:")
+        source_ref = cmd.source_ref.strip()
         plan = plan_for(template, payload, cmd.urgent)
         with self._uow() as uow:
             repo = ApprovalRepository(uow.session)
+            if source_service and source_ref:
+                # Issue 11: a service retries a start whose answer it lost; the
+                # same (source_service, source_ref) is the same approval.
+                existing = repo.by_source(source_service, source_ref)
+                if existing is not None:
+                    return existing
             org = DirectoryOrganisation(self._directory, repo)
             now = self._clock.now()
             with _domain_errors():
@@ -434,7 +441,7 @@ class ApprovalEngine:
                     now=now,
                     content=cmd.content,
                     source_service=source_service,
-                    source_ref=cmd.source_ref.strip(),
+                    source_ref=source_ref,
                 )
                 self._check_routable(approval, org)
                 uow.emit(
