@@ -108,6 +108,8 @@ from secretariat_shared.uow import UnitOfWork
 
 REMINDER_TIMER = "approval_step_reminder"
 ESCALATION_TIMER = "approval_step_escalation"
+STEP_APPROVED = "documents.approval.step_approved"
+"""One step approved (or one approver of an "all" step); not the whole approval."""
 NOTICE_EVENT = "documents.notification.requested"
 TEMPLATE_ADMIN_ROLE = Role.ADMIN
 KNOWN_ROLES = ROLES
@@ -707,17 +709,17 @@ class ApprovalEngine:
                 closed.append(step)
                 self._cancel_timers(uow, approval, step)
             if action is Action.APPROVE:
-                uow.emit(
-                    "documents.approval.approved",
-                    approval.id,
-                    events_pb2.ApprovalStepApproved(
-                        approval=self._ref(approval),
-                        step_index=step.index,
-                        approver=actor.username,
-                        met_deadline=step.due_at is None or now <= step.due_at,
-                        step_closed=outcome.step_closed,
-                    ),
+                step_approved = events_pb2.ApprovalStepApproved(
+                    approval=self._ref(approval),
+                    step_index=step.index,
+                    approver=actor.username,
+                    met_deadline=step.due_at is None or now <= step.due_at,
+                    step_closed=outcome.step_closed,
                 )
+                uow.emit(STEP_APPROVED, approval.id, step_approved)
+                # Deprecated name of the same fact (issue 11 item 7): published
+                # until every consumer has moved to STEP_APPROVED.
+                uow.emit("documents.approval.approved", approval.id, step_approved)
                 if outcome.step_closed:
                     with _domain_errors():
                         self._advance(uow, repo, approval, org, now)
