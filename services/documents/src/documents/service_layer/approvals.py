@@ -86,7 +86,6 @@ from documents.service_layer.approval_commands import (
     Withdraw,
 )
 from documents.service_layer.ports import Directory
-from secretariat.common.v1 import notice_pb2
 from secretariat.documents.v1 import events_pb2
 from secretariat_shared import access
 from secretariat_shared.access import viewer_of
@@ -102,6 +101,7 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.notices import request_notice
 from secretariat_shared.roles import ROLES, Role
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
@@ -110,7 +110,7 @@ REMINDER_TIMER = "approval_step_reminder"
 ESCALATION_TIMER = "approval_step_escalation"
 STEP_APPROVED = "documents.approval.step_approved"
 """One step approved (or one approver of an "all" step); not the whole approval."""
-NOTICE_EVENT = "documents.notification.requested"
+SERVICE = "documents"
 TEMPLATE_ADMIN_ROLE = Role.ADMIN
 KNOWN_ROLES = ROLES
 MAX_SUBJECT = 500
@@ -906,8 +906,8 @@ class ApprovalEngine:
             urgent=approval.urgent,
         )
 
-    @staticmethod
     def _notify(
+        self,
         uow: UnitOfWork,
         approval: Approval,
         recipients: list[str],
@@ -917,19 +917,18 @@ class ApprovalEngine:
         due_at: datetime | None = None,
     ) -> None:
         """SPEC X-06: an inbox item for each person (infohub turns the event into items)."""
-        people = [r for r in dict.fromkeys(recipients) if r and not r.startswith("service:")]
-        if not people:
-            return
-        notice = notice_pb2.Notice(
-            recipients=people,
+        request_notice(
+            uow,
+            SERVICE,
+            recipients,
             kind=kind,
             title=title,
             body=body,
             subject_ref=f"approvals/{approval.id}",
+            key=approval.id,
+            due_at=due_at,
+            directory=self._directory,
         )
-        if due_at is not None:
-            notice.due_at.FromDatetime(due_at)
-        uow.emit(NOTICE_EVENT, approval.id, notice)
 
     def _announce_completion(
         self, uow: UnitOfWork, approval: Approval, outcome: str, reason: str = ""
