@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from secretariat_shared.db import Database
 from secretariat_shared.errors import FieldError, PermissionDenied, ValidationFailed
 from secretariat_shared.identity import Identity
 from secretariat_shared.notices import request_notice
+from secretariat_shared.proto_conversions import set_timestamp
 from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerStore
 from secretariat_shared.uow import UnitOfWork
@@ -188,7 +189,7 @@ def to_proto(message: M, source: Any) -> M:
         target = getattr(message, field.name)
         nested = field.message_type
         if nested is not None and nested.full_name == Timestamp.DESCRIPTOR.full_name:
-            target.FromDatetime(value.astimezone(UTC))
+            set_timestamp(value, target)
         elif _is_repeated(field):
             for item in value:
                 if nested is not None:

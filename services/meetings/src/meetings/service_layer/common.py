@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ from secretariat_shared.db import Database
 from secretariat_shared.errors import PermissionDenied
 from secretariat_shared.identity import Identity
 from secretariat_shared.notices import request_notice
+from secretariat_shared.proto_conversions import set_timestamp
 from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerStore
 from secretariat_shared.uow import UnitOfWork
@@ -38,6 +39,8 @@ from secretariat_shared.uow import UnitOfWork
 SOURCE = "meetings"
 MANAGER_ROLES = (Role.SECRETARIAT, Role.ADMIN)
 SYSTEM = "system"
+ts = set_timestamp
+"""Write a datetime into a Timestamp field (None leaves it unset)."""
 
 # Timer kinds (X-05).
 MILESTONE_DUE = "meeting_milestone_due"
@@ -133,11 +136,6 @@ def is_manager(actor: Identity, meeting: Meeting) -> bool:
 def require_manager(actor: Identity, meeting: Meeting, what: str) -> None:
     if not is_manager(actor, meeting):
         raise PermissionDenied(f"only the organiser, the host or the secretariat may {what}")
-
-
-def ts(value: datetime | None, target: Any) -> None:
-    if value is not None:
-        target.FromDatetime(value.astimezone(UTC))
 
 
 def meeting_ref(meeting: Meeting) -> events_pb2.MeetingRef:
