@@ -204,6 +204,10 @@ def test_every_process_gets_each_setting_it_requires(render: Render) -> None:
     assert env_value(deployments["secretariat-documents"], "SECRETARIAT_DIRECTORY_ADDRESS") == (
         "dns:///secretariat-gateway-directory-grpc:50050"
     )
+    # A service without a named gateway setting is routed through SECRETARIAT_SERVICES.
+    assert "career=dns:///secretariat-career-grpc:50051" in env_value(
+        deployments["secretariat-gateway"], "SECRETARIAT_SERVICES"
+    ).split(",")
 
 
 def test_each_grpc_service_has_a_headless_service_for_client_side_balancing(

@@ -23,23 +23,18 @@ HELM = Path(__file__).resolve().parents[1] / "helm"
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 WIDTH = 24
 
-# SPEC D-10 over the last 30 days: finished late + open overdue, over finished + open
-# (the open-steps gauge is read from the database by every replica alike, hence max).
-D10_SHARE = (
-    '((sum(increase(secretariat_document_steps_total{outcome="breached"}[30d])) or vector(0))'
-    ' + (sum(max by (kind, priority) (secretariat_document_steps_open{overdue="true"})) or vector(0)))'
-    " / ((sum(increase(secretariat_document_steps_total[30d])) or vector(0))"
-    " + (sum(max by (kind, priority, overdue) (secretariat_document_steps_open)) or vector(0)))"
-)
+
+# SPEC D-10 per calendar month: the documents service counts the running month's steps
+# (closed late or open past due = overdue) from its database, every replica alike, hence max.
+def month_share(flow: str) -> str:
+    return (
+        f'sum(max by (flow, overdue) (secretariat_sla_month_steps{{flow="{flow}",overdue="true"}}))'
+        f' / sum(max by (flow, overdue) (secretariat_sla_month_steps{{flow="{flow}"}}))'
+    )
 
 
-APPROVALS_D10_SHARE = (
-    '((sum(increase(secretariat_approval_steps_total{outcome="breached"}[30d])) or vector(0))'
-    ' + (sum(max by (template, priority) (secretariat_approval_steps_open{overdue="true"}))'
-    " or vector(0)))"
-    " / ((sum(increase(secretariat_approval_steps_total[30d])) or vector(0))"
-    " + (sum(max by (template, priority, overdue) (secretariat_approval_steps_open)) or vector(0)))"
-)
+D10_SHARE = month_share("documents")
+APPROVALS_D10_SHARE = month_share("approvals")
 MEETING_SATISFACTION = (
     "sum(increase(secretariat_meetings_satisfaction_sum[30d]))"
     " / sum(increase(secretariat_meetings_satisfaction_count[30d]))"
@@ -172,12 +167,13 @@ def documents_panels() -> list[Item]:
     return [
         Row("SPEC D-10: documents flow within 24 h (routine) and 2 h (urgent)"),
         Panel(
-            "Overdue share, last 30 days",
+            "Overdue share, this calendar month",
             [Target(D10_SHARE, "overdue share")],
             kind="stat",
             unit="percentunit",
             width=6,
-            description="Finished late + open overdue steps over all steps; SPEC D-10 allows 5 %.",
+            description="Steps closed late or open past due over all steps of the month; "
+            "SPEC D-10 allows 5 %.",
             thresholds=[(None, "green"), (0.04, "orange"), (0.05, "red")],
         ),
         Panel(
@@ -238,6 +234,19 @@ def documents_panels() -> list[Item]:
             description="Per day: steps whose deadline timer fired while open (D-05, X-05).",
         ),
         Panel(
+            "Document flows this calendar month",
+            [
+                Target(
+                    "max by (outcome) (secretariat_document_flows_month)",
+                    "{{outcome}}",
+                )
+            ],
+            width=12,
+            description="D-10: registration to the end of circulation within 24 working-day "
+            "hours (urgent: first response within 2 hours); breached = ended late or running "
+            "past due.",
+        ),
+        Panel(
             "Documents registered by type",
             [
                 Target(
@@ -249,12 +258,13 @@ def documents_panels() -> list[Item]:
         ),
         Row("SPEC D-06..D-10: approvals"),
         Panel(
-            "Approval steps overdue, last 30 days",
+            "Approval steps overdue, this calendar month",
             [Target(APPROVALS_D10_SHARE, "overdue share")],
             kind="stat",
             unit="percentunit",
             width=6,
-            description="Closed late + open overdue approval steps over all; D-10 allows 5 %.",
+            description="Approval steps closed late or open past due over all of the month; "
+            "D-10 allows 5 %.",
             thresholds=[(None, "green"), (0.04, "orange"), (0.05, "red")],
         ),
         Panel(
@@ -540,7 +550,100 @@ def infohub_panels() -> list[Item]:
             ],
             width=12,
         ),
+        Row("Information flow (I-01..I-06)"),
+        Panel(
+            "Effectiveness rates this month by department (I-06)",
+            [
+                Target(
+                    "min by (department, rate) (secretariat_info_effectiveness_rate)",
+                    "{{department}} {{rate}}",
+                )
+            ],
+            unit="percentunit",
+            width=12,
+            description="I-06: awareness = read/delivered, execution = actions started/required, "
+            "achievement = accepted/required. Below 0.8 is named low, with its items, at "
+            "GET /api/v1/info/effectiveness.",
+        ),
+        Panel(
+            "Bulletins published and late (I-02)",
+            [
+                Target("sum(increase(secretariat_info_bulletins_total[1d]))", "published"),
+                Target("sum(increase(secretariat_info_bulletin_late_total[1d]))", "late"),
+            ],
+            width=12,
+            description="I-02: published before 09:00 on the next working day; later is an SLA "
+            "breach (alert SecretariatBulletinLate).",
+        ),
+        Panel(
+            "Unread at 2 hours and actions escalated (I-05)",
+            [
+                Target("sum(increase(secretariat_info_read_overdue_total[1d]))", "unread at 2 h"),
+                Target(
+                    "sum(increase(secretariat_info_actions_escalated_total[1d]))",
+                    "actions escalated",
+                ),
+            ],
+            width=12,
+        ),
+        Panel(
+            "E-mail sent and failed",
+            [
+                Target(
+                    "sum by (delivery) (increase(secretariat_mail_sent_total[$__rate_interval]))",
+                    "{{delivery}}",
+                ),
+                Target(
+                    "sum(increase(secretariat_mail_failures_total[$__rate_interval]))",
+                    "failures (retried)",
+                ),
+            ],
+            width=12,
+        ),
         *platform_panels("infohub"),
+    ]
+
+
+def career_panels() -> list[Item]:
+    return [
+        Row("SPEC C-05, C-08: mentoring hours and succession"),
+        Panel(
+            "Key posts without a ready successor",
+            [Target("max(secretariat_career_key_posts_unready)", "key posts")],
+            kind="stat",
+            width=6,
+            description="SPEC C-08: key posts with no successor ready now or within a year.",
+            thresholds=[(None, "green"), (1, "red")],
+        ),
+        Panel(
+            "Mentoring weeks short of 2 hours, last 30 days",
+            [
+                Target(
+                    "sum(increase(secretariat_career_reminders_total"
+                    '{kind="career.mentoring.week",outcome="breached"}[30d]))'
+                    " / sum(increase(secretariat_career_reminders_total"
+                    '{kind="career.mentoring.week"}[30d]))',
+                    "short share",
+                )
+            ],
+            kind="stat",
+            unit="percentunit",
+            width=6,
+            description="SPEC C-05: every mentoring week logs at least 2 hours.",
+            thresholds=[(None, "green"), (0.1, "orange"), (0.25, "red")],
+        ),
+        Panel(
+            "Career timers fired by kind and outcome (X-05)",
+            [
+                Target(
+                    "sum by (kind, outcome) "
+                    "(increase(secretariat_career_reminders_total[$__rate_interval]))",
+                    "{{kind}} {{outcome}}",
+                )
+            ],
+            width=12,
+        ),
+        *platform_panels("career"),
     ]
 
 
@@ -752,6 +855,28 @@ def overview_panels() -> list[Item]:
             width=8,
             thresholds=[(None, "green"), (1, "red")],
         ),
+        Row("SPEC C-05, C-08: career"),
+        Panel(
+            "Key posts without a ready successor",
+            [Target("max(secretariat_career_key_posts_unready)", "key posts")],
+            kind="stat",
+            width=12,
+            description="SPEC C-08: GET /api/v1/career/succession?flagged_only=true lists them.",
+            thresholds=[(None, "green"), (1, "red")],
+        ),
+        Panel(
+            "Mentoring weeks short of 2 hours, last 30 days",
+            [
+                Target(
+                    "sum(increase(secretariat_career_reminders_total"
+                    '{kind="career.mentoring.week",outcome="breached"}[30d]))',
+                    "short weeks",
+                )
+            ],
+            kind="stat",
+            width=12,
+            thresholds=[(None, "green"), (1, "orange")],
+        ),
         Row("Platform: events and deadlines (X-05, X-06)"),
         Panel(
             "Outbox lag by service",
@@ -921,6 +1046,9 @@ def _listed_dashboards() -> dict[Path, dict[str, Any]]:
         ),
         HELM / "facilities" / "dashboards" / "facilities.json": dashboard(
             "secretariat-facilities", "Secretariat / Facilities", facilities_panels(), "now-7d"
+        ),
+        HELM / "career" / "dashboards" / "career.json": dashboard(
+            "secretariat-career", "Secretariat / Career", career_panels(), "now-7d"
         ),
     }
 

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
+from google.protobuf.message import Message
 from sqlalchemy import select
 
+from documents.adapters.approval_repository import ApprovalRepository
 from documents.adapters.orm import platform
 from documents.bootstrap import MIGRATIONS
-from documents.service_layer.register import STEP_DUE_TIMER, DocumentRegister
+from documents.domain.approvals.model import Absence
+from documents.service_layer.register import (
+    FLOW_DUE_TIMER,
+    STEP_DUE_TIMER,
+    STEP_ESCALATION_TIMER,
+    DocumentRegister,
+)
 from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database
+from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.migrations import upgrade
 from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
 from secretariat_shared.timers import TimerScheduler
+
+M = TypeVar("M", bound=Message)
 
 
 def person(
@@ -57,6 +69,45 @@ class Harness:
     directory: FakeDirectory
     register: DocumentRegister
     scheduler: TimerScheduler
+
+    def at(self, when: datetime) -> int:
+        """Move the clock to ``when`` and fire every timer then due."""
+        self.clock.set(when.astimezone(UTC))
+        return self.scheduler.run_once()
+
+    def advance(self, **delta: float) -> int:
+        return self.at(self.clock.now() + timedelta(**delta))
+
+    def away(self, username: str, delegate: str, days: int = 30) -> None:
+        """D-09: ``username`` is away from now for ``days`` days; ``delegate`` stands in."""
+        now = self.clock.now()
+        with self.db.write_session() as session, session.begin():
+            ApprovalRepository(session).add_absence(
+                Absence(
+                    id=f"absence-{username}",
+                    username=username,
+                    start=now,
+                    end=now + timedelta(days=days),
+                    delegate_username=delegate,
+                    created_at=now,
+                )
+            )
+
+    def events(self, event_type: str, message: type[M]) -> list[M]:
+        with self.db.reading() as s:
+            rows = s.execute(
+                select(platform.outbox.c.envelope)
+                .where(platform.outbox.c.event_type == event_type)
+                .order_by(platform.outbox.c.id)
+            ).scalars()
+            return [ReceivedEvent.from_bytes(r).payload_as(message) for r in rows]  # type: ignore[misc]
+
+    def audit_actions(self, entity_id: str) -> list[str]:
+        t = platform.audit_log
+        with self.db.reading() as s:
+            return list(
+                s.scalars(select(t.c.action).where(t.c.entity_id == entity_id).order_by(t.c.id))
+            )
 
     def outbox_types(self) -> list[str]:
 
@@ -106,6 +157,15 @@ def make_harness(database_url: str) -> Harness:
 
     register = DocumentRegister(uow, directory, BusinessCalendar(), clock, db)
     scheduler = TimerScheduler(
-        db, platform, clock, {STEP_DUE_TIMER: register.on_step_due}, uow, "documents"
+        db,
+        platform,
+        clock,
+        {
+            STEP_DUE_TIMER: register.on_step_due,
+            STEP_ESCALATION_TIMER: register.on_step_escalation,
+            FLOW_DUE_TIMER: register.on_flow_due,
+        },
+        uow,
+        "documents",
     )
     return Harness(db, clock, directory, register, scheduler)

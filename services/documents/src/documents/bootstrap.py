@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from documents.adapters.month_sla_collector import MonthSlaCollector
 from documents.adapters.open_approval_steps_collector import OpenApprovalStepsCollector
 from documents.adapters.open_steps_collector import OpenStepsCollector
 from documents.adapters.orm import platform
@@ -20,7 +21,13 @@ from documents.entrypoints.grpc_servicer import DocumentRegistryServicer
 from documents.service_layer.approval_deadlines import ApprovalDeadlines
 from documents.service_layer.approvals import ESCALATION_TIMER, REMINDER_TIMER, ApprovalEngine
 from documents.service_layer.ports import Directory
-from documents.service_layer.register import STEP_DUE_TIMER, DocumentRegister
+from documents.service_layer.register import (
+    FLOW_DUE_TIMER,
+    STEP_DUE_TIMER,
+    STEP_ESCALATION_TIMER,
+    DocumentRegister,
+)
+from documents.service_layer.sla_report import SlaReports
 from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from secretariat.documents.v1 import (
     approvals_pb2,
@@ -45,6 +52,7 @@ class DocumentsApp(ServiceApp[ServiceSettings, DocumentsUnitOfWork]):
 
     register: DocumentRegister
     approvals: ApprovalEngine
+    sla_reports: SlaReports
     calendar: BusinessCalendar
     calendar_feed: CalendarFeed | None
 
@@ -75,6 +83,7 @@ def build(
         kit.uow, directory, calendar, clock, kit.db, sealer, settings.timezone
     )
     approval_deadlines = ApprovalDeadlines(calendar, clock, kit.timers)
+    sla_reports = SlaReports(approvals, kit.db, clock, settings.timezone)
     app = kit.assemble(
         Wiring(
             servicers=[
@@ -88,7 +97,7 @@ def build(
                     approvals_pb2,
                     approvals_pb2_grpc,
                     "Approvals",
-                    ApprovalsServicer(approvals, approval_deadlines.due_provisional),
+                    ApprovalsServicer(approvals, approval_deadlines.due_provisional, sla_reports),
                 ),
             ],
             # X-02: a new holiday year moves open steps' deadlines at once.
@@ -104,10 +113,16 @@ def build(
             ],
             timer_handlers={
                 STEP_DUE_TIMER: register.on_step_due,
+                STEP_ESCALATION_TIMER: register.on_step_escalation,
+                FLOW_DUE_TIMER: register.on_flow_due,
                 REMINDER_TIMER: approvals.on_step_reminder,
                 ESCALATION_TIMER: approvals.on_step_escalation,
             },
-            collectors=[OpenStepsCollector(kit.db), OpenApprovalStepsCollector(kit.db, clock)],
+            collectors=[
+                OpenStepsCollector(kit.db),
+                OpenApprovalStepsCollector(kit.db, clock),
+                MonthSlaCollector(sla_reports),
+            ],
         )
     )
     return DocumentsApp(
@@ -118,6 +133,7 @@ def build(
         app.grpc_service,
         register=register,
         approvals=approvals,
+        sla_reports=sla_reports,
         calendar=calendar,
         calendar_feed=kit.calendar_feed,
     )

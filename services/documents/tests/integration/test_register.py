@@ -6,11 +6,17 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from prometheus_client import REGISTRY
+from sqlalchemy import select, text
 
+from documents.adapters.month_sla_collector import MonthSlaCollector
+from documents.adapters.orm import platform
 from documents.bootstrap import MIGRATIONS
 from documents.domain.catalogue import DocumentState, StepKind
+from documents.service_layer.approvals import ApprovalEngine
 from documents.service_layer.commands import CompleteStep, ListDocuments, RegisterDocument
+from documents.service_layer.ports import PersonInfo
+from documents.service_layer.sla_report import SlaReports
 from documents_testkit import (
     ARCHIVIST,
     CONFIDENTIAL_CLERK,
@@ -26,6 +32,8 @@ from documents_testkit import (
     Harness,
     person,
 )
+from secretariat.documents.v1 import events_pb2
+from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.db import Database
 from secretariat_shared.errors import (
     NotFound,
@@ -37,6 +45,10 @@ from secretariat_shared.migrations import upgrade
 from secretariat_shared.testing import assert_append_only
 
 pytestmark = pytest.mark.integration
+
+
+def sample(name: str, priority: str, outcome: str) -> float:
+    return REGISTRY.get_sample_value(name, {"priority": priority, "outcome": outcome}) or 0.0
 
 
 def reg(
@@ -318,6 +330,7 @@ def test_d05_incoming_flow_runs_from_register_to_archive(harness: Harness) -> No
         "documents.step.assigned",
         "documents.step.completed",
         "documents.step.assigned",
+        "documents.flow.completed",  # D-10: the end of circulation ends the measured flow
         "documents.step.completed",
         "documents.document.archived",
     ]
@@ -338,7 +351,7 @@ def test_x05_overdue_step_fires_once_and_notifies_its_owner(harness: Harness) ->
     document = harness.register.register(HR_CLERK, reg(priority="urgent"))
     assert harness.scheduler.run_once() == 0
     harness.clock.advance(2 * 3600 + 1)
-    assert harness.scheduler.run_once() == 1
+    assert harness.scheduler.run_once() == 2  # the step's deadline and the flow's (D-10)
     assert harness.scheduler.run_once() == 0
     assert harness.outbox_types().count("documents.step.overdue") == 1
     step = harness.register.get(HR_CLERK, document.id).current_step()
@@ -421,9 +434,8 @@ def test_d10_open_steps_gauge_counts_waiting_and_overdue_steps(harness: Harness)
 
 
 def test_x03_upgrading_removes_archivists_kept_as_readers(database_url: str) -> None:
-    from sqlalchemy import select
 
-    from documents.adapters.orm import document_readers, document_steps, documents, platform
+    from documents.adapters.orm import document_readers, document_steps, documents
 
     upgrade(MIGRATIONS, database_url, "0003")
     at = datetime(2026, 3, 2, tzinfo=UTC)
@@ -489,3 +501,198 @@ def test_x04_audit_trail_is_searched_by_entity_type_and_time_range(harness: Harn
     assert [e["entity_id"] for e in recent] == [second.id]
     early, total = r.audit_entries(DISCIPLINE, "", "", 1, 50, at_to=later - timedelta(minutes=1))
     assert [e["entity_id"] for e in early] == [first.id]
+
+
+# -- D-05: 拟办 and circulation are reminded, escalated and follow absences -------------------
+
+STAFF = person("hr.staff", "HR")
+
+
+def monday(hour: int, minute: int = 0, week: int = 0) -> datetime:
+    """A Beijing wall-clock time on Monday 2026-03-02 (+ ``week`` weeks), in UTC."""
+    return datetime(2026, 3, 2 + 7 * week, hour - 8, minute, tzinfo=UTC)
+
+
+def test_d05_proposed_handling_follows_the_owners_absence(harness: Harness) -> None:
+    harness.away("hr.head", "hr.staff")
+    document = harness.register.register(HR_CLERK, reg())
+    step = document.current_step()
+    assert step is not None
+    assert [(s.owner, s.username, s.reason.value) for s in step.stand_ins] == [
+        ("hr.head", "hr.staff", "absence")
+    ]
+    assigned = harness.events("documents.step.assigned", events_pb2.StepAssigned)
+    assert [(a.assignee_username, a.on_behalf_of, a.reason) for a in assigned] == [
+        ("hr.head", "", ""),
+        ("hr.staff", "hr.head", "absence"),
+    ]
+    done = harness.register.complete_step(
+        STAFF, CompleteStep(document.id, step.id, circulate_to=["fin.clerk"])
+    )
+    assert done.state is DocumentState.CIRCULATING
+    assert done.steps[1].acted_for == {"hr.head": "hr.staff"}
+    assert "step_acted_for" in harness.audit_actions(document.id)
+
+
+def test_d05_a_circulation_no_longer_stalls_on_one_absent_reader(harness: Harness) -> None:
+    document = harness.register.register(HR_CLERK, reg())
+    handling = document.current_step()
+    assert handling is not None
+    document = harness.register.complete_step(
+        HR_HEAD, CompleteStep(document.id, handling.id, circulate_to=["fin.clerk", "hr.staff"])
+    )
+    circulation = document.current_step()
+    assert circulation is not None
+    harness.register.complete_step(STAFF, CompleteStep(document.id, circulation.id, "已阅"))
+    harness.away("fin.clerk", "fin.head")  # gone after the circulation reached them
+    harness.at(monday(9, 1, week=0) + timedelta(days=1))  # the circulation is due: reminder
+    [overdue] = harness.events("documents.step.overdue", events_pb2.StepOverdue)
+    assert list(overdue.owners) == ["fin.clerk", "fin.head"]
+    stand_in = harness.events("documents.step.assigned", events_pb2.StepAssigned)[-1]
+    assert (stand_in.assignee_username, stand_in.on_behalf_of) == ("fin.head", "fin.clerk")
+    document = harness.register.complete_step(
+        FIN_HEAD, CompleteStep(document.id, circulation.id, "代阅")
+    )
+    assert document.current_step().kind is StepKind.ARCHIVE  # type: ignore[union-attr]
+    read = document.steps[2]
+    assert read.done_by == ["hr.staff", "fin.clerk"]
+    assert read.acted_for == {"fin.clerk": "fin.head"}  # the stand-in read for them, recorded
+    audit = platform.audit_log
+    with harness.db.reading() as session:
+        by_stand_in = session.scalars(
+            select(audit.c.action)
+            .where(audit.c.entity_id == document.id, audit.c.actor == "fin.head")
+            .order_by(audit.c.id)
+        ).all()
+    assert list(by_stand_in) == ["step_acted_for", "complete_circulation"]
+
+
+def test_d05_flow_steps_are_reminded_at_due_and_escalated_to_the_superior_after_48_hours(
+    harness: Harness,
+) -> None:
+    harness.directory.people["fin.clerk"] = PersonInfo("fin.clerk", "fin.clerk", "FIN", "fin.head")
+    document = harness.register.register(HR_CLERK, reg())
+    handling = document.current_step()
+    assert handling is not None
+    harness.register.complete_step(
+        HR_HEAD, CompleteStep(document.id, handling.id, circulate_to=["fin.clerk"])
+    )
+    step = harness.register.get(HR_CLERK, document.id).current_step()
+    assert step is not None
+    assert step.escalate_at == monday(9) + timedelta(days=2)
+    harness.at(monday(9) + timedelta(days=1))
+    assert [
+        list(e.owners) for e in harness.events("documents.step.overdue", events_pb2.StepOverdue)
+    ] == [["fin.clerk"]]  # reminded at the due time (D-08)
+    harness.at(monday(9) + timedelta(days=2) - timedelta(seconds=1))
+    assert harness.events("documents.step.escalated", events_pb2.StepEscalated) == []
+    harness.at(monday(9) + timedelta(days=2))
+    [escalated] = harness.events("documents.step.escalated", events_pb2.StepEscalated)
+    assert (list(escalated.from_owners), list(escalated.to_usernames)) == (
+        ["fin.clerk"],
+        ["fin.head"],
+    )
+    assigned = harness.events("documents.step.assigned", events_pb2.StepAssigned)[-1]
+    assert (assigned.assignee_username, assigned.on_behalf_of, assigned.reason) == (
+        "fin.head",
+        "fin.clerk",
+        "escalation",
+    )
+    harness.advance(days=1)
+    assert len(harness.events("documents.step.escalated", events_pb2.StepEscalated)) == 1
+    document = harness.register.complete_step(FIN_HEAD, CompleteStep(document.id, step.id))
+    assert document.state is DocumentState.ARCHIVING
+
+
+def test_d05_a_step_opened_on_friday_escalates_on_tuesday(harness: Harness) -> None:
+    harness.at(datetime(2026, 3, 6, 9, 0, tzinfo=UTC))  # Friday 17:00 Beijing
+    document = harness.register.register(HR_CLERK, reg())
+    step = document.current_step()
+    assert step is not None
+    assert step.escalate_at == datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # Tuesday 17:00 (X-02)
+
+
+# -- D-10: the 24 hours bind the whole routine flow ---------------------------------------------
+
+
+def _flow(harness: Harness, handled_after: timedelta, read_after: timedelta) -> str:
+    document = harness.register.register(HR_CLERK, reg())
+    handling = document.current_step()
+    assert handling is not None
+    harness.at(monday(9) + handled_after)
+    harness.register.complete_step(
+        HR_HEAD, CompleteStep(document.id, handling.id, circulate_to=["fin.clerk"])
+    )
+    circulation = harness.register.get(HR_CLERK, document.id).current_step()
+    assert circulation is not None
+    harness.at(monday(9) + read_after)
+    harness.register.complete_step(FIN_CLERK, CompleteStep(document.id, circulation.id))
+    return document.id
+
+
+def test_d10_the_24_hours_bind_the_whole_routine_flow_not_only_each_step(
+    harness: Harness,
+) -> None:
+    breached_before = sample("secretariat_document_flows_total", "routine", "breached")
+    # Each step within its own 24 hours, the flow not: handled Monday 20:00, read
+    # Tuesday 10:00, registered Monday 09:00.
+    document_id = _flow(harness, timedelta(hours=11), timedelta(hours=25))
+    [overdue] = harness.events("documents.flow.overdue", events_pb2.FlowOverdue)
+    assert (overdue.document_id, overdue.state, list(overdue.waiting_on)) == (
+        document_id,
+        "circulating",
+        ["fin.clerk"],
+    )
+    assert sample("secretariat_document_flows_total", "routine", "breached") == breached_before + 1
+    completed = harness.events("documents.step.completed", events_pb2.StepCompleted)
+    assert all(c.met_deadline for c in completed)
+    [flow] = harness.events("documents.flow.completed", events_pb2.FlowCompleted)
+    assert not flow.met_deadline
+    assert flow.hours == 25.0
+    document = harness.register.get(HR_CLERK, document_id)
+    assert (document.flow_met, document.flow_closed_at) == (False, monday(9) + timedelta(hours=25))
+
+
+def test_d10_a_routine_flow_within_24_hours_meets_its_sla(harness: Harness) -> None:
+    met_before = sample("secretariat_document_flows_total", "routine", "met")
+    document_id = _flow(harness, timedelta(hours=2), timedelta(hours=20))
+    [flow] = harness.events("documents.flow.completed", events_pb2.FlowCompleted)
+    assert flow.met_deadline
+    assert harness.register.get(HR_CLERK, document_id).flow_met is True
+    harness.advance(days=2)
+    assert harness.events("documents.flow.overdue", events_pb2.FlowOverdue) == []
+    assert sample("secretariat_document_flows_total", "routine", "met") == met_before + 1
+
+
+def test_d10_the_monthly_sla_report_covers_documents_and_approvals(harness: Harness) -> None:
+    _flow(harness, timedelta(hours=11), timedelta(hours=25))  # the flow breached, steps met
+    late = harness.register.register(HR_CLERK, reg(title="迟办的文件"))  # 拟办 never done
+    assert late.current_step() is not None
+    harness.at(datetime(2026, 4, 1, 2, 0, tzinfo=UTC))  # April 1st, 10:00 Beijing
+    engine = ApprovalEngine(
+        harness.register._uow,
+        harness.directory,
+        BusinessCalendar(),
+        harness.clock,
+        harness.db,
+        None,  # type: ignore[arg-type]
+    )
+    report = SlaReports(engine, harness.db, harness.clock).monthly(SEC_CLERK, "2026-03")
+    assert report.month == "2026-03"
+    # The first: 拟办 and circulation on time, its archive step left open past due;
+    # the second: 拟办 open past due.
+    assert (report.documents.steps_total, report.documents.steps_overdue) == (4, 2)
+    assert (report.flows.total, report.flows.met, report.flows.breached) == (2, 0, 2)
+    assert report.steps_total == report.approvals.steps_total + 4
+    current = SlaReports(engine, harness.db, harness.clock).current_month()
+    assert current.month == "2026-04"
+    # The alert's gauge: the running calendar month, here April (the 2nd document's
+    # 拟办 is still open and overdue).
+    collected = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in MonthSlaCollector(SlaReports(engine, harness.db, harness.clock)).collect()
+        for sample in family.samples
+    }
+    steps = "secretariat_sla_month_steps"
+    assert collected[(steps, (("flow", "documents"), ("overdue", "true")))] == 2
+    assert collected[("secretariat_document_flows_month", (("outcome", "breached"),))] == 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 from meetings.bootstrap import MIGRATIONS, SERVICE, build
+from meetings.settings import MeetingsSettings
 from secretariat_shared.service import main
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv, SERVICE, MIGRATIONS, build))
+    raise SystemExit(main(sys.argv, SERVICE, MIGRATIONS, build, MeetingsSettings))

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from meetings.adapters.collectors import MeetingsCollector
 from meetings.adapters.orm import platform
+from meetings.adapters.qr import qr_png
 from meetings.entrypoints.grpc_servicer import MeetingsServicer
 from meetings.service_layer import common
 from meetings.service_layer.calendar_updates import CalendarUpdates
@@ -24,6 +25,7 @@ from meetings.service_layer.ports import Directory
 from meetings.service_layer.preparation import Preparation
 from meetings.service_layer.scheduling import MeetingPlanner
 from meetings.service_layer.unit_of_work import MeetingsUnitOfWork
+from meetings.settings import MeetingsSettings, survey_key
 from secretariat.meetings.v1 import meetings_pb2, meetings_pb2_grpc
 from secretariat_shared.bus import BusTopology
 from secretariat_shared.calendar_sync import CALENDAR_UPDATED, CalendarSource
@@ -58,6 +60,7 @@ class UseCases:
             common.MINUTES_DRAFT_DUE: self.minutes.on_draft_due,
             common.MINUTES_DISTRIBUTION_DUE: self.minutes.on_distribution_due,
             common.SURVEY_CLOSE: self.effectiveness.on_survey_close,
+            common.SURVEY_TOTALS_DUE: self.effectiveness.on_survey_totals_due,
             common.WEEKLY_DIGEST: self.minutes.on_weekly_digest,
         }
 
@@ -69,7 +72,7 @@ def build_use_cases(context: Context) -> UseCases:
         preparation=Preparation(context),
         conduct=Conduct(context),
         minutes=MinutesDesk(context),
-        effectiveness=Effectiveness(context),
+        effectiveness=Effectiveness(context, qr_png),
     )
 
 
@@ -100,6 +103,10 @@ def build(
             calendar=kit.business_calendar(calendar_source),
             zone=ZoneInfo(settings.timezone),
             timers=kit.timers,
+            survey_key=survey_key(
+                getattr(settings, "survey_secret", ""), settings.internal_token_secret
+            ),
+            public_url=getattr(settings, "public_url", MeetingsSettings.public_url),
         )
     )
     servicer = MeetingsServicer(

@@ -32,7 +32,17 @@ def step_to_proto(step: Step, due_provisional: bool = False) -> documents_pb2.St
         done_by=step.done_by,
         overdue=step.overdue,
         due_provisional=due_provisional,
+        escalated=step.escalated,
+        stand_ins=[
+            documents_pb2.StepStandIn(owner=x.owner, username=x.username, reason=x.reason.value)
+            for x in step.stand_ins
+        ],
+        acted_for=[
+            documents_pb2.StepStandIn(owner=owner, username=by, reason="acted")
+            for owner, by in sorted(step.acted_for.items())
+        ],
     )
+    _ts(step.escalate_at, message.escalate_at)
     _ts(step.opened_at, message.opened_at)
     _ts(step.due_at, message.due_at)
     _ts(step.completed_at, message.completed_at)
@@ -63,6 +73,10 @@ def document_to_proto(
         ],
     )
     _ts(document.registered_at, message.registered_at)
+    _ts(document.flow_due_at, message.flow_due_at)
+    _ts(document.flow_closed_at, message.flow_closed_at)
+    if document.flow_met is not None:
+        message.flow_met = document.flow_met
     return message
 
 

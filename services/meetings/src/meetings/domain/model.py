@@ -144,6 +144,7 @@ class Meeting:
     cancel_reason: str = ""
     survey_closes_at: datetime | None = None
     survey_closed: bool = False
+    survey_totals_at: datetime | None = None
     created_at: datetime | None = None
     conflicts: dict[str, list[Conflict]] = field(default_factory=dict)
     milestones: list[Milestone] = field(default_factory=list)

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from meetings.adapters.repository import MeetingRepository
-from meetings.domain.checklist import ELEMENTS_DUE_BEFORE
+from meetings.domain.checklist import elements_due_at
 from meetings.domain.model import (
     CHECK_IN_GRACE,
     Conflict,
@@ -51,6 +51,7 @@ SPEAKER_LIMIT = "meeting_speaker_limit"
 MINUTES_DRAFT_DUE = "meeting_minutes_draft_due"
 MINUTES_DISTRIBUTION_DUE = "meeting_minutes_distribution_due"
 SURVEY_CLOSE = "meeting_survey_close"
+SURVEY_TOTALS_DUE = "meeting_survey_totals_due"
 WEEKLY_DIGEST = "action_items_weekly_digest"
 
 
@@ -69,6 +70,10 @@ class Context:
     calendar: BusinessCalendar
     zone: ZoneInfo
     timers: TimerStore
+    survey_key: bytes = b""
+    """M-07: the key of the respondents' keyed hashes (meetings.settings.survey_key)."""
+    public_url: str = ""
+    """Where people reach the gateway; the survey's QR code links there (M-07)."""
 
     def local(self, when: datetime | None, with_date: bool = True) -> str:
         """A time as people in the organisation read it."""
@@ -243,7 +248,7 @@ def schedule_meeting_timers(ctx: Context, uow: UnitOfWork, meeting: Meeting) -> 
             payload,
         )
     ctx.timers.schedule(uow.session, MEETING_END, _key(meeting, "end"), meeting.end_at, payload)
-    elements_due = meeting.start_at - ELEMENTS_DUE_BEFORE
+    elements_due = elements_due_at(meeting.start_at, ctx.calendar, ctx.zone)
     if meeting.important and elements_due > now:
         ctx.timers.schedule(
             uow.session, ELEMENTS_DUE, _key(meeting, "elements"), elements_due, payload
