@@ -63,6 +63,7 @@ def _run_consumer(db_url: str, bus_url: str, prefix: str, ready: Any, stop: Any)
         tables,
         lambda: UnitOfWork(db, tables, "benchconsumer", clock),
         prefetch=100,
+        clock=clock,
     )
     consumer.subscribe(EVENT, "bench.effect", handle)
     consumer.declare()

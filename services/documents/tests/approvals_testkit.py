@@ -18,7 +18,6 @@ from documents.service_layer.approvals import (
     REMINDER_TIMER,
     ApprovalEngine,
 )
-from documents.service_layer.ports import DepartmentInfo, PersonInfo
 from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from secretariat.common.v1 import notice_pb2
 from secretariat_shared.calendar import BusinessCalendar
@@ -27,6 +26,7 @@ from secretariat_shared.db import Database
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.migrations import upgrade
+from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
 from secretariat_shared.timers import TimerScheduler
 
 M = TypeVar("M", bound=Message)
@@ -61,30 +61,17 @@ DEPARTMENTS: dict[str, tuple[str, str]] = {
 }
 
 
-class OrgDirectory:
-    """The Directory port over the organisation above; tests may change it."""
+class OrgDirectory(SharedFakeDirectory):
+    """The shared fake Directory over the organisation above; tests may change it."""
 
     def __init__(self) -> None:
-        self.people = {
-            name: PersonInfo(name, name, dept, boss) for name, (dept, boss, _) in PEOPLE.items()
-        }
-        self.roles: dict[str, list[str]] = {}
-        for name, (_, _, roles) in PEOPLE.items():
+        super().__init__(demo=False)
+        for name, (dept, boss, roles) in PEOPLE.items():
+            self.add_person(name, dept, superior=boss)
             for role in roles:
                 self.roles.setdefault(role, []).append(name)
-        self.departments = {
-            code: DepartmentInfo(code, code, head, leader)
-            for code, (head, leader) in DEPARTMENTS.items()
-        }
-
-    def department(self, code: str) -> DepartmentInfo | None:
-        return self.departments.get(code)
-
-    def person(self, username: str) -> PersonInfo | None:
-        return self.people.get(username)
-
-    def role_holders(self, role: str) -> list[str]:
-        return sorted(self.roles.get(role, []))
+        for code, (head, leader) in DEPARTMENTS.items():
+            self.add_department(code, code, head, leader)
 
 
 def who(username: str) -> Identity:

@@ -13,7 +13,6 @@ from documents.adapters.approval_repository import ApprovalRepository
 from documents.adapters.orm import platform
 from documents.bootstrap import MIGRATIONS
 from documents.domain.approvals.model import Absence
-from documents.service_layer.ports import DepartmentInfo, PersonInfo
 from documents.service_layer.register import (
     FLOW_DUE_TIMER,
     STEP_DUE_TIMER,
@@ -27,6 +26,7 @@ from secretariat_shared.db import Database
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.migrations import upgrade
+from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
 from secretariat_shared.timers import TimerScheduler
 
 M = TypeVar("M", bound=Message)
@@ -117,43 +117,32 @@ class Harness:
             )
 
 
-class FakeDirectory:
+class FakeDirectory(SharedFakeDirectory):
+    """The shared fake Directory with the documents tests' organisation."""
+
     def __init__(self) -> None:
-        self.departments = {
-            "HR": DepartmentInfo("HR", "人力资源部", "hr.head", "leader.li"),
-            "FIN": DepartmentInfo("FIN", "财务部", "fin.head", "leader.li"),
-            "SEC": DepartmentInfo("SEC", "秘书处", "sec.head", "leader.li"),
-        }
-        self.people = {
-            name: PersonInfo(name, name, dept, "")
-            for name, dept in [
-                ("hr.head", "HR"),
-                ("hr.clerk", "HR"),
-                ("hr.staff", "HR"),
-                ("fin.head", "FIN"),
-                ("fin.clerk", "FIN"),
-                ("sec.head", "SEC"),
-                ("sec.clerk", "SEC"),
-                ("sec.archivist", "SEC"),
-                ("sec.mi", "SEC"),
-                ("discipline.wu", ""),
-                ("leader.li", ""),
-                ("outsider", "FIN"),
-            ]
-        }
+        super().__init__(demo=False)
+        for code, name in (("HR", "人力资源部"), ("FIN", "财务部"), ("SEC", "秘书处")):
+            self.add_department(code, name, f"{code.lower()}.head")
+        for name, dept in [
+            ("hr.head", "HR"),
+            ("hr.clerk", "HR"),
+            ("hr.staff", "HR"),
+            ("fin.head", "FIN"),
+            ("fin.clerk", "FIN"),
+            ("sec.head", "SEC"),
+            ("sec.clerk", "SEC"),
+            ("sec.archivist", "SEC"),
+            ("sec.mi", "SEC"),
+            ("discipline.wu", ""),
+            ("leader.li", ""),
+            ("outsider", "FIN"),
+        ]:
+            self.add_person(name, dept)
         self.roles = {
             "secretariat": ["sec.archivist", "sec.clerk"],
             "confidential_clerk": ["sec.mi"],
         }
-
-    def department(self, code: str) -> DepartmentInfo | None:
-        return self.departments.get(code)
-
-    def person(self, username: str) -> PersonInfo | None:
-        return self.people.get(username)
-
-    def role_holders(self, role: str) -> list[str]:
-        return list(self.roles.get(role, []))
 
 
 def make_harness(database_url: str) -> Harness:

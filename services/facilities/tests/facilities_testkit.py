@@ -3,6 +3,7 @@ engine, people, and a harness wired like the real service."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from facilities.bootstrap import MIGRATIONS, timer_handlers
 from facilities.service_layer.common import Context
 from facilities.service_layer.incidents import Incidents
 from facilities.service_layer.outcomes import ApprovalOutcomes
-from facilities.service_layer.ports import ApprovalRequest, DepartmentInfo, PersonInfo
+from facilities.service_layer.ports import ApprovalRequest, ApprovalsUnavailable
 from facilities.service_layer.repairs import Repairs
 from facilities.service_layer.sites import Sites
 from facilities.service_layer.supplies import PutItem, Supplies
@@ -26,9 +27,11 @@ from secretariat.documents.v1 import events_pb2 as documents_events
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database
+from secretariat_shared.errors import FieldError, ValidationFailed
 from secretariat_shared.events import ReceivedEvent, make_envelope
 from secretariat_shared.identity import Identity
 from secretariat_shared.migrations import upgrade
+from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
 from secretariat_shared.timers import TimerScheduler
 
 CODE_KEY = b"facilities-test-key-0123456789abcdef"
@@ -54,25 +57,24 @@ IT = person("it.engineer", "IT", "employee", "it_support")
 OUTSIDER = person("fin.outsider", "FIN")
 
 
-class FakeDirectory:
+class FakeDirectory(SharedFakeDirectory):
+    """The shared fake Directory with the facilities tests' organisation."""
+
     def __init__(self) -> None:
-        self.departments = {
-            "HR": DepartmentInfo("HR", "人力资源部", "hr.head", "leader.li"),
-            "SEC": DepartmentInfo("SEC", "秘书处", "sec.head", "leader.li"),
-        }
-        self.people = {
-            name: PersonInfo(name, name, dept, "")
-            for name, dept in [
-                ("hr.staff", "HR"),
-                ("hr.clerk", "HR"),
-                ("hr.head", "HR"),
-                ("sec.store", "SEC"),
-                ("fin.clerk", "FIN"),
-                ("off.director", "OFF"),
-                ("it.engineer", "IT"),
-                ("fin.outsider", "FIN"),
-            ]
-        }
+        super().__init__(demo=False)
+        self.add_department("HR", "人力资源部", "hr.head")
+        self.add_department("SEC", "秘书处", "sec.head")
+        for name, dept in [
+            ("hr.staff", "HR"),
+            ("hr.clerk", "HR"),
+            ("hr.head", "HR"),
+            ("sec.store", "SEC"),
+            ("fin.clerk", "FIN"),
+            ("off.director", "OFF"),
+            ("it.engineer", "IT"),
+            ("fin.outsider", "FIN"),
+        ]:
+            self.add_person(name, dept)
         self.roles = {
             "secretariat": ["sec.store"],
             "finance": ["fin.clerk"],
@@ -80,30 +82,40 @@ class FakeDirectory:
             "it_support": ["it.engineer"],
         }
 
-    def department(self, code: str) -> DepartmentInfo | None:
-        return self.departments.get(code)
-
-    def person(self, username: str) -> PersonInfo | None:
-        return self.people.get(username)
-
-    def role_holders(self, role: str) -> list[str]:
-        return list(self.roles.get(role, []))
-
 
 @dataclass
 class FakeApprovals:
-    """Records what was started; the test decides the outcome with :meth:`Harness.decide`."""
+    """Records what was started; the test decides the outcome with :meth:`Harness.decide`.
+
+    Idempotent on ``source_ref`` like the engine. ``unavailable`` calls fail
+    as an engine that cannot be reached; with ``lose_answers`` they start the
+    approval first (the answer is lost on the way back). ``on_start`` sees
+    every request before it is answered.
+    """
 
     started: list[tuple[str, ApprovalRequest]] = field(default_factory=list)
     refuse: str = ""
+    unavailable: int = 0
+    lose_answers: bool = False
+    calls: int = 0
+    on_start: Callable[[ApprovalRequest], None] | None = None
 
     def start(self, request: ApprovalRequest) -> str:
+        self.calls += 1
+        if self.on_start is not None:
+            self.on_start(request)
         if self.refuse:
-            from secretariat_shared.errors import FieldError, ValidationFailed
-
             raise ValidationFailed(FieldError("approval.payload", self.refuse))
-        approval_id = f"approval-{len(self.started) + 1}"
-        self.started.append((approval_id, request))
+        if self.unavailable and not self.lose_answers:
+            self.unavailable -= 1
+            raise ApprovalsUnavailable("the approval engine cannot be reached")
+        existing = [a for a, r in self.started if r.source_ref == request.source_ref]
+        approval_id = existing[0] if existing else f"approval-{len(self.started) + 1}"
+        if not existing:
+            self.started.append((approval_id, request))
+        if self.unavailable:
+            self.unavailable -= 1
+            raise ApprovalsUnavailable("the answer was lost")
         return approval_id
 
     def for_ref(self, source_ref: str) -> tuple[str, ApprovalRequest]:
@@ -214,7 +226,7 @@ def make_harness(database_url: str, start: datetime | None = None) -> Harness:
         db,
         platform,
         clock,
-        timer_handlers(supplies, repairs, sites, incidents),
+        timer_handlers(supplies, repairs, sites, incidents, travel),
         uow,
         "facilities",
     )

@@ -15,7 +15,6 @@ from meetings.bootstrap import MIGRATIONS, UseCases, build_use_cases
 from meetings.domain.model import Meeting, Room
 from meetings.service_layer.commands import AgendaItemInput, CreateRoom, MeetingInput
 from meetings.service_layer.common import Context
-from meetings.service_layer.ports import DepartmentInfo, PersonInfo
 from meetings.service_layer.unit_of_work import MeetingsUnitOfWork
 from secretariat.common.v1 import notice_pb2
 from secretariat_shared.calendar import BusinessCalendar
@@ -24,6 +23,7 @@ from secretariat_shared.db import Database
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.migrations import upgrade
+from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
 from secretariat_shared.timers import TimerScheduler, TimerStore
 
 M = TypeVar("M", bound=Message)
@@ -59,42 +59,33 @@ def local(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> da
     return datetime(year, month, day, hour, minute, tzinfo=ZONE)
 
 
-class FakeDirectory:
+class FakeDirectory(SharedFakeDirectory):
+    """The shared fake Directory with the meetings tests' organisation."""
+
     def __init__(self) -> None:
-        self.departments = {
-            code: DepartmentInfo(code, name, head, "leader.li")
-            for code, name, head in [
-                ("HR", "人力资源部", "hr.head"),
-                ("FIN", "财务部", "fin.head"),
-                ("SEC", "秘书处", "sec.head"),
-                ("IT", "信息技术部", "it.head"),
-            ]
-        }
-        self.people = {
-            name: PersonInfo(name, name, dept, "")
-            for name, dept in [
-                ("sec.clerk", "SEC"),
-                ("sec.head", "SEC"),
-                ("director.zhao", "SEC"),
-                ("hr.head", "HR"),
-                ("hr.clerk", "HR"),
-                ("hr.staff", "HR"),
-                ("fin.head", "FIN"),
-                ("fin.clerk", "FIN"),
-                ("fin.outsider", "FIN"),
-                ("it.wang", "IT"),
-                ("leader.li", ""),
-            ]
-        }
-
-    def department(self, code: str) -> DepartmentInfo | None:
-        return self.departments.get(code)
-
-    def person(self, username: str) -> PersonInfo | None:
-        return self.people.get(username)
-
-    def role_holders(self, role: str) -> list[str]:
-        return ["sec.clerk"] if role == "secretariat" else []
+        super().__init__(demo=False)
+        for code, name in [
+            ("HR", "人力资源部"),
+            ("FIN", "财务部"),
+            ("SEC", "秘书处"),
+            ("IT", "信息技术部"),
+        ]:
+            self.add_department(code, name, f"{code.lower()}.head")
+        for name, dept in [
+            ("sec.clerk", "SEC"),
+            ("sec.head", "SEC"),
+            ("director.zhao", "SEC"),
+            ("hr.head", "HR"),
+            ("hr.clerk", "HR"),
+            ("hr.staff", "HR"),
+            ("fin.head", "FIN"),
+            ("fin.clerk", "FIN"),
+            ("fin.outsider", "FIN"),
+            ("it.wang", "IT"),
+            ("leader.li", ""),
+        ]:
+            self.add_person(name, dept)
+        self.roles = {"secretariat": ["sec.clerk"]}
 
 
 @dataclass

@@ -56,7 +56,7 @@ from secretariat_shared.bus import (
     close_quietly,
     connect,
 )
-from secretariat_shared.clock import Clock, SystemClock
+from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.tables import PlatformTables
@@ -160,7 +160,7 @@ class EventConsumer:
         max_backoff: float = 60.0,
         poll_interval: float = 0.5,
         heartbeat: float = 30.0,
-        clock: Clock | None = None,
+        clock: Clock,
         processed_retention: timedelta = timedelta(days=30),
         purge_interval: float = 3600.0,
     ) -> None:
@@ -179,7 +179,7 @@ class EventConsumer:
         self._prefetch = prefetch
         self._poll_interval = poll_interval
         self._heartbeat = heartbeat
-        self._clock: Clock = clock or SystemClock()
+        self._clock = clock
         self._processed_retention = processed_retention
         self._purge_interval = purge_interval
         self._last_purge = time.monotonic()

@@ -173,6 +173,11 @@ class ServiceKit(Generic[S, U]):
             self._calendar_feed = CalendarFeed(calendar, source, self.clock, self.name)
         return self._calendar
 
+    @property
+    def calendar_feed(self) -> CalendarFeed | None:
+        """The worker that keeps :meth:`business_calendar` current, once that was called."""
+        return self._calendar_feed
+
     def assemble(self, wiring: Wiring) -> ServiceApp[S, U]:
         """Add the consumer, the scheduler and the gRPC server to the service's wiring."""
         consumer: EventConsumer | None = None

@@ -122,13 +122,19 @@ class FakeDirectory:
     The demo organisation in small: departments HR, FIN, SEC and IT under
     ``leader.li``, a head and clerks in each, ``sec.clerk`` holding the
     ``secretariat`` role. Tests add or change what they need through
-    :meth:`add_department`, :meth:`add_person` and :attr:`roles`.
+    :meth:`add_department`, :meth:`add_person` and :attr:`roles`;
+    ``demo=False`` starts with nobody, for a service's own small organisation.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, demo: bool = True) -> None:
         self.departments: dict[str, DepartmentInfo] = {}
         self.people: dict[str, PersonInfo] = {}
-        self.roles: dict[str, list[str]] = {"secretariat": ["sec.clerk"]}
+        self.roles: dict[str, list[str]] = {}
+        if demo:
+            self._add_demo_organisation()
+
+    def _add_demo_organisation(self) -> None:
+        self.roles["secretariat"] = ["sec.clerk"]
         for code, name in (
             ("HR", "人力资源部"),
             ("FIN", "财务部"),

@@ -118,6 +118,7 @@ class Harness:
             self.schema.platform,
             lambda: self.uow(source=service),
             poll_interval=0.1,
+            clock=self.clock,
             **options,
         )
         self.consumers.append(consumer)

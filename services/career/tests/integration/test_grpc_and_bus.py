@@ -138,7 +138,9 @@ def test_p07_annual_grades_arrive_over_the_bus_once(
     def uow() -> UnitOfWork:
         return UnitOfWork(harness.db, platform, "career", harness.clock)
 
-    consumer = EventConsumer(bus_url, topology, "career", harness.db, platform, uow)
+    consumer = EventConsumer(
+        bus_url, topology, "career", harness.db, platform, uow, clock=harness.clock
+    )
     subscribe(consumer, harness.cases)
     consumer.declare()
     publisher = EventPublisher(bus_url, topology)

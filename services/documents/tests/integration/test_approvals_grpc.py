@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import grpc
@@ -16,42 +15,33 @@ from documents.entrypoints.approvals_servicer import ApprovalsServicer
 from secretariat.documents.v1 import approvals_pb2, approvals_pb2_grpc
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.grpc_server import (
-    GrpcService,
-    RunningService,
     identity_metadata,
 )
 from secretariat_shared.identity import (
     SERVICE_AUDIENCE,
     IdentitySigner,
-    IdentityVerifier,
-    generate_keypair,
     service_token,
 )
+from secretariat_shared.service import Servicer
+from secretariat_shared.testing import TEST_INTERNAL_SECRET, GrpcServerFactory, keypair_for_tests
 
 pytestmark = pytest.mark.integration
 
-PRIVATE, PUBLIC = generate_keypair()
-INTERNAL = "internal-secret-for-tests-0123456789"
+PRIVATE = keypair_for_tests()[0]
+INTERNAL = TEST_INTERNAL_SECRET
 PAYLOAD = json.dumps({"items": [{"name": "订书机", "quantity": 2}]}, ensure_ascii=False)
 
 
 @pytest.fixture
-def stub(approvals: ApprovalHarness) -> Iterator[approvals_pb2_grpc.ApprovalsStub]:
+def stub(
+    approvals: ApprovalHarness, grpc_server: GrpcServerFactory
+) -> approvals_pb2_grpc.ApprovalsStub:
     servicer = ApprovalsServicer(approvals.engine)
-    spec = GrpcService(
-        name="documents",
-        verifier=IdentityVerifier(PUBLIC, approvals.clock, INTERNAL),
-        register=lambda server: approvals_pb2_grpc.add_ApprovalsServicer_to_server(
-            servicer, server
-        ),
-        service_names=["secretariat.documents.v1.Approvals"],
-        grace_seconds=1,
+    server = grpc_server(
+        servicers=[Servicer.of(approvals_pb2, approvals_pb2_grpc, "Approvals", servicer)],
+        clock=approvals.clock,
     )
-    running = RunningService(spec).start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
-    yield approvals_pb2_grpc.ApprovalsStub(channel)
-    channel.close()
-    running.stop()
+    return approvals_pb2_grpc.ApprovalsStub(server.channel)
 
 
 def as_(h: ApprovalHarness, username: str) -> tuple[tuple[str, str], ...]:
@@ -118,6 +108,50 @@ def test_d06_services_start_with_an_internal_token_for_a_requester(
         "fin.clerk",
         "facilities",
         "R-9",
+    )
+
+
+def test_a_service_retrying_start_approval_gets_the_same_approval_issue11(
+    stub: approvals_pb2_grpc.ApprovalsStub, approvals: ApprovalHarness
+) -> None:
+    """A retry after a lost answer must not start a second approval (issue 11 item 6)."""
+    h = approvals
+    metadata = identity_metadata(service_token("facilities", INTERNAL, h.clock))
+    request = approvals_pb2.StartApprovalRequest(
+        template="supply_requisition",
+        subject="领用",
+        payload_json=PAYLOAD,
+        requester_username="fin.clerk",
+        source_ref="requisition:R-10",
+    )
+    first = stub.StartApproval(request, metadata=metadata)
+    again = stub.StartApproval(request, metadata=metadata)
+    assert again.id == first.id
+    other = stub.StartApproval(
+        approvals_pb2.StartApprovalRequest(
+            template="supply_requisition",
+            subject="领用",
+            payload_json=PAYLOAD,
+            requester_username="fin.clerk",
+            source_ref="requisition:R-11",
+        ),
+        metadata=metadata,
+    )
+    assert other.id != first.id
+    listed = stub.ListApprovals(
+        approvals_pb2.ListApprovalsRequest(
+            source_service="facilities", source_ref="requisition:R-10", page=1, page_size=20
+        ),
+        metadata=metadata,
+    )
+    assert [a.id for a in listed.items] == [first.id]
+    # People name no source service: two identical requests are two approvals.
+    mine = approvals_pb2.StartApprovalRequest(
+        template="supply_requisition", subject="领用", payload_json=PAYLOAD, source_ref="x"
+    )
+    assert (
+        stub.StartApproval(mine, metadata=as_(h, "hr.staff")).id
+        != stub.StartApproval(mine, metadata=as_(h, "hr.staff")).id
     )
 
 

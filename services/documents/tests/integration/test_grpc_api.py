@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -23,30 +21,25 @@ from secretariat_shared.identity import (
     IdentityVerifier,
     generate_keypair,
 )
+from secretariat_shared.service import Servicer
+from secretariat_shared.testing import GrpcServerFactory, keypair_for_tests
 
 pytestmark = pytest.mark.integration
 
-PRIVATE, PUBLIC = generate_keypair()
+PRIVATE = keypair_for_tests()[0]
 OTHER_PRIVATE, _ = generate_keypair()
 
 
 @pytest.fixture
-def stub(harness: Harness) -> Iterator[documents_pb2_grpc.DocumentRegistryStub]:
+def stub(
+    harness: Harness, grpc_server: GrpcServerFactory
+) -> documents_pb2_grpc.DocumentRegistryStub:
     servicer = DocumentRegistryServicer(harness.register)
-    spec = GrpcService(
-        name="documents",
-        verifier=IdentityVerifier(PUBLIC, harness.clock, "internal-secret-for-tests-0123456789"),
-        register=lambda server: documents_pb2_grpc.add_DocumentRegistryServicer_to_server(
-            servicer, server
-        ),
-        service_names=["secretariat.documents.v1.DocumentRegistry"],
-        grace_seconds=1,
+    server = grpc_server(
+        servicers=[Servicer.of(documents_pb2, documents_pb2_grpc, "DocumentRegistry", servicer)],
+        clock=harness.clock,
     )
-    running = RunningService(spec).start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
-    yield documents_pb2_grpc.DocumentRegistryStub(channel)
-    channel.close()
-    running.stop()
+    return documents_pb2_grpc.DocumentRegistryStub(server.channel)
 
 
 def token(harness: Harness, key: str = PRIVATE, ttl: int = 60) -> tuple[tuple[str, str], ...]:
@@ -131,7 +124,7 @@ def test_unreadable_document_is_not_found(
 def test_health_is_serving_without_identity(harness: Harness) -> None:
     spec = GrpcService(
         name="documents",
-        verifier=IdentityVerifier(PUBLIC, harness.clock),
+        verifier=IdentityVerifier(keypair_for_tests()[1], harness.clock),
         register=lambda server: None,
         service_names=["secretariat.documents.v1.DocumentRegistry"],
         grace_seconds=1,

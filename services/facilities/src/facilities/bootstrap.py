@@ -1,8 +1,9 @@
-"""Composition root: builds the facilities service from its settings.
+"""Composition root: the facilities service on the service kit.
 
-Nothing is created at import; :func:`build` wires the database, the outbox
-relay, the timer scheduler, the approval-outcome consumer, the Directory
-and approval-engine clients and the gRPC API.
+The kit builds the platform (database, unit of work, relay, consumer, timer
+scheduler, calendar feed, gRPC server); this module adds the use cases,
+the approval-engine client, the approval-outcome and calendar handlers,
+the timers and the API.
 """
 
 from __future__ import annotations
@@ -11,16 +12,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import grpc
-
 from facilities.adapters.approvals_client import GrpcApprovals
-from facilities.adapters.directory_client import GrpcDirectory
 from facilities.adapters.orm import platform
 from facilities.adapters.qr import qr_png
 from facilities.entrypoints.grpc_servicer import FacilitiesServicer
 from facilities.service_layer import incidents as incidents_module
 from facilities.service_layer import repairs as repairs_module
 from facilities.service_layer import sites as sites_module
+from facilities.service_layer.approval_start import APPROVAL_START_TIMER, approval_start_handler
 from facilities.service_layer.common import SERVICE, Context
 from facilities.service_layer.incidents import Incidents
 from facilities.service_layer.outcomes import ApprovalOutcomes
@@ -32,56 +31,24 @@ from facilities.service_layer.travel import Travel
 from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
 from facilities.settings import FacilitiesSettings
 from secretariat.facilities.v1 import facilities_pb2, facilities_pb2_grpc
-from secretariat_shared.bus import BusTopology, EventPublisher
-from secretariat_shared.calendar import BusinessCalendar
-from secretariat_shared.calendar_sync import (
-    CALENDAR_UPDATED,
-    CalendarFeed,
-    CalendarSource,
-    GrpcCalendarSource,
-)
-from secretariat_shared.clock import Clock, clock_from_settings
-from secretariat_shared.consumer import EventConsumer
-from secretariat_shared.db import Database
-from secretariat_shared.grpc_server import GrpcService
-from secretariat_shared.identity import IdentityVerifier, service_token
-from secretariat_shared.relay import OutboxRelay
-from secretariat_shared.timers import TimerHandler, TimerScheduler
+from secretariat_shared.bus import BusTopology
+from secretariat_shared.calendar_sync import CALENDAR_UPDATED, CalendarSource
+from secretariat_shared.clock import Clock
+from secretariat_shared.service import ServiceApp, ServiceKit, Servicer, Subscription, Wiring
+from secretariat_shared.timers import TimerHandler
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 APPROVAL_COMPLETED = "documents.approval.completed"
 
 
-@dataclass
-class FacilitiesApp:
-    settings: FacilitiesSettings
-    clock: Clock
-    db: Database
-    supplies: Supplies
-    repairs: Repairs
-    sites: Sites
-    travel: Travel
-    incidents: Incidents
-    outcomes: ApprovalOutcomes
-    relay: OutboxRelay
-    scheduler: TimerScheduler
-    consumer: EventConsumer
-    grpc_service: GrpcService
-
-
-def _required(value: str, variable: str, what: str) -> str:
-    if not value:
-        raise SystemExit(
-            f"configuration error: missing required environment variable {variable} ({what})"
-        )
-    return value
-
-
 def timer_handlers(
-    supplies: Supplies, repairs: Repairs, sites: Sites, incidents: Incidents
+    supplies: Supplies, repairs: Repairs, sites: Sites, incidents: Incidents, travel: Travel
 ) -> dict[str, TimerHandler]:
     """Every timer kind the service schedules, and what fires it (X-05)."""
     return {
+        APPROVAL_START_TIMER: approval_start_handler(
+            supplies.approval_starter, travel.approval_starter
+        ),
         DELIVERY_DUE_TIMER: supplies.on_delivery_due,
         repairs_module.RESPONSE_TIMER: repairs.on_response_due,
         repairs_module.RESOLUTION_TIMER: repairs.on_resolution_due,
@@ -92,48 +59,42 @@ def timer_handlers(
     }
 
 
+@dataclass
+class FacilitiesApp(ServiceApp[FacilitiesSettings, FacilitiesUnitOfWork]):
+    """The built service, with its use cases for tests and tools."""
+
+    supplies: Supplies
+    repairs: Repairs
+    sites: Sites
+    travel: Travel
+    incidents: Incidents
+    outcomes: ApprovalOutcomes
+
+
 def build(
     settings: FacilitiesSettings,
-    clock: Clock | None = None,
+    clock: Clock,
     directory: Directory | None = None,
     approvals: Approvals | None = None,
     topology: BusTopology | None = None,
     calendar_source: CalendarSource | None = None,
 ) -> FacilitiesApp:
-    clock = clock or clock_from_settings(settings.testing, settings.clock_file)
-    topology = topology or BusTopology()
-    db = Database(settings.database_url)
-    calendar = BusinessCalendar.from_overrides_json(settings.calendar_overrides, settings.timezone)
-    relay = OutboxRelay(
-        db,
-        platform,
-        EventPublisher(settings.amqp_url, topology),
-        clock,
-        SERVICE,
-        idle_interval=settings.relay_interval,
+    """``directory``, ``approvals`` and ``calendar_source`` replace the real ones in tests."""
+    kit = ServiceKit(
+        SERVICE, settings, clock, platform, uow_class=FacilitiesUnitOfWork, topology=topology
     )
-
-    def uow_factory() -> FacilitiesUnitOfWork:
-        return FacilitiesUnitOfWork(db, platform, SERVICE, clock, on_commit=relay.wake)
-
-    def token() -> str:
-        return service_token(SERVICE, settings.internal_token_secret, clock)
-
     if directory is None:
-        address = _required(
-            settings.directory_address,
-            "SECRETARIAT_DIRECTORY_ADDRESS",
-            "the gateway's Directory gRPC service",
-        )
-        directory = GrpcDirectory(address, token)
+        directory = kit.directory()
     if approvals is None:
-        address = _required(
-            settings.documents_address,
-            "SECRETARIAT_DOCUMENTS_ADDRESS",
-            "the documents service, whose approval engine runs the approvals",
-        )
-        approvals = GrpcApprovals(address, token)
-    ctx = Context(uow_factory, db, clock, calendar, directory, approvals, settings.timezone)
+        if not settings.documents_address:
+            raise SystemExit(
+                "configuration error: missing required environment variable "
+                "SECRETARIAT_DOCUMENTS_ADDRESS (the documents service, whose approval "
+                "engine runs the approvals)"
+            )
+        approvals = GrpcApprovals(settings.documents_address, kit.service_token)
+    calendar = kit.business_calendar(calendar_source)
+    ctx = Context(kit.uow, kit.db, clock, calendar, directory, approvals, settings.timezone)
     supplies = Supplies(
         ctx,
         derive_code_key(settings.collection_code_key, settings.internal_token_secret),
@@ -147,55 +108,34 @@ def build(
     travel = Travel(ctx)
     incidents = Incidents(ctx)
     outcomes = ApprovalOutcomes(supplies, travel)
-    scheduler = TimerScheduler(
-        db,
-        platform,
-        clock,
-        timer_handlers(supplies, repairs, sites, incidents),
-        uow_factory,
-        SERVICE,
-        interval=settings.scheduler_interval,
-    )
-    consumer = EventConsumer(
-        settings.amqp_url, topology, SERVICE, db, platform, uow_factory, clock=clock
-    )
-    consumer.subscribe(
-        APPROVAL_COMPLETED, "facilities.approval_completed", outcomes.on_approval_completed
-    )
-    consumer.subscribe(CALENDAR_UPDATED, "facilities.calendar_updated", repairs.on_calendar_updated)
-    # X-02: the organisation's holiday years at start and every minute.
-    if calendar_source is None and settings.directory_address:
-        calendar_source = GrpcCalendarSource(settings.directory_address, token)
-    calendar_feed = CalendarFeed(calendar, calendar_source, clock, SERVICE)
     servicer = FacilitiesServicer(supplies, repairs, sites, travel, incidents)
-
-    def add_servicers(server: grpc.Server) -> None:
-        facilities_pb2_grpc.add_FacilitiesServicer_to_server(servicer, server)
-
-    grpc_service = GrpcService(
-        name=SERVICE,
-        verifier=IdentityVerifier(
-            settings.identity_public_key, clock, settings.internal_token_secret
-        ),
-        register=add_servicers,
-        service_names=[facilities_pb2.DESCRIPTOR.services_by_name["Facilities"].full_name],
-        host=settings.grpc_host,
-        port=settings.grpc_port,
-        max_workers=settings.worker_threads,
-        workers=[relay, scheduler, consumer, calendar_feed],
+    app = kit.assemble(
+        Wiring(
+            servicers=[Servicer.of(facilities_pb2, facilities_pb2_grpc, "Facilities", servicer)],
+            subscriptions=[
+                Subscription(
+                    APPROVAL_COMPLETED,
+                    "facilities.approval_completed",
+                    outcomes.on_approval_completed,
+                ),
+                # X-02: a new holiday year moves provisional deadlines at once.
+                Subscription(
+                    CALENDAR_UPDATED, "facilities.calendar_updated", repairs.on_calendar_updated
+                ),
+            ],
+            timer_handlers=timer_handlers(supplies, repairs, sites, incidents, travel),
+        )
     )
     return FacilitiesApp(
-        settings,
-        clock,
-        db,
-        supplies,
-        repairs,
-        sites,
-        travel,
-        incidents,
-        outcomes,
-        relay,
-        scheduler,
-        consumer,
-        grpc_service,
+        app.kit,
+        app.wiring,
+        app.consumer,
+        app.scheduler,
+        app.grpc_service,
+        supplies=supplies,
+        repairs=repairs,
+        sites=sites,
+        travel=travel,
+        incidents=incidents,
+        outcomes=outcomes,
     )

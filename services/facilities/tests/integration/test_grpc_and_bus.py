@@ -4,8 +4,6 @@ configured)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import grpc
 import pytest
 
@@ -22,42 +20,31 @@ from secretariat_shared.consumer import EventConsumer
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.events import make_envelope
 from secretariat_shared.grpc_server import (
-    GrpcService,
-    RunningService,
     identity_metadata,
 )
 from secretariat_shared.identity import (
     SERVICE_AUDIENCE,
     Identity,
     IdentitySigner,
-    IdentityVerifier,
-    generate_keypair,
 )
+from secretariat_shared.service import Servicer
+from secretariat_shared.testing import GrpcServerFactory, keypair_for_tests
 
 pytestmark = pytest.mark.integration
 
-PRIVATE, PUBLIC = generate_keypair()
+PRIVATE = keypair_for_tests()[0]
 
 
 @pytest.fixture
-def stub(harness: Harness) -> Iterator[facilities_pb2_grpc.FacilitiesStub]:
+def stub(harness: Harness, grpc_server: GrpcServerFactory) -> facilities_pb2_grpc.FacilitiesStub:
     servicer = FacilitiesServicer(
         harness.supplies, harness.repairs, harness.sites, harness.travel, harness.incidents
     )
-    spec = GrpcService(
-        name="facilities",
-        verifier=IdentityVerifier(PUBLIC, harness.clock, "internal-secret-for-tests-0123456789"),
-        register=lambda server: facilities_pb2_grpc.add_FacilitiesServicer_to_server(
-            servicer, server
-        ),
-        service_names=["secretariat.facilities.v1.Facilities"],
-        grace_seconds=1,
+    server = grpc_server(
+        servicers=[Servicer.of(pb, facilities_pb2_grpc, "Facilities", servicer)],
+        clock=harness.clock,
     )
-    running = RunningService(spec).start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
-    yield facilities_pb2_grpc.FacilitiesStub(channel)
-    channel.close()
-    running.stop()
+    return facilities_pb2_grpc.FacilitiesStub(server.channel)
 
 
 def as_(harness: Harness, who: Identity) -> tuple[tuple[str, str], ...]:
@@ -141,7 +128,9 @@ def test_approval_outcome_arrives_over_the_bus_once(
     def uow() -> FacilitiesUnitOfWork:
         return FacilitiesUnitOfWork(harness.db, platform, "facilities", harness.clock)
 
-    consumer = EventConsumer(bus_url, topology, "facilities", harness.db, platform, uow)
+    consumer = EventConsumer(
+        bus_url, topology, "facilities", harness.db, platform, uow, clock=harness.clock
+    )
     consumer.subscribe(
         APPROVAL_COMPLETED, "facilities.approval_completed", harness.outcomes.on_approval_completed
     )

@@ -5,8 +5,6 @@ quantities and amounts are bounded for every caller (issue 13)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import grpc
 import pytest
 from google.api import annotations_pb2
@@ -21,42 +19,33 @@ from secretariat.facilities.v1 import facilities_pb2 as pb
 from secretariat.facilities.v1 import facilities_pb2_grpc
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.errors import ValidationFailed
-from secretariat_shared.grpc_server import GrpcService, RunningService, identity_metadata
+from secretariat_shared.grpc_server import identity_metadata
 from secretariat_shared.identity import (
     SERVICE_AUDIENCE,
     Identity,
     IdentitySigner,
-    IdentityVerifier,
-    generate_keypair,
 )
 from secretariat_shared.paging import page_of
+from secretariat_shared.service import Servicer
+from secretariat_shared.testing import GrpcServerFactory, keypair_for_tests
 
 pytestmark = pytest.mark.integration
 
-PRIVATE, PUBLIC = generate_keypair()
+PRIVATE = keypair_for_tests()[0]
 SERVICE = pb.DESCRIPTOR.services_by_name["Facilities"]
 HUGE = 2**40
 
 
 @pytest.fixture
-def stub(harness: Harness) -> Iterator[facilities_pb2_grpc.FacilitiesStub]:
+def stub(harness: Harness, grpc_server: GrpcServerFactory) -> facilities_pb2_grpc.FacilitiesStub:
     servicer = FacilitiesServicer(
         harness.supplies, harness.repairs, harness.sites, harness.travel, harness.incidents
     )
-    spec = GrpcService(
-        name="facilities",
-        verifier=IdentityVerifier(PUBLIC, harness.clock, "internal-secret-for-tests-0123456789"),
-        register=lambda server: facilities_pb2_grpc.add_FacilitiesServicer_to_server(
-            servicer, server
-        ),
-        service_names=["secretariat.facilities.v1.Facilities"],
-        grace_seconds=1,
+    server = grpc_server(
+        servicers=[Servicer.of(pb, facilities_pb2_grpc, "Facilities", servicer)],
+        clock=harness.clock,
     )
-    running = RunningService(spec).start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
-    yield facilities_pb2_grpc.FacilitiesStub(channel)
-    channel.close()
-    running.stop()
+    return facilities_pb2_grpc.FacilitiesStub(server.channel)
 
 
 def as_(harness: Harness, who: Identity) -> tuple[tuple[str, str], ...]:

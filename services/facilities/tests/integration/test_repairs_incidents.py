@@ -159,7 +159,9 @@ def test_x05_timers_fire_once_across_a_restart_and_each_outcome_is_an_event(
         harness.db,
         platform,
         harness.clock,
-        timer_handlers(harness.supplies, harness.repairs, harness.sites, harness.incidents),
+        timer_handlers(
+            harness.supplies, harness.repairs, harness.sites, harness.incidents, harness.travel
+        ),
         harness.uow,
         "facilities",
     )

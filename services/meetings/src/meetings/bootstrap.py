@@ -1,8 +1,8 @@
-"""Composition root: builds the meetings service from its settings.
+"""Composition root: the meetings service on the service kit.
 
-Nothing is created at import; :func:`build` wires the database, the outbox
-relay, the timer scheduler and its handlers, the Directory client and the
-gRPC API.
+The kit builds the platform (database, unit of work, relay, consumer, timer
+scheduler, calendar feed, gRPC server); this module adds the use cases,
+their timers, the calendar handler, the metrics and the API.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import grpc
-
-from meetings.adapters.directory_client import GrpcDirectory
+from meetings.adapters.collectors import MeetingsCollector
 from meetings.adapters.orm import platform
 from meetings.adapters.qr import qr_png
 from meetings.entrypoints.grpc_servicer import MeetingsServicer
@@ -29,22 +27,12 @@ from meetings.service_layer.scheduling import MeetingPlanner
 from meetings.service_layer.unit_of_work import MeetingsUnitOfWork
 from meetings.settings import MeetingsSettings, survey_key
 from secretariat.meetings.v1 import meetings_pb2, meetings_pb2_grpc
-from secretariat_shared.bus import BusTopology, EventPublisher
-from secretariat_shared.calendar import BusinessCalendar
-from secretariat_shared.calendar_sync import (
-    CALENDAR_UPDATED,
-    CalendarFeed,
-    CalendarSource,
-    GrpcCalendarSource,
-)
-from secretariat_shared.clock import Clock, clock_from_settings
-from secretariat_shared.consumer import EventConsumer
-from secretariat_shared.db import Database
-from secretariat_shared.grpc_server import GrpcService
-from secretariat_shared.identity import IdentityVerifier, service_token
-from secretariat_shared.relay import OutboxRelay
+from secretariat_shared.bus import BusTopology
+from secretariat_shared.calendar_sync import CALENDAR_UPDATED, CalendarSource
+from secretariat_shared.clock import Clock
+from secretariat_shared.service import ServiceApp, ServiceKit, Servicer, Subscription, Wiring
 from secretariat_shared.settings import ServiceSettings
-from secretariat_shared.timers import TimerHandler, TimerScheduler, TimerStore
+from secretariat_shared.timers import TimerHandler
 
 SERVICE = "meetings"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -89,84 +77,37 @@ def build_use_cases(context: Context) -> UseCases:
 
 
 @dataclass
-class MeetingsApp:
-    settings: ServiceSettings
-    clock: Clock
-    db: Database
+class MeetingsApp(ServiceApp[ServiceSettings, MeetingsUnitOfWork]):
+    """The built service, with its use cases for tests and tools."""
+
     use_cases: UseCases
-    relay: OutboxRelay
-    scheduler: TimerScheduler
-    grpc_service: GrpcService
 
 
 def build(
     settings: ServiceSettings,
-    clock: Clock | None = None,
+    clock: Clock,
     directory: Directory | None = None,
     topology: BusTopology | None = None,
     calendar_source: CalendarSource | None = None,
 ) -> MeetingsApp:
-    clock = clock or clock_from_settings(settings.testing, settings.clock_file)
-    topology = topology or BusTopology()
-    db = Database(settings.database_url)
-    calendar = BusinessCalendar.from_overrides_json(settings.calendar_overrides, settings.timezone)
-    publisher = EventPublisher(settings.amqp_url, topology)
-    relay = OutboxRelay(
-        db, platform, publisher, clock, SERVICE, idle_interval=settings.relay_interval
+    """``directory`` and ``calendar_source`` replace the real ones in tests."""
+    kit = ServiceKit(
+        SERVICE, settings, clock, platform, uow_class=MeetingsUnitOfWork, topology=topology
     )
-
-    def uow_factory() -> MeetingsUnitOfWork:
-        return MeetingsUnitOfWork(db, platform, SERVICE, clock, on_commit=relay.wake)
-
-    if directory is None:
-        if not settings.directory_address:
-            raise SystemExit(
-                "configuration error: missing required environment variable "
-                "SECRETARIAT_DIRECTORY_ADDRESS (the gateway's Directory gRPC service)"
-            )
-        directory = GrpcDirectory(
-            settings.directory_address,
-            lambda: service_token(SERVICE, settings.internal_token_secret, clock),
-        )
     use_cases = build_use_cases(
         Context(
-            uow=uow_factory,
-            db=db,
-            directory=directory,
+            uow=kit.uow,
+            db=kit.db,
+            directory=directory if directory is not None else kit.directory(),
             clock=clock,
-            calendar=calendar,
+            calendar=kit.business_calendar(calendar_source),
             zone=ZoneInfo(settings.timezone),
-            timers=TimerStore(platform),
+            timers=kit.timers,
             survey_key=survey_key(
                 getattr(settings, "survey_secret", ""), settings.internal_token_secret
             ),
             public_url=getattr(settings, "public_url", MeetingsSettings.public_url),
         )
-    )
-    scheduler = TimerScheduler(
-        db,
-        platform,
-        clock,
-        use_cases.timer_handlers(),
-        uow_factory,
-        SERVICE,
-        interval=settings.scheduler_interval,
-    )
-    # X-02: the organisation's holiday years at start, every minute, and at once
-    # through directory.calendar.updated.
-    if calendar_source is None and settings.directory_address:
-        calendar_source = GrpcCalendarSource(
-            settings.directory_address,
-            lambda: service_token(SERVICE, settings.internal_token_secret, clock),
-        )
-    calendar_feed = CalendarFeed(calendar, calendar_source, clock, SERVICE)
-    consumer = EventConsumer(
-        settings.amqp_url, topology, SERVICE, db, platform, uow_factory, clock=clock
-    )
-    consumer.subscribe(
-        CALENDAR_UPDATED,
-        "meetings.calendar_updated",
-        CalendarUpdates(use_cases.context).on_calendar_updated,
     )
     servicer = MeetingsServicer(
         use_cases.planner,
@@ -176,20 +117,22 @@ def build(
         use_cases.effectiveness,
         clock.now,
     )
-
-    def add_servicers(server: grpc.Server) -> None:
-        meetings_pb2_grpc.add_MeetingsServicer_to_server(servicer, server)
-
-    grpc_service = GrpcService(
-        name=SERVICE,
-        verifier=IdentityVerifier(
-            settings.identity_public_key, clock, settings.internal_token_secret
-        ),
-        register=add_servicers,
-        service_names=[meetings_pb2.DESCRIPTOR.services_by_name["Meetings"].full_name],
-        host=settings.grpc_host,
-        port=settings.grpc_port,
-        max_workers=settings.worker_threads,
-        workers=[relay, scheduler, calendar_feed, consumer],
+    app = kit.assemble(
+        Wiring(
+            servicers=[Servicer.of(meetings_pb2, meetings_pb2_grpc, "Meetings", servicer)],
+            # X-02: a new holiday year moves provisional deadlines at once.
+            subscriptions=[
+                Subscription(
+                    CALENDAR_UPDATED,
+                    "meetings.calendar_updated",
+                    CalendarUpdates(use_cases.context).on_calendar_updated,
+                )
+            ],
+            timer_handlers=use_cases.timer_handlers(),
+            collectors=[MeetingsCollector(kit.db, clock)],
+            on_serve=[use_cases.minutes.ensure_weekly_digest],
+        )
     )
-    return MeetingsApp(settings, clock, db, use_cases, relay, scheduler, grpc_service)
+    return MeetingsApp(
+        app.kit, app.wiring, app.consumer, app.scheduler, app.grpc_service, use_cases=use_cases
+    )

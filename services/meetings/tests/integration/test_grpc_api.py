@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import grpc
 import pytest
 
@@ -12,41 +10,32 @@ from meetings_testkit import FIN_CLERK, HR_CLERK, HR_STAFF, SEC_CLERK, Harness, 
 from secretariat.meetings.v1 import meetings_pb2, meetings_pb2_grpc
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.grpc_server import (
-    GrpcService,
-    RunningService,
     identity_metadata,
 )
 from secretariat_shared.identity import (
     SERVICE_AUDIENCE,
     Identity,
     IdentitySigner,
-    IdentityVerifier,
-    generate_keypair,
 )
+from secretariat_shared.service import Servicer
+from secretariat_shared.testing import GrpcServerFactory, keypair_for_tests
 
 pytestmark = pytest.mark.integration
 
-PRIVATE, PUBLIC = generate_keypair()
+PRIVATE = keypair_for_tests()[0]
 
 
 @pytest.fixture
-def stub(harness: Harness) -> Iterator[meetings_pb2_grpc.MeetingsStub]:
+def stub(harness: Harness, grpc_server: GrpcServerFactory) -> meetings_pb2_grpc.MeetingsStub:
     uc = harness.uc
     servicer = MeetingsServicer(
         uc.planner, uc.preparation, uc.conduct, uc.minutes, uc.effectiveness, harness.clock.now
     )
-    spec = GrpcService(
-        name="meetings",
-        verifier=IdentityVerifier(PUBLIC, harness.clock, "internal-secret-for-tests-0123456789"),
-        register=lambda server: meetings_pb2_grpc.add_MeetingsServicer_to_server(servicer, server),
-        service_names=["secretariat.meetings.v1.Meetings"],
-        grace_seconds=1,
+    server = grpc_server(
+        servicers=[Servicer.of(meetings_pb2, meetings_pb2_grpc, "Meetings", servicer)],
+        clock=harness.clock,
     )
-    running = RunningService(spec).start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
-    yield meetings_pb2_grpc.MeetingsStub(channel)
-    channel.close()
-    running.stop()
+    return meetings_pb2_grpc.MeetingsStub(server.channel)
 
 
 def as_(harness: Harness, who: Identity) -> tuple[tuple[str, str], ...]:

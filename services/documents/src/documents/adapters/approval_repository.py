@@ -345,6 +345,23 @@ class ApprovalRepository:
             return None
         return self._hydrate([row])[0]
 
+    def by_source(self, source_service: str, source_ref: str) -> Approval | None:
+        """The approval a service started for its ``source_ref``, the earliest if several."""
+        row = (
+            self.session.execute(
+                select(approvals)
+                .where(
+                    approvals.c.source_service == source_service,
+                    approvals.c.source_ref == source_ref,
+                )
+                .order_by(approvals.c.created_at, approvals.c.id)
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else self._hydrate([row])[0]
+
     def _hydrate(self, rows: list[Any]) -> list[Approval]:
         if not rows:
             return []

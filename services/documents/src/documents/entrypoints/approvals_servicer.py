@@ -8,13 +8,11 @@ list paging, the D-10 target, the sealed file and its download headers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import grpc
 from google.api import httpbody_pb2
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from documents.domain.approvals.access import is_classified
 from documents.domain.approvals.model import Absence, Approval, ApprovalStep
@@ -41,20 +39,10 @@ from secretariat.documents.v1 import approvals_pb2, approvals_pb2_grpc
 from secretariat_shared.errors import FieldError, ValidationFailed
 from secretariat_shared.grpc_server import current_identity
 from secretariat_shared.paging import page_of
+from secretariat_shared.proto_conversions import set_timestamp as _ts
+from secretariat_shared.proto_conversions import timestamp_of as _from_ts
 
 SEAL_MEDIA_TYPE = "application/json; charset=utf-8"
-
-
-def _ts(value: datetime | None, target: Timestamp) -> None:
-    if value is not None:
-        target.FromDatetime(value.astimezone(UTC))
-
-
-def _from_ts(message: Any, field: str) -> datetime | None:
-    if not message.HasField(field):
-        return None
-    stamp: Timestamp = getattr(message, field)
-    return stamp.ToDatetime(tzinfo=UTC)
 
 
 DueProvisional = Callable[[Approval, ApprovalStep], bool]

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from documents.domain.catalogue import DOCUMENT_TYPES
 from documents.domain.model import Document, Step
@@ -17,19 +14,8 @@ from documents.service_layer.register import DocumentRegister
 from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
 from secretariat_shared.grpc_server import current_identity
 from secretariat_shared.paging import page_of
-
-
-def _ts(value: datetime | None, target: Timestamp) -> None:
-    if value is not None:
-        target.FromDatetime(value.astimezone(UTC))
-
-
-def _from_ts(message: Any, field: str) -> datetime | None:
-    if not message.HasField(field):
-        return None
-    ts: Timestamp = getattr(message, field)
-    return ts.ToDatetime(tzinfo=UTC)
-
+from secretariat_shared.proto_conversions import set_timestamp as _ts
+from secretariat_shared.proto_conversions import timestamp_of as _from_ts
 
 DueProvisional = Callable[[Document, Step], bool]
 """Whether a step's due time rests on a year with no holiday data (X-02)."""

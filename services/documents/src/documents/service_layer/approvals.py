@@ -86,7 +86,6 @@ from documents.service_layer.approval_commands import (
     Withdraw,
 )
 from documents.service_layer.ports import Directory
-from secretariat.common.v1 import notice_pb2
 from secretariat.documents.v1 import events_pb2
 from secretariat_shared import access
 from secretariat_shared.access import viewer_of
@@ -102,13 +101,16 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.notices import request_notice
 from secretariat_shared.roles import ROLES, Role
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 REMINDER_TIMER = "approval_step_reminder"
 ESCALATION_TIMER = "approval_step_escalation"
-NOTICE_EVENT = "documents.notification.requested"
+STEP_APPROVED = "documents.approval.step_approved"
+"""One step approved (or one approver of an "all" step); not the whole approval."""
+SERVICE = "documents"
 TEMPLATE_ADMIN_ROLE = Role.ADMIN
 KNOWN_ROLES = ROLES
 MAX_SUBJECT = 500
@@ -415,9 +417,16 @@ class ApprovalEngine:
         source_service = cmd.source_service.strip()
         if actor.is_service and not source_service:
             source_service = actor.username.removeprefix("service:")
+        source_ref = cmd.source_ref.strip()
         plan = plan_for(template, payload, cmd.urgent)
         with self._uow() as uow:
             repo = ApprovalRepository(uow.session)
+            if source_service and source_ref:
+                # Issue 11: a service retries a start whose answer it lost; the
+                # same (source_service, source_ref) is the same approval.
+                existing = repo.by_source(source_service, source_ref)
+                if existing is not None:
+                    return existing
             org = DirectoryOrganisation(self._directory, repo)
             now = self._clock.now()
             with _domain_errors():
@@ -434,7 +443,7 @@ class ApprovalEngine:
                     now=now,
                     content=cmd.content,
                     source_service=source_service,
-                    source_ref=cmd.source_ref.strip(),
+                    source_ref=source_ref,
                 )
                 self._check_routable(approval, org)
                 uow.emit(
@@ -700,17 +709,17 @@ class ApprovalEngine:
                 closed.append(step)
                 self._cancel_timers(uow, approval, step)
             if action is Action.APPROVE:
-                uow.emit(
-                    "documents.approval.approved",
-                    approval.id,
-                    events_pb2.ApprovalStepApproved(
-                        approval=self._ref(approval),
-                        step_index=step.index,
-                        approver=actor.username,
-                        met_deadline=step.due_at is None or now <= step.due_at,
-                        step_closed=outcome.step_closed,
-                    ),
+                step_approved = events_pb2.ApprovalStepApproved(
+                    approval=self._ref(approval),
+                    step_index=step.index,
+                    approver=actor.username,
+                    met_deadline=step.due_at is None or now <= step.due_at,
+                    step_closed=outcome.step_closed,
                 )
+                uow.emit(STEP_APPROVED, approval.id, step_approved)
+                # Deprecated name of the same fact (issue 11 item 7): published
+                # until every consumer has moved to STEP_APPROVED.
+                uow.emit("documents.approval.approved", approval.id, step_approved)
                 if outcome.step_closed:
                     with _domain_errors():
                         self._advance(uow, repo, approval, org, now)
@@ -897,8 +906,8 @@ class ApprovalEngine:
             urgent=approval.urgent,
         )
 
-    @staticmethod
     def _notify(
+        self,
         uow: UnitOfWork,
         approval: Approval,
         recipients: list[str],
@@ -908,19 +917,18 @@ class ApprovalEngine:
         due_at: datetime | None = None,
     ) -> None:
         """SPEC X-06: an inbox item for each person (infohub turns the event into items)."""
-        people = [r for r in dict.fromkeys(recipients) if r and not r.startswith("service:")]
-        if not people:
-            return
-        notice = notice_pb2.Notice(
-            recipients=people,
+        request_notice(
+            uow,
+            SERVICE,
+            recipients,
             kind=kind,
             title=title,
             body=body,
             subject_ref=f"approvals/{approval.id}",
+            key=approval.id,
+            due_at=due_at,
+            directory=self._directory,
         )
-        if due_at is not None:
-            notice.due_at.FromDatetime(due_at)
-        uow.emit(NOTICE_EVENT, approval.id, notice)
 
     def _announce_completion(
         self, uow: UnitOfWork, approval: Approval, outcome: str, reason: str = ""

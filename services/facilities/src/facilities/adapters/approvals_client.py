@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import grpc
 
-from facilities.service_layer.ports import ApprovalRequest
+from facilities.service_layer.ports import ApprovalRequest, ApprovalsUnavailable
 from secretariat.documents.v1 import approvals_pb2, approvals_pb2_grpc
 from secretariat_shared.channels import open_channel
 from secretariat_shared.contract.status import field_errors_of
@@ -61,8 +61,8 @@ class GrpcApprovals:
             if code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
                 raise PreconditionFailed(f"the approval engine refused it: {details}") from exc
             log.warning("StartApproval failed: %s %s", code, details)
-            raise PreconditionFailed(
-                "the approval engine cannot be reached; nothing was submitted, try again"
+            raise ApprovalsUnavailable(
+                "the approval engine cannot be reached; the approval starts when it is back"
             ) from exc
         return str(approval.id)
 

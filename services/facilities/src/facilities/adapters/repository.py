@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Table, func, insert, select, update
+from sqlalchemy import delete as sa_delete
 from sqlalchemy.orm import Session
 
 from facilities.adapters import orm
@@ -114,6 +115,9 @@ class Records(Generic[T]):
         self.session.execute(
             update(self.table).where(self.table.c.id == key).values(**row, **extra)
         )
+
+    def delete(self, key: str) -> None:
+        self.session.execute(sa_delete(self.table).where(self.table.c.id == key))
 
     def get(self, key: str, for_update: bool = False) -> T | None:
         found = self.find(self.table.c.id == key, for_update=for_update)

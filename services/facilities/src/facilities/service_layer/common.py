@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -15,18 +15,18 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from facilities.adapters.orm import platform
 from facilities.service_layer.ports import Approvals, Directory
 from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork, ReadStores
-from secretariat.common.v1 import notice_pb2
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import FieldError, PermissionDenied, ValidationFailed
 from secretariat_shared.identity import Identity
+from secretariat_shared.notices import request_notice
+from secretariat_shared.proto_conversions import set_timestamp
 from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 SERVICE = "facilities"
-NOTICE_EVENT = "facilities.notification.requested"
 
 STOREKEEPERS = (Role.SECRETARIAT, Role.ADMIN)
 """Who runs the storeroom: catalogue, consolidation, receipts, issues, stock-takes."""
@@ -103,17 +103,20 @@ class UseCases:
     ) -> None:
         """SPEC X-06: a notice beside the domain event; infohub makes the inbox items.
 
-        Recipients are deduplicated and sorted; with nobody to tell, nothing is emitted.
+        The shared recipient rule (:mod:`secretariat_shared.notices`) picks who
+        is told; with nobody to tell, nothing is emitted.
         """
-        people = sorted({r for r in recipients if r})
-        if not people:
-            return
-        notice = notice_pb2.Notice(
-            recipients=people, kind=kind, title=title, body=body, subject_ref=subject_ref
+        request_notice(
+            uow,
+            SERVICE,
+            recipients,
+            kind=kind,
+            title=title,
+            body=body,
+            subject_ref=subject_ref,
+            due_at=due_at,
+            directory=self.directory,
         )
-        if due_at is not None:
-            notice.due_at.FromDatetime(due_at.astimezone(UTC))
-        uow.emit(NOTICE_EVENT, subject_ref, notice)
 
     def holders(self, *roles: str) -> list[str]:
         people: set[str] = set()
@@ -186,7 +189,7 @@ def to_proto(message: M, source: Any) -> M:
         target = getattr(message, field.name)
         nested = field.message_type
         if nested is not None and nested.full_name == Timestamp.DESCRIPTOR.full_name:
-            target.FromDatetime(value.astimezone(UTC))
+            set_timestamp(value, target)
         elif _is_repeated(field):
             for item in value:
                 if nested is not None:

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from secretariat_shared.directory import DepartmentInfo as DepartmentInfo
 from secretariat_shared.directory import Directory as Directory
 from secretariat_shared.directory import PersonInfo as PersonInfo
+from secretariat_shared.errors import PreconditionFailed
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,17 @@ class ApprovalRequest:
     content: str = ""
 
 
-class Approvals(Protocol):
-    """The approval engine; :meth:`start` returns the new approval's id.
+class ApprovalsUnavailable(PreconditionFailed):
+    """The engine did not answer: the approval may or may not have started."""
 
-    Raises ``ValidationFailed`` when the engine refuses the request and
-    ``PreconditionFailed`` when it cannot be reached.
+
+class Approvals(Protocol):
+    """The approval engine; :meth:`start` returns the approval's id.
+
+    Idempotent on ``source_ref``: starting the same reference again returns
+    the approval the first call started. Raises ``ValidationFailed`` or
+    ``PreconditionFailed`` when the engine refuses the request and
+    :class:`ApprovalsUnavailable` when it cannot be reached.
     """
 
     def start(self, request: ApprovalRequest) -> str: ...

@@ -51,6 +51,7 @@ from facilities.domain.supplies import (
     scheduled_delivery,
 )
 from facilities.service_layer import metrics
+from facilities.service_layer.approval_start import ApprovalStarter, Settlement
 from facilities.service_layer.common import (
     OVERSEERS,
     STOREKEEPERS,
@@ -133,6 +134,15 @@ class Supplies(UseCases):
         self._qr = qr
         self._window_days = window_days
         self._list_template = demand_list_template
+        self.approval_starter = ApprovalStarter(
+            ctx.approvals,
+            ctx.uow_factory,
+            ctx.clock,
+            {
+                "requisition": Settlement(self._requisition_started, self._requisition_refused),
+                "demand-list": Settlement(self._demand_list_started, self._demand_list_refused),
+            },
+        )
 
     # -- catalogue ----------------------------------------------------------
 
@@ -244,31 +254,43 @@ class Supplies(UseCases):
             state=RequisitionState.PENDING_APPROVAL,
             submitted_at=now,
         )
-        requisition.approval_id = self.approvals.start(
-            ApprovalRequest(
-                template=REQUISITION_TEMPLATE,
-                subject="物品申领：" + "、".join(f"{w.name}×{w.quantity}" for w in wanted),
-                payload={
-                    "requisition_id": requisition.id,
-                    "department_code": requisition.department_code,
-                    "purpose": requisition.purpose,
-                    "items": [_line_payload(w) for w in wanted],
-                    "amount": yuan(requisition.total_fen),
-                    "total_fen": requisition.total_fen,
-                },
-                requester_username=actor.username,
-                source_ref=f"requisition:{requisition.id}",
-            )
+        request = ApprovalRequest(
+            template=REQUISITION_TEMPLATE,
+            subject="物品申领：" + "、".join(f"{w.name}×{w.quantity}" for w in wanted),
+            payload={
+                "requisition_id": requisition.id,
+                "department_code": requisition.department_code,
+                "purpose": requisition.purpose,
+                "items": [_line_payload(w) for w in wanted],
+                "amount": yuan(requisition.total_fen),
+                "total_fen": requisition.total_fen,
+            },
+            requester_username=actor.username,
+            source_ref=f"requisition:{requisition.id}",
         )
         with self.uow() as uow:
             uow.requisitions.add(requisition)
-            self._requisition_event(uow, "submitted", requisition, actor.username)
-            uow.audit(
-                actor.username, "submit", "requisition", requisition.id, None, _snap(requisition)
-            )
-            uow.after_commit(lambda: metrics.REQUISITIONS.labels("submitted").inc())
+            self.approval_starter.schedule(uow, request, actor.username)
             uow.commit()
+        requisition.approval_id = self.approval_starter.start(request, actor.username)
         return requisition
+
+    def _requisition_started(
+        self, uow: FacilitiesUnitOfWork, requisition_id: str, approval_id: str, actor: str
+    ) -> None:
+        requisition = uow.requisitions.get(requisition_id, for_update=True)
+        if requisition is None or requisition.approval_id:
+            return
+        requisition.approval_id = approval_id
+        uow.requisitions.save(requisition)
+        self._requisition_event(uow, "submitted", requisition, actor)
+        uow.audit(actor, "submit", "requisition", requisition.id, None, _snap(requisition))
+        uow.after_commit(lambda: metrics.REQUISITIONS.labels("submitted").inc())
+
+    def _requisition_refused(self, uow: FacilitiesUnitOfWork, requisition_id: str) -> None:
+        requisition = uow.requisitions.get(requisition_id, for_update=True)
+        if requisition is not None and not requisition.approval_id:
+            uow.requisitions.delete(requisition_id)
 
     def _requisition_event(
         self, uow: UnitOfWork, event: str, requisition: Requisition, actor: str
@@ -373,40 +395,64 @@ class Supplies(UseCases):
                 consolidated_by=actor.username,
                 created_at=now,
             )
-            demand.approval_id = self.approvals.start(
-                ApprovalRequest(
-                    template=self._list_template,
-                    subject=f"{month} 办公用品需求汇总（{len(demand.lines)} 项）",
-                    payload={
-                        "description": _list_description(demand),
-                        "demand_list_id": demand.id,
-                        "month": month,
-                        "items": [
-                            {
-                                "item_code": line.item_code,
-                                "name": line.name,
-                                "unit": line.unit,
-                                "supplier": line.supplier,
-                                "quantity": line.quantity,
-                                "unit_price_fen": line.unit_price_fen,
-                                "amount_fen": line.amount_fen,
-                            }
-                            for line in demand.lines
-                        ],
-                        "requisitions": len(requisitions),
-                        "amount": yuan(demand.total_fen),
-                        "total_fen": demand.total_fen,
-                    },
-                    requester_username=actor.username,
-                    source_ref=f"demand-list:{demand.id}",
-                )
+            request = ApprovalRequest(
+                template=self._list_template,
+                subject=f"{month} 办公用品需求汇总（{len(demand.lines)} 项）",
+                payload={
+                    "description": _list_description(demand),
+                    "demand_list_id": demand.id,
+                    "month": month,
+                    "items": [
+                        {
+                            "item_code": line.item_code,
+                            "name": line.name,
+                            "unit": line.unit,
+                            "supplier": line.supplier,
+                            "quantity": line.quantity,
+                            "unit_price_fen": line.unit_price_fen,
+                            "amount_fen": line.amount_fen,
+                        }
+                        for line in demand.lines
+                    ],
+                    "requisitions": len(requisitions),
+                    "amount": yuan(demand.total_fen),
+                    "total_fen": demand.total_fen,
+                },
+                requester_username=actor.username,
+                source_ref=f"demand-list:{demand.id}",
             )
             uow.demand_lists.add(demand)
             self._claim_for_list(uow, requisitions, replenishments, demand.id)
-            self._list_event(uow, "consolidated", demand, actor.username)
-            uow.audit(actor.username, "consolidate", "demand_list", demand.id, None, _snap(demand))
+            self.approval_starter.schedule(uow, request, actor.username)
             uow.commit()
+        demand.approval_id = self.approval_starter.start(request, actor.username)
         return demand
+
+    def _demand_list_started(
+        self, uow: FacilitiesUnitOfWork, list_id: str, approval_id: str, actor: str
+    ) -> None:
+        demand = uow.demand_lists.get(list_id, for_update=True)
+        if demand is None or demand.approval_id:
+            return
+        demand.approval_id = approval_id
+        uow.demand_lists.save(demand)
+        self._list_event(uow, "consolidated", demand, actor)
+        uow.audit(actor, "consolidate", "demand_list", demand.id, None, _snap(demand))
+
+    def _demand_list_refused(self, uow: FacilitiesUnitOfWork, list_id: str) -> None:
+        """The list goes and what it claimed waits for the next one."""
+        demand = uow.demand_lists.get(list_id, for_update=True)
+        if demand is None or demand.approval_id:
+            return
+        self._claim_for_list(
+            uow,
+            uow.requisitions.find(orm.requisitions.c.demand_list_id == list_id, for_update=True),
+            uow.replenishments.find(
+                orm.replenishments.c.demand_list_id == list_id, for_update=True
+            ),
+            "",
+        )
+        uow.demand_lists.delete(list_id)
 
     def _claim_for_list(
         self,

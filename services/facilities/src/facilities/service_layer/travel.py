@@ -25,7 +25,9 @@ from facilities.domain.travel import (
     expense_item,
     expense_line_problems,
 )
+from facilities.service_layer.approval_start import ApprovalStarter, Settlement
 from facilities.service_layer.common import (
+    Context,
     Listing,
     UseCases,
     bounded,
@@ -79,6 +81,18 @@ class EventPlan:
 
 
 class Travel(UseCases):
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.approval_starter = ApprovalStarter(
+            ctx.approvals,
+            ctx.uow_factory,
+            ctx.clock,
+            {
+                "trip": Settlement(self._trip_started, self._trip_refused),
+                "expense": Settlement(self._expense_started, self._expense_refused),
+            },
+        )
+
     def _trip_event(self, uow: UnitOfWork, event: str, trip: Trip, actor: str) -> None:
         uow.emit(
             f"facilities.trip.{event}",
@@ -131,40 +145,54 @@ class Travel(UseCases):
             state=ApprovalState.PENDING_APPROVAL,
             requested_at=self.now(),
         )
-        trip.approval_id = self.approvals.start(
-            ApprovalRequest(
-                template=TRAVEL_TEMPLATE,
-                subject=f"出差申请：{destination}（{start.isoformat()} 至 {end.isoformat()}）",
-                payload={
-                    "trip_id": trip.id,
-                    "destination": destination,
-                    "purpose": purpose,
-                    "start_date": start.isoformat(),
-                    "end_date": end.isoformat(),
-                    "days": (end - start).days + 1,
-                    "needs": [
-                        need
-                        for need, wanted in (
-                            ("flight", cmd.needs_flight),
-                            ("hotel", cmd.needs_hotel),
-                            ("visa", cmd.needs_visa),
-                        )
-                        if wanted
-                    ],
-                    "international": cmd.needs_visa,
-                    "estimated_cost": yuan(cmd.estimated_cost_fen),
-                    "amount": yuan(cmd.estimated_cost_fen),
-                },
-                requester_username=actor.username,
-                source_ref=f"trip:{trip.id}",
-            )
+        request = ApprovalRequest(
+            template=TRAVEL_TEMPLATE,
+            subject=f"出差申请：{destination}（{start.isoformat()} 至 {end.isoformat()}）",
+            payload={
+                "trip_id": trip.id,
+                "destination": destination,
+                "purpose": purpose,
+                "start_date": start.isoformat(),
+                "end_date": end.isoformat(),
+                "days": (end - start).days + 1,
+                "needs": [
+                    need
+                    for need, wanted in (
+                        ("flight", cmd.needs_flight),
+                        ("hotel", cmd.needs_hotel),
+                        ("visa", cmd.needs_visa),
+                    )
+                    if wanted
+                ],
+                "international": cmd.needs_visa,
+                "estimated_cost": yuan(cmd.estimated_cost_fen),
+                "amount": yuan(cmd.estimated_cost_fen),
+            },
+            requester_username=actor.username,
+            source_ref=f"trip:{trip.id}",
         )
         with self.uow() as uow:
             uow.trips.add(trip)
-            self._trip_event(uow, "requested", trip, actor.username)
-            uow.audit(actor.username, "request", "trip", trip.id, None, dataclasses.asdict(trip))
+            self.approval_starter.schedule(uow, request, actor.username)
             uow.commit()
+        trip.approval_id = self.approval_starter.start(request, actor.username)
         return trip
+
+    def _trip_started(
+        self, uow: FacilitiesUnitOfWork, trip_id: str, approval_id: str, actor: str
+    ) -> None:
+        trip = uow.trips.get(trip_id, for_update=True)
+        if trip is None or trip.approval_id:
+            return
+        trip.approval_id = approval_id
+        uow.trips.save(trip)
+        self._trip_event(uow, "requested", trip, actor)
+        uow.audit(actor, "request", "trip", trip.id, None, dataclasses.asdict(trip))
+
+    def _trip_refused(self, uow: FacilitiesUnitOfWork, trip_id: str) -> None:
+        trip = uow.trips.get(trip_id, for_update=True)
+        if trip is not None and not trip.approval_id:
+            uow.trips.delete(trip_id)
 
     def _may_read(self, actor: Identity, owner: str) -> bool:
         return actor.is_service or actor.username == owner or actor.has_role(*TRAVEL_READERS)
@@ -256,34 +284,46 @@ class Travel(UseCases):
             state=ExpenseState.PENDING_APPROVAL,
             submitted_at=self.now(),
         )
-        expense.approval_id = self.approvals.start(
-            ApprovalRequest(
-                template=EXPENSE_TEMPLATE,
-                subject=f"费用报销：{yuan(expense.total_fen):.2f} 元",
-                payload={
-                    "expense_id": expense.id,
-                    "category": "、".join(dict.fromkeys(line.category for line in expense.lines)),
-                    "description": "；".join(
-                        line.description or line.category for line in expense.lines
-                    ),
-                    "receipts": len(expense.lines),
-                    "trip_id": trip_id,
-                    "lines": [dataclasses.asdict(line) for line in expense.lines],
-                    "amount": yuan(expense.total_fen),
-                    "total_fen": expense.total_fen,
-                },
-                requester_username=actor.username,
-                source_ref=f"expense:{expense.id}",
-            )
+        request = ApprovalRequest(
+            template=EXPENSE_TEMPLATE,
+            subject=f"费用报销：{yuan(expense.total_fen):.2f} 元",
+            payload={
+                "expense_id": expense.id,
+                "category": "、".join(dict.fromkeys(line.category for line in expense.lines)),
+                "description": "；".join(
+                    line.description or line.category for line in expense.lines
+                ),
+                "receipts": len(expense.lines),
+                "trip_id": trip_id,
+                "lines": [dataclasses.asdict(line) for line in expense.lines],
+                "amount": yuan(expense.total_fen),
+                "total_fen": expense.total_fen,
+            },
+            requester_username=actor.username,
+            source_ref=f"expense:{expense.id}",
         )
         with self.uow() as uow:
             uow.expenses.add(expense)
-            self._expense_event(uow, "claimed", expense, actor.username)
-            uow.audit(
-                actor.username, "claim", "expense", expense.id, None, dataclasses.asdict(expense)
-            )
+            self.approval_starter.schedule(uow, request, actor.username)
             uow.commit()
+        expense.approval_id = self.approval_starter.start(request, actor.username)
         return expense
+
+    def _expense_started(
+        self, uow: FacilitiesUnitOfWork, expense_id: str, approval_id: str, actor: str
+    ) -> None:
+        expense = uow.expenses.get(expense_id, for_update=True)
+        if expense is None or expense.approval_id:
+            return
+        expense.approval_id = approval_id
+        uow.expenses.save(expense)
+        self._expense_event(uow, "claimed", expense, actor)
+        uow.audit(actor, "claim", "expense", expense.id, None, dataclasses.asdict(expense))
+
+    def _expense_refused(self, uow: FacilitiesUnitOfWork, expense_id: str) -> None:
+        expense = uow.expenses.get(expense_id, for_update=True)
+        if expense is not None and not expense.approval_id:
+            uow.expenses.delete(expense_id)
 
     def get_expense(self, actor: Identity, expense_id: str) -> Expense:
         with self.reading() as stores:

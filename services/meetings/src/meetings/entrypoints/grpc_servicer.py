@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import grpc
 from google.api import httpbody_pb2
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from meetings.domain.checklist import form_complete
 from meetings.domain.effectiveness import SATISFACTION_TARGET, EffectivenessReport, SurveySummary
@@ -37,6 +36,9 @@ from secretariat.meetings.v1 import meetings_pb2, meetings_pb2_grpc
 from secretariat_shared.errors import FieldError, ValidationFailed
 from secretariat_shared.grpc_server import current_identity
 from secretariat_shared.paging import Page, page_of
+from secretariat_shared.proto_conversions import set_optional as _optional
+from secretariat_shared.proto_conversions import set_timestamp as _ts
+from secretariat_shared.proto_conversions import timestamp_of as _from_ts
 
 T = TypeVar("T")
 
@@ -57,23 +59,6 @@ _PATCH_SCALARS = (
     "technician",
 )
 _PATCH_LISTS = ("participants", "agenda")
-
-
-def _ts(value: datetime | None, target: Timestamp) -> None:
-    if value is not None:
-        target.FromDatetime(value.astimezone(UTC))
-
-
-def _from_ts(message: Any, field: str) -> datetime | None:
-    if not message.HasField(field):
-        return None
-    ts: Timestamp = getattr(message, field)
-    return ts.ToDatetime(tzinfo=UTC)
-
-
-def _optional(message: Any, field: str, value: float | None) -> None:
-    if value is not None:
-        setattr(message, field, value)
 
 
 def room_to_proto(room: Room, available: bool | None = None) -> meetings_pb2.Room:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,6 @@ from meetings.domain.model import (
 )
 from meetings.service_layer.ports import Directory
 from meetings.service_layer.unit_of_work import MeetingsUnitOfWork
-from secretariat.common.v1 import notice_pb2
 from secretariat.meetings.v1 import events_pb2
 from secretariat_shared import access
 from secretariat_shared.calendar import BusinessCalendar
@@ -31,14 +30,17 @@ from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import PermissionDenied
 from secretariat_shared.identity import Identity
+from secretariat_shared.notices import request_notice
+from secretariat_shared.proto_conversions import set_timestamp
 from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 SOURCE = "meetings"
-NOTICE_EVENT = "meetings.notification.requested"
 MANAGER_ROLES = (Role.SECRETARIAT, Role.ADMIN)
 SYSTEM = "system"
+ts = set_timestamp
+"""Write a datetime into a Timestamp field (None leaves it unset)."""
 
 # Timer kinds (X-05).
 MILESTONE_DUE = "meeting_milestone_due"
@@ -141,11 +143,6 @@ def require_manager(actor: Identity, meeting: Meeting, what: str) -> None:
         raise PermissionDenied(f"only the organiser, the host or the secretariat may {what}")
 
 
-def ts(value: datetime | None, target: Any) -> None:
-    if value is not None:
-        target.FromDatetime(value.astimezone(UTC))
-
-
 def meeting_ref(meeting: Meeting) -> events_pb2.MeetingRef:
     ref = events_pb2.MeetingRef(
         meeting_id=meeting.id,
@@ -172,20 +169,19 @@ def notify(
     due_at: datetime | None = None,
     subject_ref: str = "",
 ) -> list[str]:
-    """SPEC X-06: a notice for each recipient, as an event beside the domain event."""
-    people = sorted({r for r in recipients if r and r != SYSTEM})
-    if not people:
-        return []
-    notice = notice_pb2.Notice(
-        recipients=people,
+    """SPEC X-06: a notice for each recipient, as an event beside the domain event
+    (the shared recipient rule, :mod:`secretariat_shared.notices`)."""
+    return request_notice(
+        uow,
+        "meetings",
+        recipients,
         kind=kind,
         title=title,
         body=body,
         subject_ref=subject_ref or f"meetings/{meeting_id}",
+        key=meeting_id or subject_ref,
+        due_at=due_at,
     )
-    ts(due_at, notice.due_at)
-    uow.emit(NOTICE_EVENT, meeting_id or subject_ref, notice)
-    return people
 
 
 def snapshot(meeting: Meeting) -> dict[str, Any]:
