@@ -34,7 +34,10 @@ from secretariat_shared.uow import UnitOfWork
 
 def person(username: str, dept: str = "OPS", *roles: str) -> Identity:
     return Identity(
-        username=username, name=username, department_code=dept, roles=frozenset(roles or ("employee",))
+        username=username,
+        name=username,
+        department_code=dept,
+        roles=frozenset(roles or ("employee",)),
     )
 
 
@@ -99,11 +102,18 @@ class Harness:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.db, platform, "performance", self.clock)
 
-    def deliver(self, event_type: str, payload: Message, event_id: str | None = None) -> ReceivedEvent:
+    def deliver(
+        self, event_type: str, payload: Message, event_id: str | None = None
+    ) -> ReceivedEvent:
         """Deliver an event of another service as the consumer would."""
-        envelope = make_envelope(event_type, event_type.split(".")[0], "s", payload, self.clock.now(), event_id=event_id)
+        envelope = make_envelope(
+            event_type, event_type.split(".")[0], "s", payload, self.clock.now(), event_id=event_id
+        )
         event = ReceivedEvent.from_bytes(envelope.SerializeToString())
-        handler = {**self.intake.handlers(), "documents.approval.completed": self.appeals.on_approval_completed}[event_type]
+        handler = {
+            **self.intake.handlers(),
+            "documents.approval.completed": self.appeals.on_approval_completed,
+        }[event_type]
         with self.uow() as uow:
             handler(uow, event)
             uow.commit()
@@ -112,15 +122,25 @@ class Harness:
     def step_completed(self, who: str, met: bool, event_id: str | None = None) -> ReceivedEvent:
         return self.deliver(
             "documents.step.completed",
-            documents.StepCompleted(document_id="d", step_id=f"s-{self.clock.now().timestamp()}", step_kind="proposed_handling", completed_by=who, met_deadline=met),
+            documents.StepCompleted(
+                document_id="d",
+                step_id=f"s-{self.clock.now().timestamp()}",
+                step_kind="proposed_handling",
+                completed_by=who,
+                met_deadline=met,
+            ),
             event_id,
         )
 
-    def survey_closed(self, organiser: str, satisfaction: float, dept: str = "OPS") -> ReceivedEvent:
+    def survey_closed(
+        self, organiser: str, satisfaction: float, dept: str = "OPS"
+    ) -> ReceivedEvent:
         return self.deliver(
             "meetings.survey.closed",
             meetings.SurveyClosed(
-                meeting=meetings.MeetingRef(meeting_id="m1", topic="周例会", organiser=organiser, department_code=dept),
+                meeting=meetings.MeetingRef(
+                    meeting_id="m1", topic="周例会", organiser=organiser, department_code=dept
+                ),
                 responses=4,
                 satisfaction=satisfaction,
                 target=85,
@@ -129,7 +149,9 @@ class Harness:
         )
 
     def decide(self, appeal_id: str, outcome: str) -> None:
-        approval_id, request = next((a, r) for a, r in self.approvals.started if r.source_ref == f"appeal:{appeal_id}")
+        approval_id, request = next(
+            (a, r) for a, r in self.approvals.started if r.source_ref == f"appeal:{appeal_id}"
+        )
         payload = documents.ApprovalCompleted(
             approval=documents.ApprovalRef(
                 approval_id=approval_id,
@@ -144,7 +166,11 @@ class Harness:
 
     def outbox(self) -> list[tuple[str, ReceivedEvent]]:
         with self.db.reading() as s:
-            rows = s.execute(select(platform.outbox.c.event_type, platform.outbox.c.envelope).order_by(platform.outbox.c.id)).all()
+            rows = s.execute(
+                select(platform.outbox.c.event_type, platform.outbox.c.envelope).order_by(
+                    platform.outbox.c.id
+                )
+            ).all()
         return [(t, ReceivedEvent.from_bytes(e)) for t, e in rows]
 
     def event_types(self) -> list[str]:
@@ -186,8 +212,17 @@ def make_harness(database_url: str, start: datetime | None = None) -> Harness:
     appeals = Appeals(ctx, appraisals)
     followups = FollowUps(ctx, appraisals)
     intake = FactIntake(ctx, appraisals)
-    scheduler = TimerScheduler(db, platform, clock, timer_handlers(appraisals, appeals, followups), uow_factory, "performance")
-    return Harness(db, clock, directory, approvals, appraisals, appeals, followups, intake, scheduler, ctx)
+    scheduler = TimerScheduler(
+        db,
+        platform,
+        clock,
+        timer_handlers(appraisals, appeals, followups),
+        uow_factory,
+        "performance",
+    )
+    return Harness(
+        db, clock, directory, approvals, appraisals, appeals, followups, intake, scheduler, ctx
+    )
 
 
 def payload_of(event: ReceivedEvent, message: type[Message]) -> Any:

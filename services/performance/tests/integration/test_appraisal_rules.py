@@ -13,7 +13,13 @@ from performance.domain.grading import Rules
 from performance_testkit import ALICE, BOB, CAROL, DAN, DISCIPLINE, HEAD, HR, OUTSIDER, Harness
 from secretariat.meetings.v1 import events_pb2 as meetings
 from secretariat.performance.v1 import events_pb2 as ev
-from secretariat_shared.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
+from secretariat_shared.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    ValidationFailed,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +37,9 @@ def quarter_with_ratings(h: Harness) -> str:
     return str(cycle.id)
 
 
-def test_p02_facts_keep_their_source_event_and_a_duplicate_changes_nothing(harness: Harness) -> None:
+def test_p02_facts_keep_their_source_event_and_a_duplicate_changes_nothing(
+    harness: Harness,
+) -> None:
     event = harness.step_completed("ops.alice", True, event_id="evt-1")
     harness.step_completed("ops.alice", True, event_id="evt-1")
     period, dept, indicators = harness.appraisals.indicators(ALICE, "ops.alice", "2026-Q4")
@@ -44,11 +52,20 @@ def test_p02_facts_keep_their_source_event_and_a_duplicate_changes_nothing(harne
 def test_p02_department_indicators_include_preparation_warnings_x07(harness: Harness) -> None:
     harness.deliver(
         "meetings.meeting.preparation_warning",
-        meetings.PreparationWarning(meeting=meetings.MeetingRef(meeting_id="m", topic="t", organiser="ops.bob", department_code="OPS"), reason="short_notice", lead_time_hours=30),
+        meetings.PreparationWarning(
+            meeting=meetings.MeetingRef(
+                meeting_id="m", topic="t", organiser="ops.bob", department_code="OPS"
+            ),
+            reason="short_notice",
+            lead_time_hours=30,
+        ),
     )
     _, indicators = harness.appraisals.department_indicators(HEAD, "OPS", "2026-11")
     warnings = next(i for i in indicators if i.name == "warnings")
-    assert warnings.value == 1.0 and warnings.facts[0].source_event_type == "meetings.meeting.preparation_warning"
+    assert (
+        warnings.value == 1.0
+        and warnings.facts[0].source_event_type == "meetings.meeting.preparation_warning"
+    )
     with pytest.raises(NotFound):
         harness.appraisals.department_indicators(OUTSIDER, "OPS", "2026-11")
 
@@ -79,7 +96,10 @@ def test_p05_result_shows_the_renormalised_formula_and_folds_small_groups(harnes
     assert groups["recipient"]["weight"] == 0.0
     # 360 = 0.625×90 + 0.375×80 = 86.25; score = 0.4×100 + 0.6×86.25 = 91.75
     assert view.row.score == 91.75
-    assert explanation["formula"] == "score = 0.40 × quantitative 100.00 + 0.60 × rating_360 86.25 = 91.75"
+    assert (
+        explanation["formula"]
+        == "score = 0.40 × quantitative 100.00 + 0.60 × rating_360 86.25 = 91.75"
+    )
     assert [f.kind for f in view.facts] == ["document_step"]
 
 
@@ -92,7 +112,9 @@ def test_p07_publishing_twice_is_refused(harness: Harness) -> None:
         harness.appraisals.submit_rating(HEAD, cycle_id, "ops.bob", "superior", 70, "")
 
 
-def test_x03_results_are_read_only_by_the_person_superiors_hr_and_committee(harness: Harness) -> None:
+def test_x03_results_are_read_only_by_the_person_superiors_hr_and_committee(
+    harness: Harness,
+) -> None:
     cycle_id = quarter_with_ratings(harness)
     harness.appraisals.publish(HR, cycle_id)
     for reader in (ALICE, HEAD, HR):
@@ -117,16 +139,23 @@ def test_p06_a_monthly_bulletin_not_published_by_the_5th_is_an_sla_breach(harnes
 
 def test_p03_a_recorded_leak_vetoes_the_appraisal_naming_the_record(harness: Harness) -> None:
     cycle_id = quarter_with_ratings(harness)
-    fact = harness.appraisals.record_leak(DISCIPLINE, "ops.alice", harness.clock.now(), "纪检〔2026〕7号")
+    fact = harness.appraisals.record_leak(
+        DISCIPLINE, "ops.alice", harness.clock.now(), "纪检〔2026〕7号"
+    )
     with pytest.raises(PermissionDenied):
         harness.appraisals.record_leak(HR, "ops.alice", harness.clock.now(), "x")
     harness.appraisals.publish(HR, cycle_id)
     row = harness.appraisals.result(HR, cycle_id, "ops.alice").row
     assert row.grade == "needs_improvement" and row.veto_record == fact.source_event_id
-    assert f"vetoed by confidentiality leak record {fact.source_event_id}" in row.explanation["formula"]
+    assert (
+        f"vetoed by confidentiality leak record {fact.source_event_id}"
+        in row.explanation["formula"]
+    )
 
 
-def test_p07_needs_improvement_opens_a_plan_with_weekly_check_ins_and_escalation(harness: Harness) -> None:
+def test_p07_needs_improvement_opens_a_plan_with_weekly_check_ins_and_escalation(
+    harness: Harness,
+) -> None:
     harness.step_completed("ops.bob", False)
     cycle = harness.appraisals.create_cycle(HR, "quarterly", "2026-Q4")
     harness.appraisals.publish(HR, cycle.id)
@@ -141,7 +170,9 @@ def test_p07_needs_improvement_opens_a_plan_with_weekly_check_ins_and_escalation
     plan = harness.followups.plan(HEAD, plan_id)
     assert plan.missed_check_ins == 2
     assert "performance.improvement_plan.escalated" in harness.event_types()
-    assert any("ops.head" in n.recipients for n in harness.notices("performance_check_in_escalated"))
+    assert any(
+        "ops.head" in n.recipients for n in harness.notices("performance_check_in_escalated")
+    )
 
 
 def test_p07_two_failing_quarters_open_a_job_adjustment_case(harness: Harness) -> None:
@@ -173,11 +204,20 @@ def test_p08_an_interview_not_recorded_within_5_working_days_is_overdue(harness:
     harness.appraisals.publish(HR, cycle_id)
     row = harness.appraisals.result(HR, cycle_id, "ops.alice").row
     with pytest.raises(NotFound):
-        harness.followups.record_interview(BOB, row.id, {"facts": "a", "gap": "b", "guidance": "c", "development_plan": "d"})
+        harness.followups.record_interview(
+            BOB, row.id, {"facts": "a", "gap": "b", "guidance": "c", "development_plan": "d"}
+        )
     harness.advance(days=8)
     assert "performance.interview.overdue" in harness.event_types()
     interview = harness.followups.record_interview(
-        HEAD, row.id, {"facts": "公文按时率 100%", "gap": "会议组织", "guidance": "提前筹备", "development_plan": "下季度主持两次例会"}
+        HEAD,
+        row.id,
+        {
+            "facts": "公文按时率 100%",
+            "gap": "会议组织",
+            "guidance": "提前筹备",
+            "development_plan": "下季度主持两次例会",
+        },
     )
     assert interview.met_deadline == 0
 
@@ -203,7 +243,9 @@ def test_p02_a_late_fact_recomputes_the_published_result(harness: Harness) -> No
     assert "performance.result.corrected" in harness.event_types()
 
 
-def test_p10_appeal_within_3_working_days_the_4th_refused_naming_the_deadline(harness: Harness) -> None:
+def test_p10_appeal_within_3_working_days_the_4th_refused_naming_the_deadline(
+    harness: Harness,
+) -> None:
     # Published Monday 2 November 10:00: the deadline is the end of Thursday 5 November.
     harness.step_completed("ops.alice", True)
     harness.step_completed("ops.bob", True)
@@ -228,28 +270,38 @@ def test_p10_appeal_within_3_working_days_the_4th_refused_naming_the_deadline(ha
     assert harness.approvals.started[0][1].source_ref == f"appeal:{appeal.id}"
 
 
-def test_p10_an_upheld_appeal_strikes_the_disputed_fact_recomputes_and_republishes(harness: Harness) -> None:
+def test_p10_an_upheld_appeal_strikes_the_disputed_fact_recomputes_and_republishes(
+    harness: Harness,
+) -> None:
     harness.step_completed("ops.bob", True)
     late = harness.step_completed("ops.bob", False)
     cycle = harness.appraisals.create_cycle(HR, "quarterly", "2026-Q4")
     harness.appraisals.publish(HR, cycle.id)
     row = harness.appraisals.result(BOB, cycle.id, "ops.bob").row
     assert row.grade == "needs_improvement"
-    disputed = next(f.id for f in harness.appraisals.result(BOB, cycle.id, "ops.bob").facts if f.source_event_id == late.id)
+    disputed = next(
+        f.id
+        for f in harness.appraisals.result(BOB, cycle.id, "ops.bob").facts
+        if f.source_event_id == late.id
+    )
     appeal = harness.appeals.file(BOB, row.id, "该步骤超时系系统故障", [disputed])
     harness.advance(seconds=2)
     harness.decide(appeal.id, "approved")
     decided = harness.appeals.get(BOB, appeal.id)
     assert decided.state == "upheld" and "依据" in decided.decision
     corrected = harness.appraisals.result(BOB, cycle.id, "ops.bob")
-    assert corrected.row.grade == "excellent" and corrected.row.previous_grade == "needs_improvement"
+    assert (
+        corrected.row.grade == "excellent" and corrected.row.previous_grade == "needs_improvement"
+    )
     assert corrected.row.version == 2
     assert next(f for f in corrected.facts if f.id == disputed).struck_by_appeal == appeal.id
     stats = harness.appeals.statistics("2026-Q4")
     assert stats["filed"] == 1 and stats["upheld"] == 1
 
 
-def test_p10_second_appeal_after_a_rejection_goes_to_the_committee_and_is_final(harness: Harness) -> None:
+def test_p10_second_appeal_after_a_rejection_goes_to_the_committee_and_is_final(
+    harness: Harness,
+) -> None:
     harness.step_completed("ops.bob", False)
     cycle = harness.appraisals.create_cycle(HR, "quarterly", "2026-Q4")
     harness.appraisals.publish(HR, cycle.id)
@@ -268,7 +320,12 @@ def test_p10_second_appeal_after_a_rejection_goes_to_the_committee_and_is_final(
 def test_p07_rules_set_by_the_organisation_apply_to_the_next_publication(harness: Harness) -> None:
     with pytest.raises(PermissionDenied):
         harness.appraisals.set_rules(ALICE, Rules())
-    harness.appraisals.set_rules(HR, Rules(excellent_from=99, good_from=95, pass_from=90, excellent_share=0.2, rating_weight=0.6))
+    harness.appraisals.set_rules(
+        HR,
+        Rules(
+            excellent_from=99, good_from=95, pass_from=90, excellent_share=0.2, rating_weight=0.6
+        ),
+    )
     harness.step_completed("ops.alice", True)
     cycle_id = quarter_with_ratings(harness)
     harness.appraisals.publish(HR, cycle_id)

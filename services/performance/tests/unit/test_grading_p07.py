@@ -21,7 +21,12 @@ pytestmark = pytest.mark.unit
 
 def test_p07_thresholds_give_the_four_grades() -> None:
     rules = Rules()
-    assert [grade_of(s, rules) for s in (95, 85, 65, 40)] == [EXCELLENT, GOOD, PASS, NEEDS_IMPROVEMENT]
+    assert [grade_of(s, rules) for s in (95, 85, 65, 40)] == [
+        EXCELLENT,
+        GOOD,
+        PASS,
+        NEEDS_IMPROVEMENT,
+    ]
 
 
 def test_p07_organisation_set_thresholds_apply() -> None:

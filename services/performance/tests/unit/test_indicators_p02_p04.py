@@ -17,7 +17,18 @@ NOW = datetime(2026, 11, 2, tzinfo=UTC)
 
 
 def fact(kind: str, value: float = 1.0, ref: str = "", struck: str = "") -> Fact:
-    return Fact(f"f{id(object())}", kind, "a", "OPS", NOW, value, f"e-{kind}-{value}-{ref}", "x", ref=ref, struck_by_appeal=struck)
+    return Fact(
+        f"f{id(object())}",
+        kind,
+        "a",
+        "OPS",
+        NOW,
+        value,
+        f"e-{kind}-{value}-{ref}",
+        "x",
+        ref=ref,
+        struck_by_appeal=struck,
+    )
 
 
 def named(facts: list[Fact]) -> dict[str, object]:
@@ -42,7 +53,11 @@ def test_p02_meeting_satisfaction_target_85() -> None:
 
 
 def test_p02_action_item_delay_rate_counts_each_item_once() -> None:
-    facts = [fact(k.ACTION_ITEM, 0, "i1"), fact(k.ACTION_ITEM, 0, "i1"), fact(k.ACTION_ITEM, 1, "i2")]
+    facts = [
+        fact(k.ACTION_ITEM, 0, "i1"),
+        fact(k.ACTION_ITEM, 0, "i1"),
+        fact(k.ACTION_ITEM, 1, "i2"),
+    ]
     ind = named(facts)
     assert ind["action_item_delay_rate"].value == 50.0  # type: ignore[attr-defined]
     assert ind["action_item_delay_rate"].formula == "delayed / items = 1 / 2"  # type: ignore[attr-defined]
@@ -55,13 +70,17 @@ def test_p02_a_struck_fact_no_longer_counts() -> None:
 
 def test_x07_preparation_warnings_lower_the_quantitative_score() -> None:
     base = quantitative_score(indicators_of([fact(k.DOCUMENT_STEP, 1)]))
-    warned = quantitative_score(indicators_of([fact(k.DOCUMENT_STEP, 1), fact(k.PREPARATION_WARNING)]))
+    warned = quantitative_score(
+        indicators_of([fact(k.DOCUMENT_STEP, 1), fact(k.PREPARATION_WARNING)])
+    )
     assert base.value == 100.0 and warned.value == 95.0
     assert "5 × 1 warnings" in warned.formula
 
 
 def test_p03_a_leak_fact_names_the_veto_record() -> None:
-    quant = quantitative_score(indicators_of([fact(k.DOCUMENT_STEP, 1), fact(k.CONFIDENTIALITY_LEAK)]))
+    quant = quantitative_score(
+        indicators_of([fact(k.DOCUMENT_STEP, 1), fact(k.CONFIDENTIALITY_LEAK)])
+    )
     assert quant.veto_record.startswith("e-confidentiality_leak")
 
 

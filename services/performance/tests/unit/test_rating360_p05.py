@@ -56,7 +56,9 @@ def test_p05_property_used_weights_sum_to_one_and_keep_the_nominal_ratios(
     assert sum(g.weight for g in result.groups) == pytest.approx(1.0)
     for a in answered:
         for b in answered:
-            assert a.weight * NOMINAL_WEIGHTS[b.group] == pytest.approx(b.weight * NOMINAL_WEIGHTS[a.group])
+            assert a.weight * NOMINAL_WEIGHTS[b.group] == pytest.approx(
+                b.weight * NOMINAL_WEIGHTS[a.group]
+            )
     assert all(g.weight == 0 for g in result.groups if not g.raters)
 
 
@@ -71,7 +73,9 @@ def test_p05_property_score_lies_between_the_lowest_and_highest_group_mean(
         assert min(means) - 0.01 <= result.value <= max(means) + 0.01
 
 
-@given(st.lists(st.tuples(st.sampled_from(GROUPS), scores), min_size=1, max_size=20), st.floats(0, 100))
+@given(
+    st.lists(st.tuples(st.sampled_from(GROUPS), scores), min_size=1, max_size=20), st.floats(0, 100)
+)
 def test_p05_property_adding_a_group_at_the_current_score_changes_nothing(
     given_ratings: list[tuple[str, float]], _: float
 ) -> None:
