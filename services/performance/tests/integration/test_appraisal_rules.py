@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from performance_testkit import ALICE, BOB, CAROL, DAN, DISCIPLINE, HEAD, HR, OUTSIDER, Harness
 from sqlalchemy import func, select
 
 from performance.adapters import orm
 from performance.domain.grading import Rules
-from performance_testkit import ALICE, BOB, CAROL, DAN, DISCIPLINE, HEAD, HR, OUTSIDER, Harness
 from secretariat.meetings.v1 import events_pb2 as meetings
 from secretariat.performance.v1 import events_pb2 as ev
 from secretariat_shared.errors import (
@@ -42,9 +42,10 @@ def test_p02_facts_keep_their_source_event_and_a_duplicate_changes_nothing(
 ) -> None:
     event = harness.step_completed("ops.alice", True, event_id="evt-1")
     harness.step_completed("ops.alice", True, event_id="evt-1")
-    period, dept, indicators = harness.appraisals.indicators(ALICE, "ops.alice", "2026-Q4")
+    _period, dept, indicators = harness.appraisals.indicators(ALICE, "ops.alice", "2026-Q4")
     timeliness = next(i for i in indicators if i.name == "document_timeliness")
-    assert dept == "OPS" and timeliness.value == 100.0
+    assert dept == "OPS"
+    assert timeliness.value == 100.0
     assert [f.source_event_id for f in timeliness.facts] == [event.id]
     assert count(harness, orm.facts) == 1
 
@@ -62,10 +63,8 @@ def test_p02_department_indicators_include_preparation_warnings_x07(harness: Har
     )
     _, indicators = harness.appraisals.department_indicators(HEAD, "OPS", "2026-11")
     warnings = next(i for i in indicators if i.name == "warnings")
-    assert (
-        warnings.value == 1.0
-        and warnings.facts[0].source_event_type == "meetings.meeting.preparation_warning"
-    )
+    assert warnings.value == 1.0
+    assert warnings.facts[0].source_event_type == "meetings.meeting.preparation_warning"
     with pytest.raises(NotFound):
         harness.appraisals.department_indicators(OUTSIDER, "OPS", "2026-11")
 
@@ -92,7 +91,8 @@ def test_p05_result_shows_the_renormalised_formula_and_folds_small_groups(harnes
     explanation = view.row.explanation
     assert "renormalised: no ratings from recipient" in explanation["rating_formula"]
     groups = {g["group"]: g for g in explanation["groups"]}
-    assert groups["superior"]["weight"] == 0.625 and groups["peer"]["mean"] == 80.0
+    assert groups["superior"]["weight"] == 0.625
+    assert groups["peer"]["mean"] == 80.0
     assert groups["recipient"]["weight"] == 0.0
     # 360 = 0.625×90 + 0.375×80 = 86.25; score = 0.4×100 + 0.6×86.25 = 91.75
     assert view.row.score == 91.75
@@ -146,7 +146,8 @@ def test_p03_a_recorded_leak_vetoes_the_appraisal_naming_the_record(harness: Har
         harness.appraisals.record_leak(HR, "ops.alice", harness.clock.now(), "x")
     harness.appraisals.publish(HR, cycle_id)
     row = harness.appraisals.result(HR, cycle_id, "ops.alice").row
-    assert row.grade == "needs_improvement" and row.veto_record == fact.source_event_id
+    assert row.grade == "needs_improvement"
+    assert row.veto_record == fact.source_event_id
     assert (
         f"vetoed by confidentiality leak record {fact.source_event_id}"
         in row.explanation["formula"]
@@ -160,7 +161,8 @@ def test_p07_needs_improvement_opens_a_plan_with_weekly_check_ins_and_escalation
     cycle = harness.appraisals.create_cycle(HR, "quarterly", "2026-Q4")
     harness.appraisals.publish(HR, cycle.id)
     row = harness.appraisals.result(HR, cycle.id, "ops.bob").row
-    assert row.grade == "needs_improvement" and row.improvement_plan_id
+    assert row.grade == "needs_improvement"
+    assert row.improvement_plan_id
     plan_id = row.improvement_plan_id
     harness.followups.check_in(BOB, plan_id, "完成两份公文的按时办理")
     harness.advance(days=7)
@@ -239,7 +241,8 @@ def test_p02_a_late_fact_recomputes_the_published_result(harness: Harness) -> No
     harness.appraisals.publish(HR, cycle_id)
     harness.step_completed("ops.alice", False)
     row = harness.appraisals.result(ALICE, cycle_id, "ops.alice").row
-    assert row.version == 2 and row.score == pytest.approx(0.4 * 50 + 0.6 * 86.25)
+    assert row.version == 2
+    assert row.score == pytest.approx(0.4 * 50 + 0.6 * 86.25)
     assert "performance.result.corrected" in harness.event_types()
 
 
@@ -288,15 +291,16 @@ def test_p10_an_upheld_appeal_strikes_the_disputed_fact_recomputes_and_republish
     harness.advance(seconds=2)
     harness.decide(appeal.id, "approved")
     decided = harness.appeals.get(BOB, appeal.id)
-    assert decided.state == "upheld" and "依据" in decided.decision
+    assert decided.state == "upheld"
+    assert "依据" in decided.decision
     corrected = harness.appraisals.result(BOB, cycle.id, "ops.bob")
-    assert (
-        corrected.row.grade == "excellent" and corrected.row.previous_grade == "needs_improvement"
-    )
+    assert corrected.row.grade == "excellent"
+    assert corrected.row.previous_grade == "needs_improvement"
     assert corrected.row.version == 2
     assert next(f for f in corrected.facts if f.id == disputed).struck_by_appeal == appeal.id
     stats = harness.appeals.statistics("2026-Q4")
-    assert stats["filed"] == 1 and stats["upheld"] == 1
+    assert stats["filed"] == 1
+    assert stats["upheld"] == 1
 
 
 def test_p10_second_appeal_after_a_rejection_goes_to_the_committee_and_is_final(
@@ -311,7 +315,8 @@ def test_p10_second_appeal_after_a_rejection_goes_to_the_committee_and_is_final(
     harness.decide(first.id, "rejected")
     second = harness.appeals.file(BOB, row.id, "第二次", [])
     harness.advance(seconds=2)
-    assert second.second == 1 and harness.approvals.started[1][1].payload["second_appeal"] is True
+    assert second.second == 1
+    assert harness.approvals.started[1][1].payload["second_appeal"] is True
     harness.decide(second.id, "rejected")
     with pytest.raises(Conflict):
         harness.appeals.file(BOB, row.id, "第三次", [])

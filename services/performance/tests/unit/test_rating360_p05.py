@@ -36,7 +36,9 @@ def test_p05_an_empty_group_renormalises_the_others_and_the_formula_says_so() ->
 def test_p05_a_group_of_fewer_than_three_raters_is_folded_in_without_its_mean() -> None:
     result = score_360([("superior", 90), ("peer", 80), ("peer", 60)])
     peer = next(g for g in result.groups if g.group == "peer")
-    assert peer.folded and peer.shown_mean is None and peer.raters == 2
+    assert peer.folded
+    assert peer.shown_mean is None
+    assert peer.raters == 2
     assert result.value == pytest.approx(0.625 * 90 + 0.375 * 70)
 
 
