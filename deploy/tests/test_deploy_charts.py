@@ -229,6 +229,7 @@ def test_only_the_gateway_and_named_peers_reach_a_service(render: Render) -> Non
     assert names_of(ingress_sources(policies["secretariat-documents"], 50051)) == {
         ("gateway", "http"),
         ("facilities", "server"),
+        ("performance", "server"),
     }
     assert names_of(ingress_sources(policies["secretariat-infohub"], 50051)) == {
         ("gateway", "http")
