@@ -36,7 +36,7 @@ CERTIFICATE = "certificate"
 """A certificate earned (P-04); career does not emit it yet."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     id: str
     kind: str

@@ -648,15 +648,13 @@ class Appraisals:
         if not fact.username:
             return
         day = self.ctx.local_date(fact.occurred_at).isoformat()
-        for cycle in repo.published_cycles_containing(uow.session, day):
-            row = repo.result_of(uow.session, cycle.id, fact.username)
-            if row is not None:
-                self.recompute(
-                    uow,
-                    row.id,
-                    "late_fact",
-                    f"迟到事实 {fact.kind}（事件 {fact.source_event_id}）重新计算",
-                )
+        for result_id in repo.published_results_containing(uow.session, fact.username, day):
+            self.recompute(
+                uow,
+                result_id,
+                "late_fact",
+                f"迟到事实 {fact.kind}（事件 {fact.source_event_id}）重新计算",
+            )
 
     # --- rules and the leak record (P-03, P-07) -------------------------------
 
