@@ -49,6 +49,8 @@ def parse_period(label: str, kind: str | None = None) -> Period:
     match = _PATTERNS[found].fullmatch(label)
     assert match is not None
     year = int(match.group(1))
+    if not 1 <= year <= 9998:
+        raise PeriodError(f"{label!r} names no year the calendar knows")
     if found == "annual":
         return Period(found, label, date(year, 1, 1), date(year, 12, 31))
     if found == "quarterly":
