@@ -115,6 +115,8 @@ def upgrade() -> None:
         sa.Column("filed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("deadline", sa.DateTime(timezone=True), nullable=False),
         sa.Column("decision_due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("review_due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("review_opened_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decision", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id"),

@@ -78,6 +78,7 @@ def timer_handlers(
         appraisal_module.CHECK_IN_TIMER: followups.on_check_in_due,
         appeals_module.START_TIMER: appeals.on_start_due,
         appeals_module.DECISION_TIMER: appeals.on_decision_due,
+        appeals_module.REVIEW_TIMER: appeals.on_review_due,
     }
 
 
@@ -143,6 +144,11 @@ def build(
         consumer.subscribe(event_type, f"performance.fact.{event_type}", handler)
     consumer.subscribe(
         APPROVAL_COMPLETED, "performance.approval_completed", appeals.on_approval_completed
+    )
+    consumer.subscribe(
+        "documents.approval.approved",
+        "performance.appeal_review",
+        appeals.on_approval_step_approved,
     )
     if calendar_source is None and settings.directory_address:
         calendar_source = GrpcCalendarSource(settings.directory_address, token)

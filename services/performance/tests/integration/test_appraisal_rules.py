@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from performance.adapters import orm
 from performance.domain.grading import Rules
+from secretariat.documents.v1 import events_pb2 as documents
 from secretariat.meetings.v1 import events_pb2 as meetings
 from secretariat.performance.v1 import events_pb2 as ev
 from secretariat_shared.errors import (
@@ -20,6 +21,7 @@ from secretariat_shared.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from secretariat_shared.events import ReceivedEvent, make_envelope
 
 pytestmark = pytest.mark.integration
 
@@ -335,3 +337,43 @@ def test_p07_rules_set_by_the_organisation_apply_to_the_next_publication(harness
     cycle_id = quarter_with_ratings(harness)
     harness.appraisals.publish(HR, cycle_id)
     assert harness.appraisals.result(HR, cycle_id, "ops.alice").row.grade == "pass"
+
+
+def test_p10_hr_opens_the_review_within_2_working_days_or_it_is_a_breach(
+    harness: Harness,
+) -> None:
+    harness.step_completed("ops.bob", False)
+    cycle = harness.appraisals.create_cycle(HR, "quarterly", "2026-Q4")
+    harness.appraisals.publish(HR, cycle.id)
+    row = harness.appraisals.result(BOB, cycle.id, "ops.bob").row
+    first = harness.appeals.file(BOB, row.id, "第一次", [])
+    harness.advance(seconds=2)
+    approval_id = harness.approvals.started[0][0]
+    approved = documents.ApprovalStepApproved(
+        approval=documents.ApprovalRef(
+            approval_id=approval_id,
+            template="appraisal_appeal",
+            source_service="performance",
+            source_ref=f"appeal:{first.id}",
+        ),
+        approver="hr.officer",
+        met_deadline=True,
+    )
+    envelope = make_envelope(
+        "documents.approval.approved", "documents", "a", approved, harness.clock.now()
+    )
+    with harness.uow() as uow:
+        harness.appeals.on_approval_step_approved(
+            uow, ReceivedEvent.from_bytes(envelope.SerializeToString())
+        )
+        uow.commit()
+    assert harness.appeals.get(BOB, first.id).review_opened_at is not None
+    harness.advance(days=4)
+    assert "performance.appeal.review_overdue" not in harness.event_types()
+
+    harness.decide(first.id, "rejected")
+    second = harness.appeals.file(BOB, row.id, "第二次", [])
+    harness.advance(days=6)
+    assert harness.appeals.get(BOB, second.id).review_opened_at is None
+    assert "performance.appeal.review_overdue" in harness.event_types()
+    assert harness.notices("performance_appeal_review_overdue")[0].recipients == ["hr.officer"]

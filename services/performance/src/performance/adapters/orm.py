@@ -112,6 +112,8 @@ appeals = Table(
     Column("filed_at", UtcDateTime(), nullable=False),
     Column("deadline", UtcDateTime(), nullable=False),
     Column("decision_due_at", UtcDateTime(), nullable=False),
+    Column("review_due_at", UtcDateTime(), nullable=False),
+    Column("review_opened_at", UtcDateTime(), nullable=True),
     Column("decided_at", UtcDateTime(), nullable=True),
     Column("decision", Text, nullable=False),
     Index("ix_appeals_result", "result_id"),

@@ -45,7 +45,7 @@ def parse_period(label: str, kind: str | None = None) -> Period:
     """The period ``label`` names; with ``kind``, it must be of that kind."""
     found = kind_of(label)
     if kind is not None and found != kind:
-        raise PeriodError(f"{label!r} is not a {kind} period")
+        raise PeriodError(f"{label!r} does not name a {kind} period")
     match = _PATTERNS[found].fullmatch(label)
     assert match is not None
     year = int(match.group(1))

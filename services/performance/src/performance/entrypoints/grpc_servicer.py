@@ -137,6 +137,8 @@ def appeal_pb(row: Any) -> pb.Appeal:
     _set_ts(message.deadline, row.deadline)
     _set_ts(message.decision_due_at, row.decision_due_at)
     _set_ts(message.decided_at, row.decided_at)
+    _set_ts(message.review_due_at, row.review_due_at)
+    _set_ts(message.review_opened_at, row.review_opened_at)
     return message
 
 

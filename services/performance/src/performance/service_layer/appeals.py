@@ -40,7 +40,10 @@ from secretariat_shared.uow import UnitOfWork
 
 START_TIMER = "appeal.start_approval"
 DECISION_TIMER = "appeal.decision_due"
+REVIEW_TIMER = "appeal.review_due"
 APPEAL_DAYS = 3
+REVIEW_DAYS = 2
+"""HR opens the review (its first decision on the approval) within 2 working days."""
 DECISION_DAYS = 7
 """HR opens the review within 2 working days, the panel concludes within 5."""
 TEMPLATE = "appraisal_appeal"
@@ -88,6 +91,7 @@ class Appeals:
             cycle = repo.get_cycle(uow.session, result.cycle_id)
             appeal_id = str(uuid.uuid4())
             decision_due = self.ctx.calendar.add_working_days(now, DECISION_DAYS)
+            review_due = self.ctx.calendar.add_working_days(now, REVIEW_DAYS)
             quarter = (
                 cycle.period if cycle.kind == "quarterly" else _quarter_of(self.ctx.local_date(now))
             )
@@ -105,12 +109,21 @@ class Appeals:
                     filed_at=now,
                     deadline=deadline,
                     decision_due_at=decision_due,
+                    review_due_at=review_due,
+                    review_opened_at=None,
                     decided_at=None,
                     decision="",
                 )
             )
             self.ctx.timers.schedule(
                 uow.session, START_TIMER, f"appeal:{appeal_id}:start", now, {"appeal_id": appeal_id}
+            )
+            self.ctx.timers.schedule(
+                uow.session,
+                REVIEW_TIMER,
+                f"appeal:{appeal_id}:review",
+                review_due,
+                {"appeal_id": appeal_id},
             )
             self.ctx.timers.schedule(
                 uow.session,
@@ -195,6 +208,47 @@ class Appeals:
             uow.session, orm.appeals, row.id, {"approval_id": approval_id, "state": "under_review"}
         )
 
+    def on_approval_step_approved(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        """HR's first decision on an appeal's approval opens the review (P-10)."""
+        p = event.payload_as(documents.ApprovalStepApproved)
+        assert isinstance(p, documents.ApprovalStepApproved)
+        if p.approval.source_service != SERVICE or p.approver not in self.ctx.holders("hr"):
+            return
+        kind, _, appeal_id = p.approval.source_ref.partition(":")
+        row = repo.get_appeal(uow.session, appeal_id) if kind == "appeal" else None
+        if row is None or row.review_opened_at is not None:
+            return
+        now = self.ctx.now()
+        repo.update_row(uow.session, orm.appeals, row.id, {"review_opened_at": now})
+        self.ctx.timers.cancel(uow.session, f"appeal:{row.id}:review", now)
+        met = now <= row.review_due_at
+        SLA_OUTCOMES.labels(sla="appeal_review", outcome="met" if met else "breached").inc()
+
+    def on_review_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        """Two working days passed and HR has not opened the review: a breach."""
+        row = repo.get_appeal(uow.session, firing.payload["appeal_id"])
+        if row is None or row.state not in PENDING or row.review_opened_at is not None:
+            return
+        SLA_OUTCOMES.labels(sla="appeal_review", outcome="breached").inc()
+        self._emit(
+            uow,
+            "performance.appeal.review_overdue",
+            row.id,
+            row.result_id,
+            row.appellant,
+            row.state,
+            bool(row.second),
+            row.review_due_at,
+        )
+        self.ctx.notify(
+            uow,
+            self.ctx.holders("hr"),
+            "performance_appeal_review_overdue",
+            "绩效申诉待人力资源部受理",
+            f"人力资源部应于 {self.ctx.local(row.review_due_at)} 前受理复核（P-10）。",
+            f"appeal:{row.id}",
+        )
+
     def on_decision_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
         row = repo.get_appeal(uow.session, firing.payload["appeal_id"])
         if row is None or row.state not in PENDING:
@@ -257,6 +311,7 @@ class Appeals:
         met = now <= row.decision_due_at
         SLA_OUTCOMES.labels(sla="appeal_decision", outcome="met" if met else "breached").inc()
         self.ctx.timers.cancel(uow.session, f"appeal:{row.id}:decision", now)
+        self.ctx.timers.cancel(uow.session, f"appeal:{row.id}:review", now)
         self._emit(
             uow,
             f"performance.appeal.{state}",
