@@ -132,6 +132,7 @@ def upgrade() -> None:
         sa.Column("period_end", sa.String(length=10), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("publication_due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ratings_close_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("publication_met", sa.Integer(), nullable=True),
         sa.Column("results", sa.Integer(), nullable=False),

@@ -74,6 +74,7 @@ def timer_handlers(
     """Every timer kind the service schedules, and what fires it (X-05)."""
     return {
         appraisal_module.PUBLICATION_TIMER: appraisals.on_publication_due,
+        appraisal_module.RATINGS_TIMER: appraisals.on_ratings_close,
         appraisal_module.INTERVIEW_TIMER: followups.on_interview_due,
         appraisal_module.CHECK_IN_TIMER: followups.on_check_in_due,
         appeals_module.START_TIMER: appeals.on_start_due,

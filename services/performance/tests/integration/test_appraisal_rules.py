@@ -377,3 +377,17 @@ def test_p10_hr_opens_the_review_within_2_working_days_or_it_is_a_breach(
     assert harness.appeals.get(BOB, second.id).review_opened_at is None
     assert "performance.appeal.review_overdue" in harness.event_types()
     assert harness.notices("performance_appeal_review_overdue")[0].recipients == ["hr.officer"]
+
+
+def test_p01_the_rating_window_closes_on_its_timer_and_later_ratings_are_refused(
+    harness: Harness,
+) -> None:
+    cycle = harness.appraisals.create_cycle(HR, "monthly", "2026-11")
+    # The bulletin is due Friday 4 December: ratings close at its start.
+    assert harness.ctx.local(cycle.ratings_close_at) == "2026-12-04 00:00"
+    harness.appraisals.submit_rating(HEAD, cycle.id, "ops.alice", "superior", 90, "")
+    harness.set(datetime(2026, 12, 3, 16, 30, tzinfo=UTC))
+    assert harness.notices("performance_ratings_closed")[0].recipients == ["hr.officer"]
+    with pytest.raises(PreconditionFailed) as refused:
+        harness.appraisals.submit_rating(BOB, cycle.id, "ops.alice", "peer", 80, "")
+    assert "closed at 2026-12-04 00:00" in str(refused.value)

@@ -51,6 +51,7 @@ cycles = Table(
     Column("period_end", String(10), nullable=False),
     Column("state", String(20), nullable=False),
     Column("publication_due_at", UtcDateTime(), nullable=False),
+    Column("ratings_close_at", UtcDateTime(), nullable=False),
     Column("published_at", UtcDateTime(), nullable=True),
     Column("publication_met", Integer, nullable=True),
     Column("results", Integer, nullable=False),

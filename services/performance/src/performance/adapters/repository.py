@@ -182,6 +182,11 @@ def ratings_of(session: Session, cycle_id: str, subject: str) -> list[tuple[str,
     return [(r.group, r.score) for r in rows]
 
 
+def rating_count(session: Session, cycle_id: str) -> int:
+    t = orm.ratings
+    return int(session.execute(select(func.count()).where(t.c.cycle_id == cycle_id)).scalar_one())
+
+
 def rating_exists(session: Session, cycle_id: str, subject: str, rater: str) -> bool:
     t = orm.ratings
     return (

@@ -38,6 +38,7 @@ def cycle_pb(row: Any) -> pb.Cycle:
         created_by=row.created_by,
     )
     _set_ts(message.publication_due_at, row.publication_due_at)
+    _set_ts(message.ratings_close_at, row.ratings_close_at)
     _set_ts(message.published_at, row.published_at)
     if row.publication_met is not None:
         message.publication_met = bool(row.publication_met)

@@ -46,6 +46,8 @@ from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 PUBLICATION_TIMER = "cycle.publication_due"
+RATINGS_TIMER = "cycle.ratings_close"
+RATING_DAYS = 5
 INTERVIEW_TIMER = "result.interview_due"
 CHECK_IN_TIMER = "plan.check_in_due"
 APPRAISERS = ("hr", "committee", "admin")
@@ -85,6 +87,12 @@ class Appraisals:
             cal.start_of_day(period.end) + timedelta(hours=12), PUBLICATION_DAYS
         )
 
+    def ratings_close(self, period: Period) -> datetime:
+        cal = self.ctx.calendar
+        if period.kind == "monthly":
+            return cal.start_of_day(bulletin_due_day(period, cal.is_working_day))
+        return cal.add_working_days(cal.start_of_day(period.end) + timedelta(hours=12), RATING_DAYS)
+
     def create_cycle(self, actor: Identity, kind: str, label: str) -> Any:
         if not actor.has_role(*APPRAISERS):
             raise PermissionDenied("opening a cycle needs the role hr or committee")
@@ -98,6 +106,7 @@ class Appraisals:
                 raise Conflict(f"a {kind} cycle for {label} already exists")
             cycle_id = str(uuid.uuid4())
             due = self.publication_due(period)
+            ratings_close = self.ratings_close(period)
             uow.session.execute(
                 insert(orm.cycles).values(
                     id=cycle_id,
@@ -107,6 +116,7 @@ class Appraisals:
                     period_end=period.end.isoformat(),
                     state="open",
                     publication_due_at=due,
+                    ratings_close_at=ratings_close,
                     published_at=None,
                     publication_met=None,
                     results=0,
@@ -119,6 +129,13 @@ class Appraisals:
                 PUBLICATION_TIMER,
                 f"cycle:{cycle_id}:publication",
                 due,
+                {"cycle_id": cycle_id},
+            )
+            self.ctx.timers.schedule(
+                uow.session,
+                RATINGS_TIMER,
+                f"cycle:{cycle_id}:ratings",
+                ratings_close,
                 {"cycle_id": cycle_id},
             )
             uow.emit(
@@ -144,6 +161,26 @@ class Appraisals:
         if row is None:
             raise NotFound(f"cycle {cycle_id} not found")
         return row
+
+    def on_ratings_close(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        """P-01: the rating window closed; HR is told how many ratings came in."""
+        row = repo.get_cycle(uow.session, firing.payload["cycle_id"])
+        if row is None or row.state == "published":
+            return
+        given = repo.rating_count(uow.session, row.id)
+        uow.emit(
+            "performance.cycle.ratings_closed",
+            row.id,
+            ev.CycleRatingsClosed(cycle_id=row.id, period=row.period, ratings=given),
+        )
+        self.ctx.notify(
+            uow,
+            self.ctx.holders("hr"),
+            "performance_ratings_closed",
+            f"{row.period} 360 评分窗口已关闭",
+            f"共收到 {given} 条评分；结果应于 {self.ctx.local(row.publication_due_at)} 前发布。",
+            f"cycle:{row.id}",
+        )
 
     def on_publication_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
         """X-05/P-06: the due time passed unpublished: an SLA breach, once."""
@@ -189,6 +226,10 @@ class Appraisals:
         cycle = self.get_cycle(cycle_id)
         if cycle.state != "open":
             raise PreconditionFailed(f"cycle {cycle.period} is published; ratings are closed")
+        if self.ctx.now() >= cycle.ratings_close_at:
+            raise PreconditionFailed(
+                f"the rating window of {cycle.period} closed at {self.ctx.local(cycle.ratings_close_at)}"
+            )
         person = self.ctx.directory.person(subject)
         if person is None:
             raise ValidationFailed(FieldError("subject", f"unknown person {subject}"))
@@ -251,6 +292,7 @@ class Appraisals:
                 },
             )
             self.ctx.timers.cancel(uow.session, f"cycle:{cycle_id}:publication", now)
+            self.ctx.timers.cancel(uow.session, f"cycle:{cycle_id}:ratings", now)
             SLA_OUTCOMES.labels(sla="publication", outcome="met" if met else "breached").inc()
             uow.emit(
                 "performance.cycle.published",
