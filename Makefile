@@ -8,11 +8,11 @@ GEN_DIR := shared/src
 GEN_STAMP := shared/src/secretariat/.generated
 INSTALL_STAMP := $(VENV)/.installed
 SERVICE_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
-PACKAGES := shared gateway $(SERVICE_DIRS)
+PACKAGES := shared gateway $(SERVICE_DIRS) web
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install gen run lint lint-protos format typecheck test test-unit test-integration test-e2e deploy-tools deploy-check bench clean
+.PHONY: help install gen run new-service lint lint-protos format typecheck test test-unit test-integration test-e2e browser deploy-tools deploy-check bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n",$$1,$$2}'
@@ -38,13 +38,17 @@ gen: $(GEN_STAMP) ## Generate Python code from protos/ into shared/src/secretari
 
 install: $(INSTALL_STAMP) $(GEN_STAMP) ## Create .venv, install every package editable, generate contracts
 
-run: install ## Run the whole system on embedded defaults (SQLite, embedded bus, demo organisation)
-	$(PY) scripts/run_system.py
+run: install ## Run the whole system on embedded defaults (SQLite, embedded bus, demo organisation); TESTING=1 adds the movable test clock
+	$(PY) scripts/run_system.py $(if $(filter 1 true yes,$(TESTING) $(SECRETARIAT_TESTING)),--testing)
+
+new-service: $(INSTALL_STAMP) ## Lay out a new service on the service kit: make new-service NAME=archives
+	@test -n "$(NAME)" || { echo "usage: make new-service NAME=<name>" >&2; exit 2; }
+	$(PY) scripts/new_service.py $(NAME)
 
 lint: install lint-protos ## ruff check, ruff format --check, mypy, buf lint and breaking
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared/src/secretariat_shared gateway/src $(addsuffix /src,$(SERVICE_DIRS)) scripts
+	$(VENV)/bin/mypy shared/src/secretariat_shared gateway/src $(addsuffix /src,$(SERVICE_DIRS)) web/src scripts
 
 DESCRIPTORS := shared/src/secretariat/descriptors.binpb
 BREAKING_BASE ?= $(shell git merge-base HEAD origin/main 2>/dev/null || git merge-base HEAD main 2>/dev/null)
@@ -67,11 +71,17 @@ test-unit: install ## Unit tier only
 test-integration: install ## Integration tier (real SQLite; PostgreSQL/RabbitMQ when SECRETARIAT_TEST_* are set)
 	$(PY) -m pytest -m integration -q -n $(PYTEST_WORKERS)
 
-test-e2e: install ## End-to-end tier: the system as processes, driven over HTTP
+# The workbench's browser journeys drive Debian's Chromium (Playwright never downloads a browser).
+CHROMIUM := /usr/bin/chromium
+
+browser: ## Install Chromium and a Chinese font from Debian for the browser journeys when missing
+	@(test -x $(CHROMIUM) && fc-list :lang=zh | grep -q .) || (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei)
+
+test-e2e: install browser ## End-to-end tier: the system as processes, driven over HTTP and in a browser
 	$(PY) -m pytest e2e-tests -q
 
-test: lint deploy-check ## The whole suite: lint, types, deployment checks, unit, integration, e2e
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) shared/tests gateway/tests $(addsuffix /tests,$(SERVICE_DIRS))
+test: lint deploy-check browser ## The whole suite: lint, types, deployment checks, unit, integration, e2e
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) shared/tests gateway/tests $(addsuffix /tests,$(SERVICE_DIRS)) web/tests
 	$(PY) -m pytest -q e2e-tests
 
 # Kubernetes artefacts checked without a cluster (deploy/README.md). helm is

@@ -30,10 +30,10 @@ T = TypeVar("T")
 class Api:
     """A logged-in person talking to the gateway."""
 
-    def __init__(self, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    def __init__(self, base_url: str, username: str, password: str | None = None) -> None:
         self.base_url = base_url
         self.username = username
-        self.password = password
+        self.password = password or password_of(username)
         self.client = httpx.Client(base_url=base_url, timeout=30)
         self.login()
 

@@ -365,4 +365,9 @@ def test_d10_sla_report_over_the_api(admin: Api, login: Callable[..., Api]) -> N
     report = reply.json()
     assert report["steps_total"] >= report["steps_overdue"] >= 0
     assert report["target"] == 0.05
+    # D-10: the month's report covers document flows too.
+    assert report["document_steps"]["steps_total"] >= report["document_steps"]["steps_overdue"]
+    assert report["all_steps_total"] == (
+        report["steps_total"] + report["document_steps"]["steps_total"]
+    )
     assert clerk.get("/api/v1/approvals/sla", params={"month": "2026-13"}).status_code == 422

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -76,6 +77,48 @@ def test_d05_flow_through_circulation_to_archive(admin: Api, login: Callable[...
     )
     assert reply.json()["state"] == "archived"
     assert reply.json()["label_colour"] == "black"
+
+
+def test_d05_d10_a_circulation_no_longer_stalls_on_one_absent_reader(
+    admin: Api, login: Callable[..., Api]
+) -> None:
+    unit = new_unit(admin)
+    clerk, head, staff = login(unit.clerk), login(unit.head), login(unit.staff)
+    now = datetime.fromisoformat(
+        admin.post("/api/v1/testing/clock", json={"advance_seconds": 0}).json()["now"]
+    )
+    reply = staff.post(
+        "/api/v1/me/absences",
+        json={
+            "start": (now - timedelta(hours=1)).isoformat(),
+            "end": (now + timedelta(days=3)).isoformat(),
+            "delegate_username": unit.clerk,
+        },
+    )
+    assert reply.status_code == 201, reply.text
+    created = clerk.post("/api/v1/documents", json=document(unit.code)).json()
+    assert created["flow_due_at"] is not None  # D-10: the whole flow's 24 hours
+    step = next(s for s in created["steps"] if s["state"] == "open")
+    reply = head.post(
+        f"/api/v1/documents/{created['id']}/steps/{step['id']}/complete",
+        json={"circulate_to": [unit.staff]},
+    )
+    assert reply.status_code == 200, reply.text
+    circulation = next(s for s in reply.json()["steps"] if s["state"] == "open")
+    assert circulation["stand_ins"] == [
+        {"owner": unit.staff, "username": unit.clerk, "reason": "absence"}
+    ]
+    eventually(lambda: inbox_of(clerk, "document_step_assigned"))
+    reply = clerk.post(
+        f"/api/v1/documents/{created['id']}/steps/{circulation['id']}/complete",
+        json={"comment": "代阅"},
+    )
+    assert reply.status_code == 200, reply.text
+    done = reply.json()
+    read = next(s for s in done["steps"] if s["id"] == circulation["id"])
+    assert read["acted_for"] == [{"owner": unit.staff, "username": unit.clerk, "reason": "acted"}]
+    assert next(s for s in done["steps"] if s["state"] == "open")["kind"] == "archive"
+    assert done["flow_met"] is True
 
 
 def test_x03_other_departments_cannot_see_internal_documents(

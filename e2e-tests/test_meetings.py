@@ -123,9 +123,11 @@ def test_m01_m05_m06_a_meeting_from_booking_to_a_delayed_action_item(
     assert feed.status_code == 200
     assert f"{meeting['id']}@meetings.secretariat" in feed.text
 
-    # M-02: the checklist.
+    # M-02: the checklist; scheduled inside T-3d, the notice went out at once.
     checklist = staff.get(f"/api/v1/meetings/{meeting['id']}/checklist").json()
     assert len(checklist["milestones"]) == 12
+    [published] = [m for m in checklist["milestones"] if m["key"] == "notice_published"]
+    assert (published["state"], published["done_by"]) == ("done", "system")
 
     # The meeting is held.
     advance(admin, 3600, secretary, clerk, head, staff)
@@ -184,10 +186,19 @@ def test_m01_m05_m06_a_meeting_from_booking_to_a_delayed_action_item(
     survey = f"/api/v1/meetings/{meeting['id']}/survey"
     reply = staff.post(survey, json={"agenda": 101, "materials": 90, "logistics": 90})
     assert reply.status_code == 422, reply.text
-    reply = staff.post(survey, json={"agenda": 90, "materials": 85, "logistics": 95})
+    reply = staff.post(
+        survey, json={"agenda": 90, "materials": 85, "logistics": 95, "comment": "材料清楚"}
+    )
     assert reply.status_code == 201, reply.text
     assert reply.json()["satisfaction"] == 90.0
+    assert reply.json()["comments"] == []  # comments are the organiser's to read
     assert staff.post(survey, json={"agenda": 1, "materials": 1, "logistics": 1}).status_code == 409
+    # M-07: anonymous comments for the organiser; a QR code that opens the survey.
+    assert clerk.get(survey).json()["comments"] == ["材料清楚"]
+    reply = staff.get(f"{survey}/qr.png")
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["Content-Type"].startswith("image/png")
+    assert reply.content.startswith(b"\x89PNG")
 
     advance(admin, 3 * 24 * 3600, secretary, clerk, head, staff)
     [late] = staff.get("/api/v1/action-items", params={"status": "delayed"}).json()["items"]

@@ -11,6 +11,7 @@ to use PostgreSQL and RabbitMQ instead. The end-to-end tests drive the same
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import secrets
@@ -28,6 +29,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from gateway.settings import GatewaySettings
 from secretariat_shared.identity import generate_keypair
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,13 +42,20 @@ SERVICE_ORDER = (
     "performance",
     "career",
 )
-# Services the gateway's settings name one by one; any other goes in SECRETARIAT_SERVICES.
-NAMED_ADDRESSES = ("documents", "infohub", "meetings", "facilities")
-SERVICES = tuple(
-    name
-    for name in SERVICE_ORDER
-    if (ROOT / "services" / name / "src" / name / "__main__.py").exists()
-)
+
+
+def _found_services() -> tuple[str, ...]:
+    """Every service under services/ with a ``python -m <name>`` entry point:
+    the known ones in start order, then any other (a new service) by name."""
+    found = {p.parents[2].name for p in ROOT.glob("services/*/src/*/__main__.py")}
+    found = {name for name in found if (ROOT / "services" / name / "src" / name).is_dir()}
+    known = [name for name in SERVICE_ORDER if name in found]
+    return (*known, *sorted(found - set(known)))
+
+
+SERVICES = _found_services()
+# The workbench (issue 18): its own process beside the gateway, when the package is there.
+HAS_WEB = (ROOT / "web" / "src" / "web" / "__main__.py").exists()
 
 
 def free_port() -> int:
@@ -58,6 +67,7 @@ def free_port() -> int:
 @dataclass
 class Ports:
     http: int = 8080
+    web: int = 8000
     directory: int = 50050
     services: dict[str, int] = field(
         default_factory=lambda: {name: 50051 + i for i, name in enumerate(SERVICES)}
@@ -70,6 +80,7 @@ class Ports:
     def random(cls) -> Ports:
         return cls(
             http=free_port(),
+            web=free_port(),
             directory=free_port(),
             services={name: free_port() for name in SERVICES},
             metrics={name: free_port() for name in ("directory", *SERVICES)},
@@ -127,7 +138,11 @@ class System:
     def _secrets(self) -> dict[str, str]:
         path = self.data_dir / "secrets.json"
         values: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        if "seal" in values and "web" in values:
+            return values
         if "seal" in values:
+            values["web"] = secrets.token_urlsafe(48)
+            path.write_text(json.dumps(values))
             return values
         if not values:
             private_pem, public_pem = generate_keypair()
@@ -137,6 +152,7 @@ class System:
                 "internal": secrets.token_urlsafe(48),
             }
         values["seal"] = generate_keypair()[0]  # the documents service's seal key (SPEC D-09)
+        values.setdefault("web", secrets.token_urlsafe(48))  # signs the workbench's sessions
         path.write_text(json.dumps(values))
         path.chmod(0o600)
         return values
@@ -152,6 +168,10 @@ class System:
     @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.http}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.web}"
 
     def _base_env(self) -> dict[str, str]:
         keys = self._secrets()
@@ -204,23 +224,38 @@ class System:
                 "SECRETARIAT_HTTP_WORKERS": str(self.gateway_workers),
             }
         )
-        # The gateway routes to any service by address (its routes come from the
-        # service's protos over reflection): every service found under services/.
-        env["SECRETARIAT_SERVICES"] = ",".join(
-            f"{name}=127.0.0.1:{self.ports.services[name]}"
-            for name in SERVICES
-            if name not in NAMED_ADDRESSES
-        )
+        # A service the gateway names a setting for gets it; any other is
+        # routed through SECRETARIAT_SERVICES (no gateway change for a new one).
+        named = {f.name for f in dataclasses.fields(GatewaySettings)}
+        others = []
         for name in SERVICES:
-            if name in NAMED_ADDRESSES:
-                env[f"SECRETARIAT_{name.upper()}_ADDRESS"] = (
-                    f"127.0.0.1:{self.ports.services[name]}"
-                )
+            address = f"127.0.0.1:{self.ports.services[name]}"
+            if f"{name}_address" in named:
+                env[f"SECRETARIAT_{name.upper()}_ADDRESS"] = address
+            else:
+                others.append(f"{name}={address}")
+        if others:
+            env["SECRETARIAT_SERVICES"] = ",".join(others)
         env.update(self.gateway_extra_env)
         if self.admin_password is not None:
             env["SECRETARIAT_ADMIN_PASSWORD"] = self.admin_password
         elif "SECRETARIAT_ADMIN_PASSWORD" in os.environ:
             env["SECRETARIAT_ADMIN_PASSWORD"] = os.environ["SECRETARIAT_ADMIN_PASSWORD"]
+        return env
+
+    def web_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SECRETARIAT_")}
+        env.update(
+            {
+                "SECRETARIAT_WEB_GATEWAY_URL": self.http_url,
+                "SECRETARIAT_WEB_BIND": f"127.0.0.1:{self.ports.web}",
+                "SECRETARIAT_WEB_SECRET_KEY": self._secrets()["web"],
+                # Plain HTTP on this machine only; behind TLS keep the default (Secure cookies).
+                "SECRETARIAT_WEB_SECURE_COOKIES": "0",
+                "SECRETARIAT_WEB_WORKERS": "2",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         return env
 
     # -- processes ------------------------------------------------------------
@@ -249,9 +284,13 @@ class System:
             ]
         if name == "directory":
             return [py, "-m", "gateway.directory_server"]
+        if name == "web":
+            return [py, "-m", "web"]
         return [py, "-m", name, "serve"]
 
     def env_for(self, name: str) -> dict[str, str]:
+        if name == "web":
+            return self.web_env()
         if name in ("gateway", "directory"):
             return self.gateway_env()
         return self.service_env(name)
@@ -273,7 +312,7 @@ class System:
 
     def start(self, timeout: float = 60.0) -> System:
         self.prepare()
-        for name in ("directory", *SERVICES, "gateway"):
+        for name in ("directory", *SERVICES, "gateway", *(("web",) if HAS_WEB else ())):
             self.start_process(name)
         self.wait_ready(timeout)
         return self
@@ -288,11 +327,22 @@ class System:
             try:
                 with urllib.request.urlopen(f"{self.http_url}/readyz", timeout=2) as resp:
                     if resp.status == 200:
-                        return
+                        break
             except OSError:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("gateway did not become ready; see " + str(self.logs))
+            time.sleep(0.2)
+        while "web" in self.processes:
+            self._check_alive()
+            try:
+                with urllib.request.urlopen(f"{self.web_url}/healthz", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the workbench did not become ready; see " + str(self.logs))
             time.sleep(0.2)
 
     def _wait_grpc(self, name: str, port: int, deadline: float) -> None:
@@ -328,7 +378,7 @@ class System:
             proc.wait()
 
     def stop(self) -> None:
-        for name in ("gateway", *reversed(SERVICES), "directory"):
+        for name in ("web", "gateway", *reversed(SERVICES), "directory"):
             self.stop_process(name)
 
 
@@ -338,14 +388,20 @@ def main() -> int:
     parser.add_argument(
         "--port", type=int, default=int(os.environ.get("SECRETARIAT_HTTP_PORT", 8080))
     )
+    parser.add_argument(
+        "--web-port",
+        type=int,
+        default=int(os.environ.get("SECRETARIAT_WEB_PORT", 8000)),
+        help="the workbench's port",
+    )
     parser.add_argument("--testing", action="store_true", help="enable the movable test clock")
     args = parser.parse_args()
     from gateway.seed import DEMO_LOGINS
 
     system = System(
         Path(args.data_dir),
-        Ports(http=args.port),
-        testing=args.testing,
+        Ports(http=args.port, web=args.web_port),
+        testing=args.testing or os.environ.get("SECRETARIAT_TESTING", "") in ("1", "true", "yes"),
         postgres_url=os.environ.get("SECRETARIAT_POSTGRES_URL"),
         amqp_url=os.environ.get("SECRETARIAT_AMQP_URL"),
     )
@@ -364,6 +420,14 @@ def main() -> int:
         print(f"could not start: {exc}", file=sys.stderr)
         return 1
     admin_password = os.environ.get("SECRETARIAT_ADMIN_PASSWORD", "admin")
+    from demo_content import seed_demo_content
+
+    try:
+        seed_demo_content(system.http_url, system.data_dir)
+    except (OSError, RuntimeError) as exc:
+        print(f"demo content not seeded: {exc}", file=sys.stderr)
+    if "web" in system.processes:
+        print(f"\nThe workbench is at {system.web_url}  (sign in with a login below)")
     print(f"\nSecretariat is running at {system.http_url}  (API browser: {system.http_url}/docs)")
     print(f"Data and logs: {system.data_dir}   Stop with Ctrl-C.\n")
     print(f"  {'admin':<12} password {admin_password:<8} administrator")

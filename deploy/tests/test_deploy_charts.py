@@ -197,12 +197,26 @@ def test_every_process_gets_each_setting_it_requires(render: Render) -> None:
         assert not missing, f"{deployment} lacks {missing}"
     for name in existing_services():
         assert env_value(deployments[f"secretariat-{name}"], "SECRETARIAT_GRPC_HOST") == "0.0.0.0"
+    # Headless Services and dns:/// targets: clients balance over every replica (issue 21).
     assert env_value(deployments["secretariat-facilities"], "SECRETARIAT_DOCUMENTS_ADDRESS") == (
-        "secretariat-documents:50051"
+        "dns:///secretariat-documents-grpc:50051"
     )
     assert env_value(deployments["secretariat-documents"], "SECRETARIAT_DIRECTORY_ADDRESS") == (
-        "secretariat-gateway-directory:50050"
+        "dns:///secretariat-gateway-directory-grpc:50050"
     )
+    # A service without a named gateway setting is routed through SECRETARIAT_SERVICES.
+    assert "career=secretariat-career:50051" in env_value(
+        deployments["secretariat-gateway"], "SECRETARIAT_SERVICES"
+    ).split(",")
+
+
+def test_each_grpc_service_has_a_headless_service_for_client_side_balancing(
+    render: Render,
+) -> None:
+    documents = [d for d in render("documents") if d["kind"] == "Service"]
+    headless = [d for d in documents if d["spec"].get("clusterIP") == "None"]
+    assert [d["metadata"]["name"] for d in headless] == ["secretariat-documents-grpc"]
+    assert [p["name"] for p in headless[0]["spec"]["ports"]] == ["grpc"]
 
 
 def ingress_sources(policy: dict[str, Any], port: int) -> list[dict[str, Any]]:

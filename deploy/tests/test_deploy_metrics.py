@@ -74,14 +74,16 @@ def alerts_shown_firing() -> set[str]:
 @pytest.mark.parametrize(
     ("spec", "metric"),
     [
-        ("D-10", "secretariat_document_steps_total"),
-        ("D-10", "secretariat_approval_steps_total"),
+        # D-10 binds the calendar month: the service counts the month's steps itself.
+        ("D-10", "secretariat_sla_month_steps"),
         ("M-05", "secretariat_meetings_minutes_draft_total"),
         ("M-05", "secretariat_meetings_minutes_distribution_total"),
         ("M-07", "secretariat_meetings_satisfaction_sum"),
         ("F-06", "secretariat_facilities_repair_response_total"),
         ("F-06", "secretariat_facilities_repair_resolution_total"),
         ("F-10", "secretariat_facilities_incident_restore_total"),
+        ("C-05", "secretariat_career_reminders_total"),
+        ("C-08", "secretariat_career_key_posts_unready"),
     ],
 )
 def test_d10_m05_m07_f06_f10_each_sla_in_code_has_an_alert_shown_firing(

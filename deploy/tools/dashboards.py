@@ -23,23 +23,18 @@ HELM = Path(__file__).resolve().parents[1] / "helm"
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 WIDTH = 24
 
-# SPEC D-10 over the last 30 days: finished late + open overdue, over finished + open
-# (the open-steps gauge is read from the database by every replica alike, hence max).
-D10_SHARE = (
-    '((sum(increase(secretariat_document_steps_total{outcome="breached"}[30d])) or vector(0))'
-    ' + (sum(max by (kind, priority) (secretariat_document_steps_open{overdue="true"})) or vector(0)))'
-    " / ((sum(increase(secretariat_document_steps_total[30d])) or vector(0))"
-    " + (sum(max by (kind, priority, overdue) (secretariat_document_steps_open)) or vector(0)))"
-)
+
+# SPEC D-10 per calendar month: the documents service counts the running month's steps
+# (closed late or open past due = overdue) from its database, every replica alike, hence max.
+def month_share(flow: str) -> str:
+    return (
+        f'sum(max by (flow, overdue) (secretariat_sla_month_steps{{flow="{flow}",overdue="true"}}))'
+        f' / sum(max by (flow, overdue) (secretariat_sla_month_steps{{flow="{flow}"}}))'
+    )
 
 
-APPROVALS_D10_SHARE = (
-    '((sum(increase(secretariat_approval_steps_total{outcome="breached"}[30d])) or vector(0))'
-    ' + (sum(max by (template, priority) (secretariat_approval_steps_open{overdue="true"}))'
-    " or vector(0)))"
-    " / ((sum(increase(secretariat_approval_steps_total[30d])) or vector(0))"
-    " + (sum(max by (template, priority, overdue) (secretariat_approval_steps_open)) or vector(0)))"
-)
+D10_SHARE = month_share("documents")
+APPROVALS_D10_SHARE = month_share("approvals")
 MEETING_SATISFACTION = (
     "sum(increase(secretariat_meetings_satisfaction_sum[30d]))"
     " / sum(increase(secretariat_meetings_satisfaction_count[30d]))"
@@ -172,12 +167,13 @@ def documents_panels() -> list[Item]:
     return [
         Row("SPEC D-10: documents flow within 24 h (routine) and 2 h (urgent)"),
         Panel(
-            "Overdue share, last 30 days",
+            "Overdue share, this calendar month",
             [Target(D10_SHARE, "overdue share")],
             kind="stat",
             unit="percentunit",
             width=6,
-            description="Finished late + open overdue steps over all steps; SPEC D-10 allows 5 %.",
+            description="Steps closed late or open past due over all steps of the month; "
+            "SPEC D-10 allows 5 %.",
             thresholds=[(None, "green"), (0.04, "orange"), (0.05, "red")],
         ),
         Panel(
@@ -238,6 +234,19 @@ def documents_panels() -> list[Item]:
             description="Per day: steps whose deadline timer fired while open (D-05, X-05).",
         ),
         Panel(
+            "Document flows this calendar month",
+            [
+                Target(
+                    "max by (outcome) (secretariat_document_flows_month)",
+                    "{{outcome}}",
+                )
+            ],
+            width=12,
+            description="D-10: registration to the end of circulation within 24 working-day "
+            "hours (urgent: first response within 2 hours); breached = ended late or running "
+            "past due.",
+        ),
+        Panel(
             "Documents registered by type",
             [
                 Target(
@@ -249,12 +258,13 @@ def documents_panels() -> list[Item]:
         ),
         Row("SPEC D-06..D-10: approvals"),
         Panel(
-            "Approval steps overdue, last 30 days",
+            "Approval steps overdue, this calendar month",
             [Target(APPROVALS_D10_SHARE, "overdue share")],
             kind="stat",
             unit="percentunit",
             width=6,
-            description="Closed late + open overdue approval steps over all; D-10 allows 5 %.",
+            description="Approval steps closed late or open past due over all of the month; "
+            "D-10 allows 5 %.",
             thresholds=[(None, "green"), (0.04, "orange"), (0.05, "red")],
         ),
         Panel(
@@ -582,6 +592,49 @@ def performance_panels() -> list[Item]:
     ]
 
 
+def career_panels() -> list[Item]:
+    return [
+        Row("SPEC C-05, C-08: mentoring hours and succession"),
+        Panel(
+            "Key posts without a ready successor",
+            [Target("max(secretariat_career_key_posts_unready)", "key posts")],
+            kind="stat",
+            width=6,
+            description="SPEC C-08: key posts with no successor ready now or within a year.",
+            thresholds=[(None, "green"), (1, "red")],
+        ),
+        Panel(
+            "Mentoring weeks short of 2 hours, last 30 days",
+            [
+                Target(
+                    "sum(increase(secretariat_career_reminders_total"
+                    '{kind="career.mentoring.week",outcome="breached"}[30d]))'
+                    " / sum(increase(secretariat_career_reminders_total"
+                    '{kind="career.mentoring.week"}[30d]))',
+                    "short share",
+                )
+            ],
+            kind="stat",
+            unit="percentunit",
+            width=6,
+            description="SPEC C-05: every mentoring week logs at least 2 hours.",
+            thresholds=[(None, "green"), (0.1, "orange"), (0.25, "red")],
+        ),
+        Panel(
+            "Career timers fired by kind and outcome (X-05)",
+            [
+                Target(
+                    "sum by (kind, outcome) "
+                    "(increase(secretariat_career_reminders_total[$__rate_interval]))",
+                    "{{kind}} {{outcome}}",
+                )
+            ],
+            width=12,
+        ),
+        *platform_panels("career"),
+    ]
+
+
 def gateway_panels() -> list[Item]:
     return [
         Row("HTTP API"),
@@ -790,6 +843,28 @@ def overview_panels() -> list[Item]:
             width=8,
             thresholds=[(None, "green"), (1, "red")],
         ),
+        Row("SPEC C-05, C-08: career"),
+        Panel(
+            "Key posts without a ready successor",
+            [Target("max(secretariat_career_key_posts_unready)", "key posts")],
+            kind="stat",
+            width=12,
+            description="SPEC C-08: GET /api/v1/career/succession?flagged_only=true lists them.",
+            thresholds=[(None, "green"), (1, "red")],
+        ),
+        Panel(
+            "Mentoring weeks short of 2 hours, last 30 days",
+            [
+                Target(
+                    "sum(increase(secretariat_career_reminders_total"
+                    '{kind="career.mentoring.week",outcome="breached"}[30d]))',
+                    "short weeks",
+                )
+            ],
+            kind="stat",
+            width=12,
+            thresholds=[(None, "green"), (1, "orange")],
+        ),
         Row("Platform: events and deadlines (X-05, X-06)"),
         Panel(
             "Outbox lag by service",
@@ -918,7 +993,29 @@ def dashboard(
     }
 
 
+def service_stub_boards(listed: set[Path]) -> dict[Path, dict[str, Any]]:
+    """A new service's chart gets the platform panels until it has panels of its own
+    (``make new-service``: add a ``<name>_panels()`` above and list it here)."""
+    boards: dict[Path, dict[str, Any]] = {}
+    for chart in sorted(p.parent for p in HELM.glob("*/Chart.yaml")):
+        path = chart / "dashboards" / f"{chart.name}.json"
+        text = (chart / "Chart.yaml").read_text()
+        if path in listed or chart.name in ("secretariat", "gateway") or "type: library" in text:
+            continue
+        boards[path] = dashboard(
+            f"secretariat-{chart.name}",
+            f"Secretariat / {chart.name.capitalize()}",
+            platform_panels(chart.name),
+        )
+    return boards
+
+
 def dashboards() -> dict[Path, dict[str, Any]]:
+    listed = _listed_dashboards()
+    return {**listed, **service_stub_boards(set(listed))}
+
+
+def _listed_dashboards() -> dict[Path, dict[str, Any]]:
     return {
         HELM / "secretariat" / "dashboards" / "sla-overview.json": dashboard(
             "secretariat-sla-overview", "Secretariat / SLA overview", overview_panels(), "now-7d"
@@ -937,6 +1034,9 @@ def dashboards() -> dict[Path, dict[str, Any]]:
         ),
         HELM / "facilities" / "dashboards" / "facilities.json": dashboard(
             "secretariat-facilities", "Secretariat / Facilities", facilities_panels(), "now-7d"
+        ),
+        HELM / "career" / "dashboards" / "career.json": dashboard(
+            "secretariat-career", "Secretariat / Career", career_panels(), "now-7d"
         ),
         HELM / "performance" / "dashboards" / "performance.json": dashboard(
             "secretariat-performance", "Secretariat / Performance", performance_panels(), "now-7d"

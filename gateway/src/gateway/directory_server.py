@@ -53,6 +53,7 @@ def person_message(record: PersonRecord) -> directory_pb2.Person:
         superior_username=person.superior_username or "",
         headed_departments=list(record.headed_departments),
         active=person.active,
+        supervised_departments=list(record.supervised_departments),
     )
 
 

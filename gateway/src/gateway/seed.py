@@ -17,6 +17,7 @@ from gateway.domain.directory import Department, Person
 from gateway.domain.roles import (
     ADMIN,
     COMMITTEE,
+    CONFIDENTIAL_CLERK,
     DISCIPLINE,
     EMPLOYEE,
     FINANCE,
@@ -139,6 +140,15 @@ DEMO_PEOPLE: tuple[DemoPerson, ...] = (
         "sun.li", "孙丽", "SEC", (EMPLOYEE, SECRETARIAT), "zhao.min", "秘书", "secretariat staff"
     ),
     DemoPerson("zhang.wei", "张伟", "SEC", (EMPLOYEE,), "zhao.min", "文员", "employee in SEC"),
+    DemoPerson(
+        "qian.mi",
+        "钱蜜",
+        "SEC",
+        (EMPLOYEE, CONFIDENTIAL_CLERK),
+        "zhao.min",
+        "机要员",
+        "confidential clerk (机要员): archives confidential and secret documents",
+    ),
     DemoPerson("liu.yang", "刘洋", "HR", (EMPLOYEE, HR), "chen.jing", "人事专员", "HR staff"),
     DemoPerson("wu.fang", "吴芳", "FIN", (EMPLOYEE, FINANCE), "huang.lei", "会计", "finance staff"),
     DemoPerson(

@@ -40,6 +40,22 @@ def test_login_returns_a_bearer_token_carrying_the_identity(
 
 
 @pytest.mark.usefixtures("demo_org")
+def test_x03_the_identity_names_the_departments_a_leader_supervises(
+    client: FlaskClient, keypair: tuple[str, str]
+) -> None:
+    response = client.post("/api/v1/auth/login", json={"username": "yang.fan", "password": "demo"})
+    claims = jwt.decode(
+        response.get_json()["access_token"],
+        keypair[1],
+        algorithms=["EdDSA"],
+        audience=ACCESS_AUDIENCE,
+        options={"verify_exp": False, "verify_iat": False},
+    )
+    assert claims["supervises"] == ["FIN", "HR"]
+    assert claims["heads"] == []
+
+
+@pytest.mark.usefixtures("demo_org")
 def test_wrong_password_and_unknown_user_get_the_same_401_problem(client: FlaskClient) -> None:
     wrong = client.post("/api/v1/auth/login", json={"username": "zhang.wei", "password": "x"})
     unknown = client.post("/api/v1/auth/login", json={"username": "nobody", "password": "x"})
@@ -162,3 +178,25 @@ def test_deactivated_person_loses_access_at_once(
         ).status_code
         == 401
     )
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_an_active_session_renews_its_token_until_twelve_hours_after_login(
+    client: FlaskClient, login: Login, clock: ManualClock
+) -> None:
+    headers = login("zhang.wei")
+    for _ in range(3):
+        clock.advance(600)
+        renewed = client.post("/api/v1/auth/refresh", headers=headers)
+        assert renewed.status_code == 200
+        headers = {"Authorization": f"Bearer {renewed.get_json()['access_token']}"}
+    assert client.get("/api/v1/me", headers=headers).get_json()["username"] == "zhang.wei"
+    for _ in range(12 * 6):
+        clock.advance(600)
+        renewed = client.post("/api/v1/auth/refresh", headers=headers)
+        if renewed.status_code != 200:
+            break
+        headers = {"Authorization": f"Bearer {renewed.get_json()['access_token']}"}
+    assert renewed.status_code == 401
+    assert "log in again" in renewed.get_json()["detail"]
+    assert client.post("/api/v1/auth/refresh").status_code == 401

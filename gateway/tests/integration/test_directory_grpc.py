@@ -104,7 +104,21 @@ def test_x01_list_role_holders_optionally_by_department(directory: DirectoryUnde
         directory_pb2.ListRoleHoldersRequest(role="employee", department_code="SEC"),
         metadata=directory.as_person(),
     )
-    assert {p.username for p in in_sec.people} == {"zhao.min", "sun.li", "zhang.wei"}
+    assert {p.username for p in in_sec.people} == {"zhao.min", "sun.li", "zhang.wei", "qian.mi"}
+
+
+def test_x03_directory_names_supervised_departments_and_confidential_clerks(
+    directory: DirectoryUnderTest,
+) -> None:
+    leader = directory.stub.GetPerson(
+        directory_pb2.GetPersonRequest(username="yang.fan"), metadata=directory.as_person()
+    )
+    assert list(leader.supervised_departments) == ["FIN", "HR"]
+    clerks = directory.stub.ListRoleHolders(
+        directory_pb2.ListRoleHoldersRequest(role="confidential_clerk"),
+        metadata=directory.as_person(),
+    )
+    assert [p.username for p in clerks.people] == ["qian.mi"]
 
 
 def test_x01_unknown_names_are_not_found_and_unknown_roles_invalid(

@@ -83,6 +83,7 @@ def test_a_duplicate_while_the_first_is_in_flight_is_409(
     )
     assert response.status_code == 409
     assert response.content_type == "application/problem+json"
+    assert response.headers["Retry-After"] == "60"  # when the lease ends, not "1"
     assert client.get("/api/v1/departments/LAW", headers=admin).status_code == 404
 
 

@@ -120,3 +120,17 @@ def test_an_unexpected_failure_is_a_500_problem_without_a_trace(
     text = response.get_data(as_text=True)
     assert "hunter2" not in text
     assert "Traceback" not in text
+
+
+def test_one_access_log_line_per_request_with_route_status_and_user(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture, admin: dict[str, str]
+) -> None:
+    with caplog.at_level("INFO", logger="gateway.access"):
+        client.get("/api/v1/departments/NOPE", headers=admin)
+    [line] = [r for r in caplog.records if r.name == "gateway.access"]
+    fields = line.fields  # type: ignore[attr-defined]
+    assert fields["method"] == "GET"
+    assert fields["route"] == "/api/v1/departments/<code>"
+    assert fields["status"] == 404
+    assert fields["user"] == "admin"
+    assert fields["duration_ms"] >= 0

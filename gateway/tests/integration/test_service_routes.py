@@ -538,3 +538,15 @@ def test_openapi_lists_the_services_routes_with_their_rules(routed: FlaskClient)
     assert set(parameters) >= {"q", "from", "to", "page", "page_size"}
     assert parameters["page_size"]["schema"]["maximum"] == 100
     assert "/api/v1/documents/{entity_id}/audit" in spec["paths"]
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_the_access_log_and_metrics_name_the_services_route_template(
+    routed: FlaskClient, login: Login, caplog: pytest.LogCaptureFixture
+) -> None:
+    headers = login("zhang.wei")
+    with caplog.at_level("INFO", logger="gateway.access"):
+        assert routed.get("/api/v1/documents/doc-1", headers=headers).status_code == 200
+    [line] = [r for r in caplog.records if r.name == "gateway.access"]
+    assert line.fields["route"] == "/api/v1/documents/{id}"  # type: ignore[attr-defined]
+    assert line.fields["user"] == "zhang.wei"  # type: ignore[attr-defined]

@@ -66,3 +66,9 @@ def test_blank_or_overlong_keys_are_refused() -> None:
     assert key_problem("  ")
     assert key_problem("k" * 201)
     assert key_problem("0b9d6c2e-key") is None
+
+
+def test_an_in_flight_409_says_when_the_lease_ends() -> None:
+    policy = IdempotencyPolicy()
+    assert policy.lease_left(stored(None, timedelta(seconds=15)), NOW) == 45
+    assert policy.lease_left(stored(None, timedelta(seconds=59, milliseconds=500)), NOW) == 1

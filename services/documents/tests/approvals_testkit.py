@@ -91,12 +91,14 @@ def who(username: str) -> Identity:
     """The identity the gateway would sign for ``username``."""
     dept, _, roles = PEOPLE[username]
     heads = frozenset(code for code, (head, _) in DEPARTMENTS.items() if head == username)
+    supervises = frozenset(code for code, (_, lead) in DEPARTMENTS.items() if lead == username)
     return Identity(
         username=username,
         name=username,
         department_code=dept,
         roles=frozenset(roles),
         headed_departments=heads,
+        supervised_departments=supervises,
     )
 
 

@@ -3,30 +3,49 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
+from google.protobuf.message import Message
 from sqlalchemy import select
 
+from documents.adapters.approval_repository import ApprovalRepository
 from documents.adapters.orm import platform
 from documents.bootstrap import MIGRATIONS
+from documents.domain.approvals.model import Absence
 from documents.service_layer.ports import DepartmentInfo, PersonInfo
-from documents.service_layer.register import STEP_DUE_TIMER, DocumentRegister
+from documents.service_layer.register import (
+    FLOW_DUE_TIMER,
+    STEP_DUE_TIMER,
+    STEP_ESCALATION_TIMER,
+    DocumentRegister,
+)
 from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database
+from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.migrations import upgrade
 from secretariat_shared.timers import TimerScheduler
 
+M = TypeVar("M", bound=Message)
 
-def person(username: str, dept: str, *roles: str, heads: tuple[str, ...] = ()) -> Identity:
+
+def person(
+    username: str,
+    dept: str,
+    *roles: str,
+    heads: tuple[str, ...] = (),
+    supervises: tuple[str, ...] = (),
+) -> Identity:
     return Identity(
         username=username,
         name=username,
         department_code=dept,
         roles=frozenset(roles or ("employee",)),
         headed_departments=frozenset(heads),
+        supervised_departments=frozenset(supervises),
     )
 
 
@@ -37,6 +56,10 @@ FIN_CLERK = person("fin.clerk", "FIN")
 SEC_CLERK = person("sec.clerk", "SEC", "secretariat")
 ARCHIVIST = person("sec.archivist", "SEC", "secretariat")
 DISCIPLINE = person("discipline.wu", "", "discipline")
+CONFIDENTIAL_CLERK = person("sec.mi", "SEC", "employee", "confidential_clerk")
+HR_LEADER = person("leader.yang", "", "supervising_leader", supervises=("HR",))
+IT_HEAD = person("it.head", "IT", heads=("IT",))
+TOP_LEADER = person("leader.wang", "", "leader")
 
 
 @dataclass
@@ -46,6 +69,45 @@ class Harness:
     directory: FakeDirectory
     register: DocumentRegister
     scheduler: TimerScheduler
+
+    def at(self, when: datetime) -> int:
+        """Move the clock to ``when`` and fire every timer then due."""
+        self.clock.set(when.astimezone(UTC))
+        return self.scheduler.run_once()
+
+    def advance(self, **delta: float) -> int:
+        return self.at(self.clock.now() + timedelta(**delta))
+
+    def away(self, username: str, delegate: str, days: int = 30) -> None:
+        """D-09: ``username`` is away from now for ``days`` days; ``delegate`` stands in."""
+        now = self.clock.now()
+        with self.db.write_session() as session, session.begin():
+            ApprovalRepository(session).add_absence(
+                Absence(
+                    id=f"absence-{username}",
+                    username=username,
+                    start=now,
+                    end=now + timedelta(days=days),
+                    delegate_username=delegate,
+                    created_at=now,
+                )
+            )
+
+    def events(self, event_type: str, message: type[M]) -> list[M]:
+        with self.db.reading() as s:
+            rows = s.execute(
+                select(platform.outbox.c.envelope)
+                .where(platform.outbox.c.event_type == event_type)
+                .order_by(platform.outbox.c.id)
+            ).scalars()
+            return [ReceivedEvent.from_bytes(r).payload_as(message) for r in rows]  # type: ignore[misc]
+
+    def audit_actions(self, entity_id: str) -> list[str]:
+        t = platform.audit_log
+        with self.db.reading() as s:
+            return list(
+                s.scalars(select(t.c.action).where(t.c.entity_id == entity_id).order_by(t.c.id))
+            )
 
     def outbox_types(self) -> list[str]:
 
@@ -73,11 +135,16 @@ class FakeDirectory:
                 ("sec.head", "SEC"),
                 ("sec.clerk", "SEC"),
                 ("sec.archivist", "SEC"),
+                ("sec.mi", "SEC"),
+                ("discipline.wu", ""),
                 ("leader.li", ""),
                 ("outsider", "FIN"),
             ]
         }
-        self.roles = {"secretariat": ["sec.archivist", "sec.clerk"]}
+        self.roles = {
+            "secretariat": ["sec.archivist", "sec.clerk"],
+            "confidential_clerk": ["sec.mi"],
+        }
 
     def department(self, code: str) -> DepartmentInfo | None:
         return self.departments.get(code)
@@ -101,6 +168,15 @@ def make_harness(database_url: str) -> Harness:
 
     register = DocumentRegister(uow, directory, BusinessCalendar(), clock, db)
     scheduler = TimerScheduler(
-        db, platform, clock, {STEP_DUE_TIMER: register.on_step_due}, uow, "documents"
+        db,
+        platform,
+        clock,
+        {
+            STEP_DUE_TIMER: register.on_step_due,
+            STEP_ESCALATION_TIMER: register.on_step_escalation,
+            FLOW_DUE_TIMER: register.on_flow_due,
+        },
+        uow,
+        "documents",
     )
     return Harness(db, clock, directory, register, scheduler)

@@ -27,6 +27,7 @@ from secretariat_shared.migrations import upgrade
 from secretariat_shared.timers import TimerScheduler, TimerStore
 
 M = TypeVar("M", bound=Message)
+SURVEY_KEY = b"meetings-tests-survey-key"
 ZONE = ZoneInfo("Asia/Shanghai")
 # Monday 2026-03-02 09:00 Beijing time.
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -200,6 +201,8 @@ def make_harness(database_url: str) -> Harness:
             calendar=BusinessCalendar(),
             zone=ZONE,
             timers=TimerStore(platform),
+            survey_key=SURVEY_KEY,
+            public_url="https://oa.example.cn",
         )
     )
     scheduler = TimerScheduler(db, platform, clock, uc.timer_handlers(), uow, "meetings")

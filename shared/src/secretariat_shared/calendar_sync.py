@@ -24,11 +24,11 @@ from collections.abc import Callable
 from datetime import UTC, date
 from typing import Any, Protocol
 
-import grpc
 from prometheus_client import Gauge
 
 from secretariat.directory.v1 import directory_pb2, directory_pb2_grpc, events_pb2
 from secretariat_shared.calendar import COVERAGE_LOOKAHEAD_DAYS, BusinessCalendar
+from secretariat_shared.channels import open_channel
 from secretariat_shared.clock import Clock
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.grpc_server import identity_metadata
@@ -110,7 +110,7 @@ class GrpcCalendarSource:
     """``Directory.GetCalendar`` over gRPC with a service token."""
 
     def __init__(self, address: str, token: Callable[[], str], timeout: float = 5.0) -> None:
-        self._channel = grpc.insecure_channel(address)
+        self._channel = open_channel(address)
         self._stub = directory_pb2_grpc.DirectoryStub(self._channel)
         self._token = token
         self._timeout = timeout

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import grpc
-from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
 
 from secretariat.directory.v1 import directory_pb2, directory_pb2_grpc
+from secretariat_shared.channels import open_channel
 from secretariat_shared.grpc_server import identity_metadata
-from secretariat_shared.observability import tracing_enabled
 
 
 @dataclass(frozen=True)
@@ -51,10 +50,7 @@ class Directory(Protocol):
 
 class GrpcDirectory:
     def __init__(self, address: str, token: Callable[[], str], ttl: float = 30.0) -> None:
-        channel = grpc.insecure_channel(address)
-        if tracing_enabled():
-            channel = grpcext.intercept_channel(channel, client_interceptor())
-        self._channel = channel
+        self._channel = open_channel(address)
         self._stub = directory_pb2_grpc.DirectoryStub(self._channel)
         self._token = token
         self._ttl = ttl

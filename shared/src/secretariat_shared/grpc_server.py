@@ -27,6 +27,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from prometheus_client import Counter, Histogram
 
 from secretariat_shared import errors
+from secretariat_shared.channels import SERVER_OPTIONS
 from secretariat_shared.contract.check import violations
 from secretariat_shared.contract.reflection import enable_reflection
 from secretariat_shared.contract.status import LANGUAGE_METADATA, bad_request
@@ -219,7 +220,7 @@ class RunningService:
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=spec.max_workers),
             interceptors=interceptors,
-            options=[("grpc.so_reuseport", 0)],
+            options=[("grpc.so_reuseport", 0), *SERVER_OPTIONS],
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         spec.register(self.server)

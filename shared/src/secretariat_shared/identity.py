@@ -42,6 +42,8 @@ class Identity:
     roles: frozenset[str] = field(default_factory=frozenset)
     headed_departments: frozenset[str] = field(default_factory=frozenset)
     kind: str = "user"
+    supervised_departments: frozenset[str] = field(default_factory=frozenset)
+    """Departments whose supervising leader (分管领导) this person is (X-03)."""
 
     @property
     def is_service(self) -> bool:
@@ -61,6 +63,7 @@ class Identity:
             "dept": self.department_code,
             "roles": sorted(self.roles),
             "heads": sorted(self.headed_departments),
+            "supervises": sorted(self.supervised_departments),
             "kind": self.kind,
         }
 
@@ -74,6 +77,7 @@ class Identity:
                 roles=frozenset(str(r) for r in claims.get("roles", [])),
                 headed_departments=frozenset(str(d) for d in claims.get("heads", [])),
                 kind=str(claims.get("kind", "user")),
+                supervised_departments=frozenset(str(d) for d in claims.get("supervises", [])),
             )
         except (KeyError, TypeError) as exc:
             raise InvalidIdentity("token lacks a subject") from exc

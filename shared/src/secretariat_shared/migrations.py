@@ -87,6 +87,41 @@ def drop_audit_log_append_only() -> None:
         context.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
 
 
+def make_append_only(table: str) -> None:
+    """SPEC X-04: the database itself refuses UPDATE and DELETE on ``table``,
+    on PostgreSQL (a trigger function) and on SQLite (two triggers). Idempotent.
+
+    Call from a migration's ``upgrade()`` after creating the table.
+    """
+    dialect = context.get_bind().dialect.name
+    message = f"{table} is append-only (SPEC X-04)"
+    if dialect == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            context.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} "
+                f"BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            )
+    elif dialect == "postgresql":
+        context.execute(
+            f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$ "
+            f"BEGIN RAISE EXCEPTION '{message}'; END; $$ LANGUAGE plpgsql"
+        )
+        context.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        context.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
+        )
+
+
+def drop_append_only_on_sqlite(table: str) -> None:
+    """Undo the SQLite half of :func:`make_append_only` (PostgreSQL keeps its trigger,
+    which the first migration owns)."""
+    if context.get_bind().dialect.name == "sqlite":
+        for verb in ("update", "delete"):
+            context.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m secretariat_shared.migrations <migrations-dir>", file=sys.stderr)

@@ -28,9 +28,14 @@ BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class PlatformTables:
-    """The four platform tables, defined on a service's own MetaData."""
+    """The four platform tables, defined on a service's own MetaData.
 
-    def __init__(self, metadata: MetaData) -> None:
+    ``purge_index``: ``processed_events`` carries the index on
+    ``processed_at`` that :func:`secretariat_shared.platform_migration.create_platform_tables`
+    creates (services whose first migration uses that helper pass True).
+    """
+
+    def __init__(self, metadata: MetaData, *, purge_index: bool = False) -> None:
         self.outbox = Table(
             "outbox",
             metadata,
@@ -50,6 +55,7 @@ class PlatformTables:
             Column("event_id", String(36), primary_key=True),
             Column("handler", String(200), primary_key=True),
             Column("processed_at", UtcDateTime(), nullable=False),
+            *([Index("ix_processed_events_processed_at", "processed_at")] if purge_index else []),
         )
         self.timers = Table(
             "timers",

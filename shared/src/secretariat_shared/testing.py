@@ -12,12 +12,32 @@ import os
 import subprocess
 import urllib.parse
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
+import grpc
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
+
+from secretariat_shared.clock import Clock, SystemClock
+from secretariat_shared.directory import DepartmentInfo, PersonInfo
+from secretariat_shared.grpc_server import GrpcService, RunningService, identity_metadata
+from secretariat_shared.identity import (
+    SERVICE_AUDIENCE,
+    Identity,
+    IdentitySigner,
+    IdentityVerifier,
+    generate_keypair,
+    service_token,
+)
+from secretariat_shared.service import ServiceApp, Servicer
+from secretariat_shared.settings import ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
 
 PG_ENV = "SECRETARIAT_TEST_DATABASE_URL"
 AMQP_ENV = "SECRETARIAT_TEST_AMQP_URL"
@@ -84,6 +104,229 @@ def filesystem_bus_url(folder: Path) -> str:
     return f"filesystem://{folder.resolve()}"
 
 
+# -- the test kit (issue 11 item 8): one fake Directory, one in-process gRPC server --
+
+TEST_INTERNAL_SECRET = "internal-secret-for-tests-0123456789"  # noqa: S105
+"""The internal-token secret of every test server and of :func:`service_settings`."""
+
+
+@cache
+def keypair_for_tests() -> tuple[str, str]:
+    """The (private, public) identity key pair of the test run, made once."""
+    return generate_keypair()
+
+
+class FakeDirectory:
+    """The gateway's Directory (SPEC X-01) as a service's tests need it.
+
+    The demo organisation in small: departments HR, FIN, SEC and IT under
+    ``leader.li``, a head and clerks in each, ``sec.clerk`` holding the
+    ``secretariat`` role. Tests add or change what they need through
+    :meth:`add_department`, :meth:`add_person` and :attr:`roles`.
+    """
+
+    def __init__(self) -> None:
+        self.departments: dict[str, DepartmentInfo] = {}
+        self.people: dict[str, PersonInfo] = {}
+        self.roles: dict[str, list[str]] = {"secretariat": ["sec.clerk"]}
+        for code, name in (
+            ("HR", "人力资源部"),
+            ("FIN", "财务部"),
+            ("SEC", "秘书处"),
+            ("IT", "信息技术部"),
+        ):
+            head = f"{code.lower()}.head"
+            self.add_department(code, name, head)
+            self.add_person(head, code, superior="leader.li")
+            self.add_person(f"{code.lower()}.clerk", code, superior=head)
+        self.add_person("leader.li", "")
+
+    def add_department(
+        self, code: str, name: str, head: str, supervising_leader: str = "leader.li"
+    ) -> DepartmentInfo:
+        info = DepartmentInfo(code, name, head, supervising_leader)
+        self.departments[code] = info
+        return info
+
+    def add_person(self, username: str, department: str, superior: str = "") -> PersonInfo:
+        info = PersonInfo(username, username, department, superior)
+        self.people[username] = info
+        return info
+
+    def department(self, code: str) -> DepartmentInfo | None:
+        return self.departments.get(code)
+
+    def person(self, username: str) -> PersonInfo | None:
+        return self.people.get(username)
+
+    def role_holders(self, role: str) -> list[str]:
+        return sorted(self.roles.get(role, []))
+
+
+@pytest.fixture
+def fake_directory() -> FakeDirectory:
+    """A fresh :class:`FakeDirectory` for one test."""
+    return FakeDirectory()
+
+
+def service_settings(
+    database_url: str,
+    bus_url: str,
+    settings_class: type[S] = ServiceSettings,  # type: ignore[assignment]
+    **overrides: Any,
+) -> S:
+    """Settings of a service under test: the test key pair, any free gRPC port, no metrics."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "amqp_url": bus_url,
+        "identity_public_key": keypair_for_tests()[1],
+        "internal_token_secret": TEST_INTERNAL_SECRET,
+        "grpc_port": 0,
+        "relay_interval": 0.05,
+        "scheduler_interval": 0.05,
+        **overrides,
+    }
+    return settings_class(**values)
+
+
+class GrpcTestServer:
+    """A service's gRPC server running in this process, and a channel to it.
+
+    The server has the production interceptors (identity, field rules,
+    error mapping), so tests see exactly what the gateway would.
+    """
+
+    def __init__(self, spec: GrpcService, clock: Clock) -> None:
+        self.clock = clock
+        self.running = RunningService(spec).start()
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.running.port}")
+
+    @property
+    def port(self) -> int:
+        return self.running.port
+
+    def metadata(self, who: Identity, ttl: int = 60) -> tuple[tuple[str, str], ...]:
+        """Call metadata carrying ``who`` as the gateway signs it."""
+        signer = IdentitySigner(keypair_for_tests()[0], self.clock)
+        return identity_metadata(signer.sign(who, SERVICE_AUDIENCE, ttl))
+
+    def service_metadata(self, name: str = "tests") -> tuple[tuple[str, str], ...]:
+        """Call metadata of another service (an internal token)."""
+        return identity_metadata(service_token(name, TEST_INTERNAL_SECRET, self.clock))
+
+    def close(self) -> None:
+        self.channel.close()
+        self.running.stop()
+
+
+GrpcServerFactory = Callable[..., GrpcTestServer]
+
+
+@pytest.fixture
+def grpc_server() -> Iterator[GrpcServerFactory]:
+    """Start gRPC servers in process; each is stopped when the test ends.
+
+    Call it with a built service's ``GrpcService`` (``app.grpc_service``:
+    its background workers run too), or with ``servicers=[Servicer(...)]``
+    and a ``clock`` to serve bare servicers (no workers)::
+
+        server = grpc_server(servicers=[Servicer(add_fn, impl, full_name)], clock=clock)
+        stub = InboxStub(server.channel)
+        stub.ListInbox(request, metadata=server.metadata(ALICE))
+    """
+    started: list[GrpcTestServer] = []
+
+    def start(
+        spec: GrpcService | None = None,
+        *,
+        servicers: Sequence[Servicer] = (),
+        clock: Clock | None = None,
+        name: str = "service",
+    ) -> GrpcTestServer:
+        the_clock = clock or SystemClock()
+        if spec is None:
+
+            def register(server: grpc.Server) -> None:
+                for servicer in servicers:
+                    servicer.add(servicer.implementation, server)
+
+            spec = GrpcService(
+                name=name,
+                verifier=IdentityVerifier(keypair_for_tests()[1], the_clock, TEST_INTERNAL_SECRET),
+                register=register,
+                service_names=[s.full_name for s in servicers],
+            )
+        spec.grace_seconds = min(spec.grace_seconds, 1.0)
+        server = GrpcTestServer(spec, the_clock)
+        started.append(server)
+        return server
+
+    yield start
+    for server in reversed(started):
+        server.close()
+
+
+class MovableClock(Protocol):
+    def now(self) -> datetime: ...
+
+    def advance(self, seconds: float) -> datetime: ...
+
+
+def assert_workers_follow_clock(app: ServiceApp[Any, Any], clock: MovableClock) -> None:
+    """ENGINEERING rule 8: a kit-built service's background workers run on ``clock``.
+
+    Moving the clock 31 days makes the consumer's dedupe purge, the relay's
+    sent-outbox purge and the timer scheduler's "due" all follow; on wall
+    time none of them would. ``app`` must be migrated, its bus reachable,
+    and ``clock`` the one it was built with (a ManualClock or the testing
+    OffsetFileClock). Leaves the probe rows it wrote removed.
+    """
+    from google.protobuf import empty_pb2
+
+    tables = app.kit.tables
+    with app.kit.uow() as uow:
+        uow.emit("kit.clock.probed", "clock-probe", empty_pb2.Empty())
+        app.kit.timers.schedule(
+            uow.session, "kit.clock_probe", "kit.clock_probe", clock.now() + timedelta(hours=1), {}
+        )
+        uow.session.execute(
+            insert(tables.processed_events).values(
+                event_id="clock-probe", handler="kit.clock_probe", processed_at=clock.now()
+            )
+        )
+        uow.commit()
+    assert app.relay.run_once() == 1, "the relay could not publish the probe event"
+    probe = tables.timers.c.key == "kit.clock_probe"
+
+    def probe_attempts() -> int:
+        with app.db.engine.connect() as conn:
+            return int(conn.execute(select(tables.timers.c.attempts).where(probe)).scalar_one())
+
+    scheduler = app.scheduler
+    if scheduler is not None:
+        scheduler.run_once()
+        assert probe_attempts() == 0, "the scheduler took a timer due in an hour as due"
+    if app.consumer is not None:
+        assert app.consumer.purge_processed() == 0
+    assert app.relay.purge_sent() == 0
+
+    clock.advance(timedelta(days=31).total_seconds())
+
+    if scheduler is not None:
+        scheduler.run_once()
+        assert probe_attempts() == 1, "the scheduler did not see the moved clock"
+    if app.consumer is not None:
+        assert app.consumer.purge_processed() == 1, "the dedupe purge ran on another clock"
+    assert app.relay.purge_sent() == 1, "the outbox purge ran on another clock"
+    with app.db.engine.begin() as conn:
+        conn.execute(delete(tables.timers).where(probe))
+        conn.execute(
+            delete(tables.processed_events).where(
+                tables.processed_events.c.event_id == "clock-probe"
+            )
+        )
+
+
 def _database_params() -> list[str]:
     return ["sqlite", "postgresql"] if pg_admin_url() else ["sqlite"]
 
@@ -137,3 +380,26 @@ def bus_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def bus_namespace() -> str:
     """A prefix that keeps one test's exchanges and queues apart from another's."""
     return f"t{uuid.uuid4().hex[:8]}"
+
+
+def assert_append_only(database_url: str, table: str, row: dict[str, object]) -> None:
+    """SPEC X-04: after the service's migrations, ``table`` takes a new row but
+    refuses UPDATE and DELETE of it, on whichever database ``database_url`` names."""
+    from sqlalchemy import MetaData, Table, delete, func, insert, select, update
+    from sqlalchemy.exc import DBAPIError
+
+    from secretariat_shared.db import Database
+
+    db = Database(database_url)
+    try:
+        audit = Table(table, MetaData(), autoload_with=db.engine)
+        with db.engine.begin() as conn:
+            conn.execute(insert(audit).values(**row))
+        column = next(iter(row))
+        for change in (update(audit).values({column: row[column]}), delete(audit)):
+            with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+                conn.execute(change)
+        with db.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(audit)).scalar_one() == 1
+    finally:
+        db.dispose()

@@ -39,6 +39,19 @@
 - name: PROMETHEUS_MULTIPROC_DIR
   value: /run/metrics
 {{- include "secretariat-lib.env.peers" (dict "root" $root "peers" $root.Values.peers) }}
+{{- /* GatewaySettings names a setting for the first four services; any other
+     peer (a new service) is routed through SECRETARIAT_SERVICES, so adding a
+     service changes no gateway code. */}}
+{{- $routed := list }}
+{{- range $root.Values.peers }}
+{{- if not (has . (list "documents" "infohub" "meetings" "facilities")) }}
+{{- $routed = append $routed (printf "%s=%s" . (include "secretariat-lib.address" (dict "root" $root "name" . "port" $root.Values.global.ports.grpc))) }}
+{{- end }}
+{{- end }}
+{{- if $routed }}
+- name: SECRETARIAT_SERVICES
+  value: {{ join "," $routed | quote }}
+{{- end }}
 {{- with $root.Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}

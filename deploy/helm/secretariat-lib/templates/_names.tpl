@@ -82,7 +82,7 @@ imagePullSecrets:
 {{- if $override -}}
 {{- $override -}}
 {{- else -}}
-{{- printf "%s-%s:%v" (include "secretariat-lib.platform" .root) .name .port -}}
+{{- printf "dns:///%s-%s-grpc:%v" (include "secretariat-lib.platform" .root) .name .port -}}
 {{- end -}}
 {{- end -}}
 

@@ -34,6 +34,11 @@ The image's entrypoint is "python -m <service>"; "serve" runs it and
 {{ include "secretariat-lib.service" (merge (dict
     "service" $service
     "ports" (list (dict "name" "grpc" "port" $ports.grpc) (dict "name" "metrics" "port" $ports.metrics))) $ctx) }}
+---
+{{ include "secretariat-lib.service" (merge (dict
+    "service" $service
+    "headless" true
+    "ports" (list (dict "name" "grpc" "port" $ports.grpc))) $ctx) }}
 {{- with (include "secretariat-lib.hpa" (merge (dict "workload" $root.Values) $ctx)) }}
 ---
 {{- . }}

@@ -140,12 +140,17 @@ the SLA rules expect.
 apiVersion: v1
 kind: Service
 metadata:
-  name: {{ .name }}
+  name: {{ .name }}{{ if (get . "headless") }}-grpc{{ end }}
   labels:
     {{- include "secretariat-lib.labels" . | nindent 4 }}
     secretariat.io/service: {{ .service }}
 spec:
   type: ClusterIP
+  {{- if (get . "headless") }}
+  {{- /* Headless: DNS answers every ready pod, so gRPC clients (dns:/// + round_robin)
+         spread calls over all replicas instead of pinning one connection (issue 21). */}}
+  clusterIP: None
+  {{- end }}
   selector:
     {{- include "secretariat-lib.selectorLabels" . | nindent 4 }}
   ports:

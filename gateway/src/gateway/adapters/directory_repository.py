@@ -78,12 +78,23 @@ class SqlDirectory:
         ).scalars()
         return tuple(codes)
 
+    def supervised_departments(self, username: str) -> tuple[str, ...]:
+        codes = self.session.execute(
+            select(departments.c.code)
+            .where(departments.c.supervising_leader_username == username)
+            .order_by(departments.c.code)
+        ).scalars()
+        return tuple(codes)
+
     def record(self, username: str) -> PersonRecord | None:
         row = self.session.execute(select(people).where(people.c.username == username)).first()
         if row is None:
             return None
         return PersonRecord(
-            _person(row), self.headed_departments(username), int(row.token_version or 0)
+            _person(row),
+            self.headed_departments(username),
+            int(row.token_version or 0),
+            supervised_departments=self.supervised_departments(username),
         )
 
     def revoke_tokens(self, username: str) -> None:

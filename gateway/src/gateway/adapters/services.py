@@ -24,9 +24,9 @@ from gateway.problems import (
     ProblemError,
     problem_for_grpc_status,
 )
+from secretariat_shared.channels import open_channel
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, Identity, IdentitySigner
-from secretariat_shared.observability import tracing_enabled
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +58,7 @@ class ServiceChannels:
 
     @staticmethod
     def _open(address: str) -> grpc.Channel:
-        channel: grpc.Channel = grpc.insecure_channel(address)
-        if tracing_enabled():
-            from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
-
-            channel = grpcext.intercept_channel(channel, client_interceptor())
-        return channel
+        return open_channel(address)
 
     def close(self) -> None:
         with self._lock:

@@ -62,7 +62,9 @@ class IdempotentRunner:
                     type=IDEMPOTENCY_IN_FLIGHT,
                     title="Request in progress",
                     detail="A request with this Idempotency-Key is still being processed.",
-                    headers={"Retry-After": "1"},
+                    headers={
+                        "Retry-After": str(self._store.policy.lease_left(stored, self._clock.now()))
+                    },
                 )
             )
         if outcome is Outcome.REPLAY and stored is not None and stored.status_code is not None:

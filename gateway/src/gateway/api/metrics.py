@@ -7,6 +7,7 @@ folder, before start): each worker then writes its samples there and
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -47,7 +48,15 @@ LOGINS_FAILED = Counter(
 )
 
 
+ACCESS_LOG = logging.getLogger("gateway.access")
+
+
 def _route() -> str:
+    """The route template: a service route's proto path (set by the transcoder), else
+    the gateway's own Flask rule."""
+    template = g.get("route_template")
+    if template:
+        return str(template)
     rule = request.url_rule
     return rule.rule if rule is not None else "<unmatched>"
 
@@ -62,8 +71,24 @@ def install_request_metrics(app: Flask) -> None:
         started = g.pop("metrics_started", None)
         route = _route()
         HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        elapsed = time.perf_counter() - started if started is not None else 0.0
         if started is not None:
-            HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+            HTTP_LATENCY.labels(request.method, route).observe(elapsed)
+        ACCESS_LOG.info(
+            "%s %s %s",
+            request.method,
+            route,
+            response.status_code,
+            extra={
+                "fields": {
+                    "method": request.method,
+                    "route": route,
+                    "status": response.status_code,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "user": g.get("username", ""),
+                }
+            },
+        )
         return response
 
 

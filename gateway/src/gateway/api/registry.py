@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from pydantic import BaseModel, ValidationError
 
 from gateway.api.errors import problem_from_exception, problem_response
@@ -167,7 +167,7 @@ class RouteRuntime(Protocol):
     ) -> Response: ...
 
 
-def _bearer_token() -> str | None:
+def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -287,7 +287,8 @@ def _view(operation: Operation, runtime: RouteRuntime) -> Callable[..., Response
     def view(**path: str) -> Response:
         caller: Caller | None = None
         if operation.auth:
-            caller = runtime.authenticate(_bearer_token())
+            caller = runtime.authenticate(bearer_token())
+            g.username = caller.identity.username
             if operation.roles and not caller.identity.has_role(*operation.roles):
                 raise ProblemError(
                     Problem(

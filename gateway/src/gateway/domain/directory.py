@@ -51,6 +51,8 @@ class PersonRecord:
     person: Person
     headed_departments: tuple[str, ...] = field(default_factory=tuple)
     token_version: int = 0
+    supervised_departments: tuple[str, ...] = field(default_factory=tuple)
+    """Departments this person is the supervising leader (分管领导) of (X-03)."""
 
 
 class DirectoryView(Protocol):

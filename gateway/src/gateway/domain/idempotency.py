@@ -58,6 +58,14 @@ class IdempotencyPolicy:
         age = now - stored.created_at
         return age > self.retain_for or (not stored.completed and age > self.stale_after)
 
+    def lease_left(self, stored: StoredRequest | None, now: datetime) -> int:
+        """Whole seconds until an in-flight claim may be taken over (at least 1): the
+        ``Retry-After`` of a 409, so a careful client waits for the lease, not 1 s."""
+        if stored is None:
+            return 1
+        left = (stored.created_at + self.stale_after - now).total_seconds()
+        return max(1, int(left + 0.999))
+
     @staticmethod
     def remembers(status_code: int) -> bool:
         """Server failures are not remembered: the client's retry should try again."""

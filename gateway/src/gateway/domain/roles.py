@@ -1,36 +1,44 @@
-"""The roles a person can hold (SPEC X-01). Department head is not a role:
+"""The roles a person can hold (SPEC X-01): the shared enumeration, re-exported
+under the names the gateway has always used. Department head is not a role:
 it is derived from ``Department.head_username``."""
 
 from __future__ import annotations
 
-EMPLOYEE = "employee"
-SECRETARIAT = "secretariat"
-FINANCE = "finance"
-OFFICE_DIRECTOR = "office_director"
-SUPERVISING_LEADER = "supervising_leader"
-LEADER = "leader"
-HR = "hr"
-DISCIPLINE = "discipline"
-COMMITTEE = "committee"
-IT_SUPPORT = "it_support"
-ADMIN = "admin"
-
-ROLES: tuple[str, ...] = (
-    EMPLOYEE,
-    SECRETARIAT,
-    FINANCE,
-    OFFICE_DIRECTOR,
-    SUPERVISING_LEADER,
-    LEADER,
-    HR,
-    DISCIPLINE,
-    COMMITTEE,
-    IT_SUPPORT,
-    ADMIN,
+from secretariat_shared.roles import (
+    ROLES,
+    ROLES_THAT_SUPERVISE,
+    ROLES_WITHOUT_DEPARTMENT,
+    Role,
 )
 
-# People holding one of these may stand outside every department.
-ROLES_WITHOUT_DEPARTMENT = frozenset({LEADER, SUPERVISING_LEADER, ADMIN})
+EMPLOYEE = Role.EMPLOYEE
+SECRETARIAT = Role.SECRETARIAT
+FINANCE = Role.FINANCE
+OFFICE_DIRECTOR = Role.OFFICE_DIRECTOR
+SUPERVISING_LEADER = Role.SUPERVISING_LEADER
+LEADER = Role.LEADER
+HR = Role.HR
+DISCIPLINE = Role.DISCIPLINE
+COMMITTEE = Role.COMMITTEE
+IT_SUPPORT = Role.IT_SUPPORT
+CONFIDENTIAL_CLERK = Role.CONFIDENTIAL_CLERK
+ADMIN = Role.ADMIN
 
-# Who may be named the leader in charge (分管领导) of a department.
-ROLES_THAT_SUPERVISE = frozenset({SUPERVISING_LEADER, LEADER})
+__all__ = [
+    "ADMIN",
+    "COMMITTEE",
+    "CONFIDENTIAL_CLERK",
+    "DISCIPLINE",
+    "EMPLOYEE",
+    "FINANCE",
+    "HR",
+    "IT_SUPPORT",
+    "LEADER",
+    "OFFICE_DIRECTOR",
+    "ROLES",
+    "ROLES_THAT_SUPERVISE",
+    "ROLES_WITHOUT_DEPARTMENT",
+    "SECRETARIAT",
+    "SUPERVISING_LEADER",
+    "Role",
+]

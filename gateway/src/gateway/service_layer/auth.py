@@ -24,6 +24,9 @@ from secretariat_shared.identity import (
     InvalidIdentity,
 )
 
+SIGNED_IN_CLAIM = "signed_in_at"
+SESSION_HOURS = 12
+
 
 class InvalidCredentials(DomainError):
     """Wrong username or password (the two are not told apart)."""
@@ -70,6 +73,7 @@ def identity_of(record: PersonRecord) -> Identity:
         roles=frozenset(person.roles),
         headed_departments=frozenset(record.headed_departments),
         kind="user",
+        supervised_departments=frozenset(record.supervised_departments),
     )
 
 
@@ -175,13 +179,27 @@ class AuthService:
             if rehash:
                 SqlDirectory(session).set_password_hash(username, self._passwords.hash(password))
             session.commit()
+        return self._issue(record, int(now.timestamp()))
+
+    def _issue(self, record: PersonRecord, signed_in_at: int) -> AccessToken:
         token = self._signer.sign(
             identity_of(record),
             ACCESS_AUDIENCE,
             self._ttl,
-            extra={TOKEN_VERSION_CLAIM: record.token_version},
+            extra={TOKEN_VERSION_CLAIM: record.token_version, SIGNED_IN_CLAIM: signed_in_at},
         )
         return AccessToken(token=token, expires_in=self._ttl)
+
+    def refresh(self, token: str | None) -> AccessToken:
+        """A fresh access token for a valid one, so an active session (the workbench)
+        continues; a session ends :data:`SESSION_HOURS` after its password login, and a
+        revoked token (password, role or activity change) cannot be refreshed."""
+        caller = self.authenticate(token)
+        _, claims = self._verifier.verify_claims(token, audience=ACCESS_AUDIENCE)
+        signed_in_at = int(claims.get(SIGNED_IN_CLAIM, claims.get("iat", 0)))
+        if self._clock.now().timestamp() - signed_in_at > SESSION_HOURS * 3600:
+            raise NotAuthenticated("the session is over; log in again")
+        return self._issue(caller.record, signed_in_at)
 
     def _reserve_attempt(self, username: str, client: str, now: datetime) -> int:
         """Check the limits and count this attempt, in one serialised transaction."""

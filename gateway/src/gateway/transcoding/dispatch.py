@@ -11,10 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import grpc
-from flask import Response, request
+from flask import Response, g, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
+from gateway.api.registry import bearer_token
 from gateway.problems import (
     SERVICE_UNAVAILABLE,
     Problem,
@@ -37,14 +38,6 @@ HTTP_BODY = "google.api.HttpBody"
 # Response metadata a service may set on a file answer, and its HTTP header;
 # besides these, any `x-…` metadata passes under its own name (e.g. X-Seal-Id).
 PASSED_HEADERS = {"content-disposition": "Content-Disposition"}
-
-
-def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
 
 
 class Transcoder:
@@ -98,7 +91,9 @@ class Transcoder:
             raise ProblemError(
                 Problem(status=404, detail=translate("No such path: {path}", language, path=path))
             ) from exc
-        return snapshot.routes[str(endpoint)], {k: str(v) for k, v in values.items()}
+        route = snapshot.routes[str(endpoint)]
+        g.route_template = route.template.text
+        return route, {k: str(v) for k, v in values.items()}
 
     # --- serving ----------------------------------------------------------
 
@@ -110,6 +105,7 @@ class Transcoder:
         caller: Caller | None = None
         if not operation.public:
             caller = self._authenticate(bearer_token())
+            g.username = caller.identity.username
             roles = list(operation.roles)
             if roles and not caller.identity.has_role(*roles):
                 raise ProblemError(

@@ -6,6 +6,7 @@ import sys
 
 from prometheus_client import REGISTRY
 
+from documents.adapters.month_sla_collector import MonthSlaCollector
 from documents.adapters.open_approval_steps_collector import OpenApprovalStepsCollector
 from documents.adapters.open_steps_collector import OpenStepsCollector
 from documents.bootstrap import MIGRATIONS, SERVICE, build
@@ -31,6 +32,7 @@ def main(argv: list[str]) -> int:
     app = build(settings)
     REGISTRY.register(OpenStepsCollector(app.db))
     REGISTRY.register(OpenApprovalStepsCollector(app.db, app.clock))
+    REGISTRY.register(MonthSlaCollector(app.sla_reports))
     serve_forever(app.grpc_service, on_stop=[app.db.dispose])
     return 0
 

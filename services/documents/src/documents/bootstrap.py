@@ -20,7 +20,13 @@ from documents.entrypoints.grpc_servicer import DocumentRegistryServicer
 from documents.service_layer.approval_deadlines import ApprovalDeadlines
 from documents.service_layer.approvals import ESCALATION_TIMER, REMINDER_TIMER, ApprovalEngine
 from documents.service_layer.ports import Directory
-from documents.service_layer.register import STEP_DUE_TIMER, DocumentRegister
+from documents.service_layer.register import (
+    FLOW_DUE_TIMER,
+    STEP_DUE_TIMER,
+    STEP_ESCALATION_TIMER,
+    DocumentRegister,
+)
+from documents.service_layer.sla_report import SlaReports
 from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from secretariat.documents.v1 import (
     approvals_pb2,
@@ -56,6 +62,7 @@ class DocumentsApp:
     db: Database
     register: DocumentRegister
     approvals: ApprovalEngine
+    sla_reports: SlaReports
     relay: OutboxRelay
     scheduler: TimerScheduler
     grpc_service: GrpcService
@@ -133,6 +140,8 @@ def build(
         clock,
         {
             STEP_DUE_TIMER: register.on_step_due,
+            STEP_ESCALATION_TIMER: register.on_step_escalation,
+            FLOW_DUE_TIMER: register.on_flow_due,
             REMINDER_TIMER: approvals.on_step_reminder,
             ESCALATION_TIMER: approvals.on_step_escalation,
         },
@@ -141,7 +150,10 @@ def build(
         interval=settings.scheduler_interval,
     )
     servicer = DocumentRegistryServicer(register)
-    approvals_servicer = ApprovalsServicer(approvals, approval_deadlines.due_provisional)
+    sla_reports = SlaReports(approvals, db, clock, settings.timezone)
+    approvals_servicer = ApprovalsServicer(
+        approvals, approval_deadlines.due_provisional, sla_reports
+    )
 
     def add_servicers(server: grpc.Server) -> None:
         documents_pb2_grpc.add_DocumentRegistryServicer_to_server(servicer, server)
@@ -168,6 +180,7 @@ def build(
         db,
         register,
         approvals,
+        sla_reports,
         relay,
         scheduler,
         grpc_service,

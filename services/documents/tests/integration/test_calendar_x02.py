@@ -119,7 +119,9 @@ def _timer_due(app: DocumentsApp, step_id: str) -> datetime:
     timers = platform.timers
     with app.db.reading() as session:
         rows = session.execute(
-            select(timers.c.key, timers.c.due_at).where(timers.c.key.like(f"%{step_id}%"))
+            select(timers.c.key, timers.c.due_at).where(
+                timers.c.key.like(f"%{step_id}%"), timers.c.kind == "document_step_due"
+            )
         ).all()
     return max(row.due_at for row in rows)
 
@@ -260,3 +262,39 @@ def test_x02_approval_step_over_spring_festival_is_provisional_then_moved_with_i
         assert due == {REMINDER_TIMER: step.due_at, ESCALATION_TIMER: step.escalate_at}
     finally:
         harness.db.dispose()
+
+
+def test_d05_d10_escalation_and_flow_clocks_move_with_the_2027_schedule(
+    running: DocumentsApp,
+) -> None:
+    """X-02 for the clocks D-05 and D-10 add: the step's 48-hour escalation and the
+    document's 24-hour flow deadline are recomputed with the step's due time."""
+    document_id = _register(running)
+    document = running.register.get(HR_CLERK, document_id)
+    step = document.current_step()
+    assert step is not None
+    assert document.flow_due_at == WEEKENDS_ONLY_DUE
+    assert step.escalate_at == datetime(2027, 2, 9, 10, tzinfo=SHANGHAI).astimezone(UTC)
+    assert running.calendar is not None
+    running.calendar.schedules.put(SCHEDULE_2027)
+    uow = DocumentsUnitOfWork(running.db, platform, "documents", running.clock)
+    with uow:
+        running.register.recompute_deadlines(uow, 2027)
+        uow.commit()
+    document = running.register.get(HR_CLERK, document_id)
+    step = document.current_step()
+    assert step is not None
+    assert document.flow_due_at == AFTER_HOLIDAY_DUE
+    assert step.escalate_at == datetime(2027, 2, 16, 10, tzinfo=SHANGHAI).astimezone(UTC)
+    timers = platform.timers
+    with running.db.reading() as session:
+        due = dict(
+            session.execute(
+                select(timers.c.kind, timers.c.due_at).where(
+                    timers.c.kind.in_(["document_flow_due", "document_step_escalation"]),
+                    timers.c.fired_at.is_(None),
+                )
+            ).all()
+        )
+    assert due["document_flow_due"] == AFTER_HOLIDAY_DUE
+    assert due["document_step_escalation"] == step.escalate_at

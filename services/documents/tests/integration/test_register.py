@@ -6,31 +6,49 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, text, update
-from sqlalchemy.exc import DBAPIError
+from prometheus_client import REGISTRY
+from sqlalchemy import select, text
 
+from documents.adapters.month_sla_collector import MonthSlaCollector
 from documents.adapters.orm import platform
+from documents.bootstrap import MIGRATIONS
 from documents.domain.catalogue import DocumentState, StepKind
+from documents.service_layer.approvals import ApprovalEngine
 from documents.service_layer.commands import CompleteStep, ListDocuments, RegisterDocument
+from documents.service_layer.ports import PersonInfo
+from documents.service_layer.sla_report import SlaReports
 from documents_testkit import (
     ARCHIVIST,
+    CONFIDENTIAL_CLERK,
     DISCIPLINE,
     FIN_CLERK,
     FIN_HEAD,
     HR_CLERK,
     HR_HEAD,
+    HR_LEADER,
+    IT_HEAD,
     SEC_CLERK,
+    TOP_LEADER,
     Harness,
     person,
 )
+from secretariat.documents.v1 import events_pb2
+from secretariat_shared.calendar import BusinessCalendar
+from secretariat_shared.db import Database
 from secretariat_shared.errors import (
     NotFound,
     PermissionDenied,
     PreconditionFailed,
     ValidationFailed,
 )
+from secretariat_shared.migrations import upgrade
+from secretariat_shared.testing import assert_append_only
 
 pytestmark = pytest.mark.integration
+
+
+def sample(name: str, priority: str, outcome: str) -> float:
+    return REGISTRY.get_sample_value(name, {"priority": priority, "outcome": outcome}) or 0.0
 
 
 def reg(
@@ -144,7 +162,9 @@ def test_x03_classes_are_enforced_on_read_and_list(harness: Harness) -> None:
     public = r.register(HR_CLERK, reg(security="public"))
     internal = r.register(HR_CLERK, reg(security="internal"))
     confidential = r.register(HR_CLERK, reg(security="confidential"))
-    secret = r.register(HR_CLERK, reg(security="secret", readers=["fin.clerk"]))
+    secret = r.register(
+        HR_CLERK, reg(security="secret", readers=["fin.clerk"], handler_username="hr.clerk")
+    )
 
     def visible(who: object) -> set[str]:
         items, total = r.search(who, ListDocuments(page_size=100))  # type: ignore[arg-type]
@@ -153,7 +173,12 @@ def test_x03_classes_are_enforced_on_read_and_list(harness: Harness) -> None:
 
     hr_staff = person("hr.staff", "HR")
     assert visible(hr_staff) == {public.id, internal.id}
-    assert visible(FIN_HEAD) == {public.id, confidential.id}
+    assert visible(FIN_HEAD) == {public.id}
+    assert visible(IT_HEAD) == {public.id}
+    assert visible(HR_HEAD) == {public.id, internal.id, confidential.id}
+    assert visible(HR_LEADER) == {public.id, internal.id, confidential.id}
+    assert visible(TOP_LEADER) == {public.id, internal.id, confidential.id}
+    assert visible(CONFIDENTIAL_CLERK) == {public.id, confidential.id}
     assert visible(FIN_CLERK) == {public.id, secret.id}
     assert visible(HR_CLERK) == {public.id, internal.id, confidential.id, secret.id}
     with pytest.raises(NotFound) as denied:
@@ -163,6 +188,71 @@ def test_x03_classes_are_enforced_on_read_and_list(harness: Harness) -> None:
     assert type(denied.value) is type(missing.value)
     assert "not found" in str(denied.value)
     assert r.get(FIN_CLERK, secret.id).number == secret.number
+    with pytest.raises(NotFound):
+        r.get(IT_HEAD, confidential.id)
+    assert r.get(HR_LEADER, confidential.id).id == confidential.id
+    assert r.get(TOP_LEADER, confidential.id).id == confidential.id
+
+
+def test_x03_archive_step_of_confidential_and_secret_goes_to_confidential_clerks(
+    harness: Harness,
+) -> None:
+    r = harness.register
+    for security, archivists in [
+        ("internal", ["sec.archivist", "sec.clerk"]),
+        ("confidential", ["sec.mi"]),
+        ("secret", ["sec.mi"]),
+    ]:
+        document = r.register(HR_CLERK, reg(security=security, readers=["hr.head"]))
+        handling = document.current_step()
+        assert handling is not None
+        document = r.complete_step(HR_HEAD, CompleteStep(document.id, handling.id))
+        archive = document.current_step()
+        assert archive is not None
+        assert archive.kind is StepKind.ARCHIVE
+        assert archive.owners == archivists, security
+
+
+def test_x03_after_archiving_the_archivist_who_is_not_named_gets_404(harness: Harness) -> None:
+    r = harness.register
+    document = r.register(HR_CLERK, reg(security="secret", readers=["hr.head"]))
+    handling = document.current_step()
+    assert handling is not None
+    document = r.complete_step(HR_HEAD, CompleteStep(document.id, handling.id))
+    archive = document.current_step()
+    assert archive is not None
+    assert r.get(CONFIDENTIAL_CLERK, document.id).id == document.id  # the step is theirs
+    listed, _ = r.search(CONFIDENTIAL_CLERK, ListDocuments(page_size=100))
+    assert [d.id for d in listed] == [document.id]
+    r.complete_step(CONFIDENTIAL_CLERK, CompleteStep(document.id, archive.id, "已归档"))
+    with pytest.raises(NotFound):
+        r.get(CONFIDENTIAL_CLERK, document.id)
+    assert r.search(CONFIDENTIAL_CLERK, ListDocuments(page_size=100))[1] == 0
+    internal = r.register(HR_CLERK, reg(security="internal"))
+    step = internal.current_step()
+    assert step is not None
+    internal = r.complete_step(HR_HEAD, CompleteStep(internal.id, step.id))
+    archive = internal.current_step()
+    assert archive is not None
+    r.complete_step(ARCHIVIST, CompleteStep(internal.id, archive.id, "已归档"))
+    with pytest.raises(NotFound):
+        r.get(ARCHIVIST, internal.id)
+
+
+def test_x03_the_default_handler_does_not_read_a_secret_document_unless_named(
+    harness: Harness,
+) -> None:
+    r = harness.register
+    with pytest.raises(ValidationFailed) as refused:
+        r.register(HR_CLERK, reg(security="secret"))
+    assert refused.value.errors[0].field == "handler_username"
+    named = r.register(HR_CLERK, reg(security="secret", readers=["hr.head"]))
+    step = named.current_step()
+    assert step is not None
+    assert step.owners == ["hr.head"]
+    with pytest.raises(ValidationFailed) as outsider:
+        r.complete_step(HR_HEAD, CompleteStep(named.id, step.id, circulate_to=["fin.clerk"]))
+    assert outsider.value.errors[0].field == "circulate_to"
 
 
 def test_x03_only_own_department_or_secretariat_registers(harness: Harness) -> None:
@@ -228,8 +318,8 @@ def test_d05_incoming_flow_runs_from_register_to_archive(harness: Harness) -> No
     archive = document.current_step()
     assert archive is not None
     assert archive.kind is StepKind.ARCHIVE
-    assert archive.owners == ["sec.archivist", "sec.clerk"]
-    document = r.complete_step(ARCHIVIST, CompleteStep(document.id, archive.id, "已归档"))
+    assert archive.owners == ["sec.mi"]
+    document = r.complete_step(CONFIDENTIAL_CLERK, CompleteStep(document.id, archive.id, "已归档"))
     assert document.state is DocumentState.ARCHIVED
     assert document.label_colour.value == "black"
     assert harness.outbox_types() == [
@@ -240,7 +330,7 @@ def test_d05_incoming_flow_runs_from_register_to_archive(harness: Harness) -> No
         "documents.step.assigned",
         "documents.step.completed",
         "documents.step.assigned",
-        "documents.step.assigned",
+        "documents.flow.completed",  # D-10: the end of circulation ends the measured flow
         "documents.step.completed",
         "documents.document.archived",
     ]
@@ -261,7 +351,7 @@ def test_x05_overdue_step_fires_once_and_notifies_its_owner(harness: Harness) ->
     document = harness.register.register(HR_CLERK, reg(priority="urgent"))
     assert harness.scheduler.run_once() == 0
     harness.clock.advance(2 * 3600 + 1)
-    assert harness.scheduler.run_once() == 1
+    assert harness.scheduler.run_once() == 2  # the step's deadline and the flow's (D-10)
     assert harness.scheduler.run_once() == 0
     assert harness.outbox_types().count("documents.step.overdue") == 1
     step = harness.register.get(HR_CLERK, document.id).current_step()
@@ -284,7 +374,7 @@ def test_x05_completed_step_never_fires(harness: Harness) -> None:
 
 def test_x04_changes_and_classified_reads_are_audited(harness: Harness) -> None:
     r = harness.register
-    document = r.register(HR_CLERK, reg(security="secret"))
+    document = r.register(HR_CLERK, reg(security="secret", readers=["discipline.wu", "hr.head"]))
     r.get(HR_CLERK, document.id)
     entries, total = r.audit_entries(DISCIPLINE, document.id, "", 1, 50)
     assert total == 2
@@ -294,14 +384,31 @@ def test_x04_changes_and_classified_reads_are_audited(harness: Harness) -> None:
         r.audit_entries(HR_CLERK, document.id, "", 1, 50)
 
 
-def test_x04_audit_trail_is_append_only_in_postgresql(harness: Harness) -> None:
-    harness.register.register(HR_CLERK, reg())
-    if harness.db.dialect != "postgresql":
-        with harness.db.reading() as s:
-            assert s.scalar(select(func.count()).select_from(platform.audit_log)) == 1
-        return
-    with pytest.raises(DBAPIError, match="append-only"), harness.db.engine.begin() as conn:
-        conn.execute(update(platform.audit_log).values(actor="someone else"))
+def test_x03_audit_view_reveals_nothing_of_documents_the_viewer_may_not_read(
+    harness: Harness,
+) -> None:
+    r = harness.register
+    secret = r.register(HR_CLERK, reg(security="secret", readers=["hr.head"]))
+    public = r.register(HR_CLERK, reg(security="public"))
+    r.get(HR_CLERK, secret.id)
+    for overseer in (DISCIPLINE, SEC_CLERK):
+        entries, total = r.audit_entries(overseer, "", "", 1, 50)
+        assert {e["entity_id"] for e in entries} == {public.id}
+        assert total == 1
+        assert r.audit_entries(overseer, secret.id, "", 1, 50) == ([], 0)
+        assert r.audit_entries(overseer, "", "hr.clerk", 1, 50)[1] == 1
+
+
+def test_x04_audit_trail_is_append_only_on_both_databases(database_url: str) -> None:
+    upgrade(MIGRATIONS, database_url)
+    row = {
+        "actor": "hr.clerk",
+        "at": datetime(2026, 3, 2, tzinfo=UTC),
+        "action": "register",
+        "entity_type": "document",
+        "entity_id": "d-1",
+    }
+    assert_append_only(database_url, "audit_log", row)
 
 
 def test_d10_open_steps_gauge_counts_waiting_and_overdue_steps(harness: Harness) -> None:
@@ -324,3 +431,268 @@ def test_d10_open_steps_gauge_counts_waiting_and_overdue_steps(harness: Harness)
         'secretariat_document_steps_open{kind="proposed_handling",overdue="false",priority="routine"} 1.0'
         in text_out
     )
+
+
+def test_x03_upgrading_removes_archivists_kept_as_readers(database_url: str) -> None:
+
+    from documents.adapters.orm import document_readers, document_steps, documents
+
+    upgrade(MIGRATIONS, database_url, "0003")
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    db = Database(database_url)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(
+                documents.insert().values(
+                    id="d-1", number="HR-2026-04-001", title="t", type_code="04",
+                    department_code="HR", security_class="secret", retention="10y",
+                    priority="routine", body="", state="archived", registered_by="hr.clerk",
+                    registered_at=at, updated_at=at,
+                )
+            )  # fmt: skip
+            conn.execute(
+                document_readers.insert(),
+                [
+                    {"document_id": "d-1", "username": name}
+                    for name in ("hr.clerk", "hr.head", "fin.clerk", "sec.a", "sec.b", "sec.named")
+                ],
+            )
+            for position, (kind, owners) in enumerate(
+                [
+                    ("register", ["hr.clerk"]),
+                    ("proposed_handling", ["hr.head"]),
+                    ("circulation", ["fin.clerk"]),
+                    ("archive", ["sec.a", "sec.b", "sec.named", "hr.clerk"]),
+                ]
+            ):
+                conn.execute(
+                    document_steps.insert().values(
+                        id=f"s-{position}", document_id="d-1", position=position, kind=kind,
+                        owners=owners, state="done", done_by=owners, completed_by=owners[0],
+                        comment="", overdue=False,
+                    )
+                )  # fmt: skip
+            conn.execute(
+                platform.audit_log.insert().values(
+                    at=at, actor="hr.clerk", action="register", entity_type="document",
+                    entity_id="d-1", before=None,
+                    after={"readers": ["hr.clerk", "sec.named", "hr.head"]},
+                )
+            )  # fmt: skip
+        upgrade(MIGRATIONS, database_url)
+        with db.engine.connect() as conn:
+            readers = set(conn.scalars(select(document_readers.c.username)))
+        assert readers == {"hr.clerk", "hr.head", "fin.clerk", "sec.named"}
+    finally:
+        db.dispose()
+
+
+def test_x04_audit_trail_is_searched_by_entity_type_and_time_range(harness: Harness) -> None:
+    r = harness.register
+    first = r.register(HR_CLERK, reg(security="public"))
+    harness.clock.advance(3600)
+    second = r.register(HR_CLERK, reg(security="public"))
+    later = harness.clock.now()
+    by_type, total = r.audit_entries(DISCIPLINE, "", "", 1, 50, entity_type="document")
+    assert total == 2
+    assert {e["entity_id"] for e in by_type} == {first.id, second.id}
+    assert r.audit_entries(DISCIPLINE, "", "", 1, 50, entity_type="approval") == ([], 0)
+    recent, total = r.audit_entries(DISCIPLINE, "", "", 1, 50, at_from=later)
+    assert [e["entity_id"] for e in recent] == [second.id]
+    early, total = r.audit_entries(DISCIPLINE, "", "", 1, 50, at_to=later - timedelta(minutes=1))
+    assert [e["entity_id"] for e in early] == [first.id]
+
+
+# -- D-05: 拟办 and circulation are reminded, escalated and follow absences -------------------
+
+STAFF = person("hr.staff", "HR")
+
+
+def monday(hour: int, minute: int = 0, week: int = 0) -> datetime:
+    """A Beijing wall-clock time on Monday 2026-03-02 (+ ``week`` weeks), in UTC."""
+    return datetime(2026, 3, 2 + 7 * week, hour - 8, minute, tzinfo=UTC)
+
+
+def test_d05_proposed_handling_follows_the_owners_absence(harness: Harness) -> None:
+    harness.away("hr.head", "hr.staff")
+    document = harness.register.register(HR_CLERK, reg())
+    step = document.current_step()
+    assert step is not None
+    assert [(s.owner, s.username, s.reason.value) for s in step.stand_ins] == [
+        ("hr.head", "hr.staff", "absence")
+    ]
+    assigned = harness.events("documents.step.assigned", events_pb2.StepAssigned)
+    assert [(a.assignee_username, a.on_behalf_of, a.reason) for a in assigned] == [
+        ("hr.head", "", ""),
+        ("hr.staff", "hr.head", "absence"),
+    ]
+    done = harness.register.complete_step(
+        STAFF, CompleteStep(document.id, step.id, circulate_to=["fin.clerk"])
+    )
+    assert done.state is DocumentState.CIRCULATING
+    assert done.steps[1].acted_for == {"hr.head": "hr.staff"}
+    assert "step_acted_for" in harness.audit_actions(document.id)
+
+
+def test_d05_a_circulation_no_longer_stalls_on_one_absent_reader(harness: Harness) -> None:
+    document = harness.register.register(HR_CLERK, reg())
+    handling = document.current_step()
+    assert handling is not None
+    document = harness.register.complete_step(
+        HR_HEAD, CompleteStep(document.id, handling.id, circulate_to=["fin.clerk", "hr.staff"])
+    )
+    circulation = document.current_step()
+    assert circulation is not None
+    harness.register.complete_step(STAFF, CompleteStep(document.id, circulation.id, "已阅"))
+    harness.away("fin.clerk", "fin.head")  # gone after the circulation reached them
+    harness.at(monday(9, 1, week=0) + timedelta(days=1))  # the circulation is due: reminder
+    [overdue] = harness.events("documents.step.overdue", events_pb2.StepOverdue)
+    assert list(overdue.owners) == ["fin.clerk", "fin.head"]
+    stand_in = harness.events("documents.step.assigned", events_pb2.StepAssigned)[-1]
+    assert (stand_in.assignee_username, stand_in.on_behalf_of) == ("fin.head", "fin.clerk")
+    document = harness.register.complete_step(
+        FIN_HEAD, CompleteStep(document.id, circulation.id, "代阅")
+    )
+    assert document.current_step().kind is StepKind.ARCHIVE  # type: ignore[union-attr]
+    read = document.steps[2]
+    assert read.done_by == ["hr.staff", "fin.clerk"]
+    assert read.acted_for == {"fin.clerk": "fin.head"}  # the stand-in read for them, recorded
+    audit = platform.audit_log
+    with harness.db.reading() as session:
+        by_stand_in = session.scalars(
+            select(audit.c.action)
+            .where(audit.c.entity_id == document.id, audit.c.actor == "fin.head")
+            .order_by(audit.c.id)
+        ).all()
+    assert list(by_stand_in) == ["step_acted_for", "complete_circulation"]
+
+
+def test_d05_flow_steps_are_reminded_at_due_and_escalated_to_the_superior_after_48_hours(
+    harness: Harness,
+) -> None:
+    harness.directory.people["fin.clerk"] = PersonInfo("fin.clerk", "fin.clerk", "FIN", "fin.head")
+    document = harness.register.register(HR_CLERK, reg())
+    handling = document.current_step()
+    assert handling is not None
+    harness.register.complete_step(
+        HR_HEAD, CompleteStep(document.id, handling.id, circulate_to=["fin.clerk"])
+    )
+    step = harness.register.get(HR_CLERK, document.id).current_step()
+    assert step is not None
+    assert step.escalate_at == monday(9) + timedelta(days=2)
+    harness.at(monday(9) + timedelta(days=1))
+    assert [
+        list(e.owners) for e in harness.events("documents.step.overdue", events_pb2.StepOverdue)
+    ] == [["fin.clerk"]]  # reminded at the due time (D-08)
+    harness.at(monday(9) + timedelta(days=2) - timedelta(seconds=1))
+    assert harness.events("documents.step.escalated", events_pb2.StepEscalated) == []
+    harness.at(monday(9) + timedelta(days=2))
+    [escalated] = harness.events("documents.step.escalated", events_pb2.StepEscalated)
+    assert (list(escalated.from_owners), list(escalated.to_usernames)) == (
+        ["fin.clerk"],
+        ["fin.head"],
+    )
+    assigned = harness.events("documents.step.assigned", events_pb2.StepAssigned)[-1]
+    assert (assigned.assignee_username, assigned.on_behalf_of, assigned.reason) == (
+        "fin.head",
+        "fin.clerk",
+        "escalation",
+    )
+    harness.advance(days=1)
+    assert len(harness.events("documents.step.escalated", events_pb2.StepEscalated)) == 1
+    document = harness.register.complete_step(FIN_HEAD, CompleteStep(document.id, step.id))
+    assert document.state is DocumentState.ARCHIVING
+
+
+def test_d05_a_step_opened_on_friday_escalates_on_tuesday(harness: Harness) -> None:
+    harness.at(datetime(2026, 3, 6, 9, 0, tzinfo=UTC))  # Friday 17:00 Beijing
+    document = harness.register.register(HR_CLERK, reg())
+    step = document.current_step()
+    assert step is not None
+    assert step.escalate_at == datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # Tuesday 17:00 (X-02)
+
+
+# -- D-10: the 24 hours bind the whole routine flow ---------------------------------------------
+
+
+def _flow(harness: Harness, handled_after: timedelta, read_after: timedelta) -> str:
+    document = harness.register.register(HR_CLERK, reg())
+    handling = document.current_step()
+    assert handling is not None
+    harness.at(monday(9) + handled_after)
+    harness.register.complete_step(
+        HR_HEAD, CompleteStep(document.id, handling.id, circulate_to=["fin.clerk"])
+    )
+    circulation = harness.register.get(HR_CLERK, document.id).current_step()
+    assert circulation is not None
+    harness.at(monday(9) + read_after)
+    harness.register.complete_step(FIN_CLERK, CompleteStep(document.id, circulation.id))
+    return document.id
+
+
+def test_d10_the_24_hours_bind_the_whole_routine_flow_not_only_each_step(
+    harness: Harness,
+) -> None:
+    breached_before = sample("secretariat_document_flows_total", "routine", "breached")
+    # Each step within its own 24 hours, the flow not: handled Monday 20:00, read
+    # Tuesday 10:00, registered Monday 09:00.
+    document_id = _flow(harness, timedelta(hours=11), timedelta(hours=25))
+    [overdue] = harness.events("documents.flow.overdue", events_pb2.FlowOverdue)
+    assert (overdue.document_id, overdue.state, list(overdue.waiting_on)) == (
+        document_id,
+        "circulating",
+        ["fin.clerk"],
+    )
+    assert sample("secretariat_document_flows_total", "routine", "breached") == breached_before + 1
+    completed = harness.events("documents.step.completed", events_pb2.StepCompleted)
+    assert all(c.met_deadline for c in completed)
+    [flow] = harness.events("documents.flow.completed", events_pb2.FlowCompleted)
+    assert not flow.met_deadline
+    assert flow.hours == 25.0
+    document = harness.register.get(HR_CLERK, document_id)
+    assert (document.flow_met, document.flow_closed_at) == (False, monday(9) + timedelta(hours=25))
+
+
+def test_d10_a_routine_flow_within_24_hours_meets_its_sla(harness: Harness) -> None:
+    met_before = sample("secretariat_document_flows_total", "routine", "met")
+    document_id = _flow(harness, timedelta(hours=2), timedelta(hours=20))
+    [flow] = harness.events("documents.flow.completed", events_pb2.FlowCompleted)
+    assert flow.met_deadline
+    assert harness.register.get(HR_CLERK, document_id).flow_met is True
+    harness.advance(days=2)
+    assert harness.events("documents.flow.overdue", events_pb2.FlowOverdue) == []
+    assert sample("secretariat_document_flows_total", "routine", "met") == met_before + 1
+
+
+def test_d10_the_monthly_sla_report_covers_documents_and_approvals(harness: Harness) -> None:
+    _flow(harness, timedelta(hours=11), timedelta(hours=25))  # the flow breached, steps met
+    late = harness.register.register(HR_CLERK, reg(title="迟办的文件"))  # 拟办 never done
+    assert late.current_step() is not None
+    harness.at(datetime(2026, 4, 1, 2, 0, tzinfo=UTC))  # April 1st, 10:00 Beijing
+    engine = ApprovalEngine(
+        harness.register._uow,
+        harness.directory,
+        BusinessCalendar(),
+        harness.clock,
+        harness.db,
+        None,  # type: ignore[arg-type]
+    )
+    report = SlaReports(engine, harness.db, harness.clock).monthly(SEC_CLERK, "2026-03")
+    assert report.month == "2026-03"
+    # The first: 拟办 and circulation on time, its archive step left open past due;
+    # the second: 拟办 open past due.
+    assert (report.documents.steps_total, report.documents.steps_overdue) == (4, 2)
+    assert (report.flows.total, report.flows.met, report.flows.breached) == (2, 0, 2)
+    assert report.steps_total == report.approvals.steps_total + 4
+    current = SlaReports(engine, harness.db, harness.clock).current_month()
+    assert current.month == "2026-04"
+    # The alert's gauge: the running calendar month, here April (the 2nd document's
+    # 拟办 is still open and overdue).
+    collected = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in MonthSlaCollector(SlaReports(engine, harness.db, harness.clock)).collect()
+        for sample in family.samples
+    }
+    steps = "secretariat_sla_month_steps"
+    assert collected[(steps, (("flow", "documents"), ("overdue", "true")))] == 2
+    assert collected[("secretariat_document_flows_month", (("outcome", "breached"),))] == 1

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from approvals_testkit import FakeOrganisation
 from documents.adapters.seal_signer import SealSigner, seal_signer_for, signature_valid
+from documents.domain.approvals import access as approval_access
 from documents.domain.approvals import model
 from documents.domain.approvals.builtin import BUILTIN_KEYS, BUILTIN_TEMPLATES
 from documents.domain.approvals.model import (
@@ -25,7 +26,6 @@ from documents.domain.approvals.model import (
     NoApprover,
     NotAnApprover,
     StepState,
-    can_view,
 )
 from documents.domain.approvals.routing import escalation_targets, resolve_holders, seats_for
 from documents.domain.approvals.seal import (
@@ -57,6 +57,7 @@ from documents.domain.approvals.templates import (
     plan_for,
     template_problems,
 )
+from secretariat_shared.access import Viewer
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.identity import generate_keypair
 
@@ -552,6 +553,11 @@ def test_d09_withdraw_closes_an_open_request_once() -> None:
     assert approval.steps[0].state is StepState.WITHDRAWN
     with pytest.raises(ApprovalClosed):
         model.withdraw(approval, "hr.staff", NOW)
+
+
+def can_view(approval: Approval, username: str, roles: list[str], is_service: bool) -> bool:
+    viewer = Viewer(username, roles=frozenset(roles), is_service=is_service)
+    return approval_access.can_view(viewer, approval)
 
 
 def test_d09_who_may_see_an_approval() -> None:

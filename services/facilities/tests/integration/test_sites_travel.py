@@ -15,7 +15,9 @@ from facilities_testkit import (
     DIRECTOR,
     EMPLOYEE,
     FINANCE,
+    HR_HEAD,
     OTHER_EMPLOYEE,
+    OUTSIDER,
     STOREKEEPER,
     Harness,
 )
@@ -199,6 +201,25 @@ def test_f09_expense_claim_with_receipts_and_reimbursement_status(harness: Harne
     paid = harness.travel.mark_reimbursed(FINANCE, expense.id)
     assert (paid.state, paid.reimbursed_by) == ("reimbursed", "fin.clerk")
     assert harness.notices("expense_reimbursed")
+
+
+def test_x03_an_expense_claim_is_confidential_to_claimant_finance_hr_and_its_head(
+    harness: Harness,
+) -> None:
+    trip_id = trip(harness)
+    harness.decide(f"trip:{trip_id}")
+    expense = harness.travel.claim_expense(
+        EMPLOYEE, trip_id, [ExpenseLine("transport", "高铁往返", 110600, "FP-001")]
+    )
+    for reader in (EMPLOYEE, FINANCE, HR_HEAD):
+        assert harness.travel.get_expense(reader, expense.id).id == expense.id
+        listed = harness.travel.list_expenses(reader, False, "")
+        assert ([e.id for e in listed.items], listed.total) == ([expense.id], 1)
+    for outsider in (STOREKEEPER, DIRECTOR, OTHER_EMPLOYEE, OUTSIDER):
+        with pytest.raises(NotFound):
+            harness.travel.get_expense(outsider, expense.id)
+        hidden = harness.travel.list_expenses(outsider, False, "")
+        assert (hidden.items, hidden.total) == ([], 0)
 
 
 def test_f09_company_event_with_plan_venue_catering(harness: Harness) -> None:

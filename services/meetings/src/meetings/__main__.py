@@ -8,15 +8,16 @@ from prometheus_client import REGISTRY
 
 from meetings.adapters.collectors import MeetingsCollector
 from meetings.bootstrap import MIGRATIONS, SERVICE, build
+from meetings.settings import MeetingsSettings
 from secretariat_shared.grpc_server import serve_forever
 from secretariat_shared.migrations import upgrade
 from secretariat_shared.observability import setup_logging, setup_tracing, start_metrics
-from secretariat_shared.settings import ServiceSettings, load_or_exit
+from secretariat_shared.settings import load_or_exit
 
 
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "serve"
-    settings = load_or_exit(ServiceSettings)
+    settings = load_or_exit(MeetingsSettings)
     setup_logging(SERVICE, settings.log_level)
     if command == "migrate":
         upgrade(MIGRATIONS, settings.database_url)

@@ -15,6 +15,7 @@ import grpc
 
 from meetings.adapters.directory_client import GrpcDirectory
 from meetings.adapters.orm import platform
+from meetings.adapters.qr import qr_png
 from meetings.entrypoints.grpc_servicer import MeetingsServicer
 from meetings.service_layer import common
 from meetings.service_layer.calendar_updates import CalendarUpdates
@@ -26,6 +27,7 @@ from meetings.service_layer.ports import Directory
 from meetings.service_layer.preparation import Preparation
 from meetings.service_layer.scheduling import MeetingPlanner
 from meetings.service_layer.unit_of_work import MeetingsUnitOfWork
+from meetings.settings import MeetingsSettings, survey_key
 from secretariat.meetings.v1 import meetings_pb2, meetings_pb2_grpc
 from secretariat_shared.bus import BusTopology, EventPublisher
 from secretariat_shared.calendar import BusinessCalendar
@@ -70,6 +72,7 @@ class UseCases:
             common.MINUTES_DRAFT_DUE: self.minutes.on_draft_due,
             common.MINUTES_DISTRIBUTION_DUE: self.minutes.on_distribution_due,
             common.SURVEY_CLOSE: self.effectiveness.on_survey_close,
+            common.SURVEY_TOTALS_DUE: self.effectiveness.on_survey_totals_due,
             common.WEEKLY_DIGEST: self.minutes.on_weekly_digest,
         }
 
@@ -81,7 +84,7 @@ def build_use_cases(context: Context) -> UseCases:
         preparation=Preparation(context),
         conduct=Conduct(context),
         minutes=MinutesDesk(context),
-        effectiveness=Effectiveness(context),
+        effectiveness=Effectiveness(context, qr_png),
     )
 
 
@@ -134,6 +137,10 @@ def build(
             calendar=calendar,
             zone=ZoneInfo(settings.timezone),
             timers=TimerStore(platform),
+            survey_key=survey_key(
+                getattr(settings, "survey_secret", ""), settings.internal_token_secret
+            ),
+            public_url=getattr(settings, "public_url", MeetingsSettings.public_url),
         )
     )
     scheduler = TimerScheduler(

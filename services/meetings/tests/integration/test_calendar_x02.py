@@ -63,3 +63,32 @@ def test_x02_minutes_distribution_clock_over_spring_festival_moves_when_2027_is_
         )
         uow.commit()
     assert timer_due() == local(2027, 2, 15, 9, 50).astimezone(UTC)
+
+
+def test_m02_x02_milestones_move_off_spring_festival_when_2027_is_loaded(
+    harness: Harness,
+) -> None:
+    # Monday 15 February 2027, the first working day after the holiday.
+    meeting = harness.schedule(video_link="https://meet.example/1", start_at=local(2027, 2, 15))
+    due = {m.key: m.due_at for m in meeting.milestones}
+    assert due["materials_printed"] == local(2027, 2, 12)  # weekends only: inside the holiday
+    assert due["notice_published"] == local(2027, 2, 10)
+    envelope = make_envelope(
+        CALENDAR_UPDATED,
+        "gateway",
+        "calendar-year:2027",
+        events_pb2.CalendarUpdated(year=year_to_proto(SCHEDULE_2027)),
+        harness.clock.now(),
+    )
+    with harness.uc.context.uow() as uow:
+        CalendarUpdates(harness.uc.context).on_calendar_updated(
+            uow, ReceivedEvent.from_bytes(envelope.SerializeToString())
+        )
+        uow.commit()
+    moved = {
+        m.key: m.due_at for m in harness.uc.preparation.checklist(HR_CLERK, meeting.id).milestones
+    }
+    assert moved["materials_printed"] == local(2027, 2, 5)  # the last working day before
+    assert moved["notice_published"] == local(2027, 2, 3)
+    harness.at(local(2027, 2, 3))
+    assert len(harness.notices("meeting_notice")) == 1  # the notice's timer moved too

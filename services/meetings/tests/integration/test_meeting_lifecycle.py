@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
-from meetings.adapters.orm import room_bookings
+from meetings.adapters.orm import platform, room_bookings, survey_answers
 from meetings.domain.minutes import ActionStatus, MinutesState, SlaOutcome
 from meetings.domain.model import Meeting, MeetingState
 from meetings.service_layer.commands import (
@@ -497,6 +497,82 @@ def test_m07_the_survey_opens_at_the_end_and_closes_3_days_later(harness: Harnes
     )
 
 
+def test_m07_the_survey_is_anonymous_no_name_is_stored_with_an_answer(harness: Harness) -> None:
+    meeting = ended(harness)
+    harness.uc.effectiveness.answer(HR_STAFF, AnswerSurvey(meeting.id, 90, 80, 100, "材料太多"))
+    harness.uc.effectiveness.answer(FIN_CLERK, AnswerSurvey(meeting.id, 60, 70, 80, "议程清楚"))
+    with harness.db.reading() as s:
+        rows = [dict(r._mapping) for r in s.execute(select(survey_answers))]
+        audit = s.execute(
+            select(platform.audit_log.c.before, platform.audit_log.c.after).where(
+                platform.audit_log.c.action == "answer_survey"
+            )
+        ).all()
+    assert len(rows) == 2
+    stored = " ".join(str(v) for row in rows for v in row.values())
+    for username in ("hr.staff", "fin.clerk"):
+        assert username not in stored
+    assert set(rows[0]) == {
+        "id",
+        "meeting_id",
+        "respondent_key",
+        "agenda",
+        "materials",
+        "logistics",
+        "comment",
+    }  # no name, no time
+    assert all(before is None and after is None for before, after in audit)
+    [answered, _] = harness.events("meetings.survey.answered", events_pb2.SurveyAnswered)
+    assert answered.satisfaction == 0  # the event does not tie a score to a moment
+    # One answer per person still holds, through the keyed hash.
+    with pytest.raises(Conflict):
+        harness.uc.effectiveness.answer(HR_STAFF, AnswerSurvey(meeting.id, 1, 1, 1))
+    assert harness.uc.effectiveness.results(HR_STAFF, meeting.id).answered_by_me
+    assert not harness.uc.effectiveness.results(HR_HEAD, meeting.id).answered_by_me
+
+
+def test_m07_the_organiser_reads_the_comments_without_names(harness: Harness) -> None:
+    meeting = ended(harness)
+    harness.uc.effectiveness.answer(HR_STAFF, AnswerSurvey(meeting.id, 90, 80, 100, "议程清楚"))
+    harness.uc.effectiveness.answer(FIN_CLERK, AnswerSurvey(meeting.id, 60, 70, 80, "材料太多"))
+    harness.uc.effectiveness.answer(HR_HEAD, AnswerSurvey(meeting.id, 80, 80, 80))
+    organiser = harness.uc.effectiveness.results(HR_CLERK, meeting.id)
+    assert organiser.comments == sorted(["议程清楚", "材料太多"])
+    assert harness.uc.effectiveness.results(HR_STAFF, meeting.id).comments == []
+
+
+def test_m07_the_survey_is_reachable_by_a_qr_code_for_the_meeting(harness: Harness) -> None:
+    meeting = ended(harness)
+    png, content_type = harness.uc.effectiveness.survey_qr(HR_STAFF, meeting.id)
+    assert content_type == "image/png"
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    url = harness.uc.effectiveness.results(HR_STAFF, meeting.id).survey_url
+    assert url == f"https://oa.example.cn/api/v1/meetings/{meeting.id}/survey"
+    with pytest.raises(NotFound):
+        harness.uc.effectiveness.survey_qr(person("it.nobody", "IT"), meeting.id)
+
+
+def test_m07_the_totals_are_ready_within_24_hours_of_the_end(harness: Harness) -> None:
+    met_before = sample("secretariat_meetings_survey_totals_total", outcome="met")
+    meeting = ended(harness)
+    harness.uc.effectiveness.answer(HR_STAFF, AnswerSurvey(meeting.id, 90, 80, 100))
+    harness.uc.effectiveness.answer(FIN_CLERK, AnswerSurvey(meeting.id, 70, 70, 70))
+    assert harness.uc.effectiveness.results(HR_CLERK, meeting.id).meeting.survey_totals_at is None
+    harness.at(meeting.end_at + timedelta(hours=24))
+    [ready] = harness.events("meetings.survey.totals_ready", events_pb2.SurveyTotalsReady)
+    assert (ready.responses, ready.satisfaction, ready.on_time) == (2, 80.0, True)
+    assert harness.notified("meeting_survey_totals") == ["hr.clerk"]
+    totals_at = harness.uc.effectiveness.results(HR_CLERK, meeting.id).meeting.survey_totals_at
+    assert totals_at is not None
+    assert totals_at <= meeting.end_at + timedelta(hours=24)
+    assert sample("secretariat_meetings_survey_totals_total", outcome="met") == met_before + 1
+    harness.advance(days=1)
+    assert len(harness.events("meetings.survey.totals_ready", events_pb2.SurveyTotalsReady)) == 1
+    # The survey stays open after the totals; later answers still count.
+    harness.uc.effectiveness.answer(HR_HEAD, AnswerSurvey(meeting.id, 100, 100, 100))
+    assert harness.uc.effectiveness.results(HR_CLERK, meeting.id).summary.responses == 3
+
+
 def test_m07_the_effectiveness_report_shows_satisfaction_and_achievement(harness: Harness) -> None:
     first = ended(harness, security_class="public")
     harness.uc.effectiveness.answer(HR_STAFF, AnswerSurvey(first.id, 90, 90, 90))
@@ -609,6 +685,7 @@ def test_x05_every_deadline_of_a_meeting_is_a_timer_that_fires_once(harness: Har
         "meeting_minutes_draft_due",
         "meeting_minutes_distribution_due",
         "meeting_survey_close",
+        "meeting_survey_totals_due",
     } <= kinds
     types = harness.event_types()
     for event in (
@@ -618,6 +695,7 @@ def test_x05_every_deadline_of_a_meeting_is_a_timer_that_fires_once(harness: Har
         "meetings.minutes.draft_overdue",
         "meetings.minutes.distribution_overdue",
         "meetings.survey.closed",
+        "meetings.survey.totals_ready",
     ):
         assert types.count(event) >= 1, event
     assert types.count("meetings.meeting.ended") == 1

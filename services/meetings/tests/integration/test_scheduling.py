@@ -68,6 +68,8 @@ def test_m01_scheduling_books_the_room_notifies_everyone_and_announces_the_meeti
         "hr.head",
         "it.wang",
     }
+    assert harness.notices("meeting_notice") == []  # M-02: it goes out at T-3d
+    harness.at(local(2026, 3, 9, 9))
     notice = harness.notices("meeting_notice")[0]
     assert sorted(notice.recipients) == ["fin.clerk", "hr.head", "hr.staff", "it.wang"]
     assert notice.subject_ref == f"meetings/{meeting.id}"
@@ -101,7 +103,7 @@ def test_m01_a_booking_overlapping_the_15_minute_buffer_is_refused_naming_the_me
     assert count(harness, meetings) == 3
 
 
-def test_x03_a_refused_booking_names_only_the_id_and_time_to_those_who_may_not_see_it(
+def test_x03_a_refused_booking_reveals_nothing_of_a_meeting_the_caller_may_not_see(
     harness: Harness,
 ) -> None:
     room = harness.room()
@@ -111,9 +113,10 @@ def test_x03_a_refused_booking_names_only_the_id_and_time_to_those_who_may_not_s
     with pytest.raises(Conflict) as refused:
         harness.schedule(OUTSIDER, room_id=room.id, participants=[], agenda=[])
     message = str(refused.value)
-    assert secret.id in message
+    assert secret.id not in message
     assert "干部任免酝酿会" not in message
-    assert "09:00–10:00" in message
+    assert "09:00" not in message
+    assert "already booked at that time" in message
 
 
 def test_m01_two_bookings_of_one_slot_made_at_once_exactly_one_wins(harness: Harness) -> None:
@@ -238,9 +241,25 @@ def test_m01_room_availability_counts_the_buffer(harness: Harness) -> None:
     assert [(b.occupied_from, b.topic) for b in bookings] == [(local(2026, 3, 12, 8, 45), "")]
 
 
+def test_x03_a_rooms_calendar_shows_only_that_a_hidden_meetings_slot_is_taken(
+    harness: Harness,
+) -> None:
+    room = harness.room("A", capacity=10)
+    mine = harness.schedule(room_id=room.id, start_at=local(2026, 3, 12, 9), agenda=[])
+    window = (local(2026, 3, 12, 0), local(2026, 3, 13, 0))
+    [hidden] = harness.uc.planner.room_bookings(OUTSIDER, room.id, *window)
+    assert (hidden.meeting_id, hidden.topic) == ("", "")
+    assert hidden.occupied_from == local(2026, 3, 12, 8, 45)
+    [shown] = harness.uc.planner.room_bookings(HR_CLERK, room.id, *window)
+    assert (shown.meeting_id, shown.topic) == (mine.id, mine.topic)
+
+
 def test_m01_invited_people_with_another_meeting_then_are_flagged(harness: Harness) -> None:
     first = harness.schedule(
-        video_link="https://meet.example/1", participants=["hr.staff"], agenda=[]
+        video_link="https://meet.example/1",
+        participants=["hr.staff"],
+        agenda=[],
+        security_class="public",
     )
     second = harness.schedule(
         FIN_HEAD,
@@ -252,12 +271,45 @@ def test_m01_invited_people_with_another_meeting_then_are_flagged(harness: Harne
     assert [c.meeting_id for c in second.conflicts["hr.staff"]] == [first.id]
     assert "fin.clerk" not in second.conflicts
     assert any("hr.staff" in w and first.id in w for w in harness.uc.planner.warnings(second))
-    to_staff = [n for n in harness.notices("meeting_notice") if list(n.recipients) == ["hr.staff"]]
+    harness.at(local(2026, 3, 9, 9, 30))
+    to_staff = [
+        n
+        for n in harness.notices("meeting_notice")
+        if list(n.recipients) == ["hr.staff"] and n.subject_ref == f"meetings/{second.id}"
+    ]
     assert first.id in to_staff[-1].body
     stored = harness.uc.planner.get(FIN_HEAD, second.id)
     assert [c.meeting_id for c in stored.conflicts["hr.staff"]] == [first.id]
     scheduled = harness.events("meetings.meeting.scheduled", events_pb2.MeetingScheduled)
     assert list(scheduled[-1].participants_with_conflicts) == ["hr.staff"]
+
+
+def test_x03_a_participants_clash_names_nothing_of_a_meeting_the_organiser_may_not_see(
+    harness: Harness,
+) -> None:
+    hidden = harness.schedule(
+        video_link="https://meet.example/1",
+        participants=["hr.staff"],
+        agenda=[],
+        security_class="secret",
+        topic="干部任免酝酿会",
+    )
+    second = harness.schedule(
+        FIN_HEAD,
+        video_link="https://meet.example/2",
+        start_at=local(2026, 3, 12, 9, 30),
+        participants=["hr.staff"],
+        agenda=[],
+    )
+    for shown in (second, harness.uc.planner.get(FIN_HEAD, second.id)):
+        [clash] = shown.conflicts["hr.staff"]
+        assert clash.meeting_id == ""
+        assert (clash.start_at, clash.end_at) == (second.start_at, second.end_at)
+        warnings = " ".join(harness.uc.planner.warnings(shown))
+        assert hidden.id not in warnings
+        assert "hr.staff is busy at that time" in warnings
+    listed, _ = harness.uc.planner.search(FIN_HEAD, ListMeetings())
+    assert all(c.meeting_id != hidden.id for m in listed for cs in m.conflicts.values() for c in cs)
 
 
 # -- M-01 calendars, changes, cancellation -------------------------------------------------
@@ -311,6 +363,7 @@ def test_m01_rescheduling_rebooks_the_room_and_tells_everyone(harness: Harness) 
     room = harness.room()
     other = harness.room("第二会议室")
     meeting = harness.schedule(room_id=room.id)
+    harness.at(local(2026, 3, 9, 9))  # the notice went out: changes are told (M-02)
     harness.schedule(room_id=other.id, start_at=local(2026, 3, 13, 9), participants=[], agenda=[])
     with pytest.raises(Conflict):
         harness.uc.planner.update(
@@ -369,6 +422,8 @@ def test_m01_only_the_organiser_host_or_secretariat_change_or_cancel(harness: Ha
 def test_m01_cancelling_frees_the_room_and_stops_the_meeting_timers(harness: Harness) -> None:
     room = harness.room()
     meeting = harness.schedule(room_id=room.id)
+    harness.at(local(2026, 3, 9, 9))  # the notice went out (M-02)
+    warned = len(harness.events("meetings.milestone.overdue", events_pb2.MilestoneOverdue))
     harness.uc.planner.cancel(HR_CLERK, meeting.id, "")
     replacement = harness.schedule(room_id=room.id, participants=[], agenda=[])
     assert harness.notified("meeting_cancelled") == ["fin.clerk", "hr.head", "hr.staff"]
@@ -376,7 +431,7 @@ def test_m01_cancelling_frees_the_room_and_stops_the_meeting_timers(harness: Har
     ended = harness.events("meetings.meeting.ended", events_pb2.MeetingEnded)
     assert [e.meeting.meeting_id for e in ended] == [replacement.id]
     overdue = harness.events("meetings.milestone.overdue", events_pb2.MilestoneOverdue)
-    assert meeting.id not in {e.meeting.meeting_id for e in overdue}
+    assert meeting.id not in {e.meeting.meeting_id for e in overdue[warned:]}
 
 
 # -- X-03 --------------------------------------------------------------------------------
@@ -413,7 +468,8 @@ def test_x03_meetings_are_visible_by_class_and_a_hidden_one_is_not_found(harness
 
     assert ids(HR_STAFF) == {internal.id, public.id}
     assert ids(FIN_CLERK) == {secret.id, public.id}
-    assert ids(FIN_HEAD) == {confidential.id, public.id}
+    assert ids(FIN_HEAD) == {public.id}  # another department's head
+    assert ids(HR_HEAD) == {internal.id, confidential.id, public.id}
     assert ids(OUTSIDER) == {public.id}
     for actor, meeting in [(OUTSIDER, internal), (HR_STAFF, secret), (HR_STAFF, confidential)]:
         with pytest.raises(NotFound) as hidden:
@@ -448,25 +504,76 @@ def test_m02_scheduling_generates_twelve_milestones_with_owners_and_due_times(
     checklist = harness.uc.preparation.checklist(HR_STAFF, meeting.id).milestones
     assert len(checklist) == 12
     due = {m.key: m.due_at for m in checklist}
-    start = local(2026, 3, 12, 9)
-    assert due["topic_and_goals"] == start - timedelta(days=7)
-    assert due["leaders_availability"] == start - timedelta(days=5)
-    assert due["notice_published"] == due["agenda_collected"] == start - timedelta(days=3)
-    assert due["equipment_tested"] == due["materials_printed"] == start - timedelta(days=1)
+    # Thursday 03-12 09:00; "T-N d" counts working days, the weekend is skipped.
+    assert due["topic_and_goals"] == local(2026, 3, 3, 9)
+    assert due["leaders_availability"] == local(2026, 3, 5, 9)
+    assert due["notice_published"] == due["agenda_collected"] == local(2026, 3, 9, 9)
+    assert due["equipment_tested"] == due["materials_printed"] == local(2026, 3, 11, 9)
     owners = {m.key: m.owner for m in checklist}
     assert owners["equipment_tested"] == "it.wang"
     assert owners["topic_and_goals"] == "hr.clerk"
     states = {m.key: m.state for m in checklist}
-    assert states["notice_published"] is MilestoneState.DONE
+    assert states["venue_booked"] is MilestoneState.DONE
+    assert states["notice_published"] is MilestoneState.OPEN
     assert states["seating_and_name_plates"] is MilestoneState.NOT_APPLICABLE  # video only
     assert (
         harness.events("meetings.meeting.preparation_warning", events_pb2.PreparationWarning) == []
     )
 
 
+def test_m02_the_notice_goes_out_at_its_t3_working_day_milestone_not_at_scheduling(
+    harness: Harness,
+) -> None:
+    meeting = harness.schedule(video_link="https://meet.example/1")
+    assert harness.notices("meeting_notice") == []
+    harness.at(local(2026, 3, 9, 8, 59))  # Monday, one minute before T-3d
+    assert harness.notices("meeting_notice") == []
+    harness.at(local(2026, 3, 9, 9))
+    [notice] = harness.notices("meeting_notice")
+    assert sorted(notice.recipients) == ["fin.clerk", "hr.head", "hr.staff"]
+    checklist = harness.uc.preparation.checklist(HR_CLERK, meeting.id)
+    published = next(m for m in checklist.milestones if m.key == "notice_published")
+    assert (published.state, published.done_by, published.overdue) == (
+        MilestoneState.DONE,
+        "system",
+        False,
+    )
+    assert "publish_notice" in harness.audit_actions(meeting.id)
+    harness.advance(days=1)
+    assert len(harness.notices("meeting_notice")) == 1  # once
+    overdue = harness.events("meetings.milestone.overdue", events_pb2.MilestoneOverdue)
+    assert "notice_published" not in [e.key for e in overdue]
+
+
+def test_m02_changes_before_the_notice_are_not_announced_the_notice_carries_them(
+    harness: Harness,
+) -> None:
+    meeting = harness.schedule(video_link="https://meet.example/1")
+    harness.uc.planner.update(
+        HR_CLERK,
+        meeting.id,
+        {"start_at"},
+        MeetingInput(topic="", type="", start_at=local(2026, 3, 16, 14)),
+    )
+    assert harness.notices("meeting_updated") == []
+    harness.at(local(2026, 3, 9, 9))  # the old T-3d: nothing any more
+    assert harness.notices("meeting_notice") == []
+    harness.at(local(2026, 3, 11, 14))  # Monday 03-16 14:00 minus 3 working days
+    [notice] = harness.notices("meeting_notice")
+    assert "2026-03-16 14:00" in notice.body
+
+
+def test_m02_a_meeting_cancelled_before_its_notice_tells_nobody(harness: Harness) -> None:
+    meeting = harness.schedule(video_link="https://meet.example/1")
+    harness.uc.planner.cancel(HR_CLERK, meeting.id, "改期")
+    assert harness.notices("meeting_cancelled") == []
+    harness.at(local(2026, 3, 9, 9))
+    assert harness.notices("meeting_notice") == []  # its timer went with it
+
+
 def test_m02_an_overdue_milestone_warns_its_owner_once(harness: Harness) -> None:
     meeting = harness.schedule(video_link="https://meet.example/1")
-    harness.at(local(2026, 3, 5, 9, 1))  # past T-7d (03-05 09:00)
+    harness.at(local(2026, 3, 3, 9, 1))  # past T-7d (Tuesday 03-03 09:00)
     overdue = harness.events("meetings.milestone.overdue", events_pb2.MilestoneOverdue)
     assert [e.key for e in overdue] == ["topic_and_goals"]
     assert harness.notified("meeting_milestone_overdue") == ["hr.clerk"]
@@ -499,10 +606,13 @@ def test_m02_completing_a_milestone_stops_its_warning(harness: Harness) -> None:
     assert [(c.key, c.met_deadline) for c in completed] == [
         ("topic_and_goals", True),
         ("equipment_tested", True),
+        ("notice_published", True),
     ]
 
 
-def test_x07_a_meeting_scheduled_fewer_than_3_days_ahead_warns_at_once(harness: Harness) -> None:
+def test_x07_a_meeting_scheduled_fewer_than_3_working_days_ahead_warns_and_notifies_at_once(
+    harness: Harness,
+) -> None:
     meeting = harness.schedule(video_link="https://meet.example/1", start_at=local(2026, 3, 4, 14))
     [warning] = harness.events(
         "meetings.meeting.preparation_warning", events_pb2.PreparationWarning
@@ -517,9 +627,24 @@ def test_x07_a_meeting_scheduled_fewer_than_3_days_ahead_warns_at_once(harness: 
     }
     assert harness.notified("meeting_preparation_warning") == ["hr.clerk"]
     assert any(w.startswith("short_notice") for w in harness.uc.planner.warnings(meeting))
+    # M-02: the notice's milestone has passed, so the notice goes out at once.
+    [notice] = harness.notices("meeting_notice")
+    assert sorted(notice.recipients) == ["fin.clerk", "hr.head", "hr.staff"]
     # Milestones already late are flagged at once, without one reminder each.
     harness.advance(seconds=1)
     assert harness.events("meetings.milestone.overdue", events_pb2.MilestoneOverdue) == []
+
+
+def test_x07_a_meeting_on_monday_scheduled_the_friday_before_is_short_notice(
+    harness: Harness,
+) -> None:
+    harness.at(local(2026, 3, 6, 10))  # Friday; Monday 09:00 is 3 wall-clock days ahead
+    harness.schedule(video_link="https://meet.example/1", start_at=local(2026, 3, 9, 9))
+    [warning] = harness.events(
+        "meetings.meeting.preparation_warning", events_pb2.PreparationWarning
+    )
+    assert warning.reason == "short_notice"
+    assert len(harness.notices("meeting_notice")) == 1
 
 
 def test_m02_rescheduling_moves_the_open_milestones_and_warns_when_brought_forward(
@@ -535,13 +660,13 @@ def test_m02_rescheduling_moves_the_open_milestones_and_warns_when_brought_forwa
         MeetingInput(topic="", type="", start_at=local(2026, 3, 20, 9)),
     )
     due = {m.key: m.due_at for m in moved.milestones}
-    assert due["leaders_availability"] == local(2026, 3, 15, 9)
-    assert due["topic_and_goals"] == local(2026, 3, 5, 9)  # done: stays as it was
+    assert due["leaders_availability"] == local(2026, 3, 13, 9)
+    assert due["topic_and_goals"] == local(2026, 3, 3, 9)  # done: stays as it was
     assert (
         harness.events("meetings.meeting.preparation_warning", events_pb2.PreparationWarning) == []
     )
     # The old due time passes: no warning, the milestone moved.
-    harness.at(local(2026, 3, 7, 10))
+    harness.at(local(2026, 3, 5, 10))
     assert harness.events("meetings.milestone.overdue", events_pb2.MilestoneOverdue) == []
     harness.uc.planner.update(
         HR_CLERK,
@@ -553,6 +678,7 @@ def test_m02_rescheduling_moves_the_open_milestones_and_warns_when_brought_forwa
         "meetings.meeting.preparation_warning", events_pb2.PreparationWarning
     )
     assert warning.reason == "rescheduled_short_notice"
+    assert len(harness.notices("meeting_notice")) == 1  # brought inside T-3d: sent at once
 
 
 # -- M-03 --------------------------------------------------------------------------------

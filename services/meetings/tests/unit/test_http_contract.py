@@ -42,6 +42,7 @@ PUBLIC_ROUTES = {
     ("PATCH", "/api/v1/action-items/{id}", 200),
     ("POST", "/api/v1/meetings/{id}/survey", 201),
     ("GET", "/api/v1/meetings/{id}/survey", 200),
+    ("GET", "/api/v1/meetings/{id}/survey/qr.png", 200),  # added for M-07
     ("GET", "/api/v1/meetings/reports/effectiveness", 200),
     ("GET", "/api/v1/meetings/reports/effectiveness.csv", 200),
 }

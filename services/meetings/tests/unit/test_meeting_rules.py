@@ -18,11 +18,14 @@ from meetings.domain.checklist import (
     generate_checklist,
     is_short_notice,
     refresh_checklist,
+    working_days_before,
 )
 from meetings.domain.effectiveness import (
     SATISFACTION_TARGET,
     SURVEY_OPEN_FOR,
     SurveyResponse,
+    anonymous_comments,
+    respondent_key,
     score_problems,
     summarise,
     survey_open,
@@ -51,12 +54,19 @@ from meetings.domain.model import (
     overlaps,
 )
 from meetings.domain.speaking import SpeakingTurn
+from secretariat_shared.calendar import BusinessCalendar
 
 pytestmark = pytest.mark.unit
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-START = datetime(2026, 3, 12, 1, 0, tzinfo=UTC)  # 09:00 Beijing
+START = datetime(2026, 3, 12, 1, 0, tzinfo=UTC)  # 09:00 Beijing, a Thursday
+CALENDAR = BusinessCalendar()
+
+
+def at(month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
+    """A Beijing wall-clock time in 2026, in UTC."""
+    return datetime(2026, month, day, hour, minute, tzinfo=ZONE).astimezone(UTC)
 
 
 def ids() -> Any:
@@ -124,7 +134,10 @@ def test_m01_back_to_back_meetings_clash_unless_the_buffer_fits_between(
         (SecurityClass.PUBLIC, Viewer("it.wang", "IT"), True),
         (SecurityClass.INTERNAL, Viewer("hr.other", "HR"), True),
         (SecurityClass.INTERNAL, Viewer("it.wang", "IT"), False),
-        (SecurityClass.CONFIDENTIAL, Viewer("it.head", "IT", frozenset({"IT"})), True),
+        (SecurityClass.CONFIDENTIAL, Viewer("it.head", "IT", frozenset({"IT"})), False),
+        (SecurityClass.CONFIDENTIAL, Viewer("hr.head", "HR", frozenset({"HR"})), True),
+        (SecurityClass.CONFIDENTIAL, Viewer("yang", "", frozenset(), frozenset({"HR"})), True),
+        (SecurityClass.CONFIDENTIAL, Viewer("wang", "", roles=frozenset({"leader"})), True),
         (SecurityClass.CONFIDENTIAL, Viewer("hr.other", "HR"), False),
         (SecurityClass.SECRET, Viewer("it.head", "IT", frozenset({"IT"})), False),
         (SecurityClass.SECRET, Viewer("fin.clerk", "FIN"), True),  # a participant
@@ -166,25 +179,55 @@ def test_m04_a_speaker_overruns_after_3_minutes_by_default() -> None:
 # -- M-02 / X-07 ------------------------------------------------------------------------------
 
 
-def test_m02_twelve_milestones_due_relative_to_the_meeting() -> None:
+def test_m02_twelve_milestones_due_relative_to_the_meeting_in_working_days() -> None:
     m = meeting(video_link="https://meet.example/1", technician="it.wang")
-    checklist = generate_checklist(m, NOW, ids())
+    checklist = generate_checklist(m, NOW, ids(), CALENDAR, ZONE)
     assert len(checklist) == len(CHECKLIST) == 12
-    due = {ms.key: START - ms.due_at for ms in checklist}
-    assert due["topic_and_goals"] == timedelta(days=7)
-    assert due["leaders_availability"] == timedelta(days=5)
-    assert due["notice_published"] == due["agenda_collected"] == timedelta(days=3)
-    assert due["equipment_tested"] == due["materials_printed"] == timedelta(days=1)
-    assert due["buffer_check"] == timedelta(minutes=15)
+    due = {ms.key: ms.due_at for ms in checklist}
+    # Thursday 03-12 09:00: T-7d skips the weekend of 03-07/08 and lands on Tuesday 03-03.
+    assert due["topic_and_goals"] == at(3, 3)
+    assert due["leaders_availability"] == at(3, 5)
+    assert due["notice_published"] == due["agenda_collected"] == at(3, 9)
+    assert due["equipment_tested"] == due["materials_printed"] == at(3, 11)
+    assert due["buffer_check"] == START - timedelta(minutes=15)
     owners = {ms.key: ms.owner for ms in checklist}
     assert owners["video_link_tested"] == owners["equipment_tested"] == "it.wang"
     assert owners["agenda_collected"] == "hr.clerk"
     assert all(ms.state is not MilestoneState.OPEN or not ms.overdue for ms in checklist)
 
 
+@given(
+    day=st.dates(min_value=date(2026, 1, 5), max_value=date(2026, 12, 31)),
+    hour=st.integers(min_value=7, max_value=20),
+)
+def test_m02_no_milestone_falls_due_on_a_rest_day(day: date, hour: int) -> None:
+    start = datetime(day.year, day.month, day.day, hour, tzinfo=ZONE).astimezone(UTC)
+    for ms in generate_checklist(meeting(start_at=start), NOW, ids(), CALENDAR, ZONE):
+        if ms.key != "buffer_check":
+            assert CALENDAR.is_working_day(ms.due_at.astimezone(ZONE).date()), ms.key
+            assert ms.due_at.astimezone(ZONE).time() == start.astimezone(ZONE).time()
+
+
+def test_m02_t_minus_n_days_skip_public_holidays() -> None:
+    # Thursday 2026-10-08 follows the National Day holiday (10-01 to 10-07); the
+    # working Saturday 10-10 is after it. T-1d is the last working day before:
+    # Wednesday 09-30.
+    assert working_days_before(at(10, 8), 1, CALENDAR, ZONE) == at(9, 30)
+    # Monday 03-16: T-1d is Friday 03-13, not Sunday 03-15.
+    assert working_days_before(at(3, 16, 14), 1, CALENDAR, ZONE) == at(3, 13, 14)
+
+
+def test_m02_the_notice_milestone_is_never_overdue_it_sends_the_notice() -> None:
+    now = at(3, 10)  # after T-3d (03-09 09:00)
+    checklist = generate_checklist(meeting(), now, ids(), CALENDAR, ZONE)
+    notice = next(ms for ms in checklist if ms.key == "notice_published")
+    assert notice.state is MilestoneState.OPEN
+    assert not notice.overdue
+
+
 def test_m02_milestones_already_due_at_scheduling_start_overdue() -> None:
-    now = START - timedelta(days=4)
-    checklist = generate_checklist(meeting(), now, ids())
+    now = at(3, 6)  # Friday: past T-7d (03-03) and T-5d (03-05)
+    checklist = generate_checklist(meeting(), now, ids(), CALENDAR, ZONE)
     overdue = {ms.key for ms in checklist if ms.overdue}
     assert overdue == {"topic_and_goals", "leaders_availability"}
     assert {ms.key for ms in checklist if ms.state is MilestoneState.NOT_APPLICABLE} == {
@@ -194,16 +237,16 @@ def test_m02_milestones_already_due_at_scheduling_start_overdue() -> None:
 
 def test_m02_rescheduling_moves_open_milestones_only() -> None:
     m = meeting()
-    m.milestones = generate_checklist(m, NOW, ids())
+    m.milestones = generate_checklist(m, NOW, ids(), CALENDAR, ZONE)
     topic = next(ms for ms in m.milestones if ms.key == "topic_and_goals")
     topic.state, topic.done_at, topic.done_by = MilestoneState.DONE, NOW, "hr.clerk"
-    m.start_at = START + timedelta(days=2)
+    m.start_at = at(3, 16)  # the Monday after
     m.video_link = "https://meet.example/1"
     m.technician = "it.wang"
-    still_open = refresh_checklist(m, NOW)
+    still_open = refresh_checklist(m, NOW, CALENDAR, ZONE)
     by_key = {ms.key: ms for ms in m.milestones}
-    assert by_key["topic_and_goals"].due_at == START - timedelta(days=7)
-    assert by_key["leaders_availability"].due_at == m.start_at - timedelta(days=5)
+    assert by_key["topic_and_goals"].due_at == at(3, 3)
+    assert by_key["leaders_availability"].due_at == at(3, 9)
     assert by_key["video_link_tested"].state is MilestoneState.OPEN
     assert by_key["video_link_tested"].owner == "it.wang"
     assert topic not in still_open
@@ -211,16 +254,17 @@ def test_m02_rescheduling_moves_open_milestones_only() -> None:
 
 
 @pytest.mark.parametrize(
-    ("lead", "warns"),
+    ("now", "warns"),
     [
-        (timedelta(days=3), False),
-        (timedelta(days=3) - timedelta(seconds=1), True),
-        (timedelta(hours=2), True),
-        (timedelta(days=10), False),
+        (at(3, 9, 8, 59), False),  # Monday before 09:00: 3 working days ahead
+        (at(3, 9, 9), True),
+        (at(3, 6, 10), False),  # Friday: Mon, Tue, Wed still ahead
+        (at(3, 11, 7), True),
+        (at(3, 2), False),
     ],
 )
-def test_x07_preparation_fewer_than_3_days_ahead_warns(lead: timedelta, warns: bool) -> None:
-    assert is_short_notice(NOW + lead, NOW) is warns
+def test_x07_preparation_fewer_than_3_working_days_ahead_warns(now: datetime, warns: bool) -> None:
+    assert is_short_notice(START, now, CALENDAR, ZONE) is warns
 
 
 # -- M-03 -------------------------------------------------------------------------------------
@@ -334,8 +378,8 @@ def test_m07_scores_must_be_between_0_and_100() -> None:
 
 def test_m07_satisfaction_is_the_mean_of_the_three_dimensions_against_a_target_of_85() -> None:
     answers = [
-        SurveyResponse("m", "a", 90, 80, 100, "", NOW),
-        SurveyResponse("m", "b", 80, 80, 80, "", NOW),
+        SurveyResponse("m", 90, 80, 100, ""),
+        SurveyResponse("m", 80, 80, 80, ""),
     ]
     summary = summarise(answers)
     assert (summary.agenda, summary.materials, summary.logistics) == (85.0, 80.0, 90.0)
@@ -345,6 +389,25 @@ def test_m07_satisfaction_is_the_mean_of_the_three_dimensions_against_a_target_o
     empty = summarise([])
     assert empty.satisfaction is None
     assert not empty.target_met
+
+
+def test_m07_one_answer_per_person_is_kept_by_a_keyed_hash_not_a_name() -> None:
+    key = respondent_key(b"secret", "meeting-1", "hr.staff")
+    assert key == respondent_key(b"secret", "meeting-1", "hr.staff")
+    assert "hr.staff" not in key
+    assert len(key) == 64
+    assert key != respondent_key(b"secret", "meeting-2", "hr.staff")
+    assert key != respondent_key(b"secret", "meeting-1", "hr.head")
+    assert key != respondent_key(b"other", "meeting-1", "hr.staff")  # needs the secret
+
+
+def test_m07_comments_are_read_without_names_in_no_telling_order() -> None:
+    answers = [
+        SurveyResponse("m", 90, 80, 100, "议程清楚"),
+        SurveyResponse("m", 80, 80, 80, ""),
+        SurveyResponse("m", 70, 70, 70, "材料太多"),
+    ]
+    assert anonymous_comments(answers) == sorted(["议程清楚", "材料太多"])
 
 
 def test_m07_the_survey_is_open_for_3_days_after_the_end() -> None:

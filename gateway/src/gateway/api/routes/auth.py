@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 
 from gateway.api.metrics import LOGINS_FAILED, LOGINS_THROTTLED
-from gateway.api.registry import Api, Call
+from gateway.api.registry import Api, Call, bearer_token
 from gateway.api.schemas.auth import LoginIn, MeOut, TokenOut
 from gateway.bootstrap import Gateway
 from gateway.domain.directory import PersonRecord
@@ -56,6 +56,24 @@ def register_auth_routes(api: Api, gateway: Gateway) -> None:
         except InvalidCredentials:
             LOGINS_FAILED.inc()
             raise
+        return TokenOut(access_token=token.token, expires_in=token.expires_in)
+
+    @api.route(
+        "POST",
+        "/api/v1/auth/refresh",
+        summary="Renew an access token",
+        tag="auth",
+        response=TokenOut,
+        auth=False,
+        problems=(401,),
+        description=(
+            "Send a valid (unexpired, unrevoked) access token as `Authorization: Bearer …` "
+            "and get a new one with a fresh lifetime. A session ends 12 hours after its "
+            "password login; a password, role or activity change ends it at once."
+        ),
+    )
+    def refresh(call: Call) -> TokenOut:
+        token = gateway.auth.refresh(bearer_token())
         return TokenOut(access_token=token.token, expires_in=token.expires_in)
 
     @api.route("GET", "/api/v1/me", summary="The logged-in person", tag="auth", response=MeOut)

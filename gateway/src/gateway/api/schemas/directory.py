@@ -6,7 +6,7 @@ from pydantic import Field
 from pydantic.config import JsonDict
 
 from gateway.api.schemas.common import Paging, RequestBody, ResponseBody, not_null
-from gateway.domain.roles import ROLES
+from gateway.domain.roles import EMPLOYEE, ROLES
 
 _ROLES_SCHEMA: JsonDict = {"items": {"type": "string", "enum": list(ROLES)}}
 _CODE = "2 to 10 uppercase letters or digits, e.g. `HR`"
@@ -55,7 +55,9 @@ class PersonIn(RequestBody):
     department_code: str | None = Field(
         None, description="required unless the person is a leader, supervising leader or admin"
     )
-    roles: list[str] = Field(default_factory=lambda: ["employee"], json_schema_extra=_ROLES_SCHEMA)
+    roles: list[str] = Field(
+        default_factory=lambda: [EMPLOYEE.value], json_schema_extra=_ROLES_SCHEMA
+    )
     superior_username: str | None = None
     post: str | None = Field(None, description="post (岗位)")
     grade: str | None = Field(None, description="grade (职级)")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Select, and_, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -19,6 +19,11 @@ from documents.adapters.approval_tables import (
     approval_templates,
     approval_waiting,
     approvals,
+)
+from documents.domain.approvals.access import (
+    PERSONAL_READER_ROLES,
+    PERSONAL_TEMPLATES,
+    oversees,
 )
 from documents.domain.approvals.model import (
     Absence,
@@ -42,6 +47,8 @@ from documents.domain.approvals.templates import (
     Template,
     TemplateStep,
 )
+from secretariat_shared.access import SecurityClass, Viewer, reach
+from secretariat_shared.access_sql import reach_condition
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -206,6 +213,23 @@ class ApprovalFilter:
     requester: str = ""
     source_service: str = ""
     source_ref: str = ""
+
+
+def listed_for(viewer: Viewer) -> ColumnElement[bool]:
+    """SPEC X-03 in SQL, as :func:`documents.domain.approvals.access.can_view`
+    decides one approval: its participants, and for personal requests HR and
+    the confidential class's audience of the requester's department."""
+    participant = exists().where(
+        approval_participants.c.approval_id == approvals.c.id,
+        approval_participants.c.username == viewer.username,
+    )
+    personal = approvals.c.template_key.in_(sorted(PERSONAL_TEMPLATES))
+    if PERSONAL_READER_ROLES.intersection(viewer.roles):
+        return or_(participant, personal)
+    confidential = reach_condition(
+        reach(viewer), literal(SecurityClass.CONFIDENTIAL.value), approvals.c.department_code
+    )
+    return or_(participant, and_(personal, confidential))
 
 
 class ApprovalRepository:
@@ -399,17 +423,13 @@ class ApprovalRepository:
         return self._page(stmt, count, page, size)
 
     def search(
-        self, flt: ApprovalFilter, visible_to: str | None, page: int, size: int
+        self, flt: ApprovalFilter, viewer: Viewer, page: int, size: int
     ) -> tuple[list[Approval], int]:
-        """``visible_to``: restrict to approvals that person is on; None for everyone."""
+        """What ``viewer`` lists (X-03): the approvals they may read, and every
+        approval for overseers (the caller redacts what they may not read)."""
         conditions: list[ColumnElement[bool]] = []
-        if visible_to is not None:
-            conditions.append(
-                exists().where(
-                    approval_participants.c.approval_id == approvals.c.id,
-                    approval_participants.c.username == visible_to,
-                )
-            )
+        if not oversees(viewer):
+            conditions.append(listed_for(viewer))
         if flt.status:
             conditions.append(approvals.c.status == flt.status)
         if flt.template:

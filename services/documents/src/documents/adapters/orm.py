@@ -13,6 +13,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
+    text,
 )
 
 from secretariat_shared.db import UtcDateTime
@@ -37,6 +39,10 @@ documents = Table(
     Column("registered_by", String(100), nullable=False),
     Column("registered_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # SPEC D-10: the flow-level clock (registration to the end of circulation).
+    Column("flow_due_at", UtcDateTime(), nullable=True),
+    Column("flow_closed_at", UtcDateTime(), nullable=True),
+    Column("flow_met", Boolean, nullable=True),
     Index("ix_documents_department_registered", "department_code", "registered_at"),
     Index("ix_documents_registered", "registered_at"),
 )
@@ -65,6 +71,13 @@ document_steps = Table(
     Column("comment", Text, nullable=False, default=""),
     Column("done_by", JSON, nullable=False),
     Column("overdue", Boolean, nullable=False, default=False),
+    # SPEC D-05: escalation (D-08) and stand-ins (D-09) like approval steps.
+    Column("escalate_at", UtcDateTime(), nullable=True),
+    # Server-side defaults, so rows written without them (older code, data
+    # migrations) stay valid.
+    Column("escalated", Boolean, nullable=False, server_default=false()),
+    Column("stand_ins", JSON, nullable=False, server_default=text("'[]'")),
+    Column("acted_for", JSON, nullable=False, server_default=text("'{}'")),
     Index("ix_document_steps_document", "document_id", "position"),
 )
 

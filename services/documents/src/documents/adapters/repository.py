@@ -7,17 +7,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Integer,
     Select,
     String,
+    Text,
     bindparam,
+    cast,
     delete,
     exists,
     func,
     insert,
-    literal,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,6 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from documents.adapters.orm import document_readers, document_sequences, document_steps, documents
+from documents.domain.approvals.sla import StepTiming
 from documents.domain.catalogue import (
     DocumentState,
     Priority,
@@ -33,7 +37,37 @@ from documents.domain.catalogue import (
     StepKind,
     StepState,
 )
-from documents.domain.model import Document, Step, Viewer
+from documents.domain.model import Document, StandIn, StandInReason, Step, Viewer
+from documents.domain.sla_report import FlowTiming
+from secretariat_shared.access import reach
+from secretariat_shared.access_sql import reach_condition
+
+
+def readable_by(viewer: Viewer) -> ColumnElement[bool]:
+    """SPEC X-03 in SQL, the shared rule: by class and department, or as a
+    named reader, or as an owner of the open step (while it is theirs)."""
+    if viewer.is_service:
+        return true()
+    named = exists().where(
+        document_readers.c.document_id == documents.c.id,
+        document_readers.c.username == viewer.username,
+    )
+    owner = f'%"{_like_escape(viewer.username)}"%'
+    # D-05: who stands in for an owner of the open step reads it too (the names in
+    # stand_ins are the step's owners and their stand-ins).
+    owns_open_step = exists().where(
+        document_steps.c.document_id == documents.c.id,
+        document_steps.c.state == StepState.OPEN.value,
+        or_(
+            cast(document_steps.c.owners, Text).like(owner, escape="\\"),
+            cast(document_steps.c.stand_ins, Text).like(owner, escape="\\"),
+        ),
+    )
+    return or_(
+        reach_condition(reach(viewer), documents.c.security_class, documents.c.department_code),
+        named,
+        owns_open_step,
+    )
 
 
 @dataclass(frozen=True)
@@ -111,6 +145,9 @@ class DocumentRepository:
                 registered_by=document.registered_by,
                 registered_at=document.registered_at,
                 updated_at=document.registered_at,
+                flow_due_at=document.flow_due_at,
+                flow_closed_at=document.flow_closed_at,
+                flow_met=document.flow_met,
             )
         )
         self._insert_readers(document.id, document.readers)
@@ -125,7 +162,13 @@ class DocumentRepository:
         self.session.execute(
             update(documents)
             .where(documents.c.id == document.id)
-            .values(state=document.state.value, updated_at=now)
+            .values(
+                state=document.state.value,
+                updated_at=now,
+                flow_due_at=document.flow_due_at,
+                flow_closed_at=document.flow_closed_at,
+                flow_met=document.flow_met,
+            )
         )
         self._save_readers(document)
         self._save_steps(document)
@@ -172,6 +215,13 @@ class DocumentRepository:
                         "comment": s.comment,
                         "done_by": list(s.done_by),
                         "overdue": s.overdue,
+                        "escalate_at": s.escalate_at,
+                        "escalated": s.escalated,
+                        "stand_ins": [
+                            {"owner": x.owner, "username": x.username, "reason": x.reason.value}
+                            for x in s.stand_ins
+                        ],
+                        "acted_for": dict(s.acted_for),
                     }
                     for s in document.steps
                 ],
@@ -190,6 +240,55 @@ class DocumentRepository:
             .order_by(document_steps.c.document_id, document_steps.c.position)
         )
         return [(row[0], row[1]) for row in rows]
+
+    # -- SLA (D-10) -------------------------------------------------------------
+
+    def sla_steps(self, start: datetime, end: datetime) -> list[StepTiming]:
+        """Flow steps with a deadline that were open at some moment of [start, end)."""
+        s, d = document_steps, documents
+        stmt = (
+            select(s.c.opened_at, s.c.due_at, s.c.completed_at, d.c.priority)
+            .join(d, d.c.id == s.c.document_id)
+            .where(
+                s.c.opened_at.is_not(None),
+                s.c.due_at.is_not(None),
+                s.c.opened_at < end,
+                or_(s.c.completed_at.is_(None), s.c.completed_at >= start),
+            )
+        )
+        return [
+            StepTiming(opened_at=o, due_at=due, closed_at=c, urgent=p == Priority.URGENT.value)
+            for o, due, c, p in self.session.execute(stmt)
+        ]
+
+    def open_flows_overlapping(self, start: datetime, end: datetime) -> list[str]:
+        """Ids of documents whose D-10 flow clock is running over [start, end)."""
+        d = documents
+        return list(
+            self.session.scalars(
+                select(d.c.id)
+                .where(
+                    d.c.flow_closed_at.is_(None),
+                    d.c.flow_due_at.is_not(None),
+                    d.c.flow_due_at >= start,
+                    d.c.registered_at < end,
+                )
+                .order_by(d.c.id)
+            )
+        )
+
+    def flow_timings(self, start: datetime, end: datetime) -> list[FlowTiming]:
+        """Document flows (D-10) that were running at some moment of [start, end)."""
+        d = documents
+        stmt = select(d.c.registered_at, d.c.flow_due_at, d.c.flow_closed_at).where(
+            d.c.flow_due_at.is_not(None),
+            d.c.registered_at < end,
+            or_(d.c.flow_closed_at.is_(None), d.c.flow_closed_at >= start),
+        )
+        return [
+            FlowTiming(registered_at=r, due_at=due, closed_at=c)
+            for r, due, c in self.session.execute(stmt)
+        ]
 
     def get(self, document_id: str, for_update: bool = False) -> Document | None:
         stmt = select(documents).where(documents.c.id == document_id)
@@ -218,21 +317,7 @@ class DocumentRepository:
         return self._hydrate(list(rows)), total
 
     def _filtered(self, stmt: Select[Any], viewer: Viewer, flt: DocumentFilter) -> Select[Any]:
-        if not viewer.is_service:
-            named = exists().where(
-                document_readers.c.document_id == documents.c.id,
-                document_readers.c.username == viewer.username,
-            )
-            stmt = stmt.where(
-                or_(
-                    documents.c.security_class == SecurityClass.PUBLIC.value,
-                    (documents.c.security_class == SecurityClass.INTERNAL.value)
-                    & (documents.c.department_code == viewer.department_code),
-                    (documents.c.security_class == SecurityClass.CONFIDENTIAL.value)
-                    & literal(bool(viewer.headed_departments)),
-                    named,
-                )
-            )
+        stmt = stmt.where(readable_by(viewer))
         if flt.q:
             pattern = f"%{_like_escape(flt.q)}%"
             stmt = stmt.where(
@@ -295,6 +380,13 @@ class DocumentRepository:
                     done_by=list(s["done_by"]),
                     overdue=bool(s["overdue"]),
                     position=s["position"],
+                    escalate_at=s["escalate_at"],
+                    escalated=bool(s["escalated"]),
+                    stand_ins=[
+                        StandIn(x["owner"], x["username"], StandInReason(x["reason"]))
+                        for x in s["stand_ins"] or []
+                    ],
+                    acted_for=dict(s["acted_for"] or {}),
                 )
             )
         return [
@@ -313,6 +405,9 @@ class DocumentRepository:
                 registered_by=r["registered_by"],
                 registered_at=r["registered_at"],
                 steps=steps[r["id"]],
+                flow_due_at=r["flow_due_at"],
+                flow_closed_at=r["flow_closed_at"],
+                flow_met=r["flow_met"],
             )
             for r in rows
         ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from secretariat_shared import access
+
 # SPEC D-02: twelve document types, two-digit codes.
 DOCUMENT_TYPES: dict[str, str] = {
     "01": "regulation",
@@ -36,13 +38,8 @@ DOCUMENT_TYPE_NAMES_ZH: dict[str, str] = {
 }
 
 
-class SecurityClass(StrEnum):
-    """SPEC X-03 密级, from widest to narrowest audience."""
-
-    PUBLIC = "public"
-    INTERNAL = "internal"
-    CONFIDENTIAL = "confidential"
-    SECRET = "secret"  # noqa: S105 - a security class, not a password
+SecurityClass = access.SecurityClass
+"""SPEC X-03 密级, the shared classes (see :mod:`secretariat_shared.access`)."""
 
 
 class Retention(StrEnum):

@@ -16,9 +16,10 @@ import grpc
 from google.api import httpbody_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from documents.domain.approvals.access import is_classified
 from documents.domain.approvals.model import Absence, Approval, ApprovalStep
 from documents.domain.approvals.seal import SealRecord
-from documents.domain.approvals.sla import OVERDUE_SHARE_TARGET
+from documents.domain.approvals.sla import OVERDUE_SHARE_TARGET, SlaFigures
 from documents.domain.approvals.templates import Template
 from documents.entrypoints.json_values import struct_of, struct_to_json, value_of, value_to_json
 from documents.entrypoints.uploads import uploaded_file
@@ -35,6 +36,7 @@ from documents.service_layer.approval_commands import (
     Withdraw,
 )
 from documents.service_layer.approvals import ApprovalEngine
+from documents.service_layer.sla_report import SlaReports
 from secretariat.documents.v1 import approvals_pb2, approvals_pb2_grpc
 from secretariat_shared.errors import FieldError, ValidationFailed
 from secretariat_shared.grpc_server import current_identity
@@ -114,6 +116,8 @@ def approval_to_proto(
         seal_id=approval.seal_id,
         revision=approval.revision,
         content=approval.content,
+        personal=is_classified(approval),
+        redacted=approval.redacted,
     )
     if 0 <= current < len(steps):
         message.current_step.CopyFrom(steps[current])
@@ -176,6 +180,19 @@ def seal_to_proto(seal: SealRecord) -> approvals_pb2.SealedDocument:
     return message
 
 
+def _sla_figures(figures: SlaFigures) -> dict[str, Any]:
+    """D-10 step figures as the fields SlaReport and SlaFigures share."""
+    return {
+        "steps_total": figures.steps_total,
+        "steps_overdue": figures.steps_overdue,
+        "overdue_share": figures.overdue_share,
+        "routine_met": figures.routine_met,
+        "routine_breached": figures.routine_breached,
+        "urgent_met": figures.urgent_met,
+        "urgent_breached": figures.urgent_breached,
+    }
+
+
 def _start_payload_json(request: approvals_pb2.StartApprovalRequest) -> str:
     """The payload as JSON text: from `payload` (HTTP, gRPC) or `payload_json` (gRPC)."""
     if not request.HasField("payload"):
@@ -196,10 +213,14 @@ def _content_disposition(file_name: str) -> str:
 
 class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
     def __init__(
-        self, engine: ApprovalEngine, due_provisional: DueProvisional | None = None
+        self,
+        engine: ApprovalEngine,
+        due_provisional: DueProvisional | None = None,
+        sla_reports: SlaReports | None = None,
     ) -> None:
         self._engine = engine
         self._due_provisional = due_provisional
+        self._sla_reports = sla_reports
 
     def _proto(self, approval: Approval) -> approvals_pb2.Approval:
         return approval_to_proto(approval, self._due_provisional)
@@ -404,15 +425,21 @@ class ApprovalsServicer(approvals_pb2_grpc.ApprovalsServicer):
     def GetSlaReport(  # noqa: N802
         self, request: approvals_pb2.GetSlaReportRequest, context: grpc.ServicerContext
     ) -> approvals_pb2.SlaReport:
-        month, figures = self._engine.sla_report(current_identity(), request.month)
+        if self._sla_reports is None:
+            month, figures = self._engine.sla_report(current_identity(), request.month)
+            return approvals_pb2.SlaReport(
+                month=month, target=OVERDUE_SHARE_TARGET, **_sla_figures(figures)
+            )
+        report = self._sla_reports.monthly(current_identity(), request.month)
         return approvals_pb2.SlaReport(
-            month=month,
-            steps_total=figures.steps_total,
-            steps_overdue=figures.steps_overdue,
-            overdue_share=figures.overdue_share,
+            month=report.month,
+            **_sla_figures(report.approvals),
             target=OVERDUE_SHARE_TARGET,
-            routine_met=figures.routine_met,
-            routine_breached=figures.routine_breached,
-            urgent_met=figures.urgent_met,
-            urgent_breached=figures.urgent_breached,
+            document_steps=approvals_pb2.SlaFigures(**_sla_figures(report.documents)),
+            document_flows_total=report.flows.total,
+            document_flows_met=report.flows.met,
+            document_flows_breached=report.flows.breached,
+            all_steps_total=report.steps_total,
+            all_steps_overdue=report.steps_overdue,
+            all_overdue_share=report.overdue_share,
         )

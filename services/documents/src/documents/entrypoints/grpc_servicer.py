@@ -46,7 +46,17 @@ def step_to_proto(step: Step, due_provisional: bool = False) -> documents_pb2.St
         done_by=step.done_by,
         overdue=step.overdue,
         due_provisional=due_provisional,
+        escalated=step.escalated,
+        stand_ins=[
+            documents_pb2.StepStandIn(owner=x.owner, username=x.username, reason=x.reason.value)
+            for x in step.stand_ins
+        ],
+        acted_for=[
+            documents_pb2.StepStandIn(owner=owner, username=by, reason="acted")
+            for owner, by in sorted(step.acted_for.items())
+        ],
     )
+    _ts(step.escalate_at, message.escalate_at)
     _ts(step.opened_at, message.opened_at)
     _ts(step.due_at, message.due_at)
     _ts(step.completed_at, message.completed_at)
@@ -77,6 +87,10 @@ def document_to_proto(
         ],
     )
     _ts(document.registered_at, message.registered_at)
+    _ts(document.flow_due_at, message.flow_due_at)
+    _ts(document.flow_closed_at, message.flow_closed_at)
+    if document.flow_met is not None:
+        message.flow_met = document.flow_met
     return message
 
 
@@ -159,6 +173,9 @@ class DocumentRegistryServicer(documents_pb2_grpc.DocumentRegistryServicer):
             request.actor,
             paging.page,
             paging.page_size,
+            entity_type=request.entity_type,
+            at_from=_from_ts(request, "at_from"),
+            at_to=_from_ts(request, "at_to"),
         )
         items = []
         for row in rows:

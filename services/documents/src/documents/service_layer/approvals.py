@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from documents.adapters.approval_repository import ApprovalFilter, ApprovalRepository
 from documents.adapters.orm import platform
 from documents.adapters.seal_signer import SealSigner, signature_valid
+from documents.domain.approvals import access as approval_access
 from documents.domain.approvals import model
 from documents.domain.approvals.builtin import BUILTIN_TEMPLATES
 from documents.domain.approvals.model import (
@@ -40,7 +41,6 @@ from documents.domain.approvals.model import (
     NoApprover,
     NotAnApprover,
     absence_problems,
-    can_view,
 )
 from documents.domain.approvals.routing import (
     escalation_targets,
@@ -88,6 +88,8 @@ from documents.service_layer.approval_commands import (
 from documents.service_layer.ports import Directory
 from secretariat.common.v1 import notice_pb2
 from secretariat.documents.v1 import events_pb2
+from secretariat_shared import access
+from secretariat_shared.access import viewer_of
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
@@ -100,26 +102,15 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import ROLES, Role
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 REMINDER_TIMER = "approval_step_reminder"
 ESCALATION_TIMER = "approval_step_escalation"
 NOTICE_EVENT = "documents.notification.requested"
-TEMPLATE_ADMIN_ROLE = "admin"
-KNOWN_ROLES = (
-    "employee",
-    "secretariat",
-    "finance",
-    "office_director",
-    "supervising_leader",
-    "leader",
-    "hr",
-    "discipline",
-    "committee",
-    "it_support",
-    "admin",
-)
+TEMPLATE_ADMIN_ROLE = Role.ADMIN
+KNOWN_ROLES = ROLES
 MAX_SUBJECT = 500
 MAX_CONTENT = 200_000
 MAX_PAYLOAD_BYTES = 256_000
@@ -672,7 +663,8 @@ class ApprovalEngine:
 
     @staticmethod
     def _visible(approval: Approval, actor: Identity) -> bool:
-        return can_view(approval, actor.username, actor.roles, actor.is_service)
+        """SPEC X-03, the shared rule: invisible approvals are 404 like missing ones."""
+        return approval_access.can_view(viewer_of(actor), approval)
 
     def decide(self, actor: Identity, cmd: Decide) -> Approval:
         try:
@@ -1042,7 +1034,18 @@ class ApprovalEngine:
         with self._db.reading() as session:
             approval = ApprovalRepository(session).get(approval_id)
         if approval is None or not self._visible(approval, actor):
-            raise NotFound(f"approval {approval_id} not found")
+            raise access.not_found("approval", approval_id)
+        if not actor.is_service and approval_access.is_classified(approval):
+            with self._uow() as uow:
+                uow.audit(
+                    actor.username,
+                    "read_classified",
+                    "approval",
+                    approval.id,
+                    None,
+                    {"template": approval.template, "requester": approval.requester},
+                )
+                uow.commit()
         return approval
 
     @staticmethod
@@ -1056,12 +1059,12 @@ class ApprovalEngine:
             raise ValidationFailed(errors)
 
     def search(self, actor: Identity, query: ListApprovals) -> tuple[list[Approval], int]:
+        """SPEC X-03: the approvals the caller may read; overseers list every
+        approval, those they may not read without content (:func:`redacted`)."""
         self._check_paging(query.page, query.page_size)
-        privileged = actor.is_service or bool(
-            model.PRIVILEGED_VIEWER_ROLES.intersection(actor.roles)
-        )
+        viewer = viewer_of(actor)
         with self._db.reading() as session:
-            return ApprovalRepository(session).search(
+            found, total = ApprovalRepository(session).search(
                 ApprovalFilter(
                     status=query.status,
                     template=query.template,
@@ -1069,10 +1072,11 @@ class ApprovalEngine:
                     source_service=query.source_service,
                     source_ref=query.source_ref,
                 ),
-                None if privileged else actor.username,
+                viewer,
                 query.page,
                 query.page_size,
             )
+        return [a if self._visible(a, actor) else approval_access.redacted(a) for a in found], total
 
     def pending_for(self, actor: Identity, page: int, page_size: int) -> tuple[list[Approval], int]:
         """The caller's approval inbox: approvals whose current step waits for them."""

@@ -10,8 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from documents.adapters.approval_repository import ApprovalRepository
+from documents.adapters.audit_view import visible_entries
 from documents.adapters.orm import platform
 from documents.adapters.repository import DocumentFilter, DocumentRepository
+from documents.domain.approvals.routing import stand_in_for
 from documents.domain.catalogue import (
     DOCUMENT_TYPES,
     DocumentState,
@@ -22,21 +25,30 @@ from documents.domain.catalogue import (
     StepState,
 )
 from documents.domain.model import (
+    ESCALATION_HOURS,
     Document,
     FlowError,
+    StandIn,
+    StandInReason,
     Step,
     Viewer,
     act_on_step,
+    assign_stand_ins,
     can_read,
+    close_flow,
+    flow_deadline_hours,
+    flow_finished_by,
     open_step,
     step_deadline_hours,
 )
 from documents.domain.numbering import format_number
 from documents.service_layer import metrics
+from documents.service_layer.approvals import DirectoryOrganisation
 from documents.service_layer.commands import CompleteStep, ListDocuments, RegisterDocument
 from documents.service_layer.ports import Directory
 from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from secretariat.documents.v1 import events_pb2
+from secretariat_shared import access
 from secretariat_shared.calendar import WALL_CLOCK_LIMIT_HOURS, BusinessCalendar
 from secretariat_shared.calendar_sync import apply_calendar_update
 from secretariat_shared.clock import Clock
@@ -50,22 +62,20 @@ from secretariat_shared.errors import (
 )
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 STEP_DUE_TIMER = "document_step_due"
-REGISTRAR_ROLES = ("secretariat", "admin")
-AUDIT_READER_ROLES = ("secretariat", "discipline", "admin")
+STEP_ESCALATION_TIMER = "document_step_escalation"
+FLOW_DUE_TIMER = "document_flow_due"
+REGISTRAR_ROLES = (Role.SECRETARIAT, Role.ADMIN)
+AUDIT_READER_ROLES = (Role.SECRETARIAT, Role.DISCIPLINE, Role.ADMIN)
 SOURCE = "documents"
 
 
 def viewer_of(identity: Identity) -> Viewer:
-    return Viewer(
-        username=identity.username,
-        department_code=identity.department_code,
-        headed_departments=identity.headed_departments,
-        is_service=identity.is_service,
-    )
+    return access.viewer_of(identity)
 
 
 def _enum_value(enum: Any, raw: str, field_name: str, errors: list[FieldError]) -> Any:
@@ -87,7 +97,17 @@ def document_snapshot(document: Document) -> dict[str, Any]:
         "priority": document.priority.value,
         "readers": list(document.readers),
         "steps": [
-            {"id": s.id, "kind": s.kind.value, "state": s.state.value, "done_by": s.done_by}
+            {
+                "id": s.id,
+                "kind": s.kind.value,
+                "state": s.state.value,
+                "done_by": s.done_by,
+                "stand_ins": [
+                    {"owner": x.owner, "username": x.username, "reason": x.reason.value}
+                    for x in s.stand_ins
+                ],
+                "acted_for": dict(s.acted_for),
+            }
             for s in document.steps
         ],
     }
@@ -123,6 +143,55 @@ class DocumentRegister:
         if step_deadline_hours(document.priority) < WALL_CLOCK_LIMIT_HOURS:
             return False
         return self._calendar.is_provisional(step.opened_at, step.due_at)
+
+    def escalation_time(self, opened: datetime) -> datetime:
+        """D-05/D-08: 48 hours after opening, counted on working days (X-02)."""
+        return self._calendar.add_sla(opened, ESCALATION_HOURS)
+
+    def _open(self, document: Document, kind: StepKind, owners: list[str], now: datetime) -> Step:
+        return open_step(
+            document,
+            str(uuid.uuid4()),
+            kind,
+            owners,
+            now,
+            self.deadline,
+            self.escalation_time,
+        )
+
+    # -- absences and escalation of flow steps (D-05 follows D-08, D-09) -------
+
+    def _organisation(self, uow: UnitOfWork) -> DirectoryOrganisation:
+        return DirectoryOrganisation(self._directory, ApprovalRepository(uow.session))
+
+    def _follow_absences(
+        self, uow: UnitOfWork, document: Document, step: Step, now: datetime
+    ) -> list[StandIn]:
+        """D-09 for D-05 steps: an owner away now is stood in for by the delegate their
+        absence names (the chain of delegates followed as approvals follow it)."""
+        org = self._organisation(uow)
+
+        def delegate(owner: str) -> str:
+            found = stand_in_for(owner, org, now, requester="")
+            return "" if found == owner else found
+
+        return assign_stand_ins(document, step, delegate, StandInReason.ABSENCE)
+
+    def _superiors(
+        self, uow: UnitOfWork, document: Document, step: Step, now: datetime
+    ) -> list[StandIn]:
+        """D-08 for D-05 steps: each waiting owner's superior (X-01), or the supervising
+        leader of the document's department when they have none; an absent superior's
+        delegate instead."""
+        org = self._organisation(uow)
+
+        def superior(owner: str) -> str:
+            target = org.superior_of(owner) or org.supervising_leader(document.department_code)
+            if not target or target == owner:
+                return ""
+            return stand_in_for(target, org, now, requester="", skip={owner})
+
+        return assign_stand_ins(document, step, superior, StandInReason.ESCALATION)
 
     # -- registration -------------------------------------------------------
 
@@ -163,6 +232,15 @@ class DocumentRegister:
                     FieldError(
                         "handler_username",
                         f"department {department.code} has no head; name who proposes handling",
+                    )
+                )
+            elif security is SecurityClass.SECRET and handler not in (*cmd.readers, actor.username):
+                # X-03: the department head reads a secret document only if named.
+                errors.append(
+                    FieldError(
+                        "handler_username",
+                        "a secret document is handled by a named reader: name the handler "
+                        f"or add {handler} to its readers",
                     )
                 )
         if errors:
@@ -209,16 +287,20 @@ class DocumentRegister:
                     position=0,
                 )
             )
-            step = open_step(
-                document,
-                str(uuid.uuid4()),
-                StepKind.PROPOSED_HANDLING,
-                [handler],
-                now,
-                self.deadline,
+            step = self._open(document, StepKind.PROPOSED_HANDLING, [handler], now)
+            self._follow_absences(uow, document, step, now)
+            document.flow_due_at = self._calendar.add_sla(
+                now, flow_deadline_hours(document.priority)
             )
             uow.documents.add(document)
             self._arm_step(uow, document, step)
+            self._timers.schedule(
+                uow.session,
+                FLOW_DUE_TIMER,
+                f"document-flow:{document.id}:due",
+                document.flow_due_at,
+                {"document_id": document.id},
+            )
             # SPEC D-01: the counter row stays locked from its increment to the
             # commit, so it is taken last; concurrent registrations of one
             # department, year and type queue only for the commit itself.
@@ -252,35 +334,59 @@ class DocumentRegister:
         metrics.DOCUMENTS_REGISTERED.labels(document.type_code, document.priority.value).inc()
         return document
 
-    def _announce_step(self, uow: UnitOfWork, document: Document, step: Step) -> None:
-        """Each owner gets an assignment event (→ inbox, X-06) and the deadline a timer (X-05)."""
+    def _announce_step(
+        self, uow: UnitOfWork, document: Document, step: Step, now: datetime
+    ) -> None:
+        """Each owner (or who stands in for them) gets an assignment event (→ inbox,
+        X-06) and the deadlines timers (X-05)."""
+        self._follow_absences(uow, document, step, now)
         self._notify_step(uow, document, step)
         self._arm_step(uow, document, step)
 
-    def _notify_step(self, uow: UnitOfWork, document: Document, step: Step) -> None:
-        for owner in step.owners:
+    def _notify_step(
+        self,
+        uow: UnitOfWork,
+        document: Document,
+        step: Step,
+        stand_ins: list[StandIn] | None = None,
+    ) -> None:
+        """Assignments of the owners and their stand-ins, or only of ``stand_ins``."""
+        assignments = (
+            [(owner, None) for owner in step.owners] + [(s.username, s) for s in step.stand_ins]
+            if stand_ins is None
+            else [(s.username, s) for s in stand_ins]
+        )
+        for assignee, stand_in in assignments:
             event = events_pb2.StepAssigned(
                 document_id=document.id,
                 number=document.number,
                 title=document.title,
                 step_id=step.id,
                 step_kind=step.kind.value,
-                assignee_username=owner,
+                assignee_username=assignee,
                 priority=document.priority.value,
                 due_provisional=self.due_provisional(document, step),
             )
+            if stand_in is not None:
+                event.on_behalf_of = stand_in.owner
+                event.reason = stand_in.reason.value
             if step.due_at is not None:
                 event.due_at.FromDatetime(step.due_at)
             uow.emit("documents.step.assigned", document.id, event)
 
     def _arm_step(self, uow: UnitOfWork, document: Document, step: Step) -> None:
+        payload = {"document_id": document.id, "step_id": step.id}
         if step.due_at is not None:
             self._timers.schedule(
+                uow.session, STEP_DUE_TIMER, f"document-step:{step.id}:due", step.due_at, payload
+            )
+        if step.escalate_at is not None:
+            self._timers.schedule(
                 uow.session,
-                STEP_DUE_TIMER,
-                f"document-step:{step.id}:due",
-                step.due_at,
-                {"document_id": document.id, "step_id": step.id},
+                STEP_ESCALATION_TIMER,
+                f"document-step:{step.id}:escalation",
+                step.escalate_at,
+                payload,
             )
 
     # -- reading ------------------------------------------------------------
@@ -289,7 +395,7 @@ class DocumentRegister:
         with self._db.connected() as connection:
             document = DocumentRepository(connection).get(document_id)
         if document is None or not can_read(viewer_of(actor), document):
-            raise NotFound(f"document {document_id} not found")
+            raise access.not_found("document", document_id)
         if document.security_class in (SecurityClass.CONFIDENTIAL, SecurityClass.SECRET):
             with self._uow() as uow:
                 uow.audit(
@@ -345,7 +451,7 @@ class DocumentRegister:
         with self._uow() as uow:
             document = uow.documents.get(cmd.document_id, for_update=True)
             if document is None or not can_read(viewer_of(actor), document):
-                raise NotFound(f"document {cmd.document_id} not found")
+                raise access.not_found("document", cmd.document_id)
             step = document.step(cmd.step_id)
             if step is None:
                 raise NotFound(f"step {cmd.step_id} not found on document {document.number}")
@@ -353,6 +459,16 @@ class DocumentRegister:
                 raise ValidationFailed(
                     FieldError(
                         "circulate_to", "only the proposed handling step names the circulation"
+                    )
+                )
+            outsiders = [n for n in cmd.circulate_to if n not in document.readers]
+            if document.security_class is SecurityClass.SECRET and outsiders:
+                # X-03: a secret document is read by its named readers only.
+                raise ValidationFailed(
+                    FieldError(
+                        "circulate_to",
+                        "a secret document circulates among its named readers only; "
+                        f"not named: {', '.join(outsiders)}",
                     )
                 )
             before = document_snapshot(document)
@@ -367,6 +483,8 @@ class DocumentRegister:
                 self._finish_step(
                     uow, document, outcome.step, outcome.met_deadline, actor, cmd, now
                 )
+            else:
+                self._record_acted_for(uow, document, outcome.step, actor)
             uow.documents.save(document, now)
             uow.audit(
                 actor.username,
@@ -403,20 +521,15 @@ class DocumentRegister:
             ),
         )
         self._timers.cancel(uow.session, f"document-step:{step.id}:due", now)
+        self._timers.cancel(uow.session, f"document-step:{step.id}:escalation", now)
+        self._record_acted_for(uow, document, step, actor)
         next_step: Step | None = None
         if step.kind is StepKind.PROPOSED_HANDLING:
             recipients = list(cmd.circulate_to) or [
                 r for r in document.readers if r not in step.owners and r != document.registered_by
             ]
             if recipients:
-                next_step = open_step(
-                    document,
-                    str(uuid.uuid4()),
-                    StepKind.CIRCULATION,
-                    recipients,
-                    now,
-                    self.deadline,
-                )
+                next_step = self._open(document, StepKind.CIRCULATION, recipients, now)
             else:
                 next_step = self._open_archive_step(document, now)
         elif step.kind is StepKind.CIRCULATION:
@@ -430,15 +543,66 @@ class DocumentRegister:
                 ),
             )
         if next_step is not None:
-            self._announce_step(uow, document, next_step)
+            self._announce_step(uow, document, next_step, now)
+        if flow_finished_by(document, step):
+            self._close_flow(uow, document, now)
+
+    def _record_acted_for(
+        self, uow: UnitOfWork, document: Document, step: Step, actor: Identity
+    ) -> None:
+        """D-05: a stand-in's action for an owner is recorded (event and audit)."""
+        owners = sorted(o for o, by in step.acted_for.items() if by == actor.username)
+        if not owners:
+            return
+        uow.audit(
+            actor.username,
+            "step_acted_for",
+            "document",
+            document.id,
+            None,
+            {"step_id": step.id, "kind": step.kind.value, "for": owners},
+        )
+
+    def _close_flow(self, uow: UnitOfWork, document: Document, now: datetime) -> None:
+        """D-10: the flow is through; its SLA outcome is a metric and an event (X-05)."""
+        met = close_flow(document, now)
+        self._timers.cancel(uow.session, f"document-flow:{document.id}:due", now)
+        hours = self._sla_hours(document.registered_at, now, document.priority)
+        event = events_pb2.FlowCompleted(
+            document_id=document.id,
+            number=document.number,
+            priority=document.priority.value,
+            met_deadline=met,
+            hours=round(hours, 2),
+        )
+        if document.flow_due_at is not None:
+            event.due_at.FromDatetime(document.flow_due_at)
+        uow.emit("documents.flow.completed", document.id, event)
+        priority = document.priority.value
+        uow.after_commit(lambda: metrics.FLOW_DURATION.labels(priority).observe(hours))
+        if met:
+            # A breach was counted when the flow's timer fired (on_flow_due).
+            uow.after_commit(lambda: metrics.FLOW_OUTCOMES.labels(priority, "met").inc())
+
+    def _sla_hours(self, start: datetime, end: datetime, priority: Priority) -> float:
+        if flow_deadline_hours(priority) >= 24:
+            return self._calendar.working_hours_between(start, end)
+        return (end - start).total_seconds() / 3600
 
     def _open_archive_step(self, document: Document, now: datetime) -> Step:
-        archivists = self._directory.role_holders("secretariat")
-        if not archivists:
-            raise PreconditionFailed("nobody holds the secretariat role to archive the document")
-        return open_step(
-            document, str(uuid.uuid4()), StepKind.ARCHIVE, archivists, now, self.deadline
+        """X-03: confidential and secret documents are archived by the
+        confidential clerks (机要员), the others by the secretariat."""
+        role = (
+            Role.CONFIDENTIAL_CLERK
+            if document.security_class in (SecurityClass.CONFIDENTIAL, SecurityClass.SECRET)
+            else Role.SECRETARIAT
         )
+        archivists = self._directory.role_holders(role)
+        if not archivists:
+            raise PreconditionFailed(
+                f"nobody holds the {role.value} role ({role.label}) to archive the document"
+            )
+        return self._open(document, StepKind.ARCHIVE, archivists, now)
 
     def _record_sla(self, document: Document, step: Step, met: bool) -> None:
         metrics.STEP_OUTCOMES.labels(
@@ -455,7 +619,9 @@ class DocumentRegister:
     # -- timers (X-05) --------------------------------------------------------
 
     def on_step_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
-        """A step's deadline passed: mark it overdue and remind its owners once."""
+        """A step's deadline passed: mark it overdue and remind who must act, once
+        (D-05 like D-08): the owners left and those standing in for them; an owner
+        away by now gets their delegate first (D-09)."""
         repo = DocumentRepository(uow.session)
         document = repo.get(str(firing.payload["document_id"]), for_update=True)
         if document is None:
@@ -465,14 +631,17 @@ class DocumentRegister:
             return
         step.overdue = True
         now = self._clock.now()
+        added = self._follow_absences(uow, document, step, now)
         repo.save(document, now)
+        if added:
+            self._notify_step(uow, document, step, added)
         event = events_pb2.StepOverdue(
             document_id=document.id,
             number=document.number,
             title=document.title,
             step_id=step.id,
             step_kind=step.kind.value,
-            owners=step.waiting_on(),
+            owners=step.who_may_act(),
             due_provisional=self.due_provisional(document, step),
         )
         if step.due_at is not None:
@@ -487,6 +656,79 @@ class DocumentRegister:
             {"step_id": step.id, "kind": step.kind.value},
         )
         metrics.STEPS_OVERDUE.labels(step.kind.value, document.priority.value).inc()
+
+    def on_step_escalation(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        """D-05 like D-08: a step still waiting 48 working-day hours after it opened
+        escalates; each waiting owner's superior may act for them, once."""
+        repo = DocumentRepository(uow.session)
+        document = repo.get(str(firing.payload["document_id"]), for_update=True)
+        if document is None:
+            return
+        step = document.step(str(firing.payload["step_id"]))
+        if step is None or not step.is_open or step.escalated:
+            return
+        now = self._clock.now()
+        waiting = step.waiting_on()
+        step.escalated = True
+        added = self._superiors(uow, document, step, now)
+        repo.save(document, now)
+        if added:
+            self._notify_step(uow, document, step, added)
+        uow.emit(
+            "documents.step.escalated",
+            document.id,
+            events_pb2.StepEscalated(
+                document_id=document.id,
+                number=document.number,
+                step_id=step.id,
+                step_kind=step.kind.value,
+                from_owners=waiting,
+                to_usernames=sorted({s.username for s in added}),
+            ),
+        )
+        uow.audit(
+            "system",
+            "step_escalated",
+            "document",
+            document.id,
+            None,
+            {
+                "step_id": step.id,
+                "kind": step.kind.value,
+                "from": waiting,
+                "to": sorted({s.username for s in added}),
+            },
+        )
+        kind, priority = step.kind.value, document.priority.value
+        uow.after_commit(lambda: metrics.STEPS_ESCALATED.labels(kind, priority).inc())
+
+    def on_flow_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        """D-10: the flow's deadline passed before it was through: breached (X-05)."""
+        repo = DocumentRepository(uow.session)
+        document = repo.get(str(firing.payload["document_id"]), for_update=True)
+        if document is None or document.flow_closed_at is not None:
+            return
+        current = document.current_step()
+        event = events_pb2.FlowOverdue(
+            document_id=document.id,
+            number=document.number,
+            priority=document.priority.value,
+            state=document.state.value,
+            waiting_on=current.who_may_act() if current is not None else [],
+        )
+        if document.flow_due_at is not None:
+            event.due_at.FromDatetime(document.flow_due_at)
+        uow.emit("documents.flow.overdue", document.id, event)
+        uow.audit(
+            "system",
+            "flow_overdue",
+            "document",
+            document.id,
+            None,
+            {"state": document.state.value},
+        )
+        priority = document.priority.value
+        uow.after_commit(lambda: metrics.FLOW_OUTCOMES.labels(priority, "breached").inc())
 
     # -- the business calendar (X-02) -----------------------------------------
 
@@ -514,6 +756,18 @@ class DocumentRegister:
             if document is None or step is None or step.opened_at is None:
                 continue
             due_at = self.deadline(step.opened_at, document.priority)
+            escalate_at = self.escalation_time(step.opened_at)
+            if escalate_at != step.escalate_at and not step.escalated:
+                # D-05/D-08: the 48-hour escalation clock counts working days too.
+                step.escalate_at = escalate_at
+                repo.save(document, now)
+                self._timers.schedule(
+                    uow.session,
+                    STEP_ESCALATION_TIMER,
+                    f"document-step:{step.id}:escalation",
+                    escalate_at,
+                    {"document_id": document.id, "step_id": step.id},
+                )
             if due_at == step.due_at:
                 continue
             before = step.due_at
@@ -551,13 +805,53 @@ class DocumentRegister:
                 {"step_id": step.id, "due_at": due_at, "calendar_year": year},
             )
             moved += 1
+        self._recompute_flow_deadlines(repo, uow, start, end, now)
         return moved
+
+    def _recompute_flow_deadlines(
+        self,
+        repo: DocumentRepository,
+        uow: UnitOfWork,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+    ) -> None:
+        """D-10 with X-02: a running flow's 24-hour clock over the year moves with it."""
+        for document_id in repo.open_flows_overlapping(start, end):
+            document = repo.get(document_id, for_update=True)
+            if document is None or document.flow_closed_at is not None:
+                continue
+            due_at = self._calendar.add_sla(
+                document.registered_at, flow_deadline_hours(document.priority)
+            )
+            if due_at == document.flow_due_at:
+                continue
+            document.flow_due_at = due_at
+            repo.save(document, now)
+            self._timers.schedule(
+                uow.session,
+                FLOW_DUE_TIMER,
+                f"document-flow:{document.id}:due",
+                due_at,
+                {"document_id": document.id},
+            )
 
     # -- audit (X-04) -------------------------------------------------------
 
     def audit_entries(
-        self, actor: Identity, entity_id: str, actor_filter: str, page: int, page_size: int
+        self,
+        actor: Identity,
+        entity_id: str,
+        actor_filter: str,
+        page: int,
+        page_size: int,
+        *,
+        entity_type: str = "",
+        at_from: datetime | None = None,
+        at_to: datetime | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
+        """X-04: the audit trail by entity, actor, entity type and time range,
+        without entries about items the caller may not read (X-03)."""
         if not actor.has_role(*AUDIT_READER_ROLES):
             raise PermissionDenied(
                 "the audit trail is open to the secretariat and the discipline office"
@@ -565,15 +859,25 @@ class DocumentRegister:
         if page < 1 or not 1 <= page_size <= 200:
             raise ValidationFailed(FieldError("page_size", "must be between 1 and 200"))
         table = platform.audit_log
+        visible = visible_entries(table, viewer_of(actor))
         with self._db.reading() as session:
-            stmt = select(table)
-            count = select(func.count()).select_from(table)
+            stmt = select(table).where(visible)
+            count = select(func.count()).select_from(table).where(visible)
             if entity_id:
                 stmt = stmt.where(table.c.entity_id == entity_id)
                 count = count.where(table.c.entity_id == entity_id)
             if actor_filter:
                 stmt = stmt.where(table.c.actor == actor_filter)
                 count = count.where(table.c.actor == actor_filter)
+            if entity_type:
+                stmt = stmt.where(table.c.entity_type == entity_type)
+                count = count.where(table.c.entity_type == entity_type)
+            if at_from is not None:
+                stmt = stmt.where(table.c.at >= at_from)
+                count = count.where(table.c.at >= at_from)
+            if at_to is not None:
+                stmt = stmt.where(table.c.at <= at_to)
+                count = count.where(table.c.at <= at_to)
             total = int(session.execute(count).scalar_one())
             rows = (
                 session.execute(

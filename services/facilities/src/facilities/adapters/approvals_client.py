@@ -11,10 +11,10 @@ import logging
 from collections.abc import Callable
 
 import grpc
-from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
 
 from facilities.service_layer.ports import ApprovalRequest
 from secretariat.documents.v1 import approvals_pb2, approvals_pb2_grpc
+from secretariat_shared.channels import open_channel
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.errors import FieldError, PreconditionFailed, ValidationFailed
 from secretariat_shared.grpc_server import identity_metadata
@@ -30,9 +30,7 @@ def _field_errors(exc: grpc.RpcError) -> list[FieldError]:
 
 class GrpcApprovals:
     def __init__(self, address: str, token: Callable[[], str], timeout: float = 10.0) -> None:
-        self._channel = grpcext.intercept_channel(
-            grpc.insecure_channel(address), client_interceptor()
-        )
+        self._channel = open_channel(address)
         self._stub = approvals_pb2_grpc.ApprovalsStub(self._channel)
         self._token = token
         self._timeout = timeout

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from facilities.domain.limits import MAX_AMOUNT_FEN
+from secretariat_shared.access import Item, SecurityClass
+from secretariat_shared.roles import Role
 
 EXPENSE_CATEGORIES = ("transport", "lodging", "meals", "visa", "other")
 EVENT_KINDS = ("annual_meeting", "training", "team_building", "other")
@@ -111,3 +113,19 @@ def expense_line_problems(index: int, line: ExpenseLine) -> list[tuple[str, str]
     if not line.receipt.strip():
         problems.append((f"lines[{index}].receipt", "every line needs its receipt"))
     return problems
+
+
+EXPENSE_READER_ROLES = frozenset({Role.FINANCE, Role.HR})
+"""Who reads every expense claim: finance pays them, HR reads personal requests (X-03)."""
+
+
+def expense_item(expense: Expense) -> Item:
+    """SPEC X-03: an expense claim is a personal request, ``confidential``: its
+    claimant, finance, HR and the class's audience of the claimant's department
+    (its head, supervising leaders, the top leadership, confidential clerks)."""
+    return Item(
+        security_class=SecurityClass.CONFIDENTIAL,
+        department_code=expense.department_code,
+        named_readers=frozenset({expense.claimant}),
+        reader_roles=EXPENSE_READER_ROLES,
+    )

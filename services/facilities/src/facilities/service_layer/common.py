@@ -21,15 +21,16 @@ from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import FieldError, PermissionDenied, ValidationFailed
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 SERVICE = "facilities"
 NOTICE_EVENT = "facilities.notification.requested"
 
-STOREKEEPERS = ("secretariat", "admin")
+STOREKEEPERS = (Role.SECRETARIAT, Role.ADMIN)
 """Who runs the storeroom: catalogue, consolidation, receipts, issues, stock-takes."""
-OVERSEERS = ("secretariat", "finance", "office_director", "admin")
+OVERSEERS = (Role.SECRETARIAT, Role.FINANCE, Role.OFFICE_DIRECTOR, Role.ADMIN)
 """Who may read every requisition, list and order."""
 
 

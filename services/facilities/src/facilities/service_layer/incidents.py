@@ -21,14 +21,15 @@ from secretariat.facilities.v1 import events_pb2, facilities_pb2
 from secretariat_shared.errors import FieldError, NotFound, PreconditionFailed
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import Page
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 PLAN_TIMER = "incident_plan_due"
 RESTORE_TIMER = "incident_restore_due"
-COMMANDERS = ("secretariat", "office_director", "admin")
+COMMANDERS = (Role.SECRETARIAT, Role.OFFICE_DIRECTOR, Role.ADMIN)
 """Who starts the emergency plan and closes an incident."""
-RESTORERS = ("it_support", "admin")
+RESTORERS = (Role.IT_SUPPORT, Role.ADMIN)
 """Key equipment is restored with IT: IT confirms the restoration."""
 
 
@@ -78,7 +79,7 @@ class Incidents(UseCases):
             self._event(uow, "reported", incident, actor.username)
             self.notify(
                 uow,
-                self.holders("secretariat", "office_director", "it_support"),
+                self.holders(Role.SECRETARIAT, Role.OFFICE_DIRECTOR, Role.IT_SUPPORT),
                 "incident_reported",
                 f"突发事件：{incident.location} {incident.description[:40]}",
                 f"请于 {self.local(incident.plan_due_at)} 前启动应急预案，"
@@ -214,7 +215,7 @@ class Incidents(UseCases):
         self._event(uow, "plan_overdue", incident, "system", "breached")
         self.notify(
             uow,
-            self.holders("office_director", "secretariat"),
+            self.holders(Role.OFFICE_DIRECTOR, Role.SECRETARIAT),
             "incident_plan_overdue",
             f"应急预案超时未启动：{incident.location}",
             "事件报告已超过 10 分钟，应急预案仍未启动。",
@@ -234,7 +235,7 @@ class Incidents(UseCases):
         self._event(uow, "restore_overdue", incident, "system", "breached")
         self.notify(
             uow,
-            self.holders("office_director", "it_support"),
+            self.holders(Role.OFFICE_DIRECTOR, Role.IT_SUPPORT),
             "incident_restore_overdue",
             f"关键设备超时未恢复：{incident.location}",
             "事件报告已超过 30 分钟，关键设备仍未恢复。",

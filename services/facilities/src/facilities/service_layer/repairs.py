@@ -38,10 +38,11 @@ from secretariat_shared.errors import (
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import Page
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
-HANDLERS = ("secretariat", "it_support", "admin")
+HANDLERS = (Role.SECRETARIAT, Role.IT_SUPPORT, Role.ADMIN)
 """Who takes and fixes repair tickets (后勤 and IT)."""
 RESPONSE_TIMER = "repair_response_due"
 RESOLUTION_TIMER = "repair_resolution_due"
@@ -107,7 +108,7 @@ class Repairs(UseCases):
             self._event(uow, "reported", repair, actor.username)
             self.notify(
                 uow,
-                self.holders("secretariat", "it_support"),
+                self.holders(Role.SECRETARIAT, Role.IT_SUPPORT),
                 "repair_reported",
                 f"报修：{repair.title}（{'重大' if repair.is_major else '一般'}）",
                 f"{repair.location}：{repair.description or repair.title}。"
@@ -243,7 +244,9 @@ class Repairs(UseCases):
             self._event(uow, "reopened", repair, actor.username)
             self.notify(
                 uow,
-                [repair.assignee] if repair.assignee else self.holders("secretariat", "it_support"),
+                [repair.assignee]
+                if repair.assignee
+                else self.holders(Role.SECRETARIAT, Role.IT_SUPPORT),
                 "repair_reopened",
                 f"报修被重新打开：{repair.title}",
                 f"报修人反馈：{reason.strip()}",
@@ -258,7 +261,7 @@ class Repairs(UseCases):
         return (
             actor.is_service
             or repair.requester == actor.username
-            or actor.has_role(*HANDLERS, "office_director")
+            or actor.has_role(*HANDLERS, Role.OFFICE_DIRECTOR)
         )
 
     def get(self, actor: Identity, repair_id: str) -> Repair:
@@ -273,7 +276,7 @@ class Repairs(UseCases):
     ) -> Listing[Repair]:
         t = orm.repairs
         conditions = [t.c.state == state] if state else []
-        if mine or not actor.has_role(*HANDLERS, "office_director"):
+        if mine or not actor.has_role(*HANDLERS, Role.OFFICE_DIRECTOR):
             conditions.append(t.c.requester == actor.username)
         order = [t.c.reported_at.desc(), t.c.id]
         with self.reading() as stores:
@@ -290,7 +293,10 @@ class Repairs(UseCases):
         self._event(uow, "response_breached", repair, "system", "breached")
         self.notify(
             uow,
-            [*self.holders("secretariat", "it_support", "office_director"), repair.requester],
+            [
+                *self.holders(Role.SECRETARIAT, Role.IT_SUPPORT, Role.OFFICE_DIRECTOR),
+                repair.requester,
+            ],
             "repair_response_breached",
             f"报修超时未响应：{repair.title}",
             f"{repair.location} 的报修已超过 2 小时未响应。",
@@ -317,7 +323,7 @@ class Repairs(UseCases):
         self._event(uow, "resolution_breached", repair, "system", "breached")
         self.notify(
             uow,
-            [*self.holders("office_director"), repair.assignee, repair.requester],
+            [*self.holders(Role.OFFICE_DIRECTOR), repair.assignee, repair.requester],
             "repair_resolution_breached",
             f"重大故障超时未解决：{repair.title}",
             f"{repair.location} 的重大故障已超过 24 小时（工作日计）未解决。",

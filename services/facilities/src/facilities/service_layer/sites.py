@@ -50,13 +50,14 @@ from secretariat_shared.errors import (
 )
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import Page
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 ROUND_TIMER = "zone_round_due"
 RECTIFICATION_TIMER = "rectification_due"
-SITE_MANAGERS = ("secretariat", "admin")
-SAFETY_INSPECTORS = ("secretariat", "office_director", "admin")
+SITE_MANAGERS = (Role.SECRETARIAT, Role.ADMIN)
+SAFETY_INSPECTORS = (Role.SECRETARIAT, Role.OFFICE_DIRECTOR, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ class Sites(UseCases):
                     failed = [r for r in inspection.results if not r.ok]
                     self.notify(
                         uow,
-                        [zone.owner, *self.holders("secretariat")],
+                        [zone.owner, *self.holders(Role.SECRETARIAT)],
                         "inspection_issues",
                         f"{zone.name} 巡检发现 {len(failed)} 项问题",
                         "；".join(f"{r.item}{'：' + r.note if r.note else ''}" for r in failed),

@@ -76,6 +76,7 @@ from secretariat_shared.errors import (
 )
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import Page
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
@@ -535,7 +536,7 @@ class Supplies(UseCases):
             self._list_event(uow, "approved", demand, "system")
             self.notify(
                 uow,
-                [demand.consolidated_by, *self.holders("secretariat")],
+                [demand.consolidated_by, *self.holders(Role.SECRETARIAT)],
                 "purchase_orders_placed",
                 f"{demand.month} 采购订单已下达",
                 "；".join(
@@ -699,7 +700,7 @@ class Supplies(UseCases):
         uow.audit("system", "delivery_overdue", "purchase_order", order.id, None, _snap(order))
         self.notify(
             uow,
-            self.holders("secretariat"),
+            self.holders(Role.SECRETARIAT),
             "purchase_order_overdue",
             f"采购订单 {order.number} 未按期到货",
             f"{order.supplier} 应于 {order.delivery_date.isoformat()} 交货，至今未全部到货，请跟进。",
@@ -833,7 +834,7 @@ class Supplies(UseCases):
             uow.audit("system", "raise", "replenishment", request.id, None, _snap(request))
             self.notify(
                 uow,
-                self.holders("secretariat"),
+                self.holders(Role.SECRETARIAT),
                 "replenishment_requested",
                 f"{item.name} 低于最低库存",
                 f"{item.name}（{item.code}）库存 {stock}{item.unit}，低于最低库存线 {line}{item.unit}；"

@@ -8,10 +8,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import literal, or_
+
 from facilities.adapters import orm
 from facilities.domain.limits import too_many_people, too_much
 from facilities.domain.travel import (
     EVENT_KINDS,
+    EXPENSE_READER_ROLES,
     OUTCOME_STATES,
     ApprovalState,
     CompanyEvent,
@@ -19,6 +22,7 @@ from facilities.domain.travel import (
     ExpenseLine,
     ExpenseState,
     Trip,
+    expense_item,
     expense_line_problems,
 )
 from facilities.service_layer.common import (
@@ -35,15 +39,19 @@ from facilities.service_layer.ports import ApprovalRequest
 from facilities.service_layer.supplies import yuan
 from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
 from secretariat.facilities.v1 import events_pb2, facilities_pb2
+from secretariat_shared import access
+from secretariat_shared.access import SecurityClass, may_read, reach, viewer_of
+from secretariat_shared.access_sql import reach_condition
 from secretariat_shared.errors import FieldError, NotFound, PreconditionFailed
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import Page
+from secretariat_shared.roles import Role
 from secretariat_shared.uow import UnitOfWork
 
 TRAVEL_TEMPLATE = "travel"
 EXPENSE_TEMPLATE = "expense"
-TRAVEL_READERS = ("finance", "secretariat", "office_director", "admin")
-EVENT_PLANNERS = ("secretariat", "office_director", "admin")
+TRAVEL_READERS = (Role.FINANCE, Role.SECRETARIAT, Role.OFFICE_DIRECTOR, Role.ADMIN)
+EVENT_PLANNERS = (Role.SECRETARIAT, Role.OFFICE_DIRECTOR, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -205,7 +213,7 @@ class Travel(UseCases):
             uow,
             [
                 trip.traveller,
-                *(self.holders("secretariat") if trip.state == "approved" and needs else []),
+                *(self.holders(Role.SECRETARIAT) if trip.state == "approved" and needs else []),
             ],
             f"trip_{trip.state}",
             f"出差申请{'已批准' if trip.state == 'approved' else '未通过'}：{trip.destination}",
@@ -280,8 +288,8 @@ class Travel(UseCases):
     def get_expense(self, actor: Identity, expense_id: str) -> Expense:
         with self.reading() as stores:
             expense = stores.expenses.get(expense_id)
-        if expense is None or not self._may_read(actor, expense.claimant):
-            raise NotFound(f"expense claim {expense_id} not found")
+        if expense is None or not may_read(viewer_of(actor), expense_item(expense)):
+            raise access.not_found("expense claim", expense_id)
         return expense
 
     def list_expenses(
@@ -289,8 +297,15 @@ class Travel(UseCases):
     ) -> Listing[Expense]:
         t = orm.expenses
         conditions = [t.c.state == state] if state else []
-        if mine or not actor.has_role(*TRAVEL_READERS):
+        if mine:
             conditions.append(t.c.claimant == actor.username)
+        elif not (actor.is_service or actor.has_role(*EXPENSE_READER_ROLES)):
+            by_class = reach_condition(
+                reach(viewer_of(actor)),
+                literal(SecurityClass.CONFIDENTIAL.value),
+                t.c.department_code,
+            )
+            conditions.append(or_(t.c.claimant == actor.username, by_class))
         order = [t.c.submitted_at.desc(), t.c.id]
         with self.reading() as stores:
             return Listing.of(stores.expenses.page(*conditions, order_by=order, page=page))
@@ -320,7 +335,7 @@ class Travel(UseCases):
         if approved:
             self.notify(
                 uow,
-                self.holders("finance"),
+                self.holders(Role.FINANCE),
                 "expense_to_reimburse",
                 f"待付款报销：{expense.claimant} {yuan(expense.total_fen):.2f} 元",
                 "报销已审批通过，付款后请标记为已报销。",
@@ -337,7 +352,7 @@ class Travel(UseCases):
 
     def mark_reimbursed(self, actor: Identity, expense_id: str) -> Expense:
         """SPEC F-09: finance pays an approved claim; the status says so."""
-        require_role(actor, ("finance",), "recording a reimbursement")
+        require_role(actor, (Role.FINANCE,), "recording a reimbursement")
         with self.uow() as uow:
             expense = uow.expenses.get(expense_id, for_update=True)
             if expense is None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from secretariat_shared.db import UtcDateTime
@@ -62,6 +63,7 @@ meetings = Table(
     Column("cancel_reason", Text, nullable=False, default=""),
     Column("survey_closes_at", UtcDateTime(), nullable=True),
     Column("survey_closed", Boolean, nullable=False, default=False),
+    Column("survey_totals_at", UtcDateTime(), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_meetings_start", "start_at"),
@@ -198,15 +200,18 @@ action_items = Table(
     Index("ix_action_items_due", "due_at"),
 )
 
-# SPEC M-07: one answer per person and meeting, enforced by the primary key.
-survey_responses = Table(
-    "survey_responses",
+# SPEC M-07: anonymous answers. No name and no time is stored with an answer;
+# one answer per person and meeting is enforced by the unique keyed hash of
+# (meeting, person) (domain.effectiveness.respondent_key).
+survey_answers = Table(
+    "survey_answers",
     metadata,
-    Column("meeting_id", String(36), ForeignKey("meetings.id"), primary_key=True),
-    Column("username", String(100), primary_key=True),
+    Column("id", String(36), primary_key=True),
+    Column("meeting_id", String(36), ForeignKey("meetings.id"), nullable=False),
+    Column("respondent_key", String(64), nullable=False),
     Column("agenda", Integer, nullable=False),
     Column("materials", Integer, nullable=False),
     Column("logistics", Integer, nullable=False),
     Column("comment", Text, nullable=False, default=""),
-    Column("submitted_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("meeting_id", "respondent_key", name="uq_survey_answers_respondent"),
 )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Select, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from meetings.adapters.orm import (
@@ -20,7 +21,7 @@ from meetings.adapters.orm import (
     room_bookings,
     rooms,
     speaking_turns,
-    survey_responses,
+    survey_answers,
 )
 from meetings.domain.effectiveness import SurveyResponse
 from meetings.domain.minutes import (
@@ -46,6 +47,8 @@ from meetings.domain.model import (
     Viewer,
 )
 from meetings.domain.speaking import SpeakingTurn
+from secretariat_shared.access import reach
+from secretariat_shared.access_sql import reach_condition
 
 ACTIVE_STATES = (MeetingState.SCHEDULED.value, MeetingState.IN_PROGRESS.value)
 BOOKING_ACTIVE = "active"
@@ -94,17 +97,10 @@ def visible_to(viewer: Viewer) -> Any:
         meeting_people.c.meeting_id == meetings.c.id,
         meeting_people.c.username == viewer.username,
     )
-    conditions = [named, meetings.c.security_class == SecurityClass.PUBLIC.value]
-    if viewer.department_code:
-        conditions.append(
-            and_(
-                meetings.c.security_class == SecurityClass.INTERNAL.value,
-                meetings.c.department_code == viewer.department_code,
-            )
-        )
-    if viewer.headed_departments:
-        conditions.append(meetings.c.security_class == SecurityClass.CONFIDENTIAL.value)
-    return or_(*conditions)
+    return or_(
+        named,
+        reach_condition(reach(viewer), meetings.c.security_class, meetings.c.department_code),
+    )
 
 
 class RoomRepository:
@@ -298,6 +294,7 @@ class MeetingRepository:
             "cancel_reason": m.cancel_reason,
             "survey_closes_at": m.survey_closes_at,
             "survey_closed": m.survey_closed,
+            "survey_totals_at": m.survey_totals_at,
         }
 
     def _save_children(self, m: Meeting) -> None:
@@ -458,6 +455,16 @@ class MeetingRepository:
         )
         return self._hydrate(rows)
 
+    def visible_ids(self, viewer: Viewer, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` name meetings ``viewer`` may see (X-03)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return set()
+        rows = self.session.execute(
+            select(meetings.c.id).where(meetings.c.id.in_(wanted), visible_to(viewer))
+        )
+        return {row.id for row in rows}
+
     def person_conflicts(
         self, username: str, start_at: datetime, end_at: datetime, exclude_meeting: str
     ) -> list[Conflict]:
@@ -577,6 +584,7 @@ class MeetingRepository:
                     cancel_reason=r.cancel_reason,
                     survey_closes_at=r.survey_closes_at,
                     survey_closed=bool(r.survey_closed),
+                    survey_totals_at=r.survey_totals_at,
                     created_at=r.created_at,
                     conflicts=conflicts,
                     milestones=checklist[r.id],
@@ -830,27 +838,31 @@ class ActionItemRepository:
 
 
 class SurveyRepository:
+    """Anonymous survey answers (M-07): rows carry a keyed hash, never a name."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, response: SurveyResponse) -> None:
+    def add(self, response: SurveyResponse, respondent_key: str) -> None:
         self.session.execute(
-            insert(survey_responses).values(
+            insert(survey_answers).values(
+                id=str(uuid.uuid4()),
                 meeting_id=response.meeting_id,
-                username=response.username,
+                respondent_key=respondent_key,
                 agenda=response.agenda,
                 materials=response.materials,
                 logistics=response.logistics,
                 comment=response.comment,
-                submitted_at=response.submitted_at,
             )
         )
 
-    def answered(self, meeting_id: str, username: str) -> bool:
-        s = survey_responses
+    def answered(self, meeting_id: str, respondent_key: str) -> bool:
+        s = survey_answers
         return (
             self.session.execute(
-                select(s.c.username).where(s.c.meeting_id == meeting_id, s.c.username == username)
+                select(s.c.id).where(
+                    s.c.meeting_id == meeting_id, s.c.respondent_key == respondent_key
+                )
             ).first()
             is not None
         )
@@ -860,17 +872,15 @@ class SurveyRepository:
         result: dict[str, list[SurveyResponse]] = {i: [] for i in ids}
         if not ids:
             return result
-        s = survey_responses
-        for r in self.session.execute(select(s).where(s.c.meeting_id.in_(ids))):
+        s = survey_answers
+        for r in self.session.execute(select(s).where(s.c.meeting_id.in_(ids)).order_by(s.c.id)):
             result[r.meeting_id].append(
                 SurveyResponse(
                     meeting_id=r.meeting_id,
-                    username=r.username,
                     agenda=r.agenda,
                     materials=r.materials,
                     logistics=r.logistics,
                     comment=r.comment,
-                    submitted_at=r.submitted_at,
                 )
             )
         return result

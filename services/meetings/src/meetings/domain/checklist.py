@@ -5,16 +5,46 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from meetings.domain.model import ElementItem, Meeting, Milestone, MilestoneState
 
-SHORT_NOTICE = timedelta(days=3)
-"""SPEC X-07: preparation started fewer than 3 days before the meeting warns at once."""
+SHORT_NOTICE_WORKING_DAYS = 3
+"""SPEC X-07: preparation started fewer than 3 working days before the meeting warns at once."""
 
-ELEMENTS_DUE_BEFORE = timedelta(days=1)
+ELEMENTS_DUE_WORKING_DAYS = 1
 """M-03: the form should be complete when the equipment is tested and materials printed (T-1d)."""
+
+NOTICE_MILESTONE = "notice_published"
+"""SPEC M-02: the notice goes out when this milestone falls due (T-3d), not at scheduling."""
+
+
+class WorkingDays(Protocol):
+    """The part of the business calendar (X-02) the checklist needs."""
+
+    def is_working_day(self, d: date) -> bool: ...
+
+
+def working_days_before(
+    moment: datetime, days: int, calendar: WorkingDays, zone: ZoneInfo
+) -> datetime:
+    """SPEC M-02: "T-N d" counted in working days (X-02), at the meeting's local time of day.
+
+    Steps back from the meeting's local date over ``days`` working days, so
+    the result always falls on a working day: a meeting on Monday 09:00 has
+    its T-1d milestone on Friday 09:00 (or the last working day before it).
+    """
+    local = moment.astimezone(zone)
+    day = local.date()
+    counted = 0
+    while counted < days:
+        day -= timedelta(days=1)
+        if calendar.is_working_day(day):
+            counted += 1
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone).astimezone(UTC)
 
 
 class Applies(StrEnum):
@@ -34,19 +64,27 @@ class Owner(StrEnum):
 class MilestoneTemplate:
     key: str
     title: str
-    before: timedelta
+    working_days: int = 0
+    """T-N d: due this many working days (X-02) before the meeting, at its time of day."""
+    before: timedelta = timedelta(0)
+    """Besides the working days, a wall-clock lead (the 15-minute buffer check)."""
     owner: Owner = Owner.ORGANISER
     applies: Applies = Applies.ALL
     done_when_scheduled: bool = False
 
+    def due_at(self, start_at: datetime, calendar: WorkingDays, zone: ZoneInfo) -> datetime:
+        return working_days_before(start_at, self.working_days, calendar, zone) - self.before
 
-DAY = timedelta(days=1)
 
-# SPEC M-02: twelve milestones, due relative to the meeting's start (wall clock).
-# The four the SPEC names (T-7d topic and goals, T-5d leaders' availability,
-# T-3d notice and agenda, T-1d equipment and materials) plus what a
-# secretariat does besides. Booking the venue and publishing the notice are
-# what scheduling itself does, so those two are done the moment it succeeds.
+DAY = 1
+
+# SPEC M-02: twelve milestones, due relative to the meeting's start; "T-N d"
+# counts working days (X-02), so none falls due on a rest day. The four the
+# SPEC names (T-7d topic and goals, T-5d leaders' availability, T-3d notice
+# and agenda, T-1d equipment and materials) plus what a secretariat does
+# besides. Booking the venue is what scheduling itself does, so it is done
+# the moment scheduling succeeds; the notice goes out when its milestone
+# falls due (a timer), or at once when that time has already passed.
 CHECKLIST: tuple[MilestoneTemplate, ...] = (
     MilestoneTemplate("topic_and_goals", "议题与目标确定 Topic and goals fixed", 7 * DAY),
     MilestoneTemplate(
@@ -58,9 +96,7 @@ CHECKLIST: tuple[MilestoneTemplate, ...] = (
     MilestoneTemplate(
         "leaders_availability", "领导时间确认 Leaders' availability confirmed", 5 * DAY
     ),
-    MilestoneTemplate(
-        "notice_published", "会议通知发布 Notice published", 3 * DAY, done_when_scheduled=True
-    ),
+    MilestoneTemplate(NOTICE_MILESTONE, "会议通知发布 Notice published", 3 * DAY),
     MilestoneTemplate("agenda_collected", "议题收集完毕 Agenda items collected", 3 * DAY),
     MilestoneTemplate(
         "presenters_materials", "汇报材料收齐 Presenters' materials received", 2 * DAY
@@ -84,7 +120,7 @@ CHECKLIST: tuple[MilestoneTemplate, ...] = (
     MilestoneTemplate(
         "buffer_check",
         "会前15分钟检查 15-minute buffer check",
-        timedelta(minutes=15),
+        before=timedelta(minutes=15),
         owner=Owner.TECHNICIAN,
     ),
 )
@@ -107,13 +143,19 @@ def _owner(template: MilestoneTemplate, meeting: Meeting) -> str:
 
 
 def generate_checklist(
-    meeting: Meeting, now: datetime, new_id: Callable[[], str]
+    meeting: Meeting,
+    now: datetime,
+    new_id: Callable[[], str],
+    calendar: WorkingDays,
+    zone: ZoneInfo,
 ) -> list[Milestone]:
     """SPEC M-02: the twelve milestones of a newly scheduled meeting.
 
     A milestone whose due time has already passed (a meeting scheduled at
     short notice) is overdue from the start; no separate reminder is sent for
-    it, the one preparation warning (X-07) names them all.
+    it, the one preparation warning (X-07) names them all. The notice
+    milestone is the exception: it is never overdue, its timer sends the
+    notice, and a meeting scheduled after it was due sends it at once.
     """
     milestones = []
     for position, template in enumerate(CHECKLIST):
@@ -123,7 +165,7 @@ def generate_checklist(
             position=position,
             title=template.title,
             owner=_owner(template, meeting),
-            due_at=meeting.start_at - template.before,
+            due_at=template.due_at(meeting.start_at, calendar, zone),
         )
         if not _applies(template, meeting):
             milestone.state = MilestoneState.NOT_APPLICABLE
@@ -131,13 +173,15 @@ def generate_checklist(
             milestone.state = MilestoneState.DONE
             milestone.done_at = now
             milestone.done_by = "system"
-        else:
+        elif template.key != NOTICE_MILESTONE:
             milestone.overdue = milestone.due_at <= now
         milestones.append(milestone)
     return milestones
 
 
-def refresh_checklist(meeting: Meeting, now: datetime) -> list[Milestone]:
+def refresh_checklist(
+    meeting: Meeting, now: datetime, calendar: WorkingDays, zone: ZoneInfo
+) -> list[Milestone]:
     """SPEC M-02: after a change, move the milestones not yet done to the new start.
 
     Done milestones stay as they are. The others follow the new start time,
@@ -150,11 +194,11 @@ def refresh_checklist(meeting: Meeting, now: datetime) -> list[Milestone]:
         template = TEMPLATES.get(milestone.key)
         if template is None or milestone.state is MilestoneState.DONE:
             continue
-        milestone.due_at = meeting.start_at - template.before
+        milestone.due_at = template.due_at(meeting.start_at, calendar, zone)
         milestone.owner = _owner(template, meeting)
         if _applies(template, meeting):
             milestone.state = MilestoneState.OPEN
-            milestone.overdue = milestone.due_at <= now
+            milestone.overdue = template.key != NOTICE_MILESTONE and milestone.due_at <= now
             still_open.append(milestone)
         else:
             milestone.state = MilestoneState.NOT_APPLICABLE
@@ -162,9 +206,22 @@ def refresh_checklist(meeting: Meeting, now: datetime) -> list[Milestone]:
     return still_open
 
 
-def is_short_notice(start_at: datetime, now: datetime) -> bool:
-    """SPEC X-07: preparation starting fewer than 3 days before the meeting."""
-    return start_at - now < SHORT_NOTICE
+def notice_due_at(start_at: datetime, calendar: WorkingDays, zone: ZoneInfo) -> datetime:
+    """SPEC M-02: when the notice goes out (its T-3d milestone)."""
+    return TEMPLATES[NOTICE_MILESTONE].due_at(start_at, calendar, zone)
+
+
+def elements_due_at(start_at: datetime, calendar: WorkingDays, zone: ZoneInfo) -> datetime:
+    """SPEC M-03: the form is due with the T-1d milestones."""
+    return working_days_before(start_at, ELEMENTS_DUE_WORKING_DAYS, calendar, zone)
+
+
+def is_short_notice(
+    start_at: datetime, now: datetime, calendar: WorkingDays, zone: ZoneInfo
+) -> bool:
+    """SPEC X-07: preparation starting fewer than 3 working days before the meeting,
+    i.e. after its T-3d milestone (the notice) was due."""
+    return working_days_before(start_at, SHORT_NOTICE_WORKING_DAYS, calendar, zone) <= now
 
 
 # SPEC M-03: the elements confirmation form. Every important meeting confirms

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,6 +11,13 @@ from datetime import datetime, timedelta
 SURVEY_OPEN_FOR = timedelta(days=3)
 """SPEC M-07: the survey opens when the meeting ends and closes 3 days later (calendar days:
 a survey window is not an SLA clock, so X-02's working-day rule does not apply)."""
+
+TOTALS_WITHIN = timedelta(hours=24)
+"""SPEC M-07: the survey's totals are ready within 24 hours of the meeting's end."""
+
+TOTALS_AFTER = timedelta(hours=23)
+"""When the totals are computed: an hour inside the 24-hour promise, so a busy
+scheduler still keeps it."""
 
 SATISFACTION_TARGET = 85.0
 """SPEC M-07 (and P-02): meeting satisfaction should reach 85."""
@@ -26,15 +35,27 @@ def score_problems(scores: dict[str, int]) -> list[tuple[str, str]]:
     ]
 
 
+def respondent_key(secret: bytes, meeting_id: str, username: str) -> str:
+    """SPEC M-07: who answered, as a keyed hash, so one answer per person holds
+    while no answer carries a name.
+
+    HMAC-SHA256 of the meeting and the person under the service's secret:
+    without the secret nobody (the database's readers included) can tell
+    whose answer a row is by hashing the names of the invited.
+    """
+    message = f"{meeting_id}\x1f{username}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
 @dataclass(frozen=True)
 class SurveyResponse:
+    """One anonymous answer: no name, no time (M-07)."""
+
     meeting_id: str
-    username: str
     agenda: int
     materials: int
     logistics: int
     comment: str
-    submitted_at: datetime
 
     @property
     def satisfaction(self) -> float:
@@ -65,6 +86,12 @@ def summarise(responses: Sequence[SurveyResponse]) -> SurveySummary:
     logistics = _mean([r.logistics for r in responses])
     satisfaction = _mean([r.satisfaction for r in responses])
     return SurveySummary(len(responses), agenda, materials, logistics, satisfaction)
+
+
+def anonymous_comments(responses: Sequence[SurveyResponse]) -> list[str]:
+    """SPEC M-07: the free comments as the organiser reads them: no names, and sorted
+    so their order does not tell who wrote which."""
+    return sorted(r.comment for r in responses if r.comment)
 
 
 def survey_open(

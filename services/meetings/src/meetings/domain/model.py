@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from secretariat_shared import access
+from secretariat_shared.access import Item, may_read
+from secretariat_shared.access import Viewer as Viewer
+
 BOOKING_BUFFER = timedelta(minutes=15)
 """SPEC M-01: a room is held 15 minutes before each meeting (setting up, changing over)."""
 
@@ -25,11 +29,7 @@ class MeetingType(StrEnum):
     REPORT = "report"
 
 
-class SecurityClass(StrEnum):
-    PUBLIC = "public"
-    INTERNAL = "internal"
-    CONFIDENTIAL = "confidential"
-    SECRET = "secret"  # noqa: S105 - a security class, not a password
+SecurityClass = access.SecurityClass
 
 
 class MeetingState(StrEnum):
@@ -144,6 +144,7 @@ class Meeting:
     cancel_reason: str = ""
     survey_closes_at: datetime | None = None
     survey_closed: bool = False
+    survey_totals_at: datetime | None = None
     created_at: datetime | None = None
     conflicts: dict[str, list[Conflict]] = field(default_factory=dict)
     milestones: list[Milestone] = field(default_factory=list)
@@ -220,38 +221,19 @@ def overlaps(a_from: datetime, a_to: datetime, b_from: datetime, b_to: datetime)
     return a_from < b_to and b_from < a_to
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """Who is looking, as far as security classes care (X-03)."""
-
-    username: str
-    department_code: str = ""
-    headed_departments: frozenset[str] = frozenset()
-    is_service: bool = False
+def access_item(meeting: Meeting) -> Item:
+    """The meeting as the shared X-03 rule sees it: everyone named on it
+    (organiser, roles, participants) is a named reader."""
+    return Item(
+        security_class=meeting.security_class,
+        department_code=meeting.department_code,
+        named_readers=frozenset(meeting.people()),
+    )
 
 
 def can_see(viewer: Viewer, meeting: Meeting) -> bool:
-    """SPEC X-03 for meetings: who may know a meeting and its topic.
-
-    Everyone named on it (organiser, roles, participants) always. Beyond
-    them: public — everyone; internal — the organising department;
-    confidential — department heads; secret — nobody else. Services read
-    everything and enforce X-03 again on what they expose.
-    """
-    if viewer.is_service or viewer.username in meeting.people():
-        return True
-    match meeting.security_class:
-        case SecurityClass.PUBLIC:
-            return True
-        case SecurityClass.INTERNAL:
-            return bool(viewer.department_code) and viewer.department_code == (
-                meeting.department_code
-            )
-        case SecurityClass.CONFIDENTIAL:
-            return bool(viewer.headed_departments)
-        case SecurityClass.SECRET:
-            return False
-    return False
+    """SPEC X-03 for meetings: who may know a meeting and its topic (the shared rule)."""
+    return may_read(viewer, access_item(meeting))
 
 
 def can_read_item_minutes(viewer: Viewer, meeting: Meeting, item: AgendaItem | None) -> bool:

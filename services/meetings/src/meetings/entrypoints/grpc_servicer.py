@@ -266,11 +266,14 @@ def survey_to_proto(results: SurveyResults) -> meetings_pb2.SurveyResults:
         open=results.open,
         target=SATISFACTION_TARGET,
         answered_by_me=results.answered_by_me,
+        comments=results.comments,
+        survey_url=results.survey_url,
     )
     _summary_into(message, results.summary)
     _optional(message, "achievement_rate", results.achievement_rate)
     _ts(meeting.ended_at, message.opens_at)
     _ts(meeting.survey_closes_at, message.closes_at)
+    _ts(meeting.survey_totals_at, message.totals_ready_at)
     return message
 
 
@@ -720,6 +723,12 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
         self, request: meetings_pb2.GetMeetingRequest, context: grpc.ServicerContext
     ) -> meetings_pb2.SurveyResults:
         return survey_to_proto(self._effectiveness.results(current_identity(), request.id))
+
+    def GetSurveyQr(  # noqa: N802
+        self, request: meetings_pb2.GetMeetingRequest, context: grpc.ServicerContext
+    ) -> httpbody_pb2.HttpBody:
+        png, content_type = self._effectiveness.survey_qr(current_identity(), request.id)
+        return httpbody_pb2.HttpBody(content_type=content_type, data=png)
 
     def GetEffectivenessReport(  # noqa: N802
         self, request: meetings_pb2.EffectivenessReportRequest, context: grpc.ServicerContext

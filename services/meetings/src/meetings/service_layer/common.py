@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from meetings.domain.checklist import ELEMENTS_DUE_BEFORE
+from meetings.adapters.repository import MeetingRepository
+from meetings.domain.checklist import elements_due_at
 from meetings.domain.model import (
     CHECK_IN_GRACE,
+    Conflict,
     Meeting,
     MeetingState,
     SecurityClass,
@@ -23,17 +25,19 @@ from meetings.service_layer.ports import Directory
 from meetings.service_layer.unit_of_work import MeetingsUnitOfWork
 from secretariat.common.v1 import notice_pb2
 from secretariat.meetings.v1 import events_pb2
+from secretariat_shared import access
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
-from secretariat_shared.errors import NotFound, PermissionDenied
+from secretariat_shared.errors import PermissionDenied
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 SOURCE = "meetings"
 NOTICE_EVENT = "meetings.notification.requested"
-MANAGER_ROLES = ("secretariat", "admin")
+MANAGER_ROLES = (Role.SECRETARIAT, Role.ADMIN)
 SYSTEM = "system"
 
 # Timer kinds (X-05).
@@ -45,6 +49,7 @@ SPEAKER_LIMIT = "meeting_speaker_limit"
 MINUTES_DRAFT_DUE = "meeting_minutes_draft_due"
 MINUTES_DISTRIBUTION_DUE = "meeting_minutes_distribution_due"
 SURVEY_CLOSE = "meeting_survey_close"
+SURVEY_TOTALS_DUE = "meeting_survey_totals_due"
 WEEKLY_DIGEST = "action_items_weekly_digest"
 
 
@@ -63,6 +68,10 @@ class Context:
     calendar: BusinessCalendar
     zone: ZoneInfo
     timers: TimerStore
+    survey_key: bytes = b""
+    """M-07: the key of the respondents' keyed hashes (meetings.settings.survey_key)."""
+    public_url: str = ""
+    """Where people reach the gateway; the survey's QR code links there (M-07)."""
 
     def local(self, when: datetime | None, with_date: bool = True) -> str:
         """A time as people in the organisation read it."""
@@ -77,18 +86,28 @@ class Context:
 
 
 def viewer_of(identity: Identity) -> Viewer:
-    return Viewer(
-        username=identity.username,
-        department_code=identity.department_code,
-        headed_departments=identity.headed_departments,
-        is_service=identity.is_service,
-    )
+    return access.viewer_of(identity)
 
 
 def visible_meeting(meeting: Meeting | None, actor: Identity, meeting_id: str) -> Meeting:
     """SPEC X-03: a meeting the caller may not see is reported as not existing."""
     if meeting is None or not can_see(viewer_of(actor), meeting):
-        raise NotFound(f"meeting {meeting_id} not found")
+        raise access.not_found("meeting", meeting_id)
+    return meeting
+
+
+def hide_unseen_conflicts(repo: MeetingRepository, actor: Identity, meeting: Meeting) -> Meeting:
+    """SPEC X-03: a participant's clash with a meeting the caller may not see says
+    only that they are busy during this meeting: no id, no time of the other."""
+    others = [c.meeting_id for found in meeting.conflicts.values() for c in found]
+    seen = repo.visible_ids(viewer_of(actor), others)
+    meeting.conflicts = {
+        username: [
+            c if c.meeting_id in seen else Conflict("", meeting.start_at, meeting.end_at)
+            for c in found
+        ]
+        for username, found in meeting.conflicts.items()
+    }
     return meeting
 
 
@@ -233,7 +252,7 @@ def schedule_meeting_timers(ctx: Context, uow: UnitOfWork, meeting: Meeting) -> 
             payload,
         )
     ctx.timers.schedule(uow.session, MEETING_END, _key(meeting, "end"), meeting.end_at, payload)
-    elements_due = meeting.start_at - ELEMENTS_DUE_BEFORE
+    elements_due = elements_due_at(meeting.start_at, ctx.calendar, ctx.zone)
     if meeting.important and elements_due > now:
         ctx.timers.schedule(
             uow.session, ELEMENTS_DUE, _key(meeting, "elements"), elements_due, payload

@@ -12,7 +12,7 @@ from meetings.adapters.repository import (
     MinutesRepository,
     SpeakingRepository,
 )
-from meetings.domain.effectiveness import SURVEY_OPEN_FOR
+from meetings.domain.effectiveness import SURVEY_OPEN_FOR, TOTALS_AFTER
 from meetings.domain.minutes import MINUTES_DISTRIBUTION_HOURS, MINUTES_DRAFT_HOURS, Minutes
 from meetings.domain.model import BOOKING_BUFFER, Meeting, MeetingState, Role
 from meetings.domain.speaking import DEFAULT_SPEAKING_SECONDS, MAX_SPEAKING_SECONDS, SpeakingTurn
@@ -22,6 +22,7 @@ from meetings.service_layer.common import (
     MINUTES_DRAFT_DUE,
     SPEAKER_LIMIT,
     SURVEY_CLOSE,
+    SURVEY_TOTALS_DUE,
     SYSTEM,
     Context,
     cancel_meeting_timers,
@@ -193,6 +194,13 @@ class Conduct:
             SURVEY_CLOSE,
             minutes_timer_key(meeting.id, "survey-close"),
             meeting.survey_closes_at,
+            payload,
+        )
+        timers.schedule(
+            session,
+            SURVEY_TOTALS_DUE,
+            minutes_timer_key(meeting.id, "survey-totals"),
+            at + TOTALS_AFTER,
             payload,
         )
         ended = events_pb2.MeetingEnded(meeting=meeting_ref(meeting), ended_by=by)

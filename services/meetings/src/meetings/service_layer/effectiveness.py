@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,10 +17,13 @@ from meetings.adapters.repository import (
 )
 from meetings.domain.effectiveness import (
     SATISFACTION_TARGET,
+    TOTALS_WITHIN,
     EffectivenessReport,
     MeetingEffectiveness,
     SurveyResponse,
     SurveySummary,
+    anonymous_comments,
+    respondent_key,
     score_problems,
     summarise,
     survey_open,
@@ -31,8 +35,10 @@ from meetings.service_layer.commands import AnswerSurvey
 from meetings.service_layer.common import (
     SYSTEM,
     Context,
+    is_manager,
     meeting_ref,
     notify,
+    ts,
     viewer_of,
     visible_meeting,
 )
@@ -45,10 +51,17 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
-REPORT_ROLES = ("secretariat", "office_director", "leader", "supervising_leader", "admin")
+REPORT_ROLES = (
+    Role.SECRETARIAT,
+    Role.OFFICE_DIRECTOR,
+    Role.LEADER,
+    Role.SUPERVISING_LEADER,
+    Role.ADMIN,
+)
 MAX_REPORT_DAYS = 366
 
 
@@ -60,16 +73,33 @@ class SurveyResults:
     answered_by_me: bool
     due_action_items: int
     achievement_rate: float | None
+    comments: list[str]
+    survey_url: str
 
 
 class Effectiveness:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, qr: Callable[[str], bytes]) -> None:
         self._ctx = ctx
+        self._qr = qr
+
+    def _respondent(self, meeting_id: str, username: str) -> str:
+        return respondent_key(self._ctx.survey_key, meeting_id, username)
+
+    def survey_url(self, meeting_id: str) -> str:
+        """Where the survey is answered: what its QR code holds (M-07)."""
+        return f"{self._ctx.public_url.rstrip('/')}/api/v1/meetings/{meeting_id}/survey"
+
+    def survey_qr(self, actor: Identity, meeting_id: str) -> tuple[bytes, str]:
+        """SPEC M-07: the QR code shown at the meeting; it opens the survey."""
+        with self._ctx.db.reading() as session:
+            meeting = visible_meeting(MeetingRepository(session).get(meeting_id), actor, meeting_id)
+        return self._qr(self.survey_url(meeting.id)), "image/png"
 
     # -- the survey ---------------------------------------------------------------------
 
     def answer(self, actor: Identity, cmd: AnswerSurvey) -> SurveyResults:
-        """SPEC M-07: one answer per person named on the meeting while the survey is open."""
+        """SPEC M-07: one anonymous answer per person named on the meeting while the
+        survey is open; the answer keeps a keyed hash of the person, not the name."""
         problems = [
             FieldError(name, reason)
             for name, reason in score_problems(
@@ -92,24 +122,21 @@ class Effectiveness:
                     raise PreconditionFailed("the survey opens when the meeting ends")
                 raise PreconditionFailed("the survey is closed (it stays open 3 days)")
             surveys = uow.surveys
-            if surveys.answered(meeting.id, actor.username):
+            key = self._respondent(meeting.id, actor.username)
+            if surveys.answered(meeting.id, key):
                 raise Conflict("you have already answered this survey; one answer per person")
             response = SurveyResponse(
                 meeting_id=meeting.id,
-                username=actor.username,
                 agenda=cmd.agenda,
                 materials=cmd.materials,
                 logistics=cmd.logistics,
                 comment=cmd.comment.strip(),
-                submitted_at=now,
             )
-            surveys.add(response)
+            surveys.add(response, key)
             uow.emit(
                 "meetings.survey.answered",
                 meeting.id,
-                events_pb2.SurveyAnswered(
-                    meeting=meeting_ref(meeting), satisfaction=round(response.satisfaction, 2)
-                ),
+                events_pb2.SurveyAnswered(meeting=meeting_ref(meeting)),
             )
             uow.audit(actor.username, "answer_survey", "meeting", meeting.id, None, None)
             try:
@@ -123,7 +150,9 @@ class Effectiveness:
     def results(self, actor: Identity, meeting_id: str) -> SurveyResults:
         with self._ctx.db.reading() as session:
             meeting = visible_meeting(MeetingRepository(session).get(meeting_id), actor, meeting_id)
-            responses = SurveyRepository(session).of_meetings([meeting_id])[meeting_id]
+            surveys = SurveyRepository(session)
+            responses = surveys.of_meetings([meeting_id])[meeting_id]
+            answered = surveys.answered(meeting_id, self._respondent(meeting_id, actor.username))
             items = ActionItemRepository(session).find(meeting_id=meeting_id)
         now = self._ctx.clock.now()
         due, _completed, rate = achievement_rate(items, now)
@@ -133,10 +162,55 @@ class Effectiveness:
                 meeting.ended_at, meeting.survey_closes_at, meeting.survey_closed, now
             ),
             summary=summarise(responses),
-            answered_by_me=any(r.username == actor.username for r in responses),
+            answered_by_me=answered,
             due_action_items=due,
             achievement_rate=rate,
+            comments=anonymous_comments(responses) if is_manager(actor, meeting) else [],
+            survey_url=self.survey_url(meeting.id),
         )
+
+    def on_survey_totals_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        """SPEC M-07: the totals are ready within 24 hours of the end (X-05: a timer, a
+        metric and an event); the organiser is told. The survey stays open until it
+        closes; the results keep counting later answers."""
+        repo = MeetingRepository(uow.session)
+        meeting = repo.get(str(firing.payload["meeting_id"]), lock=True)
+        if meeting is None or meeting.ended_at is None or meeting.survey_totals_at is not None:
+            return
+        now = self._ctx.clock.now()
+        meeting.survey_totals_at = now
+        repo.save(meeting, now)
+        summary = summarise(SurveyRepository(uow.session).of_meetings([meeting.id])[meeting.id])
+        on_time = now <= meeting.ended_at + TOTALS_WITHIN
+        ready = events_pb2.SurveyTotalsReady(
+            meeting=meeting_ref(meeting), responses=summary.responses, on_time=on_time
+        )
+        for name in ("agenda", "materials", "logistics", "satisfaction"):
+            value = getattr(summary, name)
+            if value is not None:
+                setattr(ready, name, value)
+        ts(meeting.ended_at, ready.ended_at)
+        uow.emit("meetings.survey.totals_ready", meeting.id, ready)
+        score = "无人作答" if summary.satisfaction is None else f"{summary.satisfaction:.1f}"
+        notify(
+            uow,
+            [meeting.organiser],
+            "meeting_survey_totals",
+            f"满意度调查汇总：{meeting.topic}",
+            f"会后24小时汇总：{summary.responses} 人作答，满意度 {score}"
+            f"（目标 ≥ {SATISFACTION_TARGET:.0f}）。调查于 "
+            f"{self._ctx.local(meeting.survey_closes_at)} 截止。",
+            meeting.id,
+        )
+        uow.audit(
+            SYSTEM,
+            "survey_totals",
+            "meeting",
+            meeting.id,
+            None,
+            {"responses": summary.responses, "satisfaction": summary.satisfaction},
+        )
+        metrics.SURVEY_TOTALS.labels("met" if on_time else "breached").inc()
 
     def on_survey_close(self, uow: UnitOfWork, firing: TimerFiring) -> None:
         """SPEC M-07: three days after the end the survey closes; its result is announced

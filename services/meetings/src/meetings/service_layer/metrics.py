@@ -26,6 +26,12 @@ MILESTONES_OVERDUE = Counter(
     "Preparation milestones whose due time passed while open (M-02)",
     ["milestone"],
 )
+NOTICES_PUBLISHED = Counter(
+    "secretariat_meetings_notices_published_total",
+    "Meeting notices sent (M-02): at_milestone = by the T-3d timer, "
+    "short_notice = at scheduling because T-3d had passed",
+    ["when"],
+)
 ROOMS_RELEASED = Counter(
     "secretariat_meetings_rooms_released_total",
     "Booked rooms released because nobody checked in 15 minutes after the start",
@@ -64,6 +70,11 @@ SURVEYS_CLOSED = Counter(
     "Satisfaction surveys closed (M-07), by whether the meeting reached the target of 85",
     ["target"],
 )
+SURVEY_TOTALS = Counter(
+    "secretariat_meetings_survey_totals_total",
+    "Survey totals computed (M-07), by SLA outcome: met = within 24 hours of the end",
+    ["outcome"],
+)
 SATISFACTION = Histogram(
     "secretariat_meetings_satisfaction",
     "Satisfaction (0-100) of each meeting whose survey closed with answers (M-07)",
@@ -73,3 +84,4 @@ SATISFACTION = Histogram(
 for _outcome in ("met", "breached"):
     MINUTES_DRAFT.labels(_outcome)
     MINUTES_DISTRIBUTION.labels(_outcome)
+    SURVEY_TOTALS.labels(_outcome)

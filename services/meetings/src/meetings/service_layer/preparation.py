@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from meetings.adapters.repository import MeetingRepository
-from meetings.domain.checklist import ELEMENTS_DUE_BEFORE, form_complete
+from meetings.domain.checklist import NOTICE_MILESTONE, WorkingDays, elements_due_at, form_complete
 from meetings.domain.model import ElementItem, Meeting, MeetingState, Milestone, MilestoneState
 from meetings.service_layer import metrics
 from meetings.service_layer.common import (
@@ -18,6 +19,7 @@ from meetings.service_layer.common import (
     notify,
     visible_meeting,
 )
+from meetings.service_layer.meeting_notice import publish_notice
 from secretariat.meetings.v1 import events_pb2
 from secretariat_shared.errors import (
     FieldError,
@@ -40,13 +42,13 @@ class ElementsView:
     due_at: datetime | None
 
 
-def elements_view(meeting: Meeting) -> ElementsView:
+def elements_view(meeting: Meeting, calendar: WorkingDays, zone: ZoneInfo) -> ElementsView:
     return ElementsView(
         meeting_id=meeting.id,
         required=meeting.important,
         complete=form_complete(meeting.elements),
         items=meeting.elements,
-        due_at=meeting.start_at - ELEMENTS_DUE_BEFORE if meeting.important else None,
+        due_at=elements_due_at(meeting.start_at, calendar, zone) if meeting.important else None,
     )
 
 
@@ -109,7 +111,8 @@ class Preparation:
         return meeting
 
     def on_milestone_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
-        """SPEC M-02: an overdue milestone warns its owner and the organiser (X-05, X-06)."""
+        """SPEC M-02: an overdue milestone warns its owner and the organiser (X-05, X-06);
+        the notice milestone sends the meeting's notice instead."""
         repo = MeetingRepository(uow.session)
         meeting = current_generation(
             repo.get(str(firing.payload["meeting_id"]), lock=True), firing.payload
@@ -119,8 +122,12 @@ class Preparation:
         milestone = meeting.milestone(str(firing.payload["milestone_id"]))
         if milestone is None or not milestone.is_open or milestone.overdue:
             return
-        milestone.overdue = True
         now = self._ctx.clock.now()
+        if milestone.key == NOTICE_MILESTONE:
+            if publish_notice(self._ctx, uow, meeting, now, "at_milestone"):
+                repo.save(meeting, now)
+            return
+        milestone.overdue = True
         repo.save(meeting, now)
         self._announce_overdue(uow, meeting, milestone)
 
@@ -151,7 +158,7 @@ class Preparation:
     # -- elements confirmation form (M-03) ------------------------------------------
 
     def elements(self, actor: Identity, meeting_id: str) -> ElementsView:
-        return elements_view(self._read(actor, meeting_id))
+        return elements_view(self._read(actor, meeting_id), self._ctx.calendar, self._ctx.zone)
 
     def confirm_element(
         self, actor: Identity, meeting_id: str, key: str, note: str
@@ -199,7 +206,7 @@ class Preparation:
                 {"key": key, "note": item.note},
             )
             uow.commit()
-        return elements_view(meeting)
+        return elements_view(meeting, self._ctx.calendar, self._ctx.zone)
 
     def on_elements_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
         """SPEC M-03: the day before an important meeting, an incomplete form warns."""

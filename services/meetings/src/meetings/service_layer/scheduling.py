@@ -18,6 +18,7 @@ from meetings.domain.checklist import (
     elements_form,
     generate_checklist,
     is_short_notice,
+    notice_due_at,
     refresh_checklist,
 )
 from meetings.domain.links import video_link_problem
@@ -46,6 +47,7 @@ from meetings.service_layer.common import (
     Context,
     audit_classified_read,
     cancel_meeting_timers,
+    hide_unseen_conflicts,
     meeting_ref,
     new_id,
     notify,
@@ -55,6 +57,7 @@ from meetings.service_layer.common import (
     viewer_of,
     visible_meeting,
 )
+from meetings.service_layer.meeting_notice import notice_sent, publish_notice, send_notices
 from meetings.service_layer.unit_of_work import MeetingsUnitOfWork
 from secretariat.meetings.v1 import events_pb2
 from secretariat_shared import errors
@@ -66,8 +69,9 @@ from secretariat_shared.errors import (
 )
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import MAX_PAGE_SIZE
+from secretariat_shared.roles import Role
 
-ROOM_MANAGER_ROLES = ("secretariat", "admin")
+ROOM_MANAGER_ROLES = (Role.SECRETARIAT, Role.ADMIN)
 CALENDAR_LOOKBACK = timedelta(days=30)
 DEFAULT_BOOKINGS_WINDOW = timedelta(days=7)
 
@@ -210,7 +214,8 @@ class MeetingPlanner:
         window_start: datetime | None,
         window_end: datetime | None,
     ) -> list[BookingView]:
-        """A room's active bookings; topics only of meetings the caller may see (X-03)."""
+        """A room's active bookings. Of a meeting the caller may not see, only
+        that the slot is taken: no id, no topic (X-03)."""
         start = window_start or self._ctx.clock.now()
         end = window_end or start + DEFAULT_BOOKINGS_WINDOW
         if end <= start:
@@ -221,17 +226,16 @@ class MeetingPlanner:
                 raise errors.NotFound(f"room {room_id} not found")
             rows = BookingRepository(session).for_room(room_id, start, end)
             found = MeetingRepository(session).many(r.meeting_id for r in rows)
+        seen = {i for i, m in found.items() if can_see(viewer, m)}
         return [
             BookingView(
-                meeting_id=r.meeting_id,
+                meeting_id=r.meeting_id if r.meeting_id in seen else "",
                 room_id=r.room_id,
                 occupied_from=r.occupied_from,
                 occupied_to=r.occupied_to,
                 start_at=r.start_at,
                 end_at=r.end_at,
-                topic=found[r.meeting_id].topic
-                if r.meeting_id in found and can_see(viewer, found[r.meeting_id])
-                else "",
+                topic=found[r.meeting_id].topic if r.meeting_id in seen else "",
             )
             for r in rows
         ]
@@ -445,14 +449,14 @@ class MeetingPlanner:
         )
 
     def _conflict_message(self, actor: Identity, room: Room, taken: Meeting | None) -> str:
-        """Names the meeting holding the room: its id and time, its topic only for those
-        who may see it (X-03)."""
-        if taken is None:
+        """Names the meeting holding the room (id, topic, time) only to those who may
+        see it; to anyone else the slot is just taken (X-03: a conflict reveals
+        nothing of a meeting the caller may not see)."""
+        if taken is None or not can_see(viewer_of(actor), taken):
             return f"{room.name} is already booked at that time"
         held_from, _ = occupancy(taken.start_at, taken.end_at)
-        topic = f" «{taken.topic}»" if can_see(viewer_of(actor), taken) else ""
         return (
-            f"{room.name} is already booked by meeting {taken.id}{topic}, "
+            f"{room.name} is already booked by meeting {taken.id} «{taken.topic}», "
             f"{self._ctx.span(taken.start_at, taken.end_at)} "
             f"(held from {self._ctx.local(held_from, with_date=False)} with the 15-minute buffer)"
         )
@@ -498,7 +502,9 @@ class MeetingPlanner:
             agenda=valid.agenda,
             created_at=now,
         )
-        meeting.milestones = generate_checklist(meeting, now, new_id)
+        meeting.milestones = generate_checklist(
+            meeting, now, new_id, self._ctx.calendar, self._ctx.zone
+        )
         meeting.elements = elements_form(meeting)
         with self._ctx.uow() as uow:
             if meeting.room_id is not None:
@@ -518,62 +524,18 @@ class MeetingPlanner:
                     participants_with_conflicts=sorted(meeting.conflicts),
                 ),
             )
-            self._send_notices(uow, meeting, meeting.people(), "meeting_notice", "会议通知", actor)
-            if is_short_notice(meeting.start_at, now):
+            if self._short_notice(meeting.start_at, now):
+                publish_notice(self._ctx, uow, meeting, now, "short_notice")
+                uow.meetings.save(meeting, now)
                 self._warn_short_notice(uow, meeting, now, "short_notice")
             uow.audit(actor.username, "schedule", "meeting", meeting.id, None, snapshot(meeting))
             uow.commit()
         metrics.MEETINGS_SCHEDULED.labels(meeting.type.value).inc()
-        return meeting
+        with self._ctx.db.reading() as session:
+            return hide_unseen_conflicts(MeetingRepository(session), actor, meeting)
 
-    def _notice_body(self, meeting: Meeting, room_name: str) -> str:
-        lines = [f"时间 Time: {self._ctx.span(meeting.start_at, meeting.end_at)}"]
-        if room_name:
-            lines.append(f"会议室 Room: {room_name}")
-        if meeting.video_link:
-            lines.append(f"视频会议 Video: {meeting.video_link}")
-        lines.append(f"主持 Host: {meeting.host}")
-        if meeting.goals:
-            lines.append(f"目标 Goals: {meeting.goals}")
-        for number, item in enumerate(meeting.agenda, start=1):
-            lines.append(
-                f"{number}. {item.title}" + (f"（{item.presenter}）" if item.presenter else "")
-            )
-        return "\n".join(lines)
-
-    def _send_notices(
-        self,
-        uow: MeetingsUnitOfWork,
-        meeting: Meeting,
-        recipients: list[str],
-        kind: str,
-        label: str,
-        actor: Identity,
-    ) -> None:
-        """SPEC M-01/X-06: everyone invited hears of it; a person with a clash is told so."""
-        room_name = ""
-        if meeting.room_id:
-            room = uow.rooms.get(meeting.room_id)
-            room_name = room.name if room else ""
-        body = self._notice_body(meeting, room_name)
-        title = f"{label}：{meeting.topic}"
-        plain = [r for r in recipients if r != actor.username and r not in meeting.conflicts]
-        notify(uow, plain, kind, title, body, meeting.id, meeting.start_at)
-        for username, conflicts in meeting.conflicts.items():
-            if username not in recipients or username == actor.username:
-                continue
-            clash = "；".join(
-                f"会议 {c.meeting_id}（{self._ctx.span(c.start_at, c.end_at)}）" for c in conflicts
-            )
-            notify(
-                uow,
-                [username],
-                kind,
-                title,
-                body + f"\n注意 Conflict: 您在该时段已有其他会议 {clash}",
-                meeting.id,
-                meeting.start_at,
-            )
+    def _short_notice(self, start_at: datetime, now: datetime) -> bool:
+        return is_short_notice(start_at, now, self._ctx.calendar, self._ctx.zone)
 
     def _warn_short_notice(
         self, uow: MeetingsUnitOfWork, meeting: Meeting, now: datetime, reason: str
@@ -607,7 +569,9 @@ class MeetingPlanner:
 
     def get(self, actor: Identity, meeting_id: str) -> Meeting:
         with self._ctx.db.reading() as session:
-            meeting = visible_meeting(MeetingRepository(session).get(meeting_id), actor, meeting_id)
+            repo = MeetingRepository(session)
+            meeting = visible_meeting(repo.get(meeting_id), actor, meeting_id)
+            hide_unseen_conflicts(repo, actor, meeting)
         audit_classified_read(self._ctx, actor, meeting, "meeting")
         return meeting
 
@@ -630,7 +594,8 @@ class MeetingPlanner:
         if problems:
             raise ValidationFailed(problems)
         with self._ctx.db.reading() as session:
-            return MeetingRepository(session).search(
+            repo = MeetingRepository(session)
+            found, total = repo.search(
                 viewer_of(actor),
                 query.window_start,
                 query.window_end,
@@ -639,11 +604,14 @@ class MeetingPlanner:
                 query.page,
                 query.page_size,
             )
+            return [hide_unseen_conflicts(repo, actor, m) for m in found], total
 
     def warnings(self, meeting: Meeting) -> list[str]:
         """What the people running a meeting should know, derived from its state."""
         found = []
-        if meeting.created_at is not None and is_short_notice(meeting.start_at, meeting.created_at):
+        if meeting.created_at is not None and self._short_notice(
+            meeting.start_at, meeting.created_at
+        ):
             found.append(
                 "short_notice: preparation started fewer than 3 days before the meeting (X-07)"
             )
@@ -652,6 +620,8 @@ class MeetingPlanner:
                 found.append(
                     f"conflict: {username} is also invited to meeting {c.meeting_id}, "
                     f"{self._ctx.span(c.start_at, c.end_at)}"
+                    if c.meeting_id
+                    else f"conflict: {username} is busy at that time"
                 )
         overdue = [m.key for m in meeting.milestones if m.is_open and m.overdue]
         if overdue and meeting.state is MeetingState.SCHEDULED:
@@ -761,7 +731,8 @@ class MeetingPlanner:
                     self._check_room_free(uow, actor, meeting)
                     self._record_booking(uow, meeting)
             meeting.conflicts = self._person_conflicts(uow, meeting)
-            refresh_checklist(meeting, now)
+            told = notice_sent(meeting)
+            refresh_checklist(meeting, now, self._ctx.calendar, self._ctx.zone)
             meeting.elements = elements_form(meeting)
             uow.meetings.save(meeting, now)
             schedule_meeting_timers(self._ctx, uow, meeting)
@@ -779,21 +750,34 @@ class MeetingPlanner:
                     participants=meeting.people(),
                 ),
             )
-            self._send_notices(uow, meeting, meeting.people(), "meeting_updated", "会议变更", actor)
+            if told:
+                send_notices(
+                    self._ctx,
+                    uow,
+                    meeting,
+                    meeting.people(),
+                    "meeting_updated",
+                    "会议变更",
+                    actor.username,
+                )
+            elif notice_due_at(meeting.start_at, self._ctx.calendar, self._ctx.zone) <= now:
+                publish_notice(self._ctx, uow, meeting, now, "short_notice")
+                uow.meetings.save(meeting, now)
             dropped = [p for p in old_people if p not in meeting.people() and p != actor.username]
             notify(
                 uow,
-                dropped,
+                dropped if told else [],
                 "meeting_cancelled",
                 f"您已不在会议名单中：{meeting.topic}",
                 f"原定 {self._ctx.span(old_start, old_end)}",
                 meeting.id,
             )
-            if meeting.start_at < old_start and is_short_notice(meeting.start_at, now):
+            if meeting.start_at < old_start and self._short_notice(meeting.start_at, now):
                 self._warn_short_notice(uow, meeting, now, "rescheduled_short_notice")
             uow.audit(actor.username, "update", "meeting", meeting.id, before, snapshot(meeting))
             uow.commit()
-        return meeting
+        with self._ctx.db.reading() as session:
+            return hide_unseen_conflicts(MeetingRepository(session), actor, meeting)
 
     @staticmethod
     def _require_not_started(meeting: Meeting, now: datetime) -> None:
@@ -854,7 +838,10 @@ class MeetingPlanner:
             )
             notify(
                 uow,
-                [p for p in meeting.people() if p != actor.username],
+                # M-02: nobody is told of a cancellation before the notice went out.
+                [p for p in meeting.people() if p != actor.username]
+                if notice_sent(meeting)
+                else [],
                 "meeting_cancelled",
                 f"会议取消：{meeting.topic}",
                 f"原定 {self._ctx.span(meeting.start_at, meeting.end_at)}"

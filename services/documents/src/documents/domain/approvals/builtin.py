@@ -18,6 +18,7 @@ from documents.domain.approvals.templates import (
     Template,
     TemplateStep,
 )
+from secretariat_shared.roles import Role
 
 PURCHASE_LEADER_THRESHOLD = 50_000
 """Purchases above this many yuan also need the supervising leader."""
@@ -30,12 +31,12 @@ LEAVE_LEADER_DAYS = 3
 SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 
 HEAD = ApproverRule(RuleKind.REQUESTER_DEPARTMENT_HEAD)
-FINANCE = ApproverRule(RuleKind.ROLE, role="finance")
-OFFICE_DIRECTOR = ApproverRule(RuleKind.ROLE, role="office_director")
-SECRETARIAT = ApproverRule(RuleKind.ROLE, role="secretariat")
-HR = ApproverRule(RuleKind.ROLE, role="hr")
-DISCIPLINE = ApproverRule(RuleKind.ROLE, role="discipline")
-COMMITTEE = ApproverRule(RuleKind.ROLE, role="committee")
+FINANCE = ApproverRule(RuleKind.ROLE, role=Role.FINANCE)
+OFFICE_DIRECTOR = ApproverRule(RuleKind.ROLE, role=Role.OFFICE_DIRECTOR)
+SECRETARIAT = ApproverRule(RuleKind.ROLE, role=Role.SECRETARIAT)
+HR = ApproverRule(RuleKind.ROLE, role=Role.HR)
+DISCIPLINE = ApproverRule(RuleKind.ROLE, role=Role.DISCIPLINE)
+COMMITTEE = ApproverRule(RuleKind.ROLE, role=Role.COMMITTEE)
 LEADER = ApproverRule(RuleKind.SUPERVISING_LEADER)
 PREVIOUS_SUPERIOR = ApproverRule(RuleKind.PREVIOUS_APPROVER_SUPERIOR)
 

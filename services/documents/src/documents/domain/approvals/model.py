@@ -213,6 +213,8 @@ class Approval:
     completed_at: datetime | None = None
     seal_id: str = ""
     revision: int = 1
+    redacted: bool = False
+    """X-03: an overseer's copy without subject, payload, content or comments."""
 
     @property
     def is_closed(self) -> bool:
@@ -657,17 +659,6 @@ def reassign(
         from_approvers=waiting_before,
         to_approvers=step.waiting_on(),
     )
-
-
-PRIVILEGED_VIEWER_ROLES = frozenset({"secretariat", "discipline", "admin"})
-
-
-def can_view(approval: Approval, username: str, roles: Iterable[str], is_service: bool) -> bool:
-    """Who may see an approval: its requester, anyone who is or was an approver or
-    delegate on it, the secretariat, the discipline office, admins and services."""
-    if is_service or PRIVILEGED_VIEWER_ROLES.intersection(roles):
-        return True
-    return username in approval.participants()
 
 
 @dataclass(frozen=True)

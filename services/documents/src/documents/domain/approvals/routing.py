@@ -37,10 +37,11 @@ from documents.domain.approvals.model import (
     Seat,
 )
 from documents.domain.approvals.templates import ApproverRule, RuleKind
+from secretariat_shared.roles import Role
 
 MAX_STAND_IN_HOPS = 5
 MAX_SUPERIOR_HOPS = 10
-LEADER_ROLES = ("supervising_leader", "leader")
+LEADER_ROLES = (Role.SUPERVISING_LEADER, Role.LEADER)
 
 
 class Organisation(Protocol):

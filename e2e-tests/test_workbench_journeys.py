@@ -1,0 +1,249 @@
+"""The workbench in a real browser (issue 18): Chromium driven by Playwright against the
+whole system, every click through the web pages; the API only prepares what the journey
+does not cover (a catalogue item, a room) and checks the outcome."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from browserkit import CHROMIUM, CHROMIUM_ARGS, shot, sign_in
+from e2ekit import Api, eventually, new_unit
+from run_system import System
+
+pytestmark = pytest.mark.e2e
+ZONE = ZoneInfo("Asia/Shanghai")
+USERNAME = re.compile(r"\b[a-z]+\.(head|clerk|staff|sec)\b")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
+    contexts = []
+
+    def make() -> Page:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def until_listed(page: Page, locator: Locator) -> None:
+    """Reload until the item shows (events cross processes asynchronously)."""
+
+    def check() -> bool:
+        page.reload()
+        return locator.count() > 0
+
+    eventually(check, timeout=30)
+
+
+def no_raw_usernames(page: Page) -> None:
+    """Screens show people's names, never their usernames."""
+    text = page.inner_text("main")
+    assert not USERNAME.search(text), USERNAME.search(text)
+
+
+def stocked_item(storekeeper: Api, code: str) -> None:
+    reply = storekeeper.client.put(
+        f"/api/v1/supplies/items/{code}",
+        json={
+            "name": f"签字笔{code[-4:]}",
+            "unit": "支",
+            "supplier": "晨光文具",
+            "agreed_price_fen": 300,
+        },
+    )
+    assert reply.status_code == 200, reply.text
+    reply = storekeeper.post(
+        "/api/v1/supplies/stock/receipts",
+        json={"item_code": code, "quantity": 50, "unit_cost_fen": 300, "reason": "期初库存"},
+    )
+    assert reply.status_code == 201, reply.text
+
+
+def approve_rest(login: Callable[..., Api], watcher: Api, approval_id: str) -> None:
+    """The later levels (finance, office director) decide through the API."""
+    for _ in range(6):
+        approval: dict[str, Any] = watcher.get(f"/api/v1/approvals/{approval_id}").json()
+        if approval["status"] != "in_progress":
+            break
+        approvers = approval["current_step"]["approvers"]
+        person = login(next((p for p in ("huang.lei", "wu.fang") if p in approvers), approvers[0]))
+        reply = person.post(
+            f"/api/v1/approvals/{approval_id}/decisions", json={"action": "approve"}
+        )
+        assert reply.status_code == 200, reply.text
+    assert watcher.get(f"/api/v1/approvals/{approval_id}").json()["status"] == "approved"
+
+
+def test_f01_employee_requests_supplies_head_approves_from_todos_employee_gets_the_code(
+    system: System, admin: Api, login: Callable[..., Api], new_page: Callable[[], Page]
+) -> None:
+    unit = new_unit(admin)
+    code = f"PEN-{unit.code}"
+    stocked_item(login(unit.secretary), code)
+
+    staff = new_page()
+    sign_in(staff, system.web_url, unit.staff)
+    staff.click("nav >> text=行政事务")
+    staff.click("#new-requisition")
+    staff.fill("#f-purpose", "部门日常办公")
+    staff.select_option("#f-line-0-item_code", code)
+    staff.fill("#f-line-0-quantity", "3")
+    shot(staff, "requisition-1-form")
+    staff.click("#submit-requisition")
+    expect(staff.locator(".alert-success")).to_contain_text("领用申请已提交审批")
+    expect(staff.locator("main")).to_contain_text("审批中")
+    shot(staff, "requisition-2-submitted")
+    requisition_id = staff.url.rstrip("/").rsplit("/", 1)[-1]
+
+    head = new_page()
+    sign_in(head, system.web_url, unit.head)
+    todo = head.locator("#todos a.todo-title", has_text="物品申领")
+    until_listed(head, todo)
+    expect(head.locator("#todos")).to_contain_text("科员")  # the requester's name
+    no_raw_usernames(head)
+    shot(head, "requisition-3-head-todos")
+    todo.first.click()
+    head.fill("#f-comment", "同意领用")
+    head.click("#approve")
+    expect(head.locator(".alert-success")).to_contain_text("审批意见已记录")
+    shot(head, "requisition-4-head-approved")
+
+    api_staff = login(unit.staff)
+    requisition = api_staff.get(f"/api/v1/supplies/requisitions/{requisition_id}").json()
+    approval = api_staff.get(f"/api/v1/approvals/{requisition['approval_id']}").json()
+    assert approval["steps"][0]["state"] == "approved"
+    assert unit.head in approval["steps"][0]["approved_by"]
+
+    # The employee, without typing a URL, reaches the collection code (F-05).
+    approve_rest(login, api_staff, requisition["approval_id"])
+    eventually(
+        lambda: (
+            api_staff.get(f"/api/v1/supplies/requisitions/{requisition_id}").json()["state"]
+            == "approved"
+        )
+    )
+    staff.click("nav >> text=行政事务")
+    staff.click("main table a")
+    expect(staff.locator("#collection-code")).to_be_visible()
+    staff.wait_for_function(
+        "() => { const i = document.getElementById('collection-code'); return i.complete && i.naturalWidth > 0; }"
+    )
+    no_raw_usernames(staff)
+    shot(staff, "requisition-5-collection-code")
+
+
+def test_d05_clerk_registers_a_document_and_the_head_completes_proposed_handling(
+    system: System, admin: Api, login: Callable[..., Api], new_page: Callable[[], Page]
+) -> None:
+    unit = new_unit(admin)
+    clerk = new_page()
+    sign_in(clerk, system.web_url, unit.clerk)
+    clerk.click("nav >> text=公文")
+    clerk.click("#register-document")
+    clerk.fill("#f-title", "关于做好年终总结工作的通知")
+    clerk.select_option("#f-type_code", "04")
+    clerk.select_option("#f-department_code", unit.code)
+    clerk.select_option("#f-priority", "urgent")
+    clerk.fill("#f-body", "各部门：请于12月20日前提交年度总结。")
+    clerk.click("main form button[type=submit]")
+    number = clerk.locator("#document-number").inner_text()
+    assert re.fullmatch(rf"{unit.code}-\d{{4}}-04-001", number)
+    expect(clerk.locator("#colour-label")).to_have_text("红色（紧急）")
+    expect(clerk.locator("main")).to_contain_text("通知")
+    no_raw_usernames(clerk)
+    shot(clerk, "document-1-registered")
+
+    head = new_page()
+    sign_in(head, system.web_url, unit.head)
+    todo = head.locator("#todos a.todo-title", has_text=number)
+    until_listed(head, todo)
+    shot(head, "document-2-head-todos")
+    todo.first.click()
+    head.fill("#f-comment", "请科员阅办")
+    head.select_option("#f-circulate_to", [unit.staff])
+    shot(head, "document-3-proposed-handling")
+    head.click("#complete-step")
+    expect(head.locator(".alert-success")).to_contain_text("已办理")
+    expect(head.locator("main")).to_contain_text("传阅中")
+    no_raw_usernames(head)
+    shot(head, "document-4-in-circulation")
+    head.click("nav >> text=我的待办")
+    expect(head.locator("main")).not_to_contain_text(number)
+
+
+def test_m01_secretary_books_a_room_and_sees_the_conflict_of_an_overlapping_booking(
+    system: System, admin: Api, login: Callable[..., Api], new_page: Callable[[], Page]
+) -> None:
+    unit = new_unit(admin)
+    room = login(unit.secretary).post(
+        "/api/v1/rooms", json={"name": f"第三会议室-{unit.code}", "capacity": 10}
+    )
+    assert room.status_code == 201, room.text
+    now = datetime.fromisoformat(
+        admin.post("/api/v1/testing/clock", json={"advance_seconds": 0}).json()["now"]
+    ).astimezone(ZONE)
+    day = (now + timedelta(days=10)).date().isoformat()
+
+    page = new_page()
+    sign_in(page, system.web_url, unit.secretary)
+
+    def book(topic: str, start: str) -> None:
+        page.click("nav >> text=会议")
+        page.click("#book-room")
+        page.fill("#f-topic", topic)
+        page.select_option("#f-type", "discussion")
+        page.fill("#f-date", day)
+        page.fill("#f-time", start)
+        page.fill("#f-duration_minutes", "60")
+        page.select_option("#f-room_id", room.json()["id"])
+        page.click("#book")
+
+    book("季度工作部署会", "10:00")
+    expect(page.locator(".alert-success").last).to_contain_text("会议已预订")
+    shot(page, "booking-1-booked")
+    book("临时碰头会", "10:30")
+    expect(page.locator("#room_id-error")).to_contain_text("已被“季度工作部署会”占用")
+    expect(page.locator("#room_id-error")).to_contain_text(f"{day} 10:00–11:00")
+    expect(page.locator("#f-room_id")).to_have_attribute("aria-invalid", "true")
+    shot(page, "booking-2-conflict")
+
+
+def test_switching_to_english_changes_the_labels(
+    system: System, admin: Api, new_page: Callable[[], Page]
+) -> None:
+    unit = new_unit(admin)
+    page = new_page()
+    sign_in(page, system.web_url, unit.staff)
+    expect(page.locator("h1")).to_have_text("我的待办")
+    shot(page, "language-1-chinese")
+    page.click("#switch-language")
+    expect(page.locator("h1")).to_have_text("My to-dos")
+    expect(page.locator("nav")).to_contain_text("Documents")
+    expect(page.locator("nav")).not_to_contain_text("公文")
+    page.click("nav >> text=Documents")
+    expect(page.locator("#register-document")).to_have_text("Register a document")
+    shot(page, "language-2-english")

@@ -1,0 +1,103 @@
+"""Approvals the career service starts (job_transfer C-02, exceptional
+promotion C-01) and their outcomes.
+
+An approval is started by a timer scheduled in the same transaction as the
+change that needs it, so it starts only after that change committed and a
+failed start is retried by the scheduler (issue 11 item 6). Outcomes come
+back as ``documents.approval.completed`` with ``source_ref = <kind>:<id>``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from career.adapters import orm
+from career.service_layer.common import SERVICE, Context
+from career.service_layer.ports import ApprovalRequest
+from secretariat.documents.v1 import events_pb2 as documents_events
+from secretariat_shared.events import ReceivedEvent
+from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+START_TIMER = "career.approval.start"
+OUTCOMES = ("approved", "rejected", "withdrawn")
+TABLES = {"promotion": orm.promotions, "application": orm.applications}
+
+Decided = Callable[[UnitOfWork, str, str, str], None]
+
+
+def schedule_approval(
+    uow: UnitOfWork,
+    now: datetime,
+    source_ref: str,
+    template: str,
+    subject: str,
+    requester: str,
+    payload: dict[str, Any],
+) -> None:
+    TimerStore(orm.platform).schedule(
+        uow.session,
+        START_TIMER,
+        f"approval:{source_ref}",
+        now,
+        {
+            "source_ref": source_ref,
+            "template": template,
+            "subject": subject,
+            "requester": requester,
+            "payload": payload,
+        },
+    )
+
+
+class ApprovalLink:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._routes: dict[str, Decided] = {}
+
+    def route(self, kind: str, decided: Decided) -> None:
+        self._routes[kind] = decided
+
+    def on_start_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        """Start the approval; an engine error raises and the timer retries."""
+        p = firing.payload
+        kind, _, local_id = str(p["source_ref"]).partition(":")
+        table = TABLES[kind]
+        rows = self.ctx.rows(uow)
+        row = rows.get(table, id=local_id)
+        if row is None or row["approval_id"]:
+            return
+        approval_id = self.ctx.approvals.start(
+            ApprovalRequest(
+                template=p["template"],
+                subject=p["subject"],
+                requester_username=p["requester"],
+                source_ref=p["source_ref"],
+                payload=dict(p["payload"]),
+            )
+        )
+        rows.change(table, {"id": local_id}, {"approval_id": approval_id})
+        self.ctx.fired(uow, START_TIMER, f"{kind}s/{local_id}", "met", [])
+
+    def on_approval_completed(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        payload = event.payload_as(documents_events.ApprovalCompleted)
+        assert isinstance(payload, documents_events.ApprovalCompleted)
+        ref = payload.approval
+        if ref.source_service != SERVICE:
+            return
+        kind, _, local_id = ref.source_ref.partition(":")
+        route = self._routes.get(kind)
+        if route is None or not local_id or payload.outcome not in OUTCOMES:
+            log.warning(
+                "approval %s: unknown source %r or outcome %r",
+                ref.approval_id,
+                ref.source_ref,
+                payload.outcome,
+            )
+            return
+        route(uow, local_id, ref.approval_id, payload.outcome)

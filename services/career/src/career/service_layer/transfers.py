@@ -1,0 +1,301 @@
+"""Lateral transfers (SPEC C-02): quarterly vacancies, applications checked
+for eligibility when made, the ``job_transfer`` approval, then a 3-month
+training plan with monthly check-ins."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from career.adapters import orm
+from career.domain.calendar import add_months
+from career.domain.ladders import transfer_checks
+from career.service_layer.approvals import schedule_approval
+from career.service_layer.common import Context, iso, new_id, parse_day
+from career.service_layer.promotion import Promotions
+from secretariat_shared.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
+from secretariat_shared.identity import Identity
+from secretariat_shared.paging import Page
+from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.uow import UnitOfWork
+
+TRANSFER_TEMPLATE = "job_transfer"
+CHECK_IN_TIMER = "career.transfer.check_in"
+TRAINING_MONTHS = 3
+
+
+def _vacancy(row: dict[str, Any], applications: int) -> dict[str, Any]:
+    return {**row, "applications": applications, "created_at": iso(row["created_at"])}
+
+
+def _application(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "created_at": iso(row["created_at"])}
+
+
+class Transfers:
+    def __init__(self, ctx: Context, promotions: Promotions) -> None:
+        self.ctx = ctx
+        self.promotions = promotions
+
+    def create_vacancy(
+        self, actor: Identity, title: str, department_code: str, quarter: str, description: str
+    ) -> dict[str, Any]:
+        self.ctx.require_hr(actor)
+        if self.ctx.directory.department(department_code) is None:
+            raise ValidationFailed(
+                FieldError("department_code", f"no department {department_code}")
+            )
+        row: dict[str, Any] = {
+            "id": new_id(),
+            "title": title.strip(),
+            "department_code": department_code,
+            "quarter": quarter,
+            "description": description,
+            "state": "open",
+            "created_by": actor.username,
+        }
+        with self.ctx.uow() as uow:
+            row["created_at"] = uow.clock.now()
+            self.ctx.rows(uow).add(orm.vacancies, row)
+            uow.audit(actor.username, "create_vacancy", "vacancy", row["id"], None, row)
+            uow.commit()
+        return _vacancy(row, 0)
+
+    def list_vacancies(self, include_closed: bool, page: Page) -> tuple[list[dict[str, Any]], int]:
+        with self.ctx.read() as rows:
+            keys = {} if include_closed else {"state": "open"}
+            found, total = rows.page(
+                orm.vacancies, page.offset, page.limit, "created_at", True, **keys
+            )
+            counted = [
+                _vacancy(v, len(rows.all(orm.applications, vacancy_id=v["id"]))) for v in found
+            ]
+        return counted, total
+
+    def close_vacancy(self, actor: Identity, vacancy_id: str) -> dict[str, Any]:
+        self.ctx.require_hr(actor)
+        with self.ctx.uow() as uow:
+            rows = self.ctx.rows(uow)
+            row = rows.get(orm.vacancies, id=vacancy_id)
+            if row is None:
+                raise NotFound(f"no vacancy {vacancy_id}")
+            if row["state"] == "closed":
+                raise Conflict("the vacancy is already closed")
+            rows.change(orm.vacancies, {"id": vacancy_id}, {"state": "closed"})
+            uow.audit(actor.username, "close_vacancy", "vacancy", vacancy_id, "open", "closed")
+            count = len(rows.all(orm.applications, vacancy_id=vacancy_id))
+            uow.commit()
+        return _vacancy({**row, "state": "closed"}, count)
+
+    def apply(self, actor: Identity, vacancy_id: str, statement: str) -> dict[str, Any]:
+        """C-02: eligibility is checked now; a failing criterion is named and
+        nothing is recorded."""
+        with self.ctx.read() as rows:
+            vacancy = rows.get(orm.vacancies, id=vacancy_id)
+        if vacancy is None:
+            raise NotFound(f"no vacancy {vacancy_id}")
+        if vacancy["state"] != "open":
+            raise PreconditionFailed("the vacancy is closed: applications are no longer taken")
+        checks = transfer_checks(self.promotions.facts(actor.username))
+        failing = [c for c in checks if not c.held]
+        if failing:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        f"eligibility.{c.key}", f"{c.label}: required {c.required}, has {c.actual}"
+                    )
+                    for c in failing
+                ],
+                "not eligible for a transfer: " + ", ".join(c.key for c in failing),
+            )
+        row: dict[str, Any] = {
+            "id": new_id(),
+            "vacancy_id": vacancy_id,
+            "username": actor.username,
+            "statement": statement,
+            "state": "pending",
+            "approval_id": "",
+            "criteria": [c.as_dict() for c in checks],
+            "check_ins": [],
+        }
+        with self.ctx.uow() as uow:
+            rows = self.ctx.rows(uow)
+            if rows.get(orm.applications, vacancy_id=vacancy_id, username=actor.username):
+                raise Conflict("you have already applied to this vacancy")
+            now = uow.clock.now()
+            row["created_at"] = now
+            rows.add(orm.applications, row)
+            schedule_approval(
+                uow,
+                now,
+                f"application:{row['id']}",
+                TRANSFER_TEMPLATE,
+                f"调岗申请：{vacancy['title']}",
+                actor.username,
+                {
+                    "to_department": vacancy["department_code"],
+                    "post": vacancy["title"],
+                    "reason": statement,
+                },
+            )
+            uow.audit(actor.username, "apply", "application", row["id"], None, row)
+            uow.commit()
+        return _application(row)
+
+    def _readable(self, actor: Identity, application_id: str) -> dict[str, Any]:
+        with self.ctx.read() as rows:
+            row = rows.get(orm.applications, id=application_id)
+        if row is None or not self.ctx.may_read(actor, row["username"]):
+            raise NotFound(f"no application {application_id}")
+        return row
+
+    def get_application(self, actor: Identity, application_id: str) -> dict[str, Any]:
+        return _application(self._readable(actor, application_id))
+
+    def put_assessment(
+        self, actor: Identity, username: str, passed: bool, assessed_on: str
+    ) -> dict[str, Any]:
+        self.ctx.require_hr(actor)
+        self.ctx.known(username)
+        day = parse_day(assessed_on, "assessed_on").isoformat()
+        with self.ctx.uow() as uow:
+            self.ctx.rows(uow).put(
+                orm.transfer_assessments,
+                {"username": username},
+                {"passed": passed, "assessed_on": day},
+            )
+            uow.audit(
+                actor.username,
+                "transfer_assessment",
+                "person",
+                username,
+                None,
+                {"passed": passed, "assessed_on": day},
+            )
+            uow.commit()
+        return {"username": username, "passed": passed, "assessed_on": day}
+
+    def application_decided(
+        self, uow: UnitOfWork, local_id: str, approval_id: str, outcome: str
+    ) -> None:
+        rows = self.ctx.rows(uow)
+        row = rows.get(orm.applications, id=local_id)
+        if row is None or row["state"] != "pending":
+            return
+        vacancy = rows.get(orm.vacancies, id=row["vacancy_id"]) or {}
+        if outcome != "approved":
+            rows.change(
+                orm.applications,
+                {"id": local_id},
+                {"state": "rejected", "approval_id": approval_id},
+            )
+            uow.audit(
+                "approvals", "application_rejected", "application", local_id, "pending", "rejected"
+            )
+            self.ctx.notify(
+                uow,
+                [row["username"]],
+                "transfer_decided",
+                "调岗申请未获批准",
+                f"您申请的岗位“{vacancy.get('title', '')}”未获批准。",
+                f"applications/{local_id}",
+            )
+            return
+        today = self.ctx.today()
+        plan: list[dict[str, Any]] = [
+            {"month": m, "due_on": add_months(today, m).isoformat(), "note": "", "done_at": None}
+            for m in range(1, TRAINING_MONTHS + 1)
+        ]
+        rows.change(
+            orm.applications,
+            {"id": local_id},
+            {"state": "in_training", "approval_id": approval_id, "check_ins": plan},
+        )
+        rows.put(
+            orm.posts,
+            {"username": row["username"]},
+            {
+                **self._post_after(rows, row["username"]),
+                "post": vacancy.get("title", ""),
+                "started_on": today.isoformat(),
+                "updated_at": uow.clock.now(),
+            },
+        )
+        store = TimerStore(orm.platform)
+        for item in plan:
+            store.schedule(
+                uow.session,
+                CHECK_IN_TIMER,
+                f"checkin:{local_id}:{item['month']}",
+                self.ctx.at_midnight(date.fromisoformat(str(item["due_on"]))),
+                {"application_id": local_id, "month": item["month"]},
+            )
+        uow.audit(
+            "approvals", "application_approved", "application", local_id, "pending", "in_training"
+        )
+        self.ctx.notify(
+            uow,
+            [row["username"]],
+            "transfer_decided",
+            "调岗申请已批准：3个月培训计划开始",
+            f"您已调任“{vacancy.get('title', '')}”，接下来3个月每月一次培训回顾。",
+            f"applications/{local_id}",
+        )
+
+    @staticmethod
+    def _post_after(rows: Any, username: str) -> dict[str, Any]:
+        post = rows.get(orm.posts, username=username)
+        return (
+            {"ladder": post["ladder"], "rung": post["rung"]}
+            if post
+            else {"ladder": "professional", "rung": "junior"}
+        )
+
+    def check_in(self, actor: Identity, application_id: str, note: str) -> dict[str, Any]:
+        row = self._readable(actor, application_id)
+        with self.ctx.uow() as uow:
+            rows = self.ctx.rows(uow)
+            row = rows.get(orm.applications, id=application_id) or row
+            if row["state"] != "in_training":
+                raise PreconditionFailed("the application has no training plan running")
+            plan = [dict(c) for c in row["check_ins"]]
+            due = next((c for c in plan if not c["done_at"]), None)
+            if due is None:
+                raise Conflict("every check-in is recorded")
+            due["note"], due["done_at"] = note.strip(), iso(uow.clock.now())
+            state = "completed" if all(c["done_at"] for c in plan) else "in_training"
+            rows.change(
+                orm.applications, {"id": application_id}, {"check_ins": plan, "state": state}
+            )
+            uow.audit(actor.username, "check_in", "application", application_id, None, due)
+            uow.commit()
+        return _application({**row, "check_ins": plan, "state": state})
+
+    def on_check_in_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        rows = self.ctx.rows(uow)
+        app_id, month = firing.payload["application_id"], firing.payload["month"]
+        row = rows.get(orm.applications, id=app_id)
+        ref = f"applications/{app_id}"
+        item = next((c for c in (row or {}).get("check_ins", []) if c["month"] == month), None)
+        if row is None or item is None or item["done_at"]:
+            self.ctx.fired(uow, CHECK_IN_TIMER, ref, "met", [])
+            return
+        vacancy = rows.get(orm.vacancies, id=row["vacancy_id"]) or {}
+        department = self.ctx.directory.department(vacancy.get("department_code", ""))
+        recipients = [row["username"], department.head_username if department else ""]
+        self.ctx.notify(
+            uow,
+            recipients,
+            "transfer_check_in_due",
+            f"调岗培训第{month}个月回顾待完成",
+            f"{row['username']} 的调岗培训计划第{month}个月回顾已到期，请记录。",
+            ref,
+            firing.due_at,
+        )
+        self.ctx.fired(uow, CHECK_IN_TIMER, ref, "reminded", [r for r in recipients if r])

@@ -1,0 +1,1 @@
+"""The workbench: the office's web application over the gateway's public HTTP API."""
