@@ -205,7 +205,7 @@ def test_every_process_gets_each_setting_it_requires(render: Render) -> None:
         "dns:///secretariat-gateway-directory-grpc:50050"
     )
     # A service without a named gateway setting is routed through SECRETARIAT_SERVICES.
-    assert "career=secretariat-career:50051" in env_value(
+    assert "career=dns:///secretariat-career-grpc:50051" in env_value(
         deployments["secretariat-gateway"], "SECRETARIAT_SERVICES"
     ).split(",")
 
