@@ -21,13 +21,7 @@ is that the gate answers 401/403 exactly where the rule says so.
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
 import pytest
-from run_system import System
-
-from e2ekit import password_of
 
 pytestmark = pytest.mark.e2e
 
