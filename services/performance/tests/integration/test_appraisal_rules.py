@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from performance.adapters import orm
 from performance.domain.grading import Rules
+from secretariat.career.v1 import events_pb2 as career_events
 from secretariat.documents.v1 import events_pb2 as documents
 from secretariat.meetings.v1 import events_pb2 as meetings
 from secretariat.performance.v1 import events_pb2 as ev
@@ -200,7 +201,11 @@ def test_p07_c01_two_excellent_years_flag_promotion_priority(harness: Harness) -
         cycle = harness.appraisals.create_cycle(HR, "annual", str(year))
         harness.appraisals.publish(HR, cycle.id)
         assert harness.appraisals.result(HR, cycle.id, "ops.alice").row.bonus_priority == 1
-    assert harness.event_types().count("performance.promotion.priority_flagged") == 1
+    flagged = [e for t, e in harness.outbox() if t == "performance.promotion_priority.flagged"]
+    assert len(flagged) == 1
+    assert list(flagged[0].payload_as(career_events.PromotionPriorityFlagged).years) == [2025, 2026]  # type: ignore[attr-defined]
+    grades = [e for t, e in harness.outbox() if t == "performance.annual_grade.published"]
+    assert [g.payload_as(career_events.AnnualGradePublished).year for g in grades] == [2025, 2026]  # type: ignore[attr-defined]
 
 
 def test_p08_an_interview_not_recorded_within_5_working_days_is_overdue(harness: Harness) -> None:
@@ -391,3 +396,25 @@ def test_p01_the_rating_window_closes_on_its_timer_and_later_ratings_are_refused
     with pytest.raises(PreconditionFailed) as refused:
         harness.appraisals.submit_rating(BOB, cycle.id, "ops.alice", "peer", 80, "")
     assert "closed at 2026-12-04 00:00" in str(refused.value)
+
+
+def test_p04_training_hours_and_certificates_come_from_career_events(harness: Harness) -> None:
+    for hours, certificate in ((6.0, ""), (3.5, "公文写作证书")):
+        harness.deliver(
+            "career.training.completed",
+            career_events.TrainingCompleted(
+                completion_id=f"c-{hours}",
+                username="ops.alice",
+                course_title="公文写作",
+                course_kind="mandatory",
+                hours=hours,
+                certificate=certificate,
+                completed_on="2026-11-02",
+            ),
+        )
+    _, _, indicators = harness.appraisals.indicators(ALICE, "ops.alice", "2026-Q4")
+    named = {i.name: i for i in indicators}
+    assert named["training_hours"].value == 9.5
+    assert named["training_hours"].target_met
+    assert named["certificates"].value == 1.0
+    assert named["training_hours"].facts[0].source_event_type == "career.training.completed"

@@ -31,9 +31,9 @@ CONFIDENTIALITY_LEAK = "confidentiality_leak"
 SUGGESTION_ADOPTED = "suggestion_adopted"
 """An improvement suggestion adopted (P-03, P-09); no service emits it yet."""
 TRAINING_HOURS = "training_hours"
-"""Training hours completed (P-04); career does not emit them yet."""
+"""Training hours completed (P-04), from career.training.completed."""
 CERTIFICATE = "certificate"
-"""A certificate earned (P-04); career does not emit it yet."""
+"""A certificate earned (P-04), from career.training.completed."""
 
 
 @dataclass(frozen=True, slots=True)

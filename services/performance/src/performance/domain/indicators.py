@@ -160,6 +160,19 @@ def indicators_of(facts: Iterable[Fact]) -> list[Indicator]:
         )
     )
 
+    certificates = by_kind[k.CERTIFICATE]
+    out.append(
+        Indicator(
+            "certificates",
+            float(len(certificates)),
+            "count",
+            None,
+            False,
+            f"certificates earned = {len(certificates)}",
+            tuple(certificates),
+        )
+    )
+
     leaks = by_kind[k.CONFIDENTIALITY_LEAK]
     out.append(
         Indicator(

@@ -32,6 +32,7 @@ from performance.domain.rating360 import GROUPS, validate_score
 from performance.service_layer.context import Context
 from performance.service_layer.explain import compute
 from performance.service_layer.metrics import RESULTS_RECOMPUTED, SLA_OUTCOMES
+from secretariat.career.v1 import events_pb2 as career_events
 from secretariat.performance.v1 import events_pb2 as ev
 from secretariat_shared.errors import (
     Conflict,
@@ -46,6 +47,10 @@ from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 PUBLICATION_TIMER = "cycle.publication_due"
+ANNUAL_GRADE_PUBLISHED = "performance.annual_grade.published"
+"""For career (C-01); the message is career's ``AnnualGradePublished``."""
+PROMOTION_PRIORITY_FLAGGED = "performance.promotion_priority.flagged"
+"""For career (C-01); the message is career's ``PromotionPriorityFlagged``."""
 RATINGS_TIMER = "cycle.ratings_close"
 RATING_DAYS = 5
 INTERVIEW_TIMER = "result.interview_due"
@@ -388,6 +393,7 @@ class Appraisals:
                     {"result_id": row["id"]},
                 )
             uow.emit("performance.result.published", row["id"], self._result_event(cycle, row))
+            self._annual_grade(uow, cycle, row)
             for title in row["titles"]:
                 uow.emit(
                     "performance.title.awarded",
@@ -424,6 +430,24 @@ class Appraisals:
             bonus_priority=bool(row["bonus_priority"]),
             innovation_bonus=bool(row["innovation_bonus"]),
             correction=row["correction"],
+        )
+
+    def _annual_grade(self, uow: UnitOfWork, cycle: Any, row: dict[str, Any]) -> None:
+        """P-07 -> C-01: an annual grade (and each correction of it) for career,
+        with the year's teamwork: the peers' 360 mean (0 when not shown)."""
+        if cycle.kind != "annual":
+            return
+        peer = next((g for g in row["explanation"]["groups"] if g["group"] == "peer"), None)
+        teamwork = peer["mean"] if peer and peer["mean"] is not None else 0.0
+        uow.emit(
+            ANNUAL_GRADE_PUBLISHED,
+            row["id"],
+            career_events.AnnualGradePublished(
+                username=row["username"],
+                year=int(cycle.period),
+                grade=row["grade"],
+                teamwork_score=teamwork,
+            ),
         )
 
     def _titles(self, cycle: Any, computed: dict[str, Any]) -> dict[str, list[str]]:
@@ -490,12 +514,11 @@ class Appraisals:
                 )
             if cycle.kind == "annual" and grading.consecutive(grades, (grading.EXCELLENT,)):
                 uow.emit(
-                    "performance.promotion.priority_flagged",
+                    PROMOTION_PRIORITY_FLAGGED,
                     row["id"],
-                    ev.PromotionPriorityFlagged(
+                    career_events.PromotionPriorityFlagged(
                         username=row["username"],
-                        periods=[previous.label, cycle.period],
-                        result_ids=[earlier.id, row["id"]],
+                        years=[int(previous.label), int(cycle.period)],
                     ),
                 )
 
@@ -667,6 +690,7 @@ class Appraisals:
         RESULTS_RECOMPUTED.labels(cause=cause).inc()
         merged = dict(row._mapping) | values
         uow.emit("performance.result.corrected", row.id, self._result_event(cycle, merged))
+        self._annual_grade(uow, cycle, merged)
         uow.audit(
             "system",
             "result.corrected",

@@ -6,14 +6,15 @@ falling in an already published period recomputes the results it touches.
 
 Consumed today: documents.step.assigned/.completed/.overdue,
 documents.approval.approved/.escalated, meetings.survey.closed,
-meetings.action_item.updated, meetings.meeting.preparation_warning.
+meetings.action_item.updated, meetings.meeting.preparation_warning,
+career.training.completed (hours and certificates, P-04).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from google.protobuf.message import Message
 
@@ -23,6 +24,7 @@ from performance.domain.facts import Fact
 from performance.service_layer.appraisal import Appraisals
 from performance.service_layer.context import Context
 from performance.service_layer.metrics import FACTS_INGESTED
+from secretariat.career.v1 import events_pb2 as career
 from secretariat.documents.v1 import events_pb2 as documents
 from secretariat.meetings.v1 import events_pb2 as meetings
 from secretariat_shared.events import ReceivedEvent
@@ -47,6 +49,7 @@ class FactIntake:
             "meetings.survey.closed": self.on_survey_closed,
             "meetings.action_item.updated": self.on_action_item_updated,
             "meetings.meeting.preparation_warning": self.on_preparation_warning,
+            "career.training.completed": self.on_training_completed,
         }
 
     def _keep(
@@ -206,3 +209,37 @@ class FactIntake:
             department=m.department_code,
             ref=m.meeting_id,
         )
+
+    def on_training_completed(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        """P-04: training hours and certificates, on the day the course was completed."""
+        p = event.payload_as(career.TrainingCompleted)
+        assert isinstance(p, career.TrainingCompleted)
+        try:
+            day = date.fromisoformat(p.completed_on)
+            occurred = self.ctx.calendar.start_of_day(day) + timedelta(hours=12)
+        except ValueError:
+            occurred = event.time
+        if p.hours > 0:
+            detail = f"培训「{p.course_title}」{p.hours:g} 学时（{p.course_kind}）"
+            self._keep(
+                uow,
+                event,
+                k.TRAINING_HOURS,
+                p.username,
+                p.hours,
+                detail,
+                ref=p.completion_id,
+                occurred_at=occurred,
+            )
+        if p.certificate:
+            detail = f"取得证书「{p.certificate}」（培训「{p.course_title}」）"
+            self._keep(
+                uow,
+                event,
+                k.CERTIFICATE,
+                p.username,
+                1.0,
+                detail,
+                ref=p.completion_id,
+                occurred_at=occurred,
+            )
