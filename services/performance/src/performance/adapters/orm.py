@@ -19,7 +19,7 @@ from secretariat_shared.db import UtcDateTime
 from secretariat_shared.tables import PlatformTables
 
 metadata = MetaData()
-platform = PlatformTables(metadata)
+platform = PlatformTables(metadata, purge_index=True)
 
 facts = Table(
     "facts",
