@@ -152,6 +152,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("cycle_id", "username", name="uq_result_person"),
     )
+    op.create_index("ix_results_person", "results", ["username"])
 
 
 def downgrade() -> None:
@@ -160,6 +161,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_facts_department")
     with op.batch_alter_table("appeals", schema=None) as batch_op:
         batch_op.drop_index("ix_appeals_result")
+    op.drop_index("ix_results_person", table_name="results")
     for table in (
         "results",
         "ratings",

@@ -96,6 +96,7 @@ results = Table(
     Column("correction", String(300), nullable=False),
     Column("previous_grade", String(30), nullable=False),
     UniqueConstraint("cycle_id", "username", name="uq_result_person"),
+    Index("ix_results_person", "username"),
 )
 
 appeals = Table(
