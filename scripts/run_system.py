@@ -191,6 +191,8 @@ class System:
         )
         if "SECRETARIAT_CALENDAR_OVERRIDES" in os.environ:
             env["SECRETARIAT_CALENDAR_OVERRIDES"] = os.environ["SECRETARIAT_CALENDAR_OVERRIDES"]
+        # The SMTP server notices are e-mailed through (infohub), when one is configured.
+        env.update({k: v for k, v in os.environ.items() if k.startswith("SECRETARIAT_SMTP_")})
         return env
 
     def service_env(self, name: str) -> dict[str, str]:

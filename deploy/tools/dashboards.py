@@ -550,6 +550,56 @@ def infohub_panels() -> list[Item]:
             ],
             width=12,
         ),
+        Row("Information flow (I-01..I-06)"),
+        Panel(
+            "Effectiveness rates this month by department (I-06)",
+            [
+                Target(
+                    "min by (department, rate) (secretariat_info_effectiveness_rate)",
+                    "{{department}} {{rate}}",
+                )
+            ],
+            unit="percentunit",
+            width=12,
+            description="I-06: awareness = read/delivered, execution = actions started/required, "
+            "achievement = accepted/required. Below 0.8 is named low, with its items, at "
+            "GET /api/v1/info/effectiveness.",
+        ),
+        Panel(
+            "Bulletins published and late (I-02)",
+            [
+                Target("sum(increase(secretariat_info_bulletins_total[1d]))", "published"),
+                Target("sum(increase(secretariat_info_bulletin_late_total[1d]))", "late"),
+            ],
+            width=12,
+            description="I-02: published before 09:00 on the next working day; later is an SLA "
+            "breach (alert SecretariatBulletinLate).",
+        ),
+        Panel(
+            "Unread at 2 hours and actions escalated (I-05)",
+            [
+                Target("sum(increase(secretariat_info_read_overdue_total[1d]))", "unread at 2 h"),
+                Target(
+                    "sum(increase(secretariat_info_actions_escalated_total[1d]))",
+                    "actions escalated",
+                ),
+            ],
+            width=12,
+        ),
+        Panel(
+            "E-mail sent and failed",
+            [
+                Target(
+                    "sum by (delivery) (increase(secretariat_mail_sent_total[$__rate_interval]))",
+                    "{{delivery}}",
+                ),
+                Target(
+                    "sum(increase(secretariat_mail_failures_total[$__rate_interval]))",
+                    "failures (retried)",
+                ),
+            ],
+            width=12,
+        ),
         *platform_panels("infohub"),
     ]
 

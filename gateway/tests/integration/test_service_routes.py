@@ -6,6 +6,7 @@ to problems (rule 11)."""
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Callable, Iterator
 from concurrent import futures
@@ -542,11 +543,21 @@ def test_openapi_lists_the_services_routes_with_their_rules(routed: FlaskClient)
 
 @pytest.mark.usefixtures("demo_org")
 def test_the_access_log_and_metrics_name_the_services_route_template(
-    routed: FlaskClient, login: Login, caplog: pytest.LogCaptureFixture
+    routed: FlaskClient, login: Login
 ) -> None:
     headers = login("zhang.wei")
-    with caplog.at_level("INFO", logger="gateway.access"):
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = records.append  # type: ignore[method-assign]
+    access = logging.getLogger("gateway.access")
+    access.addHandler(handler)
+    level = access.level
+    access.setLevel(logging.INFO)
+    try:
         assert routed.get("/api/v1/documents/doc-1", headers=headers).status_code == 200
-    [line] = [r for r in caplog.records if r.name == "gateway.access"]
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(level)
+    [line] = records
     assert line.fields["route"] == "/api/v1/documents/{id}"  # type: ignore[attr-defined]
     assert line.fields["user"] == "zhang.wei"  # type: ignore[attr-defined]

@@ -1,22 +1,37 @@
-"""Composition root of the information hub (for now: the notification inbox).
+"""Composition root of the information hub: the notification inbox (X-06) and
+the information flow (SPEC I-01..I-06).
 
 The service kit builds the platform (database, relay, consumer, gRPC
-server); this module adds the inbox, its event handlers and its API.
+server); this module adds the inbox, the information flow, the mail sender,
+their event and timer handlers and their API.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from infohub.adapters.orm import platform
 from infohub.entrypoints.grpc_servicer import InboxServicer
+from infohub.entrypoints.information_servicer import InformationServicer
+from infohub.entrypoints.metrics import EffectivenessCollector
 from infohub.service_layer.channels import LogChannel
 from infohub.service_layer.inbox import Inbox
-from secretariat.infohub.v1 import infohub_pb2, infohub_pb2_grpc
+from infohub.service_layer.information import InformationHub
+from infohub.service_layer.mail import MailQueue, MailSender, MailTransport, SmtpTransport
+from secretariat.infohub.v1 import (
+    infohub_pb2,
+    infohub_pb2_grpc,
+    information_pb2,
+    information_pb2_grpc,
+)
 from secretariat_shared.bus import BusTopology
+from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import Clock
+from secretariat_shared.directory import Directory
 from secretariat_shared.service import ServiceApp, ServiceKit, Servicer, Subscription, Wiring
-from secretariat_shared.settings import ServiceSettings
+from secretariat_shared.settings import ServiceSettings, setting
 
 SERVICE = "infohub"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -24,15 +39,67 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 InfohubApp = ServiceApp
 
 
+@dataclass(frozen=True)
+class InfohubSettings(ServiceSettings):
+    """The platform's settings and the SMTP server notices are e-mailed through."""
+
+    smtp_host: str = setting("SMTP server for e-mailed notices; empty: inbox only", "")
+    smtp_port: int = setting("SMTP server port", 25)
+    smtp_from: str = setting("sender address of notices", "secretariat@localhost")
+    smtp_user: str = setting("SMTP login; empty: no login", "")
+    smtp_password: str = setting("SMTP password", "")
+    smtp_starttls: bool = setting("upgrade the SMTP connection with STARTTLS", False)
+
+
+def mail_transport_of(settings: ServiceSettings) -> MailTransport | None:
+    if not isinstance(settings, InfohubSettings) or not settings.smtp_host:
+        return None
+    return SmtpTransport(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_from,
+        settings.smtp_user,
+        settings.smtp_password,
+        settings.smtp_starttls,
+    )
+
+
 def build(
-    settings: ServiceSettings, clock: Clock, topology: BusTopology | None = None
+    settings: ServiceSettings,
+    clock: Clock,
+    topology: BusTopology | None = None,
+    *,
+    directory: Directory | None = None,
+    calendar: BusinessCalendar | None = None,
+    mail_transport: MailTransport | None = None,
 ) -> InfohubApp:
     kit = ServiceKit(SERVICE, settings, clock, platform, topology=topology)
-    inbox = Inbox(kit.uow, kit.db, clock, channels=[LogChannel()], timezone=settings.timezone)
+    mail = MailQueue(ZoneInfo(settings.timezone))
+    inbox = Inbox(
+        kit.uow, kit.db, clock, channels=[LogChannel()], timezone=settings.timezone, mail=mail
+    )
+    hub = InformationHub(
+        kit.uow,
+        kit.db,
+        clock,
+        (lambda: directory) if directory is not None else kit.directory,
+        calendar or kit.business_calendar(),
+        kit.timers,
+        inbox,
+        settings.timezone,
+    )
+    inbox.on_read.append(hub.on_inbox_read)
+    sender = MailSender(kit.db, clock, mail_transport or mail_transport_of(settings))
     return kit.assemble(
         Wiring(
             servicers=[
                 Servicer.of(infohub_pb2, infohub_pb2_grpc, "Inbox", InboxServicer(inbox)),
+                Servicer.of(
+                    information_pb2,
+                    information_pb2_grpc,
+                    "Information",
+                    InformationServicer(hub),
+                ),
             ],
             subscriptions=[
                 Subscription(
@@ -51,5 +118,14 @@ def build(
                     inbox.on_notification_requested,
                 ),
             ],
+            timer_handlers={
+                "infohub.read_check": hub.on_read_check,
+                "infohub.bulletin": hub.on_bulletin_due,
+                "infohub.action_reminder": hub.on_action_reminder,
+                "infohub.action_escalation": hub.on_action_escalation,
+            },
+            workers=[sender],
+            collectors=[EffectivenessCollector(hub)],
+            on_serve=[hub.ensure_next_bulletin],
         )
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from prometheus_client import Counter
 from infohub.adapters.repository import InboxRepository
 from infohub.domain.notices import InboxItem, step_assigned_notice, step_overdue_notice
 from infohub.service_layer.channels import DeliveryChannel
+from infohub.service_layer.mail import MailQueue
 from secretariat.common.v1 import notice_pb2
 from secretariat.documents.v1 import events_pb2 as documents_events
 from secretariat_shared.clock import Clock
@@ -37,7 +38,10 @@ class Inbox:
         clock: Clock,
         channels: Sequence[DeliveryChannel] = (),
         timezone: str = ZONE_NOTE,
+        mail: MailQueue | None = None,
     ) -> None:
+        self._mail = mail
+        self.on_read: list[Callable[[UnitOfWork, InboxItem], None]] = []
         self._uow = uow_factory
         self._db = db
         self._clock = clock
@@ -52,8 +56,36 @@ class Inbox:
     def _add(self, uow: UnitOfWork, item: InboxItem) -> None:
         InboxRepository(uow.session).add(item)
         NOTICES.labels(item.kind).inc()
+        if self._mail is not None:
+            self._mail.enqueue(uow, item)
         for channel in self._channels:
             uow.after_commit(partial(channel.deliver, item))
+
+    def notify(
+        self,
+        uow: UnitOfWork,
+        recipient: str,
+        kind: str,
+        title: str,
+        body: str,
+        subject_ref: str,
+        due_at: datetime | None = None,
+    ) -> None:
+        """An inbox item raised by the hub itself (SPEC I-02, I-05)."""
+        self._add(
+            uow,
+            InboxItem(
+                id=str(uuid.uuid4()),
+                recipient=recipient,
+                kind=kind,
+                title=title,
+                body=body,
+                subject_ref=subject_ref,
+                created_at=self._clock.now(),
+                source_event_id=str(uuid.uuid4()),
+                due_at=due_at,
+            ),
+        )
 
     # -- event handlers -----------------------------------------------------
 
@@ -155,5 +187,7 @@ class Inbox:
                 repo.mark_read(item_id, now)
                 uow.audit(caller.username, "read_notice", "inbox_item", item_id, None, None)
                 item.read_at = now
+                for hook in self.on_read:
+                    hook(uow, item)
             uow.commit()
             return item
