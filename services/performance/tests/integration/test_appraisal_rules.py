@@ -13,6 +13,7 @@ from performance.adapters import orm
 from performance.domain.grading import Rules
 from secretariat.career.v1 import events_pb2 as career_events
 from secretariat.documents.v1 import events_pb2 as documents
+from secretariat.infohub.v1 import events_pb2 as infohub_events
 from secretariat.meetings.v1 import events_pb2 as meetings
 from secretariat.performance.v1 import events_pb2 as ev
 from secretariat_shared.errors import (
@@ -418,3 +419,27 @@ def test_p04_training_hours_and_certificates_come_from_career_events(harness: Ha
     assert named["training_hours"].target_met
     assert named["certificates"].value == 1.0
     assert named["training_hours"].facts[0].source_event_type == "career.training.completed"
+
+
+def test_p09_three_adopted_suggestions_in_a_quarter_earn_the_innovation_bonus(
+    harness: Harness,
+) -> None:
+    for n in range(3):
+        harness.deliver(
+            "infohub.suggestion.adopted",
+            infohub_events.SuggestionAdopted(
+                item_id=f"s{n}", submitter="ops.alice", department_code="OPS", title=f"建议{n}"
+            ),
+        )
+    harness.deliver(
+        "infohub.suggestion.adopted",
+        infohub_events.SuggestionAdopted(item_id="anon", submitter="", title="匿名"),
+    )
+    cycle_id = quarter_with_ratings(harness)
+    harness.appraisals.publish(HR, cycle_id)
+    row = harness.appraisals.result(ALICE, cycle_id, "ops.alice").row
+    assert row.innovation_bonus == 1
+    _, _, indicators = harness.appraisals.indicators(ALICE, "ops.alice", "2026-Q4")
+    adopted = next(i for i in indicators if i.name == "adopted_suggestions")
+    assert adopted.value == 3.0
+    assert adopted.target_met is True

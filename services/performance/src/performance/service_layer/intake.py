@@ -7,14 +7,15 @@ falling in an already published period recomputes the results it touches.
 Consumed today: documents.step.assigned/.completed/.overdue,
 documents.approval.approved/.escalated, meetings.survey.closed,
 meetings.action_item.updated, meetings.meeting.preparation_warning,
-career.training.completed (hours and certificates, P-04).
+career.training.completed (hours and certificates, P-04),
+infohub.suggestion.adopted (innovation, P-03, P-09).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from google.protobuf.message import Message
 
@@ -26,6 +27,7 @@ from performance.service_layer.context import Context
 from performance.service_layer.metrics import FACTS_INGESTED
 from secretariat.career.v1 import events_pb2 as career
 from secretariat.documents.v1 import events_pb2 as documents
+from secretariat.infohub.v1 import events_pb2 as infohub
 from secretariat.meetings.v1 import events_pb2 as meetings
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.uow import UnitOfWork
@@ -50,6 +52,7 @@ class FactIntake:
             "meetings.action_item.updated": self.on_action_item_updated,
             "meetings.meeting.preparation_warning": self.on_preparation_warning,
             "career.training.completed": self.on_training_completed,
+            "infohub.suggestion.adopted": self.on_suggestion_adopted,
         }
 
     def _keep(
@@ -243,3 +246,24 @@ class FactIntake:
                 ref=p.completion_id,
                 occurred_at=occurred,
             )
+
+    def on_suggestion_adopted(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        """P-03/P-09: an adopted suggestion counts for its submitter (anonymous
+        ones for nobody) on the day it was adopted."""
+        p = event.payload_as(infohub.SuggestionAdopted)
+        assert isinstance(p, infohub.SuggestionAdopted)
+        if not p.submitter:
+            return
+        occurred = p.adopted_at.ToDatetime(tzinfo=UTC) if p.HasField("adopted_at") else event.time
+        detail = f"合理化建议「{p.title}」被采纳"
+        self._keep(
+            uow,
+            event,
+            k.SUGGESTION_ADOPTED,
+            p.submitter,
+            1.0,
+            detail,
+            department=p.department_code or None,
+            ref=p.item_id,
+            occurred_at=occurred,
+        )
