@@ -244,6 +244,7 @@ def test_only_the_gateway_and_named_peers_reach_a_service(render: Render) -> Non
         ("gateway", "http"),
         ("facilities", "server"),
         ("archives", "server"),
+        ("performance", "server"),
     }
     assert names_of(ingress_sources(policies["secretariat-infohub"], 50051)) == {
         ("gateway", "http")

@@ -697,6 +697,44 @@ def infohub_panels() -> list[Item]:
     ]
 
 
+def performance_panels() -> list[Item]:
+    return [
+        Row("Performance (P-02, P-06, P-08, P-10)"),
+        Panel(
+            "SLA outcomes by deadline",
+            [
+                Target(
+                    "sum by (sla, outcome) (increase(secretariat_performance_sla_total[1d]))",
+                    "{{sla}} {{outcome}}",
+                )
+            ],
+            width=12,
+        ),
+        Panel(
+            "Facts kept from events by kind",
+            [
+                Target(
+                    "sum by (kind) (rate(secretariat_performance_facts_total[$__rate_interval]))",
+                    "{{kind}}",
+                )
+            ],
+            unit="ops",
+            width=12,
+        ),
+        Panel(
+            "Results recomputed by cause",
+            [
+                Target(
+                    "sum by (cause) (increase(secretariat_performance_results_recomputed_total[1d]))",
+                    "{{cause}}",
+                )
+            ],
+            width=12,
+        ),
+        *platform_panels("performance"),
+    ]
+
+
 def career_panels() -> list[Item]:
     return [
         Row("SPEC C-05, C-08: mentoring hours and succession"),
@@ -1145,6 +1183,9 @@ def _listed_dashboards() -> dict[Path, dict[str, Any]]:
         ),
         HELM / "career" / "dashboards" / "career.json": dashboard(
             "secretariat-career", "Secretariat / Career", career_panels(), "now-7d"
+        ),
+        HELM / "performance" / "dashboards" / "performance.json": dashboard(
+            "secretariat-performance", "Secretariat / Performance", performance_panels(), "now-7d"
         ),
     }
 

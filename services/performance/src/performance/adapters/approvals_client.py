@@ -1,0 +1,70 @@
+"""The approval engine (documents service, SPEC D-06) over gRPC.
+
+Calls carry a service token: the engine trusts ``requester_username`` only
+from a service, which is how an approval is started on a person's behalf.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+import grpc
+from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
+
+from performance.service_layer.ports import ApprovalRequest
+from secretariat.documents.v1 import approvals_pb2, approvals_pb2_grpc
+from secretariat_shared.contract.status import field_errors_of
+from secretariat_shared.errors import FieldError, PreconditionFailed, ValidationFailed
+from secretariat_shared.grpc_server import identity_metadata
+
+log = logging.getLogger(__name__)
+
+SOURCE_SERVICE = "performance"
+
+
+def _field_errors(exc: grpc.RpcError) -> list[FieldError]:
+    return [FieldError(f"approval.{e.field}", e.message) for e in field_errors_of(exc)]
+
+
+class GrpcApprovals:
+    def __init__(self, address: str, token: Callable[[], str], timeout: float = 10.0) -> None:
+        self._channel = grpcext.intercept_channel(
+            grpc.insecure_channel(address), client_interceptor()
+        )
+        self._stub = approvals_pb2_grpc.ApprovalsStub(self._channel)
+        self._token = token
+        self._timeout = timeout
+
+    def start(self, request: ApprovalRequest) -> str:
+        message = approvals_pb2.StartApprovalRequest(
+            template=request.template,
+            subject=request.subject,
+            payload_json=json.dumps(request.payload, ensure_ascii=False),
+            requester_username=request.requester_username,
+            source_service=SOURCE_SERVICE,
+            source_ref=request.source_ref,
+        )
+        try:
+            approval = self._stub.StartApproval(
+                message, metadata=identity_metadata(self._token()), timeout=self._timeout
+            )
+        except grpc.RpcError as exc:
+            code = exc.code()
+            details = exc.details() or ""
+            if code == grpc.StatusCode.INVALID_ARGUMENT:
+                errors = _field_errors(exc) or [FieldError("approval", details)]
+                raise ValidationFailed(
+                    errors, f"the approval engine refused it: {details}"
+                ) from exc
+            if code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
+                raise PreconditionFailed(f"the approval engine refused it: {details}") from exc
+            log.warning("StartApproval failed: %s %s", code, details)
+            raise PreconditionFailed(
+                "the approval engine cannot be reached; nothing was submitted, try again"
+            ) from exc
+        return str(approval.id)
+
+    def close(self) -> None:
+        self._channel.close()

@@ -1,0 +1,312 @@
+"""The Performance gRPC API (and through the gateway, the HTTP API): protobuf in,
+use case, protobuf out. Errors are domain errors the interceptor maps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import grpc
+
+from performance.domain.facts import Fact
+from performance.domain.grading import Rules
+from performance.domain.indicators import Indicator
+from performance.service_layer.appeals import Appeals
+from performance.service_layer.appraisal import Appraisals, ResultView
+from performance.service_layer.followups import FollowUps
+from secretariat.performance.v1 import performance_pb2 as pb
+from secretariat.performance.v1 import performance_pb2_grpc
+from secretariat_shared.grpc_server import current_identity
+
+Context = grpc.ServicerContext
+
+
+def _set_ts(target: Any, moment: datetime | None) -> None:
+    if moment is not None:
+        target.FromDatetime(moment.astimezone(UTC))
+
+
+def cycle_pb(row: Any) -> pb.Cycle:
+    message = pb.Cycle(
+        id=row.id,
+        kind=row.kind,
+        period=row.period,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        state=row.state,
+        results=row.results,
+        created_by=row.created_by,
+    )
+    _set_ts(message.publication_due_at, row.publication_due_at)
+    _set_ts(message.ratings_close_at, row.ratings_close_at)
+    _set_ts(message.published_at, row.published_at)
+    if row.publication_met is not None:
+        message.publication_met = bool(row.publication_met)
+    return message
+
+
+def fact_pb(fact: Fact) -> pb.Fact:
+    message = pb.Fact(
+        id=fact.id,
+        kind=fact.kind,
+        username=fact.username,
+        department_code=fact.department_code,
+        value=fact.value,
+        source_event_id=fact.source_event_id,
+        source_event_type=fact.source_event_type,
+        detail=fact.detail,
+        struck_by_appeal=fact.struck_by_appeal,
+    )
+    _set_ts(message.occurred_at, fact.occurred_at)
+    return message
+
+
+def indicator_pb(indicator: Indicator) -> pb.Indicator:
+    message = pb.Indicator(
+        name=indicator.name,
+        unit=indicator.unit,
+        formula=indicator.formula,
+        facts=[fact_pb(f) for f in indicator.facts],
+    )
+    if indicator.value is not None:
+        message.value = indicator.value
+    if indicator.target is not None:
+        message.target = indicator.target
+    if indicator.target_met is not None:
+        message.target_met = indicator.target_met
+    return message
+
+
+def result_pb(view: ResultView) -> pb.Result:
+    row, cycle = view.row, view.cycle
+    explanation = row.explanation
+    message = pb.Result(
+        id=row.id,
+        cycle_id=row.cycle_id,
+        cycle_kind=cycle.kind,
+        period=cycle.period,
+        username=row.username,
+        department_code=row.department_code,
+        score=row.score,
+        grade=row.grade,
+        formula=explanation["formula"],
+        rating_formula=explanation["rating_formula"],
+        facts=[fact_pb(f) for f in view.facts],
+        veto_record=row.veto_record,
+        bonus_priority=bool(row.bonus_priority),
+        award_eligible=bool(row.bonus_priority),
+        innovation_bonus=bool(row.innovation_bonus),
+        titles=list(row.titles),
+        version=row.version,
+        improvement_plan_id=row.improvement_plan_id,
+        correction=row.correction,
+        previous_grade=row.previous_grade,
+    )
+    for g in explanation["groups"]:
+        group = message.groups.add(
+            group=g["group"],
+            nominal_weight=g["nominal_weight"],
+            weight=g["weight"],
+            raters=g["raters"],
+            folded=g["folded"],
+        )
+        if g["mean"] is not None:
+            group.mean = g["mean"]
+    for p in explanation["parts"]:
+        part = message.parts.add(name=p["name"], weight=p["weight"], formula=p["formula"])
+        if p["value"] is not None:
+            part.value = p["value"]
+    _set_ts(message.published_at, row.published_at)
+    _set_ts(message.appeal_deadline, row.appeal_deadline)
+    _set_ts(message.interview_due_at, row.interview_due_at)
+    return message
+
+
+def appeal_pb(row: Any) -> pb.Appeal:
+    message = pb.Appeal(
+        id=row.id,
+        result_id=row.result_id,
+        appellant=row.appellant,
+        reason=row.reason,
+        disputed_fact_ids=list(row.disputed_fact_ids),
+        state=row.state,
+        second=bool(row.second),
+        approval_id=row.approval_id,
+        decision=row.decision,
+    )
+    _set_ts(message.filed_at, row.filed_at)
+    _set_ts(message.deadline, row.deadline)
+    _set_ts(message.decision_due_at, row.decision_due_at)
+    _set_ts(message.decided_at, row.decided_at)
+    _set_ts(message.review_due_at, row.review_due_at)
+    _set_ts(message.review_opened_at, row.review_opened_at)
+    return message
+
+
+def plan_pb(row: Any) -> pb.ImprovementPlan:
+    message = pb.ImprovementPlan(
+        id=row.id,
+        result_id=row.result_id,
+        username=row.username,
+        state=row.state,
+        missed_check_ins=row.missed_check_ins,
+    )
+    _set_ts(message.opened_at, row.opened_at)
+    _set_ts(message.next_check_in_due_at, row.next_check_in_due_at)
+    for c in row.check_ins:
+        entry = message.check_ins.add(recorded_by=c["recorded_by"], note=c["note"])
+        _set_ts(entry.recorded_at, datetime.fromisoformat(c["recorded_at"]))
+    return message
+
+
+def rules_pb(rules: Rules) -> pb.Rules:
+    return pb.Rules(
+        excellent_from=rules.excellent_from,
+        good_from=rules.good_from,
+        pass_from=rules.pass_from,
+        excellent_share=rules.excellent_share,
+        rating_weight=rules.rating_weight,
+    )
+
+
+class PerformanceServicer(performance_pb2_grpc.PerformanceServicer):
+    def __init__(self, appraisals: Appraisals, appeals: Appeals, followups: FollowUps) -> None:
+        self.appraisals = appraisals
+        self.appeals = appeals
+        self.followups = followups
+
+    def CreateCycle(self, request: pb.CreateCycleRequest, context: Context) -> pb.Cycle:  # noqa: N802
+        return cycle_pb(
+            self.appraisals.create_cycle(current_identity(), request.kind, request.period)
+        )
+
+    def GetCycle(self, request: pb.GetCycleRequest, context: Context) -> pb.Cycle:  # noqa: N802
+        return cycle_pb(self.appraisals.get_cycle(request.id))
+
+    def SubmitRating(self, request: pb.SubmitRatingRequest, context: Context) -> pb.Rating:  # noqa: N802
+        r = self.appraisals.submit_rating(
+            current_identity(),
+            request.id,
+            request.subject,
+            request.group,
+            request.score,
+            request.comment,
+        )
+        message = pb.Rating(
+            id=r["id"],
+            cycle_id=r["cycle_id"],
+            subject=r["subject"],
+            group=r["group"],
+            score=r["score"],
+        )
+        _set_ts(message.created_at, r["created_at"])
+        return message
+
+    def PublishCycle(self, request: pb.PublishCycleRequest, context: Context) -> pb.Cycle:  # noqa: N802
+        return cycle_pb(self.appraisals.publish(current_identity(), request.id))
+
+    def GetResult(self, request: pb.GetResultRequest, context: Context) -> pb.Result:  # noqa: N802
+        return result_pb(self.appraisals.result(current_identity(), request.id, request.username))
+
+    def GetIndicators(  # noqa: N802
+        self, request: pb.GetIndicatorsRequest, context: Context
+    ) -> pb.IndicatorReport:
+        period, department, indicators = self.appraisals.indicators(
+            current_identity(), request.username, request.period
+        )
+        return pb.IndicatorReport(
+            username=request.username,
+            department_code=department,
+            period=period.label,
+            period_start=period.start.isoformat(),
+            period_end=period.end.isoformat(),
+            indicators=[indicator_pb(i) for i in indicators],
+        )
+
+    def GetDepartmentIndicators(  # noqa: N802
+        self, request: pb.GetDepartmentIndicatorsRequest, context: Context
+    ) -> pb.IndicatorReport:
+        period, indicators = self.appraisals.department_indicators(
+            current_identity(), request.code, request.period
+        )
+        return pb.IndicatorReport(
+            department_code=request.code,
+            period=period.label,
+            period_start=period.start.isoformat(),
+            period_end=period.end.isoformat(),
+            indicators=[indicator_pb(i) for i in indicators],
+        )
+
+    def FileAppeal(self, request: pb.FileAppealRequest, context: Context) -> pb.Appeal:  # noqa: N802
+        return appeal_pb(
+            self.appeals.file(
+                current_identity(),
+                request.result_id,
+                request.reason,
+                list(request.disputed_fact_ids),
+            )
+        )
+
+    def GetAppeal(self, request: pb.GetAppealRequest, context: Context) -> pb.Appeal:  # noqa: N802
+        return appeal_pb(self.appeals.get(current_identity(), request.id))
+
+    def GetAppealStatistics(  # noqa: N802
+        self, request: pb.GetAppealStatisticsRequest, context: Context
+    ) -> pb.AppealStatistics:
+        return pb.AppealStatistics(**self.appeals.statistics(request.period))
+
+    def RecordInterview(self, request: pb.RecordInterviewRequest, context: Context) -> pb.Interview:  # noqa: N802
+        row = self.followups.record_interview(
+            current_identity(),
+            request.result_id,
+            {
+                "facts": request.facts,
+                "gap": request.gap,
+                "guidance": request.guidance,
+                "development_plan": request.development_plan,
+            },
+        )
+        message = pb.Interview(
+            id=row.id,
+            result_id=row.result_id,
+            facts=row.facts,
+            gap=row.gap,
+            guidance=row.guidance,
+            development_plan=row.development_plan,
+            recorded_by=row.recorded_by,
+            met_deadline=bool(row.met_deadline),
+        )
+        _set_ts(message.recorded_at, row.recorded_at)
+        return message
+
+    def GetImprovementPlan(  # noqa: N802
+        self, request: pb.GetImprovementPlanRequest, context: Context
+    ) -> pb.ImprovementPlan:
+        return plan_pb(self.followups.plan(current_identity(), request.id))
+
+    def RecordCheckIn(  # noqa: N802
+        self, request: pb.RecordCheckInRequest, context: Context
+    ) -> pb.ImprovementPlan:
+        return plan_pb(self.followups.check_in(current_identity(), request.id, request.note))
+
+    def RecordLeak(self, request: pb.RecordLeakRequest, context: Context) -> pb.Fact:  # noqa: N802
+        occurred = request.occurred_at.ToDatetime(tzinfo=UTC)
+        return fact_pb(
+            self.appraisals.record_leak(
+                current_identity(), request.username, occurred, request.record
+            )
+        )
+
+    def GetRules(self, request: pb.GetRulesRequest, context: Context) -> pb.Rules:  # noqa: N802
+        return rules_pb(self.appraisals.rules())
+
+    def SetRules(self, request: pb.SetRulesRequest, context: Context) -> pb.Rules:  # noqa: N802
+        r = request.rules
+        rules = Rules(
+            excellent_from=r.excellent_from,
+            good_from=r.good_from,
+            pass_from=r.pass_from,
+            excellent_share=r.excellent_share,
+            rating_weight=r.rating_weight,
+        )
+        return rules_pb(self.appraisals.set_rules(current_identity(), rules))

@@ -1,0 +1,146 @@
+"""The Performance gRPC API over a real channel (identity, errors, X-03) and the
+fact consumer on a real bus (embedded transport; RabbitMQ when configured)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from performance_testkit import ALICE, BOB, HEAD, HR, Harness
+from sqlalchemy import func, select
+
+from performance.adapters import orm
+from performance.adapters.orm import platform
+from performance.entrypoints.grpc_servicer import PerformanceServicer
+from secretariat.documents.v1 import events_pb2 as documents
+from secretariat.performance.v1 import performance_pb2 as pb
+from secretariat.performance.v1 import performance_pb2_grpc
+from secretariat_shared.bus import BusTopology, EventPublisher
+from secretariat_shared.consumer import EventConsumer
+from secretariat_shared.events import make_envelope
+from secretariat_shared.grpc_server import GrpcService, RunningService, identity_metadata
+from secretariat_shared.identity import (
+    SERVICE_AUDIENCE,
+    Identity,
+    IdentitySigner,
+    IdentityVerifier,
+    generate_keypair,
+)
+from secretariat_shared.uow import UnitOfWork
+
+pytestmark = pytest.mark.integration
+
+PRIVATE, PUBLIC = generate_keypair()
+
+
+@pytest.fixture
+def stub(harness: Harness) -> Iterator[performance_pb2_grpc.PerformanceStub]:
+    servicer = PerformanceServicer(harness.appraisals, harness.appeals, harness.followups)
+    spec = GrpcService(
+        name="performance",
+        verifier=IdentityVerifier(PUBLIC, harness.clock, "internal-secret-for-tests-0123456789"),
+        register=lambda server: performance_pb2_grpc.add_PerformanceServicer_to_server(
+            servicer, server
+        ),
+        service_names=["secretariat.performance.v1.Performance"],
+        grace_seconds=1,
+    )
+    running = RunningService(spec).start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
+    yield performance_pb2_grpc.PerformanceStub(channel)
+    channel.close()
+    running.stop()
+
+
+def as_(harness: Harness, who: Identity) -> tuple[tuple[str, str], ...]:
+    return identity_metadata(IdentitySigner(PRIVATE, harness.clock).sign(who, SERVICE_AUDIENCE, 60))
+
+
+def test_x03_call_without_identity_is_unauthenticated(
+    stub: performance_pb2_grpc.PerformanceStub,
+) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.GetRules(pb.GetRulesRequest())
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_p05_cycle_rating_publication_and_result_over_grpc(
+    stub: performance_pb2_grpc.PerformanceStub, harness: Harness
+) -> None:
+    harness.step_completed("ops.alice", True)
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.CreateCycle(
+            pb.CreateCycleRequest(kind="quarterly", period="2026-Q4"), metadata=as_(harness, ALICE)
+        )
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    cycle = stub.CreateCycle(
+        pb.CreateCycleRequest(kind="quarterly", period="2026-Q4"), metadata=as_(harness, HR)
+    )
+    stub.SubmitRating(
+        pb.SubmitRatingRequest(id=cycle.id, subject="ops.alice", group="superior", score=80),
+        metadata=as_(harness, HEAD),
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.SubmitRating(
+            pb.SubmitRatingRequest(id=cycle.id, subject="ops.alice", group="peer", score=120),
+            metadata=as_(harness, BOB),
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    published = stub.PublishCycle(pb.PublishCycleRequest(id=cycle.id), metadata=as_(harness, HR))
+    assert published.state == "published"
+    assert published.results == 1
+    result = stub.GetResult(
+        pb.GetResultRequest(id=cycle.id, username="ops.alice"), metadata=as_(harness, ALICE)
+    )
+    assert result.score == 88.0
+    assert result.rating_formula.startswith("360 = (0.50 × superior) / 0.50")
+    assert [g.weight for g in result.groups] == [1.0, 0.0, 0.0]
+    assert result.facts[0].source_event_type == "documents.step.completed"
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.GetResult(
+            pb.GetResultRequest(id=cycle.id, username="ops.alice"), metadata=as_(harness, BOB)
+        )
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_p02_facts_arrive_over_the_bus_once(
+    harness: Harness, bus_url: str, bus_namespace: str
+) -> None:
+    topology = BusTopology(prefix=f"{bus_namespace}.")
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(harness.db, platform, "performance", harness.clock)
+
+    consumer = EventConsumer(bus_url, topology, "performance", harness.db, platform, uow)
+    for event_type, handler in harness.intake.handlers().items():
+        consumer.subscribe(event_type, f"performance.fact.{event_type}", handler)
+    consumer.declare()
+    publisher = EventPublisher(bus_url, topology)
+    try:
+        envelope = make_envelope(
+            "documents.step.completed",
+            "documents",
+            "doc",
+            documents.StepCompleted(
+                document_id="doc", step_id="s1", completed_by="ops.alice", met_deadline=False
+            ),
+            harness.clock.now(),
+        )
+        raw = envelope.SerializeToString()
+        publisher.publish(raw, "documents.step.completed", envelope.id, "")
+        publisher.publish(raw, "documents.step.completed", envelope.id, "")
+        settled = 0
+        for _ in range(20):
+            settled += consumer.consume_once(timeout=1.0)
+            if settled >= 2:
+                break
+        assert settled == 2
+    finally:
+        consumer.close()
+        publisher.close()
+    with harness.db.reading() as s:
+        rows = s.execute(
+            select(orm.facts.c.source_event_id, func.count()).group_by(orm.facts.c.source_event_id)
+        ).all()
+    assert rows == [(envelope.id, 1)]
