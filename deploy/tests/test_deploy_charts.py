@@ -105,6 +105,19 @@ def test_migrations_run_as_a_hook_job_of_the_same_image(render: Render) -> None:
         assert container(job)["image"] == container(deployments[f"secretariat-{name}"])["image"]
 
 
+def test_a_trial_seeds_demo_people_with_a_generated_password_and_says_how_to_read_it(
+    render: Render,
+) -> None:
+    docs = render("secretariat", "gateway:\n  demo: true\n")
+    gateway = by_kind(docs, "Deployment")["secretariat-gateway"]
+    [entry] = [e for e in container(gateway)["env"] if e["name"] == "SECRETARIAT_DEMO_PASSWORD"]
+    assert entry["valueFrom"]["secretKeyRef"]["key"] == "demo-password"
+    assert "demo" not in [e.get("value") for e in container(gateway)["env"]]
+    keygen = next(d for d in docs if d["kind"] == "Job" and "keygen" in d["metadata"]["name"])
+    keys = next(e["value"] for e in container(keygen)["env"] if e["name"] == "SECRET_KEYS")
+    assert '"demo-password": "password"' in keys or '"demo-password":"password"' in keys
+
+
 def test_a_trial_migrates_after_install_once_the_in_cluster_postgresql_is_up(
     render: Render,
 ) -> None:

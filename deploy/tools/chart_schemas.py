@@ -439,6 +439,14 @@ def gateway_schema() -> Schema:
                 },
             ),
             "demo": boolean("Seed the demo organisation (SECRETARIAT_DEMO)."),
+            "demoPassword": obj(
+                "With demo: the demo people's initial password (SECRETARIAT_DEMO_PASSWORD), "
+                "generated at random into the platform Secret by default.",
+                {
+                    "existingSecret": string("Secret holding it; empty: the platform Secret."),
+                    "existingSecretKey": string("Key of the password.", minLength=1),
+                },
+            ),
             "accessTokenTtl": integer("Seconds an access token stays valid.", 1),
             "serviceTokenTtl": integer("Seconds a forwarded identity token stays valid.", 1),
             "grpcDeadline": number("Seconds a call to a service may take."),

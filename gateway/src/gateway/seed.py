@@ -196,7 +196,7 @@ def ensure_admin(directory: DirectoryService, password: str) -> bool:
     return True
 
 
-def seed_demo(directory: DirectoryService) -> int:
+def seed_demo(directory: DirectoryService, password: str = DEMO_PASSWORD) -> int:
     """Create what is missing of the demo organisation; return how many items were created."""
     created = 0
     for department in DEMO_DEPARTMENTS:
@@ -217,7 +217,7 @@ def seed_demo(directory: DirectoryService) -> int:
                     superior_username=person.superior,
                     post=person.post,
                 ),
-                DEMO_PASSWORD,
+                password or DEMO_PASSWORD,
                 password_policy=False,
             )
             created += 1
@@ -245,7 +245,7 @@ def prepare_database(settings: GatewaySettings, passwords: Passwords | None = No
         )
         ensure_admin(directory, settings.effective_admin_password)
         if settings.demo:
-            seed_demo(directory)
+            seed_demo(directory, settings.demo_password)
     finally:
         db.dispose()
 

@@ -36,6 +36,9 @@ class GatewaySettings:
         "password of the 'admin' account; default 'admin' in demo mode, else no admin", ""
     )
     demo: bool = setting("seed the demo organisation", False)
+    demo_password: str = setting(
+        "initial password of the seeded demo people; 'demo' when empty (make run only)", ""
+    )
     testing: bool = setting("enables the movable test clock and POST /api/v1/testing/clock", False)
     clock_file: str = setting("file holding the test clock's offset (testing only)", "")
     access_token_ttl: int = setting("seconds an access token stays valid", 900)

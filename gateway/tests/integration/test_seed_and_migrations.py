@@ -126,3 +126,27 @@ def test_outside_demo_mode_no_admin_is_created_without_a_password(
         assert response.status_code == 401
     finally:
         gateway_of(app).close()
+
+
+def test_a_trial_deployment_seeds_its_demo_people_with_the_generated_password_not_demo(
+    make_settings: Callable[..., GatewaySettings], clock: ManualClock
+) -> None:
+    settings = make_settings(
+        demo=True, admin_password="generated-admin-9f3k", demo_password="generated-demo-x7q2"
+    )
+    prepare_database(settings, passwords=fast_passwords())
+    app = create_app(settings, clock=clock)
+    try:
+        client = app.test_client()
+
+        def login(username: str, password: str) -> int:
+            return client.post(
+                "/api/v1/auth/login", json={"username": username, "password": password}
+            ).status_code
+
+        assert login("wang.jian", "generated-demo-x7q2") == 200
+        assert login("zhang.wei", "demo") == 401
+        assert login("admin", "admin") == 401
+        assert login("admin", "generated-admin-9f3k") == 200
+    finally:
+        gateway_of(app).close()

@@ -16,6 +16,13 @@
       optional: true
 - name: SECRETARIAT_DEMO
   value: {{ ternary "1" "0" $root.Values.demo | quote }}
+{{- if $root.Values.demo }}
+- name: SECRETARIAT_DEMO_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $root.Values.demoPassword.existingSecret | default (include "secretariat-lib.secretsName" $root) }}
+      key: {{ $root.Values.demoPassword.existingSecretKey }}
+{{- end }}
 - name: SECRETARIAT_ACCESS_TOKEN_TTL
   value: {{ $root.Values.accessTokenTtl | quote }}
 - name: SECRETARIAT_SERVICE_TOKEN_TTL
