@@ -194,6 +194,7 @@ def test_keygen_creates_the_platform_secret_once_and_never_changes_a_key(
         "identity-public-key",
         "internal-token-secret",
         "admin-password",
+        "demo-password",
         "postgres-password",
         "rabbitmq-password",
         "seal-private-key",
