@@ -3,7 +3,7 @@ in ``/openapi.json``, as an administrator and as an employee, against a system o
 its own; no answer may be a 5xx, and every error is ``application/problem+json``.
 
 The number of examples per operation is bounded (``SECRETARIAT_FUZZ_EXAMPLES``,
-default 12) so the tier fits in CI.
+default 8) so the tier fits in CI.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from secretariat_shared import testing
 pytestmark = pytest.mark.e2e
 
 ADMIN_PASSWORD = "fuzz-admin-password"
-EXAMPLES = int(os.environ.get("SECRETARIAT_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("SECRETARIAT_FUZZ_EXAMPLES", "8"))
 # Moving the shared clock would only slow the other operations down.
 SKIPPED = {("POST", "/api/v1/testing/clock")}
 
