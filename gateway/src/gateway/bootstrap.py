@@ -11,7 +11,7 @@ from flask import Response, request
 
 from gateway.adapters.idempotency_store import SqlIdempotencyStore
 from gateway.adapters.passwords import Passwords
-from gateway.adapters.services import RemoteService, ServiceCaller, ServiceChannels
+from gateway.adapters.services import RemoteService, ServiceChannels, ServiceHealth
 from gateway.api.idempotency import IdempotentRunner
 from gateway.api.registry import Call, Operation
 from gateway.domain.throttling import Backoff, LoginPolicy, LoginThrottle
@@ -39,11 +39,7 @@ class Gateway:
     directory: DirectoryService
     idempotency: IdempotentRunner
     channels: ServiceChannels
-    services: ServiceCaller
-    documents: RemoteService
-    infohub: RemoteService
-    meetings: RemoteService
-    facilities: RemoteService
+    services: ServiceHealth
     timezone: ZoneInfo
     catalog: RouteCatalog
     transcoder: Transcoder
@@ -137,13 +133,7 @@ def build_gateway(
         directory=DirectoryService(db, passwords, clock),
         idempotency=idempotency,
         channels=channels,
-        services=ServiceCaller(
-            channels, signer, settings.service_token_ttl, settings.grpc_deadline
-        ),
-        documents=RemoteService("documents", settings.documents_address),
-        infohub=RemoteService("infohub", settings.infohub_address),
-        meetings=RemoteService("meetings", settings.meetings_address),
-        facilities=RemoteService("facilities", settings.facilities_address),
+        services=ServiceHealth(channels),
         timezone=zone,
         catalog=catalog,
         transcoder=transcoder,

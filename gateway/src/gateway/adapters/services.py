@@ -1,9 +1,9 @@
-"""Calls to the services over gRPC, carrying the caller's identity (rule 7).
+"""The gateway's channels to the services and their health checks.
 
 One channel per address per process: channels are created on first use,
 so each gunicorn worker builds its own after the fork, and re-created if
-the process id changes. Every call has a deadline; every failure becomes
-a :class:`~gateway.problems.Problem` (rule 11).
+the process id changes. The calls themselves go through the transcoder
+(:mod:`gateway.transcoding.dispatch`).
 """
 
 from __future__ import annotations
@@ -11,22 +11,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from gateway.problems import (
-    SERVICE_UNAVAILABLE,
-    Problem,
-    ProblemError,
-    problem_for_grpc_status,
-)
 from secretariat_shared.channels import open_channel
-from secretariat_shared.contract.status import field_errors_of
-from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, Identity, IdentitySigner
 
 log = logging.getLogger(__name__)
 
@@ -67,51 +57,11 @@ class ServiceChannels:
             self._channels = {}
 
 
-class ServiceCaller:
-    def __init__(
-        self,
-        channels: ServiceChannels,
-        signer: IdentitySigner,
-        token_ttl: int,
-        deadline: float,
-    ) -> None:
-        self._channels = channels
-        self._signer = signer
-        self._token_ttl = token_ttl
-        self._deadline = deadline
+class ServiceHealth:
+    """Each configured service's gRPC health, for ``/readyz``."""
 
-    def call(
-        self,
-        service: RemoteService,
-        stub_class: Callable[[grpc.Channel], Any],
-        method: str,
-        request: Any,
-        caller: Identity,
-    ) -> Any:
-        """Call ``method`` as ``caller``; raise :class:`ProblemError` on any failure."""
-        if not service.address:
-            raise ProblemError(
-                Problem(
-                    status=503,
-                    type=SERVICE_UNAVAILABLE,
-                    detail=f"The {service.name} service is not configured.",
-                )
-            )
-        token = self._signer.sign_reusable(caller, SERVICE_AUDIENCE, self._token_ttl)
-        stub = stub_class(self._channels.channel(service.address))
-        try:
-            return getattr(stub, method)(
-                request, timeout=self._deadline, metadata=((METADATA_KEY, token),)
-            )
-        except grpc.RpcError as exc:
-            code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
-            details = (exc.details() if hasattr(exc, "details") else "") or ""
-            if code not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
-                log.warning("%s.%s failed: %s %s", service.name, method, code.name, details)
-            errors = field_errors_of(exc) if code == grpc.StatusCode.INVALID_ARGUMENT else []
-            raise ProblemError(
-                problem_for_grpc_status(code.name, details, service.name, errors)
-            ) from exc
+    def __init__(self, channels: ServiceChannels) -> None:
+        self._channels = channels
 
     def check_health(self, service: RemoteService, timeout: float = 2.0) -> str | None:
         """None when the service reports SERVING, else why not."""
