@@ -179,7 +179,9 @@ def test_a01_archived_document_arrives_over_the_bus_and_is_archived_once(
     def uow() -> UnitOfWork:
         return UnitOfWork(harness.db, platform, "archives", harness.clock)
 
-    consumer = EventConsumer(bus_url, topology, "archives", harness.db, platform, uow)
+    consumer = EventConsumer(
+        bus_url, topology, "archives", harness.db, platform, uow, clock=harness.clock
+    )
     consumer.subscribe(
         DOCUMENT_ARCHIVED, "archives.document_archived", harness.records.on_document_archived
     )

@@ -163,7 +163,10 @@ def _deliver_until_moved(app: DocumentsApp, topology: BusTopology, document_id: 
     def moved() -> object | None:
         _publish_schedule(app, topology, SCHEDULE_2027)
         current = _step(app, document_id)
-        return current if current.due_provisional is False else None  # type: ignore[attr-defined]
+        # The calendar learns the year before the step is recomputed in the database:
+        # wait for both, not for the flag alone (it is computed when read).
+        recomputed = current.due_at.ToDatetime(tzinfo=UTC) == AFTER_HOLIDAY_DUE  # type: ignore[attr-defined]
+        return current if recomputed and current.due_provisional is False else None  # type: ignore[attr-defined]
 
     return eventually(moved)
 

@@ -112,7 +112,9 @@ def test_p02_facts_arrive_over_the_bus_once(
     def uow() -> UnitOfWork:
         return UnitOfWork(harness.db, platform, "performance", harness.clock)
 
-    consumer = EventConsumer(bus_url, topology, "performance", harness.db, platform, uow)
+    consumer = EventConsumer(
+        bus_url, topology, "performance", harness.db, platform, uow, clock=harness.clock
+    )
     for event_type, handler in harness.intake.handlers().items():
         consumer.subscribe(event_type, f"performance.fact.{event_type}", handler)
     consumer.declare()
