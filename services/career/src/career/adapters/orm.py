@@ -20,7 +20,7 @@ from secretariat_shared.db import UtcDateTime
 from secretariat_shared.tables import PlatformTables
 
 metadata = MetaData()
-platform = PlatformTables(metadata)
+platform = PlatformTables(metadata, purge_index=True)
 
 # C-01: the organisation's edits of the default rungs' criteria.
 rungs = Table(
