@@ -113,7 +113,11 @@ def test_x02_spring_festival_2027_provisional_until_loaded_then_due_after_the_ho
 
     def moved() -> dict[str, object] | None:
         current = _proposed_handling(clerk, early)
-        return current if current["due_provisional"] is False else None
+        return (
+            current
+            if current["due_provisional"] is False and _due(current) == AFTER_HOLIDAY_DUE
+            else None
+        )
 
     step = eventually(moved)
     assert _due(step) == AFTER_HOLIDAY_DUE
