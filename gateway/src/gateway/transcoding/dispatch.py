@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 HTTP_BODY = "google.api.HttpBody"
 # Response metadata a service may set on a file answer, and its HTTP header;
 # besides these, any `x-…` metadata passes under its own name (e.g. X-Seal-Id).
+READY_WAIT = 2.5
+"""Seconds a request waits for a service last seen down before answering 503."""
+
 PASSED_HEADERS = {"content-disposition": "Content-Disposition"}
 
 
@@ -175,10 +178,15 @@ class Transcoder:
                     self._signer.sign_reusable(caller.identity, SERVICE_AUDIENCE, self._token_ttl),
                 )
             )
+        if not service.live and not self._ready_soon(service.address):
+            self.catalog.mark_down(route.service)
+            raise ProblemError(self._unavailable(route.service, language))
         call = self._callable(service.address, route)
         try:
+            # A service the catalog saw up is waited for while its channel reconnects
+            # (a restart or a rescheduled pod) instead of failing at once with 503.
             answer, outcome = call.with_call(
-                message, timeout=self._deadline, metadata=tuple(metadata)
+                message, timeout=self._deadline, metadata=tuple(metadata), wait_for_ready=True
             )
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
@@ -226,6 +234,16 @@ class Transcoder:
                 )
                 self._callables[key] = found
         return found
+
+    def _ready_soon(self, address: str) -> bool:
+        """Whether a service last seen down is reachable again within :data:`READY_WAIT`."""
+        future = grpc.channel_ready_future(self._channel(address))
+        try:
+            future.result(timeout=READY_WAIT)
+        except grpc.FutureTimeoutError:
+            future.cancel()
+            return False
+        return True
 
     def forget_channels(self) -> None:
         with self._lock:
