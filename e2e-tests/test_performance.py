@@ -218,7 +218,14 @@ def test_p02_p05_p10_events_to_facts_renormalised_360_and_an_upheld_appeal(
         json={"result_id": head_result.json()["id"], "reason": "申诉"},
     )
     assert reply.status_code == 409, reply.text
-    assert "appeal deadline passed" in reply.json()["detail"]
+    assert "申诉期限已于" in reply.json()["detail"]
+    english = head.post(
+        "/api/v1/performance/appeals",
+        json={"result_id": head_result.json()["id"], "reason": "申诉"},
+        headers={"Accept-Language": "en"},
+    )
+    assert english.status_code == 409, english.text
+    assert "appeal deadline passed" in english.json()["detail"]
 
     # The panel (department head and HR) approves the appraisal_appeal approval.
     def approval_started() -> str:

@@ -31,7 +31,7 @@ def test_a_password_change_revokes_the_tokens_issued_before_it(
     assert patch(client, admin, "zhang.wei", password="a-brand-new-secret") == 200
     response = client.get("/api/v1/me", headers=stolen)
     assert response.status_code == 401
-    assert "revoked" in response.get_json()["detail"]
+    assert "令牌已被撤销" in response.get_json()["detail"]
     assert me(client, login("zhang.wei", "a-brand-new-secret")) == 200
 
 
@@ -89,7 +89,7 @@ def test_the_last_active_administrator_cannot_be_deactivated_or_demoted(
     for changes in ({"active": False}, {"roles": ["leader"]}):
         response = client.patch("/api/v1/people/admin", json=changes, headers=admin)
         assert response.status_code == 409, changes
-        assert "last active administrator" in response.get_json()["detail"]
+        assert "最后一位在职管理员" in response.get_json()["detail"]
     # With a second administrator, the first may step down.
     assert patch(client, admin, "zhang.wei", roles=["employee", "admin"]) == 200
     assert patch(client, admin, "admin", active=False) == 200

@@ -62,7 +62,7 @@ def test_wrong_password_and_unknown_user_get_the_same_401_problem(client: FlaskC
     for response in (wrong, unknown):
         assert response.status_code == 401
         assert response.content_type == "application/problem+json"
-        assert response.get_json()["detail"] == "wrong username or password"
+        assert response.get_json()["detail"] == "用户名或密码错误"
 
 
 def test_login_without_fields_is_422_naming_them(client: FlaskClient) -> None:
@@ -198,5 +198,5 @@ def test_an_active_session_renews_its_token_until_twelve_hours_after_login(
             break
         headers = {"Authorization": f"Bearer {renewed.get_json()['access_token']}"}
     assert renewed.status_code == 401
-    assert "log in again" in renewed.get_json()["detail"]
+    assert "请重新登录" in renewed.get_json()["detail"]
     assert client.post("/api/v1/auth/refresh").status_code == 401

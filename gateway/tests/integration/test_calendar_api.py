@@ -113,7 +113,7 @@ def test_x02_only_admins_load_a_year(
         (
             {"holidays": [{"date": "2028-01-01", "name": "元旦"}]},
             "holidays",
-            "2028-01-01 not in 2027",
+            "2028-01-01 不在 2027 年内",
         ),
         (
             {
@@ -121,12 +121,12 @@ def test_x02_only_admins_load_a_year(
                 "workdays": [{"date": "2027-02-06", "name": "春节"}],
             },
             "workdays",
-            "listed as both",
+            "同时被列为节假日和调休工作日",
         ),
         (
             {"holidays": [{"date": "2027-02-06", "name": "春节"}] * 2},
             "holidays",
-            "more than once",
+            "重复列出",
         ),
         ({"holidays": [{"date": "2027-02-30", "name": "春节"}]}, "holidays.0.date", ""),
         ({"workdays": []}, "holidays", ""),

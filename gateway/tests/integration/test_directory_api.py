@@ -178,7 +178,7 @@ def test_x01_parent_cycle_is_422_and_tree_unchanged(
     )
     cycle = client.patch("/api/v1/departments/HR", json={"parent_code": "PAY"}, headers=admin)
     assert cycle.status_code == 422
-    assert "cycle" in errors_of(cycle)["parent_code"]
+    assert "形成循环" in errors_of(cycle)["parent_code"]
     assert client.get("/api/v1/departments/HR", headers=admin).get_json()["parent_code"] is None
 
 
@@ -190,7 +190,7 @@ def test_x01_superior_cycle_is_422_and_nothing_changes(
         "/api/v1/people/wang.jian", json={"superior_username": "zhang.wei"}, headers=admin
     )
     assert response.status_code == 422
-    assert "cycle" in errors_of(response)["superior_username"]
+    assert "形成循环" in errors_of(response)["superior_username"]
     leader = client.get("/api/v1/people/wang.jian", headers=admin).get_json()
     assert leader["superior_username"] is None
 

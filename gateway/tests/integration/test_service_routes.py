@@ -424,7 +424,13 @@ def test_service_field_errors_become_422_errors(
         headers=login("chen.jing"),
     )
     assert response.status_code == 422
-    assert response.get_json()["errors"] == [
+    assert response.get_json()["errors"] == [{"field": "department_code", "message": "未知部门 ZZ"}]
+    english = routed.post(
+        "/api/v1/documents",
+        json={**REGISTRATION, "department_code": "ZZ"},
+        headers={**login("chen.jing"), "Accept-Language": "en"},
+    )
+    assert english.get_json()["errors"] == [
         {"field": "department_code", "message": "unknown department ZZ"}
     ]
 

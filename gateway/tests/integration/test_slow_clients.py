@@ -146,7 +146,7 @@ def test_a_request_sent_in_pieces_within_the_timeout_is_answered(
         while chunk := sock.recv(65536):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 401")
-    assert b"wrong username or password" in answer
+    assert "用户名或密码错误".encode() in answer
 
 
 def test_metrics_are_served_on_their_own_port_only(gunicorn: tuple[str, str]) -> None:

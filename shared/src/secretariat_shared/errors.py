@@ -20,8 +20,13 @@ class ValidationFailed(DomainError):
 
     def __init__(self, errors: list[FieldError] | FieldError, message: str = "") -> None:
         self.errors = [errors] if isinstance(errors, FieldError) else list(errors)
-        summary = "; ".join(f"{e.field}: {e.message}" for e in self.errors)
-        super().__init__(message or f"invalid input: {summary}")
+        self.message = message
+        super().__init__(message or summary_of(self.errors))
+
+
+def summary_of(found: list[FieldError]) -> str:
+    """One line naming every field error, for callers that read only the status message."""
+    return "invalid input: " + "; ".join(f"{e.field}: {e.message}" for e in found)
 
 
 class NotFound(DomainError):

@@ -32,7 +32,7 @@ from secretariat_shared.contract.check import violations
 from secretariat_shared.contract.reflection import enable_reflection
 from secretariat_shared.contract.status import LANGUAGE_METADATA, bad_request
 from secretariat_shared.errors import FieldError
-from secretariat_shared.i18n import negotiate
+from secretariat_shared.i18n import negotiate, translate
 from secretariat_shared.identity import METADATA_KEY, Identity, IdentityVerifier, InvalidIdentity
 from secretariat_shared.observability import tracing_enabled
 
@@ -141,9 +141,18 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
                     return inner(request, context)
                 except errors.DomainError as exc:
                     code = status_for(exc)
+                    language = negotiate(_metadata_value(context, LANGUAGE_METADATA))
                     if isinstance(exc, errors.ValidationFailed):
-                        context.abort_with_status(bad_request(str(exc), exc.errors))
-                    context.abort(code, str(exc))
+                        found = [
+                            FieldError(e.field, translate(e.message, language)) for e in exc.errors
+                        ]
+                        summary = (
+                            translate(exc.message, language)
+                            if exc.message
+                            else errors.summary_of(found)
+                        )
+                        context.abort_with_status(bad_request(summary, found))
+                    context.abort(code, translate(str(exc), language))
                 finally:
                     _current_identity.reset(token)
             except Exception:
