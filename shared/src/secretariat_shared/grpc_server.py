@@ -143,15 +143,15 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
                     code = status_for(exc)
                     language = negotiate(_metadata_value(context, LANGUAGE_METADATA))
                     if isinstance(exc, errors.ValidationFailed):
-                        found = [
+                        reasons = [
                             FieldError(e.field, translate(e.message, language)) for e in exc.errors
                         ]
                         summary = (
                             translate(exc.message, language)
                             if exc.message
-                            else errors.summary_of(found)
+                            else errors.summary_of(reasons)
                         )
-                        context.abort_with_status(bad_request(summary, found))
+                        context.abort_with_status(bad_request(summary, reasons))
                     context.abort(code, translate(str(exc), language))
                 finally:
                     _current_identity.reset(token)
