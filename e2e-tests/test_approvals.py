@@ -313,7 +313,7 @@ def test_d06_bad_input_gets_a_clear_4xx_and_changes_nothing(
     decide(head, started["id"], "reject", comment="本月预算已用完")
     closed = head.post(url, json={"action": "approve"})
     assert closed.status_code == 409
-    assert "rejected" in closed.json()["detail"]
+    assert "已驳回" in closed.json()["detail"]
     final = clerk.get(f"/api/v1/approvals/{started['id']}").json()
     assert final["status"] == "rejected"
     assert [h["action"] for h in final["history"]].count("approved") == 0

@@ -52,6 +52,14 @@ def test_the_most_specific_message_wins_when_several_match() -> None:
     assert translate("loan 42 not found", CHINESE) == "loan 42 不存在"
 
 
+def test_a_state_code_in_a_message_reads_as_its_chinese_label() -> None:
+    assert (
+        translate("the approval is rejected; no decision can be made", CHINESE)
+        == "该审批的状态为已驳回，不能再作决定"
+    )
+    assert translate("unknown person zhang.wei", CHINESE) == "未知人员 zhang.wei"
+
+
 def test_english_and_unknown_texts_pass_through_unchanged() -> None:
     assert translate("unknown room 'r-17'", ENGLISH) == "unknown room 'r-17'"
     assert translate("something nobody catalogued", CHINESE) == "something nobody catalogued"

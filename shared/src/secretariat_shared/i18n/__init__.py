@@ -68,15 +68,29 @@ def _patterns(language: str) -> list[tuple[re.Pattern[str], list[str], str]]:
     return [(pattern, names, text) for _, pattern, names, text in found]
 
 
+_CODE = re.compile(r"[a-z][a-z_]*")
+_CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")
+
+
+def _code_word(value: str, language: str) -> str:
+    """A state code put into a message (``rejected``) in ``language``; other values as they are."""
+    if _CODE.fullmatch(value):
+        return _catalogue(language).get(value, value)
+    return value
+
+
 def _filled(text: str, language: str) -> str | None:
     """``text`` (a msgid with its placeholders filled) in ``language``, if catalogued."""
     for pattern, names, translated in _patterns(language):
         match = pattern.match(text)
         if match is None:
             continue
-        values = dict(zip(names, match.groups(), strict=True))
+        values = {
+            name: _code_word(value, language)
+            for name, value in zip(names, match.groups(), strict=True)
+        }
         try:
-            return translated.format(**values)
+            return _CJK_SPACE.sub("", translated.format(**values))
         except (KeyError, IndexError, ValueError):
             return None
     return None
