@@ -3,6 +3,8 @@
 {{- $root := . -}}
 {{ include "secretariat-lib.env.database" (dict "root" $root "database" "gateway") | trim }}
 {{ include "secretariat-lib.env.platform" $root | trim }}
+{{- /* Every HTTP worker hears directory changes and drops its cached callers (issue 21). */}}
+{{ include "secretariat-lib.env.amqp" $root | trim }}
 - name: SECRETARIAT_IDENTITY_PRIVATE_KEY
   valueFrom:
     secretKeyRef:
