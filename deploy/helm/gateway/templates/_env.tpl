@@ -45,6 +45,8 @@
   value: {{ $root.Values.http.trustedProxyHops | quote }}
 - name: SECRETARIAT_HTTP_WORKERS
   value: {{ $root.Values.http.workers | quote }}
+- name: SECRETARIAT_HTTP_DRAIN_SECONDS
+  value: {{ $root.Values.http.drainSeconds | quote }}
 - name: PROMETHEUS_MULTIPROC_DIR
   value: /run/metrics
 {{- include "secretariat-lib.env.peers" (dict "root" $root "peers" $root.Values.peers) }}
