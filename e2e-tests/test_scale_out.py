@@ -113,6 +113,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
         Path(tmp_path_factory.mktemp("system-scaled")),
         Ports.random(),
         testing=True,
+        demo=False,
         postgres_url=pg,
         amqp_url=amqp,
         database_prefix=f"sec_scale_{uuid.uuid4().hex[:8]}",

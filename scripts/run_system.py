@@ -461,7 +461,7 @@ class System:
             proc.wait()
 
     def stop(self) -> None:
-        if len(self.processes) > len(self.services) + 3:
+        if any(count > 1 for count in self.replicas.values()):
             # Replicas: tell every process at once, so their drains overlap.
             for proc in self.processes.values():
                 if proc.poll() is None:
