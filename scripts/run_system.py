@@ -6,6 +6,14 @@ the embedded message transport, all under ``.data/`` (or
 one database per service is created on it) and/or ``SECRETARIAT_AMQP_URL``
 to use PostgreSQL and RabbitMQ instead. The end-to-end tests drive the same
 :class:`System`.
+
+``--replicas documents=2,facilities=2,gateway=2`` (or ``System(replicas=...)``)
+runs several processes of a deployable on one database and one queue, as a
+cluster would (issue 21): each replica gets its own gRPC (or HTTP) and
+metrics port, and every client is given all of them as one target,
+``ipv4:127.0.0.1:p1,127.0.0.1:p2``, which its channel balances with
+``round_robin``. The replicas share PostgreSQL safely; several processes
+writing one SQLite file do not, so use replicas with a PostgreSQL server.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,6 +124,9 @@ class System:
         database_prefix: str = "secretariat",
         admin_password: str | None = None,
         gateway_workers: int = 2,
+        replicas: Mapping[str, int] | None = None,
+        services: Sequence[str] | None = None,
+        web: bool = HAS_WEB,
     ) -> None:
         self.data_dir = data_dir.resolve()
         self.ports = ports or Ports()
@@ -128,6 +140,16 @@ class System:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.logs = self.data_dir / "logs"
         self.gateway_extra_env: dict[str, str] = {}
+        self.services: tuple[str, ...] = tuple(services) if services is not None else SERVICES
+        self.web = web
+        self.replicas = {name: max(1, n) for name, n in (replicas or {}).items()}
+        # Ports of the second and later replicas (the first keeps the usual ones).
+        self.replica_ports: dict[str, list[int]] = {
+            name: [free_port() for _ in range(n - 1)] for name, n in self.replicas.items()
+        }
+        self.replica_metrics: dict[str, list[int]] = {
+            name: [free_port() for _ in range(n - 1)] for name, n in self.replicas.items()
+        }
 
     # -- configuration ------------------------------------------------------
 
@@ -169,6 +191,42 @@ class System:
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.http}"
 
+    # -- replicas (issue 21) ------------------------------------------------
+
+    def replica_names(self, name: str) -> list[str]:
+        """Process names of a deployable's replicas: ``documents``, ``documents-2``, …"""
+        return [name] + [f"{name}-{i}" for i in range(2, self.replicas.get(name, 1) + 1)]
+
+    @staticmethod
+    def _split(process: str) -> tuple[str, int]:
+        base, _, index = process.rpartition("-")
+        if base and index.isdigit():
+            return base, int(index)
+        return process, 1
+
+    def grpc_ports(self, name: str) -> list[int]:
+        return [self.ports.services[name], *self.replica_ports.get(name, [])]
+
+    def metrics_ports(self, name: str) -> list[int]:
+        """The /metrics port of each replica of a service (``directory`` included)."""
+        return [self.ports.metrics[name], *self.replica_metrics.get(name, [])]
+
+    def http_ports(self) -> list[int]:
+        return [self.ports.http, *self.replica_ports.get("gateway", [])]
+
+    @property
+    def http_urls(self) -> list[str]:
+        """One URL per gateway replica."""
+        return [f"http://127.0.0.1:{port}" for port in self.http_ports()]
+
+    def address(self, name: str) -> str:
+        """A service's gRPC target: ``127.0.0.1:p``, or every replica as one
+        ``ipv4:`` target a ``round_robin`` channel spreads calls over."""
+        ports = self.grpc_ports(name)
+        if len(ports) == 1:
+            return f"127.0.0.1:{ports[0]}"
+        return "ipv4:" + ",".join(f"127.0.0.1:{port}" for port in ports)
+
     @property
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.web}"
@@ -195,23 +253,23 @@ class System:
         env.update({k: v for k, v in os.environ.items() if k.startswith("SECRETARIAT_SMTP_")})
         return env
 
-    def service_env(self, name: str) -> dict[str, str]:
+    def service_env(self, name: str, replica: int = 1) -> dict[str, str]:
         env = self._base_env()
         env.update(
             {
                 "SECRETARIAT_DATABASE_URL": self.database_url(name),
-                "SECRETARIAT_GRPC_PORT": str(self.ports.services[name]),
-                "SECRETARIAT_METRICS_PORT": str(self.ports.metrics[name]),
+                "SECRETARIAT_GRPC_PORT": str(self.grpc_ports(name)[replica - 1]),
+                "SECRETARIAT_METRICS_PORT": str(self.metrics_ports(name)[replica - 1]),
             }
         )
         if name == "documents":
             env["SECRETARIAT_SEAL_PRIVATE_KEY"] = self._secrets()["seal"]
-        if "documents" in self.ports.services:
+        if "documents" in self.services:
             # The approval engine every service uses (SPEC D-06).
-            env["SECRETARIAT_DOCUMENTS_ADDRESS"] = f"127.0.0.1:{self.ports.services['documents']}"
+            env["SECRETARIAT_DOCUMENTS_ADDRESS"] = self.address("documents")
         return env
 
-    def gateway_env(self) -> dict[str, str]:
+    def gateway_env(self, replica: int = 1) -> dict[str, str]:
         keys = self._secrets()
         env = self._base_env()
         env.update(
@@ -221,8 +279,8 @@ class System:
                 "SECRETARIAT_DEMO": "1" if self.demo else "0",
                 "SECRETARIAT_DIRECTORY_GRPC_PORT": str(self.ports.directory),
                 "SECRETARIAT_METRICS_PORT": str(self.ports.metrics["directory"]),
-                "PROMETHEUS_MULTIPROC_DIR": str(self.data_dir / "gateway-metrics"),
-                "SECRETARIAT_HTTP_BIND": f"127.0.0.1:{self.ports.http}",
+                "PROMETHEUS_MULTIPROC_DIR": str(self._gateway_metrics_dir(replica)),
+                "SECRETARIAT_HTTP_BIND": f"127.0.0.1:{self.http_ports()[replica - 1]}",
                 "SECRETARIAT_HTTP_WORKERS": str(self.gateway_workers),
             }
         )
@@ -230,8 +288,8 @@ class System:
         # routed through SECRETARIAT_SERVICES (no gateway change for a new one).
         named = {f.name for f in dataclasses.fields(GatewaySettings)}
         others = []
-        for name in SERVICES:
-            address = f"127.0.0.1:{self.ports.services[name]}"
+        for name in self.services:
+            address = self.address(name)
             if f"{name}_address" in named:
                 env[f"SECRETARIAT_{name.upper()}_ADDRESS"] = address
             else:
@@ -273,7 +331,12 @@ class System:
             args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
+    def _gateway_metrics_dir(self, replica: int) -> Path:
+        suffix = "" if replica == 1 else f"-{replica}"
+        return self.data_dir / f"gateway-metrics{suffix}"
+
     def command(self, name: str) -> list[str]:
+        name = self._split(name)[0]
         py = sys.executable
         if name == "gateway":
             return [
@@ -291,22 +354,24 @@ class System:
         return [py, "-m", name, "serve"]
 
     def env_for(self, name: str) -> dict[str, str]:
+        name, replica = self._split(name)
         if name == "web":
             return self.web_env()
         if name in ("gateway", "directory"):
-            return self.gateway_env()
-        return self.service_env(name)
+            return self.gateway_env(replica)
+        return self.service_env(name, replica)
 
     def prepare(self) -> None:
         for folder in (self.data_dir, self.logs, self.data_dir / "db"):
             folder.mkdir(parents=True, exist_ok=True)
-        metrics_dir = self.data_dir / "gateway-metrics"
-        metrics_dir.mkdir(exist_ok=True)
-        for stale in metrics_dir.glob("*.db"):
-            stale.unlink()
+        for replica in range(1, len(self.http_ports()) + 1):
+            metrics_dir = self._gateway_metrics_dir(replica)
+            metrics_dir.mkdir(exist_ok=True)
+            for stale in metrics_dir.glob("*.db"):
+                stale.unlink()
         py = sys.executable
         self._run([py, "-m", "gateway.seed"], self.gateway_env())
-        for name in SERVICES:
+        for name in self.services:
             self._run([py, "-m", name, "migrate"], self.service_env(name))
 
     def start_process(self, name: str) -> None:
@@ -314,27 +379,23 @@ class System:
 
     def start(self, timeout: float = 60.0) -> System:
         self.prepare()
-        for name in ("directory", *SERVICES, "gateway", *(("web",) if HAS_WEB else ())):
-            self.start_process(name)
+        # prepare() migrated and seeded: each gateway master's own check at start is a no-op.
+        for name in ("directory", *self.services, "gateway", *(("web",) if self.web else ())):
+            for process in self.replica_names(name):
+                self.start_process(process)
         self.wait_ready(timeout)
         return self
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
-        addresses = {"directory": self.ports.directory, **self.ports.services}
-        for name, port in addresses.items():
-            self._wait_grpc(name, port, deadline)
-        while True:
-            self._check_alive()
-            try:
-                with urllib.request.urlopen(f"{self.http_url}/readyz", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("gateway did not become ready; see " + str(self.logs))
-            time.sleep(0.2)
+        self._wait_grpc("directory", self.ports.directory, deadline)
+        for name in self.services:
+            for process, port in zip(self.replica_names(name), self.grpc_ports(name), strict=True):
+                if process in self.processes:
+                    self._wait_grpc(process, port, deadline)
+        for process, url in zip(self.replica_names("gateway"), self.http_urls, strict=True):
+            if process in self.processes:
+                self._wait_http(url, deadline)
         while "web" in self.processes:
             self._check_alive()
             try:
@@ -345,6 +406,19 @@ class System:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("the workbench did not become ready; see " + str(self.logs))
+            time.sleep(0.2)
+
+    def _wait_http(self, url: str, deadline: float) -> None:
+        while True:
+            self._check_alive()
+            try:
+                with urllib.request.urlopen(f"{url}/readyz", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("gateway did not become ready; see " + str(self.logs))
             time.sleep(0.2)
 
     def _wait_grpc(self, name: str, port: int, deadline: float) -> None:
@@ -368,6 +442,13 @@ class System:
                 tail = (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"{name} exited with code {proc.returncode}:\n{tail}")
 
+    def kill_process(self, name: str) -> None:
+        """SIGKILL one process, as a node failure would: no draining, nothing flushed."""
+        proc = self.processes.pop(name, None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
     def stop_process(self, name: str, timeout: float = 15.0) -> None:
         proc = self.processes.pop(name, None)
         if proc is None or proc.poll() is not None:
@@ -380,8 +461,14 @@ class System:
             proc.wait()
 
     def stop(self) -> None:
-        for name in ("web", "gateway", *reversed(SERVICES), "directory"):
-            self.stop_process(name)
+        if any(count > 1 for count in self.replicas.values()):
+            # Replicas: tell every process at once, so their drains overlap.
+            for proc in self.processes.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+        for name in ("web", "gateway", *reversed(self.services), "directory"):
+            for process in reversed(self.replica_names(name)):
+                self.stop_process(process)
 
 
 def main() -> int:
@@ -397,7 +484,17 @@ def main() -> int:
         help="the workbench's port",
     )
     parser.add_argument("--testing", action="store_true", help="enable the movable test clock")
+    parser.add_argument(
+        "--replicas",
+        default=os.environ.get("SECRETARIAT_REPLICAS", ""),
+        help="processes per deployable, e.g. documents=2,gateway=2 (needs PostgreSQL)",
+    )
     args = parser.parse_args()
+    replicas = {
+        name.strip(): int(count)
+        for name, _, count in (pair.partition("=") for pair in args.replicas.split(","))
+        if name.strip() and count.strip().isdigit()
+    }
     from gateway.seed import DEMO_LOGINS
 
     system = System(
@@ -406,6 +503,7 @@ def main() -> int:
         testing=args.testing or os.environ.get("SECRETARIAT_TESTING", "") in ("1", "true", "yes"),
         postgres_url=os.environ.get("SECRETARIAT_POSTGRES_URL"),
         amqp_url=os.environ.get("SECRETARIAT_AMQP_URL"),
+        replicas=replicas,
     )
     stopping = False
 

@@ -300,12 +300,19 @@ def test_a_platform_without_a_service_the_gateway_routes_to_is_refused(
 
 
 def test_switches_add_servicemonitor_hpa_and_pdb(render: Render) -> None:
-    plain = {d["kind"] for d in render("documents")}
-    assert not {"ServiceMonitor", "HorizontalPodAutoscaler", "PodDisruptionBudget"} & plain
+    plain = render("documents")
+    assert not {"ServiceMonitor", "HorizontalPodAutoscaler"} & {d["kind"] for d in plain}
+    # Issue 21: a PDB by default, letting a drain take one replica at a time.
+    assert by_kind(plain, "PodDisruptionBudget")["secretariat-documents"]["spec"] == {
+        "maxUnavailable": 1,
+        "selector": by_kind(plain, "PodDisruptionBudget")["secretariat-documents"]["spec"][
+            "selector"
+        ],
+    }
     docs = render(
         "documents",
         "serviceMonitor: {enabled: true}\nautoscaling: {enabled: true}\n"
-        "podDisruptionBudget: {enabled: true}\n",
+        "podDisruptionBudget: {enabled: true, minAvailable: 1}\n",
     )
     monitor = by_kind(docs, "ServiceMonitor")["secretariat-documents"]
     assert monitor["spec"]["endpoints"][0]["port"] == "metrics"
@@ -392,3 +399,18 @@ def test_production_switches_the_docs_off_and_trusts_the_ingress_for_client_addr
     assert env_value(http, "SECRETARIAT_TRUSTED_PROXY_HOPS") == "1"
     plain = by_kind(render("gateway"), "Deployment")["secretariat-gateway"]
     assert env_value(plain, "SECRETARIAT_API_DOCS") == "1"
+
+
+def test_gateway_drains_within_its_grace_period_and_hears_directory_changes(
+    render: Render,
+) -> None:
+    """Issue 21: /readyz fails for drainSeconds, then gunicorn's graceful stop
+    (15 s) ends, all before Kubernetes kills the pod; every HTTP worker has the
+    bus to hear directory changes on."""
+    pod = by_kind(render("gateway"), "Deployment")["secretariat-gateway"]["spec"]["template"]
+    spec = pod["spec"]
+    env = {e["name"]: e for e in spec["containers"][0]["env"]}
+    drain = float(env["SECRETARIAT_HTTP_DRAIN_SECONDS"]["value"])
+    assert drain > 0
+    assert spec["terminationGracePeriodSeconds"] >= drain + 15
+    assert "SECRETARIAT_AMQP_URL" in env

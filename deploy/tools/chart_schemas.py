@@ -242,12 +242,13 @@ def workload_properties() -> dict[str, Schema]:
                 "enabled": boolean("Create the PDB."),
                 "minAvailable": {
                     "type": ["integer", "string"],
-                    "description": "Pods (or percentage) that must stay up.",
+                    "description": "Pods (or percentage) that must stay up; wins over "
+                    "maxUnavailable when set, empty: not used.",
                 },
                 "maxUnavailable": {
                     "type": ["integer", "string"],
-                    "description": "Pods (or percentage) that may be down; wins over "
-                    "minAvailable when not 0.",
+                    "description": "Pods (or percentage) that may be down at once when "
+                    "minAvailable is empty (1 lets a node drain one replica at a time).",
                 },
             },
         ),
@@ -419,6 +420,11 @@ def gateway_schema() -> Schema:
             "trustedProxyHops": integer(
                 "Reverse proxies in front of the API whose X-Forwarded-For names the client "
                 "(SECRETARIAT_TRUSTED_PROXY_HOPS); 1 behind an ingress controller.",
+                0,
+            ),
+            "drainSeconds": integer(
+                "Seconds a stopping pod keeps serving with /readyz failing "
+                "(SECRETARIAT_HTTP_DRAIN_SECONDS).",
                 0,
             ),
         }

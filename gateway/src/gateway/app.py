@@ -25,6 +25,7 @@ from gateway.api.routes.directory import register_directory_routes
 from gateway.api.routes.testing import register_testing_routes
 from gateway.api.security_headers import install_security_headers
 from gateway.bootstrap import Gateway, build_gateway
+from gateway.draining import DRAINING
 from gateway.problems import NOT_READY, Problem, ProblemError
 from gateway.settings import GatewaySettings
 from gateway.transcoding.openapi import transcoded_paths
@@ -153,6 +154,16 @@ def create_app(
 
     @app.get("/readyz")
     def readyz() -> Response:
+        if DRAINING.is_set():
+            return problem_response(
+                Problem(
+                    status=503,
+                    type=NOT_READY,
+                    title="Not ready",
+                    detail="Not ready: the gateway is shutting down",
+                    extra={"checks": {"gateway": "draining"}},
+                )
+            )
         checks = readiness(gateway)
         failed = {name: state for name, state in checks.items() if state != "ok"}
         if failed:

@@ -3,6 +3,7 @@ at import time."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -20,8 +21,10 @@ from gateway.service_layer.directory import DirectoryService
 from gateway.settings import GatewaySettings
 from gateway.transcoding.catalog import ConfiguredService, RouteCatalog
 from gateway.transcoding.dispatch import Transcoder
+from secretariat_shared.bus import BusTopology
 from secretariat_shared.clock import Clock, clock_from_settings
 from secretariat_shared.db import Database
+from secretariat_shared.directory_sync import DirectoryChangeListener, start_listener
 from secretariat_shared.i18n import negotiate
 from secretariat_shared.identity import IdentitySigner, IdentityVerifier, service_token
 
@@ -43,6 +46,9 @@ class Gateway:
     timezone: ZoneInfo
     catalog: RouteCatalog
     transcoder: Transcoder
+    directory_changes: DirectoryChangeListener | None = None
+    """This process's directory-change listener (issue 21), when it runs."""
+    stop_listening: threading.Event | None = None
 
     @property
     def remote_services(self) -> tuple[RemoteService, ...]:
@@ -63,6 +69,8 @@ class Gateway:
         return self.idempotency.run(operation, call, key, raw_body)
 
     def close(self) -> None:
+        if self.stop_listening is not None:
+            self.stop_listening.set()
         self.auth.close()
         self.channels.close()
         self.db.dispose()
@@ -123,6 +131,10 @@ def build_gateway(
         concurrent_logins=settings.login_concurrency,
         waiting_logins=settings.login_queue,
     )
+    listener, stop_listening = None, None
+    if settings.amqp_url:
+        # Every gateway process drops its cached callers on a directory change.
+        listener, stop_listening = start_listener(settings.amqp_url, BusTopology(), "gateway")
     return Gateway(
         settings=settings,
         clock=clock,
@@ -137,4 +149,6 @@ def build_gateway(
         timezone=zone,
         catalog=catalog,
         transcoder=transcoder,
+        directory_changes=listener,
+        stop_listening=stop_listening,
     )

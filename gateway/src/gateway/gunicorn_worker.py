@@ -12,6 +12,12 @@ thread with a per-operation socket timeout.
 
 Built on gunicorn 27's ``ThreadWorker`` (``TConn``, its poller and deques);
 ``gateway/tests/integration/test_slow_clients.py`` runs it for real.
+
+Draining (issue 21): on SIGTERM a worker first keeps serving for
+``SECRETARIAT_HTTP_DRAIN_SECONDS`` while ``/readyz`` answers 503
+(:data:`gateway.draining.DRAINING`), so the load balancer takes the pod out
+of rotation before it stops accepting; then gunicorn's graceful shutdown
+finishes the requests in flight. A second SIGTERM stops at once.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import os
 import re
 import selectors
 import socket
+import threading
 import time
 from collections import deque
 from functools import partial
@@ -28,11 +35,16 @@ from typing import Any
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from gateway.draining import DRAINING
+
 REQUEST_READ_SECONDS = float(os.environ.get("SECRETARIAT_HTTP_READ_TIMEOUT", "10"))
 """Time a client has to send a request's head (and small body) once it starts."""
 
 SOCKET_SECONDS = float(os.environ.get("SECRETARIAT_HTTP_SOCKET_TIMEOUT", "30"))
 """Longest a thread waits on one read or write of a large body or an answer."""
+
+DRAIN_SECONDS = float(os.environ.get("SECRETARIAT_HTTP_DRAIN_SECONDS", "0"))
+"""Seconds a worker keeps serving after SIGTERM with /readyz failing (0: stop at once)."""
 
 PREREAD_LIMIT = 256 * 1024
 # Above the longest head gunicorn_conf's limits allow (50 fields of 8190 bytes and
@@ -131,6 +143,16 @@ class SlowClientSafeWorker(ThreadWorker):  # type: ignore[misc]
             conn.init()
             conn.parser.unreader.unread(bytes(arrived))
         return super().handle(conn)
+
+    def handle_exit(self, sig: Any, frame: Any) -> None:
+        if DRAIN_SECONDS <= 0 or DRAINING.is_set():
+            super().handle_exit(sig, frame)
+            return
+        DRAINING.set()
+        self.log.info("draining: /readyz fails for %.1fs before shutting down", DRAIN_SECONDS)
+        later = threading.Timer(DRAIN_SECONDS, super().handle_exit, args=(sig, frame))
+        later.daemon = True
+        later.start()
 
     def handle_request(self, req: Any, conn: Any) -> Any:
         # Whatever the thread still reads (a large body) or writes waits this long at most.

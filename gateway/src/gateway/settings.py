@@ -75,6 +75,11 @@ class GatewaySettings:
         "(empty = on the public port)",
         "",
     )
+    amqp_url: str = setting(
+        "message bus on which every gateway process hears directory changes and drops its "
+        "cached caller records (issue 21); empty: they expire after 5 seconds",
+        "",
+    )
     log_level: str = setting("logging level", "INFO")
 
     @property

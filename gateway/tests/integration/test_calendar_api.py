@@ -45,8 +45,14 @@ def clock() -> ManualClock:
 
 
 def _events(app: Flask) -> list[ReceivedEvent]:
+    """The calendar's events in the gateway's outbox (directory changes go there too)."""
+    query = (
+        select(outbox.c.envelope)
+        .where(outbox.c.event_type == "directory.calendar.updated")
+        .order_by(outbox.c.id)
+    )
     with gateway_of(app).db.reading() as session:
-        rows = session.execute(select(outbox.c.envelope).order_by(outbox.c.id)).scalars().all()
+        rows = session.execute(query).scalars().all()
     return [ReceivedEvent.from_bytes(bytes(r)) for r in rows]
 
 

@@ -3,8 +3,15 @@
 Every service resolves heads, superiors and role holders the same way, so
 the port and the client live here.
 
-Answers are cached for ``ttl`` seconds: the directory changes rarely and
-every registration looks up a department head.
+Answers are cached per process: the directory changes rarely and every
+registration looks up a department head. How stale a cached answer may be
+(issue 21): a change to a person or a department reaches every process
+within about a second as ``directory.person.changed`` /
+``directory.department.changed``, and :meth:`GrpcDirectory.forget` drops
+the entries it touches (:mod:`secretariat_shared.directory_sync`, a
+broadcast subscription per process, which the service kit starts). When that
+event is missed (the listener was disconnected: it then drops everything on
+reconnect; or no listener runs in the process), ``ttl`` (30 s) is the bound.
 """
 
 from __future__ import annotations
@@ -18,7 +25,9 @@ from typing import Any, Protocol
 import grpc
 
 from secretariat.directory.v1 import directory_pb2, directory_pb2_grpc
+from secretariat_shared import directory_sync
 from secretariat_shared.channels import open_channel
+from secretariat_shared.directory_sync import DEPARTMENT, PERSON, DirectoryChange
 from secretariat_shared.grpc_server import identity_metadata
 
 
@@ -56,6 +65,22 @@ class GrpcDirectory:
         self._ttl = ttl
         self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
         self._lock = threading.Lock()
+        self._generation = 0
+        directory_sync.register(self)
+
+    def forget(self, change: DirectoryChange) -> None:
+        """Drop the answers a directory change may have made wrong."""
+        with self._lock:
+            self._generation += 1
+            if change.kind == PERSON:
+                stale = {("person", change.key), *(("role", r) for r in change.roles)}
+            elif change.kind == DEPARTMENT:
+                stale = {("dept", change.key), *(("person", u) for u in change.people)}
+            else:
+                self._cache.clear()
+                return
+            for key in stale:
+                self._cache.pop(key, None)
 
     def _cached(self, key: tuple[str, str], load: Callable[[], Any]) -> Any:
         now = time.monotonic()
@@ -63,9 +88,12 @@ class GrpcDirectory:
             hit = self._cache.get(key)
             if hit is not None and hit[0] > now:
                 return hit[1]
+            generation = self._generation
         value = load()
         with self._lock:
-            self._cache[key] = (now + self._ttl, value)
+            # A change heard while loading may have come after the answer was read.
+            if generation == self._generation:
+                self._cache[key] = (now + self._ttl, value)
         return value
 
     def _call(self, method: Callable[..., Any], request: Any) -> Any:

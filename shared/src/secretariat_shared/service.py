@@ -36,6 +36,7 @@ from secretariat_shared.clock import Clock, clock_from_settings
 from secretariat_shared.consumer import EventConsumer, EventHandler
 from secretariat_shared.db import Database
 from secretariat_shared.directory import GrpcDirectory
+from secretariat_shared.directory_sync import DirectoryChangeListener
 from secretariat_shared.grpc_server import GrpcService, Worker, serve_forever
 from secretariat_shared.identity import IdentityVerifier, service_token
 from secretariat_shared.migrations import upgrade
@@ -209,6 +210,11 @@ class ServiceKit(Generic[S, U]):
             workers.append(scheduler)
         if self._calendar_feed is not None:
             workers.append(self._calendar_feed)
+        if self.settings.directory_address:
+            # Every replica drops its cached directory answers on a change (issue 21).
+            workers.append(
+                DirectoryChangeListener(self.settings.amqp_url, self.topology, self.name)
+            )
         workers.extend(wiring.workers)
         if consumer is not None:
             workers.append(consumer)

@@ -3,6 +3,8 @@
 {{- $root := . -}}
 {{ include "secretariat-lib.env.database" (dict "root" $root "database" "gateway") | trim }}
 {{ include "secretariat-lib.env.platform" $root | trim }}
+{{- /* Every HTTP worker hears directory changes and drops its cached callers (issue 21). */}}
+{{ include "secretariat-lib.env.amqp" $root | trim }}
 - name: SECRETARIAT_IDENTITY_PRIVATE_KEY
   valueFrom:
     secretKeyRef:
@@ -43,6 +45,8 @@
   value: {{ $root.Values.http.trustedProxyHops | quote }}
 - name: SECRETARIAT_HTTP_WORKERS
   value: {{ $root.Values.http.workers | quote }}
+- name: SECRETARIAT_HTTP_DRAIN_SECONDS
+  value: {{ $root.Values.http.drainSeconds | quote }}
 - name: PROMETHEUS_MULTIPROC_DIR
   value: /run/metrics
 {{- include "secretariat-lib.env.peers" (dict "root" $root "peers" $root.Values.peers) }}

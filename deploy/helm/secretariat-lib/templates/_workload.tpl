@@ -209,10 +209,10 @@ metadata:
   labels:
     {{- include "secretariat-lib.labels" . | nindent 4 }}
 spec:
-  {{- if $pdb.maxUnavailable }}
-  maxUnavailable: {{ $pdb.maxUnavailable }}
-  {{- else }}
+  {{- if ne (toString $pdb.minAvailable) "" }}
   minAvailable: {{ $pdb.minAvailable }}
+  {{- else }}
+  maxUnavailable: {{ $pdb.maxUnavailable | default 1 }}
   {{- end }}
   selector:
     matchLabels:

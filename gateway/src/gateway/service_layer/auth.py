@@ -13,8 +13,10 @@ from gateway.adapters.passwords import Passwords
 from gateway.domain.directory import PersonRecord
 from gateway.domain.throttling import LoginPolicy
 from gateway.service_layer.password_checks import PasswordChecks, PasswordChecksBusy
+from secretariat_shared import directory_sync
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
+from secretariat_shared.directory_sync import DirectoryChange
 from secretariat_shared.errors import DomainError
 from secretariat_shared.identity import (
     ACCESS_AUDIENCE,
@@ -80,10 +82,15 @@ def identity_of(record: PersonRecord) -> Identity:
 class PersonCache:
     """People looked up by ``authenticate``, kept for a few seconds.
 
-    Every request would otherwise read the person and their headships. A
-    directory change made in this process empties the cache at once (see
-    :func:`directory_changed`); other gateway processes see it within
-    ``seconds``.
+    Every request would otherwise read the person and their headships. How
+    stale a caller record may be (issue 21): a directory change made in this
+    process empties the cache at once (:func:`directory_changed`); other
+    gateway processes empty it when they hear ``directory.person.changed`` /
+    ``directory.department.changed`` (their listener,
+    :mod:`secretariat_shared.directory_sync`, runs when SECRETARIAT_AMQP_URL
+    is set), normally well under a second later; ``seconds`` (5) bounds it
+    when the event is missed. A deactivated person or a revoked token is
+    therefore refused by every gateway process within that bound.
     """
 
     generation = 0
@@ -116,6 +123,18 @@ class PersonCache:
 def directory_changed() -> None:
     """Forget every cached person in this process (called after directory writes)."""
     PersonCache.generation += 1
+
+
+class _CallerRecords:
+    """The process's caller records as a directory cache: any change empties them
+    (a department change moves headships, a person change roles and activity)."""
+
+    def forget(self, change: DirectoryChange) -> None:
+        directory_changed()
+
+
+CALLER_RECORDS = _CallerRecords()
+directory_sync.register(CALLER_RECORDS)
 
 
 TOKEN_VERSION_CLAIM = "ver"  # noqa: S105 - a claim name, not a secret

@@ -1,6 +1,9 @@
 """Directory use cases (SPEC X-01): each runs in one transaction, validated by
 the domain rules against the directory as that transaction sees it, and
-audited (SPEC X-04)."""
+audited (SPEC X-04). A change to a person or a department also writes a
+``directory.person.changed`` / ``directory.department.changed`` event in
+that transaction, so every process caching directory answers drops them
+(issue 21, :mod:`gateway.service_layer.directory_events`)."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from gateway.domain.directory import (
 )
 from gateway.domain.roles import ADMIN, ROLES
 from gateway.service_layer.auth import directory_changed
+from gateway.service_layer.directory_events import department_changed, person_changed
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -61,6 +65,7 @@ class DirectoryService:
             repo = SqlDirectory(session)
             check_department(department, repo, creating=True)
             repo.add_department(department, now)
+            department_changed(session, None, department, now)
             repo.audit(
                 at=now,
                 actor=actor,
@@ -83,6 +88,7 @@ class DirectoryService:
             changed = check_department(changed_department(current, changes), repo, creating=False)
             if changed != current:
                 repo.update_department(changed, now)
+                department_changed(session, current, changed, now)
                 repo.audit(
                     at=now,
                     actor=actor,
@@ -135,6 +141,7 @@ class DirectoryService:
                 person, repo, creating=True, password=password, password_policy=password_policy
             )
             repo.add_person(person, password_hash, now)
+            person_changed(session, None, person, now)
             repo.audit(
                 at=now,
                 actor=actor,
@@ -168,6 +175,8 @@ class DirectoryService:
                 _keep_an_administrator(repo, username)
             if changed != current or new_hash is not None:
                 repo.update_person(changed, now, new_hash)
+                if changed != current:
+                    person_changed(session, current, changed, now)
                 if _revokes_tokens(current, changed, new_hash is not None):
                     repo.revoke_tokens(username)
                 after = _snapshot(changed)

@@ -5,6 +5,15 @@ descriptors changed (a new RPC, a new field) gets its new routes without a
 gateway restart; a service that does not answer keeps its last known
 routes (or those of this build's generated modules) and answers 503 on
 them until it is back.
+
+How stale the catalog may be (issue 21): it is per gateway process and at
+most ``refresh_seconds`` (SECRETARIAT_DESCRIPTOR_REFRESH_SECONDS, 10 s) old;
+no event invalidates it, since descriptors change only with a deployment.
+With several replicas behind one ``round_robin`` channel a refresh asks
+whichever replica the call lands on, so during a rolling update a new route
+appears once a refresh reaches a new pod, and a call on it that then lands
+on an old pod fails as that pod does not know the method yet; the window
+ends when the last old pod is gone.
 """
 
 from __future__ import annotations

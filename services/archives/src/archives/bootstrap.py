@@ -36,6 +36,7 @@ from secretariat_shared.clock import Clock, clock_from_settings
 from secretariat_shared.consumer import EventConsumer
 from secretariat_shared.db import Database
 from secretariat_shared.directory import GrpcDirectory
+from secretariat_shared.directory_sync import listeners_for
 from secretariat_shared.grpc_server import GrpcService
 from secretariat_shared.identity import IdentityVerifier, service_token
 from secretariat_shared.relay import OutboxRelay
@@ -181,7 +182,12 @@ def build(
         host=settings.grpc_host,
         port=settings.grpc_port,
         max_workers=settings.worker_threads,
-        workers=[relay, scheduler, consumer],
+        workers=[
+            relay,
+            scheduler,
+            consumer,
+            *listeners_for(settings.amqp_url, settings.directory_address, topology, SERVICE),
+        ],
     )
     return ArchivesApp(
         settings,

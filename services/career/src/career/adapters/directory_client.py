@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from secretariat.directory.v1 import directory_pb2
 from secretariat_shared.directory import GrpcDirectory
+from secretariat_shared.directory_sync import DEPARTMENT, DirectoryChange
 
 ROLES = (
     "employee",
@@ -32,6 +33,11 @@ class CareerGrpcDirectory(GrpcDirectory):
     def __init__(self, address: str, token: Callable[[], str], ttl: float = 30.0) -> None:
         super().__init__(address, token, ttl)
         self._superiors: tuple[float, dict[str, str]] = (0.0, {})
+
+    def forget(self, change: DirectoryChange) -> None:
+        super().forget(change)
+        if change.kind != DEPARTMENT:
+            self._superiors = (0.0, {})
 
     def _superior_map(self) -> dict[str, str]:
         expires, known = self._superiors
