@@ -419,6 +419,44 @@ class ApprovalEngine:
             source_service = actor.username.removeprefix("service:")
         source_ref = cmd.source_ref.strip()
         plan = plan_for(template, payload, cmd.urgent)
+        try:
+            return self._start(
+                actor,
+                cmd,
+                template,
+                plan,
+                payload,
+                subject,
+                requester,
+                department,
+                source_service,
+                source_ref,
+            )
+        except IntegrityError:
+            # Issue 11 item 6: a start of the same (source_service, source_ref)
+            # committed between our lookup and our insert; the unique index
+            # refused ours, and theirs is the answer.
+            if not (source_service and source_ref):
+                raise
+            with self._db.reading() as session:
+                existing = ApprovalRepository(session).by_source(source_service, source_ref)
+            if existing is None:
+                raise
+            return existing
+
+    def _start(
+        self,
+        actor: Identity,
+        cmd: StartApproval,
+        template: Template,
+        plan: list[TemplateStep],
+        payload: dict[str, Any],
+        subject: str,
+        requester: str,
+        department: str,
+        source_service: str,
+        source_ref: str,
+    ) -> Approval:
         with self._uow() as uow:
             repo = ApprovalRepository(uow.session)
             if source_service and source_ref:
