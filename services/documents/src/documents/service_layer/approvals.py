@@ -29,7 +29,7 @@ from documents.adapters.orm import platform
 from documents.adapters.seal_signer import SealSigner, signature_valid
 from documents.domain.approvals import access as approval_access
 from documents.domain.approvals import model
-from documents.domain.approvals.builtin import BUILTIN_TEMPLATES
+from documents.domain.approvals.builtin import BUILTIN_TEMPLATES, SUPERSEDED_BUILTINS
 from documents.domain.approvals.model import (
     Absence,
     Action,
@@ -225,14 +225,16 @@ class ApprovalEngine:
     # -- templates (D-06) ---------------------------------------------------
 
     def _ensure_templates(self) -> None:
-        """Seed the twelve built-in templates as version 1 of their keys, once per process."""
+        """Seed the built-in templates' versions still missing, once per process."""
         if self._seeded:
             return
         with self._seed_lock:
             if self._seeded:
                 return
             with self._uow() as uow:
-                ApprovalRepository(uow.session).seed_templates(BUILTIN_TEMPLATES, self._clock.now())
+                ApprovalRepository(uow.session).seed_templates(
+                    SUPERSEDED_BUILTINS + BUILTIN_TEMPLATES, self._clock.now()
+                )
                 uow.commit()
             self._seeded = True
 
