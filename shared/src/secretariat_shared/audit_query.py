@@ -13,7 +13,7 @@ trail then reveals nothing of that item, not even that it exists.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,8 +58,8 @@ class AuditRow:
     after: Any
 
 
-def require_audit_reader(caller: Identity) -> None:
-    if caller.is_service or not caller.has_role(*AUDIT_READER_ROLES):
+def require_audit_reader(caller: Identity, readers: Collection[str] = AUDIT_READER_ROLES) -> None:
+    if caller.is_service or not caller.has_role(*readers):
         raise PermissionDenied(
             "the audit trail is open to the secretariat and the discipline office"
         )
@@ -71,10 +71,11 @@ def search_audit(
     caller: Identity,
     search: AuditSearch,
     redaction: Redaction | None = None,
+    readers: Collection[str] = AUDIT_READER_ROLES,
 ) -> tuple[list[AuditRow], int]:
     """One page of ``table`` matching ``search``, oldest first, and the total the
-    caller may see; refuses callers outside :data:`AUDIT_READER_ROLES`."""
-    require_audit_reader(caller)
+    caller may see; refuses callers holding none of ``readers``."""
+    require_audit_reader(caller, readers)
     if search.at_from and search.at_to and search.at_from > search.at_to:
         raise ValidationFailed(FieldError("to", "must not be before from"))
     conditions: list[ColumnElement[bool]] = []
