@@ -22,6 +22,7 @@ from gateway.api.registry import Api
 from gateway.api.routes.auth import register_auth_routes
 from gateway.api.routes.calendar import register_calendar_routes
 from gateway.api.routes.directory import register_directory_routes
+from gateway.api.routes.directory_audit import register_directory_audit_routes
 from gateway.api.routes.testing import register_testing_routes
 from gateway.api.security_headers import install_security_headers
 from gateway.bootstrap import Gateway, build_gateway
@@ -43,6 +44,7 @@ def build_api(gateway: Gateway) -> Api:
     api = Api()
     register_auth_routes(api, gateway)
     register_directory_routes(api, gateway)
+    register_directory_audit_routes(api, gateway)
     register_calendar_routes(api, gateway)
     if gateway.settings.testing:
         register_testing_routes(api, gateway)

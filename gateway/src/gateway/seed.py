@@ -20,6 +20,7 @@ from gateway.domain.roles import (
     CONFIDENTIAL_CLERK,
     DISCIPLINE,
     EMPLOYEE,
+    EMPLOYEE_REPRESENTATIVE,
     FINANCE,
     HR,
     IT_SUPPORT,
@@ -163,6 +164,15 @@ DEMO_PEOPLE: tuple[DemoPerson, ...] = (
     DemoPerson("he.ping", "何平", "OFF", (EMPLOYEE,), "zheng.qiang", "行政专员", "employee in OFF"),
     DemoPerson(
         "guo.tao", "郭涛", "IT", (EMPLOYEE, IT_SUPPORT), "lin.feng", "运维工程师", "IT support"
+    ),
+    DemoPerson(
+        "zhou.ming",
+        "周明",
+        "IT",
+        (EMPLOYEE, EMPLOYEE_REPRESENTATIVE),
+        "lin.feng",
+        "职工代表",
+        "employee representative (职工代表): sits on the appraisal appeal panel",
     ),
 )
 

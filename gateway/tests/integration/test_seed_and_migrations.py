@@ -150,3 +150,28 @@ def test_a_trial_deployment_seeds_its_demo_people_with_the_generated_password_no
         assert login("admin", "generated-admin-9f3k") == 200
     finally:
         gateway_of(app).close()
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_p10_the_directory_holds_an_employee_representative_for_the_appeal_panel(
+    client: FlaskClient, admin: dict[str, str]
+) -> None:
+    """SPEC P-10: the appeal panel includes an employee representative (职工代表);
+    the demo organisation has one and the directory takes the role like any other."""
+    holders = client.get(
+        "/api/v1/people?page_size=100&role=employee_representative", headers=admin
+    ).get_json()["items"]
+    assert [p["username"] for p in holders] == ["zhou.ming"]
+    created = client.post(
+        "/api/v1/people",
+        json={
+            "username": "qin.rep",
+            "name": "秦代表",
+            "department_code": "FIN",
+            "roles": ["employee", "employee_representative"],
+            "password": "A-long-enough-passphrase-42",
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["roles"] == ["employee", "employee_representative"]

@@ -52,6 +52,7 @@ PEOPLE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "committee.chen": ("HR", "hr.head", ("employee", "committee")),
     "admin": ("", "", ("admin",)),
     "outsider": ("FIN", "fin.head", ("employee",)),
+    "rep.zhou": ("FIN", "fin.head", ("employee", "employee_representative")),
 }
 DEPARTMENTS: dict[str, tuple[str, str]] = {
     "HR": ("hr.head", "leader.yang"),

@@ -24,6 +24,8 @@ class Role(StrEnum):
     COMMITTEE = "committee"
     IT_SUPPORT = "it_support"
     CONFIDENTIAL_CLERK = "confidential_clerk"
+    EMPLOYEE_REPRESENTATIVE = "employee_representative"
+    """职工代表: sits on the appraisal appeal panel (SPEC P-10)."""
     ADMIN = "admin"
 
     @property
@@ -44,6 +46,7 @@ LABELS: dict[Role, str] = {
     Role.COMMITTEE: "考核委员会",
     Role.IT_SUPPORT: "信息技术支持",
     Role.CONFIDENTIAL_CLERK: "机要员",
+    Role.EMPLOYEE_REPRESENTATIVE: "职工代表",
     Role.ADMIN: "系统管理员",
 }
 

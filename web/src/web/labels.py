@@ -140,6 +140,7 @@ ROLES: dict[str, str] = {
     "discipline": N_("Discipline"),
     "committee": N_("Committee"),
     "it_support": N_("IT support"),
+    "employee_representative": N_("Employee representative"),
     "admin": N_("Administrator"),
 }
 TODO_KINDS: dict[str, str] = {

@@ -20,6 +20,7 @@ from facilities.service_layer import incidents as incidents_module
 from facilities.service_layer import repairs as repairs_module
 from facilities.service_layer import sites as sites_module
 from facilities.service_layer.approval_start import APPROVAL_START_TIMER, approval_start_handler
+from facilities.service_layer.audit_trail import FacilitiesAuditTrail
 from facilities.service_layer.common import SERVICE, Context
 from facilities.service_layer.incidents import Incidents
 from facilities.service_layer.outcomes import ApprovalOutcomes
@@ -108,7 +109,9 @@ def build(
     travel = Travel(ctx)
     incidents = Incidents(ctx)
     outcomes = ApprovalOutcomes(supplies, travel)
-    servicer = FacilitiesServicer(supplies, repairs, sites, travel, incidents)
+    servicer = FacilitiesServicer(
+        supplies, repairs, sites, travel, incidents, audit_trail=FacilitiesAuditTrail(kit.db)
+    )
     app = kit.assemble(
         Wiring(
             servicers=[Servicer.of(facilities_pb2, facilities_pb2_grpc, "Facilities", servicer)],

@@ -16,6 +16,7 @@ from infohub.adapters.orm import platform
 from infohub.entrypoints.grpc_servicer import InboxServicer
 from infohub.entrypoints.information_servicer import InformationServicer
 from infohub.entrypoints.metrics import EffectivenessCollector
+from infohub.service_layer.audit_trail import InfohubAuditTrail
 from infohub.service_layer.channels import LogChannel
 from infohub.service_layer.inbox import Inbox
 from infohub.service_layer.information import InformationHub
@@ -98,7 +99,7 @@ def build(
                     information_pb2,
                     information_pb2_grpc,
                     "Information",
-                    InformationServicer(hub),
+                    InformationServicer(hub, InfohubAuditTrail(kit.db)),
                 ),
             ],
             subscriptions=[

@@ -16,6 +16,7 @@ from meetings.adapters.orm import platform
 from meetings.adapters.qr import qr_png
 from meetings.entrypoints.grpc_servicer import MeetingsServicer
 from meetings.service_layer import common
+from meetings.service_layer.audit_trail import MeetingsAuditTrail
 from meetings.service_layer.calendar_updates import CalendarUpdates
 from meetings.service_layer.common import Context
 from meetings.service_layer.conduct import Conduct
@@ -116,6 +117,7 @@ def build(
         use_cases.minutes,
         use_cases.effectiveness,
         clock.now,
+        audit_trail=MeetingsAuditTrail(kit.db),
     )
     app = kit.assemble(
         Wiring(

@@ -490,13 +490,13 @@ class ApprovalRepository:
     # -- templates ----------------------------------------------------------
 
     def seed_templates(self, templates: tuple[Template, ...], now: datetime) -> None:
-        """Insert each built-in as version 1 unless its key already has a row."""
+        """Insert each built-in at its version unless that (key, version) already has a row."""
         dialect = self.session.get_bind().dialect.name
         module: Any = postgresql if dialect == "postgresql" else sqlite
         rows = [
             {
                 "key": t.key,
-                "version": 1,
+                "version": t.version,
                 "name": t.name,
                 "description": t.description,
                 "form_schema": dict(t.form_schema),

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from documents.adapters.orm import metadata
@@ -61,6 +62,15 @@ approvals = Table(
     Index("ix_approvals_requester", "requester", "created_at"),
     Index("ix_approvals_status", "status", "created_at"),
     Index("ix_approvals_source", "source_service", "source_ref"),
+    # issue 11 item 6: a service's (source_service, source_ref) names one approval
+    Index(
+        "ux_approvals_source",
+        "source_service",
+        "source_ref",
+        unique=True,
+        sqlite_where=text("source_service <> '' AND source_ref <> ''"),
+        postgresql_where=text("source_service <> '' AND source_ref <> ''"),
+    ),
 )
 
 approval_steps = Table(

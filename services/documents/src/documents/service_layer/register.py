@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import func, select
 
 from documents.adapters.approval_repository import ApprovalRepository
 from documents.adapters.audit_view import visible_entries
@@ -49,6 +48,7 @@ from documents.service_layer.ports import Directory
 from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from secretariat.documents.v1 import events_pb2
 from secretariat_shared import access
+from secretariat_shared.audit_query import AuditSearch, require_audit_reader, search_audit
 from secretariat_shared.calendar import WALL_CLOCK_LIMIT_HOURS, BusinessCalendar
 from secretariat_shared.calendar_sync import apply_calendar_update
 from secretariat_shared.clock import Clock
@@ -62,6 +62,7 @@ from secretariat_shared.errors import (
 )
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
+from secretariat_shared.paging import Page
 from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
@@ -851,39 +852,24 @@ class DocumentRegister:
         at_to: datetime | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """X-04: the audit trail by entity, actor, entity type and time range,
-        without entries about items the caller may not read (X-03)."""
-        if not actor.has_role(*AUDIT_READER_ROLES):
-            raise PermissionDenied(
-                "the audit trail is open to the secretariat and the discipline office"
-            )
+        without entries about items the caller may not read (X-03); the shared
+        search with documents' redaction (the administrator reads it here too)."""
+        require_audit_reader(actor, AUDIT_READER_ROLES)
         if page < 1 or not 1 <= page_size <= 200:
             raise ValidationFailed(FieldError("page_size", "must be between 1 and 200"))
-        table = platform.audit_log
-        visible = visible_entries(table, viewer_of(actor))
-        with self._db.reading() as session:
-            stmt = select(table).where(visible)
-            count = select(func.count()).select_from(table).where(visible)
-            if entity_id:
-                stmt = stmt.where(table.c.entity_id == entity_id)
-                count = count.where(table.c.entity_id == entity_id)
-            if actor_filter:
-                stmt = stmt.where(table.c.actor == actor_filter)
-                count = count.where(table.c.actor == actor_filter)
-            if entity_type:
-                stmt = stmt.where(table.c.entity_type == entity_type)
-                count = count.where(table.c.entity_type == entity_type)
-            if at_from is not None:
-                stmt = stmt.where(table.c.at >= at_from)
-                count = count.where(table.c.at >= at_from)
-            if at_to is not None:
-                stmt = stmt.where(table.c.at <= at_to)
-                count = count.where(table.c.at <= at_to)
-            total = int(session.execute(count).scalar_one())
-            rows = (
-                session.execute(
-                    stmt.order_by(table.c.id).limit(page_size).offset((page - 1) * page_size)
-                )
-                .mappings()
-                .all()
-            )
-            return [dict(r) for r in rows], total
+        rows, total = search_audit(
+            self._db,
+            platform.audit_log,
+            actor,
+            AuditSearch(
+                entity_id=entity_id,
+                actor=actor_filter,
+                entity_type=entity_type,
+                at_from=at_from,
+                at_to=at_to,
+                page=Page(page, page_size),
+            ),
+            visible_entries,
+            readers=AUDIT_READER_ROLES,
+        )
+        return [asdict(row) for row in rows], total

@@ -18,14 +18,17 @@ from google.protobuf.message import Message
 
 from facilities.domain.sites import CheckResult
 from facilities.domain.travel import ExpenseLine
+from facilities.service_layer.audit_trail import FacilitiesAuditTrail
 from facilities.service_layer.common import Listing, to_proto
 from facilities.service_layer.incidents import Incidents
 from facilities.service_layer.repairs import Repairs
 from facilities.service_layer.sites import FindingIn, PutZone, Sites
 from facilities.service_layer.supplies import PutItem, StockCount, Supplies
 from facilities.service_layer.travel import EventPlan, Travel, TripRequest
+from secretariat.common.v1 import audit_pb2
 from secretariat.facilities.v1 import facilities_pb2 as pb
 from secretariat.facilities.v1 import facilities_pb2_grpc
+from secretariat_shared.errors import PreconditionFailed
 from secretariat_shared.grpc_server import current_identity
 from secretariat_shared.paging import Page, page_of
 
@@ -58,7 +61,9 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         sites: Sites,
         travel: Travel,
         incidents: Incidents,
+        audit_trail: FacilitiesAuditTrail | None = None,
     ) -> None:
+        self.audit_trail = audit_trail
         self.supplies = supplies
         self.repairs = repairs
         self.sites = sites
@@ -483,3 +488,11 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
     ) -> pb.Incident:
         incident = self.incidents.close(current_identity(), request.id, request.note)
         return to_proto(pb.Incident(), incident)
+
+    def ListFacilitiesAuditEntries(  # noqa: N802
+        self, request: audit_pb2.AuditSearchRequest, context: Context
+    ) -> audit_pb2.AuditSearchResponse:
+        """X-04: the audit trail, by the shared helper with this service's X-03 redaction."""
+        if self.audit_trail is None:
+            raise PreconditionFailed("the audit trail is not wired in this process")
+        return self.audit_trail.search(current_identity(), request)

@@ -18,9 +18,12 @@ from infohub.domain.information import Attachment, Figure, InfoItem, Lead, Trend
 from infohub.domain.preferences import ALWAYS_IMMEDIATE, Preferences
 from infohub.rendering.bulletin import bulletin_html, bulletin_pdf
 from infohub.rendering.chart import trend_png
+from infohub.service_layer.audit_trail import InfohubAuditTrail
 from infohub.service_layer.information import InformationHub
+from secretariat.common.v1 import audit_pb2
 from secretariat.infohub.v1 import information_pb2 as pb
 from secretariat.infohub.v1 import information_pb2_grpc
+from secretariat_shared.errors import PreconditionFailed
 from secretariat_shared.grpc_server import current_identity
 from secretariat_shared.paging import page_of
 from secretariat_shared.spreadsheets import csv_document, safe_cell
@@ -139,8 +142,9 @@ def _rate_rows(rows: list[DepartmentRates]) -> list[list[Any]]:
 
 
 class InformationServicer(information_pb2_grpc.InformationServicer):
-    def __init__(self, hub: InformationHub) -> None:
+    def __init__(self, hub: InformationHub, audit_trail: InfohubAuditTrail | None = None) -> None:
         self.hub = hub
+        self.audit_trail = audit_trail
 
     def SubmitItem(self, request: pb.SubmitItemRequest, context: Context) -> pb.InfoItem:
         item = self.hub.submit(
@@ -346,3 +350,11 @@ class InformationServicer(information_pb2_grpc.InformationServicer):
             {k.kind: k.delivery for k in request.kinds},
         )
         return _prefs(prefs)
+
+    def ListInfohubAuditEntries(
+        self, request: audit_pb2.AuditSearchRequest, context: Context
+    ) -> audit_pb2.AuditSearchResponse:
+        """X-04: the audit trail, by the shared helper with this service's X-03 redaction."""
+        if self.audit_trail is None:
+            raise PreconditionFailed("the audit trail is not wired in this process")
+        return self.audit_trail.search(current_identity(), request)

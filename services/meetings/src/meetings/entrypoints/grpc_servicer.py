@@ -15,6 +15,7 @@ from meetings.domain.effectiveness import SATISFACTION_TARGET, EffectivenessRepo
 from meetings.domain.minutes import MinutesState
 from meetings.domain.model import Meeting, MilestoneState, Room
 from meetings.domain.speaking import SpeakingTurn
+from meetings.service_layer.audit_trail import MeetingsAuditTrail
 from meetings.service_layer.commands import (
     ActionItemInput,
     AgendaItemInput,
@@ -32,8 +33,9 @@ from meetings.service_layer.effectiveness import Effectiveness, SurveyResults
 from meetings.service_layer.minutes import ActionItemView, MinutesDesk, MinutesView
 from meetings.service_layer.preparation import ElementsView, Preparation
 from meetings.service_layer.scheduling import MeetingPlanner
+from secretariat.common.v1 import audit_pb2
 from secretariat.meetings.v1 import meetings_pb2, meetings_pb2_grpc
-from secretariat_shared.errors import FieldError, ValidationFailed
+from secretariat_shared.errors import FieldError, PreconditionFailed, ValidationFailed
 from secretariat_shared.grpc_server import current_identity
 from secretariat_shared.paging import Page, page_of
 from secretariat_shared.proto_conversions import set_optional as _optional
@@ -388,7 +390,9 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
         minutes: MinutesDesk,
         effectiveness: Effectiveness,
         now: Any,
+        audit_trail: MeetingsAuditTrail | None = None,
     ) -> None:
+        self._audit_trail = audit_trail
         self._planner = planner
         self._preparation = preparation
         self._conduct = conduct
@@ -736,3 +740,11 @@ class MeetingsServicer(meetings_pb2_grpc.MeetingsServicer):
                 _from_ts(request, "window_end"),
             ),
         )
+
+    def ListMeetingsAuditEntries(  # noqa: N802
+        self, request: audit_pb2.AuditSearchRequest, context: grpc.ServicerContext
+    ) -> audit_pb2.AuditSearchResponse:
+        """X-04: the audit trail, by the shared helper with this service's X-03 redaction."""
+        if self._audit_trail is None:
+            raise PreconditionFailed("the audit trail is not wired in this process")
+        return self._audit_trail.search(current_identity(), request)

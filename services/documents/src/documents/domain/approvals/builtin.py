@@ -1,8 +1,10 @@
-"""The twelve built-in approval templates (SPEC D-06), version 1 of each.
+"""The twelve built-in approval templates (SPEC D-06).
 
 They are seeded into the template table the first time the engine runs;
-administrators change them by publishing new versions, never by editing
-this file for running systems.
+administrators change them by publishing new versions. A built-in that the
+product itself corrects gets a new version here (never an edited one): each
+start seeds the (key, version) rows still missing, so running systems gain
+it, and a version an administrator already published under that number stays.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ SECRETARIAT = ApproverRule(RuleKind.ROLE, role=Role.SECRETARIAT)
 HR = ApproverRule(RuleKind.ROLE, role=Role.HR)
 DISCIPLINE = ApproverRule(RuleKind.ROLE, role=Role.DISCIPLINE)
 COMMITTEE = ApproverRule(RuleKind.ROLE, role=Role.COMMITTEE)
+EMPLOYEE_REPRESENTATIVE = ApproverRule(RuleKind.ROLE, role=Role.EMPLOYEE_REPRESENTATIVE)
 LEADER = ApproverRule(RuleKind.SUPERVISING_LEADER)
 PREVIOUS_SUPERIOR = ApproverRule(RuleKind.PREVIOUS_APPROVER_SUPERIOR)
 
@@ -67,6 +70,34 @@ def _step(
 def _above(field: str, threshold: float) -> tuple[Condition, ...]:
     return (Condition(field, ConditionOp.GT, threshold),)
 
+
+_APPEAL_FORM = _form(
+    {
+        "appraisal_id": {"type": "string", "minLength": 1},
+        "period": {"type": "string"},
+        "reason": {"type": "string", "minLength": 1},
+        "second_appeal": {"type": "boolean"},
+    },
+    ["appraisal_id", "reason"],
+)
+_SECOND_APPEAL = _step(
+    "performance committee",
+    COMMITTEE,
+    when=(Condition("second_appeal", ConditionOp.EQ, True),),
+)
+
+SUPERSEDED_BUILTINS: tuple[Template, ...] = (
+    Template(
+        key="appraisal_appeal",
+        version=1,
+        name="绩效申诉 appraisal appeal",
+        description="a panel of department head and HR together; a second appeal goes to the committee",
+        form_schema=_APPEAL_FORM,
+        steps=(_step("review panel", HEAD, HR, mode=StepMode.ALL), _SECOND_APPEAL),
+    ),
+)
+"""Earlier versions of built-ins, kept so every database holds the same history
+(approvals started on them keep routing by them)."""
 
 BUILTIN_TEMPLATES: tuple[Template, ...] = (
     Template(
@@ -307,25 +338,16 @@ BUILTIN_TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         key="appraisal_appeal",
-        version=1,
+        version=2,
         name="绩效申诉 appraisal appeal",
-        description="SPEC P-10: a panel of department head and HR together; a second appeal goes to the committee",
-        form_schema=_form(
-            {
-                "appraisal_id": {"type": "string", "minLength": 1},
-                "period": {"type": "string"},
-                "reason": {"type": "string", "minLength": 1},
-                "second_appeal": {"type": "boolean"},
-            },
-            ["appraisal_id", "reason"],
+        description=(
+            "SPEC P-10: a panel of the department head, HR and an employee representative, "
+            "joined by the discipline office, all together; a second appeal goes to the committee"
         ),
+        form_schema=_APPEAL_FORM,
         steps=(
-            _step("review panel", HEAD, HR, mode=StepMode.ALL),
-            _step(
-                "performance committee",
-                COMMITTEE,
-                when=(Condition("second_appeal", ConditionOp.EQ, True),),
-            ),
+            _step("review panel", HEAD, HR, EMPLOYEE_REPRESENTATIVE, DISCIPLINE, mode=StepMode.ALL),
+            _SECOND_APPEAL,
         ),
     ),
     Template(
