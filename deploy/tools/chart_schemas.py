@@ -349,6 +349,20 @@ def chart_properties(repository: str) -> dict[str, Schema]:
                 "labels": free_object("Labels the Prometheus selects ServiceMonitors by."),
             },
         ),
+        "prometheusRule": obj(
+            "Prometheus Operator PrometheusRule holding the chart's alerts (rules/*.yaml of the "
+            "chart, the files promtool tests), each labelled with its team and service and "
+            "linked to its runbook.",
+            {
+                "enabled": boolean("Create it."),
+                "labels": free_object("Labels the Prometheus selects PrometheusRules by."),
+                "runbookBaseUrl": string(
+                    "Where docs/runbooks/ is published (e.g. "
+                    "https://git.example.org/secretariat/-/blob/main/docs/runbooks); the alerts' "
+                    "runbook_url then points there; empty: the path in the repository."
+                ),
+            },
+        ),
         "dashboards": obj(
             "Grafana dashboards (dashboards/*.json of the chart) as ConfigMaps.",
             {
