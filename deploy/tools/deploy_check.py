@@ -475,8 +475,9 @@ def dashboard_problems(path: Path, board: dict[str, Any]) -> Iterator[str]:
         if key not in board:
             yield f"{path.name}: no {key}"
     variables = {v["name"] for v in board.get("templating", {}).get("list", [])}
-    if "datasource" not in variables:
-        yield f"{path.name}: no datasource variable"
+    for variable in ("datasource", "namespace", "release"):
+        if variable not in variables:
+            yield f"{path.name}: no {variable} variable"
     ids = [p["id"] for p in board.get("panels", [])]
     if len(ids) != len(set(ids)):
         yield f"{path.name}: duplicate panel ids"
@@ -492,6 +493,11 @@ def dashboard_problems(path: Path, board: dict[str, Any]) -> Iterator[str]:
         targets = panel.get("targets", [])
         if not targets or not all(t.get("expr") and t.get("refId") for t in targets):
             yield f"{where}: a target without expr or refId"
+        if panel.get("fieldConfig", {}).get("defaults", {}).get("noValue") != "0":
+            yield f"{where}: shows 'No data' instead of 0 before its first sample (noValue)"
+        for target in targets:
+            if dashboards.scoped(target.get("expr", "")) != target.get("expr"):
+                yield f"{where}: a selector not narrowed to $namespace and $release"
 
 
 def check_dashboards() -> None:
