@@ -392,3 +392,36 @@ def test_production_switches_the_docs_off_and_trusts_the_ingress_for_client_addr
     assert env_value(http, "SECRETARIAT_TRUSTED_PROXY_HOPS") == "1"
     plain = by_kind(render("gateway"), "Deployment")["secretariat-gateway"]
     assert env_value(plain, "SECRETARIAT_API_DOCS") == "1"
+
+
+def test_trial_data_stores_pull_from_the_mirror_with_its_pull_secret(render: Render) -> None:
+    """Issue 19: a mirror-only cluster; the in-cluster PostgreSQL and RabbitMQ honour
+    global.image.registry and global.image.pullSecrets like every other image."""
+    docs = render(
+        "secretariat",
+        "global:\n"
+        "  image:\n"
+        f"    registry: {deploy_check.MIRROR}\n"
+        f"    pullSecrets: [{deploy_check.MIRROR_PULL_SECRET}]\n"
+        "  postgresql: {inCluster: true}\n"
+        "  rabbitmq: {inCluster: true}\n",
+    )
+    stores = [d for d in docs if d["kind"] == "StatefulSet"]
+    assert {d["metadata"]["name"] for d in stores} == {
+        "secretariat-postgresql",
+        "secretariat-rabbitmq",
+    }
+    assert deploy_check.mirror_problems(docs) == []
+    pinned = render(
+        "secretariat",
+        "global:\n  postgresql: {inCluster: true}\n"
+        "postgresql:\n  image:\n    registry: hub.example.org/library\n"
+        f"    digest: sha256:{'a' * 64}\n",
+    )
+    (postgres,) = [
+        d
+        for d in pinned
+        if d["metadata"]["name"] == "secretariat-postgresql" and d["kind"] == "StatefulSet"
+    ]
+    image = postgres["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == f"hub.example.org/library/postgres@sha256:{'a' * 64}"

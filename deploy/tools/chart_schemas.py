@@ -531,10 +531,16 @@ def data_store(name: str) -> Schema:
         f"The in-cluster {name} (when global.{name.lower()}.inCluster).",
         {
             "image": obj(
-                "Its image.",
+                "Its image (pulled with global.image.pullSecrets and pullPolicy).",
                 {
+                    "registry": string(
+                        "Registry (a mirror); empty: global.image.registry, then Docker Hub."
+                    ),
                     "repository": string("Repository.", minLength=1),
                     "tag": string("Exact tag.", minLength=1),
+                    "digest": string(
+                        "sha256:... digest; wins over the tag.", pattern="^(sha256:[0-9a-f]{64})?$"
+                    ),
                 },
             ),
             "storage": obj(

@@ -449,6 +449,47 @@ def check_rules() -> None:
         raise CheckFailed("\n".join(problems))
 
 
+MIRROR = "mirror.example.org/secretariat"
+MIRROR_PULL_SECRET = "mirror-pull"  # noqa: S105 - the name of a pull Secret
+
+
+def mirror_problems(docs: list[dict[str, Any]]) -> list[str]:
+    """Every pod (services, hooks, trial data stores) pulls from the mirror with its Secret."""
+    problems: list[str] = []
+    for doc in docs:
+        spec = pod_spec(doc)
+        if spec is None:
+            continue
+        name = f"{doc['kind']}/{doc['metadata']['name']}"
+        secrets = [s.get("name") for s in spec.get("imagePullSecrets", [])]
+        if MIRROR_PULL_SECRET not in secrets:
+            problems.append(f"{name}: no imagePullSecrets {MIRROR_PULL_SECRET}")
+        for container in spec.get("initContainers", []) + spec["containers"]:
+            if not container["image"].startswith(f"{MIRROR}/"):
+                problems.append(f"{name}: image {container['image']} not from {MIRROR}")
+    return problems
+
+
+def check_mirror_only() -> None:
+    """A cluster that pulls only from a mirror: the umbrella's trial, with its in-cluster
+    PostgreSQL and RabbitMQ, honours global.image.registry and global.image.pullSecrets."""
+    manifest = render(
+        HELM_DIR / "secretariat",
+        ENVIRONMENTS / "trial.yaml",
+        "--set",
+        f"global.image.registry={MIRROR}",
+        "--set",
+        f"global.image.pullSecrets[0]={MIRROR_PULL_SECRET}",
+    )
+    docs = documents(manifest)
+    kinds = {d["kind"] for d in docs}
+    if "StatefulSet" not in kinds:
+        raise CheckFailed("the trial renders no in-cluster data store")
+    problems = mirror_problems(docs)
+    if problems:
+        raise CheckFailed("\n".join(problems))
+
+
 def check_standalone_charts() -> None:
     """``helm template`` of each deployable's chart alone (the production example, as
     ``skaffold -p prod`` installs it) holds its workload, Service, alerts, dashboard and
@@ -540,6 +581,7 @@ def main() -> int:
             "each service chart alone: workload, Service, alerts, dashboard, policy",
             check_standalone_charts,
         ),
+        ("a mirror-only cluster: every image from global.image.registry", check_mirror_only),
         ("promtool check rules, promtool test rules, team labels, runbooks, windows", check_rules),
         ("Grafana dashboards", check_dashboards),
         ("deploy tests", check_tests),
