@@ -425,3 +425,45 @@ def test_trial_data_stores_pull_from_the_mirror_with_its_pull_secret(render: Ren
     ]
     image = postgres["spec"]["template"]["spec"]["containers"][0]["image"]
     assert image == f"hub.example.org/library/postgres@sha256:{'a' * 64}"
+
+
+def _secret_refs(doc: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    spec = doc["spec"]["template"]["spec"]
+    refs: dict[str, tuple[str, str]] = {}
+    for container in spec.get("initContainers", []) + spec["containers"]:
+        for entry in container.get("env", []):
+            ref = entry.get("valueFrom", {}).get("secretKeyRef")
+            if ref:
+                refs[entry["name"]] = (ref["name"], ref["key"])
+    return refs
+
+
+def test_issue19_the_signing_key_reaches_only_the_gateway_and_each_service_its_own_key(
+    render: Render,
+) -> None:
+    docs = render("secretariat", "global:\n  instance: trial\n")
+    workloads = [d for d in docs if d["kind"] in {"Deployment", "Job", "StatefulSet"}]
+    signing = {
+        d["metadata"]["name"]
+        for d in workloads
+        if any(key == "identity-private-key" for _, key in _secret_refs(d).values())
+    }
+    assert signing == {"trial-gateway"}
+    gateway = next(d for d in workloads if d["metadata"]["name"] == "trial-gateway")
+    assert _secret_refs(gateway)["SECRETARIAT_IDENTITY_PRIVATE_KEY"] == (
+        "trial-gateway-identity",
+        "identity-private-key",
+    )
+    for service in ("documents", "facilities", "archives"):
+        deployment = next(
+            d
+            for d in docs
+            if d["kind"] == "Deployment" and d["metadata"]["name"] == f"trial-{service}"
+        )
+        refs = _secret_refs(deployment)
+        assert refs["SECRETARIAT_SERVICE_PRIVATE_KEY"] == (
+            f"trial-{service}-credentials",
+            "service-private-key",
+        )
+        assert refs["SECRETARIAT_SERVICE_PUBLIC_KEYS"] == ("trial-secrets", "service-public-keys")
+        assert not any(name.endswith("-gateway-identity") for name, _ in refs.values())
