@@ -12,7 +12,7 @@ PACKAGES := shared gateway $(SERVICE_DIRS) web
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install gen run new-service lint lint-protos format typecheck test test-unit test-integration test-e2e browser deploy-tools deploy-check bench clean
+.PHONY: help install lock gen run new-service lint lint-protos format typecheck test test-unit test-integration test-e2e browser deploy-tools deploy-check bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n",$$1,$$2}'
@@ -22,8 +22,9 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(INSTALL_STAMP): $(VENV)/bin/python requirements/runtime.txt requirements/dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
-	$(PY) -m pip install -q -r requirements/dev.txt
+# Third-party packages come from the lock (pinned, hash-checked; `make lock` rewrites it).
+$(INSTALL_STAMP): $(VENV)/bin/python requirements/dev.lock $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	$(PY) -m pip install -q --require-hashes -r requirements/dev.lock
 	$(PY) -m pip install -q --no-deps $(foreach p,$(PACKAGES),-e $(p)) --config-settings editable_mode=compat
 	@touch $@
 
@@ -37,6 +38,9 @@ $(GEN_STAMP): $(PROTO_SRC) $(INSTALL_STAMP)
 gen: $(GEN_STAMP) ## Generate Python code from protos/ into shared/src/secretariat (not committed)
 
 install: $(INSTALL_STAMP) $(GEN_STAMP) ## Create .venv, install every package editable, generate contracts
+
+lock: $(INSTALL_STAMP) ## Pin every dependency with hashes: requirements/*.lock, requirements/locks/<deployable>.lock (UPGRADE=1: newest)
+	$(PY) scripts/lock.py
 
 run: install ## Run the whole system on embedded defaults (SQLite, embedded bus, demo organisation); TESTING=1 adds the movable test clock
 	$(PY) scripts/run_system.py $(if $(filter 1 true yes,$(TESTING) $(SECRETARIAT_TESTING)),--testing)

@@ -63,3 +63,24 @@ def test_every_metric_a_dashboard_or_rule_queries_is_exported(system: System) ->
         if name not in exported and name not in promql_names.SYNTHETIC
     }
     assert not missing, f"queried but exported by no process: {missing}"
+
+
+def test_sla_panels_read_zero_on_a_fresh_installation(system: System) -> None:
+    """Issue 19: the counters behind the SLA share panels export both outcomes from the
+    start, so a fresh installation's panels read 0 rather than "No data"."""
+    facilities = scrape(f"http://127.0.0.1:{system.ports.metrics['facilities']}/metrics")
+    archives = scrape(f"http://127.0.0.1:{system.ports.metrics['archives']}/metrics")
+    career = scrape(f"http://127.0.0.1:{system.ports.metrics['career']}/metrics")
+    for outcome in ("met", "breached"):
+        for metric in (
+            "secretariat_facilities_repair_response_total",
+            "secretariat_facilities_repair_resolution_total",
+            "secretariat_facilities_incident_plan_total",
+            "secretariat_facilities_incident_restore_total",
+        ):
+            assert f'{metric}{{outcome="{outcome}"}}' in facilities
+        assert f'secretariat_archives_loans_returned_total{{outcome="{outcome}"}}' in archives
+        assert (
+            f'secretariat_career_reminders_total{{kind="career.mentoring.week",outcome="{outcome}"}}'
+            in career
+        )

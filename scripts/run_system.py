@@ -39,7 +39,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from gateway.settings import GatewaySettings
-from secretariat_shared.identity import generate_keypair
+from secretariat_shared.identity import generate_keypair, public_key_pem
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_ORDER = (
@@ -157,6 +157,17 @@ class System:
         """The keys every process shares (identity key pair, internal secret)."""
         return self._secrets()
 
+    def _service_keys(self) -> dict[str, str]:
+        """Each service's own Ed25519 key signing its service tokens, made once per data dir."""
+        path = self.data_dir / "service-keys.json"
+        keys: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        missing = [name for name in SERVICES if name not in keys]
+        if missing:
+            keys.update({name: generate_keypair()[0] for name in missing})
+            path.write_text(json.dumps(keys))
+            path.chmod(0o600)
+        return keys
+
     def _secrets(self) -> dict[str, str]:
         path = self.data_dir / "secrets.json"
         values: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
@@ -247,6 +258,11 @@ class System:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        # Every service's public key (issue 19): a service token is accepted only from the
+        # key of the service it names; the internal secret alone cannot mint one.
+        env["SECRETARIAT_SERVICE_PUBLIC_KEYS"] = json.dumps(
+            {name: public_key_pem(pem) for name, pem in self._service_keys().items()}
+        )
         if "SECRETARIAT_CALENDAR_OVERRIDES" in os.environ:
             env["SECRETARIAT_CALENDAR_OVERRIDES"] = os.environ["SECRETARIAT_CALENDAR_OVERRIDES"]
         # The SMTP server notices are e-mailed through (infohub), when one is configured.
@@ -262,6 +278,7 @@ class System:
                 "SECRETARIAT_METRICS_PORT": str(self.metrics_ports(name)[replica - 1]),
             }
         )
+        env["SECRETARIAT_SERVICE_PRIVATE_KEY"] = self._service_keys().get(name, "")
         if name == "documents":
             env["SECRETARIAT_SEAL_PRIVATE_KEY"] = self._secrets()["seal"]
         if "documents" in self.services:

@@ -414,3 +414,78 @@ def test_gateway_drains_within_its_grace_period_and_hears_directory_changes(
     assert drain > 0
     assert spec["terminationGracePeriodSeconds"] >= drain + 15
     assert "SECRETARIAT_AMQP_URL" in env
+
+
+def test_trial_data_stores_pull_from_the_mirror_with_its_pull_secret(render: Render) -> None:
+    """Issue 19: a mirror-only cluster; the in-cluster PostgreSQL and RabbitMQ honour
+    global.image.registry and global.image.pullSecrets like every other image."""
+    docs = render(
+        "secretariat",
+        "global:\n"
+        "  image:\n"
+        f"    registry: {deploy_check.MIRROR}\n"
+        f"    pullSecrets: [{deploy_check.MIRROR_PULL_SECRET}]\n"
+        "  postgresql: {inCluster: true}\n"
+        "  rabbitmq: {inCluster: true}\n",
+    )
+    stores = [d for d in docs if d["kind"] == "StatefulSet"]
+    assert {d["metadata"]["name"] for d in stores} == {
+        "secretariat-postgresql",
+        "secretariat-rabbitmq",
+    }
+    assert deploy_check.mirror_problems(docs) == []
+    pinned = render(
+        "secretariat",
+        "global:\n  postgresql: {inCluster: true}\n"
+        "postgresql:\n  image:\n    registry: hub.example.org/library\n"
+        f"    digest: sha256:{'a' * 64}\n",
+    )
+    (postgres,) = [
+        d
+        for d in pinned
+        if d["metadata"]["name"] == "secretariat-postgresql" and d["kind"] == "StatefulSet"
+    ]
+    image = postgres["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == f"hub.example.org/library/postgres@sha256:{'a' * 64}"
+
+
+def _secret_refs(doc: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    spec = doc["spec"]["template"]["spec"]
+    refs: dict[str, tuple[str, str]] = {}
+    for container in spec.get("initContainers", []) + spec["containers"]:
+        for entry in container.get("env", []):
+            ref = entry.get("valueFrom", {}).get("secretKeyRef")
+            if ref:
+                refs[entry["name"]] = (ref["name"], ref["key"])
+    return refs
+
+
+def test_issue19_the_signing_key_reaches_only_the_gateway_and_each_service_its_own_key(
+    render: Render,
+) -> None:
+    docs = render("secretariat", "global:\n  instance: trial\n")
+    workloads = [d for d in docs if d["kind"] in {"Deployment", "Job", "StatefulSet"}]
+    signing = {
+        d["metadata"]["name"]
+        for d in workloads
+        if any(key == "identity-private-key" for _, key in _secret_refs(d).values())
+    }
+    assert signing == {"trial-gateway"}
+    gateway = next(d for d in workloads if d["metadata"]["name"] == "trial-gateway")
+    assert _secret_refs(gateway)["SECRETARIAT_IDENTITY_PRIVATE_KEY"] == (
+        "trial-gateway-identity",
+        "identity-private-key",
+    )
+    for service in ("documents", "facilities", "archives"):
+        deployment = next(
+            d
+            for d in docs
+            if d["kind"] == "Deployment" and d["metadata"]["name"] == f"trial-{service}"
+        )
+        refs = _secret_refs(deployment)
+        assert refs["SECRETARIAT_SERVICE_PRIVATE_KEY"] == (
+            f"trial-{service}-credentials",
+            "service-private-key",
+        )
+        assert refs["SECRETARIAT_SERVICE_PUBLIC_KEYS"] == ("trial-secrets", "service-public-keys")
+        assert not any(name.endswith("-gateway-identity") for name, _ in refs.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import alert_rules
 import chart_schemas
 import config_reference
 import dashboards
@@ -11,8 +12,14 @@ import pytest
 
 @pytest.mark.parametrize(
     "generator",
-    [chart_schemas, dashboards, dockerfiles, config_reference],
-    ids=["values schemas", "dashboards", "Dockerfiles", "configuration reference"],
+    [chart_schemas, dashboards, dockerfiles, config_reference, alert_rules],
+    ids=[
+        "values schemas",
+        "dashboards",
+        "Dockerfiles",
+        "configuration reference",
+        "chart alert rules",
+    ],
 )
 def test_generated_file_is_up_to_date(generator: object) -> None:
     assert generator.main(["check", "--check"]) == 0  # type: ignore[attr-defined]

@@ -77,7 +77,12 @@ def handler_for(api: FakeApi) -> type[BaseHTTPRequestHandler]:
             elif self.command == "PATCH":
                 assert self.headers["Content-Type"] == "application/merge-patch+json"
                 assert body is not None
-                api.secrets[name]["data"].update(body["data"])
+                data = api.secrets[name]["data"]
+                for key, value in body["data"].items():
+                    if value is None:
+                        data.pop(key, None)
+                    else:
+                        data[key] = value
                 self._reply(200, api.secrets[name])
             else:
                 self._reply(405, {"kind": "Status", "code": 405})
@@ -190,8 +195,8 @@ def test_keygen_creates_the_platform_secret_once_and_never_changes_a_key(
     }
     values = decoded(secret)
     assert set(values) == {
-        "identity-private-key",
         "identity-public-key",
+        "service-public-keys",
         "internal-token-secret",
         "admin-password",
         "demo-password",
@@ -199,11 +204,25 @@ def test_keygen_creates_the_platform_secret_once_and_never_changes_a_key(
         "rabbitmq-password",
         "seal-private-key",
     }
-    private = serialization.load_pem_private_key(values["identity-private-key"].encode(), None)
+    # Issue 19: the signing key only in the gateway's Secret, each service's key in its own.
+    gateway = decoded(api.secrets["trial-gateway-identity"])
+    assert set(gateway) == {"identity-private-key"}
+    private = serialization.load_pem_private_key(gateway["identity-private-key"].encode(), None)
     public = serialization.load_pem_public_key(values["identity-public-key"].encode())
     assert isinstance(private, Ed25519PrivateKey)
     assert isinstance(public, Ed25519PublicKey)
     assert private.public_key().public_bytes_raw() == public.public_bytes_raw()
+    service_keys = json.loads(values["service-public-keys"])
+    assert set(service_keys) >= {"documents", "facilities", "archives"}
+    assert "gateway" not in service_keys
+    for service, public_pem in service_keys.items():
+        own = decoded(api.secrets[f"trial-{service}-credentials"])
+        assert set(own) == {"service-private-key"}
+        key = serialization.load_pem_private_key(own["service-private-key"].encode(), None)
+        assert isinstance(key, Ed25519PrivateKey)
+        served = serialization.load_pem_public_key(public_pem.encode())
+        assert isinstance(served, Ed25519PublicKey)
+        assert key.public_key().public_bytes_raw() == served.public_bytes_raw()
     seal = serialization.load_pem_private_key(values["seal-private-key"].encode(), None)
     assert isinstance(seal, Ed25519PrivateKey)
     assert values["postgres-password"].isalnum()  # goes into database URLs as is
@@ -218,3 +237,24 @@ def test_keygen_creates_the_platform_secret_once_and_never_changes_a_key(
         k: v for k, v in values.items() if k != "seal-private-key"
     }
     assert after["seal-private-key"] != values["seal-private-key"]
+
+
+def test_keygen_moves_an_older_installations_signing_key_into_the_gateways_secret(
+    kubernetes: tuple[FakeApi, dict[str, str]], keygen: tuple[str, dict[str, str]]
+) -> None:
+    """Issue 19: upgrading a trial whose platform Secret held the signing key keeps the key
+    (sessions and tokens stay valid) but leaves it only in the gateway's Secret."""
+    api, api_env = kubernetes
+    script, job_env = keygen
+    env = {**job_env, **api_env}
+    run(script, env)
+    old_private = decoded(api.secrets["trial-gateway-identity"])["identity-private-key"]
+    del api.secrets["trial-gateway-identity"]
+    api.secrets["trial-secrets"]["data"]["identity-private-key"] = base64.b64encode(
+        old_private.encode()
+    ).decode()
+
+    assert "moved ['identity-private-key'] out" in run(script, env)
+    assert "identity-private-key" not in decoded(api.secrets["trial-secrets"])
+    moved = decoded(api.secrets["trial-gateway-identity"])["identity-private-key"]
+    assert moved == old_private

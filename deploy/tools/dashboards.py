@@ -14,14 +14,86 @@ The metric names they query are checked against what the services export
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import promql_names
+
 HELM = Path(__file__).resolve().parents[1] / "helm"
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 WIDTH = 24
+
+# Every selector of every panel is narrowed to one installation: the
+# Kubernetes namespace and the platform (secretariat.io/platform, the release
+# name or global.instance, a target label of the ServiceMonitors), so two
+# installations scraped by one Prometheus never add up. A Prometheus without
+# these labels leaves both variables empty, which matches series without them.
+SCOPE = 'namespace="$namespace",secretariat_io_platform="$release"'
+SCOPE_VARIABLES = [
+    {
+        "name": "namespace",
+        "label": "Namespace",
+        "type": "query",
+        "datasource": DATASOURCE,
+        "query": {
+            "query": 'label_values(up{app_kubernetes_io_part_of="secretariat"}, namespace)',
+            "refId": "namespace",
+        },
+        "definition": 'label_values(up{app_kubernetes_io_part_of="secretariat"}, namespace)',
+        "current": {},
+        "hide": 0,
+        "refresh": 2,
+        "sort": 1,
+        "includeAll": False,
+        "multi": False,
+    },
+    {
+        "name": "release",
+        "label": "Release",
+        "type": "query",
+        "datasource": DATASOURCE,
+        "query": {
+            "query": 'label_values(up{app_kubernetes_io_part_of="secretariat",'
+            'namespace="$namespace"}, secretariat_io_platform)',
+            "refId": "release",
+        },
+        "definition": 'label_values(up{app_kubernetes_io_part_of="secretariat",'
+        'namespace="$namespace"}, secretariat_io_platform)',
+        "current": {},
+        "hide": 0,
+        "refresh": 2,
+        "sort": 1,
+        "includeAll": False,
+        "multi": False,
+    },
+]
+# A quoted string (left alone), or a name with its matchers, which may quote braces.
+_TOKEN = re.compile(
+    r'"(?:[^"\\]|\\.)*"|(?<![\w:$])([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[^}"]|"(?:[^"\\]|\\.)*")*\})?'
+)
+
+
+def scoped(expr: str) -> str:
+    """``expr`` with every metric selector narrowed to the chosen namespace and release."""
+    names = promql_names.metric_names(expr)
+
+    def narrow(match: re.Match[str]) -> str:
+        name, matchers = match.group(1), match.group(2)
+        if name is None or name not in names:
+            return match.group(0)
+        if not matchers:
+            return f"{name}{{{SCOPE}}}"
+        inner = matchers[1:-1].strip()
+        if inner.endswith(SCOPE):
+            return match.group(0)
+        return f"{name}{{{inner + ',' if inner else ''}{SCOPE}}}"
+
+    return _TOKEN.sub(narrow, expr)
 
 
 # SPEC D-10 per calendar month: the documents service counts the running month's steps
@@ -42,10 +114,11 @@ MEETING_SATISFACTION = (
 
 
 def breached_share(metric: str, window: str = "30d") -> str:
-    """Share of outcome="breached" among a met|breached counter's increase over the window."""
+    """Share of outcome="breached" among a met|breached counter's increase over the window;
+    0, not "No data", before the first outcome (the services initialise both outcomes)."""
     return (
-        f'sum(increase({metric}{{outcome="breached"}}[{window}]))'
-        f" / sum(increase({metric}[{window}]))"
+        f'(sum(increase({metric}{{outcome="breached"}}[{window}])) or vector(0))'
+        f" / clamp_min(sum(increase({metric}[{window}])), 1)"
     )
 
 
@@ -750,10 +823,10 @@ def career_panels() -> list[Item]:
             "Mentoring weeks short of 2 hours, last 30 days",
             [
                 Target(
-                    "sum(increase(secretariat_career_reminders_total"
-                    '{kind="career.mentoring.week",outcome="breached"}[30d]))'
-                    " / sum(increase(secretariat_career_reminders_total"
-                    '{kind="career.mentoring.week"}[30d]))',
+                    "(sum(increase(secretariat_career_reminders_total"
+                    '{kind="career.mentoring.week",outcome="breached"}[30d])) or vector(0))'
+                    " / clamp_min(sum(increase(secretariat_career_reminders_total"
+                    '{kind="career.mentoring.week"}[30d])), 1)',
                     "short share",
                 )
             ],
@@ -1042,6 +1115,7 @@ def panel_json(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
     ]
     defaults: dict[str, Any] = {
         "unit": panel.unit,
+        "noValue": "0",
         "thresholds": {"mode": "absolute", "steps": steps},
     }
     if panel.max is not None:
@@ -1058,7 +1132,7 @@ def panel_json(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
             {
                 "refId": chr(ord("A") + i),
                 "datasource": DATASOURCE,
-                "expr": target.expr,
+                "expr": scoped(target.expr),
                 "legendFormat": target.legend,
             }
             for i, target in enumerate(panel.targets)
@@ -1129,7 +1203,8 @@ def dashboard(
                     "current": {},
                     "hide": 0,
                     "refresh": 1,
-                }
+                },
+                *SCOPE_VARIABLES,
             ]
         },
         "panels": panels,

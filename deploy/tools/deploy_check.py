@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,7 @@ import yaml
 TOOLS_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(TOOLS_DIR))
 
+import alert_rules  # noqa: E402
 import chart_schemas  # noqa: E402
 import config_reference  # noqa: E402
 import dashboards  # noqa: E402
@@ -92,7 +94,82 @@ SERVICE_MONITOR_SCHEMA: dict[str, Any] = {
         },
     },
 }
-CUSTOM_KINDS = {("monitoring.coreos.com/v1", "ServiceMonitor"): SERVICE_MONITOR_SCHEMA}
+ALERT_RULE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["alert", "expr", "labels", "annotations"],
+    "properties": {
+        "alert": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+        "expr": {"type": "string", "minLength": 1},
+        "for": {"type": "string", "pattern": "^[0-9]+(ms|s|m|h|d|w|y)$"},
+        "labels": {
+            "type": "object",
+            "required": ["team", "service", "severity"],
+            "additionalProperties": {"type": "string"},
+        },
+        "annotations": {
+            "type": "object",
+            "required": ["summary", "description", "runbook_url"],
+            "additionalProperties": {"type": "string"},
+        },
+    },
+    "additionalProperties": False,
+}
+RECORDING_RULE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["record", "expr"],
+    "properties": {
+        "record": {"type": "string", "pattern": "^[a-zA-Z_:][a-zA-Z0-9_:]*$"},
+        "expr": {"type": "string", "minLength": 1},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "additionalProperties": False,
+}
+PROMETHEUS_RULE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "monitoring.coreos.com/v1"},
+        "kind": {"const": "PrometheusRule"},
+        "metadata": {"type": "object", "required": ["name"]},
+        "spec": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["groups"],
+            "properties": {
+                "groups": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["name", "rules"],
+                        "properties": {
+                            "name": {"type": "string", "minLength": 1},
+                            "interval": {"type": "string"},
+                            "rules": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"oneOf": [ALERT_RULE_SCHEMA, RECORDING_RULE_SCHEMA]},
+                            },
+                        },
+                    },
+                }
+            },
+        },
+    },
+}
+CUSTOM_KINDS = {
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): SERVICE_MONITOR_SCHEMA,
+    ("monitoring.coreos.com/v1", "PrometheusRule"): PROMETHEUS_RULE_SCHEMA,
+}
+# What `helm template` of one deployable's chart alone must hold (issue 19):
+# a team installing only its chart still gets its alerts and dashboard.
+STANDALONE_KINDS = ("Deployment", "Service", "PrometheusRule", "ConfigMap", "NetworkPolicy")
+# Prometheus keeps 15 days by default; a rule reading further back needs the
+# chart to say so (Chart.yaml annotation RETENTION_ANNOTATION, e.g. 31d).
+DEFAULT_RETENTION_SECONDS = 15 * 86400
+RETENTION_ANNOTATION = "secretariat.io/prometheus-retention"
+RUNBOOKS = ROOT / "docs" / "runbooks"
 
 
 class CheckFailed(Exception):
@@ -278,6 +355,7 @@ def check_generated() -> None:
     for name, main in (
         ("values schemas", chart_schemas.main),
         ("dashboards", dashboards.main),
+        ("chart alert rules", alert_rules.main),
         ("Dockerfiles", dockerfiles.main),
         ("configuration reference", config_reference.main),
     ):
@@ -304,8 +382,61 @@ def promtool() -> str:
     return found
 
 
+def rule_files() -> list[Path]:
+    return sorted(HELM_DIR.glob("*/rules/*.yaml"))
+
+
+_DURATION = re.compile(r"([0-9]+)(ms|s|m|h|d|w|y)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def seconds(duration: str) -> float:
+    return sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION.findall(duration))
+
+
+def lookback_seconds(rule: dict[str, Any]) -> float:
+    """How far back a rule reads: its longest range or offset, plus its ``for``."""
+    ranges = re.findall(r"\[([0-9a-z]+)(?::[0-9a-z]*)?\]", rule["expr"])
+    offsets = re.findall(r"offset\s+([0-9a-z]+)", rule["expr"])
+    reach = max((seconds(d) for d in ranges + offsets), default=0.0)
+    return reach + seconds(str(rule.get("for", "0s")))
+
+
+def chart_retention(chart: Path) -> float:
+    meta = yaml.safe_load((chart / "Chart.yaml").read_text())
+    declared = (meta.get("annotations") or {}).get(RETENTION_ANNOTATION)
+    return seconds(declared) if declared else DEFAULT_RETENTION_SECONDS
+
+
+def alert_rule_problems(path: Path) -> Iterator[str]:
+    """Each alert labelled with its team and service, linked to a runbook page that exists,
+    reading no further back than the chart's Prometheus keeps."""
+    chart = path.parents[1]
+    retention = chart_retention(chart)
+    where = path.relative_to(ROOT)
+    for group in yaml.safe_load(path.read_text())["groups"]:
+        for rule in group["rules"]:
+            name = rule.get("alert") or rule.get("record")
+            if lookback_seconds(rule) > retention:
+                yield (
+                    f"{where}: {name} reads {lookback_seconds(rule) / 86400:.1f} days back, more "
+                    f"than the {retention / 86400:.0f} days kept: shorten it or declare "
+                    f"{RETENTION_ANNOTATION} in {chart.name}/Chart.yaml"
+                )
+            if "alert" not in rule:
+                continue
+            labels, annotations = rule.get("labels", {}), rule.get("annotations", {})
+            if labels.get("team") != chart.name:
+                yield f"{where}: {name} has no team: {chart.name} label"
+            if not labels.get("service"):
+                yield f"{where}: {name} has no service label"
+            runbook = annotations.get("runbook_url", "")
+            if not runbook.startswith("docs/runbooks/") or not (ROOT / runbook).is_file():
+                yield f"{where}: {name}: runbook_url {runbook!r} is no page under docs/runbooks/"
+
+
 def check_rules() -> None:
-    rules = sorted(str(p) for p in (PROMETHEUS_DIR / "rules").glob("*.yaml"))
+    rules = [str(p) for p in rule_files()]
     tests = sorted(str(p) for p in (PROMETHEUS_DIR / "tests").glob("*.yaml"))
     if not rules or not tests:
         raise CheckFailed("no Prometheus rules or rule tests found")
@@ -313,6 +444,71 @@ def check_rules() -> None:
         result = subprocess.run([promtool(), *args], capture_output=True, text=True)  # noqa: S603 - our own tools, fixed arguments
         if result.returncode != 0:
             raise CheckFailed(f"promtool {' '.join(args[:2])}:\n{result.stdout}{result.stderr}")
+    problems = [p for path in rule_files() for p in alert_rule_problems(path)]
+    if problems:
+        raise CheckFailed("\n".join(problems))
+
+
+MIRROR = "mirror.example.org/secretariat"
+MIRROR_PULL_SECRET = "mirror-pull"  # noqa: S105 - the name of a pull Secret
+
+
+def mirror_problems(docs: list[dict[str, Any]]) -> list[str]:
+    """Every pod (services, hooks, trial data stores) pulls from the mirror with its Secret."""
+    problems: list[str] = []
+    for doc in docs:
+        spec = pod_spec(doc)
+        if spec is None:
+            continue
+        name = f"{doc['kind']}/{doc['metadata']['name']}"
+        secrets = [s.get("name") for s in spec.get("imagePullSecrets", [])]
+        if MIRROR_PULL_SECRET not in secrets:
+            problems.append(f"{name}: no imagePullSecrets {MIRROR_PULL_SECRET}")
+        for container in spec.get("initContainers", []) + spec["containers"]:
+            if not container["image"].startswith(f"{MIRROR}/"):
+                problems.append(f"{name}: image {container['image']} not from {MIRROR}")
+    return problems
+
+
+def check_mirror_only() -> None:
+    """A cluster that pulls only from a mirror: the umbrella's trial, with its in-cluster
+    PostgreSQL and RabbitMQ, honours global.image.registry and global.image.pullSecrets."""
+    manifest = render(
+        HELM_DIR / "secretariat",
+        ENVIRONMENTS / "trial.yaml",
+        "--set",
+        f"global.image.registry={MIRROR}",
+        "--set",
+        f"global.image.pullSecrets[0]={MIRROR_PULL_SECRET}",
+    )
+    docs = documents(manifest)
+    kinds = {d["kind"] for d in docs}
+    if "StatefulSet" not in kinds:
+        raise CheckFailed("the trial renders no in-cluster data store")
+    problems = mirror_problems(docs)
+    if problems:
+        raise CheckFailed("\n".join(problems))
+
+
+def check_standalone_charts() -> None:
+    """``helm template`` of each deployable's chart alone (the production example, as
+    ``skaffold -p prod`` installs it) holds its workload, Service, alerts, dashboard and
+    NetworkPolicy; the documents are validated strict in the chart scenarios."""
+    problems: list[str] = []
+    for chart in application_charts():
+        if chart_schemas.chart_kind(chart) == "umbrella":
+            continue
+        docs = documents(render(chart, ENVIRONMENTS / "production.yaml"))
+        kinds = {d["kind"] for d in docs}
+        missing = [k for k in STANDALONE_KINDS if k not in kinds]
+        if not any(
+            d["kind"] == "ConfigMap" and "-dashboard-" in d["metadata"]["name"] for d in docs
+        ):
+            missing.append("dashboard ConfigMap")
+        if missing:
+            problems.append(f"{chart.name} alone renders no {', '.join(missing)}")
+    if problems:
+        raise CheckFailed("\n".join(problems))
 
 
 def dashboard_problems(path: Path, board: dict[str, Any]) -> Iterator[str]:
@@ -320,8 +516,9 @@ def dashboard_problems(path: Path, board: dict[str, Any]) -> Iterator[str]:
         if key not in board:
             yield f"{path.name}: no {key}"
     variables = {v["name"] for v in board.get("templating", {}).get("list", [])}
-    if "datasource" not in variables:
-        yield f"{path.name}: no datasource variable"
+    for variable in ("datasource", "namespace", "release"):
+        if variable not in variables:
+            yield f"{path.name}: no {variable} variable"
     ids = [p["id"] for p in board.get("panels", [])]
     if len(ids) != len(set(ids)):
         yield f"{path.name}: duplicate panel ids"
@@ -337,6 +534,11 @@ def dashboard_problems(path: Path, board: dict[str, Any]) -> Iterator[str]:
         targets = panel.get("targets", [])
         if not targets or not all(t.get("expr") and t.get("refId") for t in targets):
             yield f"{where}: a target without expr or refId"
+        if panel.get("fieldConfig", {}).get("defaults", {}).get("noValue") != "0":
+            yield f"{where}: shows 'No data' instead of 0 before its first sample (noValue)"
+        for target in targets:
+            if dashboards.scoped(target.get("expr", "")) != target.get("expr"):
+                yield f"{where}: a selector not narrowed to $namespace and $release"
 
 
 def check_dashboards() -> None:
@@ -375,7 +577,12 @@ def main() -> int:
         ("generated files are current", check_generated),
         ("chart dependencies", build_dependencies),
         (f"helm lint --strict, helm template, kubernetes-validate {KUBE_VERSION}", check_charts),
-        ("promtool check rules, promtool test rules", check_rules),
+        (
+            "each service chart alone: workload, Service, alerts, dashboard, policy",
+            check_standalone_charts,
+        ),
+        ("a mirror-only cluster: every image from global.image.registry", check_mirror_only),
+        ("promtool check rules, promtool test rules, team labels, runbooks, windows", check_rules),
         ("Grafana dashboards", check_dashboards),
         ("deploy tests", check_tests),
     ]

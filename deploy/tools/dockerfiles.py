@@ -32,12 +32,10 @@ FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /app
 RUN python -m venv /opt/venv
-# Third-party dependencies of shared and this package only.
-COPY shared/pyproject.toml shared/pyproject.toml
-COPY @DIR@/pyproject.toml @DIR@/pyproject.toml
-RUN python -c "import sys, tomllib; print('\\n'.join(d for p in sys.argv[1:] for d in tomllib.load(open(p, 'rb'))['project']['dependencies'] if not d.startswith('secretariat-')))" \\
-        shared/pyproject.toml @DIR@/pyproject.toml > /tmp/requirements.txt \\
- && /opt/venv/bin/pip install -r /tmp/requirements.txt grpcio-tools
+# Third-party dependencies of shared and this package only, as locked (with
+# hashes) by `make lock` in requirements/locks/@NAME@.lock.
+COPY requirements/locks/@NAME@.lock /tmp/requirements.lock
+RUN /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/requirements.lock
 # Contracts are generated, never committed (ENGINEERING rule 1).
 COPY protos protos
 RUN mkdir -p shared/src \\

@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 DEPLOY = Path(__file__).resolve().parents[1]
-RULES = DEPLOY / "prometheus" / "rules"
 DASHBOARDS = DEPLOY / "helm"
+RULES_GLOB = "*/rules/*.yaml"
 
 # Series Prometheus makes itself rather than a service exporting them.
 SYNTHETIC = {
@@ -146,7 +146,7 @@ def metric_names(expr: str) -> set[str]:
 
 
 def rule_files() -> list[Path]:
-    return sorted(RULES.glob("*.yaml"))
+    return sorted(DASHBOARDS.glob(RULES_GLOB))
 
 
 def rules() -> Iterator[dict[str, Any]]:

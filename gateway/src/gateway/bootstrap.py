@@ -26,7 +26,10 @@ from secretariat_shared.clock import Clock, clock_from_settings
 from secretariat_shared.db import Database
 from secretariat_shared.directory_sync import DirectoryChangeListener, start_listener
 from secretariat_shared.i18n import negotiate
-from secretariat_shared.identity import IdentitySigner, IdentityVerifier, service_token
+from secretariat_shared.identity import SERVICE_AUDIENCE, Identity, IdentitySigner, IdentityVerifier
+
+# The gateway's own calls (descriptors) carry a service token it signs with its identity key.
+GATEWAY_SERVICE = Identity(username="service:gateway", name="gateway", kind="service")
 
 
 @dataclass
@@ -94,7 +97,7 @@ def build_gateway(
     catalog = RouteCatalog(
         [ConfiguredService(name, address) for name, address in settings.service_addresses],
         channels.channel,
-        lambda: service_token("gateway", settings.internal_token_secret, clock),
+        lambda: signer.sign_reusable(GATEWAY_SERVICE, SERVICE_AUDIENCE, 300),
         settings.descriptor_refresh_seconds,
     )
     idempotency = IdempotentRunner(SqlIdempotencyStore(db), clock)

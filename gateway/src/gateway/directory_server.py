@@ -32,7 +32,7 @@ from secretariat_shared.calendar_sync import CalendarFeed, year_to_proto
 from secretariat_shared.clock import Clock, clock_from_settings
 from secretariat_shared.db import Database
 from secretariat_shared.grpc_server import GrpcService, Worker, serve_forever
-from secretariat_shared.identity import IdentityVerifier
+from secretariat_shared.identity import IdentityVerifier, verifier_from_settings
 from secretariat_shared.observability import setup_logging, setup_tracing, start_metrics
 from secretariat_shared.relay import OutboxRelay
 from secretariat_shared.settings import load_or_exit
@@ -155,7 +155,12 @@ def main() -> None:
     start_metrics(settings.metrics_port, settings.directory_grpc_host)
     clock = clock_from_settings(settings.testing, settings.clock_file)
     database = Database(settings.database_url)
-    verifier = IdentityVerifier(settings.identity_public_key, clock, settings.internal_token_secret)
+    verifier = verifier_from_settings(
+        settings.identity_public_key,
+        clock,
+        settings.internal_token_secret,
+        settings.service_public_keys,
+    )
     spec = directory_service_spec(
         database,
         verifier,

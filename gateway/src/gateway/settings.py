@@ -112,6 +112,11 @@ class DirectoryServerSettings:
     database_url: str = setting("SQLAlchemy URL of the gateway's database (directory)")
     identity_public_key: str = setting("PEM of the gateway's Ed25519 public key")
     internal_token_secret: str = setting("shared secret for service-to-service tokens")
+    service_public_keys: str = setting(
+        "JSON object service name → Ed25519 public key PEM of every service (issue 19); "
+        "given, service tokens from the internal secret are refused",
+        "",
+    )
     directory_grpc_port: int = setting("port of the Directory gRPC server", 50050)
     directory_grpc_host: str = setting("interface the Directory gRPC server binds", "127.0.0.1")
     metrics_port: int = setting("port of the Prometheus /metrics endpoint (0 = off)", 0)

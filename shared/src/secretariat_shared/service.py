@@ -38,7 +38,11 @@ from secretariat_shared.db import Database
 from secretariat_shared.directory import GrpcDirectory
 from secretariat_shared.directory_sync import DirectoryChangeListener
 from secretariat_shared.grpc_server import GrpcService, Worker, serve_forever
-from secretariat_shared.identity import IdentityVerifier, service_token
+from secretariat_shared.identity import (
+    service_signing_key,
+    service_token,
+    verifier_from_settings,
+)
 from secretariat_shared.migrations import upgrade
 from secretariat_shared.observability import setup_logging, setup_tracing, start_metrics
 from secretariat_shared.relay import OutboxRelay
@@ -141,7 +145,9 @@ class ServiceKit(Generic[S, U]):
 
     def service_token(self) -> str:
         """An internal token naming this service, for calls to other services."""
-        return service_token(self.name, self.settings.internal_token_secret, self.clock)
+        settings = self.settings
+        key = service_signing_key(settings.service_private_key, settings.internal_token_secret)
+        return service_token(self.name, key, self.clock)
 
     def directory(self) -> GrpcDirectory:
         """The gateway's Directory (SPEC X-01), one cached client; the address is
@@ -226,8 +232,11 @@ class ServiceKit(Generic[S, U]):
         settings = self.settings
         grpc_service = GrpcService(
             name=self.name,
-            verifier=IdentityVerifier(
-                settings.identity_public_key, self.clock, settings.internal_token_secret
+            verifier=verifier_from_settings(
+                settings.identity_public_key,
+                self.clock,
+                settings.internal_token_secret,
+                settings.service_public_keys,
             ),
             register=register,
             service_names=[s.full_name for s in wiring.servicers],

@@ -102,6 +102,16 @@ class ServiceSettings:
     amqp_url: str = setting("message bus: amqp://… for RabbitMQ or filesystem:///dir embedded")
     identity_public_key: str = setting("PEM of the gateway's Ed25519 public key")
     internal_token_secret: str = setting("shared secret for service-to-service tokens")
+    service_private_key: str = setting(
+        "PEM of this service's own Ed25519 key signing its service tokens (issue 19); "
+        "empty: HS256 tokens from the internal secret",
+        "",
+    )
+    service_public_keys: str = setting(
+        "JSON object service name → Ed25519 public key PEM of every service that may call "
+        "this one; given, service tokens from the internal secret are refused",
+        "",
+    )
     grpc_port: int = setting("port of the gRPC server", 50051)
     grpc_host: str = setting("interface the gRPC server binds", "127.0.0.1")
     metrics_port: int = setting("port of the Prometheus /metrics endpoint (0 = off)", 0)

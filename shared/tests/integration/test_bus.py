@@ -7,6 +7,7 @@ PostgreSQL and RabbitMQ when ``SECRETARIAT_TEST_DATABASE_URL`` and
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
@@ -821,3 +822,71 @@ def test_dedupe_rows_are_forgotten_after_retention_rule5(harness: Harness) -> No
     harness.clock.advance(31 * 86400)
     assert consumer.purge_processed() == 1
     assert harness.count(processed) == 1
+
+
+def test_issue19_a_poisoned_event_dead_letters_is_fixed_replayed_and_applied_once_rule5(
+    harness: Harness, publisher: EventPublisher, bus_url: str, topology: BusTopology
+) -> None:
+    """secretariat-dlq (docs/runbooks/events-dead-lettered.md): list and show the dead
+    letter, replay it after the fix, and its effect appears once; drop removes another."""
+    import io
+
+    from secretariat_shared import dlq
+
+    consumer = harness.consumer(max_attempts=2, base_backoff=0.01)
+    fixed = {"yet": False}
+    record = harness.recorder("fragile")
+
+    def fragile(uow: UnitOfWork, event: ReceivedEvent) -> None:
+        if not fixed["yet"] and event.subject == "poison":
+            raise RuntimeError("the subject's department is unknown")
+        record(uow, event)
+
+    consumer.subscribe(REGISTERED, "records.fragile", fragile)
+    consumer.declare()
+    poisoned = make_envelope(
+        REGISTERED, "documents", "poison", registered("poison"), ManualClock().now()
+    )
+    doomed = make_envelope(
+        REGISTERED, "documents", "poison", registered("poison"), ManualClock().now()
+    )
+    healthy_id, healthy = envelope_bytes()
+    for envelope in (poisoned, doomed):
+        publisher.publish(envelope.SerializeToString(), REGISTERED, envelope.id, "")
+    publisher.publish(healthy, REGISTERED, healthy_id, "")
+    letters = dlq.DeadLetters(bus_url, "records", topology)
+    pump([consumer], lambda: len(letters.entries()) == 2 and harness.effect_ids() == [healthy_id])
+
+    def cli(*args: str) -> tuple[int, str]:
+        out = io.StringIO()
+        argv = ["--bus-url", bus_url, "--prefix", topology.prefix, *args]
+        return dlq.main(argv, out), out.getvalue()
+
+    code, listing = cli("list", "--service", "records")
+    assert code == 0
+    assert poisoned.id in listing
+    assert doomed.id in listing
+    assert "2 dead letter(s)" in listing
+    code, shown = cli("show", "--service", "records", poisoned.id)
+    assert code == 0
+    detail = json.loads(shown)
+    assert detail["attempts"] == 2
+    assert detail["failed_handler"] == "records.fragile"
+    assert "department is unknown" in detail["last_error"]
+    assert detail["envelope"]["subject"] == "poison"
+    assert len(letters.entries()) == 2, "reading must not consume"
+
+    fixed["yet"] = True
+    code, replayed = cli("replay", "--service", "records", poisoned.id)
+    assert code == 0
+    assert f"replayed 1: {poisoned.id}" in replayed
+    pump([consumer], lambda: poisoned.id in harness.effect_ids())
+    assert cli("drop", "--service", "records", doomed.id)[0] == 0
+    assert letters.entries() == []
+    assert cli("replay", "--service", "records", poisoned.id)[0] == 1  # gone from the queue
+
+    # Replaying again (an operator's double click) changes nothing: rule 5's processed_events.
+    publisher.publish(poisoned.SerializeToString(), REGISTERED, poisoned.id, "")
+    consumer.consume_once(0.5)
+    assert sorted(harness.effect_ids()) == sorted([healthy_id, poisoned.id])
+    assert doomed.id not in harness.effect_ids()

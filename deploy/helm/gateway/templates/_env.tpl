@@ -8,8 +8,8 @@
 - name: SECRETARIAT_IDENTITY_PRIVATE_KEY
   valueFrom:
     secretKeyRef:
-      name: {{ include "secretariat-lib.secretsName" $root }}
-      key: identity-private-key
+      name: {{ $root.Values.identity.existingSecret | default (include "secretariat-lib.gatewayIdentityName" $root) }}
+      key: {{ $root.Values.identity.existingSecretKey }}
 - name: SECRETARIAT_ADMIN_PASSWORD
   valueFrom:
     secretKeyRef:

@@ -15,6 +15,12 @@ Secret values are always referenced, never rendered into a manifest.
     secretKeyRef:
       name: {{ include "secretariat-lib.secretsName" . }}
       key: internal-token-secret
+- name: SECRETARIAT_SERVICE_PUBLIC_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "secretariat-lib.secretsName" . }}
+      key: service-public-keys
+      optional: true
 - name: SECRETARIAT_TIMEZONE
   value: {{ .Values.global.timezone | quote }}
 - name: SECRETARIAT_LOG_LEVEL
@@ -122,6 +128,12 @@ one key per deployable.
   value: {{ include "secretariat-lib.directoryAddress" $root | quote }}
 - name: SECRETARIAT_WORKER_THREADS
   value: {{ $root.Values.workerThreads | quote }}
+- name: SECRETARIAT_SERVICE_PRIVATE_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "secretariat-lib.credentialsName" $root }}
+      key: service-private-key
+      optional: true
 {{- include "secretariat-lib.env.peers" (dict "root" $root "peers" $root.Values.peers) }}
 {{- include "secretariat-lib.env.secrets" (dict "root" $root "entries" $root.Values.secretEnv) }}
 {{- with $root.Values.extraEnv }}

@@ -103,6 +103,19 @@ imagePullSecrets:
 {{- .Values.global.secrets.existingSecret | default (printf "%s-secrets" (include "secretariat-lib.platform" .)) -}}
 {{- end -}}
 
+{{/*
+A service's own credentials (issue 19): its Ed25519 key signing its service
+tokens, key service-private-key; default "<platform>-<name>-credentials".
+*/}}
+{{- define "secretariat-lib.credentialsName" -}}
+{{- .Values.credentials.existingSecret | default (printf "%s-%s-credentials" (include "secretariat-lib.platform" .) (include "secretariat-lib.name" .)) -}}
+{{- end -}}
+
+{{/* The gateway's signing key, in a Secret no service reads; default "<platform>-gateway-identity". */}}
+{{- define "secretariat-lib.gatewayIdentityName" -}}
+{{- printf "%s-gateway-identity" (include "secretariat-lib.platform" .) -}}
+{{- end -}}
+
 {{- define "secretariat-lib.postgresqlHost" -}}
 {{- printf "%s-postgresql" (include "secretariat-lib.platform" .) -}}
 {{- end -}}

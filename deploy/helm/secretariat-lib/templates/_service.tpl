@@ -66,6 +66,7 @@ The image's entrypoint is "python -m <service>"; "serve" runs it and
 {{- with (include "secretariat-lib.dashboards" $root) }}
 {{- . }}
 {{- end }}
+{{- include "secretariat-lib.prometheusRule" $root }}
 {{- end -}}
 
 {{/*
@@ -93,6 +94,47 @@ metadata:
 data:
   {{ base $path }}: |-
     {{- $root.Files.Get $path | nindent 4 }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The chart's alerts: every rules/*.yaml of the calling chart (the files
+promtool checks and tests, deploy/prometheus/tests) in one Prometheus
+Operator PrometheusRule. With prometheusRule.runbookBaseUrl the alerts'
+runbook_url (docs/runbooks/<page>.md in the files) points there.
+*/}}
+{{- define "secretariat-lib.prometheusRule" -}}
+{{- $root := . -}}
+{{- $pr := $root.Values.prometheusRule -}}
+{{- if $pr.enabled }}
+{{- $groups := list }}
+{{- range $path, $_ := $root.Files.Glob "rules/*.yaml" }}
+{{- range (fromYaml ($root.Files.Get $path)).groups }}
+{{- if $pr.runbookBaseUrl }}
+{{- range .rules }}
+{{- if and .annotations (hasKey .annotations "runbook_url") }}
+{{- $_ := set .annotations "runbook_url" (printf "%s/%s" (trimSuffix "/" $pr.runbookBaseUrl) (trimPrefix "docs/runbooks/" .annotations.runbook_url)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $groups = append $groups . }}
+{{- end }}
+{{- end }}
+{{- if $groups }}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: {{ include "secretariat-lib.fullname" $root }}
+  labels:
+    {{- include "secretariat-lib.labels" (dict "root" $root "component" "alerts") | nindent 4 }}
+    {{- with $pr.labels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  groups:
+    {{- toYaml $groups | nindent 4 }}
 {{- end }}
 {{- end }}
 {{- end -}}

@@ -240,6 +240,7 @@ spec:
   jobLabel: secretariat.io/service
   targetLabels:
     - app.kubernetes.io/part-of
+    - secretariat.io/platform
   selector:
     matchLabels:
       {{- include "secretariat-lib.selectorLabels" . | nindent 6 }}

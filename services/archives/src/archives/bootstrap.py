@@ -38,7 +38,11 @@ from secretariat_shared.db import Database
 from secretariat_shared.directory import GrpcDirectory
 from secretariat_shared.directory_sync import listeners_for
 from secretariat_shared.grpc_server import GrpcService
-from secretariat_shared.identity import IdentityVerifier, service_token
+from secretariat_shared.identity import (
+    service_signing_key,
+    service_token,
+    verifier_from_settings,
+)
 from secretariat_shared.relay import OutboxRelay
 from secretariat_shared.timers import TimerHandler, TimerScheduler
 from secretariat_shared.uow import UnitOfWork
@@ -115,7 +119,8 @@ def build(
         return UnitOfWork(db, platform, SERVICE, clock, on_commit=relay.wake)
 
     def token() -> str:
-        return service_token(SERVICE, settings.internal_token_secret, clock)
+        key = service_signing_key(settings.service_private_key, settings.internal_token_secret)
+        return service_token(SERVICE, key, clock)
 
     if directory is None:
         address = _required(
@@ -168,7 +173,12 @@ def build(
     consumer.subscribe(
         APPROVAL_COMPLETED, "archives.approval_completed", outcomes.on_approval_completed
     )
-    verifier = IdentityVerifier(settings.identity_public_key, clock, settings.internal_token_secret)
+    verifier = verifier_from_settings(
+        settings.identity_public_key,
+        clock,
+        settings.internal_token_secret,
+        settings.service_public_keys,
+    )
     servicer = ArchivesServicer(records, loans, climate, stock_takes, destructions, verifier, clock)
 
     def add_servicers(server: grpc.Server) -> None:

@@ -38,7 +38,11 @@ from secretariat_shared.consumer import EventConsumer
 from secretariat_shared.db import Database
 from secretariat_shared.directory_sync import listeners_for
 from secretariat_shared.grpc_server import GrpcService
-from secretariat_shared.identity import IdentityVerifier, service_token
+from secretariat_shared.identity import (
+    service_signing_key,
+    service_token,
+    verifier_from_settings,
+)
 from secretariat_shared.relay import OutboxRelay
 from secretariat_shared.timers import TimerHandler, TimerScheduler
 from secretariat_shared.uow import UnitOfWork
@@ -150,7 +154,8 @@ def build(
         return UnitOfWork(db, platform, SERVICE, clock, on_commit=relay.wake)
 
     def token() -> str:
-        return service_token(SERVICE, settings.internal_token_secret, clock)
+        key = service_signing_key(settings.service_private_key, settings.internal_token_secret)
+        return service_token(SERVICE, key, clock)
 
     if directory is None:
         from career.adapters.directory_client import CareerGrpcDirectory
@@ -200,8 +205,11 @@ def build(
 
     grpc_service = GrpcService(
         name=SERVICE,
-        verifier=IdentityVerifier(
-            settings.identity_public_key, clock, settings.internal_token_secret
+        verifier=verifier_from_settings(
+            settings.identity_public_key,
+            clock,
+            settings.internal_token_secret,
+            settings.service_public_keys,
         ),
         register=add_servicers,
         service_names=[career_pb2.DESCRIPTOR.services_by_name["Career"].full_name],

@@ -56,3 +56,9 @@ DESTROYED_COPIES = Counter(
     "secretariat_archives_destroyed_records_total",
     "Records destroyed after an approved destruction (A-06)",
 )
+
+# Every kind and outcome exported from the start, so a fresh installation's panels read 0.
+for _kind in ("due_reminder", "overdue"):
+    LOAN_TIMERS.labels(_kind)
+for _outcome in ("met", "breached"):
+    LOANS_RETURNED.labels(_outcome)

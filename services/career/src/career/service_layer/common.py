@@ -32,6 +32,9 @@ REMINDERS = Counter(
     "Career timers fired (X-05), by kind and outcome (met, breached, reminded)",
     ["kind", "outcome"],
 )
+# The weekly mentoring check's outcomes exported from the start: the C-05 panel reads 0.
+for _outcome in ("met", "breached"):
+    REMINDERS.labels("career.mentoring.week", _outcome)
 
 
 def new_id() -> str:

@@ -68,3 +68,16 @@ REPLENISHMENTS = Counter(
     "secretariat_facilities_replenishments_raised_total",
     "Replenishment requests raised by falling below the minimum-stock line (F-04)",
 )
+
+# Both outcomes exported from the start, so a fresh installation's SLA panels read 0.
+for _outcome in ("met", "breached"):
+    for _counter in (
+        REPAIR_RESPONSE,
+        REPAIR_RESOLUTION,
+        INCIDENT_PLAN,
+        INCIDENT_RESTORE,
+        INSPECTION_ROUNDS,
+        RECTIFICATIONS,
+        DELIVERIES,
+    ):
+        _counter.labels(_outcome)
