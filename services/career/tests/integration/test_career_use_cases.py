@@ -183,6 +183,57 @@ def test_c02_application_to_a_closed_vacancy_is_refused(harness: Harness) -> Non
         h.cases.transfers.apply(STAFF, vacancy, "")
 
 
+def _vacancy_reminders(h: Harness) -> list[tuple[str, list[str]]]:
+    return [(n.subject_ref, list(n.recipients)) for n in h.notices("vacancies_due")]
+
+
+def test_c02_hr_is_reminded_each_quarter_on_its_first_working_day(harness: Harness) -> None:
+    h = harness  # Monday 2026-03-02: Q1's reminder day (Sunday 4 January, a make-up day) is past
+    h.cases.transfers.ensure_vacancy_reminder()
+    h.cases.transfers.ensure_vacancy_reminder()  # a restart schedules nothing twice
+    h.advance(days=29, hours=23)  # Wednesday 1 April 08:00 Beijing time
+    assert _vacancy_reminders(h) == []
+    h.advance(hours=1)
+    assert _vacancy_reminders(h) == [("career/vacancies/2026-Q2", ["hr.officer"])]
+    notice = h.notices("vacancies_due")[0]
+    assert notice.title == "请发布2026年第2季度内部岗位空缺"
+    h.advance(days=91)  # Wednesday 1 July: Q3
+    assert [ref for ref, _ in _vacancy_reminders(h)] == [
+        "career/vacancies/2026-Q2",
+        "career/vacancies/2026-Q3",
+    ]
+    h.advance(days=92)  # 1 October is the National Day holiday: not yet
+    assert len(_vacancy_reminders(h)) == 2
+    h.advance(days=7)  # Thursday 8 October, the first working day after it
+    assert [ref for ref, _ in _vacancy_reminders(h)][-1] == "career/vacancies/2026-Q4"
+    fired = [
+        event.payload_as(career_events.ReminderFired)
+        for event_type, event in h.outbox()
+        if event_type == "career.reminder.fired"
+    ]
+    assert [f.outcome for f in fired if f.kind == "career.vacancies.quarterly"] == [
+        "reminded",
+        "reminded",
+        "reminded",
+    ]
+
+
+def test_c02_no_reminder_when_the_quarters_vacancies_are_posted(harness: Harness) -> None:
+    h = harness
+    h.cases.transfers.ensure_vacancy_reminder()
+    h.cases.transfers.create_vacancy(HR, "会务专员", "FIN", "2026-Q2", "")
+    h.advance(days=31)
+    assert _vacancy_reminders(h) == []
+    fired = [
+        event.payload_as(career_events.ReminderFired)
+        for event_type, event in h.outbox()
+        if event_type == "career.reminder.fired"
+    ]
+    assert [(f.subject_ref, f.outcome) for f in fired] == [("career/vacancies/2026-Q2", "met")]
+    h.advance(days=91)  # the next quarter is still reminded
+    assert [ref for ref, _ in _vacancy_reminders(h)] == ["career/vacancies/2026-Q3"]
+
+
 def test_c03_x03_career_file_scored_reviewed_reminded_and_reads_audited(harness: Harness) -> None:
     h = harness
     answers = [3] * 40

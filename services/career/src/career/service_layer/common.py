@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from career.domain.access import is_hr, may_read_person
 from career.service_layer.ports import Approvals, CareerDirectory
 from secretariat.career.v1 import events_pb2 as career_events
 from secretariat.common.v1 import notice_pb2
+from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -61,6 +62,8 @@ class Context:
     directory: CareerDirectory
     approvals: Approvals
     timezone: str = "Asia/Shanghai"
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+    """The organisation's working days (X-02), kept current by the kit's feed."""
 
     @property
     def zone(self) -> ZoneInfo:

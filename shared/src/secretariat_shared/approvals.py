@@ -1,7 +1,10 @@
-"""The approval engine (documents service, SPEC D-06) over gRPC.
+"""Starting an approval in the approval engine (documents service, SPEC D-06)
+from another service, over gRPC.
 
 Calls carry a service token: the engine trusts ``requester_username`` only
 from a service, which is how an approval is started on a person's behalf.
+The engine is idempotent on ``(source_service, source_ref)``, so a caller
+commits its own record first and may retry the start (docs/adding-a-service.md).
 """
 
 from __future__ import annotations
@@ -9,11 +12,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import grpc
 from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
 
-from archives.service_layer.ports import ApprovalRequest
 from secretariat.documents.v1 import approvals_pb2, approvals_pb2_grpc
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.errors import FieldError, PreconditionFailed, ValidationFailed
@@ -21,7 +25,23 @@ from secretariat_shared.grpc_server import identity_metadata
 
 log = logging.getLogger(__name__)
 
-SOURCE_SERVICE = "archives"
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """An approval the engine runs for a service; ``source_ref`` is
+    ``<kind>:<the service's id>`` and comes back on ``documents.approval.completed``."""
+
+    template: str
+    subject: str
+    requester_username: str
+    source_ref: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    urgent: bool = False
+    content: str = ""
+
+
+class Approvals(Protocol):
+    def start(self, request: ApprovalRequest) -> str: ...
 
 
 def _field_errors(exc: grpc.RpcError) -> list[FieldError]:
@@ -29,22 +49,32 @@ def _field_errors(exc: grpc.RpcError) -> list[FieldError]:
 
 
 class GrpcApprovals:
-    def __init__(self, address: str, token: Callable[[], str], timeout: float = 10.0) -> None:
+    """:class:`Approvals` over gRPC for the service ``source_service``."""
+
+    def __init__(
+        self,
+        address: str,
+        token: Callable[[], str],
+        source_service: str,
+        timeout: float = 10.0,
+    ) -> None:
         self._channel = grpcext.intercept_channel(
             grpc.insecure_channel(address), client_interceptor()
         )
         self._stub = approvals_pb2_grpc.ApprovalsStub(self._channel)
         self._token = token
+        self._source_service = source_service
         self._timeout = timeout
 
     def start(self, request: ApprovalRequest) -> str:
+        """The engine's approval id; refusals become field errors or a precondition."""
         message = approvals_pb2.StartApprovalRequest(
             template=request.template,
             subject=request.subject,
             payload_json=json.dumps(request.payload, ensure_ascii=False),
             urgent=request.urgent,
             requester_username=request.requester_username,
-            source_service=SOURCE_SERVICE,
+            source_service=self._source_service,
             source_ref=request.source_ref,
             content=request.content,
         )
