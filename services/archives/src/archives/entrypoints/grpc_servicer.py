@@ -16,7 +16,6 @@ from google.protobuf.message import Message
 from archives.domain.climate import Reading
 from archives.domain.records import Shelf
 from archives.entrypoints.messages import to_proto
-from archives.entrypoints.uploads import uploaded_file
 from archives.service_layer.climate import Climate
 from archives.service_layer.destruction import Destructions
 from archives.service_layer.loans import Loans
@@ -28,6 +27,7 @@ from secretariat_shared.clock import Clock
 from secretariat_shared.errors import DomainError, ValidationFailed
 from secretariat_shared.grpc_server import current_identity, status_for
 from secretariat_shared.identity import METADATA_KEY, IdentityVerifier, InvalidIdentity
+from secretariat_shared.uploads import uploaded_file
 
 Context = grpc.ServicerContext
 STREAM_BATCH = 1000
@@ -263,6 +263,12 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
     ) -> httpbody_pb2.HttpBody:
         png = self.stock_takes.labels(current_identity(), request.id)
         return httpbody_pb2.HttpBody(content_type="image/png", data=png)
+
+    def GetStockTakeLabelsPdf(
+        self, request: pb.GetStockTakeRequest, context: Context
+    ) -> httpbody_pb2.HttpBody:
+        pdf = self.stock_takes.labels_pdf(current_identity(), request.id)
+        return httpbody_pb2.HttpBody(content_type="application/pdf", data=pdf)
 
     def CheckStockTakeItem(
         self, request: pb.CheckStockTakeItemRequest, context: Context
