@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,11 +19,20 @@ import grpc
 from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
 
 from secretariat.documents.v1 import approvals_pb2, approvals_pb2_grpc
+from secretariat.documents.v1 import events_pb2 as documents_events
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.errors import FieldError, PreconditionFailed, ValidationFailed
+from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.grpc_server import identity_metadata
+from secretariat_shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+APPROVAL_COMPLETED = "documents.approval.completed"
+OUTCOMES = ("approved", "rejected", "withdrawn")
+
+Decided = Callable[[UnitOfWork, str, str, str], None]
+"""``(uow, local_id, approval_id, outcome)``: a use case learns its approval's outcome."""
 
 
 @dataclass(frozen=True)
@@ -100,3 +109,35 @@ class GrpcApprovals:
 
     def close(self) -> None:
         self._channel.close()
+
+
+class OutcomeRoutes:
+    """``documents.approval.completed`` for the approvals ``service`` started,
+    routed by the kind in ``source_ref = <kind>:<local id>`` to the use case
+    that owns it; other services' approvals are ignored, unknown kinds and
+    outcomes logged and dropped."""
+
+    def __init__(self, service: str, routes: Mapping[str, Decided] | None = None) -> None:
+        self._service = service
+        self._routes: dict[str, Decided] = dict(routes or {})
+
+    def route(self, kind: str, decided: Decided) -> None:
+        self._routes[kind] = decided
+
+    def on_approval_completed(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        payload = event.payload_as(documents_events.ApprovalCompleted)
+        assert isinstance(payload, documents_events.ApprovalCompleted)
+        ref = payload.approval
+        if ref.source_service != self._service:
+            return
+        kind, _, local_id = ref.source_ref.partition(":")
+        decided = self._routes.get(kind)
+        if decided is None or not local_id or payload.outcome not in OUTCOMES:
+            log.warning(
+                "approval %s: unknown source %r or outcome %r",
+                ref.approval_id,
+                ref.source_ref,
+                payload.outcome,
+            )
+            return
+        decided(uow, local_id, ref.approval_id, payload.outcome)

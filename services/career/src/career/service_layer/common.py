@@ -16,16 +16,15 @@ from career.adapters.repository import Rows
 from career.domain.access import is_hr, may_read_person
 from career.service_layer.ports import Approvals, CareerDirectory
 from secretariat.career.v1 import events_pb2 as career_events
-from secretariat.common.v1 import notice_pb2
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from secretariat_shared.identity import Identity
+from secretariat_shared.notices import request_notice
 from secretariat_shared.uow import UnitOfWork
 
 SERVICE = "career"
-NOTIFICATION = "career.notification.requested"
 REMINDER_FIRED = "career.reminder.fired"
 
 REMINDERS = Counter(
@@ -127,8 +126,8 @@ class Context:
 
     # -- notices and timer records ---------------------------------------------
 
-    @staticmethod
     def notify(
+        self,
         uow: UnitOfWork,
         recipients: list[str],
         kind: str,
@@ -137,16 +136,19 @@ class Context:
         subject_ref: str,
         due_at: datetime | None = None,
     ) -> None:
-        """X-06: an inbox item for each recipient (infohub turns the event into them)."""
-        wanted = sorted({r for r in recipients if r})
-        if not wanted:
-            return
-        notice = notice_pb2.Notice(
-            recipients=wanted, kind=kind, title=title, body=body, subject_ref=subject_ref
+        """X-06: an inbox item for each recipient still in the organisation
+        (infohub turns the event into them)."""
+        request_notice(
+            uow,
+            SERVICE,
+            recipients,
+            kind=kind,
+            title=title,
+            body=body,
+            subject_ref=subject_ref,
+            due_at=due_at,
+            directory=self.directory,
         )
-        if due_at is not None:
-            notice.due_at.FromDatetime(due_at.astimezone(UTC))
-        uow.emit(NOTIFICATION, subject_ref, notice)
 
     @staticmethod
     def fired(
