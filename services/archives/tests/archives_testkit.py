@@ -13,7 +13,6 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from google.protobuf.message import Message
-from sqlalchemy import select
 
 from archives.adapters.orm import platform
 from archives.adapters.seal_check import canonical_json
@@ -27,8 +26,6 @@ from archives.service_layer.outcomes import ApprovalOutcomes
 from archives.service_layer.ports import (
     ApprovalRequest,
     ArchivedDocument,
-    DepartmentInfo,
-    PersonInfo,
     SealedFile,
 )
 from archives.service_layer.records import CopyInput, CreateRecord, Records
@@ -40,6 +37,8 @@ from secretariat_shared.db import Database
 from secretariat_shared.events import ReceivedEvent, make_envelope
 from secretariat_shared.identity import Identity
 from secretariat_shared.migrations import upgrade
+from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
+from secretariat_shared.testing import notices_in, outbox_events
 from secretariat_shared.timers import TimerScheduler
 from secretariat_shared.uow import UnitOfWork
 
@@ -70,32 +69,22 @@ SUPERVISOR = person("leader.wang", "", "supervising_leader", supervises=("HR",))
 SENSOR = Identity(username="sensor-gateway", kind="service")
 
 
-class FakeDirectory:
+class FakeDirectory(SharedFakeDirectory):
+    """The archive's small organisation: HR, FIN and SEC, the archivist in SEC."""
+
     def __init__(self) -> None:
-        self.departments = {
-            "HR": DepartmentInfo("HR", "人力资源部", "hr.head", "leader.wang"),
-            "FIN": DepartmentInfo("FIN", "财务部", "fin.head", "leader.li"),
-            "SEC": DepartmentInfo("SEC", "秘书处", "sec.head", "leader.li"),
-        }
-        self.people = {
-            name: PersonInfo(name, name, dept, superior)
-            for name, dept, superior in [
-                ("hr.staff", "HR", "hr.head"),
-                ("hr.head", "HR", "leader.wang"),
-                ("fin.staff", "FIN", "fin.head"),
-                ("sec.archivist", "SEC", "sec.head"),
-            ]
-        }
-        self.roles = {"secretariat": ["sec.archivist"]}
-
-    def department(self, code: str) -> DepartmentInfo | None:
-        return self.departments.get(code)
-
-    def person(self, username: str) -> PersonInfo | None:
-        return self.people.get(username)
-
-    def role_holders(self, role: str) -> list[str]:
-        return list(self.roles.get(role, []))
+        super().__init__(demo=False)
+        self.add_department("HR", "人力资源部", "hr.head", "leader.wang")
+        self.add_department("FIN", "财务部", "fin.head")
+        self.add_department("SEC", "秘书处", "sec.head")
+        for name, dept, superior in [
+            ("hr.staff", "HR", "hr.head"),
+            ("hr.head", "HR", "leader.wang"),
+            ("fin.staff", "FIN", "fin.head"),
+            ("sec.archivist", "SEC", "sec.head"),
+        ]:
+            self.add_person(name, dept, superior)
+        self.roles["secretariat"] = ["sec.archivist"]
 
 
 @dataclass
@@ -213,26 +202,13 @@ class Harness:
         return self.scheduler.run_once()
 
     def outbox(self) -> list[tuple[str, ReceivedEvent]]:
-        with self.db.reading() as s:
-            rows = s.execute(
-                select(platform.outbox.c.event_type, platform.outbox.c.envelope).order_by(
-                    platform.outbox.c.id
-                )
-            ).all()
-        return [(t, ReceivedEvent.from_bytes(e)) for t, e in rows]
+        return outbox_events(self.db, platform)
 
     def event_types(self) -> list[str]:
         return [t for t, _ in self.outbox()]
 
     def notices(self, kind: str | None = None) -> list[notice_pb2.Notice]:
-        found = []
-        for event_type, event in self.outbox():
-            if event_type == "archives.notification.requested":
-                notice = event.payload_as(notice_pb2.Notice)
-                assert isinstance(notice, notice_pb2.Notice)
-                if kind is None or notice.kind == kind:
-                    found.append(notice)
-        return found
+        return notices_in(self.outbox(), "archives", kind)
 
     def advance(self, **delta: float) -> None:
         self.clock.advance(timedelta(**delta).total_seconds())

@@ -23,8 +23,12 @@ import pytest
 from sqlalchemy import create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
 
+from secretariat.common.v1 import notice_pb2
+from secretariat_shared.bus import BusTopology
 from secretariat_shared.clock import Clock, SystemClock
+from secretariat_shared.db import Database
 from secretariat_shared.directory import DepartmentInfo, PersonInfo
+from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.grpc_server import GrpcService, RunningService, identity_metadata
 from secretariat_shared.identity import (
     SERVICE_AUDIENCE,
@@ -34,8 +38,11 @@ from secretariat_shared.identity import (
     generate_keypair,
     service_token,
 )
+from secretariat_shared.migrations import upgrade
+from secretariat_shared.notices import notice_event
 from secretariat_shared.service import ServiceApp, Servicer
 from secretariat_shared.settings import ServiceSettings
+from secretariat_shared.tables import PlatformTables
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -154,8 +161,10 @@ class FakeDirectory:
         self.departments[code] = info
         return info
 
-    def add_person(self, username: str, department: str, superior: str = "") -> PersonInfo:
-        info = PersonInfo(username, username, department, superior)
+    def add_person(
+        self, username: str, department: str, superior: str = "", name: str = ""
+    ) -> PersonInfo:
+        info = PersonInfo(username, name or username, department, superior)
         self.people[username] = info
         return info
 
@@ -270,6 +279,61 @@ def grpc_server() -> Iterator[GrpcServerFactory]:
     yield start
     for server in reversed(started):
         server.close()
+
+
+def outbox_events(db: Database, tables: PlatformTables) -> list[tuple[str, ReceivedEvent]]:
+    """(event type, event) of every outbox row, oldest first: what a use case emitted."""
+    with db.reading() as session:
+        rows = session.execute(
+            select(tables.outbox.c.event_type, tables.outbox.c.envelope).order_by(
+                tables.outbox.c.id
+            )
+        ).all()
+    return [(event_type, ReceivedEvent.from_bytes(envelope)) for event_type, envelope in rows]
+
+
+def notices_in(
+    events: Sequence[tuple[str, ReceivedEvent]], service: str, kind: str | None = None
+) -> list[notice_pb2.Notice]:
+    """The X-06 notices among ``events`` that ``service`` requested, of ``kind`` if given."""
+    found = []
+    for event_type, event in events:
+        if event_type == notice_event(service):
+            notice = event.payload_as(notice_pb2.Notice)
+            assert isinstance(notice, notice_pb2.Notice)
+            if kind is None or notice.kind == kind:
+                found.append(notice)
+    return found
+
+
+ServiceAppFactory = Callable[..., ServiceApp[Any, Any]]
+
+
+@pytest.fixture
+def service_app(database_url: str, bus_url: str, bus_namespace: str) -> Iterator[ServiceAppFactory]:
+    """Build a service by its own ``build`` on the test database (migrated) and bus,
+    with the test settings (``testing=True``); disposed when the test ends::
+
+        app = service_app(build, MIGRATIONS, clock, ArchivesSettings, directory=FakeDirectory())
+    """
+    built: list[ServiceApp[Any, Any]] = []
+
+    def make(
+        build: Callable[..., ServiceApp[Any, Any]],
+        migrations: Path,
+        clock: Clock,
+        settings_class: type[ServiceSettings] = ServiceSettings,
+        **fakes: Any,
+    ) -> ServiceApp[Any, Any]:
+        upgrade(migrations, database_url)
+        settings = service_settings(database_url, bus_url, settings_class, testing=True)
+        app = build(settings, clock, BusTopology(prefix=bus_namespace), **fakes)
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        app.db.dispose()
 
 
 class MovableClock(Protocol):

@@ -5,7 +5,6 @@ reminder (C-02) on that clock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,60 +17,39 @@ from career.bootstrap import MIGRATIONS, CareerApp, build
 from career.settings import CareerSettings
 from secretariat.career.v1 import career_pb2 as pb
 from secretariat.career.v1 import career_pb2_grpc
-from secretariat_shared.bus import BusTopology
 from secretariat_shared.clock import Clock, ManualClock, OffsetFileClock
-from secretariat_shared.migrations import upgrade
 from secretariat_shared.testing import (
     GrpcServerFactory,
+    ServiceAppFactory,
     assert_workers_follow_clock,
-    service_settings,
 )
 
 pytestmark = pytest.mark.integration
+
+
+def _career(service_app: ServiceAppFactory, clock: Clock) -> CareerApp:
+    fakes = {"directory": FakeDirectory(), "approvals": FakeApprovals()}
+    return service_app(build, MIGRATIONS, clock, CareerSettings, **fakes)
 
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@pytest.fixture
-def make_app(database_url: str, bus_url: str, bus_namespace: str) -> Iterator[object]:
-    upgrade(MIGRATIONS, database_url)
-    built: list[CareerApp] = []
-
-    def make(clock: Clock) -> CareerApp:
-        app = build(
-            service_settings(database_url, bus_url, CareerSettings, testing=True),
-            clock,
-            BusTopology(prefix=bus_namespace),
-            directory=FakeDirectory(),
-            approvals=FakeApprovals(),
-        )
-        built.append(app)
-        return app
-
-    yield make
-    for app in built:
-        app.db.dispose()
-
-
-def test_rule8_moving_the_testing_clock_moves_every_worker(make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_rule8_moving_the_testing_clock_moves_every_worker(
+    service_app: ServiceAppFactory, tmp_path: Path
+) -> None:
     clock = OffsetFileClock(tmp_path / "clock-offset")
-    app = make_app(clock)
-    assert {type(w).__name__ for w in app.workers} == {
-        "OutboxRelay",
-        "TimerScheduler",
-        "CalendarFeed",
-        "EventConsumer",
-    }
+    app = _career(service_app, clock)
+    workers = {type(w).__name__ for w in app.workers}
+    assert workers == {"OutboxRelay", "TimerScheduler", "CalendarFeed", "EventConsumer"}
     assert_workers_follow_clock(app, clock)
 
 
-def test_c02_starting_the_service_schedules_the_quarterly_vacancy_reminder(  # type: ignore[no-untyped-def]
-    make_app, grpc_server: GrpcServerFactory
+def test_c02_starting_the_service_schedules_the_quarterly_vacancy_reminder(
+    service_app: ServiceAppFactory, grpc_server: GrpcServerFactory
 ) -> None:
-    clock = ManualClock(datetime(2026, 5, 11, 1, 0, tzinfo=UTC))
-    app = make_app(clock)
+    app = _career(service_app, ManualClock(datetime(2026, 5, 11, 1, 0, tzinfo=UTC)))
     for hook in app.wiring.on_serve:
         hook()
         hook()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from secretariat_shared.access import Viewer, viewer_of
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.identity import Identity
-from secretariat_shared.notices import request_notice
+from secretariat_shared.notices import Notifier
 from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerStore
 from secretariat_shared.uow import UnitOfWork
@@ -62,26 +62,8 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def notify(
-    uow: UnitOfWork,
-    recipients: Iterable[str],
-    kind: str,
-    title: str,
-    body: str,
-    subject_ref: str,
-    due_at: datetime | None = None,
-) -> None:
-    """An inbox notice (X-06), through the outbox, by the one recipient rule."""
-    request_notice(
-        uow,
-        SERVICE,
-        recipients,
-        kind=kind,
-        title=title,
-        body=body,
-        subject_ref=subject_ref,
-        due_at=due_at,
-    )
+notify = Notifier(SERVICE)
+"""An inbox notice (X-06), through the outbox, by the one recipient rule."""
 
 
 def row_dict(row: Any) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from secretariat_shared.identity import Identity
-from secretariat_shared.notices import request_notice
+from secretariat_shared.notices import Notifier
 from secretariat_shared.uow import UnitOfWork
 
 SERVICE = "career"
@@ -126,29 +126,11 @@ class Context:
 
     # -- notices and timer records ---------------------------------------------
 
-    def notify(
-        self,
-        uow: UnitOfWork,
-        recipients: list[str],
-        kind: str,
-        title: str,
-        body: str,
-        subject_ref: str,
-        due_at: datetime | None = None,
-    ) -> None:
+    @property
+    def notify(self) -> Notifier:
         """X-06: an inbox item for each recipient still in the organisation
         (infohub turns the event into them)."""
-        request_notice(
-            uow,
-            SERVICE,
-            recipients,
-            kind=kind,
-            title=title,
-            body=body,
-            subject_ref=subject_ref,
-            due_at=due_at,
-            directory=self.directory,
-        )
+        return Notifier(SERVICE, self.directory)
 
     @staticmethod
     def fired(
