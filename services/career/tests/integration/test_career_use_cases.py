@@ -295,6 +295,23 @@ def test_c04_short_of_40_mandatory_hours_is_reminded(harness: Harness) -> None:
     assert h.notices("mandatory_training_short")[0].recipients == [STAFF.username]
 
 
+def test_c04_everyone_in_a_post_is_reminded_of_40_mandatory_hours_every_year(
+    harness: Harness,
+) -> None:
+    h = harness  # STAFF never enrols in anything: the hours are still tracked
+    h.cases.promotions.put_post(HR, STAFF.username, "professional", "junior", "", "2024-06-01")
+    h.advance(days=213)  # 1 October 2026
+    assert [n.recipients[0] for n in h.notices("mandatory_training_short")] == [STAFF.username]
+    course = h.cases.training.create_course(HR, "保密制度培训", "mandatory", 40, "")
+    h.cases.training.complete(HR, course["id"], STAFF.username, 0, "")
+    h.advance(days=61)  # 1 December: 40 hours done, no reminder
+    assert len(h.notices("mandatory_training_short")) == 1
+    h.advance(days=304)  # 1 October 2027: a new year, 0 hours again
+    reminded = h.notices("mandatory_training_short")
+    assert len(reminded) == 2
+    assert reminded[-1].title == "2027年必修培训学时不足"
+
+
 def test_c05_short_week_reminds_mentor_and_mentee(harness: Harness) -> None:
     h = harness
     m = h.cases.mentoring.create(HR, LEAD.username, NEWBIE.username, "", "2026-03-02")
