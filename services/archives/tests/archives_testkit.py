@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,41 +24,21 @@ from archives.service_layer.destruction import Destructions
 from archives.service_layer.loans import Loans
 from archives.service_layer.outcomes import ApprovalOutcomes
 from archives.service_layer.ports import (
-    ApprovalRequest,
     ArchivedDocument,
     SealedFile,
 )
 from archives.service_layer.records import CopyInput, CreateRecord, Records
 from archives.service_layer.stocktake import StockTakes
 from secretariat.common.v1 import notice_pb2
-from secretariat.documents.v1 import events_pb2 as documents_events
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database
 from secretariat_shared.events import ReceivedEvent, make_envelope
 from secretariat_shared.identity import Identity
 from secretariat_shared.migrations import upgrade
+from secretariat_shared.testing import FakeApprovals, notices_in, outbox_events, person
 from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
-from secretariat_shared.testing import notices_in, outbox_events
 from secretariat_shared.timers import TimerScheduler
 from secretariat_shared.uow import UnitOfWork
-
-
-def person(
-    username: str,
-    dept: str,
-    *roles: str,
-    heads: tuple[str, ...] = (),
-    supervises: tuple[str, ...] = (),
-) -> Identity:
-    return Identity(
-        username=username,
-        name=username,
-        department_code=dept,
-        roles=frozenset(roles or ("employee",)),
-        headed_departments=frozenset(heads),
-        supervised_departments=frozenset(supervises),
-    )
-
 
 HR_STAFF = person("hr.staff", "HR")
 HR_HEAD = person("hr.head", "HR", "employee", heads=("HR",))
@@ -85,24 +65,6 @@ class FakeDirectory(SharedFakeDirectory):
         ]:
             self.add_person(name, dept, superior)
         self.roles["secretariat"] = ["sec.archivist"]
-
-
-@dataclass
-class FakeApprovals:
-    started: list[tuple[str, ApprovalRequest]] = field(default_factory=list)
-    unreachable: bool = False
-
-    def start(self, request: ApprovalRequest) -> str:
-        if self.unreachable:
-            from secretariat_shared.errors import PreconditionFailed
-
-            raise PreconditionFailed("the approval engine cannot be reached")
-        approval_id = f"approval-{len(self.started) + 1}"
-        self.started.append((approval_id, request))
-        return approval_id
-
-    def for_ref(self, source_ref: str) -> tuple[str, ApprovalRequest]:
-        return next((a, r) for a, r in self.started if r.source_ref == source_ref)
 
 
 class FakeDocuments:
@@ -181,22 +143,8 @@ class Harness:
             uow.commit()
 
     def decide(self, source_ref: str, outcome: str = "approved") -> None:
-        approval_id, request = self.approvals.for_ref(source_ref)
-        payload = documents_events.ApprovalCompleted(
-            approval=documents_events.ApprovalRef(
-                approval_id=approval_id,
-                template=request.template,
-                subject=request.subject,
-                requester=request.requester_username,
-                source_service="archives",
-                source_ref=source_ref,
-            ),
-            outcome=outcome,
-        )
-        self.deliver(
-            self.outcomes.on_approval_completed,
-            event_of("documents.approval.completed", approval_id, payload, self.clock.now()),
-        )
+        event = self.approvals.completed(source_ref, "archives", self.clock.now(), outcome)
+        self.deliver(self.outcomes.on_approval_completed, event)
 
     def fire_timers(self) -> int:
         return self.scheduler.run_once()

@@ -4,37 +4,23 @@ harness wired like the real service on a manual clock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from career.adapters.orm import platform
 from career.bootstrap import MIGRATIONS, CareerUseCases, timer_handlers, use_cases
 from career.service_layer.common import Context
-from career.service_layer.ports import ApprovalRequest
 from secretariat.career.v1 import events_pb2 as career_events
 from secretariat.common.v1 import notice_pb2
-from secretariat.documents.v1 import events_pb2 as documents_events
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database
 from secretariat_shared.events import ReceivedEvent, make_envelope
-from secretariat_shared.identity import Identity
 from secretariat_shared.migrations import upgrade
+from secretariat_shared.testing import FakeApprovals, notices_in, outbox_events, person
 from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
-from secretariat_shared.testing import notices_in, outbox_events
 from secretariat_shared.timers import TimerScheduler
 from secretariat_shared.uow import UnitOfWork
-
-
-def person(username: str, dept: str = "SEC", *roles: str) -> Identity:
-    return Identity(
-        username=username,
-        name=username,
-        department_code=dept,
-        roles=frozenset(roles or ("employee",)),
-        headed_departments=frozenset(),
-    )
-
 
 HR = person("hr.officer", "HR", "employee", "hr")
 HEAD = person("sec.head", "SEC")
@@ -75,22 +61,6 @@ class FakeDirectory(SharedFakeDirectory):
 
 
 @dataclass
-class FakeApprovals:
-    started: list[tuple[str, ApprovalRequest]] = field(default_factory=list)
-    down: bool = False
-
-    def start(self, request: ApprovalRequest) -> str:
-        if self.down:
-            raise RuntimeError("approval engine down")
-        approval_id = f"approval-{len(self.started) + 1}"
-        self.started.append((approval_id, request))
-        return approval_id
-
-    def for_ref(self, source_ref: str) -> tuple[str, ApprovalRequest]:
-        return next((a, r) for a, r in self.started if r.source_ref == source_ref)
-
-
-@dataclass
 class Harness:
     db: Database
     clock: ManualClock
@@ -121,21 +91,10 @@ class Harness:
         )
 
     def decide(self, source_ref: str, outcome: str = "approved") -> None:
-        approval_id, request = self.approvals.for_ref(source_ref)
-        self.deliver(
-            self.cases.approvals.on_approval_completed,
-            "documents.approval.completed",
-            documents_events.ApprovalCompleted(
-                approval=documents_events.ApprovalRef(
-                    approval_id=approval_id,
-                    template=request.template,
-                    source_service="career",
-                    source_ref=source_ref,
-                ),
-                outcome=outcome,
-            ),
-            source="documents",
-        )
+        event = self.approvals.completed(source_ref, "career", self.clock.now(), outcome)
+        with self.uow() as uow:
+            self.cases.approvals.on_approval_completed(uow, event)
+            uow.commit()
 
     def run_timers(self) -> int:
         return self.scheduler.run_once()

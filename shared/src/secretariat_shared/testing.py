@@ -13,6 +13,7 @@ import subprocess
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -24,11 +25,14 @@ from sqlalchemy import create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
 
 from secretariat.common.v1 import notice_pb2
+from secretariat.documents.v1 import events_pb2 as documents_events
+from secretariat_shared.approvals import APPROVAL_COMPLETED, ApprovalRequest
 from secretariat_shared.bus import BusTopology
 from secretariat_shared.clock import Clock, SystemClock
 from secretariat_shared.db import Database
 from secretariat_shared.directory import DepartmentInfo, PersonInfo
-from secretariat_shared.events import ReceivedEvent
+from secretariat_shared.errors import PreconditionFailed
+from secretariat_shared.events import ReceivedEvent, make_envelope
 from secretariat_shared.grpc_server import GrpcService, RunningService, identity_metadata
 from secretariat_shared.identity import (
     SERVICE_AUDIENCE,
@@ -40,6 +44,7 @@ from secretariat_shared.identity import (
 )
 from secretariat_shared.migrations import upgrade
 from secretariat_shared.notices import notice_event
+from secretariat_shared.roles import Role
 from secretariat_shared.service import ServiceApp, Servicer
 from secretariat_shared.settings import ServiceSettings
 from secretariat_shared.tables import PlatformTables
@@ -176,6 +181,66 @@ class FakeDirectory:
 
     def role_holders(self, role: str) -> list[str]:
         return sorted(self.roles.get(role, []))
+
+
+def person(
+    username: str,
+    dept: str,
+    *roles: str,
+    heads: tuple[str, ...] = (),
+    supervises: tuple[str, ...] = (),
+) -> Identity:
+    """A caller as the gateway signs them: ``employee`` unless roles are given."""
+    return Identity(
+        username=username,
+        name=username,
+        department_code=dept,
+        roles=frozenset(roles or (Role.EMPLOYEE,)),
+        headed_departments=frozenset(heads),
+        supervised_departments=frozenset(supervises),
+    )
+
+
+@dataclass
+class FakeApprovals:
+    """The approval engine (SPEC D-06) as a calling service's tests need it:
+    idempotent on ``source_ref`` like the real one; ``unreachable`` fails as
+    the gRPC client does when the engine is down."""
+
+    started: list[tuple[str, ApprovalRequest]] = field(default_factory=list)
+    unreachable: bool = False
+
+    def start(self, request: ApprovalRequest) -> str:
+        if self.unreachable:
+            raise PreconditionFailed("the approval engine cannot be reached")
+        existing = [a for a, r in self.started if r.source_ref == request.source_ref]
+        if existing:
+            return existing[0]
+        approval_id = f"approval-{len(self.started) + 1}"
+        self.started.append((approval_id, request))
+        return approval_id
+
+    def for_ref(self, source_ref: str) -> tuple[str, ApprovalRequest]:
+        return next((a, r) for a, r in self.started if r.source_ref == source_ref)
+
+    def completed(
+        self, source_ref: str, service: str, when: datetime, outcome: str = "approved"
+    ) -> ReceivedEvent:
+        """``documents.approval.completed`` for the approval started with ``source_ref``."""
+        approval_id, request = self.for_ref(source_ref)
+        payload = documents_events.ApprovalCompleted(
+            approval=documents_events.ApprovalRef(
+                approval_id=approval_id,
+                template=request.template,
+                subject=request.subject,
+                requester=request.requester_username,
+                source_service=service,
+                source_ref=source_ref,
+            ),
+            outcome=outcome,
+        )
+        envelope = make_envelope(APPROVAL_COMPLETED, "documents", approval_id, payload, when)
+        return ReceivedEvent.from_bytes(envelope.SerializeToString())
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from archives_testkit import ARCHIVIST, FakeApprovals, FakeDirectory, FakeDocuments
+from archives_testkit import ARCHIVIST, FakeDirectory, FakeDocuments
 
 from archives.bootstrap import MIGRATIONS, ArchivesApp, build
 from archives.settings import ArchivesSettings
@@ -15,6 +15,7 @@ from secretariat.archives.v1 import archives_pb2 as pb
 from secretariat.archives.v1 import archives_pb2_grpc
 from secretariat_shared.clock import OffsetFileClock
 from secretariat_shared.testing import (
+    FakeApprovals,
     GrpcServerFactory,
     ServiceAppFactory,
     assert_workers_follow_clock,

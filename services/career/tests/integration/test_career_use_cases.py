@@ -105,11 +105,11 @@ def test_c01_exceptional_promotion_needs_reasons_and_goes_through_approval(
 def test_c01_approval_start_is_retried_when_the_engine_is_down(harness: Harness) -> None:
     h = harness
     _lead_in_post(h)
-    h.approvals.down = True
+    h.approvals.unreachable = True
     promotion = h.cases.promotions.propose(HR, LEAD.username, "supervisor", "x" * 30)
     h.run_timers()
     assert h.cases.promotions.get_promotion(HR, promotion["id"])["approval_id"] == ""
-    h.approvals.down = False
+    h.approvals.unreachable = False
     h.advance(minutes=10)
     assert h.cases.promotions.get_promotion(HR, promotion["id"])["approval_id"] == "approval-1"
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from career_testkit import HR, FakeApprovals, FakeDirectory
+from career_testkit import HR, FakeDirectory
 from sqlalchemy import select
 
 from career.adapters.orm import platform
@@ -19,6 +19,7 @@ from secretariat.career.v1 import career_pb2 as pb
 from secretariat.career.v1 import career_pb2_grpc
 from secretariat_shared.clock import Clock, ManualClock, OffsetFileClock
 from secretariat_shared.testing import (
+    FakeApprovals,
     GrpcServerFactory,
     ServiceAppFactory,
     assert_workers_follow_clock,
