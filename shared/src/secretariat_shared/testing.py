@@ -24,11 +24,12 @@ import pytest
 from sqlalchemy import create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
 
-from secretariat.common.v1 import notice_pb2
+from secretariat.common.v1 import envelope_pb2, notice_pb2
 from secretariat.documents.v1 import events_pb2 as documents_events
 from secretariat_shared.approvals import APPROVAL_COMPLETED, ApprovalRequest
-from secretariat_shared.bus import BusTopology
+from secretariat_shared.bus import BusTopology, EventPublisher
 from secretariat_shared.clock import Clock, SystemClock
+from secretariat_shared.consumer import EventConsumer
 from secretariat_shared.db import Database
 from secretariat_shared.directory import DepartmentInfo, PersonInfo
 from secretariat_shared.errors import PreconditionFailed
@@ -45,9 +46,10 @@ from secretariat_shared.identity import (
 from secretariat_shared.migrations import upgrade
 from secretariat_shared.notices import notice_event
 from secretariat_shared.roles import Role
-from secretariat_shared.service import ServiceApp, Servicer
+from secretariat_shared.service import ServiceApp, Servicer, Subscription
 from secretariat_shared.settings import ServiceSettings
 from secretariat_shared.tables import PlatformTables
+from secretariat_shared.uow import UnitOfWork
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -369,6 +371,47 @@ def notices_in(
             if kind is None or notice.kind == kind:
                 found.append(notice)
     return found
+
+
+def deliver_over_bus(
+    bus_url: str,
+    topology: BusTopology,
+    subscriptions: Sequence[Subscription],
+    envelopes: Sequence[envelope_pb2.EventEnvelope],
+    *,
+    service: str,
+    db: Database,
+    tables: PlatformTables,
+    clock: Clock,
+    duplicated: bool = True,
+) -> int:
+    """Publish each envelope on a real bus (twice when ``duplicated``, as a
+    redelivery would) and consume them with the service's subscriptions, on
+    ``clock``; returns how many deliveries were settled."""
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(db, tables, service, clock)
+
+    consumer = EventConsumer(bus_url, topology, service, db, tables, uow, clock=clock)
+    for subscription in subscriptions:
+        consumer.subscribe(subscription.pattern, subscription.name, subscription.handler)
+    consumer.declare()
+    publisher = EventPublisher(bus_url, topology)
+    expected = len(envelopes) * (2 if duplicated else 1)
+    settled = 0
+    try:
+        for envelope in envelopes:
+            raw = envelope.SerializeToString()
+            for _ in range(2 if duplicated else 1):
+                publisher.publish(raw, envelope.type, envelope.id, "")
+        for _ in range(20):
+            settled += consumer.consume_once(timeout=1.0)
+            if settled >= expected:
+                break
+    finally:
+        publisher.close()
+        consumer.close()
+    return settled
 
 
 ServiceAppFactory = Callable[..., ServiceApp[Any, Any]]

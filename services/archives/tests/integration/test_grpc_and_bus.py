@@ -19,8 +19,7 @@ from archives.service_layer.ports import ArchivedDocument
 from secretariat.archives.v1 import archives_pb2 as pb
 from secretariat.archives.v1 import archives_pb2_grpc
 from secretariat.documents.v1 import events_pb2 as documents_events
-from secretariat_shared.bus import BusTopology, EventPublisher
-from secretariat_shared.consumer import EventConsumer
+from secretariat_shared.bus import BusTopology
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.events import make_envelope
 from secretariat_shared.grpc_server import identity_metadata
@@ -32,8 +31,12 @@ from secretariat_shared.identity import (
     service_token,
 )
 from secretariat_shared.service import Servicer
-from secretariat_shared.testing import TEST_INTERNAL_SECRET, GrpcServerFactory, keypair_for_tests
-from secretariat_shared.uow import UnitOfWork
+from secretariat_shared.testing import (
+    TEST_INTERNAL_SECRET,
+    GrpcServerFactory,
+    deliver_over_bus,
+    keypair_for_tests,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -165,38 +168,24 @@ def test_a01_archived_document_arrives_over_the_bus_and_is_archived_once(
         body="正文",
         registered_at=datetime(2026, 2, 1, 2, 0, tzinfo=UTC),
     )
-    topology = BusTopology(prefix=f"{bus_namespace}.")
-
-    def uow() -> UnitOfWork:
-        return UnitOfWork(harness.db, platform, "archives", harness.clock)
-
-    consumer = EventConsumer(
-        bus_url, topology, "archives", harness.db, platform, uow, clock=harness.clock
+    archived = make_envelope(
+        DOCUMENT_ARCHIVED,
+        "documents",
+        "doc-7",
+        documents_events.DocumentArchived(document_id="doc-7", number="FIN-2026-02-003"),
+        harness.clock.now(),
     )
-    for subscription in subscriptions(harness.records, harness.outcomes):
-        consumer.subscribe(subscription.pattern, subscription.name, subscription.handler)
-    consumer.declare()
-    publisher = EventPublisher(bus_url, topology)
-    try:
-        envelope = make_envelope(
-            DOCUMENT_ARCHIVED,
-            "documents",
-            "doc-7",
-            documents_events.DocumentArchived(document_id="doc-7", number="FIN-2026-02-003"),
-            harness.clock.now(),
-        )
-        raw = envelope.SerializeToString()
-        publisher.publish(raw, DOCUMENT_ARCHIVED, envelope.id, "")
-        publisher.publish(raw, DOCUMENT_ARCHIVED, envelope.id, "")
-        settled = 0
-        for _ in range(20):
-            settled += consumer.consume_once(timeout=1.0)
-            if settled >= 2:
-                break
-        assert settled == 2
-    finally:
-        consumer.close()
-        publisher.close()
+    settled = deliver_over_bus(
+        bus_url,
+        BusTopology(prefix=f"{bus_namespace}."),
+        subscriptions(harness.records, harness.outcomes),
+        [archived],  # published twice: a duplicate delivery
+        service="archives",
+        db=harness.db,
+        tables=platform,
+        clock=harness.clock,
+    )
+    assert settled == 2
     from archives.service_layer.records import SearchQuery
 
     _, total, _, _ = harness.records.search(HR_STAFF, SearchQuery(q="季度报告"))

@@ -14,15 +14,13 @@ from career.entrypoints.grpc_servicer import CareerServicer
 from secretariat.career.v1 import career_pb2 as pb
 from secretariat.career.v1 import career_pb2_grpc
 from secretariat.career.v1 import events_pb2 as career_events
-from secretariat_shared.bus import BusTopology, EventPublisher
-from secretariat_shared.consumer import EventConsumer
+from secretariat_shared.bus import BusTopology
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.events import make_envelope
 from secretariat_shared.grpc_server import identity_metadata
 from secretariat_shared.identity import SERVICE_AUDIENCE, Identity, IdentitySigner
 from secretariat_shared.service import Servicer
-from secretariat_shared.testing import GrpcServerFactory, keypair_for_tests
-from secretariat_shared.uow import UnitOfWork
+from secretariat_shared.testing import GrpcServerFactory, deliver_over_bus, keypair_for_tests
 
 pytestmark = pytest.mark.integration
 
@@ -118,40 +116,28 @@ def test_c05_negative_session_is_invalid_and_c07_grid_is_svg(
 def test_p07_annual_grades_arrive_over_the_bus_once(
     harness: Harness, bus_url: str, bus_namespace: str
 ) -> None:
-    topology = BusTopology(prefix=f"{bus_namespace}.")
-
-    def uow() -> UnitOfWork:
-        return UnitOfWork(harness.db, platform, "career", harness.clock)
-
-    consumer = EventConsumer(
-        bus_url, topology, "career", harness.db, platform, uow, clock=harness.clock
+    grades = [
+        make_envelope(
+            ANNUAL_GRADE_PUBLISHED,
+            "performance",
+            LEAD.username,
+            career_events.AnnualGradePublished(
+                username=LEAD.username, year=year, grade="excellent", teamwork_score=95
+            ),
+            harness.clock.now(),
+        )
+        for year in (2024, 2025)
+    ]
+    settled = deliver_over_bus(
+        bus_url,
+        BusTopology(prefix=f"{bus_namespace}."),
+        subscriptions(harness.cases),
+        grades,  # each published twice: a duplicate delivery
+        service="career",
+        db=harness.db,
+        tables=platform,
+        clock=harness.clock,
     )
-    for subscription in subscriptions(harness.cases):
-        consumer.subscribe(subscription.pattern, subscription.name, subscription.handler)
-    consumer.declare()
-    publisher = EventPublisher(bus_url, topology)
-    try:
-        for year in (2024, 2025):
-            envelope = make_envelope(
-                ANNUAL_GRADE_PUBLISHED,
-                "performance",
-                LEAD.username,
-                career_events.AnnualGradePublished(
-                    username=LEAD.username, year=year, grade="excellent", teamwork_score=95
-                ),
-                harness.clock.now(),
-            )
-            raw = envelope.SerializeToString()
-            publisher.publish(raw, ANNUAL_GRADE_PUBLISHED, envelope.id, "")
-            publisher.publish(raw, ANNUAL_GRADE_PUBLISHED, envelope.id, "")  # a duplicate
-        settled = 0
-        for _ in range(20):
-            settled += consumer.consume_once(timeout=1.0)
-            if settled >= 4:
-                break
-        assert settled == 4
-    finally:
-        publisher.close()
-        consumer.close()
+    assert settled == 4
     assert harness.cases.promotions.priority(LEAD.username)
     assert harness.event_types().count("career.promotion.flagged") == 1
