@@ -3,14 +3,18 @@ timer scheduler and the fake Directory and approval engine."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
-from career_testkit import HEAD, HR, LEAD, LEADER, NEWBIE, OUTSIDER, STAFF, Harness
+from career_testkit import HEAD, HR, LEAD, LEADER, NEWBIE, OUTSIDER, STAFF, Harness, make_harness
 from sqlalchemy import select
 
 from career.adapters.orm import platform
 from career.domain.ladders import Criteria
 from career.domain.succession import Successor
 from secretariat.career.v1 import events_pb2 as career_events
+from secretariat.directory.v1 import events_pb2 as directory_events
+from secretariat_shared.calendar_sync import CALENDAR_UPDATED, year_to_proto
 from secretariat_shared.errors import (
     Conflict,
     NotFound,
@@ -18,6 +22,7 @@ from secretariat_shared.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from secretariat_shared.holiday_schedule import LOADED, YearSchedule
 from secretariat_shared.paging import page_of
 
 pytestmark = pytest.mark.integration
@@ -216,6 +221,37 @@ def test_c02_hr_is_reminded_each_quarter_on_its_first_working_day(harness: Harne
         "reminded",
         "reminded",
     ]
+
+
+def test_c02_x02_the_vacancy_reminder_moves_when_the_new_holiday_year_arrives(
+    database_url: str,
+) -> None:
+    h = make_harness(database_url, datetime(2026, 12, 15, 1, 0, tzinfo=UTC))
+    try:
+        h.cases.transfers.ensure_vacancy_reminder()  # 2027 has no holiday data yet
+
+        def due() -> datetime:
+            with h.db.reading() as session:
+                at: datetime = session.execute(
+                    select(platform.timers.c.due_at).where(
+                        platform.timers.c.key == "vacancies:2027-Q1"
+                    )
+                ).scalar_one()
+            return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+
+        assert due() == datetime(2027, 1, 1, 1, 0, tzinfo=UTC)  # a Friday, by weekdays only
+        schedule = YearSchedule(
+            2027, holidays={date(2027, 1, 1): "元旦"}, workdays={}, source=LOADED
+        )
+        h.deliver(
+            h.cases.transfers.on_calendar_updated,
+            CALENDAR_UPDATED,
+            directory_events.CalendarUpdated(year=year_to_proto(schedule)),
+            source="gateway",
+        )
+        assert due() == datetime(2027, 1, 4, 1, 0, tzinfo=UTC)  # Monday, 09:00 Beijing
+    finally:
+        h.db.dispose()
 
 
 def test_c02_no_reminder_when_the_quarters_vacancies_are_posted(harness: Harness) -> None:
