@@ -258,6 +258,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/archives/repairs"): "roles:secretariat",
     ("GET", "/api/v1/archives/stocktakes/{id}"): "roles:secretariat",
     ("GET", "/api/v1/archives/stocktakes/{id}/labels.png"): "roles:secretariat",
+    ("GET", "/api/v1/archives/stocktakes/{id}/labels.pdf"): "roles:secretariat",
     ("POST", "/api/v1/archives/climate/readings"): "roles:secretariat",
     ("POST", "/api/v1/archives/destructions"): "roles:secretariat",
     ("POST", "/api/v1/archives/loans"): "signed_in",

@@ -6,14 +6,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from google.protobuf.message import Message
-from sqlalchemy import select
 
 from archives.adapters.orm import platform
 from archives.adapters.seal_check import canonical_json
@@ -25,41 +24,21 @@ from archives.service_layer.destruction import Destructions
 from archives.service_layer.loans import Loans
 from archives.service_layer.outcomes import ApprovalOutcomes
 from archives.service_layer.ports import (
-    ApprovalRequest,
     ArchivedDocument,
-    DepartmentInfo,
-    PersonInfo,
     SealedFile,
 )
 from archives.service_layer.records import CopyInput, CreateRecord, Records
 from archives.service_layer.stocktake import StockTakes
 from secretariat.common.v1 import notice_pb2
-from secretariat.documents.v1 import events_pb2 as documents_events
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database
 from secretariat_shared.events import ReceivedEvent, make_envelope
 from secretariat_shared.identity import Identity
 from secretariat_shared.migrations import upgrade
+from secretariat_shared.testing import FakeApprovals, notices_in, outbox_events, person
+from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
 from secretariat_shared.timers import TimerScheduler
 from secretariat_shared.uow import UnitOfWork
-
-
-def person(
-    username: str,
-    dept: str,
-    *roles: str,
-    heads: tuple[str, ...] = (),
-    supervises: tuple[str, ...] = (),
-) -> Identity:
-    return Identity(
-        username=username,
-        name=username,
-        department_code=dept,
-        roles=frozenset(roles or ("employee",)),
-        headed_departments=frozenset(heads),
-        supervised_departments=frozenset(supervises),
-    )
-
 
 HR_STAFF = person("hr.staff", "HR")
 HR_HEAD = person("hr.head", "HR", "employee", heads=("HR",))
@@ -70,50 +49,22 @@ SUPERVISOR = person("leader.wang", "", "supervising_leader", supervises=("HR",))
 SENSOR = Identity(username="sensor-gateway", kind="service")
 
 
-class FakeDirectory:
+class FakeDirectory(SharedFakeDirectory):
+    """The archive's small organisation: HR, FIN and SEC, the archivist in SEC."""
+
     def __init__(self) -> None:
-        self.departments = {
-            "HR": DepartmentInfo("HR", "人力资源部", "hr.head", "leader.wang"),
-            "FIN": DepartmentInfo("FIN", "财务部", "fin.head", "leader.li"),
-            "SEC": DepartmentInfo("SEC", "秘书处", "sec.head", "leader.li"),
-        }
-        self.people = {
-            name: PersonInfo(name, name, dept, superior)
-            for name, dept, superior in [
-                ("hr.staff", "HR", "hr.head"),
-                ("hr.head", "HR", "leader.wang"),
-                ("fin.staff", "FIN", "fin.head"),
-                ("sec.archivist", "SEC", "sec.head"),
-            ]
-        }
-        self.roles = {"secretariat": ["sec.archivist"]}
-
-    def department(self, code: str) -> DepartmentInfo | None:
-        return self.departments.get(code)
-
-    def person(self, username: str) -> PersonInfo | None:
-        return self.people.get(username)
-
-    def role_holders(self, role: str) -> list[str]:
-        return list(self.roles.get(role, []))
-
-
-@dataclass
-class FakeApprovals:
-    started: list[tuple[str, ApprovalRequest]] = field(default_factory=list)
-    unreachable: bool = False
-
-    def start(self, request: ApprovalRequest) -> str:
-        if self.unreachable:
-            from secretariat_shared.errors import PreconditionFailed
-
-            raise PreconditionFailed("the approval engine cannot be reached")
-        approval_id = f"approval-{len(self.started) + 1}"
-        self.started.append((approval_id, request))
-        return approval_id
-
-    def for_ref(self, source_ref: str) -> tuple[str, ApprovalRequest]:
-        return next((a, r) for a, r in self.started if r.source_ref == source_ref)
+        super().__init__(demo=False)
+        self.add_department("HR", "人力资源部", "hr.head", "leader.wang")
+        self.add_department("FIN", "财务部", "fin.head")
+        self.add_department("SEC", "秘书处", "sec.head")
+        for name, dept, superior in [
+            ("hr.staff", "HR", "hr.head"),
+            ("hr.head", "HR", "leader.wang"),
+            ("fin.staff", "FIN", "fin.head"),
+            ("sec.archivist", "SEC", "sec.head"),
+        ]:
+            self.add_person(name, dept, superior)
+        self.roles["secretariat"] = ["sec.archivist"]
 
 
 class FakeDocuments:
@@ -192,47 +143,20 @@ class Harness:
             uow.commit()
 
     def decide(self, source_ref: str, outcome: str = "approved") -> None:
-        approval_id, request = self.approvals.for_ref(source_ref)
-        payload = documents_events.ApprovalCompleted(
-            approval=documents_events.ApprovalRef(
-                approval_id=approval_id,
-                template=request.template,
-                subject=request.subject,
-                requester=request.requester_username,
-                source_service="archives",
-                source_ref=source_ref,
-            ),
-            outcome=outcome,
-        )
-        self.deliver(
-            self.outcomes.on_approval_completed,
-            event_of("documents.approval.completed", approval_id, payload, self.clock.now()),
-        )
+        event = self.approvals.completed(source_ref, "archives", self.clock.now(), outcome)
+        self.deliver(self.outcomes.on_approval_completed, event)
 
     def fire_timers(self) -> int:
         return self.scheduler.run_once()
 
     def outbox(self) -> list[tuple[str, ReceivedEvent]]:
-        with self.db.reading() as s:
-            rows = s.execute(
-                select(platform.outbox.c.event_type, platform.outbox.c.envelope).order_by(
-                    platform.outbox.c.id
-                )
-            ).all()
-        return [(t, ReceivedEvent.from_bytes(e)) for t, e in rows]
+        return outbox_events(self.db, platform)
 
     def event_types(self) -> list[str]:
         return [t for t, _ in self.outbox()]
 
     def notices(self, kind: str | None = None) -> list[notice_pb2.Notice]:
-        found = []
-        for event_type, event in self.outbox():
-            if event_type == "archives.notification.requested":
-                notice = event.payload_as(notice_pb2.Notice)
-                assert isinstance(notice, notice_pb2.Notice)
-                if kind is None or notice.kind == kind:
-                    found.append(notice)
-        return found
+        return notices_in(self.outbox(), "archives", kind)
 
     def advance(self, **delta: float) -> None:
         self.clock.advance(timedelta(**delta).total_seconds())

@@ -4,38 +4,23 @@ harness wired like the real service on a manual clock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from sqlalchemy import select
 
 from career.adapters.orm import platform
 from career.bootstrap import MIGRATIONS, CareerUseCases, timer_handlers, use_cases
 from career.service_layer.common import Context
-from career.service_layer.ports import ApprovalRequest
 from secretariat.career.v1 import events_pb2 as career_events
 from secretariat.common.v1 import notice_pb2
-from secretariat.documents.v1 import events_pb2 as documents_events
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database
-from secretariat_shared.directory import DepartmentInfo, PersonInfo
 from secretariat_shared.events import ReceivedEvent, make_envelope
-from secretariat_shared.identity import Identity
 from secretariat_shared.migrations import upgrade
+from secretariat_shared.testing import FakeApprovals, notices_in, outbox_events, person
+from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
 from secretariat_shared.timers import TimerScheduler
 from secretariat_shared.uow import UnitOfWork
-
-
-def person(username: str, dept: str = "SEC", *roles: str) -> Identity:
-    return Identity(
-        username=username,
-        name=username,
-        department_code=dept,
-        roles=frozenset(roles or ("employee",)),
-        headed_departments=frozenset(),
-    )
-
 
 HR = person("hr.officer", "HR", "employee", "hr")
 HEAD = person("sec.head", "SEC")
@@ -46,14 +31,18 @@ OUTSIDER = person("fin.clerk", "FIN")
 LEADER = person("leader.li", "", "supervising_leader")
 
 
-class FakeDirectory:
+class FakeDirectory(SharedFakeDirectory):
+    """SEC with ``sec.lead`` leading five, FIN and HR (``hr.officer`` holds ``hr``)."""
+
     def __init__(self) -> None:
-        self.departments = {
-            "SEC": DepartmentInfo("SEC", "秘书处", "sec.head", "leader.li"),
-            "FIN": DepartmentInfo("FIN", "财务部", "fin.head", "leader.li"),
-            "HR": DepartmentInfo("HR", "人力资源部", "hr.head", "leader.li"),
-        }
-        people = [
+        super().__init__(demo=False)
+        for code, name, head in [
+            ("SEC", "秘书处", "sec.head"),
+            ("FIN", "财务部", "fin.head"),
+            ("HR", "人力资源部", "hr.head"),
+        ]:
+            self.add_department(code, name, head)
+        for username, dept, superior in [
             ("sec.head", "SEC", "leader.li"),
             ("sec.lead", "SEC", "sec.head"),
             *[(f"sec.staff{i}", "SEC", "sec.lead") for i in range(1, 6)],
@@ -63,36 +52,12 @@ class FakeDirectory:
             ("hr.head", "HR", "leader.li"),
             ("hr.officer", "HR", "hr.head"),
             ("leader.li", "", ""),
-        ]
-        self.people = {u: PersonInfo(u, f"姓名{u}", d, s) for u, d, s in people}
-
-    def department(self, code: str) -> DepartmentInfo | None:
-        return self.departments.get(code)
-
-    def person(self, username: str) -> PersonInfo | None:
-        return self.people.get(username)
-
-    def role_holders(self, role: str) -> list[str]:
-        return ["hr.officer"] if role == "hr" else []
+        ]:
+            self.add_person(username, dept, superior, name=f"姓名{username}")
+        self.roles["hr"] = ["hr.officer"]
 
     def direct_reports(self, username: str) -> list[str]:
         return sorted(p.username for p in self.people.values() if p.superior_username == username)
-
-
-@dataclass
-class FakeApprovals:
-    started: list[tuple[str, ApprovalRequest]] = field(default_factory=list)
-    down: bool = False
-
-    def start(self, request: ApprovalRequest) -> str:
-        if self.down:
-            raise RuntimeError("approval engine down")
-        approval_id = f"approval-{len(self.started) + 1}"
-        self.started.append((approval_id, request))
-        return approval_id
-
-    def for_ref(self, source_ref: str) -> tuple[str, ApprovalRequest]:
-        return next((a, r) for a, r in self.started if r.source_ref == source_ref)
 
 
 @dataclass
@@ -126,21 +91,10 @@ class Harness:
         )
 
     def decide(self, source_ref: str, outcome: str = "approved") -> None:
-        approval_id, request = self.approvals.for_ref(source_ref)
-        self.deliver(
-            self.cases.approvals.on_approval_completed,
-            "documents.approval.completed",
-            documents_events.ApprovalCompleted(
-                approval=documents_events.ApprovalRef(
-                    approval_id=approval_id,
-                    template=request.template,
-                    source_service="career",
-                    source_ref=source_ref,
-                ),
-                outcome=outcome,
-            ),
-            source="documents",
-        )
+        event = self.approvals.completed(source_ref, "career", self.clock.now(), outcome)
+        with self.uow() as uow:
+            self.cases.approvals.on_approval_completed(uow, event)
+            uow.commit()
 
     def run_timers(self) -> int:
         return self.scheduler.run_once()
@@ -150,26 +104,13 @@ class Harness:
         self.run_timers()
 
     def outbox(self) -> list[tuple[str, ReceivedEvent]]:
-        with self.db.reading() as s:
-            rows = s.execute(
-                select(platform.outbox.c.event_type, platform.outbox.c.envelope).order_by(
-                    platform.outbox.c.id
-                )
-            ).all()
-        return [(t, ReceivedEvent.from_bytes(e)) for t, e in rows]
+        return outbox_events(self.db, platform)
 
     def event_types(self) -> list[str]:
         return [t for t, _ in self.outbox()]
 
     def notices(self, kind: str | None = None) -> list[notice_pb2.Notice]:
-        found = []
-        for event_type, event in self.outbox():
-            if event_type == "career.notification.requested":
-                notice = event.payload_as(notice_pb2.Notice)
-                assert isinstance(notice, notice_pb2.Notice)
-                if kind is None or notice.kind == kind:
-                    found.append(notice)
-        return found
+        return notices_in(self.outbox(), "career", kind)
 
 
 def make_harness(database_url: str, start: datetime | None = None) -> Harness:

@@ -91,3 +91,34 @@ def request_notice(
         notice.due_at.FromDatetime(due_at.astimezone(UTC))
     uow.emit(notice_event(service), key or subject_ref, notice)
     return recipients
+
+
+class Notifier:
+    """:func:`request_notice` bound to one service (and its Directory), called
+    positionally: ``notify(uow, people, kind, title, body, subject_ref, due_at)``."""
+
+    def __init__(self, service: str, directory: Directory | None = None) -> None:
+        self.service = service
+        self.directory = directory
+
+    def __call__(
+        self,
+        uow: UnitOfWork,
+        people: Iterable[str],
+        kind: str,
+        title: str,
+        body: str,
+        subject_ref: str,
+        due_at: datetime | None = None,
+    ) -> list[str]:
+        return request_notice(
+            uow,
+            self.service,
+            people,
+            kind=kind,
+            title=title,
+            body=body,
+            subject_ref=subject_ref,
+            due_at=due_at,
+            directory=self.directory,
+        )

@@ -13,6 +13,7 @@ import subprocess
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -23,8 +24,16 @@ import pytest
 from sqlalchemy import create_engine, delete, insert, select, text
 from sqlalchemy.engine import make_url
 
+from secretariat.common.v1 import envelope_pb2, notice_pb2
+from secretariat.documents.v1 import events_pb2 as documents_events
+from secretariat_shared.approvals import APPROVAL_COMPLETED, ApprovalRequest
+from secretariat_shared.bus import BusTopology, EventPublisher
 from secretariat_shared.clock import Clock, SystemClock
+from secretariat_shared.consumer import EventConsumer
+from secretariat_shared.db import Database
 from secretariat_shared.directory import DepartmentInfo, PersonInfo
+from secretariat_shared.errors import PreconditionFailed
+from secretariat_shared.events import ReceivedEvent, make_envelope
 from secretariat_shared.grpc_server import GrpcService, RunningService, identity_metadata
 from secretariat_shared.identity import (
     SERVICE_AUDIENCE,
@@ -34,8 +43,13 @@ from secretariat_shared.identity import (
     generate_keypair,
     service_token,
 )
-from secretariat_shared.service import ServiceApp, Servicer
+from secretariat_shared.migrations import upgrade
+from secretariat_shared.notices import notice_event
+from secretariat_shared.roles import Role
+from secretariat_shared.service import ServiceApp, Servicer, Subscription
 from secretariat_shared.settings import ServiceSettings
+from secretariat_shared.tables import PlatformTables
+from secretariat_shared.uow import UnitOfWork
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -154,8 +168,10 @@ class FakeDirectory:
         self.departments[code] = info
         return info
 
-    def add_person(self, username: str, department: str, superior: str = "") -> PersonInfo:
-        info = PersonInfo(username, username, department, superior)
+    def add_person(
+        self, username: str, department: str, superior: str = "", name: str = ""
+    ) -> PersonInfo:
+        info = PersonInfo(username, name or username, department, superior)
         self.people[username] = info
         return info
 
@@ -167,6 +183,66 @@ class FakeDirectory:
 
     def role_holders(self, role: str) -> list[str]:
         return sorted(self.roles.get(role, []))
+
+
+def person(
+    username: str,
+    dept: str,
+    *roles: str,
+    heads: tuple[str, ...] = (),
+    supervises: tuple[str, ...] = (),
+) -> Identity:
+    """A caller as the gateway signs them: ``employee`` unless roles are given."""
+    return Identity(
+        username=username,
+        name=username,
+        department_code=dept,
+        roles=frozenset(roles or (Role.EMPLOYEE,)),
+        headed_departments=frozenset(heads),
+        supervised_departments=frozenset(supervises),
+    )
+
+
+@dataclass
+class FakeApprovals:
+    """The approval engine (SPEC D-06) as a calling service's tests need it:
+    idempotent on ``source_ref`` like the real one; ``unreachable`` fails as
+    the gRPC client does when the engine is down."""
+
+    started: list[tuple[str, ApprovalRequest]] = field(default_factory=list)
+    unreachable: bool = False
+
+    def start(self, request: ApprovalRequest) -> str:
+        if self.unreachable:
+            raise PreconditionFailed("the approval engine cannot be reached")
+        existing = [a for a, r in self.started if r.source_ref == request.source_ref]
+        if existing:
+            return existing[0]
+        approval_id = f"approval-{len(self.started) + 1}"
+        self.started.append((approval_id, request))
+        return approval_id
+
+    def for_ref(self, source_ref: str) -> tuple[str, ApprovalRequest]:
+        return next((a, r) for a, r in self.started if r.source_ref == source_ref)
+
+    def completed(
+        self, source_ref: str, service: str, when: datetime, outcome: str = "approved"
+    ) -> ReceivedEvent:
+        """``documents.approval.completed`` for the approval started with ``source_ref``."""
+        approval_id, request = self.for_ref(source_ref)
+        payload = documents_events.ApprovalCompleted(
+            approval=documents_events.ApprovalRef(
+                approval_id=approval_id,
+                template=request.template,
+                subject=request.subject,
+                requester=request.requester_username,
+                source_service=service,
+                source_ref=source_ref,
+            ),
+            outcome=outcome,
+        )
+        envelope = make_envelope(APPROVAL_COMPLETED, "documents", approval_id, payload, when)
+        return ReceivedEvent.from_bytes(envelope.SerializeToString())
 
 
 @pytest.fixture
@@ -270,6 +346,102 @@ def grpc_server() -> Iterator[GrpcServerFactory]:
     yield start
     for server in reversed(started):
         server.close()
+
+
+def outbox_events(db: Database, tables: PlatformTables) -> list[tuple[str, ReceivedEvent]]:
+    """(event type, event) of every outbox row, oldest first: what a use case emitted."""
+    with db.reading() as session:
+        rows = session.execute(
+            select(tables.outbox.c.event_type, tables.outbox.c.envelope).order_by(
+                tables.outbox.c.id
+            )
+        ).all()
+    return [(event_type, ReceivedEvent.from_bytes(envelope)) for event_type, envelope in rows]
+
+
+def notices_in(
+    events: Sequence[tuple[str, ReceivedEvent]], service: str, kind: str | None = None
+) -> list[notice_pb2.Notice]:
+    """The X-06 notices among ``events`` that ``service`` requested, of ``kind`` if given."""
+    found = []
+    for event_type, event in events:
+        if event_type == notice_event(service):
+            notice = event.payload_as(notice_pb2.Notice)
+            assert isinstance(notice, notice_pb2.Notice)
+            if kind is None or notice.kind == kind:
+                found.append(notice)
+    return found
+
+
+def deliver_over_bus(
+    bus_url: str,
+    topology: BusTopology,
+    subscriptions: Sequence[Subscription],
+    envelopes: Sequence[envelope_pb2.EventEnvelope],
+    *,
+    service: str,
+    db: Database,
+    tables: PlatformTables,
+    clock: Clock,
+    duplicated: bool = True,
+) -> int:
+    """Publish each envelope on a real bus (twice when ``duplicated``, as a
+    redelivery would) and consume them with the service's subscriptions, on
+    ``clock``; returns how many deliveries were settled."""
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(db, tables, service, clock)
+
+    consumer = EventConsumer(bus_url, topology, service, db, tables, uow, clock=clock)
+    for subscription in subscriptions:
+        consumer.subscribe(subscription.pattern, subscription.name, subscription.handler)
+    consumer.declare()
+    publisher = EventPublisher(bus_url, topology)
+    expected = len(envelopes) * (2 if duplicated else 1)
+    settled = 0
+    try:
+        for envelope in envelopes:
+            raw = envelope.SerializeToString()
+            for _ in range(2 if duplicated else 1):
+                publisher.publish(raw, envelope.type, envelope.id, "")
+        for _ in range(20):
+            settled += consumer.consume_once(timeout=1.0)
+            if settled >= expected:
+                break
+    finally:
+        publisher.close()
+        consumer.close()
+    return settled
+
+
+ServiceAppFactory = Callable[..., ServiceApp[Any, Any]]
+
+
+@pytest.fixture
+def service_app(database_url: str, bus_url: str, bus_namespace: str) -> Iterator[ServiceAppFactory]:
+    """Build a service by its own ``build`` on the test database (migrated) and bus,
+    with the test settings (``testing=True``); disposed when the test ends::
+
+        app = service_app(build, MIGRATIONS, clock, ArchivesSettings, directory=FakeDirectory())
+    """
+    built: list[ServiceApp[Any, Any]] = []
+
+    def make(
+        build: Callable[..., ServiceApp[Any, Any]],
+        migrations: Path,
+        clock: Clock,
+        settings_class: type[ServiceSettings] = ServiceSettings,
+        **fakes: Any,
+    ) -> ServiceApp[Any, Any]:
+        upgrade(migrations, database_url)
+        settings = service_settings(database_url, bus_url, settings_class, testing=True)
+        app = build(settings, clock, BusTopology(prefix=bus_namespace), **fakes)
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        app.db.dispose()
 
 
 class MovableClock(Protocol):

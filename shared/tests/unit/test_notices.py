@@ -7,7 +7,7 @@ from typing import Any
 
 from secretariat.common.v1 import notice_pb2
 from secretariat_shared.directory import PersonInfo
-from secretariat_shared.notices import notice_event, recipients_of, request_notice
+from secretariat_shared.notices import Notifier, notice_event, recipients_of, request_notice
 from secretariat_shared.testing import FakeDirectory
 
 
@@ -73,3 +73,12 @@ def test_x06_nobody_to_tell_emits_nothing() -> None:
     )
     assert told == []
     assert uow.emitted == []
+
+
+def test_x06_a_notifier_is_request_notice_bound_to_a_service_and_its_directory() -> None:
+    directory = FakeDirectory()
+    uow = RecordingUow()
+    notify = Notifier("career", directory)
+    told = notify(uow, ["hr.head", "gone.person", "hr.head"], "k", "标题", "正文", "ref/1")  # type: ignore[arg-type]
+    assert told == ["hr.head"]
+    assert [(t, k) for t, k, _ in uow.emitted] == [("career.notification.requested", "ref/1")]

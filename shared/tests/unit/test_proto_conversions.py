@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum
+from zoneinfo import ZoneInfo
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from secretariat.common.v1 import notice_pb2
+from secretariat.documents.v1 import events_pb2
 from secretariat_shared.proto_conversions import (
     enum_of,
     enum_text,
+    fill_message,
     set_repeated,
     set_timestamp,
     timestamp_of,
@@ -47,3 +51,26 @@ def test_enums_travel_as_their_values() -> None:
     assert enum_text(None) == ""
     assert enum_of(Colour, "red") is Colour.RED
     assert enum_of(Colour, "blue") is None
+
+
+def test_fill_message_from_a_mapping_or_an_object_alike() -> None:
+    due = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    from_dict = fill_message(
+        notice_pb2.Notice(),
+        {"recipients": ["a", "b"], "kind": "k", "due_at": due, "title": None, "unknown": 1},
+    )
+
+    @dataclass
+    class View:
+        recipients: list[str]
+        kind: str
+        due_at: datetime
+
+    assert fill_message(notice_pb2.Notice(), View(["a", "b"], "k", due)) == from_dict
+    assert from_dict.due_at.ToDatetime(tzinfo=UTC) == datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    assert not from_dict.title
+    nested = fill_message(
+        events_pb2.ApprovalCompleted(),
+        {"approval": {"approval_id": "a-1", "source_ref": "loan:1"}, "outcome": "approved"},
+    )
+    assert (nested.approval.source_ref, nested.outcome) == ("loan:1", "approved")

@@ -4,32 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from archives.bootstrap import MIGRATIONS, build
-from archives.service_layer.common import SERVICE
+from archives.bootstrap import MIGRATIONS, SERVICE, build
 from archives.settings import ArchivesSettings
-from secretariat_shared.grpc_server import serve_forever
-from secretariat_shared.migrations import upgrade
-from secretariat_shared.observability import setup_logging, setup_tracing, start_metrics
-from secretariat_shared.settings import load_or_exit
-
-
-def main(argv: list[str]) -> int:
-    command = argv[1] if len(argv) > 1 else "serve"
-    settings = load_or_exit(ArchivesSettings)
-    setup_logging(SERVICE, settings.log_level)
-    if command == "migrate":
-        upgrade(MIGRATIONS, settings.database_url)
-        return 0
-    if command != "serve":
-        print(f"usage: python -m {SERVICE} [serve|migrate]", file=sys.stderr)
-        return 2
-    setup_tracing(SERVICE)
-    start_metrics(settings.metrics_port, settings.grpc_host)
-    app = build(settings)
-    app.climate.refresh_gauges()
-    serve_forever(app.grpc_service, on_stop=[app.db.dispose])
-    return 0
-
+from secretariat_shared.service import main
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv))
+    raise SystemExit(main(sys.argv, SERVICE, MIGRATIONS, build, ArchivesSettings))

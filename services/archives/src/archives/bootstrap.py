@@ -1,21 +1,16 @@
 """Composition root of the archives service (SPEC A-01..A-06).
 
-Nothing is created at import; :func:`build` wires the database, the outbox
-relay, the timer scheduler, the event consumer (archived documents, sealed
-approvals, approval outcomes), the Directory and documents clients, the
-copy vault and the gRPC API. Every background worker gets the application
-clock.
+The service kit builds the platform (database, relay, consumer, timer
+scheduler, gRPC server) on the one application clock; this module adds the
+copy vault, the documents and approval-engine clients, the use cases, their
+event and timer handlers and the API. Nothing is created at import.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import grpc
-
-from archives.adapters.approvals_client import GrpcApprovals
 from archives.adapters.documents_client import GrpcDocuments
 from archives.adapters.orm import platform
 from archives.adapters.vault import Vault, derived_master_key, parse_master_keys
@@ -31,51 +26,21 @@ from archives.service_layer.records import Records
 from archives.service_layer.stocktake import StockTakes
 from archives.settings import ArchivesSettings
 from secretariat.archives.v1 import archives_pb2, archives_pb2_grpc
-from secretariat_shared.bus import BusTopology, EventPublisher
-from secretariat_shared.clock import Clock, clock_from_settings
-from secretariat_shared.consumer import EventConsumer
-from secretariat_shared.db import Database
-from secretariat_shared.directory import GrpcDirectory
-from secretariat_shared.directory_sync import listeners_for
-from secretariat_shared.grpc_server import GrpcService
-from secretariat_shared.identity import (
-    service_signing_key,
-    service_token,
-    verifier_from_settings,
-)
-from secretariat_shared.relay import OutboxRelay
-from secretariat_shared.timers import TimerHandler, TimerScheduler
-from secretariat_shared.uow import UnitOfWork
+from secretariat_shared.approvals import GrpcApprovals
+from secretariat_shared.bus import BusTopology
+from secretariat_shared.clock import Clock
+from secretariat_shared.identity import verifier_from_settings
+from secretariat_shared.service import ServiceApp, ServiceKit, Servicer, Subscription, Wiring
+from secretariat_shared.timers import TimerHandler
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 DOCUMENT_ARCHIVED = "documents.document.archived"
 APPROVAL_SEALED = "documents.approval.sealed"
 APPROVAL_COMPLETED = "documents.approval.completed"
 
+__all__ = ["MIGRATIONS", "SERVICE", "ArchivesApp", "build", "subscriptions", "timer_handlers"]
 
-@dataclass
-class ArchivesApp:
-    settings: ArchivesSettings
-    clock: Clock
-    db: Database
-    records: Records
-    loans: Loans
-    climate: Climate
-    stock_takes: StockTakes
-    destructions: Destructions
-    outcomes: ApprovalOutcomes
-    relay: OutboxRelay
-    scheduler: TimerScheduler
-    consumer: EventConsumer
-    grpc_service: GrpcService
-
-
-def _required(value: str, variable: str, what: str) -> str:
-    if not value:
-        raise SystemExit(
-            f"configuration error: missing required environment variable {variable} ({what})"
-        )
-    return value
+ArchivesApp = ServiceApp[ArchivesSettings]
 
 
 def vault_from_settings(settings: ArchivesSettings) -> Vault:
@@ -95,53 +60,48 @@ def timer_handlers(loans: Loans, outcomes: ApprovalOutcomes) -> dict[str, TimerH
     }
 
 
+def subscriptions(records: Records, outcomes: ApprovalOutcomes) -> list[Subscription]:
+    """The documents service's events the archive acts on (A-01, A-03, A-06)."""
+    return [
+        Subscription(DOCUMENT_ARCHIVED, "archives.document_archived", records.on_document_archived),
+        Subscription(APPROVAL_SEALED, "archives.approval_sealed", records.on_approval_sealed),
+        Subscription(
+            APPROVAL_COMPLETED, "archives.approval_completed", outcomes.on_approval_completed
+        ),
+    ]
+
+
+def _documents_address(settings: ArchivesSettings) -> str:
+    if not settings.documents_address:
+        raise SystemExit(
+            "configuration error: missing required environment variable "
+            "SECRETARIAT_DOCUMENTS_ADDRESS (the documents service: archived documents, seals "
+            "and the approval engine)"
+        )
+    return settings.documents_address
+
+
 def build(
     settings: ArchivesSettings,
-    clock: Clock | None = None,
+    clock: Clock,
+    topology: BusTopology | None = None,
+    *,
     directory: Directory | None = None,
     approvals: Approvals | None = None,
     documents: Documents | None = None,
-    topology: BusTopology | None = None,
 ) -> ArchivesApp:
-    clock = clock or clock_from_settings(settings.testing, settings.clock_file)
-    topology = topology or BusTopology()
-    db = Database(settings.database_url)
-    relay = OutboxRelay(
-        db,
-        platform,
-        EventPublisher(settings.amqp_url, topology),
-        clock,
-        SERVICE,
-        idle_interval=settings.relay_interval,
+    kit: ServiceKit[ArchivesSettings] = ServiceKit(
+        SERVICE, settings, clock, platform, topology=topology
     )
-
-    def uow_factory() -> UnitOfWork:
-        return UnitOfWork(db, platform, SERVICE, clock, on_commit=relay.wake)
-
-    def token() -> str:
-        key = service_signing_key(settings.service_private_key, settings.internal_token_secret)
-        return service_token(SERVICE, key, clock)
-
-    if directory is None:
-        address = _required(
-            settings.directory_address,
-            "SECRETARIAT_DIRECTORY_ADDRESS",
-            "the gateway's Directory gRPC service",
-        )
-        directory = GrpcDirectory(address, token)
-    if approvals is None or documents is None:
-        address = _required(
-            settings.documents_address,
-            "SECRETARIAT_DOCUMENTS_ADDRESS",
-            "the documents service: archived documents, seals and the approval engine",
-        )
-        approvals = approvals or GrpcApprovals(address, token)
-        documents = documents or GrpcDocuments(address, token)
+    if approvals is None:
+        approvals = GrpcApprovals(_documents_address(settings), kit.service_token, SERVICE)
+    if documents is None:
+        documents = GrpcDocuments(_documents_address(settings), kit.service_token)
     ctx = Context(
-        uow_factory,
-        db,
+        kit.uow,
+        kit.db,
         clock,
-        directory,
+        directory or kit.directory(),
         approvals,
         documents,
         vault_from_settings(settings),
@@ -154,25 +114,6 @@ def build(
     stock_takes = StockTakes(ctx)
     destructions = Destructions(ctx)
     outcomes = ApprovalOutcomes(loans, destructions)
-    scheduler = TimerScheduler(
-        db,
-        platform,
-        clock,
-        timer_handlers(loans, outcomes),
-        uow_factory,
-        SERVICE,
-        interval=settings.scheduler_interval,
-    )
-    consumer = EventConsumer(
-        settings.amqp_url, topology, SERVICE, db, platform, uow_factory, clock=clock
-    )
-    consumer.subscribe(
-        DOCUMENT_ARCHIVED, "archives.document_archived", records.on_document_archived
-    )
-    consumer.subscribe(APPROVAL_SEALED, "archives.approval_sealed", records.on_approval_sealed)
-    consumer.subscribe(
-        APPROVAL_COMPLETED, "archives.approval_completed", outcomes.on_approval_completed
-    )
     verifier = verifier_from_settings(
         settings.identity_public_key,
         clock,
@@ -180,37 +121,11 @@ def build(
         settings.service_public_keys,
     )
     servicer = ArchivesServicer(records, loans, climate, stock_takes, destructions, verifier, clock)
-
-    def add_servicers(server: grpc.Server) -> None:
-        archives_pb2_grpc.add_ArchivesServicer_to_server(servicer, server)
-
-    grpc_service = GrpcService(
-        name=SERVICE,
-        verifier=verifier,
-        register=add_servicers,
-        service_names=[archives_pb2.DESCRIPTOR.services_by_name["Archives"].full_name],
-        host=settings.grpc_host,
-        port=settings.grpc_port,
-        max_workers=settings.worker_threads,
-        workers=[
-            relay,
-            scheduler,
-            consumer,
-            *listeners_for(settings.amqp_url, settings.directory_address, topology, SERVICE),
-        ],
-    )
-    return ArchivesApp(
-        settings,
-        clock,
-        db,
-        records,
-        loans,
-        climate,
-        stock_takes,
-        destructions,
-        outcomes,
-        relay,
-        scheduler,
-        consumer,
-        grpc_service,
+    return kit.assemble(
+        Wiring(
+            servicers=[Servicer.of(archives_pb2, archives_pb2_grpc, "Archives", servicer)],
+            subscriptions=subscriptions(records, outcomes),
+            timer_handlers=timer_handlers(loans, outcomes),
+            on_serve=[climate.refresh_gauges],
+        )
     )

@@ -13,36 +13,37 @@ import pytest
 from archives_testkit import ARCHIVIST, FIN_STAFF, HR_STAFF, Harness
 
 from archives.adapters.orm import platform
-from archives.bootstrap import DOCUMENT_ARCHIVED
+from archives.bootstrap import DOCUMENT_ARCHIVED, subscriptions
 from archives.entrypoints.grpc_servicer import ArchivesServicer
 from archives.service_layer.ports import ArchivedDocument
 from secretariat.archives.v1 import archives_pb2 as pb
 from secretariat.archives.v1 import archives_pb2_grpc
 from secretariat.documents.v1 import events_pb2 as documents_events
-from secretariat_shared.bus import BusTopology, EventPublisher
-from secretariat_shared.consumer import EventConsumer
+from secretariat_shared.bus import BusTopology
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.events import make_envelope
-from secretariat_shared.grpc_server import GrpcService, RunningService, identity_metadata
+from secretariat_shared.grpc_server import identity_metadata
 from secretariat_shared.identity import (
     SERVICE_AUDIENCE,
     Identity,
     IdentitySigner,
     IdentityVerifier,
-    generate_keypair,
     service_token,
 )
-from secretariat_shared.uow import UnitOfWork
+from secretariat_shared.service import Servicer
+from secretariat_shared.testing import (
+    TEST_INTERNAL_SECRET,
+    GrpcServerFactory,
+    deliver_over_bus,
+    keypair_for_tests,
+)
 
 pytestmark = pytest.mark.integration
 
-PRIVATE, PUBLIC = generate_keypair()
-SECRET = "internal-secret-for-tests-0123456789"
-
 
 @pytest.fixture
-def stub(harness: Harness) -> Iterator[archives_pb2_grpc.ArchivesStub]:
-    verifier = IdentityVerifier(PUBLIC, harness.clock, SECRET)
+def stub(harness: Harness, grpc_server: GrpcServerFactory) -> archives_pb2_grpc.ArchivesStub:
+    verifier = IdentityVerifier(keypair_for_tests()[1], harness.clock, TEST_INTERNAL_SECRET)
     servicer = ArchivesServicer(
         harness.records,
         harness.loans,
@@ -52,22 +53,15 @@ def stub(harness: Harness) -> Iterator[archives_pb2_grpc.ArchivesStub]:
         verifier,
         harness.clock,
     )
-    spec = GrpcService(
-        name="archives",
-        verifier=verifier,
-        register=lambda server: archives_pb2_grpc.add_ArchivesServicer_to_server(servicer, server),
-        service_names=["secretariat.archives.v1.Archives"],
-        grace_seconds=1,
+    server = grpc_server(
+        servicers=[Servicer.of(pb, archives_pb2_grpc, "Archives", servicer)], clock=harness.clock
     )
-    running = RunningService(spec).start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
-    yield archives_pb2_grpc.ArchivesStub(channel)
-    channel.close()
-    running.stop()
+    return archives_pb2_grpc.ArchivesStub(server.channel)
 
 
 def as_(harness: Harness, who: Identity) -> tuple[tuple[str, str], ...]:
-    return identity_metadata(IdentitySigner(PRIVATE, harness.clock).sign(who, SERVICE_AUDIENCE, 60))
+    signer = IdentitySigner(keypair_for_tests()[0], harness.clock)
+    return identity_metadata(signer.sign(who, SERVICE_AUDIENCE, 60))
 
 
 def test_a01_record_with_copy_over_grpc_and_the_copy_comes_back_checked(
@@ -140,7 +134,7 @@ def test_a04_climate_readings_stream_from_a_sensor_gateway(
             yield pb.ClimateReading(storeroom=f"R{i % 3}", temperature_c=20.0, humidity_pct=50.0)
         yield pb.ClimateReading(storeroom="R1", temperature_c=26.0, humidity_pct=50.0)
 
-    token = service_token("sensor-gateway", SECRET, harness.clock)
+    token = service_token("sensor-gateway", TEST_INTERNAL_SECRET, harness.clock)
     summary = stub.StreamClimateReadings(readings(), metadata=identity_metadata(token))
     assert (summary.accepted, summary.alerts_raised) == (2501, 1)
     with pytest.raises(grpc.RpcError) as caught:
@@ -174,39 +168,24 @@ def test_a01_archived_document_arrives_over_the_bus_and_is_archived_once(
         body="正文",
         registered_at=datetime(2026, 2, 1, 2, 0, tzinfo=UTC),
     )
-    topology = BusTopology(prefix=f"{bus_namespace}.")
-
-    def uow() -> UnitOfWork:
-        return UnitOfWork(harness.db, platform, "archives", harness.clock)
-
-    consumer = EventConsumer(
-        bus_url, topology, "archives", harness.db, platform, uow, clock=harness.clock
+    archived = make_envelope(
+        DOCUMENT_ARCHIVED,
+        "documents",
+        "doc-7",
+        documents_events.DocumentArchived(document_id="doc-7", number="FIN-2026-02-003"),
+        harness.clock.now(),
     )
-    consumer.subscribe(
-        DOCUMENT_ARCHIVED, "archives.document_archived", harness.records.on_document_archived
+    settled = deliver_over_bus(
+        bus_url,
+        BusTopology(prefix=f"{bus_namespace}."),
+        subscriptions(harness.records, harness.outcomes),
+        [archived],  # published twice: a duplicate delivery
+        service="archives",
+        db=harness.db,
+        tables=platform,
+        clock=harness.clock,
     )
-    consumer.declare()
-    publisher = EventPublisher(bus_url, topology)
-    try:
-        envelope = make_envelope(
-            DOCUMENT_ARCHIVED,
-            "documents",
-            "doc-7",
-            documents_events.DocumentArchived(document_id="doc-7", number="FIN-2026-02-003"),
-            harness.clock.now(),
-        )
-        raw = envelope.SerializeToString()
-        publisher.publish(raw, DOCUMENT_ARCHIVED, envelope.id, "")
-        publisher.publish(raw, DOCUMENT_ARCHIVED, envelope.id, "")
-        settled = 0
-        for _ in range(20):
-            settled += consumer.consume_once(timeout=1.0)
-            if settled >= 2:
-                break
-        assert settled == 2
-    finally:
-        consumer.close()
-        publisher.close()
+    assert settled == 2
     from archives.service_layer.records import SearchQuery
 
     _, total, _, _ = harness.records.search(HR_STAFF, SearchQuery(q="季度报告"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pypdfium2
 import pytest
 from archives_testkit import ARCHIVIST, FIN_STAFF, HR_STAFF, SENSOR, Harness
 from sqlalchemy import delete, func, select, update
@@ -223,6 +224,31 @@ def test_a05_stock_take_lists_paper_records_checks_labels_and_opens_repairs(
     done = harness.stock_takes.complete_repair(ARCHIVIST, repairs[0]["id"], "除霉修复")
     assert done["state"] == "done"
     assert harness.stock_takes.repairs(ARCHIVIST, True, 1, 20)[1] == 0
+
+
+def test_a05_the_label_sheet_prints_as_pdf_with_chinese_titles_and_a_qr_code_each(
+    harness: Harness,
+) -> None:
+    for i in range(1, 24):  # 23 labels: a full A4 page of 21 and a second page
+        harness.add_record(f"HR-2010-02-{i:03d}", title=f"关于档案盘点工作的通知（第{i}号）")
+    campaign = harness.stock_takes.start(ARCHIVIST, 2026)
+    pdf = harness.stock_takes.labels_pdf(ARCHIVIST, campaign["id"])
+    assert pdf.startswith(b"%PDF")
+    assert b"FontFile2" in pdf  # the Chinese font travels inside the PDF
+    document = pypdfium2.PdfDocument(pdf)
+    assert len(document) == 2
+    first = document[0].get_textpage().get_text_range()
+    assert "HR-2010-02-001" in first
+    assert "关于档案盘点工作的通知" in first
+    assert "库房 R1 · 柜 C1 · 架 S1 · 盒 B1" in first
+    assert "HR-2010-02-023" in document[1].get_textpage().get_text_range()
+    image = document[0].render(scale=2).to_pil().convert("L")
+    qr_area = image.crop((60, 60, 60 + 150, 60 + 200))  # the first label's QR code
+    assert sum(qr_area.histogram()[:128]) > 2000
+    with pytest.raises(PermissionDenied):
+        harness.stock_takes.labels_pdf(HR_STAFF, campaign["id"])
+    with pytest.raises(NotFound):
+        harness.stock_takes.labels_pdf(ARCHIVIST, "no-such-campaign")
 
 
 def test_a06_expired_records_are_destroyed_after_approval_and_the_record_stays_for_ever(

@@ -269,6 +269,25 @@ def test_a02_chinese_keyword_search_is_ranked_highlighted_and_combines_filters(
     assert total == 0
 
 
+def test_a02_class_department_and_date_filters_work_without_a_keyword(harness: Harness) -> None:
+    harness.add_record("HR-A", "人事档案一", security_class="internal", document_date="2025-12-31")
+    harness.add_record("HR-B", "人事档案二", security_class="internal", document_date="2026-01-10")
+    harness.add_record("HR-C", "人事档案三", security_class="public", document_date="2026-01-20")
+    harness.add_record("FIN-A", "财务档案", dept="FIN", document_date="2026-03-01")
+
+    def numbers(query: SearchQuery) -> list[str]:
+        hits, total, _, _ = harness.records.search(HR_HEAD, query)
+        assert total == len(hits)
+        return sorted(h["record"]["number"] for h in hits)
+
+    assert numbers(SearchQuery(security_class="internal")) == ["HR-A", "HR-B"]
+    assert numbers(SearchQuery(security_class="public", department_code="HR")) == ["HR-C"]
+    assert numbers(SearchQuery(date_from="2026-01-01", date_to="2026-01-15")) == ["HR-B"]
+    assert numbers(
+        SearchQuery(security_class="internal", date_from="2026-01-01", department_code="HR")
+    ) == ["HR-B"]
+
+
 def test_x03_search_pages_and_totals_count_only_readable_records(harness: Harness) -> None:
     harness.add_record("HR-1", "年终总结 公开", security_class="public")
     harness.add_record("HR-2", "年终总结 内部", security_class="internal")

@@ -1,9 +1,10 @@
 """Composition root of the career service (SPEC C-01..C-08).
 
-Nothing is built at import. :func:`build` wires the database, the outbox
-relay, the timer scheduler and the event consumer (approval outcomes and
-performance's results), all on the one application clock, the Directory and
-approval-engine clients and the gRPC API.
+The service kit builds the platform (database, relay, consumer, timer
+scheduler, calendar feed, gRPC server) on the one application clock; this
+module adds the Directory with reporting lines, the approval-engine
+client, the use cases, their event and timer handlers and the API.
+Nothing is built at import.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import grpc
-
+from career.adapters.directory_client import CareerGrpcDirectory
 from career.adapters.orm import platform
 from career.entrypoints.grpc_servicer import CareerServicer
 from career.service_layer import approvals as approvals_module
@@ -32,26 +32,31 @@ from career.service_layer.training import Training
 from career.service_layer.transfers import Transfers
 from career.settings import CareerSettings
 from secretariat.career.v1 import career_pb2, career_pb2_grpc
-from secretariat_shared.bus import BusTopology, EventPublisher
-from secretariat_shared.clock import Clock, clock_from_settings
-from secretariat_shared.consumer import EventConsumer
-from secretariat_shared.db import Database
-from secretariat_shared.directory_sync import listeners_for
-from secretariat_shared.grpc_server import GrpcService
-from secretariat_shared.identity import (
-    service_signing_key,
-    service_token,
-    verifier_from_settings,
-)
-from secretariat_shared.relay import OutboxRelay
-from secretariat_shared.timers import TimerHandler, TimerScheduler
-from secretariat_shared.uow import UnitOfWork
+from secretariat_shared.approvals import GrpcApprovals
+from secretariat_shared.bus import BusTopology
+from secretariat_shared.calendar_sync import CALENDAR_UPDATED, CalendarSource
+from secretariat_shared.clock import Clock
+from secretariat_shared.service import ServiceApp, ServiceKit, Servicer, Subscription, Wiring
+from secretariat_shared.timers import TimerHandler
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 APPROVAL_COMPLETED = "documents.approval.completed"
 # Performance's events (P-07), as the career contract's comments define them.
 ANNUAL_GRADE_PUBLISHED = "performance.annual_grade.published"
 PROMOTION_PRIORITY_FLAGGED = "performance.promotion_priority.flagged"
+
+__all__ = [
+    "MIGRATIONS",
+    "SERVICE",
+    "CareerApp",
+    "CareerUseCases",
+    "build",
+    "subscriptions",
+    "timer_handlers",
+    "use_cases",
+]
+
+CareerApp = ServiceApp[CareerSettings]
 
 
 @dataclass
@@ -64,26 +69,6 @@ class CareerUseCases:
     mentoring: Mentoring
     talent: TalentReview
     approvals: ApprovalLink
-
-
-@dataclass
-class CareerApp:
-    settings: CareerSettings
-    clock: Clock
-    db: Database
-    cases: CareerUseCases
-    relay: OutboxRelay
-    scheduler: TimerScheduler
-    consumer: EventConsumer
-    grpc_service: GrpcService
-
-
-def _required(value: str, variable: str, what: str) -> str:
-    if not value:
-        raise SystemExit(
-            f"configuration error: missing required environment variable {variable} ({what})"
-        )
-    return value
 
 
 def use_cases(ctx: Context) -> CareerUseCases:
@@ -110,6 +95,7 @@ def timer_handlers(cases: CareerUseCases) -> dict[str, TimerHandler]:
     return {
         approvals_module.START_TIMER: cases.approvals.on_start_due,
         transfers_module.CHECK_IN_TIMER: cases.transfers.on_check_in_due,
+        transfers_module.VACANCY_TIMER: cases.transfers.on_vacancies_due,
         files_module.REVIEW_TIMER: cases.files.on_review_due,
         training_module.MANDATORY_TIMER: cases.training.on_mandatory_due,
         mentoring_module.WEEK_TIMER: cases.mentoring.on_week_due,
@@ -119,78 +105,71 @@ def timer_handlers(cases: CareerUseCases) -> dict[str, TimerHandler]:
     }
 
 
-def subscribe(consumer: EventConsumer, cases: CareerUseCases) -> None:
-    consumer.subscribe(
-        APPROVAL_COMPLETED, "career.approval_completed", cases.approvals.on_approval_completed
-    )
-    consumer.subscribe(
-        ANNUAL_GRADE_PUBLISHED, "career.annual_grade", cases.promotions.on_annual_grade
-    )
-    consumer.subscribe(
-        PROMOTION_PRIORITY_FLAGGED, "career.priority_flagged", cases.promotions.on_priority_flagged
-    )
+def subscriptions(cases: CareerUseCases) -> list[Subscription]:
+    """Approval outcomes (C-01, C-02), performance's results (P-07) and the
+    organisation's new holiday years (X-02)."""
+    return [
+        Subscription(
+            APPROVAL_COMPLETED, "career.approval_completed", cases.approvals.on_approval_completed
+        ),
+        Subscription(
+            ANNUAL_GRADE_PUBLISHED, "career.annual_grade", cases.promotions.on_annual_grade
+        ),
+        Subscription(
+            PROMOTION_PRIORITY_FLAGGED,
+            "career.priority_flagged",
+            cases.promotions.on_priority_flagged,
+        ),
+        Subscription(
+            CALENDAR_UPDATED, "career.calendar_updated", cases.transfers.on_calendar_updated
+        ),
+    ]
+
+
+def _address(value: str, variable: str, what: str) -> str:
+    if not value:
+        raise SystemExit(
+            f"configuration error: missing required environment variable {variable} ({what})"
+        )
+    return value
 
 
 def build(
     settings: CareerSettings,
-    clock: Clock | None = None,
+    clock: Clock,
+    topology: BusTopology | None = None,
+    *,
     directory: CareerDirectory | None = None,
     approvals: Approvals | None = None,
-    topology: BusTopology | None = None,
+    calendar_source: CalendarSource | None = None,
 ) -> CareerApp:
-    clock = clock or clock_from_settings(settings.testing, settings.clock_file)
-    topology = topology or BusTopology()
-    db = Database(settings.database_url)
-    relay = OutboxRelay(
-        db,
-        platform,
-        EventPublisher(settings.amqp_url, topology),
-        clock,
-        SERVICE,
-        idle_interval=settings.relay_interval,
+    kit: ServiceKit[CareerSettings] = ServiceKit(
+        SERVICE, settings, clock, platform, topology=topology
     )
-
-    def uow_factory() -> UnitOfWork:
-        return UnitOfWork(db, platform, SERVICE, clock, on_commit=relay.wake)
-
-    def token() -> str:
-        key = service_signing_key(settings.service_private_key, settings.internal_token_secret)
-        return service_token(SERVICE, key, clock)
-
     if directory is None:
-        from career.adapters.directory_client import CareerGrpcDirectory
-
-        address = _required(
+        address = _address(
             settings.directory_address,
             "SECRETARIAT_DIRECTORY_ADDRESS",
             "the gateway's Directory gRPC service",
         )
-        directory = CareerGrpcDirectory(address, token)
+        directory = CareerGrpcDirectory(address, kit.service_token)
     if approvals is None:
-        from career.adapters.approvals_client import GrpcApprovals
-
-        address = _required(
+        address = _address(
             settings.documents_address,
             "SECRETARIAT_DOCUMENTS_ADDRESS",
             "the documents service, whose approval engine runs the approvals",
         )
-        approvals = GrpcApprovals(address, token)
-    ctx = Context(uow_factory, db, clock, directory, approvals, settings.timezone)
-    cases = use_cases(ctx)
-    scheduler = TimerScheduler(
-        db,
-        platform,
+        approvals = GrpcApprovals(address, kit.service_token, SERVICE)
+    ctx = Context(
+        kit.uow,
+        kit.db,
         clock,
-        timer_handlers(cases),
-        uow_factory,
-        SERVICE,
-        interval=settings.scheduler_interval,
+        directory,
+        approvals,
+        settings.timezone,
+        kit.business_calendar(calendar_source),
     )
-    consumer = EventConsumer(
-        settings.amqp_url, topology, SERVICE, db, platform, uow_factory, clock=clock
-    )
-    subscribe(consumer, cases)
-    talent_module.UNREADY_KEY_POSTS.set_function(cases.talent.unready_count)
+    cases = use_cases(ctx)
     servicer = CareerServicer(
         cases.promotions,
         cases.transfers,
@@ -199,28 +178,14 @@ def build(
         cases.mentoring,
         cases.talent,
     )
-
-    def add_servicers(server: grpc.Server) -> None:
-        career_pb2_grpc.add_CareerServicer_to_server(servicer, server)
-
-    grpc_service = GrpcService(
-        name=SERVICE,
-        verifier=verifier_from_settings(
-            settings.identity_public_key,
-            clock,
-            settings.internal_token_secret,
-            settings.service_public_keys,
-        ),
-        register=add_servicers,
-        service_names=[career_pb2.DESCRIPTOR.services_by_name["Career"].full_name],
-        host=settings.grpc_host,
-        port=settings.grpc_port,
-        max_workers=settings.worker_threads,
-        workers=[
-            relay,
-            scheduler,
-            consumer,
-            *listeners_for(settings.amqp_url, settings.directory_address, topology, SERVICE),
-        ],
+    return kit.assemble(
+        Wiring(
+            servicers=[Servicer.of(career_pb2, career_pb2_grpc, "Career", servicer)],
+            subscriptions=subscriptions(cases),
+            timer_handlers=timer_handlers(cases),
+            on_serve=[
+                lambda: talent_module.UNREADY_KEY_POSTS.set_function(cases.talent.unready_count),
+                cases.transfers.ensure_vacancy_reminder,
+            ],
+        )
     )
-    return CareerApp(settings, clock, db, cases, relay, scheduler, consumer, grpc_service)

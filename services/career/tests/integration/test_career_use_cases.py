@@ -3,14 +3,18 @@ timer scheduler and the fake Directory and approval engine."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
-from career_testkit import HEAD, HR, LEAD, LEADER, NEWBIE, OUTSIDER, STAFF, Harness
+from career_testkit import HEAD, HR, LEAD, LEADER, NEWBIE, OUTSIDER, STAFF, Harness, make_harness
 from sqlalchemy import select
 
 from career.adapters.orm import platform
 from career.domain.ladders import Criteria
 from career.domain.succession import Successor
 from secretariat.career.v1 import events_pb2 as career_events
+from secretariat.directory.v1 import events_pb2 as directory_events
+from secretariat_shared.calendar_sync import CALENDAR_UPDATED, year_to_proto
 from secretariat_shared.errors import (
     Conflict,
     NotFound,
@@ -18,6 +22,7 @@ from secretariat_shared.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from secretariat_shared.holiday_schedule import LOADED, YearSchedule
 from secretariat_shared.paging import page_of
 
 pytestmark = pytest.mark.integration
@@ -105,11 +110,11 @@ def test_c01_exceptional_promotion_needs_reasons_and_goes_through_approval(
 def test_c01_approval_start_is_retried_when_the_engine_is_down(harness: Harness) -> None:
     h = harness
     _lead_in_post(h)
-    h.approvals.down = True
+    h.approvals.unreachable = True
     promotion = h.cases.promotions.propose(HR, LEAD.username, "supervisor", "x" * 30)
     h.run_timers()
     assert h.cases.promotions.get_promotion(HR, promotion["id"])["approval_id"] == ""
-    h.approvals.down = False
+    h.approvals.unreachable = False
     h.advance(minutes=10)
     assert h.cases.promotions.get_promotion(HR, promotion["id"])["approval_id"] == "approval-1"
 
@@ -183,6 +188,88 @@ def test_c02_application_to_a_closed_vacancy_is_refused(harness: Harness) -> Non
         h.cases.transfers.apply(STAFF, vacancy, "")
 
 
+def _vacancy_reminders(h: Harness) -> list[tuple[str, list[str]]]:
+    return [(n.subject_ref, list(n.recipients)) for n in h.notices("vacancies_due")]
+
+
+def test_c02_hr_is_reminded_each_quarter_on_its_first_working_day(harness: Harness) -> None:
+    h = harness  # Monday 2026-03-02: Q1's reminder day (Sunday 4 January, a make-up day) is past
+    h.cases.transfers.ensure_vacancy_reminder()
+    h.cases.transfers.ensure_vacancy_reminder()  # a restart schedules nothing twice
+    h.advance(days=29, hours=23)  # Wednesday 1 April 08:00 Beijing time
+    assert _vacancy_reminders(h) == []
+    h.advance(hours=1)
+    assert _vacancy_reminders(h) == [("career/vacancies/2026-Q2", ["hr.officer"])]
+    notice = h.notices("vacancies_due")[0]
+    assert notice.title == "请发布2026年第2季度内部岗位空缺"
+    h.advance(days=91)  # Wednesday 1 July: Q3
+    assert [ref for ref, _ in _vacancy_reminders(h)] == [
+        "career/vacancies/2026-Q2",
+        "career/vacancies/2026-Q3",
+    ]
+    h.advance(days=92)  # 1 October is the National Day holiday: not yet
+    assert len(_vacancy_reminders(h)) == 2
+    h.advance(days=7)  # Thursday 8 October, the first working day after it
+    assert [ref for ref, _ in _vacancy_reminders(h)][-1] == "career/vacancies/2026-Q4"
+    fired = [
+        event.payload_as(career_events.ReminderFired)
+        for event_type, event in h.outbox()
+        if event_type == "career.reminder.fired"
+    ]
+    assert [f.outcome for f in fired if f.kind == "career.vacancies.quarterly"] == [
+        "reminded",
+        "reminded",
+        "reminded",
+    ]
+
+
+def test_c02_x02_the_vacancy_reminder_moves_when_the_new_holiday_year_arrives(
+    database_url: str,
+) -> None:
+    h = make_harness(database_url, datetime(2026, 12, 15, 1, 0, tzinfo=UTC))
+    try:
+        h.cases.transfers.ensure_vacancy_reminder()  # 2027 has no holiday data yet
+
+        def due() -> datetime:
+            with h.db.reading() as session:
+                at: datetime = session.execute(
+                    select(platform.timers.c.due_at).where(
+                        platform.timers.c.key == "vacancies:2027-Q1"
+                    )
+                ).scalar_one()
+            return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+
+        assert due() == datetime(2027, 1, 1, 1, 0, tzinfo=UTC)  # a Friday, by weekdays only
+        schedule = YearSchedule(
+            2027, holidays={date(2027, 1, 1): "元旦"}, workdays={}, source=LOADED
+        )
+        h.deliver(
+            h.cases.transfers.on_calendar_updated,
+            CALENDAR_UPDATED,
+            directory_events.CalendarUpdated(year=year_to_proto(schedule)),
+            source="gateway",
+        )
+        assert due() == datetime(2027, 1, 4, 1, 0, tzinfo=UTC)  # Monday, 09:00 Beijing
+    finally:
+        h.db.dispose()
+
+
+def test_c02_no_reminder_when_the_quarters_vacancies_are_posted(harness: Harness) -> None:
+    h = harness
+    h.cases.transfers.ensure_vacancy_reminder()
+    h.cases.transfers.create_vacancy(HR, "会务专员", "FIN", "2026-Q2", "")
+    h.advance(days=31)
+    assert _vacancy_reminders(h) == []
+    fired = [
+        event.payload_as(career_events.ReminderFired)
+        for event_type, event in h.outbox()
+        if event_type == "career.reminder.fired"
+    ]
+    assert [(f.subject_ref, f.outcome) for f in fired] == [("career/vacancies/2026-Q2", "met")]
+    h.advance(days=91)  # the next quarter is still reminded
+    assert [ref for ref, _ in _vacancy_reminders(h)] == ["career/vacancies/2026-Q3"]
+
+
 def test_c03_x03_career_file_scored_reviewed_reminded_and_reads_audited(harness: Harness) -> None:
     h = harness
     answers = [3] * 40
@@ -242,6 +329,23 @@ def test_c04_short_of_40_mandatory_hours_is_reminded(harness: Harness) -> None:
     h.clock.set(h.clock.now().replace(month=9, day=30, hour=17))
     h.run_timers()
     assert h.notices("mandatory_training_short")[0].recipients == [STAFF.username]
+
+
+def test_c04_everyone_in_a_post_is_reminded_of_40_mandatory_hours_every_year(
+    harness: Harness,
+) -> None:
+    h = harness  # STAFF never enrols in anything: the hours are still tracked
+    h.cases.promotions.put_post(HR, STAFF.username, "professional", "junior", "", "2024-06-01")
+    h.advance(days=213)  # 1 October 2026
+    assert [n.recipients[0] for n in h.notices("mandatory_training_short")] == [STAFF.username]
+    course = h.cases.training.create_course(HR, "保密制度培训", "mandatory", 40, "")
+    h.cases.training.complete(HR, course["id"], STAFF.username, 0, "")
+    h.advance(days=61)  # 1 December: 40 hours done, no reminder
+    assert len(h.notices("mandatory_training_short")) == 1
+    h.advance(days=304)  # 1 October 2027: a new year, 0 hours again
+    reminded = h.notices("mandatory_training_short")
+    assert len(reminded) == 2
+    assert reminded[-1].title == "2027年必修培训学时不足"
 
 
 def test_c05_short_week_reminds_mentor_and_mentee(harness: Harness) -> None:

@@ -4,57 +4,40 @@ when configured)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import grpc
 import pytest
 from career_testkit import HR, LEAD, OUTSIDER, STAFF, Harness
 
 from career.adapters.orm import platform
-from career.bootstrap import ANNUAL_GRADE_PUBLISHED, subscribe
+from career.bootstrap import ANNUAL_GRADE_PUBLISHED, subscriptions
 from career.entrypoints.grpc_servicer import CareerServicer
 from secretariat.career.v1 import career_pb2 as pb
 from secretariat.career.v1 import career_pb2_grpc
 from secretariat.career.v1 import events_pb2 as career_events
-from secretariat_shared.bus import BusTopology, EventPublisher
-from secretariat_shared.consumer import EventConsumer
+from secretariat_shared.bus import BusTopology
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.events import make_envelope
-from secretariat_shared.grpc_server import GrpcService, RunningService, identity_metadata
-from secretariat_shared.identity import (
-    SERVICE_AUDIENCE,
-    Identity,
-    IdentitySigner,
-    IdentityVerifier,
-    generate_keypair,
-)
-from secretariat_shared.uow import UnitOfWork
+from secretariat_shared.grpc_server import identity_metadata
+from secretariat_shared.identity import SERVICE_AUDIENCE, Identity, IdentitySigner
+from secretariat_shared.service import Servicer
+from secretariat_shared.testing import GrpcServerFactory, deliver_over_bus, keypair_for_tests
 
 pytestmark = pytest.mark.integration
 
-PRIVATE, PUBLIC = generate_keypair()
-
 
 @pytest.fixture
-def stub(harness: Harness) -> Iterator[career_pb2_grpc.CareerStub]:
+def stub(harness: Harness, grpc_server: GrpcServerFactory) -> career_pb2_grpc.CareerStub:
     c = harness.cases
     servicer = CareerServicer(c.promotions, c.transfers, c.files, c.training, c.mentoring, c.talent)
-    spec = GrpcService(
-        name="career",
-        verifier=IdentityVerifier(PUBLIC, harness.clock, "internal-secret-for-tests-0123456789"),
-        register=lambda server: career_pb2_grpc.add_CareerServicer_to_server(servicer, server),
-        service_names=["secretariat.career.v1.Career"],
-        grace_seconds=1,
+    server = grpc_server(
+        servicers=[Servicer.of(pb, career_pb2_grpc, "Career", servicer)], clock=harness.clock
     )
-    running = RunningService(spec).start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
-    yield career_pb2_grpc.CareerStub(channel)
-    channel.close()
-    running.stop()
+    return career_pb2_grpc.CareerStub(server.channel)
 
 
 def as_(harness: Harness, who: Identity) -> tuple[tuple[str, str], ...]:
-    return identity_metadata(IdentitySigner(PRIVATE, harness.clock).sign(who, SERVICE_AUDIENCE, 60))
+    signer = IdentitySigner(keypair_for_tests()[0], harness.clock)
+    return identity_metadata(signer.sign(who, SERVICE_AUDIENCE, 60))
 
 
 def test_c01_eligibility_over_grpc_lists_every_criterion(
@@ -133,39 +116,28 @@ def test_c05_negative_session_is_invalid_and_c07_grid_is_svg(
 def test_p07_annual_grades_arrive_over_the_bus_once(
     harness: Harness, bus_url: str, bus_namespace: str
 ) -> None:
-    topology = BusTopology(prefix=f"{bus_namespace}.")
-
-    def uow() -> UnitOfWork:
-        return UnitOfWork(harness.db, platform, "career", harness.clock)
-
-    consumer = EventConsumer(
-        bus_url, topology, "career", harness.db, platform, uow, clock=harness.clock
+    grades = [
+        make_envelope(
+            ANNUAL_GRADE_PUBLISHED,
+            "performance",
+            LEAD.username,
+            career_events.AnnualGradePublished(
+                username=LEAD.username, year=year, grade="excellent", teamwork_score=95
+            ),
+            harness.clock.now(),
+        )
+        for year in (2024, 2025)
+    ]
+    settled = deliver_over_bus(
+        bus_url,
+        BusTopology(prefix=f"{bus_namespace}."),
+        subscriptions(harness.cases),
+        grades,  # each published twice: a duplicate delivery
+        service="career",
+        db=harness.db,
+        tables=platform,
+        clock=harness.clock,
     )
-    subscribe(consumer, harness.cases)
-    consumer.declare()
-    publisher = EventPublisher(bus_url, topology)
-    try:
-        for year in (2024, 2025):
-            envelope = make_envelope(
-                ANNUAL_GRADE_PUBLISHED,
-                "performance",
-                LEAD.username,
-                career_events.AnnualGradePublished(
-                    username=LEAD.username, year=year, grade="excellent", teamwork_score=95
-                ),
-                harness.clock.now(),
-            )
-            raw = envelope.SerializeToString()
-            publisher.publish(raw, ANNUAL_GRADE_PUBLISHED, envelope.id, "")
-            publisher.publish(raw, ANNUAL_GRADE_PUBLISHED, envelope.id, "")  # a duplicate
-        settled = 0
-        for _ in range(20):
-            settled += consumer.consume_once(timeout=1.0)
-            if settled >= 4:
-                break
-        assert settled == 4
-    finally:
-        publisher.close()
-        consumer.close()
+    assert settled == 4
     assert harness.cases.promotions.priority(LEAD.username)
     assert harness.event_types().count("career.promotion.flagged") == 1

@@ -37,6 +37,13 @@ class Shelf:
     def is_set(self) -> bool:
         return bool(self.storeroom)
 
+    @property
+    def text(self) -> str:
+        """As a label shows it: ``库房 R1 · 柜 C1 · 架 S1 · 盒 B1`` (empty when unset)."""
+        values = (self.storeroom, self.cabinet, self.shelf, self.box)
+        parts = zip(("库房", "柜", "架", "盒"), values, strict=True)
+        return " · ".join(f"{name} {value}" for name, value in parts if value)
+
 
 @dataclass
 class NewRecord:

@@ -15,8 +15,6 @@ from google.protobuf.message import Message
 
 from archives.domain.climate import Reading
 from archives.domain.records import Shelf
-from archives.entrypoints.messages import to_proto
-from archives.entrypoints.uploads import uploaded_file
 from archives.service_layer.climate import Climate
 from archives.service_layer.destruction import Destructions
 from archives.service_layer.loans import Loans
@@ -28,6 +26,8 @@ from secretariat_shared.clock import Clock
 from secretariat_shared.errors import DomainError, ValidationFailed
 from secretariat_shared.grpc_server import current_identity, status_for
 from secretariat_shared.identity import METADATA_KEY, IdentityVerifier, InvalidIdentity
+from secretariat_shared.proto_conversions import fill_message
+from secretariat_shared.uploads import uploaded_file
 
 Context = grpc.ServicerContext
 STREAM_BATCH = 1000
@@ -39,7 +39,7 @@ L = TypeVar("L", bound=Message)
 def _listing(response: L, listing: tuple[list[dict[str, Any]], int, int, int]) -> L:
     items, total, page, page_size = listing
     for item in items:
-        to_proto(response.items.add(), item)  # type: ignore[attr-defined]
+        fill_message(response.items.add(), item)  # type: ignore[attr-defined]
     response.total = total  # type: ignore[attr-defined]
     response.page = page  # type: ignore[attr-defined]
     response.page_size = page_size  # type: ignore[attr-defined]
@@ -95,7 +95,7 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
             readers=list(request.readers),
             important=request.important,
         )
-        return to_proto(pb.Record(), self.records.create(current_identity(), cmd))
+        return fill_message(pb.Record(), self.records.create(current_identity(), cmd))
 
     def ImportRecords(
         self, request: pb.ImportRecordsRequest, context: Context
@@ -121,7 +121,7 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
         return _listing(pb.ListRecordsResponse(), self.records.search(current_identity(), query))
 
     def GetRecord(self, request: pb.GetRecordRequest, context: Context) -> pb.Record:
-        return to_proto(pb.Record(), self.records.get(current_identity(), request.id))
+        return fill_message(pb.Record(), self.records.get(current_identity(), request.id))
 
     def GetRecordCopy(
         self, request: pb.GetRecordRequest, context: Context
@@ -139,7 +139,9 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
     def SetRecordShelf(self, request: pb.SetRecordShelfRequest, context: Context) -> pb.Record:
         s = request.shelf
         shelf = Shelf(s.storeroom.strip(), s.cabinet.strip(), s.shelf.strip(), s.box.strip())
-        return to_proto(pb.Record(), self.records.set_shelf(current_identity(), request.id, shelf))
+        return fill_message(
+            pb.Record(), self.records.set_shelf(current_identity(), request.id, shelf)
+        )
 
     def ListRecordLoans(
         self, request: pb.ListRecordLoansRequest, context: Context
@@ -155,10 +157,10 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
         loan = self.loans.apply(
             current_identity(), request.record_id, request.purpose, request.due_date
         )
-        return to_proto(pb.Loan(), loan)
+        return fill_message(pb.Loan(), loan)
 
     def GetLoan(self, request: pb.GetLoanRequest, context: Context) -> pb.Loan:
-        return to_proto(pb.Loan(), self.loans.get(current_identity(), request.id))
+        return fill_message(pb.Loan(), self.loans.get(current_identity(), request.id))
 
     def ListLoans(self, request: pb.ListLoansRequest, context: Context) -> pb.ListLoansResponse:
         listing = self.loans.list_for(
@@ -167,12 +169,12 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
         return _listing(pb.ListLoansResponse(), listing)
 
     def CheckoutLoan(self, request: pb.LoanActionRequest, context: Context) -> pb.Loan:
-        return to_proto(
+        return fill_message(
             pb.Loan(), self.loans.checkout(current_identity(), request.id, request.note)
         )
 
     def ReturnLoan(self, request: pb.LoanActionRequest, context: Context) -> pb.Loan:
-        return to_proto(
+        return fill_message(
             pb.Loan(), self.loans.give_back(current_identity(), request.id, request.note)
         )
 
@@ -253,10 +255,12 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
     # -- stock-take ------------------------------------------------------------
 
     def StartStockTake(self, request: pb.StartStockTakeRequest, context: Context) -> pb.StockTake:
-        return to_proto(pb.StockTake(), self.stock_takes.start(current_identity(), request.year))
+        return fill_message(
+            pb.StockTake(), self.stock_takes.start(current_identity(), request.year)
+        )
 
     def GetStockTake(self, request: pb.GetStockTakeRequest, context: Context) -> pb.StockTake:
-        return to_proto(pb.StockTake(), self.stock_takes.report(current_identity(), request.id))
+        return fill_message(pb.StockTake(), self.stock_takes.report(current_identity(), request.id))
 
     def GetStockTakeLabels(
         self, request: pb.GetStockTakeRequest, context: Context
@@ -264,13 +268,19 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
         png = self.stock_takes.labels(current_identity(), request.id)
         return httpbody_pb2.HttpBody(content_type="image/png", data=png)
 
+    def GetStockTakeLabelsPdf(
+        self, request: pb.GetStockTakeRequest, context: Context
+    ) -> httpbody_pb2.HttpBody:
+        pdf = self.stock_takes.labels_pdf(current_identity(), request.id)
+        return httpbody_pb2.HttpBody(content_type="application/pdf", data=pdf)
+
     def CheckStockTakeItem(
         self, request: pb.CheckStockTakeItemRequest, context: Context
     ) -> pb.StockTakeItem:
         item = self.stock_takes.check(
             current_identity(), request.id, request.label, request.result, request.note
         )
-        return to_proto(pb.StockTakeItem(), item)
+        return fill_message(pb.StockTakeItem(), item)
 
     def ListRepairs(
         self, request: pb.ListRepairsRequest, context: Context
@@ -284,7 +294,7 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
         repair = self.stock_takes.complete_repair(
             current_identity(), request.id, request.resolution
         )
-        return to_proto(pb.Repair(), repair)
+        return fill_message(pb.Repair(), repair)
 
     # -- retention and destruction ---------------------------------------------
 
@@ -302,7 +312,7 @@ class ArchivesServicer(archives_pb2_grpc.ArchivesServicer):
         destruction = self.destructions.request(
             current_identity(), list(request.record_ids), request.reason, list(request.witnesses)
         )
-        return to_proto(pb.Destruction(), destruction)
+        return fill_message(pb.Destruction(), destruction)
 
     def GetDestruction(self, request: pb.GetDestructionRequest, context: Context) -> pb.Destruction:
-        return to_proto(pb.Destruction(), self.destructions.get(current_identity(), request.id))
+        return fill_message(pb.Destruction(), self.destructions.get(current_identity(), request.id))

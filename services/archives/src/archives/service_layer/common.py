@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from archives.adapters import orm
 from archives.adapters.vault import Vault
 from archives.service_layer.ports import Approvals, Directory, Documents
-from secretariat.common.v1 import notice_pb2
 from secretariat_shared.access import Viewer, viewer_of
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.identity import Identity
+from secretariat_shared.notices import Notifier
 from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 SERVICE = "archives"
-NOTIFICATION = "archives.notification.requested"
 # The archivists (A-01..A-06) are the secretariat, who also own the D-05 archive step.
 ARCHIVIST_ROLE = Role.SECRETARIAT.value
 START_APPROVAL_TIMER = "archives.start_approval"
@@ -65,27 +62,8 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def notify(
-    uow: UnitOfWork,
-    recipients: Iterable[str],
-    kind: str,
-    title: str,
-    body: str,
-    subject_ref: str,
-    due_at: datetime | None = None,
-) -> None:
-    """An inbox notice (X-06), through the outbox."""
-    people = [p for p in dict.fromkeys(recipients) if p]
-    if not people:
-        return
-    notice = notice_pb2.Notice(
-        recipients=people, kind=kind, title=title, body=body, subject_ref=subject_ref
-    )
-    if due_at is not None:
-        stamp = Timestamp()
-        stamp.FromDatetime(due_at)
-        notice.due_at.CopyFrom(stamp)
-    uow.emit(NOTIFICATION, subject_ref, notice)
+notify = Notifier(SERVICE)
+"""An inbox notice (X-06), through the outbox, by the one recipient rule."""
 
 
 def row_dict(row: Any) -> dict[str, Any]:

@@ -4,29 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
+from secretariat_shared.approvals import ApprovalRequest as ApprovalRequest
+from secretariat_shared.approvals import Approvals as Approvals
 from secretariat_shared.directory import DepartmentInfo as DepartmentInfo
 from secretariat_shared.directory import Directory as Directory
 from secretariat_shared.directory import PersonInfo as PersonInfo
-
-
-@dataclass(frozen=True)
-class ApprovalRequest:
-    """An approval the engine (SPEC D-06) runs for us; ``source_ref`` is
-    ``<kind>:<our id>`` and comes back on ``documents.approval.completed``."""
-
-    template: str
-    subject: str
-    payload: dict[str, Any]
-    requester_username: str
-    source_ref: str
-    urgent: bool = False
-    content: str = ""
-
-
-class Approvals(Protocol):
-    def start(self, request: ApprovalRequest) -> str: ...
 
 
 @dataclass(frozen=True)

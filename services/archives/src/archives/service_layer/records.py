@@ -18,7 +18,6 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from archives.adapters import orm
-from archives.adapters.import_files import UnreadableFile, read_rows
 from archives.adapters.seal_check import seal_intact
 from archives.adapters.search import Filters, facet_tokens, index_record, search
 from archives.adapters.segmenter import index_tokens, query_terms
@@ -43,6 +42,7 @@ from secretariat_shared.errors import (
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import page_of
+from secretariat_shared.spreadsheets import UnreadableFile, read_rows
 from secretariat_shared.uow import UnitOfWork
 
 RECORD_CREATED = "archives.record.created"

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from archives.adapters import orm
-from archives.adapters.labels import label_sheet, label_text
-from archives.domain.records import ACTIVE
+from archives.adapters.labels import Label, label_sheet, label_sheet_pdf, label_text
+from archives.domain.records import ACTIVE, Shelf
 from archives.service_layer.common import Context, new_id, row_dict
 from archives.service_layer.records import require_archivist
 from secretariat_shared.errors import (
@@ -122,23 +122,47 @@ class StockTakes:
         view["label"] = label_text(view["record_id"])
         return view
 
-    def labels(self, actor: Identity, stock_take_id: str) -> bytes:
+    def _labels(self, actor: Identity, stock_take_id: str) -> tuple[int, list[Label]]:
         require_archivist(actor)
-        items = orm.stock_take_items
+        items, records = orm.stock_take_items, orm.records
         with self._ctx.db.reading() as session:
-            if (
-                session.execute(
-                    select(orm.stock_takes.c.id).where(orm.stock_takes.c.id == stock_take_id)
-                ).first()
-                is None
-            ):
+            year = session.execute(
+                select(orm.stock_takes.c.year).where(orm.stock_takes.c.id == stock_take_id)
+            ).scalar_one_or_none()
+            if year is None:
                 raise NotFound("no such stock-take")
             rows = session.execute(
-                select(items.c.record_id, items.c.record_number)
+                select(
+                    items.c.record_id,
+                    items.c.record_number,
+                    items.c.title,
+                    records.c.storeroom,
+                    records.c.cabinet,
+                    records.c.shelf,
+                    records.c.box,
+                )
+                .join(records, records.c.id == items.c.record_id, isouter=True)
                 .where(items.c.stock_take_id == stock_take_id)
                 .order_by(items.c.record_number)
             ).all()
-        return label_sheet([(label_text(r.record_id), r.record_number) for r in rows])
+        return int(year), [
+            Label(
+                label_text(r.record_id),
+                r.record_number,
+                r.title,
+                Shelf(r.storeroom or "", r.cabinet or "", r.shelf or "", r.box or "").text,
+            )
+            for r in rows
+        ]
+
+    def labels(self, actor: Identity, stock_take_id: str) -> bytes:
+        """A-05: the label sheet as a PNG."""
+        return label_sheet(self._labels(actor, stock_take_id)[1])
+
+    def labels_pdf(self, actor: Identity, stock_take_id: str) -> bytes:
+        """A-05: the label sheet as A4 PDF pages (Chinese titles embedded)."""
+        year, labels = self._labels(actor, stock_take_id)
+        return label_sheet_pdf(labels, f"{year}年度档案盘点标签")
 
     def check(
         self, actor: Identity, stock_take_id: str, label: str, result: str, note: str

@@ -13,20 +13,7 @@ from collections.abc import Callable
 from secretariat.directory.v1 import directory_pb2
 from secretariat_shared.directory import GrpcDirectory
 from secretariat_shared.directory_sync import DEPARTMENT, DirectoryChange
-
-ROLES = (
-    "employee",
-    "secretariat",
-    "finance",
-    "office_director",
-    "supervising_leader",
-    "leader",
-    "hr",
-    "discipline",
-    "committee",
-    "it_support",
-    "admin",
-)
+from secretariat_shared.roles import ROLES
 
 
 class CareerGrpcDirectory(GrpcDirectory):

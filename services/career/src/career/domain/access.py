@@ -1,16 +1,19 @@
 """Who may read a person's career data (SPEC X-03, confidential class).
 
 The person, their superior chain (superiors upwards, the head of their
-department and the leader supervising it) and HR. There is no shared
-access rule on main yet, so this is the one place that decides; it can
-later delegate to it. A denied read is reported as not found.
+department and the leader supervising it) and HR: the X-03 rule for
+personal matters (like a job transfer request, confidential to the
+requester, their approvers and HR), not the departmental class rule of
+``secretariat_shared.access``. A denied read is reported as not found.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-HR_ROLES = frozenset({"hr", "admin"})
+from secretariat_shared.roles import Role
+
+HR_ROLES = frozenset({Role.HR, Role.ADMIN})
 
 
 def may_read_person(

@@ -9,26 +9,19 @@ back as ``documents.approval.completed`` with ``source_ref = <kind>:<id>``.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from career.adapters import orm
 from career.service_layer.common import SERVICE, Context
 from career.service_layer.ports import ApprovalRequest
-from secretariat.documents.v1 import events_pb2 as documents_events
+from secretariat_shared.approvals import Decided, OutcomeRoutes
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
-log = logging.getLogger(__name__)
-
 START_TIMER = "career.approval.start"
-OUTCOMES = ("approved", "rejected", "withdrawn")
 TABLES = {"promotion": orm.promotions, "application": orm.applications}
-
-Decided = Callable[[UnitOfWork, str, str, str], None]
 
 
 def schedule_approval(
@@ -58,10 +51,10 @@ def schedule_approval(
 class ApprovalLink:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._routes: dict[str, Decided] = {}
+        self._outcomes = OutcomeRoutes(SERVICE)
 
     def route(self, kind: str, decided: Decided) -> None:
-        self._routes[kind] = decided
+        self._outcomes.route(kind, decided)
 
     def on_start_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
         """Start the approval; an engine error raises and the timer retries."""
@@ -85,19 +78,4 @@ class ApprovalLink:
         self.ctx.fired(uow, START_TIMER, f"{kind}s/{local_id}", "met", [])
 
     def on_approval_completed(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
-        payload = event.payload_as(documents_events.ApprovalCompleted)
-        assert isinstance(payload, documents_events.ApprovalCompleted)
-        ref = payload.approval
-        if ref.source_service != SERVICE:
-            return
-        kind, _, local_id = ref.source_ref.partition(":")
-        route = self._routes.get(kind)
-        if route is None or not local_id or payload.outcome not in OUTCOMES:
-            log.warning(
-                "approval %s: unknown source %r or outcome %r",
-                ref.approval_id,
-                ref.source_ref,
-                payload.outcome,
-            )
-            return
-        route(uow, local_id, ref.approval_id, payload.outcome)
+        self._outcomes.on_approval_completed(uow, event)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -16,15 +16,15 @@ from career.adapters.repository import Rows
 from career.domain.access import is_hr, may_read_person
 from career.service_layer.ports import Approvals, CareerDirectory
 from secretariat.career.v1 import events_pb2 as career_events
-from secretariat.common.v1 import notice_pb2
+from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from secretariat_shared.identity import Identity
+from secretariat_shared.notices import Notifier
 from secretariat_shared.uow import UnitOfWork
 
 SERVICE = "career"
-NOTIFICATION = "career.notification.requested"
 REMINDER_FIRED = "career.reminder.fired"
 
 REMINDERS = Counter(
@@ -64,6 +64,8 @@ class Context:
     directory: CareerDirectory
     approvals: Approvals
     timezone: str = "Asia/Shanghai"
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+    """The organisation's working days (X-02), kept current by the kit's feed."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -127,26 +129,11 @@ class Context:
 
     # -- notices and timer records ---------------------------------------------
 
-    @staticmethod
-    def notify(
-        uow: UnitOfWork,
-        recipients: list[str],
-        kind: str,
-        title: str,
-        body: str,
-        subject_ref: str,
-        due_at: datetime | None = None,
-    ) -> None:
-        """X-06: an inbox item for each recipient (infohub turns the event into them)."""
-        wanted = sorted({r for r in recipients if r})
-        if not wanted:
-            return
-        notice = notice_pb2.Notice(
-            recipients=wanted, kind=kind, title=title, body=body, subject_ref=subject_ref
-        )
-        if due_at is not None:
-            notice.due_at.FromDatetime(due_at.astimezone(UTC))
-        uow.emit(NOTIFICATION, subject_ref, notice)
+    @property
+    def notify(self) -> Notifier:
+        """X-06: an inbox item for each recipient still in the organisation
+        (infohub turns the event into them)."""
+        return Notifier(SERVICE, self.directory)
 
     @staticmethod
     def fired(

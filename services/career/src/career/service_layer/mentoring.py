@@ -34,6 +34,7 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
@@ -395,7 +396,7 @@ class Mentoring:
         if later or self.ctx.directory.person(username) is None:
             self.ctx.fired(uow, ROTATION_DUE_TIMER, ref, "met", [])
             return
-        recipients = [username, *self.ctx.directory.role_holders("hr")]
+        recipients = [username, *self.ctx.directory.role_holders(Role.HR)]
         self.ctx.notify(
             uow,
             recipients,
@@ -415,7 +416,7 @@ class Mentoring:
             if (
                 actor.username != row["username"]
                 and actor.username != row["business_mentor"]
-                and "hr" not in actor.roles
+                and Role.HR not in actor.roles
             ):
                 raise PermissionDenied(
                     "the rotating person, the business mentor or HR files the report"

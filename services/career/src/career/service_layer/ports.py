@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
+from secretariat_shared.approvals import ApprovalRequest as ApprovalRequest
+from secretariat_shared.approvals import Approvals as Approvals
 from secretariat_shared.directory import DepartmentInfo, PersonInfo
 
 
@@ -18,18 +19,3 @@ class CareerDirectory(Protocol):
     def role_holders(self, role: str) -> list[str]: ...
 
     def direct_reports(self, username: str) -> list[str]: ...
-
-
-@dataclass(frozen=True)
-class ApprovalRequest:
-    template: str
-    subject: str
-    requester_username: str
-    source_ref: str
-    payload: dict[str, Any] = field(default_factory=dict)
-
-
-class Approvals(Protocol):
-    """The approval engine (documents, SPEC D-06)."""
-
-    def start(self, request: ApprovalRequest) -> str: ...

@@ -21,6 +21,7 @@ from career.domain.ladders import (
 )
 from career.service_layer.approvals import schedule_approval
 from career.service_layer.common import Context, iso, new_id, parse_day
+from career.service_layer.training import track_mandatory_hours
 from secretariat.career.v1 import events_pb2 as career_events
 from secretariat_shared.errors import FieldError, NotFound, ValidationFailed
 from secretariat_shared.events import ReceivedEvent
@@ -118,6 +119,7 @@ class Promotions:
             rows = self.ctx.rows(uow)
             before = rows.get(orm.posts, username=username)
             rows.put(orm.posts, {"username": username}, {**values, "updated_at": uow.clock.now()})
+            track_mandatory_hours(uow, self.ctx, username, self.ctx.today().year)
             uow.audit(actor.username, "put_post", "post", username, before, values)
             uow.commit()
         return {"username": username, **values}

@@ -22,6 +22,7 @@ from career.service_layer.common import Context
 from secretariat_shared.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import Page
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
@@ -30,7 +31,7 @@ UNREADY_KEY_POSTS = Gauge(
     "secretariat_career_key_posts_unready",
     "Key posts without a successor ready within a year (C-08), read from the database",
 )
-LEADER_ROLES = frozenset({"leader", "supervising_leader", "hr", "admin"})
+LEADER_ROLES = frozenset({Role.LEADER, Role.SUPERVISING_LEADER, Role.HR, Role.ADMIN})
 
 
 def _placement(row: dict[str, Any], named: bool) -> dict[str, Any]:

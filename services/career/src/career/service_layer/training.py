@@ -1,6 +1,7 @@
 """Training (SPEC C-04): courses, enrolments, completions with hours; 40
-mandatory hours a year with reminders; each completion tells performance
-(P-04) its hours and certificate."""
+mandatory hours a year with reminders, for everyone HR has put in a post or
+who has enrolled, every year; each completion tells performance (P-04) its
+hours and certificate."""
 
 from __future__ import annotations
 
@@ -21,6 +22,23 @@ MANDATORY_HOURS = 40.0
 MANDATORY_KINDS = frozenset({"mandatory", "onboarding"})
 # Reminders while there is still time in the year: 1 October and 1 December.
 REMINDER_DAYS = ((10, 1), (12, 1))
+
+
+def track_mandatory_hours(uow: UnitOfWork, ctx: Context, username: str, year: int) -> None:
+    """C-04: remind ``username`` on 1 October and 1 December of ``year`` if short
+    of 40 mandatory hours (idempotent; reminders already past are skipped)."""
+    store = TimerStore(orm.platform)
+    now = uow.clock.now()
+    for month, day in REMINDER_DAYS:
+        due = ctx.at_midnight(date(year, month, day))
+        if due > now:
+            store.schedule(
+                uow.session,
+                MANDATORY_TIMER,
+                f"training:{username}:{year}:{month}",
+                due,
+                {"username": username, "year": year},
+            )
 
 
 class Training:
@@ -54,18 +72,7 @@ class Training:
         return course
 
     def _schedule_reminders(self, uow: UnitOfWork, username: str, year: int) -> None:
-        store = TimerStore(orm.platform)
-        now = uow.clock.now()
-        for month, day in REMINDER_DAYS:
-            due = self.ctx.at_midnight(date(year, month, day))
-            if due > now:
-                store.schedule(
-                    uow.session,
-                    MANDATORY_TIMER,
-                    f"training:{username}:{year}:{month}",
-                    due,
-                    {"username": username, "year": year},
-                )
+        track_mandatory_hours(uow, self.ctx, username, year)
 
     def enrol(self, actor: Identity, course_id: str, username: str) -> dict[str, Any]:
         username = username or actor.username
@@ -169,6 +176,8 @@ class Training:
     def on_mandatory_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
         """C-04: remind a person short of the year's 40 mandatory hours."""
         username, year = firing.payload["username"], int(firing.payload["year"])
+        if firing.key == f"training:{username}:{year}:{REMINDER_DAYS[-1][0]}":
+            track_mandatory_hours(uow, self.ctx, username, year + 1)  # every year, not once
         summary = self._summary(self.ctx.rows(uow), username, year)
         ref = f"career/training/{username}"
         if summary["mandatory_hours"] >= MANDATORY_HOURS:

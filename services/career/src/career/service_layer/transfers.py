@@ -1,18 +1,20 @@
-"""Lateral transfers (SPEC C-02): quarterly vacancies, applications checked
-for eligibility when made, the ``job_transfer`` approval, then a 3-month
+"""Lateral transfers (SPEC C-02): quarterly vacancies (HR is reminded on the
+quarter's first working day to post them), applications checked for
+eligibility when made, the ``job_transfer`` approval, then a 3-month
 training plan with monthly check-ins."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from career.adapters import orm
-from career.domain.calendar import add_months
+from career.domain.calendar import add_months, next_quarter, quarter_bounds, quarter_of
 from career.domain.ladders import transfer_checks
 from career.service_layer.approvals import schedule_approval
 from career.service_layer.common import Context, iso, new_id, parse_day
 from career.service_layer.promotion import Promotions
+from secretariat_shared.calendar_sync import apply_calendar_update
 from secretariat_shared.errors import (
     Conflict,
     FieldError,
@@ -20,14 +22,18 @@ from secretariat_shared.errors import (
     PreconditionFailed,
     ValidationFailed,
 )
+from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import Page
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 TRANSFER_TEMPLATE = "job_transfer"
 CHECK_IN_TIMER = "career.transfer.check_in"
 TRAINING_MONTHS = 3
+VACANCY_TIMER = "career.vacancies.quarterly"
+VACANCY_REMINDER_HOUR = 9
 
 
 def _vacancy(row: dict[str, Any], applications: int) -> dict[str, Any]:
@@ -299,3 +305,68 @@ class Transfers:
             firing.due_at,
         )
         self.ctx.fired(uow, CHECK_IN_TIMER, ref, "reminded", [r for r in recipients if r])
+
+    # -- quarterly vacancies (C-02) -------------------------------------------
+
+    def vacancy_reminder_at(self, quarter: str) -> datetime:
+        """09:00 on the quarter's first working day (X-02 business calendar)."""
+        calendar = self.ctx.calendar
+        day = quarter_bounds(quarter)[0]
+        for _ in range(60):
+            if calendar.is_working_day(day):
+                break
+            day += timedelta(days=1)
+        return calendar.start_of_day(day) + timedelta(hours=VACANCY_REMINDER_HOUR)
+
+    def _reminded_quarter(self, now: datetime) -> str:
+        """The quarter whose reminder is still ahead: this one, else the next."""
+        quarter = quarter_of(self.ctx.calendar.local_date(now))
+        return quarter if now < self.vacancy_reminder_at(quarter) else next_quarter(quarter)
+
+    def _schedule_vacancy_reminder(self, uow: UnitOfWork, quarter: str) -> None:
+        TimerStore(orm.platform).schedule(
+            uow.session,
+            VACANCY_TIMER,
+            f"vacancies:{quarter}",
+            self.vacancy_reminder_at(quarter),
+            {"quarter": quarter},
+        )
+
+    def ensure_vacancy_reminder(self) -> None:
+        """C-02: the next quarterly reminder is always scheduled (idempotent)."""
+        with self.ctx.uow() as uow:
+            self._schedule_vacancy_reminder(uow, self._reminded_quarter(uow.clock.now()))
+            uow.commit()
+
+    def on_vacancies_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        """C-02: remind HR to post the quarter's internal vacancies, unless some
+        are posted already; then schedule the next quarter's reminder."""
+        quarter = str(firing.payload["quarter"])
+        now = uow.clock.now()
+        ref = f"career/vacancies/{quarter}"
+        rows = self.ctx.rows(uow)
+        current = quarter_of(self.ctx.calendar.local_date(now))
+        if quarter != current:
+            self.ctx.fired(uow, VACANCY_TIMER, ref, "missed", [])
+        elif rows.all(orm.vacancies, quarter=quarter):
+            self.ctx.fired(uow, VACANCY_TIMER, ref, "met", [])
+        else:
+            hr = self.ctx.directory.role_holders(Role.HR)
+            year, number = quarter.split("-Q")
+            self.ctx.notify(
+                uow,
+                hr,
+                "vacancies_due",
+                f"请发布{year}年第{number}季度内部岗位空缺",
+                f"内部岗位空缺按季度发布（C-02）。{year}年第{number}季度尚未发布任何空缺岗位，"
+                "请在“职业发展—岗位空缺”中发布。",
+                ref,
+                firing.due_at,
+            )
+            self.ctx.fired(uow, VACANCY_TIMER, ref, "reminded", sorted(set(hr)))
+        self._schedule_vacancy_reminder(uow, self._reminded_quarter(now))
+
+    def on_calendar_updated(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        """X-02: a new holiday year may move the pending reminder's working day."""
+        apply_calendar_update(self.ctx.calendar, event)
+        self._schedule_vacancy_reminder(uow, self._reminded_quarter(uow.clock.now()))

@@ -1,10 +1,7 @@
 """The Daily Information Bulletin as a web page and a PDF (SPEC I-02).
 
-The PDF embeds (a subset of) WenQuanYi Micro Hei, a TrueType CJK font that
-ships in the PyPI package ``paperang-p2-fonts-cjk``, so Chinese renders on a
-reader's machine without any Chinese font installed. Without that package
-it falls back to reportlab's CID font STSong-Light, which needs no font
-file on the server but relies on the reader to supply a Chinese font.
+The PDF embeds its Chinese font (``secretariat_shared.pdf``), so it renders
+on a reader's machine without any Chinese font installed.
 """
 
 from __future__ import annotations
@@ -12,30 +9,16 @@ from __future__ import annotations
 import base64
 import html
 import io
-from importlib import resources
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from infohub.domain.bulletin import Entry
 from infohub.rendering.chart import trend_png
+from secretariat_shared.pdf import cjk_font, wrap
 
-
-def _register_font() -> str:
-    try:
-        path = resources.files("paperang_p2_fonts_cjk") / "fonts" / "wqy-microhei.ttc"
-        pdfmetrics.registerFont(TTFont("WenQuanYiMicroHei", str(path), subfontIndex=0))
-        return "WenQuanYiMicroHei"
-    except (ModuleNotFoundError, OSError):
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-        return "STSong-Light"
-
-
-FONT = _register_font()
+FONT = cjk_font()
 
 
 def _figure_line(entry: Entry) -> list[str]:
@@ -67,19 +50,6 @@ def bulletin_html(issue: str, entries: list[Entry]) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def _wrap(text: str, width: float, size: int) -> list[str]:
-    lines, current = [], ""
-    for ch in text:
-        if pdfmetrics.stringWidth(current + ch, FONT, size) > width:
-            lines.append(current)
-            current = ch
-        else:
-            current += ch
-    if current:
-        lines.append(current)
-    return lines
-
-
 def bulletin_pdf(issue: str, entries: list[Entry]) -> bytes:
     out = io.BytesIO()
     page = canvas.Canvas(out, pagesize=A4)
@@ -90,7 +60,7 @@ def bulletin_pdf(issue: str, entries: list[Entry]) -> bytes:
 
     def line(text: str, size: int, gap: float = 6) -> None:
         nonlocal y
-        for chunk in _wrap(text, width, size) or [""]:
+        for chunk in wrap(text, width, size, FONT) or [""]:
             if y < margin + size:
                 page.showPage()
                 y = page_height - margin

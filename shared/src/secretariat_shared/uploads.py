@@ -1,5 +1,4 @@
-"""The file of an upload: a raw request body or a multipart/form-data part (a copy of
-documents' reader; it belongs in shared/ once a second service needs it).
+"""The file of an upload: a raw request body or a multipart/form-data part.
 
 The gateway hands an RPC whose HTTP body is a `google.api.HttpBody` the
 request body as it came, with its content type; reading a form is the
