@@ -198,6 +198,7 @@ def test_keygen_creates_the_platform_secret_once_and_never_changes_a_key(
         "postgres-password",
         "rabbitmq-password",
         "seal-private-key",
+        "web-secret-key",
     }
     private = serialization.load_pem_private_key(values["identity-private-key"].encode(), None)
     public = serialization.load_pem_public_key(values["identity-public-key"].encode())
