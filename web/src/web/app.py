@@ -278,6 +278,7 @@ def create_app(
         return labels.template_name(str(text or ""), getattr(g, "lang", "zh-CN"))
 
     app.add_template_filter(money, "money")
+    app.add_template_filter(labels.formula, "formula")
 
     @app.after_request
     def headers(reply: Response) -> Response:

@@ -238,6 +238,7 @@ CYCLE_KINDS: dict[str, str] = {
     "quarterly": N_("Quarterly"),
     "annual": N_("Annual"),
 }
+CYCLE_STATES: dict[str, str] = {"open": N_("Open for ratings"), "published": N_("Published")}
 GRADES: dict[str, str] = {
     "excellent": N_("Excellent"),
     "good": N_("Good"),
@@ -249,6 +250,56 @@ RATER_GROUPS: dict[str, str] = {
     "peer": N_("Peer"),
     "recipient": N_("Service recipient"),
 }
+INDICATORS: dict[str, str] = {
+    "document_timeliness": N_("Documents handled on time"),
+    "overdue_share": N_("Share of overdue steps"),
+    "meeting_satisfaction": N_("Meeting satisfaction"),
+    "action_item_delay_rate": N_("Delayed action items"),
+    "warnings": N_("Warnings"),
+    "adopted_suggestions": N_("Adopted suggestions"),
+    "training_hours": N_("Training hours"),
+    "certificates": N_("Certificates"),
+    "confidentiality_leaks": N_("Confidentiality leaks"),
+}
+UNITS: dict[str, str] = {
+    "percent": "%",
+    "score": N_("points"),
+    "count": N_("times"),
+    "hours": N_("hours"),
+}
+# The service writes its formulas in English words; these read them in the
+# person's language (the numbers and symbols stay as they are).
+FORMULA_WORDS: tuple[tuple[str, str], ...] = (
+    ("(any leak vetoes the appraisal)", N_("(any leak vetoes the appraisal)")),
+    ("met / (met + breached)", N_("on time / (on time + late)")),
+    ("overdue / assigned", N_("overdue / assigned")),
+    ("delayed / items", N_("delayed / all items")),
+    ("no steps finished", N_("no step finished")),
+    ("no steps assigned", N_("no step assigned")),
+    ("no surveys closed", N_("no survey closed")),
+    ("no action items", N_("no action item")),
+    ("preparation warnings", N_("preparation warnings")),
+    ("approval escalations", N_("approval escalations")),
+    ("adopted suggestions", N_("adopted suggestions")),
+    ("sum of training hours", N_("sum of training hours")),
+    ("certificates earned", N_("certificates earned")),
+    ("confirmed leaks", N_("confirmed leaks")),
+    ("closed surveys", N_("closed surveys")),
+    ("mean of", N_("mean of")),
+    ("quantitative", N_("indicators")),
+    ("(no facts)", N_("(no facts)")),
+)
+
+
+def formula(text: str | None) -> str:
+    """A service formula with its English words in the person's language."""
+    out = str(text or "")
+    for words, msgid in FORMULA_WORDS:
+        if words in out:
+            out = out.replace(words, gettext(msgid))
+    return out
+
+
 # Career (SPEC C-*)
 READINESS: dict[str, str] = {
     "ready_now": N_("Ready now"),
@@ -314,12 +365,15 @@ TABLES: dict[str, dict[str, str]] = {
     "delivery": DELIVERY,
     "notice_kind": NOTICE_KINDS,
     "cycle_kind": CYCLE_KINDS,
+    "cycle_state": CYCLE_STATES,
     "grade": GRADES,
     "rater_group": RATER_GROUPS,
     "readiness": READINESS,
     "tier": TIERS,
     "course_kind": COURSE_KINDS,
     "mentoring": MENTORING_KINDS,
+    "indicator": INDICATORS,
+    "unit": UNITS,
 }
 
 

@@ -4,6 +4,7 @@ HR and leaders the talent review's nine-box grid and the succession plans."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -45,6 +46,34 @@ def _tabs() -> dict[str, Any]:
     return {"hr": hr(), "talent": talent_reader()}
 
 
+_CRITERION = re.compile(r"^(?P<label>.*?): required (?P<required>.*), has (?P<actual>.*)$")
+
+
+def criterion(message: str) -> str:
+    """``任现职满2年: required 2 years, has unknown`` read in the person's language."""
+    found = _CRITERION.match(message)
+    if not found:
+        return message
+
+    def word(value: str) -> str:
+        years = re.fullmatch(r"([\d.]+) years?", value)
+        if years:
+            return str(gettext("%(n)s years", n=years.group(1)))
+        if value in labels.GRADES:
+            return labels.label("grade", value)
+        words = {"unknown": str(gettext("not recorded")), "passed": str(gettext("passed"))}
+        return words.get(value, value)
+
+    return str(
+        gettext(
+            "%(criterion)s: required %(required)s, mine %(actual)s",
+            criterion=found.group("label"),
+            required=word(found.group("required")),
+            actual=word(found.group("actual")),
+        )
+    )
+
+
 def _lines(text: str) -> list[str]:
     """One entry per line or per 、/，/, separated item."""
     for mark in ("、", "，", ","):
@@ -71,7 +100,9 @@ def index() -> str:
 @bp.get("/vacancies")
 def vacancies() -> str:
     found = _safe(lambda: gw().items("/api/v1/career/vacancies", limit=100))
-    return render_template("career/vacancies.html", vacancies=found, errors={}, **_tabs())
+    return render_template(
+        "career/vacancies.html", vacancies=found, errors={}, failing={}, **_tabs()
+    )
 
 
 @bp.post("/vacancies/<vacancy_id>/applications")
@@ -83,9 +114,23 @@ def apply(vacancy_id: str) -> str | Response:
             headers=idempotency(),
         )
     except Problem as problem:
-        errors = {f"{vacancy_id}-{k}": v for k, v in form_errors(problem).items()}
+        found_errors = form_errors(problem)
+        failing = [
+            criterion(message)
+            for name, message in found_errors.items()
+            if name.startswith("eligibility")
+        ]
+        if failing:  # C-02: each failing criterion is named, not the whole detail again
+            found_errors.pop("_form", None)
+        errors = {f"{vacancy_id}-{k}": v for k, v in found_errors.items()}
         found = _safe(lambda: gw().items("/api/v1/career/vacancies", limit=100))
-        return render_template("career/vacancies.html", vacancies=found, errors=errors, **_tabs())
+        return render_template(
+            "career/vacancies.html",
+            vacancies=found,
+            errors=errors,
+            failing={vacancy_id: failing},
+            **_tabs(),
+        )
     done(gettext("Application sent."))
     return redirect(url_for("career.application", application_id=application["id"]))
 
