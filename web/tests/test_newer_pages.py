@@ -517,3 +517,28 @@ def test_todos_include_loans_info_to_triage_and_ratings_to_give(
     assert "2026-10 360 度评分" in page
     assert "档案借阅" in page
     assert "待评分" in page
+
+
+def test_a04_every_archives_page_shows_the_archivist_tabs_to_the_secretariat(
+    signed_in: Client,
+) -> None:
+    archivist = signed_in("zhao.min")
+    for url in ("/archives/", "/archives/loans", "/archives/climate", "/archives/expiring"):
+        page = archivist.get(url).text
+        assert "保管期满" in page, url
+        assert "档案盘点" in page, url
+
+
+def test_the_newer_pages_switch_to_english(signed_in: Client, gateway_state: State) -> None:
+    client = signed_in("zhang.wei")
+    client.post("/language", data={"lang": "en", "next": "/archives/"})
+    archives = client.get("/archives/", query_string={"q": "年终总结"}).text
+    assert "Search records" in archives
+    assert "Notice" in archives
+    assert "档案检索" not in archives
+    info = client.get("/info/new").text
+    assert "Internal channel" in info
+    assert "Department weekly report" in info
+    career = client.get("/career/").text
+    assert "My eligibility for promotion" in career
+    assert "Not met" in career
