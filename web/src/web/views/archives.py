@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from web import labels
 from web.app import gw, has_role, workbench
 from web.gateway import Problem
-from web.views.common import done, form_errors, integer
+from web.views.common import done, form_errors, idempotency, integer
 
 bp = Blueprint("archives", __name__, url_prefix="/archives")
 SEARCH_FIELDS = ("q", "number", "department_code", "type_code", "security_class")
@@ -129,7 +129,7 @@ def apply_loan(record_id: str) -> str | Response:
         "due_date": request.form.get("due_date", "").strip(),
     }
     try:
-        gw().post("/api/v1/archives/loans", body)
+        gw().post("/api/v1/archives/loans", body, headers=idempotency())
     except Problem as problem:
         return record(record_id, errors=form_errors(problem))
     done(gettext("Loan requested. It goes to approval."))
