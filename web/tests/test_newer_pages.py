@@ -542,3 +542,19 @@ def test_the_newer_pages_switch_to_english(signed_in: Client, gateway_state: Sta
     career = client.get("/career/").text
     assert "My eligibility for promotion" in career
     assert "Not met" in career
+
+
+def test_a_form_refused_by_the_service_comes_back_with_a_fresh_idempotency_key(
+    signed_in: Client,
+) -> None:
+    """The gateway remembers a refused attempt under its key, so the corrected form must
+    not send the same key again (it would be answered as a reused key)."""
+    client = signed_in("zhang.wei")
+    page = client.get("/info/new").text
+    sent = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    reply = client.post(
+        "/info/new",
+        data={"csrf_token": csrf_of(page), "idempotency_key": sent, "title": "", "source": "x"},
+    )
+    again = re.search(r'name="idempotency_key" value="([^"]+)"', reply.text).group(1)  # type: ignore[union-attr]
+    assert again != sent
