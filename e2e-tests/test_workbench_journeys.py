@@ -247,3 +247,170 @@ def test_switching_to_english_changes_the_labels(
     page.click("nav >> text=Documents")
     expect(page.locator("#register-document")).to_have_text("Register a document")
     shot(page, "language-2-english")
+
+
+# --- the newer services (issues 14-17): one journey each ----------------------
+
+
+def new_person(admin: Api, unit_code: str, username: str, name: str, roles: list[str]) -> str:
+    from e2ekit import PERSON_PASSWORD
+
+    reply = admin.post(
+        "/api/v1/people",
+        json={
+            "username": username,
+            "name": name,
+            "password": PERSON_PASSWORD,
+            "department_code": unit_code,
+            "roles": roles,
+        },
+    )
+    assert reply.status_code == 201, reply.text
+    return username
+
+
+def test_a02_an_employee_finds_a_record_by_a_chinese_keyword_and_applies_to_borrow_it(
+    system: System, admin: Api, login: Callable[..., Api], new_page: Callable[[], Page]
+) -> None:
+    unit = new_unit(admin)
+    keyword = "档案整理"
+    title = f"关于开展{keyword}工作的通知（{unit.code}）"
+    reply = login(unit.secretary).post(
+        "/api/v1/archives/records",
+        json={
+            "number": f"{unit.code}-2024-04-001",
+            "title": title,
+            "type_code": "04",
+            "department_code": unit.code,
+            "security_class": "internal",
+            "retention": "30y",
+            "document_date": "2024-03-01",
+            "shelf": {"storeroom": "一号库房", "cabinet": "B", "shelf": "1", "box": "7"},
+        },
+    )
+    assert reply.status_code == 201, reply.text
+
+    page = new_page()
+    sign_in(page, system.web_url, unit.staff)
+    page.click("nav >> text=档案")
+    page.fill("#f-q", keyword)
+    page.select_option("#f-department_code", unit.code)
+    page.click("#search-records")
+    row = page.locator("#records tr", has_text=unit.code)
+    until_listed(page, row)
+    expect(row.locator("mark").first).to_be_visible()
+    expect(row).to_contain_text(f"测试部{unit.code}")
+    shot(page, "archives-1-search")
+    row.locator("a.record-link").click()
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.locator("main dl")).to_contain_text("30年")
+    expect(page.locator("main dl")).to_contain_text("内部")
+    page.fill("#f-purpose", "")
+    page.click("#apply-loan")
+    expect(page.locator("#purpose-error")).to_be_visible()
+    page.fill("#f-purpose", "编写部门年鉴")
+    page.click("#apply-loan")
+    expect(page.locator(".alert-success")).to_contain_text("借阅申请已提交")
+    expect(page.locator("#loans")).to_contain_text("编写部门年鉴")
+    no_raw_usernames(page)
+    shot(page, "archives-2-my-loans")
+
+
+def test_i02_an_editor_triages_a_submitted_item_on_the_importance_urgency_matrix(
+    system: System, admin: Api, new_page: Callable[[], Page]
+) -> None:
+    unit = new_unit(admin)
+    title = f"{unit.code}项目周报：主体验收提前完成"
+    reporter = new_page()
+    sign_in(reporter, system.web_url, unit.staff)
+    reporter.click("nav >> text=信息")
+    reporter.click("text=报送信息")
+    reporter.select_option("#f-channel", "internal")
+    reporter.select_option("#f-source", "weekly_report")
+    reporter.fill("#f-title", title)
+    for field, text in (
+        ("time", "本周一"),
+        ("place", "港区"),
+        ("people", "项目组"),
+        ("event", "完成主体验收"),
+        ("result", "比计划提前两周"),
+    ):
+        reporter.fill(f"#f-lead_{field}", text)
+    reporter.click("#submit-info")
+    expect(reporter.locator(".alert-success")).to_contain_text("信息已报送")
+    expect(reporter.locator("#info-status")).to_have_text("待分拣")
+    shot(reporter, "info-1-submitted")
+
+    editor = new_page()
+    sign_in(editor, system.web_url, unit.secretary)
+    expect(editor.locator("#todos")).to_contain_text(f"待分拣：{title}")
+    editor.click("nav >> text=信息")
+    editor.click("text=编辑台")
+    card = editor.locator("li.triage-item", has_text=title)
+    card.locator("select[name=importance]").select_option("important")
+    card.locator("select[name=urgency]").select_option("urgent")
+    card.locator("button[type=submit]").click()
+    expect(editor.locator(".alert-success")).to_contain_text("已分拣入矩阵")
+    quadrant = editor.locator(".quadrant-important-urgent")
+    expect(quadrant).to_contain_text(title)
+    expect(quadrant).to_contain_text("下一步：筛选")
+    shot(editor, "info-2-matrix")
+
+
+def test_p05_hr_opens_a_cycle_and_rates_a_colleague(
+    system: System, admin: Api, new_page: Callable[[], Page]
+) -> None:
+    unit = new_unit(admin)
+    hr = new_person(admin, unit.code, f"{unit.code.lower()}.hr", "人事专员", ["employee", "hr"])
+    this_month = datetime.now(ZONE).strftime("%Y-%m")  # its rating window is still open
+    page = new_page()
+    sign_in(page, system.web_url, hr)
+    page.click("nav >> text=绩效")
+    page.click("text=考核周期与评分")
+    page.select_option("#f-kind", "monthly")
+    page.fill("#f-period", "上个月")
+    page.click("#open-cycle")
+    expect(page.locator("#period-error")).to_be_visible()
+    page.fill("#f-period", this_month)
+    page.click("#open-cycle")
+    expect(page.locator(".alert-success")).to_contain_text("考核周期已开启")
+    expect(page.locator("#cycle-state")).to_have_text("评分进行中")
+    shot(page, "performance-1-cycle")
+    page.select_option("#f-subject", unit.staff)
+    page.select_option("#f-group", "peer")
+    page.fill("#f-score", "120")
+    page.click("#submit-rating")
+    expect(page.locator("#score-error")).to_be_visible()
+    page.fill("#f-score", "88")
+    page.click("#submit-rating")
+    expect(page.locator(".alert-success")).to_contain_text("评分已提交")
+    no_raw_usernames(page)
+    shot(page, "performance-2-rated")
+
+
+def test_c02_an_ineligible_employee_applying_for_a_vacancy_sees_each_failing_criterion(
+    system: System, admin: Api, login: Callable[..., Api], new_page: Callable[[], Page]
+) -> None:
+    unit = new_unit(admin)
+    hr = new_person(admin, unit.code, f"{unit.code.lower()}.hr", "人事专员", ["employee", "hr"])
+    title = f"{unit.code}综合科副科长"
+    reply = login(hr).post(
+        "/api/v1/career/vacancies",
+        json={"title": title, "department_code": unit.code, "quarter": "2026-Q4"},
+    )
+    assert reply.status_code == 201, reply.text
+    page = new_page()
+    sign_in(page, system.web_url, unit.staff)
+    page.click("nav >> text=职业发展")
+    expect(page.locator("main")).to_contain_text("我的晋升资格")
+    shot(page, "career-1-eligibility")
+    page.click("text=岗位空缺")
+    card = page.locator("section.vacancy", has_text=title)
+    expect(card).to_contain_text(f"测试部{unit.code}")
+    card.locator("textarea[name=statement]").fill("熟悉综合业务，希望承担更多协调工作")
+    card.locator("button[type=submit]").click()
+    failing = page.locator("section.vacancy", has_text=title).locator(".alert-danger")
+    expect(failing).to_contain_text("您尚不符合以下条件")
+    expect(failing).to_contain_text("要求")
+    expect(failing).not_to_contain_text("required")
+    shot(page, "career-2-criteria")

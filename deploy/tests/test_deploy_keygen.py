@@ -203,6 +203,7 @@ def test_keygen_creates_the_platform_secret_once_and_never_changes_a_key(
         "postgres-password",
         "rabbitmq-password",
         "seal-private-key",
+        "web-secret-key",
     }
     # Issue 19: the signing key only in the gateway's Secret, each service's key in its own.
     gateway = decoded(api.secrets["trial-gateway-identity"])

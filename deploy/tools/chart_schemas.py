@@ -4,8 +4,8 @@ The charts share most of their values (the ``global`` block, a workload's
 replicas, probes, resources, security contexts...), so their schemas are
 built here from shared parts instead of being kept as six hand-edited
 copies. Charts are found under ``deploy/helm``: ``secretariat`` is the
-umbrella, ``gateway`` the gateway, a library chart has no values, and every
-other chart is a gRPC service. ``deploy/README.md``'s configuration
+umbrella, ``gateway`` the gateway, ``web`` the workbench, a library chart
+has no values, and every other chart is a gRPC service. ``deploy/README.md``'s configuration
 reference is generated from the files this writes
 (:mod:`config_reference`).
 
@@ -23,6 +23,7 @@ from typing import Any
 HELM = Path(__file__).resolve().parents[1] / "helm"
 UMBRELLA = "secretariat"
 GATEWAY = "gateway"
+WEB = "web"
 DRAFT = "http://json-schema.org/draft-07/schema#"
 
 Schema = dict[str, Any]
@@ -429,6 +430,47 @@ def service_schema(name: str) -> Schema:
     }
 
 
+def ingress_schema(description: str) -> Schema:
+    return obj(
+        description,
+        {
+            "enabled": boolean("Create it."),
+            "className": string("ingressClassName."),
+            "annotations": free_object("Its annotations."),
+            "hosts": array(
+                "Hosts and paths.",
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["host", "paths"],
+                    "properties": {
+                        "host": {"type": "string"},
+                        "paths": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": ["path", "pathType"],
+                                "properties": {
+                                    "path": {"type": "string"},
+                                    "pathType": {
+                                        "enum": [
+                                            "Prefix",
+                                            "Exact",
+                                            "ImplementationSpecific",
+                                        ]
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            ),
+            "tls": array("Ingress tls entries.", {"type": "object"}),
+        },
+    )
+
+
 def gateway_schema() -> Schema:
     properties = chart_properties("secretariat/gateway")
     del properties["credentials"]  # the gateway signs with its identity key
@@ -497,44 +539,7 @@ def gateway_schema() -> Schema:
             "loginWindowSeconds": integer("Throttling window for failed logins.", 1),
             "http": obj("The HTTP API Deployment (gunicorn).", http),
             "directory": obj("The Directory gRPC server Deployment.", directory),
-            "ingress": obj(
-                "Ingress to the HTTP API.",
-                {
-                    "enabled": boolean("Create it."),
-                    "className": string("ingressClassName."),
-                    "annotations": free_object("Its annotations."),
-                    "hosts": array(
-                        "Hosts and paths.",
-                        {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "required": ["host", "paths"],
-                            "properties": {
-                                "host": {"type": "string"},
-                                "paths": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "additionalProperties": False,
-                                        "required": ["path", "pathType"],
-                                        "properties": {
-                                            "path": {"type": "string"},
-                                            "pathType": {
-                                                "enum": [
-                                                    "Prefix",
-                                                    "Exact",
-                                                    "ImplementationSpecific",
-                                                ]
-                                            },
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                    ),
-                    "tls": array("Ingress tls entries.", {"type": "object"}),
-                },
-            ),
+            "ingress": ingress_schema("Ingress to the HTTP API."),
             "networkPolicy": obj(
                 "The gateway's own NetworkPolicy settings.",
                 {
@@ -549,6 +554,66 @@ def gateway_schema() -> Schema:
     return {
         "$schema": DRAFT,
         "title": "gateway chart values",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def web_schema() -> Schema:
+    properties = chart_properties("secretariat/web")
+    for absent in ("database", "migrations", "logLevel"):
+        del properties[absent]
+    properties["serviceMonitor"]["description"] = (
+        "Accepted for the platform's shared values files; the workbench serves no metrics."
+    )
+    properties["dashboards"]["description"] = (
+        "Accepted for the platform's shared values files; the workbench ships no dashboard."
+    )
+    properties.update(workload_properties())
+    properties.update(
+        {
+            "gateway": obj(
+                "The gateway's HTTP API (SECRETARIAT_WEB_GATEWAY_URL).",
+                {
+                    "url": string(
+                        "Its base URL; empty: http://<platform>-gateway:<port> (an address "
+                        "outside the platform also needs global.networkPolicy.extraEgress)."
+                    ),
+                    "port": port("The platform gateway Service's HTTP port."),
+                },
+            ),
+            "secretKey": obj(
+                "Key signing the session cookies (SECRETARIAT_WEB_SECRET_KEY), the same for "
+                "every replica.",
+                {
+                    "existingSecret": string("Secret holding it; empty: the platform Secret."),
+                    "existingSecretKey": string("Key of the secret key.", minLength=1),
+                },
+            ),
+            "secureCookies": boolean(
+                "Send the session cookie over HTTPS only (SECRETARIAT_WEB_SECURE_COOKIES)."
+            ),
+            "sessionMinutes": integer(
+                "Minutes an idle session lasts (SECRETARIAT_WEB_SESSION_MINUTES).", 1
+            ),
+            "port": port("HTTP port (SECRETARIAT_WEB_BIND)."),
+            "workers": integer("gunicorn workers (SECRETARIAT_WEB_WORKERS).", 1),
+            "ingress": ingress_schema("Ingress to the workbench."),
+            "networkPolicy": obj(
+                "The workbench's own NetworkPolicy settings.",
+                {
+                    "httpFrom": array(
+                        "NetworkPolicyPeers allowed to open the HTTP port; empty: anyone.",
+                        {"type": "object"},
+                    )
+                },
+            ),
+        }
+    )
+    return {
+        "$schema": DRAFT,
+        "title": "web chart values",
         "type": "object",
         "additionalProperties": False,
         "properties": properties,
@@ -635,6 +700,8 @@ def chart_kind(chart: Path) -> str:
         return "umbrella"
     if chart.name == GATEWAY:
         return "gateway"
+    if chart.name == WEB:
+        return "web"
     return "service"
 
 
@@ -663,6 +730,8 @@ def expected_schemas() -> dict[Path, str]:
             schema = umbrella_schema(umbrella_dependencies())
         elif kind == "gateway":
             schema = gateway_schema()
+        elif kind == "web":
+            schema = web_schema()
         else:
             schema = service_schema(chart.name)
         out[chart / "values.schema.json"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

@@ -112,6 +112,7 @@ def reference() -> str:
     services = [charts[n] for n in sorted(charts) if kinds[n] == "service"]
     umbrella = charts[chart_schemas.UMBRELLA]
     gateway = charts[chart_schemas.GATEWAY]
+    web = charts.get(chart_schemas.WEB)
     out = [
         BEGIN,
         "",
@@ -134,8 +135,15 @@ def reference() -> str:
         "",
         *table(services, {"global", "secretariat-lib"}),
         "",
-        END,
     ]
+    if web is not None:
+        out += [
+            f"### Workbench chart `{web.name}`",
+            "",
+            *table([web], {"global", "secretariat-lib"}),
+            "",
+        ]
+    out.append(END)
     return "\n".join(out)
 
 

@@ -1218,7 +1218,9 @@ def service_stub_boards(listed: set[Path]) -> dict[Path, dict[str, Any]]:
     for chart in sorted(p.parent for p in HELM.glob("*/Chart.yaml")):
         path = chart / "dashboards" / f"{chart.name}.json"
         text = (chart / "Chart.yaml").read_text()
-        if path in listed or chart.name in ("secretariat", "gateway") or "type: library" in text:
+        # The workbench (web) serves no metrics, so it has no dashboard.
+        skip = ("secretariat", "gateway", "web")
+        if path in listed or chart.name in skip or "type: library" in text:
             continue
         boards[path] = dashboard(
             f"secretariat-{chart.name}",

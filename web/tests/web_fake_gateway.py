@@ -26,7 +26,13 @@ PEOPLE = {
         "headed_departments": ["SEC"],
     },
 }
-DEPARTMENTS = {"SEC": "秘书处"}
+PEOPLE["chen.jing"] = {
+    "name": "陈静",
+    "department_code": "HR",
+    "roles": ["employee", "hr", "committee"],
+    "headed_departments": ["HR"],
+}
+DEPARTMENTS = {"SEC": "秘书处", "HR": "人力资源部"}
 TEMPLATE = {
     "key": "leave",
     "version": 1,
@@ -61,6 +67,7 @@ class State:
     bodies: list[Any] = field(default_factory=list)
     expired: bool = False
     refreshed: int = 0
+    newer: dict[str, Any] = field(default_factory=dict)
 
 
 def problem(
@@ -408,6 +415,9 @@ def make_gateway(state: State) -> Flask:
             }
         )
 
+    from web_fake_newer import add_newer_routes
+
+    add_newer_routes(app, state, caller, problem, page)
     return app
 
 

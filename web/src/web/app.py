@@ -94,6 +94,12 @@ def menu() -> list[tuple[str, str]]:
         ("approvals.index", gettext("Approvals")),
         ("meetings.index", gettext("Meetings")),
         ("facilities.index", gettext("Facilities")),
+        # Every employee searches and borrows archives, submits information, reads
+        # their own results and career file; the tabs inside open by role.
+        ("archives.index", gettext("Archives")),
+        ("info.index", gettext("Information")),
+        ("performance.index", gettext("Performance")),
+        ("career.index", gettext("Career")),
     ]
     if is_head() or has_role("secretariat", "leader", "supervising_leader", "office_director"):
         items.append(("sla.index", gettext("SLA overview")))
@@ -149,9 +155,33 @@ def create_app(
     install(app, settings.timezone)
     app.extensions["workbench"] = Workbench(settings, transport, Names())
 
-    from web.views import approvals, auth, documents, facilities, meetings, sla, todos
+    from web.views import (
+        approvals,
+        archives,
+        auth,
+        career,
+        documents,
+        facilities,
+        info,
+        meetings,
+        performance,
+        sla,
+        todos,
+    )
 
-    for module in (auth, todos, documents, approvals, meetings, facilities, sla):
+    for module in (
+        auth,
+        todos,
+        documents,
+        approvals,
+        meetings,
+        facilities,
+        sla,
+        archives,
+        info,
+        performance,
+        career,
+    ):
         app.register_blueprint(module.bp)
 
     @app.get("/healthz")
@@ -248,6 +278,7 @@ def create_app(
         return labels.template_name(str(text or ""), getattr(g, "lang", "zh-CN"))
 
     app.add_template_filter(money, "money")
+    app.add_template_filter(labels.formula, "formula")
 
     @app.after_request
     def headers(reply: Response) -> Response:

@@ -84,6 +84,11 @@ STATES: dict[str, str] = {
     "not_applicable": N_("Not applicable"),
     "met": N_("Met"),
     "breached": N_("Breached"),
+    "published": N_("Published"),
+    "filed": N_("Filed"),
+    "under_review": N_("Under review"),
+    "upheld": N_("Upheld"),
+    "in_training": N_("In training"),
 }
 STEP_KINDS: dict[str, str] = {
     "register": N_("Registration"),
@@ -150,7 +155,170 @@ TODO_KINDS: dict[str, str] = {
     "action_item": N_("Action item"),
     "repair": N_("Repair"),
     "notice": N_("Notice"),
+    "loan": N_("Archive loan"),
+    "info": N_("Information item"),
+    "rating": N_("Rating to give"),
 }
+
+# Archives (SPEC A-01..A-05)
+LOAN_STATES: dict[str, str] = {
+    "pending": N_("Awaiting approval"),
+    "approved": N_("Approved, to collect"),
+    "rejected": N_("Rejected"),
+    "out": N_("On loan"),
+    "returned": N_("Returned"),
+}
+RECORD_STATES: dict[str, str] = {"active": N_("Kept"), "destroyed": N_("Destroyed")}
+CLIMATE_CAUSES: dict[str, str] = {
+    "temperature": N_("Temperature out of range"),
+    "humidity": N_("Humidity out of range"),
+    "both": N_("Temperature and humidity out of range"),
+}
+CHECK_RESULTS: dict[str, str] = {
+    "present": N_("Present"),
+    "missing": N_("Missing"),
+    "damaged": N_("Damaged"),
+    "unchecked": N_("Not checked yet"),
+}
+# The information hub (SPEC I-01..I-06)
+INFO_CHANNELS: dict[str, str] = {
+    "internal": N_("Internal channel"),
+    "external": N_("External channel"),
+    "special": N_("Special channel"),
+}
+INFO_SOURCES: dict[str, str] = {
+    "weekly_report": N_("Department weekly report"),
+    "monthly_review": N_("Monthly review"),
+    "suggestion": N_("Suggestion box"),
+    "industry_brief": N_("Industry brief"),
+    "customer_feedback": N_("Customer feedback"),
+    "public_opinion": N_("Public opinion monitoring"),
+    "project_daily_report": N_("Project officer's daily report"),
+}
+INFO_STATUSES: dict[str, str] = {
+    "submitted": N_("Awaiting triage"),
+    "triaged": N_("Awaiting screening"),
+    "screened": N_("Awaiting verification"),
+    "verified": N_("Awaiting distilling"),
+    "distilled": N_("Reviewed"),
+    "queued": N_("Queued for the bulletin"),
+    "delivered": N_("Delivered to leaders"),
+    "published": N_("Published in the bulletin"),
+    "dropped": N_("Dropped"),
+    "merged": N_("Merged"),
+}
+IMPORTANCE: dict[str, str] = {"important": N_("Important"), "routine": N_("Routine")}
+URGENCY: dict[str, str] = {"urgent": N_("Urgent"), "normal": N_("Not urgent")}
+REVIEW_STAGES: dict[str, str] = {
+    "screen": N_("Screening"),
+    "verify": N_("Verification"),
+    "distil": N_("Distilling"),
+}
+REVIEW_DECISIONS: dict[str, str] = {
+    "keep": N_("Keep"),
+    "drop": N_("Drop"),
+    "merge": N_("Merge"),
+    "pass": N_("Passed"),
+}
+# Kinds of notice a person may choose the delivery of (infohub preferences).
+NOTICE_KINDS: dict[str, str] = {
+    "info_item": N_("Information items"),
+    "info_item_published": N_("Published information"),
+    "info_bulletin": N_("The daily bulletin"),
+    "info_action_assigned": N_("Actions assigned to me"),
+    "document_step_assigned": N_("Document steps assigned to me"),
+    "meeting_notice": N_("Meeting notices"),
+    "archive_loan_due": N_("Archive loans falling due"),
+    "performance_result_published": N_("Performance results"),
+    "mentorship_assigned": N_("Mentoring"),
+}
+DELIVERY: dict[str, str] = {"immediate": N_("At once"), "digest": N_("Daily digest")}
+# Performance (SPEC P-*)
+CYCLE_KINDS: dict[str, str] = {
+    "monthly": N_("Monthly"),
+    "quarterly": N_("Quarterly"),
+    "annual": N_("Annual"),
+}
+CYCLE_STATES: dict[str, str] = {"open": N_("Open for ratings"), "published": N_("Published")}
+GRADES: dict[str, str] = {
+    "excellent": N_("Excellent"),
+    "good": N_("Good"),
+    "pass": N_("Pass"),
+    "needs_improvement": N_("Needs improvement"),
+}
+RATER_GROUPS: dict[str, str] = {
+    "superior": N_("Superior"),
+    "peer": N_("Peer"),
+    "recipient": N_("Service recipient"),
+}
+INDICATORS: dict[str, str] = {
+    "document_timeliness": N_("Documents handled on time"),
+    "overdue_share": N_("Share of overdue steps"),
+    "meeting_satisfaction": N_("Meeting satisfaction"),
+    "action_item_delay_rate": N_("Delayed action items"),
+    "warnings": N_("Warnings"),
+    "adopted_suggestions": N_("Adopted suggestions"),
+    "training_hours": N_("Training hours"),
+    "certificates": N_("Certificates"),
+    "confidentiality_leaks": N_("Confidentiality leaks"),
+}
+UNITS: dict[str, str] = {
+    "percent": "%",
+    "score": N_("points"),
+    "count": N_("times"),
+    "hours": N_("hours"),
+}
+# The service writes its formulas in English words; these read them in the
+# person's language (the numbers and symbols stay as they are).
+FORMULA_WORDS: tuple[tuple[str, str], ...] = (
+    ("(any leak vetoes the appraisal)", N_("(any leak vetoes the appraisal)")),
+    ("met / (met + breached)", N_("on time / (on time + late)")),
+    ("overdue / assigned", N_("overdue / assigned")),
+    ("delayed / items", N_("delayed / all items")),
+    ("no steps finished", N_("no step finished")),
+    ("no steps assigned", N_("no step assigned")),
+    ("no surveys closed", N_("no survey closed")),
+    ("no action items", N_("no action item")),
+    ("preparation warnings", N_("preparation warnings")),
+    ("approval escalations", N_("approval escalations")),
+    ("adopted suggestions", N_("adopted suggestions")),
+    ("sum of training hours", N_("sum of training hours")),
+    ("certificates earned", N_("certificates earned")),
+    ("confirmed leaks", N_("confirmed leaks")),
+    ("closed surveys", N_("closed surveys")),
+    ("mean of", N_("mean of")),
+    ("quantitative", N_("indicators")),
+    ("(no facts)", N_("(no facts)")),
+)
+
+
+def formula(text: str | None) -> str:
+    """A service formula with its English words in the person's language."""
+    out = str(text or "")
+    for words, msgid in FORMULA_WORDS:
+        if words in out:
+            out = out.replace(words, gettext(msgid))
+    return out
+
+
+# Career (SPEC C-*)
+READINESS: dict[str, str] = {
+    "ready_now": N_("Ready now"),
+    "one_year": N_("Ready in a year"),
+    "two_years": N_("Ready in two years"),
+}
+TIERS: dict[str, str] = {
+    "core": N_("Core talent"),
+    "backbone": N_("Backbone talent"),
+    "base": N_("Base talent"),
+}
+COURSE_KINDS: dict[str, str] = {
+    "mandatory": N_("Mandatory"),
+    "onboarding": N_("Onboarding"),
+    "elective": N_("Elective"),
+    "high_potential": N_("High-potential programme"),
+}
+MENTORING_KINDS: dict[str, str] = {"new_hire": N_("New hire"), "business": N_("Business")}
 
 # Approval template step names (SPEC D-06), as the engine writes them.
 APPROVAL_STEPS: dict[str, str] = {
@@ -184,6 +352,29 @@ TABLES: dict[str, dict[str, str]] = {
     "expense": EXPENSE_CATEGORIES,
     "role": ROLES,
     "todo": TODO_KINDS,
+    "loan": LOAN_STATES,
+    "record_state": RECORD_STATES,
+    "climate": CLIMATE_CAUSES,
+    "check": CHECK_RESULTS,
+    "channel": INFO_CHANNELS,
+    "source": INFO_SOURCES,
+    "info_status": INFO_STATUSES,
+    "importance": IMPORTANCE,
+    "urgency": URGENCY,
+    "stage": REVIEW_STAGES,
+    "decision": REVIEW_DECISIONS,
+    "delivery": DELIVERY,
+    "notice_kind": NOTICE_KINDS,
+    "cycle_kind": CYCLE_KINDS,
+    "cycle_state": CYCLE_STATES,
+    "grade": GRADES,
+    "rater_group": RATER_GROUPS,
+    "readiness": READINESS,
+    "tier": TIERS,
+    "course_kind": COURSE_KINDS,
+    "mentoring": MENTORING_KINDS,
+    "indicator": INDICATORS,
+    "unit": UNITS,
 }
 
 

@@ -27,4 +27,5 @@ class WebSettings:
             secret_key=os.environ.get("SECRETARIAT_WEB_SECRET_KEY") or secrets.token_urlsafe(32),
             secure_cookies=os.environ.get("SECRETARIAT_WEB_SECURE_COOKIES", "1") != "0",
             session_minutes=int(os.environ.get("SECRETARIAT_WEB_SESSION_MINUTES", "480")),
+            timezone=os.environ.get("SECRETARIAT_WEB_TIMEZONE") or "Asia/Shanghai",
         )

@@ -56,7 +56,18 @@ def normal_ref(subject_ref: str) -> str:
 
 def subject_url(subject_ref: str) -> str | None:
     """Where the workbench shows the thing an inbox item is about."""
-    kind, _, ident = normal_ref(subject_ref).partition("/")
+    ref = normal_ref(subject_ref)
+    if ref.startswith("cycle:"):
+        return "/performance/cycles/" + ref.removeprefix("cycle:")
+    if ref.startswith("info/items/"):
+        return "/info/items/" + ref.removeprefix("info/items/").split("/")[0]
+    if ref.startswith("archives/loans/"):
+        return "/archives/loans"
+    if ref.startswith("mentorships/"):
+        return "/career/mentoring"
+    if ref.startswith("career/applications/"):
+        return "/career/applications/" + ref.removeprefix("career/applications/")
+    kind, _, ident = ref.partition("/")
     routes = {
         "documents": "/documents/",
         "approvals": "/approvals/",
@@ -181,6 +192,8 @@ def collect(gateway: Gateway, me: dict[str, Any], now: datetime | None = None) -
             )
         )
 
+    todos.extend(_newer_services(gateway, username, roles, now))
+
     # A notice about something already on the list (an approval or a repair to act on)
     # would say the same thing twice.
     covered = {normal_ref(t.subject_ref) for t in todos if t.subject_ref and t.kind != "notice"}
@@ -188,3 +201,81 @@ def collect(gateway: Gateway, me: dict[str, Any], now: datetime | None = None) -
 
     todos.sort(key=Todo.sort_key)
     return todos
+
+
+def _newer_services(gateway: Gateway, username: str, roles: set[str], now: datetime) -> list[Todo]:
+    """Archive loans to collect or return, information to triage or act on, and the 360
+    ratings of open cycles (SPEC A-03, I-02, I-05, P-05)."""
+    from flask_babel import gettext
+
+    found: list[Todo] = []
+    for loan in _safe(lambda: gateway.items("/api/v1/archives/loans", limit=100)):
+        state = loan.get("state")
+        if state not in ("approved", "out"):
+            continue
+        due = f"{loan['due_date']}T10:00:00+00:00" if loan.get("due_date") else None
+        found.append(
+            Todo(
+                kind="loan",
+                title=(
+                    gettext("Return archive record %(number)s")
+                    if state == "out"
+                    else gettext("Collect archive record %(number)s")
+                )
+                % {"number": loan.get("record_number", "")},
+                url=f"/archives/records/{loan.get('record_id', '')}",
+                due_at=due if state == "out" else None,
+                overdue=bool(loan.get("overdue")) or (state == "out" and _late(due, now)),
+                detail=str(loan.get("purpose", "")),
+                created_at=loan.get("applied_at"),
+                subject_ref=f"archives/loans/{loan.get('id', '')}",
+            )
+        )
+    editor = bool(roles & {"secretariat", "admin"})
+    for item in _safe(lambda: gateway.items("/api/v1/info/items", limit=200)):
+        action = item.get("action") or {}
+        if editor and item.get("status") == "submitted":
+            found.append(
+                Todo(
+                    kind="info",
+                    title=gettext("Triage: %(title)s") % {"title": item.get("title", "")},
+                    url=f"/info/items/{item['id']}",
+                    created_at=item.get("submitted_at"),
+                    subject_ref=f"info/items/{item['id']}",
+                )
+            )
+        elif action.get("owner") == username and not action.get("started_at"):
+            deadline = action.get("deadline")
+            found.append(
+                Todo(
+                    kind="info",
+                    title=gettext("Start the action: %(title)s") % {"title": item.get("title", "")},
+                    url=f"/info/items/{item['id']}",
+                    due_at=deadline,
+                    overdue=_late(deadline, now),
+                    detail=str(action.get("acceptance_criterion", "")),
+                    subject_ref=f"info/items/{item['id']}",
+                )
+            )
+    cycle_ids = []
+    for notice in _safe(lambda: gateway.items("/api/v1/inbox", limit=300)):
+        ref = str(notice.get("subject_ref") or "")
+        if ref.startswith("cycle:") and ref[6:] not in cycle_ids:
+            cycle_ids.append(ref[6:])
+    for cycle_id in cycle_ids[:5]:
+        cycle = next(
+            iter(_safe(lambda c=cycle_id: [gateway.get(f"/api/v1/performance/cycles/{c}")])), None
+        )
+        closes = (cycle or {}).get("ratings_close_at")
+        if not cycle or cycle.get("state") != "open" or (closes and _late(closes, now)):
+            continue
+        found.append(
+            Todo(
+                kind="rating",
+                title=gettext("360 ratings of %(period)s") % {"period": cycle.get("period", "")},
+                url=f"/performance/cycles/{cycle_id}",
+                due_at=closes,
+                subject_ref=f"cycle:{cycle_id}",
+            )
+        )
+    return found
