@@ -283,12 +283,12 @@ def test_f03_issuing_more_than_stock_or_nothing_is_refused(catalogue: Harness) -
 
 def test_f04_falling_below_the_line_raises_one_replenishment_request(catalogue: Harness) -> None:
     catalogue.supplies.book_in(STOREKEEPER, "PEN", 200, 150, "期初库存")
-    # 90 units issued over the trailing 90 days: 1 a day, line = 14.
+    # 90 units issued over the item's 81 days of history: 14 days of that average is 16.
     for _ in range(9):
         catalogue.supplies.issue(STOREKEEPER, "PEN", 10, "hr.staff", "领用")
         catalogue.advance(days=9)
     level = catalogue.supplies.list_stock(STOREKEEPER, "PEN").items[0]
-    assert (level.on_hand, level.computed_line, level.min_stock_line) == (110, 14, 14)
+    assert (level.on_hand, level.computed_line, level.min_stock_line) == (110, 16, 16)
     assert catalogue.supplies.list_replenishments(STOREKEEPER, "open").items == []
     catalogue.supplies.issue(STOREKEEPER, "PEN", 100, "hr.staff", "大量领用")
     catalogue.supplies.issue(STOREKEEPER, "PEN", 1, "hr.staff", "领用")
@@ -298,6 +298,22 @@ def test_f04_falling_below_the_line_raises_one_replenishment_request(catalogue: 
     assert open_requests[0].on_hand == 10
     assert catalogue.event_types().count("facilities.replenishment.requested") == 1
     assert len(catalogue.notices("replenishment_requested")) == 1
+
+
+def test_f04_line_averages_over_the_days_the_item_has_history(catalogue: Harness) -> None:
+    """A pen stocked 20 days ago, 2 a day since: the line is two weeks of that (28),
+    not 40 spread over 90 days it never had (7)."""
+    catalogue.supplies.book_in(STOREKEEPER, "PEN", 500, 150, "期初库存")
+    for _ in range(10):
+        catalogue.advance(days=2)
+        catalogue.supplies.issue(STOREKEEPER, "PEN", 4, "hr.staff", "领用")
+    level = catalogue.supplies.list_stock(STOREKEEPER, "PEN").items[0]
+    assert level.computed_line == 28
+    # Before two weeks of history the issues count as two weeks' worth.
+    catalogue.supplies.book_in(STOREKEEPER, "A4-PAPER", 100, 2500, "期初库存")
+    catalogue.advance(days=3)
+    catalogue.supplies.issue(STOREKEEPER, "A4-PAPER", 6, "hr.staff", "领用")
+    assert catalogue.supplies.list_stock(STOREKEEPER, "A4-PAPER").items[0].computed_line == 6
 
 
 def test_f04_replenishment_joins_the_month_list_and_closes_on_receipt(catalogue: Harness) -> None:

@@ -275,6 +275,7 @@ trips = Table(
     Column("requested_at", UtcDateTime(), nullable=False),
     Column("approval_id", String(100), nullable=False, default=""),
     Column("decided_at", UtcDateTime(), nullable=True),
+    Column("destination_country", String(2), nullable=False, default="CN"),
     Index("ix_trips_traveller", "traveller", "requested_at"),
 )
 

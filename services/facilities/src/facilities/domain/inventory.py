@@ -16,7 +16,7 @@ COVER_DAYS = 14
 """F-04: the line covers two weeks of average consumption."""
 
 DEFAULT_WINDOW_DAYS = 90
-"""Trailing window over which the average daily consumption is taken."""
+"""Longest trailing window over which the average daily consumption is taken."""
 
 
 class InsufficientStock(Exception):
@@ -117,6 +117,18 @@ def minimum_stock_line(
     if issued_in_window <= 0:
         return 0
     return math.ceil(issued_in_window * cover_days / window_days)
+
+
+def averaging_days(history_days: int, window_days: int = DEFAULT_WINDOW_DAYS) -> int:
+    """SPEC F-04: the days the average is taken over: the days the item has
+    history (since it was first booked in), at most ``window_days`` and at
+    least the two weeks the line covers.
+
+    An item stocked 20 days ago is averaged over those 20 days, not over 90 it
+    never had (which would put its line at a fraction of real consumption);
+    before it has two weeks of history its issues count as two weeks' worth.
+    """
+    return max(COVER_DAYS, min(window_days, history_days))
 
 
 def line_in_force(computed: int, override: int | None) -> int:

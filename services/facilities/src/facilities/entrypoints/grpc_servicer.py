@@ -379,6 +379,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
                 needs_hotel=request.needs_hotel,
                 needs_visa=request.needs_visa,
                 estimated_cost_fen=request.estimated_cost_fen,
+                destination_country=request.destination_country,
             ),
         )
         return to_proto(pb.Trip(), trip)

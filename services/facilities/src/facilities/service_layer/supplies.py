@@ -25,6 +25,7 @@ from facilities.domain.inventory import (
     StockLevel,
     StockTake,
     StockTakeLine,
+    averaging_days,
     cost_of,
     is_below_line,
     line_in_force,
@@ -841,9 +842,8 @@ class Supplies(UseCases):
 
     def _line_of(self, stores: Stores, item: Item, now: datetime) -> tuple[int, int]:
         """(line in force, computed line) of an item now (F-04)."""
-        computed = minimum_stock_line(
-            stores.inventory.issued_in_window(item.id, now, self._window_days), self._window_days
-        )
+        days = averaging_days(stores.inventory.history_days(item.id, now), self._window_days)
+        computed = minimum_stock_line(stores.inventory.issued_in_window(item.id, now, days), days)
         return line_in_force(computed, item.min_stock_override), computed
 
     def _review_line(

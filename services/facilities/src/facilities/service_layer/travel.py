@@ -22,8 +22,10 @@ from facilities.domain.travel import (
     ExpenseLine,
     ExpenseState,
     Trip,
+    destination_country_problems,
     expense_item,
     expense_line_problems,
+    normal_country,
 )
 from facilities.service_layer.approval_start import ApprovalStarter, Settlement
 from facilities.service_layer.common import (
@@ -66,6 +68,7 @@ class TripRequest:
     needs_hotel: bool = False
     needs_visa: bool = False
     estimated_cost_fen: int = 0
+    destination_country: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,10 @@ class Travel(UseCases):
         if cmd.estimated_cost_fen < 0:
             errors.append(FieldError("estimated_cost_fen", "must not be negative"))
         bounded(too_much(cmd.estimated_cost_fen), "estimated_cost_fen", errors)
+        country = normal_country(cmd.destination_country)
+        errors.extend(
+            FieldError(f, m) for f, m in destination_country_problems(country, cmd.needs_visa)
+        )
         raise_if(errors)
         assert start is not None
         assert end is not None
@@ -144,6 +151,7 @@ class Travel(UseCases):
             estimated_cost_fen=cmd.estimated_cost_fen,
             state=ApprovalState.PENDING_APPROVAL,
             requested_at=self.now(),
+            destination_country=country,
         )
         request = ApprovalRequest(
             template=TRAVEL_TEMPLATE,
@@ -164,7 +172,8 @@ class Travel(UseCases):
                     )
                     if wanted
                 ],
-                "international": cmd.needs_visa,
+                "destination_country": country,
+                "international": trip.international,
                 "estimated_cost": yuan(cmd.estimated_cost_fen),
                 "amount": yuan(cmd.estimated_cost_fen),
             },
