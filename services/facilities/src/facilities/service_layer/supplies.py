@@ -38,18 +38,27 @@ from facilities.domain.supplies import (
     CODE_PATTERN,
     DemandList,
     DemandListState,
+    DepartmentDemand,
     Item,
     PurchaseOrder,
     PurchaseOrderState,
     Requisition,
     RequisitionLine,
     RequisitionState,
+    SignatureRefused,
+    SupplyBudget,
     Wanted,
+    budget_key,
+    budget_review,
     consolidate,
+    flag_over_budget,
+    may_sign,
     orders_by_supplier,
     parse_month,
     receive,
     scheduled_delivery,
+    sign,
+    signers_for,
 )
 from facilities.service_layer import metrics
 from facilities.service_layer.approval_start import ApprovalStarter, Settlement
@@ -84,8 +93,12 @@ from secretariat_shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-REQUISITION_TEMPLATE = "supply_requisition"
 DELIVERY_DUE_TIMER = "purchase_order_delivery_due"
+SIGNATURE_DUE_TIMER = "requisition_signature_due"
+SIGNATURE_HOURS = 24
+"""F-01 level 1 is due like an approval step (D-08): 24 working hours."""
+BUDGET_KEEPERS = (Role.FINANCE,)
+"""Who sets the departments' supplies budgets (F-01)."""
 
 
 @dataclass(frozen=True)
@@ -245,6 +258,17 @@ class Supplies(UseCases):
         raise_if(errors)
         if actor.is_service or not actor.department_code:
             raise PreconditionFailed("a requisition is made by a person in a department")
+        department = self.directory.department(actor.department_code)
+        signers = signers_for(
+            actor.username,
+            department.head_username if department else "",
+            department.supervising_leader_username if department else "",
+        )
+        if not signers:
+            raise PreconditionFailed(
+                f"nobody can sign a requisition of {actor.department_code}: "
+                "the department has no head (or supervising leader) in the directory"
+            )
         now = self.now()
         requisition = Requisition(
             id=str(uuid.uuid4()),
@@ -254,27 +278,124 @@ class Supplies(UseCases):
             lines=wanted,
             state=RequisitionState.PENDING_APPROVAL,
             submitted_at=now,
+            signers=signers,
         )
-        request = ApprovalRequest(
-            template=REQUISITION_TEMPLATE,
-            subject="物品申领：" + "、".join(f"{w.name}×{w.quantity}" for w in wanted),
-            payload={
-                "requisition_id": requisition.id,
-                "department_code": requisition.department_code,
-                "purpose": requisition.purpose,
-                "items": [_line_payload(w) for w in wanted],
-                "amount": yuan(requisition.total_fen),
-                "total_fen": requisition.total_fen,
-            },
-            requester_username=actor.username,
-            source_ref=f"requisition:{requisition.id}",
-        )
+        due = self.calendar.add_sla(now, SIGNATURE_HOURS)
         with self.uow() as uow:
             uow.requisitions.add(requisition)
-            self.approval_starter.schedule(uow, request, actor.username)
+            self._requisition_event(uow, "submitted", requisition, actor.username)
+            uow.audit(
+                actor.username, "submit", "requisition", requisition.id, None, _snap(requisition)
+            )
+            self.timers.schedule(
+                uow.session,
+                SIGNATURE_DUE_TIMER,
+                _signature_timer_key(requisition.id),
+                due,
+                {"requisition_id": requisition.id},
+            )
+            self._ask_signers(uow, requisition, department.name if department else "", due)
+            uow.after_commit(lambda: metrics.REQUISITIONS.labels("submitted").inc())
             uow.commit()
-        requisition.approval_id = self.approval_starter.start(request, actor.username)
         return requisition
+
+    def _ask_signers(
+        self,
+        uow: FacilitiesUnitOfWork,
+        requisition: Requisition,
+        department_name: str,
+        due: datetime,
+        reminder: bool = False,
+    ) -> None:
+        person = self.directory.person(requisition.requester)
+        who = (person.name if person else "") or requisition.requester
+        where = f"（{department_name}）" if department_name else ""
+        items = "、".join(f"{line.name}×{line.quantity}{line.unit}" for line in requisition.lines)
+        self.notify(
+            uow,
+            requisition.signers,
+            "supply_requisition_signature_overdue" if reminder else "supply_requisition_to_sign",
+            ("催办：" if reminder else "")
+            + f"物品申领待签批：{who}{where}，合计 {yuan(requisition.total_fen):.2f} 元",
+            f"{who}申领 {items}；用途：{requisition.purpose or '未填写'}。"
+            "请签批（同意后列入本月需求汇总，由财务审核、办公室主任批准）。",
+            f"facilities/requisitions/{requisition.id}",
+            due_at=due,
+        )
+
+    def sign_requisition(
+        self, actor: Identity, requisition_id: str, action: str, comment: str
+    ) -> Requisition:
+        """SPEC F-01 level 1: the department head signs (approves or rejects with a
+        reason). Approved, the requisition waits for the month's list."""
+        if action not in ("approve", "reject"):
+            raise ValidationFailed(FieldError("action", "must be approve or reject"))
+        with self.uow() as uow:
+            requisition = uow.requisitions.get(requisition_id, for_update=True)
+            if requisition is None or not self._may_read_requisition(actor, requisition):
+                raise NotFound(f"requisition {requisition_id} not found")
+            heads = requisition.department_code in actor.headed_departments
+            if not may_sign(requisition, actor.username, heads):
+                raise PermissionDenied(
+                    "only the requester's department head (for a head's own requisition, "
+                    "the supervising leader) signs it"
+                )
+            before = _snap(requisition)
+            now = self.now()
+            try:
+                sign(requisition, actor.username, action == "approve", comment, now)
+            except SignatureRefused as exc:
+                raise Conflict(str(exc)) from exc
+            except ValueError as exc:
+                raise ValidationFailed(FieldError("comment", str(exc))) from exc
+            uow.requisitions.save(requisition)
+            outcome = requisition.state
+            self._requisition_event(uow, outcome, requisition, actor.username)
+            uow.audit(
+                actor.username,
+                f"sign_{action}",
+                "requisition",
+                requisition.id,
+                before,
+                _snap(requisition),
+            )
+            self.timers.cancel(uow.session, _signature_timer_key(requisition.id), now)
+            ref = f"facilities/requisitions/{requisition.id}"
+            if outcome == RequisitionState.APPROVED:
+                self.notify(
+                    uow,
+                    [requisition.requester],
+                    "supply_requisition_signed",
+                    "物品申领已由部门负责人签批",
+                    "您的物品申领已签批，将列入本月需求汇总；汇总经财务审核、办公室主任批准后，"
+                    "凭领取码扫码领取。",
+                    ref,
+                )
+            else:
+                self.notify(
+                    uow,
+                    [requisition.requester],
+                    "supply_requisition_rejected",
+                    "物品申领未通过",
+                    f"部门负责人未同意您的物品申领：{requisition.sign_comment}",
+                    ref,
+                )
+            uow.after_commit(lambda: metrics.REQUISITIONS.labels(outcome).inc())
+            uow.commit()
+        return requisition
+
+    def on_signature_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        """SPEC X-05, D-08: the head's signature is due; remind the signers once."""
+        assert isinstance(uow, FacilitiesUnitOfWork)
+        requisition = uow.requisitions.get(str(firing.payload["requisition_id"]), for_update=True)
+        if requisition is None or requisition.state != RequisitionState.PENDING_APPROVAL:
+            return
+        self._requisition_event(uow, "signature_overdue", requisition, "system")
+        department = self.directory.department(requisition.department_code)
+        self._ask_signers(
+            uow, requisition, department.name if department else "", firing.due_at, True
+        )
+        uow.after_commit(lambda: metrics.REQUISITIONS.labels("signature_overdue").inc())
 
     def _requisition_started(
         self, uow: FacilitiesUnitOfWork, requisition_id: str, approval_id: str, actor: str
@@ -308,6 +429,7 @@ class Supplies(UseCases):
         return (
             actor.is_service
             or requisition.requester == actor.username
+            or actor.username in requisition.signers
             or actor.has_role(*OVERSEERS)
             or requisition.department_code in actor.headed_departments
         )
@@ -354,19 +476,14 @@ class Supplies(UseCases):
         except ValueError as exc:
             raise ValidationFailed(FieldError("month", str(exc))) from exc
         with self.uow() as uow:
-            lists = uow.demand_lists.find(orm.demand_lists.c.month == month, for_update=True)
+            lists = uow.demand_lists.of_month(month, for_update=True)
             live = [d for d in lists if d.state not in DemandListState.CLOSED_WITHOUT_ORDER]
             if live:
                 raise Conflict(
                     f"the demand list of {month} exists already ({live[0].state}); "
                     "later requisitions go on next month's list"
                 )
-            requisitions = uow.requisitions.find(
-                orm.requisitions.c.state == RequisitionState.APPROVED,
-                orm.requisitions.c.demand_list_id == "",
-                order_by=[orm.requisitions.c.submitted_at],
-                for_update=True,
-            )
+            requisitions = uow.requisitions.awaiting_list(for_update=True)
             replenishments = uow.replenishments.find(
                 orm.replenishments.c.state == "open",
                 orm.replenishments.c.demand_list_id == "",
@@ -396,9 +513,14 @@ class Supplies(UseCases):
                 consolidated_by=actor.username,
                 created_at=now,
             )
+            demand.departments = self._budget_review(uow, demand.year, requisitions, catalogue)
+            flag_over_budget(
+                demand.lines, demand.departments, {r.id: r.department_code for r in requisitions}
+            )
+            over = "，含超预算部门" if demand.over_budget else ""
             request = ApprovalRequest(
                 template=self._list_template,
-                subject=f"{month} 办公用品需求汇总（{len(demand.lines)} 项）",
+                subject=f"{month} 办公用品需求汇总（{len(demand.lines)} 项{over}）",
                 payload={
                     "description": _list_description(demand),
                     "demand_list_id": demand.id,
@@ -412,9 +534,13 @@ class Supplies(UseCases):
                             "quantity": line.quantity,
                             "unit_price_fen": line.unit_price_fen,
                             "amount_fen": line.amount_fen,
+                            "over_budget": line.over_budget,
+                            "over_budget_departments": line.over_budget_departments,
                         }
                         for line in demand.lines
                     ],
+                    "departments": [_department_payload(d) for d in demand.departments],
+                    "over_budget": demand.over_budget,
                     "requisitions": len(requisitions),
                     "amount": yuan(demand.total_fen),
                     "total_fen": demand.total_fen,
@@ -468,6 +594,97 @@ class Supplies(UseCases):
         for replenishment in replenishments:
             replenishment.demand_list_id = list_id
             uow.replenishments.save(replenishment)
+
+    def _budget_review(
+        self,
+        uow: FacilitiesUnitOfWork,
+        year: int,
+        requisitions: Sequence[Requisition],
+        catalogue: dict[str, Item],
+    ) -> list[DepartmentDemand]:
+        """SPEC F-01 level 2: what finance reviews: each department's share of
+        the list, at the list's prices, beside its budget and the year so far."""
+        amounts: dict[str, int] = {}
+        for requisition in requisitions:
+            share = sum(
+                line.quantity * catalogue[line.item_code].agreed_price_fen
+                for line in requisition.lines
+            )
+            amounts[requisition.department_code] = (
+                amounts.get(requisition.department_code, 0) + share
+            )
+        budgets = {b.department_code: b.amount_fen for b in uow.supply_budgets.of_year(year)}
+        return budget_review(year, amounts, budgets, self._spent_in_year(uow, year))
+
+    @staticmethod
+    def _spent_in_year(stores: Stores, year: int) -> dict[str, int]:
+        """What the year's approved lists took per department."""
+        spent: dict[str, int] = {}
+        for ordered in stores.demand_lists.ordered_in_year(year):
+            for share in ordered.departments:
+                spent[share.department_code] = (
+                    spent.get(share.department_code, 0) + share.amount_fen
+                )
+        return spent
+
+    # -- supplies budgets (F-01) ---------------------------------------------------
+
+    def put_supply_budget(
+        self, actor: Identity, department_code: str, year: int, amount_fen: int
+    ) -> SupplyBudget:
+        """SPEC F-01: finance sets each department's supplies budget per year."""
+        require_role(actor, BUDGET_KEEPERS, "setting supplies budgets")
+        errors: list[FieldError] = []
+        code = department_code.strip().upper()
+        if not 2000 <= year <= 2100:
+            errors.append(FieldError("year", "must be a year between 2000 and 2100"))
+        if amount_fen < 0:
+            errors.append(FieldError("amount_fen", "must not be negative"))
+        bounded(too_much(amount_fen), "amount_fen", errors)
+        if not code:
+            errors.append(FieldError("department_code", "is required"))
+        elif self.directory.department(code) is None:
+            errors.append(FieldError("department_code", f"unknown department {code!r}"))
+        raise_if(errors)
+        now = self.now()
+        with self.uow() as uow:
+            key = budget_key(code, year)
+            found = uow.supply_budgets.get(key, for_update=True)
+            budget = SupplyBudget(key, code, year, amount_fen, actor.username, now)
+            if found is None:
+                uow.supply_budgets.add(budget)
+            else:
+                uow.supply_budgets.save(budget)
+            budget.spent_fen = self._spent_in_year(uow, year).get(code, 0)
+            uow.emit(
+                "facilities.supply_budget.set",
+                key,
+                events_pb2.SupplyBudgetSet(
+                    budget=to_proto(facilities_pb2.SupplyBudget(), budget), actor=actor.username
+                ),
+            )
+            uow.audit(
+                actor.username,
+                "set_budget",
+                "supply_budget",
+                key,
+                _snap(found) if found else None,
+                _snap(budget),
+            )
+            uow.commit()
+        return budget
+
+    def list_supply_budgets(
+        self, actor: Identity, year: int, page: Page | None = None
+    ) -> Listing[SupplyBudget]:
+        require_role(actor, OVERSEERS, "reading supplies budgets")
+        year = year or self.today().year
+        with self.reading() as stores:
+            budgets, total = stores.supply_budgets.page_of_year(year, page)
+            spent = self._spent_in_year(stores, year)
+        for budget in budgets:
+            budget.spent_fen = spent.get(budget.department_code, 0)
+        return Listing(budgets, total)
 
     def _list_event(self, uow: UnitOfWork, event: str, demand: DemandList, actor: str) -> None:
         uow.emit(
@@ -581,6 +798,7 @@ class Supplies(UseCases):
             demand.purchase_order_ids = [o.id for o in orders]
             uow.demand_lists.save(demand)
             self._list_event(uow, "approved", demand, "system")
+            self._tell_requesters_list_approved(uow, demand)
             self.notify(
                 uow,
                 [demand.consolidated_by, *self.holders(Role.SECRETARIAT)],
@@ -594,6 +812,22 @@ class Supplies(UseCases):
         uow.audit(
             "system", f"demand_list_{outcome}", "demand_list", demand.id, before, _snap(demand)
         )
+
+    def _tell_requesters_list_approved(self, uow: FacilitiesUnitOfWork, demand: DemandList) -> None:
+        """SPEC F-01: with finance's review and the director's approval of the list
+        the head-signed requisitions on it are approved in full."""
+        for requisition in uow.requisitions.on_list(demand.id, RequisitionState.APPROVED):
+            if not requisition.signed_alone:
+                continue
+            self.notify(
+                uow,
+                [requisition.requester],
+                "supply_requisition_approved",
+                "物品申领已批准",
+                f"{demand.month} 需求汇总已经财务审核、办公室主任批准；"
+                "物品在库即可凭领取码扫码领取，缺货的到货后通知您。",
+                f"facilities/requisitions/{requisition.id}",
+            )
 
     def _place_orders(
         self, uow: FacilitiesUnitOfWork, demand: DemandList, now: datetime
@@ -1034,9 +1268,28 @@ class Supplies(UseCases):
             raise PreconditionFailed(
                 f"the requisition is {requisition.state}; a code is issued once it is approved"
             )
+        with self.reading() as stores:
+            self._require_list_approved(stores, requisition)
         expires = self.now() + self._code_ttl
         code = collection.sign(self._code_key, requisition.id, expires)
         return code, expires, self._qr(code) if with_png else b""
+
+    @staticmethod
+    def _require_list_approved(stores: Stores, requisition: Requisition) -> None:
+        """SPEC F-01: a head-signed requisition is approved in full with its month's
+        list (finance, office director); until then nothing is handed out."""
+        if not requisition.signed_alone:
+            return
+        demand = (
+            stores.demand_lists.get(requisition.demand_list_id)
+            if requisition.demand_list_id
+            else None
+        )
+        if demand is None or demand.state != DemandListState.ORDERED:
+            raise PreconditionFailed(
+                "the requisition is signed by the department head and waits for the month's "
+                "demand list to be reviewed by finance and approved by the office director"
+            )
 
     def scan(self, actor: Identity, code: str) -> Issue:
         """SPEC F-05: the scanned code issues the requisition's goods, once; stock and
@@ -1058,6 +1311,7 @@ class Supplies(UseCases):
                 )
             if requisition.state != RequisitionState.APPROVED:
                 raise PreconditionFailed(f"the requisition is {requisition.state}, not approved")
+            self._require_list_approved(uow, requisition)
             catalogue = {
                 i.code: i
                 for i in uow.items.find(
@@ -1212,21 +1466,27 @@ class Supplies(UseCases):
             return Listing.of(stores.replenishments.page(*conditions, order_by=order, page=page))
 
 
-def _line_payload(line: RequisitionLine) -> dict[str, Any]:
+def _department_payload(share: DepartmentDemand) -> dict[str, Any]:
     return {
-        "item_code": line.item_code,
-        "name": line.name,
-        "unit": line.unit,
-        "quantity": line.quantity,
-        "unit_price_fen": line.unit_price_fen,
-        "amount_fen": line.amount_fen,
+        "department_code": share.department_code,
+        "amount": yuan(share.amount_fen),
+        "budget": yuan(share.budget_fen) if share.has_budget else None,
+        "spent_before": yuan(share.spent_before_fen),
+        "over_budget": share.over_budget,
     }
+
+
+def _signature_timer_key(requisition_id: str) -> str:
+    return f"requisition:{requisition_id}:signature"
 
 
 def _list_description(demand: DemandList) -> str:
     """The purchase form's description: what the month's list buys, from whom."""
     text = f"{demand.month} 办公用品需求汇总：" + "；".join(
-        f"{line.name}×{line.quantity}{line.unit}（{line.supplier}）" for line in demand.lines
+        f"{line.name}×{line.quantity}{line.unit}（{line.supplier}"
+        + ("，超预算" if line.over_budget else "")
+        + "）"
+        for line in demand.lines
     )
     return text if len(text) <= 2000 else text[:1999] + "…"
 

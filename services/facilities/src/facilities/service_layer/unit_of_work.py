@@ -5,12 +5,18 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from facilities.adapters import orm
-from facilities.adapters.repository import Inventory, Records
+from facilities.adapters.repository import (
+    DemandLists,
+    Inventory,
+    Records,
+    Requisitions,
+    SupplyBudgets,
+)
 from facilities.domain.incidents import Incident
 from facilities.domain.inventory import Issue, Replenishment, StockTake
 from facilities.domain.repairs import Repair
 from facilities.domain.sites import InspectionRound, Rectification, SafetyInspection, Zone
-from facilities.domain.supplies import DemandList, Item, PurchaseOrder, Requisition
+from facilities.domain.supplies import Item, PurchaseOrder
 from facilities.domain.travel import CompanyEvent, Expense, Trip
 from secretariat_shared.uow import UnitOfWork
 
@@ -47,12 +53,16 @@ class Stores:
         return Records(self.session, orm.rectifications, Rectification)
 
     @property
-    def requisitions(self) -> Records[Requisition]:
-        return Records(self.session, orm.requisitions, Requisition)
+    def requisitions(self) -> Requisitions:
+        return Requisitions(self.session)
 
     @property
-    def demand_lists(self) -> Records[DemandList]:
-        return Records(self.session, orm.demand_lists, DemandList)
+    def demand_lists(self) -> DemandLists:
+        return DemandLists(self.session)
+
+    @property
+    def supply_budgets(self) -> SupplyBudgets:
+        return SupplyBudgets(self.session)
 
     @property
     def purchase_orders(self) -> Records[PurchaseOrder]:
