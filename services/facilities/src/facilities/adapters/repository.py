@@ -4,6 +4,11 @@ Aggregates are dataclasses whose field names are their table's column
 names; lists of nested dataclasses live in JSON columns. :class:`Records`
 maps one to the other, so each table needs no hand-written mapping, and
 :class:`Inventory` holds the queries that lock and sum stock.
+
+One persistence style (issue 11): each aggregate has a repository, a
+``Records`` subclass in ``*_repositories.py`` whose named methods are the
+questions the use cases ask; the SQL conditions live there, never in the
+service layer.
 """
 
 from __future__ import annotations
@@ -20,13 +25,6 @@ from sqlalchemy.orm import Session
 
 from facilities.adapters import orm
 from facilities.domain.inventory import Batch, Draw
-from facilities.domain.supplies import (
-    DemandList,
-    DemandListState,
-    Requisition,
-    RequisitionState,
-    SupplyBudget,
-)
 from secretariat_shared.paging import Page
 
 T = TypeVar("T")
@@ -167,64 +165,6 @@ class Records(Generic[T]):
             return found, len(found)
         found = self.find(*conditions, order_by=order_by, offset=page.offset, limit=page.limit)
         return found, self.count(*conditions)
-
-
-class Requisitions(Records[Requisition]):
-    """Requisitions (SPEC F-01) and the questions the use cases ask of them."""
-
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.requisitions, Requisition)
-
-    def awaiting_list(self, for_update: bool = False) -> list[Requisition]:
-        """Signed (approved) requisitions no demand list has taken yet, oldest first."""
-        t = self.table
-        return self.find(
-            t.c.state == RequisitionState.APPROVED,
-            t.c.demand_list_id == "",
-            order_by=[t.c.submitted_at, t.c.id],
-            for_update=for_update,
-        )
-
-    def on_list(self, list_id: str, state: str = "", for_update: bool = False) -> list[Requisition]:
-        t = self.table
-        conditions = [t.c.demand_list_id == list_id]
-        if state:
-            conditions.append(t.c.state == state)
-        return self.find(*conditions, order_by=[t.c.submitted_at, t.c.id], for_update=for_update)
-
-
-class DemandLists(Records[DemandList]):
-    """The monthly demand lists (SPEC F-01)."""
-
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.demand_lists, DemandList)
-
-    def of_month(self, month: str, for_update: bool = False) -> list[DemandList]:
-        return self.find(self.table.c.month == month, for_update=for_update)
-
-    def ordered_in_year(self, year: int) -> list[DemandList]:
-        """The year's lists that finance and the office director approved."""
-        t = self.table
-        return self.find(
-            t.c.state == DemandListState.ORDERED,
-            t.c.month.startswith(f"{year:04d}-"),
-            order_by=[t.c.month, t.c.id],
-        )
-
-
-class SupplyBudgets(Records[SupplyBudget]):
-    """Departments' supplies budgets per year (SPEC F-01)."""
-
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.supply_budgets, SupplyBudget)
-
-    def of_year(self, year: int) -> list[SupplyBudget]:
-        t = self.table
-        return self.find(t.c.year == year, order_by=[t.c.department_code])
-
-    def page_of_year(self, year: int, page: Page | None) -> tuple[list[SupplyBudget], int]:
-        t = self.table
-        return self.page(t.c.year == year, order_by=[t.c.department_code, t.c.id], page=page)
 
 
 class Inventory:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from facilities.adapters import orm
 from facilities.domain import collection
 from facilities.domain.inventory import (
     Batch,
@@ -178,7 +177,8 @@ class Supplies(UseCases):
             bounded(too_many(cmd.min_stock_override), "min_stock_override", errors)
         raise_if(errors)
         with self.uow() as uow:
-            found = uow.items.find(orm.items.c.code == code, for_update=True)
+            existing = uow.items.by_code(code, for_update=True)
+            found = [existing] if existing else []
             now = self.now()
             item = Item(
                 id=found[0].id if found else str(uuid.uuid4()),
@@ -214,14 +214,14 @@ class Supplies(UseCases):
 
     def get_item(self, code: str) -> Item:
         with self.reading() as stores:
-            found = stores.items.find(orm.items.c.code == code.strip().upper())
-        if not found:
+            found = stores.items.by_code(code.strip().upper())
+        if found is None:
             raise NotFound(f"item {code} not found")
-        return found[0]
+        return found
 
     def list_items(self, page: Page | None = None) -> Listing[Item]:
         with self.reading() as stores:
-            return Listing.of(stores.items.page(order_by=[orm.items.c.code], page=page))
+            return Listing.of(stores.items.page_by_code(page))
 
     # -- requisitions (F-01) -------------------------------------------------
 
@@ -235,7 +235,7 @@ class Supplies(UseCases):
         if len(purpose) > 500:
             errors.append(FieldError("purpose", "must be at most 500 characters"))
         with self.reading() as stores:
-            catalogue = {i.code: i for i in stores.items.find()}
+            catalogue = stores.items.catalogue()
         wanted: list[RequisitionLine] = []
         seen: set[str] = set()
         for index, (raw_code, quantity) in enumerate(lines):
@@ -444,20 +444,11 @@ class Supplies(UseCases):
     def list_requisitions(
         self, actor: Identity, state: str, mine: bool, page: Page | None = None
     ) -> Listing[Requisition]:
-        t = orm.requisitions
-        conditions = []
-        if state:
-            conditions.append(t.c.state == state)
-        if mine or not (actor.has_role(*OVERSEERS) or actor.headed_departments):
-            conditions.append(t.c.requester == actor.username)
-        elif not actor.has_role(*OVERSEERS):
-            conditions.append(
-                (t.c.requester == actor.username)
-                | t.c.department_code.in_(sorted(actor.headed_departments))
-            )
-        order = [t.c.submitted_at.desc(), t.c.id]
+        overseer = actor.has_role(*OVERSEERS)
+        requester = "" if overseer and not mine else actor.username
+        departments = () if mine or overseer else sorted(actor.headed_departments)
         with self.reading() as stores:
-            return Listing.of(stores.requisitions.page(*conditions, order_by=order, page=page))
+            return Listing.of(stores.requisitions.page_for(state, page, requester, departments))
 
     # -- the monthly demand list (F-01) ---------------------------------------
 
@@ -484,17 +475,13 @@ class Supplies(UseCases):
                     "later requisitions go on next month's list"
                 )
             requisitions = uow.requisitions.awaiting_list(for_update=True)
-            replenishments = uow.replenishments.find(
-                orm.replenishments.c.state == "open",
-                orm.replenishments.c.demand_list_id == "",
-                for_update=True,
-            )
+            replenishments = uow.replenishments.open_unlisted(for_update=True)
             if not requisitions and not replenishments:
                 raise PreconditionFailed(
                     "nothing to consolidate: no approved requisition or open replenishment "
                     "request is waiting for a list"
                 )
-            catalogue = {i.code: i for i in uow.items.find()}
+            catalogue = uow.items.catalogue()
             wanted = [
                 Wanted(catalogue[line.item_code], line.quantity, requisition_id=r.id)
                 for r in requisitions
@@ -573,10 +560,8 @@ class Supplies(UseCases):
             return
         self._claim_for_list(
             uow,
-            uow.requisitions.find(orm.requisitions.c.demand_list_id == list_id, for_update=True),
-            uow.replenishments.find(
-                orm.replenishments.c.demand_list_id == list_id, for_update=True
-            ),
+            uow.requisitions.on_list(list_id, for_update=True),
+            uow.replenishments.on_list(list_id, for_update=True),
             "",
         )
         uow.demand_lists.delete(list_id)
@@ -707,11 +692,8 @@ class Supplies(UseCases):
         self, actor: Identity, month: str, page: Page | None = None
     ) -> Listing[DemandList]:
         require_role(actor, OVERSEERS, "reading demand lists")
-        t = orm.demand_lists
-        conditions = [t.c.month == month] if month else []
-        order = [t.c.created_at.desc(), t.c.id]
         with self.reading() as stores:
-            return Listing.of(stores.demand_lists.page(*conditions, order_by=order, page=page))
+            return Listing.of(stores.demand_lists.page_of_month(month, page))
 
     # -- approval outcomes (documents.approval.completed) -------------------------
 
@@ -777,10 +759,8 @@ class Supplies(UseCases):
         demand.decided_at = now
         if outcome != DemandListState.APPROVED:
             demand.state = outcome
-            requisitions = uow.requisitions.find(orm.requisitions.c.demand_list_id == demand.id)
-            replenishments = uow.replenishments.find(
-                orm.replenishments.c.demand_list_id == demand.id
-            )
+            requisitions = uow.requisitions.on_list(demand.id)
+            replenishments = uow.replenishments.on_list(demand.id)
             self._claim_for_list(uow, requisitions, replenishments, "")
             uow.demand_lists.save(demand)
             self._list_event(uow, outcome, demand, "system")
@@ -835,7 +815,7 @@ class Supplies(UseCases):
         """SPEC F-02: one order per contracted supplier at the agreed prices, delivered on the 25th."""
         delivery = scheduled_delivery(demand.month, self.today(), self.calendar.is_working_day)
         prefix = f"PO-{demand.month.replace('-', '')}-"
-        taken = len(uow.purchase_orders.find(orm.purchase_orders.c.number.startswith(prefix)))
+        taken = uow.purchase_orders.count_numbered(prefix)
         orders: list[PurchaseOrder] = []
         for position, (supplier, lines) in enumerate(orders_by_supplier(demand.lines).items()):
             order = PurchaseOrder(
@@ -888,15 +868,8 @@ class Supplies(UseCases):
         self, actor: Identity, demand_list_id: str, state: str, page: Page | None = None
     ) -> Listing[PurchaseOrder]:
         require_role(actor, OVERSEERS, "reading purchase orders")
-        t = orm.purchase_orders
-        conditions = []
-        if demand_list_id:
-            conditions.append(t.c.demand_list_id == demand_list_id)
-        if state:
-            conditions.append(t.c.state == state)
-        order = [t.c.number, t.c.id]
         with self.reading() as stores:
-            return Listing.of(stores.purchase_orders.page(*conditions, order_by=order, page=page))
+            return Listing.of(stores.purchase_orders.page_for(demand_list_id, state, page))
 
     def receive_delivery(
         self, actor: Identity, order_id: str, lines: Sequence[tuple[str, int]]
@@ -924,7 +897,7 @@ class Supplies(UseCases):
                 booked = receive(order, received, now)
             except ValueError as exc:
                 raise ValidationFailed(FieldError("lines", str(exc))) from exc
-            catalogue = {i.code: i for i in uow.items.find(orm.items.c.code.in_(sorted(booked)))}
+            catalogue = uow.items.by_codes(sorted(booked))
             uow.inventory.lock_items([catalogue[code].id for code in booked])
             for code, quantity in booked.items():
                 line = order.line(code)
@@ -955,10 +928,7 @@ class Supplies(UseCases):
     def _tell_requesters_goods_arrived(
         self, uow: FacilitiesUnitOfWork, order: PurchaseOrder
     ) -> None:
-        waiting = uow.requisitions.find(
-            orm.requisitions.c.demand_list_id == order.demand_list_id,
-            orm.requisitions.c.state == RequisitionState.APPROVED,
-        )
+        waiting = uow.requisitions.on_list(order.demand_list_id, RequisitionState.APPROVED)
         codes = {line.item_code for line in order.lines}
         for requisition in waiting:
             if codes & {line.item_code for line in requisition.lines}:
@@ -1087,9 +1057,7 @@ class Supplies(UseCases):
         closes the open one. The item lock makes the check-then-insert safe; the partial
         unique index makes a second open request impossible even so."""
         line, _ = self._line_of(uow, item, now)
-        open_requests = uow.replenishments.find(
-            orm.replenishments.c.item_id == item.id, orm.replenishments.c.state == "open"
-        )
+        open_requests = uow.replenishments.open_for_item(item.id)
         if is_below_line(stock, line):
             if open_requests:
                 return
@@ -1156,19 +1124,17 @@ class Supplies(UseCases):
         """Stock levels by item code; only the page's levels are computed."""
         now = self.now()
         with self.reading() as stores:
-            t = orm.items
-            conditions = [t.c.code == item_code.strip().upper()] if item_code else []
-            items, total = stores.items.page(*conditions, order_by=[t.c.code], page=page)
+            items, total = stores.items.page_by_code(page, item_code.strip().upper())
             if item_code and not total:
                 raise NotFound(f"item {item_code} not found")
             return Listing([self.stock_level(stores, item, now) for item in items], total)
 
     def _item_for_update(self, uow: FacilitiesUnitOfWork, code: str, field: str) -> Item:
-        found = uow.items.find(orm.items.c.code == code.strip().upper())
-        if not found:
+        found = uow.items.by_code(code.strip().upper())
+        if found is None:
             raise ValidationFailed(FieldError(field, f"unknown item {code!r}"))
-        uow.inventory.lock_items([found[0].id])
-        return found[0]
+        uow.inventory.lock_items([found.id])
+        return found
 
     def book_in(
         self, actor: Identity, item_code: str, quantity: int, unit_cost_fen: int, reason: str
@@ -1240,13 +1206,10 @@ class Supplies(UseCases):
         """The ledger, newest first. The item filter looks inside the issues' lines
         (a JSON column), so with it the matches are counted and paged here."""
         require_role(actor, OVERSEERS, "reading the issue ledger")
-        t = orm.issues
-        conditions = [t.c.requisition_id == requisition_id] if requisition_id else []
-        order = [t.c.issued_at.desc(), t.c.id]
         with self.reading() as stores:
             if not item_code:
-                return Listing.of(stores.issues.page(*conditions, order_by=order, page=page))
-            found = stores.issues.find(*conditions, order_by=order)
+                return Listing.of(stores.issues.page_for(requisition_id, page))
+            found = stores.issues.newest_first(requisition_id)
         code = item_code.strip().upper()
         found = [i for i in found if any(line.item_code == code for line in i.lines)]
         if page is None:
@@ -1312,12 +1275,7 @@ class Supplies(UseCases):
             if requisition.state != RequisitionState.APPROVED:
                 raise PreconditionFailed(f"the requisition is {requisition.state}, not approved")
             self._require_list_approved(uow, requisition)
-            catalogue = {
-                i.code: i
-                for i in uow.items.find(
-                    orm.items.c.code.in_([line.item_code for line in requisition.lines])
-                )
-            }
+            catalogue = uow.items.by_codes([line.item_code for line in requisition.lines])
             uow.inventory.lock_items([i.id for i in catalogue.values()])
             issue_id = str(uuid.uuid4())
             lines: list[IssueLine] = []
@@ -1385,7 +1343,7 @@ class Supplies(UseCases):
             seen.add(code)
         raise_if(errors)
         with self.uow() as uow:
-            catalogue = {i.code: i for i in uow.items.find(orm.items.c.code.in_(sorted(seen)))}
+            catalogue = uow.items.by_codes(sorted(seen))
             for index, count in enumerate(counts):
                 if count.item_code.strip().upper() not in catalogue:
                     errors.append(
@@ -1449,21 +1407,15 @@ class Supplies(UseCases):
 
     def list_stock_takes(self, actor: Identity, page: Page | None = None) -> Listing[StockTake]:
         require_role(actor, OVERSEERS, "reading stock-takes")
-        t = orm.stock_takes
         with self.reading() as stores:
-            return Listing.of(
-                stores.stock_takes.page(order_by=[t.c.taken_at.desc(), t.c.id], page=page)
-            )
+            return Listing.of(stores.stock_takes.page_newest(page))
 
     def list_replenishments(
         self, actor: Identity, state: str, page: Page | None = None
     ) -> Listing[Replenishment]:
         require_role(actor, OVERSEERS, "reading replenishment requests")
-        t = orm.replenishments
-        conditions = [t.c.state == state] if state else []
-        order = [t.c.raised_at.desc(), t.c.id]
         with self.reading() as stores:
-            return Listing.of(stores.replenishments.page(*conditions, order_by=order, page=page))
+            return Listing.of(stores.replenishments.page_in_state(state, page))
 
 
 def _department_payload(share: DepartmentDemand) -> dict[str, Any]:
