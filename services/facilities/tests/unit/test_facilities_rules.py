@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from facilities.domain import collection
 from facilities.domain.incidents import Incident, IncidentRuleBroken
+from facilities.domain.inventory import count_problems, movement_problems
 from facilities.domain.repairs import NotTheRequester, Repair, RepairRuleBroken
 from facilities.domain.sites import (
     CheckResult,
@@ -29,13 +30,16 @@ from facilities.domain.supplies import (
     RequisitionLine,
     SignatureRefused,
     Wanted,
+    budget_problems,
     budget_review,
     consolidate,
     delivery_day_of,
     flag_over_budget,
+    item_problems,
     may_sign,
     orders_by_supplier,
     receive,
+    requisition_problems,
     scheduled_delivery,
     sign,
     signers_for,
@@ -351,3 +355,32 @@ def test_f01_budget_review_flags_departments_and_their_lines_over_budget() -> No
         (False, []),
         (False, []),
     ]
+
+
+def test_f01_requisition_input_rules_need_no_catalogue() -> None:
+    assert requisition_problems("", []) == [("lines", "name at least one item and quantity")]
+    assert requisition_problems("x" * 501, [("PEN", 1)]) == [
+        ("purpose", "must be at most 500 characters")
+    ]
+    assert [f for f, _ in requisition_problems("", [("PEN", 1), ("pen", 0), ("A4", 10**6)])] == [
+        "lines[1].item_code",
+        "lines[1].quantity",
+        "lines[2].quantity",
+    ]
+    assert budget_problems(2026, 0) == []
+    assert [f for f, _ in budget_problems(1999, -1)] == ["year", "amount_fen"]
+    assert [f for f, _ in item_problems("a b", 0, -1)] == [
+        "code",
+        "agreed_price_fen",
+        "min_stock_override",
+    ]
+
+
+def test_f03_f05_stock_input_rules_need_no_storeroom() -> None:
+    assert movement_problems(1, 0) == []
+    assert [f for f, _ in movement_problems(0, -1)] == ["quantity", "unit_cost_fen"]
+    assert [f for f, _ in count_problems([("PEN", -1), ("pen", 2)])] == [
+        "counts[0].counted",
+        "counts[1].item_code",
+    ]
+    assert count_problems([]) == [("counts", "count at least one item")]

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from facilities.domain.limits import Problem, amount_problems, quantity_problems, too_many
+
 COVER_DAYS = 14
 """F-04: the line covers two weeks of average consumption."""
 
@@ -231,3 +233,30 @@ class StockLevel:
     @property
     def below_line(self) -> bool:
         return is_below_line(self.on_hand, self.min_stock_line)
+
+
+def movement_problems(quantity: int, unit_cost_fen: int | None = None) -> list[Problem]:
+    """Stock booked in or issued: a positive, bounded quantity at a bounded cost."""
+    problems = quantity_problems("quantity", quantity)
+    if unit_cost_fen is not None:
+        problems += amount_problems("unit_cost_fen", unit_cost_fen)
+    return problems
+
+
+def count_problems(counts: Sequence[tuple[str, int]]) -> list[Problem]:
+    """SPEC F-05: a stock-take counts at least one item, each once, never below zero."""
+    problems: list[Problem] = []
+    if not counts:
+        problems.append(("counts", "count at least one item"))
+    seen: set[str] = set()
+    for index, (raw_code, counted) in enumerate(counts):
+        if counted < 0:
+            problems.append((f"counts[{index}].counted", "must not be negative"))
+        bound = too_many(counted)
+        if bound:
+            problems.append((f"counts[{index}].counted", bound))
+        code = raw_code.strip().upper()
+        if code in seen:
+            problems.append((f"counts[{index}].item_code", f"{code} is counted twice"))
+        seen.add(code)
+    return problems

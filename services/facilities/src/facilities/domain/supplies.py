@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from facilities.domain.limits import Problem, amount_problems, quantity_problems, too_many
+
 DELIVERY_DAY = 25
 """F-02: deliveries are scheduled on the 25th of the month."""
 
@@ -231,6 +233,52 @@ class Wanted:
     quantity: int
     requisition_id: str = ""
     replenishment_id: str = ""
+
+
+MAX_PURPOSE = 500
+BUDGET_YEARS = (2000, 2100)
+
+
+def item_problems(code: str, price_fen: int, min_stock_override: int | None) -> list[Problem]:
+    """A catalogue item's code (already upper case), agreed price and line override."""
+    problems: list[Problem] = []
+    if not CODE_PATTERN.match(code):
+        problems.append(("code", "must be 1-40 letters, digits, - or _"))
+    problems += amount_problems("agreed_price_fen", price_fen, positive=True)
+    if min_stock_override is not None:
+        if min_stock_override < 0:
+            problems.append(("min_stock_override", "must not be negative"))
+        bound = too_many(min_stock_override)
+        if bound:
+            problems.append(("min_stock_override", bound))
+    return problems
+
+
+def requisition_problems(purpose: str, lines: Sequence[tuple[str, int]]) -> list[Problem]:
+    """SPEC F-01: at least one line, each item once, each quantity positive and
+    bounded; whether the items exist is the catalogue's to say."""
+    problems: list[Problem] = []
+    if not lines:
+        problems.append(("lines", "name at least one item and quantity"))
+    if len(purpose) > MAX_PURPOSE:
+        problems.append(("purpose", f"must be at most {MAX_PURPOSE} characters"))
+    seen: set[str] = set()
+    for index, (raw_code, quantity) in enumerate(lines):
+        code = raw_code.strip().upper()
+        if code in seen:
+            problems.append((f"lines[{index}].item_code", f"{code} is listed twice"))
+        seen.add(code)
+        problems += quantity_problems(f"lines[{index}].quantity", quantity)
+    return problems
+
+
+def budget_problems(year: int, amount_fen: int) -> list[Problem]:
+    """SPEC F-01: a budget is for a calendar year and a bounded, non-negative amount."""
+    first, last = BUDGET_YEARS
+    problems: list[Problem] = []
+    if not first <= year <= last:
+        problems.append(("year", f"must be a year between {first} and {last}"))
+    return problems + amount_problems("amount_fen", amount_fen)
 
 
 def parse_month(text: str) -> tuple[int, int]:

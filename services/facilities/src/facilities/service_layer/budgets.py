@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from facilities.domain.limits import too_much
 from facilities.domain.supplies import (
     DepartmentDemand,
     Item,
     Requisition,
     SupplyBudget,
     budget_key,
+    budget_problems,
     budget_review,
 )
 from facilities.service_layer.catalogue import snapshot
 from facilities.service_layer.common import (
     OVERSEERS,
     Listing,
-    bounded,
+    add_problems,
     raise_if,
     require_role,
     to_proto,
@@ -82,11 +82,7 @@ class Budgets(Requisitioning):
         require_role(actor, BUDGET_KEEPERS, "setting supplies budgets")
         errors: list[FieldError] = []
         code = department_code.strip().upper()
-        if not 2000 <= year <= 2100:
-            errors.append(FieldError("year", "must be a year between 2000 and 2100"))
-        if amount_fen < 0:
-            errors.append(FieldError("amount_fen", "must not be negative"))
-        bounded(too_much(amount_fen), "amount_fen", errors)
+        add_problems(errors, budget_problems(year, amount_fen))
         if not code:
             errors.append(FieldError("department_code", "is required"))
         elif self.directory.department(code) is None:

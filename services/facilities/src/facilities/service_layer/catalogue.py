@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from facilities.domain.limits import too_many, too_much
 from facilities.domain.supplies import (
-    CODE_PATTERN,
     DemandList,
     Item,
     PurchaseOrder,
     Requisition,
+    item_problems,
 )
 from facilities.service_layer.approval_start import ApprovalStarter
 from facilities.service_layer.common import (
@@ -26,7 +25,7 @@ from facilities.service_layer.common import (
     Context,
     Listing,
     UseCases,
-    bounded,
+    add_problems,
     raise_if,
     require_role,
     require_text,
@@ -101,18 +100,10 @@ class Catalogue(UseCases):
         require_role(actor, STOREKEEPERS, "keeping the catalogue")
         errors: list[FieldError] = []
         code = cmd.code.strip().upper()
-        if not CODE_PATTERN.match(code):
-            errors.append(FieldError("code", "must be 1-40 letters, digits, - or _"))
         name = require_text(cmd.name, "name", errors)
         unit = require_text(cmd.unit, "unit", errors, 20)
         supplier = require_text(cmd.supplier, "supplier", errors)
-        if cmd.agreed_price_fen <= 0:
-            errors.append(FieldError("agreed_price_fen", "must be positive (fen)"))
-        bounded(too_much(cmd.agreed_price_fen), "agreed_price_fen", errors)
-        if cmd.min_stock_override is not None:
-            if cmd.min_stock_override < 0:
-                errors.append(FieldError("min_stock_override", "must not be negative"))
-            bounded(too_many(cmd.min_stock_override), "min_stock_override", errors)
+        add_problems(errors, item_problems(code, cmd.agreed_price_fen, cmd.min_stock_override))
         raise_if(errors)
         with self.uow() as uow:
             existing = uow.items.by_code(code, for_update=True)

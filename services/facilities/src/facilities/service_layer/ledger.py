@@ -14,8 +14,8 @@ from facilities.domain.inventory import (
     IssueLine,
     StockTake,
     StockTakeLine,
+    count_problems,
 )
-from facilities.domain.limits import too_many
 from facilities.domain.supplies import (
     DemandListState,
     Item,
@@ -28,7 +28,7 @@ from facilities.service_layer.common import (
     OVERSEERS,
     STOREKEEPERS,
     Listing,
-    bounded,
+    add_problems,
     raise_if,
     require_role,
 )
@@ -185,18 +185,9 @@ class Ledger(MonthlyLists):
         with its reason (write-offs FIFO at batch cost, surpluses at the last known cost)."""
         require_role(actor, STOREKEEPERS, "taking stock")
         errors: list[FieldError] = []
-        if not counts:
-            errors.append(FieldError("counts", "count at least one item"))
-        seen: set[str] = set()
-        for index, count in enumerate(counts):
-            if count.counted < 0:
-                errors.append(FieldError(f"counts[{index}].counted", "must not be negative"))
-            bounded(too_many(count.counted), f"counts[{index}].counted", errors)
-            code = count.item_code.strip().upper()
-            if code in seen:
-                errors.append(FieldError(f"counts[{index}].item_code", f"{code} is counted twice"))
-            seen.add(code)
+        add_problems(errors, count_problems([(c.item_code, c.counted) for c in counts]))
         raise_if(errors)
+        seen = {count.item_code.strip().upper() for count in counts}
         with self.uow() as uow:
             catalogue = uow.items.by_codes(sorted(seen))
             for index, count in enumerate(counts):

@@ -8,13 +8,14 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from facilities.domain.limits import MAX_QUANTITY, too_many
+from facilities.domain.limits import MAX_QUANTITY
 from facilities.domain.supplies import (
     Requisition,
     RequisitionLine,
     RequisitionState,
     SignatureRefused,
     may_sign,
+    requisition_problems,
     sign,
     signers_for,
 )
@@ -23,7 +24,7 @@ from facilities.service_layer.catalogue import snapshot, yuan
 from facilities.service_layer.common import (
     OVERSEERS,
     Listing,
-    bounded,
+    add_problems,
     raise_if,
 )
 from facilities.service_layer.purchasing import Purchasing
@@ -59,25 +60,14 @@ class Requisitioning(Purchasing):
     ) -> Requisition:
         """SPEC F-01: an employee asks for items; their department head signs (level 1)."""
         errors: list[FieldError] = []
-        if not lines:
-            errors.append(FieldError("lines", "name at least one item and quantity"))
-        if len(purpose) > 500:
-            errors.append(FieldError("purpose", "must be at most 500 characters"))
+        add_problems(errors, requisition_problems(purpose, lines))
         with self.reading() as stores:
             catalogue = stores.items.catalogue()
         wanted: list[RequisitionLine] = []
-        seen: set[str] = set()
         for index, (raw_code, quantity) in enumerate(lines):
-            code = raw_code.strip().upper()
-            item = catalogue.get(code)
+            item = catalogue.get(raw_code.strip().upper())
             if item is None or not item.active:
                 errors.append(FieldError(f"lines[{index}].item_code", f"unknown item {raw_code!r}"))
-            elif code in seen:
-                errors.append(FieldError(f"lines[{index}].item_code", f"{code} is listed twice"))
-            if quantity <= 0:
-                errors.append(FieldError(f"lines[{index}].quantity", "must be positive"))
-            bounded(too_many(quantity), f"lines[{index}].quantity", errors)
-            seen.add(code)
             if item is not None and 0 < quantity <= MAX_QUANTITY:
                 wanted.append(
                     RequisitionLine(

@@ -20,10 +20,10 @@ from facilities.domain.inventory import (
     is_below_line,
     line_in_force,
     minimum_stock_line,
+    movement_problems,
     plan_fifo,
     suggested_replenishment,
 )
-from facilities.domain.limits import too_many, too_much
 from facilities.domain.supplies import (
     Item,
 )
@@ -33,7 +33,7 @@ from facilities.service_layer.common import (
     OVERSEERS,
     STOREKEEPERS,
     Listing,
-    bounded,
+    add_problems,
     raise_if,
     require_role,
     require_text,
@@ -245,12 +245,7 @@ class Stock(Catalogue):
         """Stock that arrives outside a purchase order (opening balance, transfer in)."""
         require_role(actor, STOREKEEPERS, "booking stock in")
         errors: list[FieldError] = []
-        if quantity <= 0:
-            errors.append(FieldError("quantity", "must be positive"))
-        bounded(too_many(quantity), "quantity", errors)
-        if unit_cost_fen < 0:
-            errors.append(FieldError("unit_cost_fen", "must not be negative"))
-        bounded(too_much(unit_cost_fen), "unit_cost_fen", errors)
+        add_problems(errors, movement_problems(quantity, unit_cost_fen))
         reason = require_text(reason, "reason", errors, 500)
         raise_if(errors)
         with self.uow() as uow:
@@ -277,9 +272,7 @@ class Stock(Catalogue):
         """An issue over the counter, without a requisition (F-03, F-05)."""
         require_role(actor, STOREKEEPERS, "issuing stock")
         errors: list[FieldError] = []
-        if quantity <= 0:
-            errors.append(FieldError("quantity", "must be positive"))
-        bounded(too_many(quantity), "quantity", errors)
+        add_problems(errors, movement_problems(quantity))
         recipient = require_text(recipient, "recipient", errors, 100)
         reason = require_text(reason, "reason", errors, 500)
         raise_if(errors)
