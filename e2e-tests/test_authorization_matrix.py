@@ -198,6 +198,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/rooms/{id}"): "signed_in",
     ("GET", "/api/v1/rooms/{id}/bookings"): "signed_in",
     ("POST", "/api/v1/seals/verify"): "signed_in",
+    ("GET", "/api/v1/supplies/budgets"): "roles:secretariat,finance,office_director,admin",
+    ("PUT", "/api/v1/supplies/budgets/{year}/{department_code}"): "roles:finance",
     ("POST", "/api/v1/supplies/demand-lists"): "service:secretariat,admin",
     ("GET", "/api/v1/supplies/demand-lists"): "service:secretariat,finance,office_director,admin",
     (
@@ -215,6 +217,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/supplies/requisitions"): "signed_in",
     ("GET", "/api/v1/supplies/requisitions/{id}"): "signed_in",
     ("GET", "/api/v1/supplies/requisitions/{id}/code.png"): "signed_in",
+    ("POST", "/api/v1/supplies/requisitions/{id}/signature"): "signed_in",
     ("GET", "/api/v1/supplies/requisitions/{requisition_id}/code"): "signed_in",
     ("GET", "/api/v1/supplies/stock"): "signed_in",
     ("POST", "/api/v1/supplies/stock-takes"): "signed_in",

@@ -1,11 +1,13 @@
 """Facilities through the gateway only (SPEC F-01..F-06): one requisition from
-submission through the three approvals, the monthly list and its approval, the
-purchase order, the receipt and the scan-to-collect; bad input; a repair's SLA."""
+submission through the three sign-offs (the head signs it, finance reviews and
+the office director approves the month's list), the purchase order, the receipt
+and the scan-to-collect; bad input; a repair's SLA."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -75,6 +77,44 @@ def until(api: Api, path: str, field: str, value: str, timeout: float = 20.0) ->
     return eventually(check, timeout=timeout)
 
 
+def sign(head: Api, requisition_id: str) -> dict[str, Any]:
+    """F-01 level 1: the head finds the requisition in their inbox and signs it."""
+    eventually(
+        lambda: [
+            i
+            for i in inbox_of(head, "supply_requisition_to_sign")
+            if str(i["subject_ref"]).endswith(requisition_id)
+        ]
+    )
+    reply = head.post(
+        f"/api/v1/supplies/requisitions/{requisition_id}/signature",
+        json={"action": "approve", "comment": "同意领用"},
+    )
+    assert reply.status_code == 200, reply.text
+    signed: dict[str, Any] = reply.json()
+    return signed
+
+
+def consolidate(storekeeper: Api) -> dict[str, Any]:
+    """The month's list: this month's, or (another test took it in this shared
+    system) the first later month still free; later requisitions go on next
+    month's list (F-01)."""
+    for ahead in range(24):
+        month = _months_ahead(ahead)
+        reply = storekeeper.post("/api/v1/supplies/demand-lists", json={"month": month})
+        if reply.status_code != 409:
+            assert reply.status_code == 201, reply.text
+            demand: dict[str, Any] = reply.json()
+            return demand
+    raise AssertionError("no free month for a demand list")
+
+
+def _months_ahead(count: int) -> str:
+    today = date.today()
+    index = today.year * 12 + today.month - 1 + count
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def catalogue_item(storekeeper: Api, code: str, supplier: str, price: int) -> None:
     reply = storekeeper.client.put(
         f"/api/v1/supplies/items/{code}",
@@ -112,25 +152,25 @@ def test_f01_to_f05_one_requisition_from_submission_to_scan_to_collect(
     assert requisition["state"] == "pending_approval"
     assert submitted.headers["Location"].endswith(requisition["id"])
 
-    # Three approval levels (F-01): department head, finance, office director.
-    deciders = approve_through(login, staff, requisition["approval_id"], prefer=FINANCE)
-    assert deciders[0] == unit.head
-    assert deciders[1] in FINANCE
-    assert deciders[-1] == OFFICE_DIRECTOR
-    until(staff, f"/api/v1/supplies/requisitions/{requisition['id']}", "state", "approved")
-    eventually(lambda: inbox_of(staff, "supply_requisition_approved"))
+    # Three sign-offs in all (F-01): the department head signs the requisition ...
+    assert requisition["approval_id"] == ""
+    assert requisition["signers"] == [unit.head]
+    assert sign(login(unit.head), requisition["id"])["state"] == "approved"
+    eventually(lambda: inbox_of(staff, "supply_requisition_signed"))
 
-    # The month's list: the secretariat consolidates, finance and the director approve it.
-    consolidated = storekeeper.post("/api/v1/supplies/demand-lists", json={})
-    assert consolidated.status_code == 201, consolidated.text
-    demand = consolidated.json()
+    # ... the secretariat consolidates the month's list, finance reviews it and the
+    # office director approves it.
+    demand = consolidate(storekeeper)
     assert requisition["id"] in demand["requisition_ids"]
     line = next(x for x in demand["lines"] if x["item_code"] == code)
     assert (line["quantity"], line["unit_price_fen"], line["supplier"]) == (4, 2500, supplier)
-    approve_through(login, storekeeper, demand["approval_id"], prefer=FINANCE)
+    deciders = approve_through(login, storekeeper, demand["approval_id"], prefer=FINANCE)
+    assert deciders[0] in FINANCE
+    assert deciders[1] == OFFICE_DIRECTOR
     ordered = until(
         storekeeper, f"/api/v1/supplies/demand-lists/{demand['id']}", "state", "ordered"
     )
+    eventually(lambda: inbox_of(staff, "supply_requisition_approved"))
 
     # One purchase order per supplier at the agreed price, delivered on the 25th (F-02).
     orders = storekeeper.get(
@@ -169,6 +209,86 @@ def test_f01_to_f05_one_requisition_from_submission_to_scan_to_collect(
         == "collected"
     )
     eventually(lambda: inbox_of(staff, "supplies_collected"))
+
+
+def test_f01_three_sign_offs_and_finance_sees_departments_over_budget(
+    admin: Api, login: Callable[..., Api]
+) -> None:
+    """The head signs each requisition; finance sets budgets, reviews the month's list
+    with the departments over budget flagged, the office director approves it: three
+    sign-offs in all, and only then is a code handed out."""
+    unit = new_unit(admin)
+    staff, head, storekeeper = login(unit.staff), login(unit.head), login(unit.secretary)
+    finance = login(FINANCE[0])
+    code = f"INK-{unit.code}"
+    catalogue_item(storekeeper, code, f"得力{unit.code}", 4000)
+    reply = storekeeper.post(
+        "/api/v1/supplies/stock/receipts",
+        json={"item_code": code, "quantity": 10, "unit_cost_fen": 4000, "reason": "期初库存"},
+    )
+    assert reply.status_code == 201, reply.text
+    # Budgets: per department and year, by finance only; 100 yuan for the unit.
+    year = _months_ahead(0)[:4]
+    for when in {year, _months_ahead(24)[:4], str(int(year) + 1)}:
+        put = finance.client.put(
+            f"/api/v1/supplies/budgets/{when}/{unit.code}", json={"amount_fen": 10_000}
+        )
+        assert put.status_code == 200, put.text
+    refused = staff.client.put(
+        f"/api/v1/supplies/budgets/{year}/{unit.code}", json={"amount_fen": 10**8}
+    )
+    assert refused.status_code == 403
+    bad = finance.client.put(f"/api/v1/supplies/budgets/{year}/NOPE", json={"amount_fen": 1})
+    assert bad.status_code == 422, bad.text
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    budgets = finance.get("/api/v1/supplies/budgets", params={"year": year}).json()["items"]
+    assert [b["amount_fen"] for b in budgets if b["department_code"] == unit.code] == [10_000]
+
+    ids = []
+    for quantity in (2, 1):
+        reply = staff.post(
+            "/api/v1/supplies/requisitions",
+            json={"purpose": "打印", "lines": [{"item_code": code, "quantity": quantity}]},
+        )
+        assert reply.status_code == 201, reply.text
+        ids.append(reply.json()["id"])
+    # Not the requester, not another employee: the head alone signs.
+    assert staff.post(
+        f"/api/v1/supplies/requisitions/{ids[0]}/signature", json={"action": "approve"}
+    ).status_code in (403, 404)
+    no_reason = head.post(
+        f"/api/v1/supplies/requisitions/{ids[1]}/signature", json={"action": "reject"}
+    )
+    assert no_reason.status_code == 422, no_reason.text
+    for requisition_id in ids:
+        sign(head, requisition_id)
+    waiting = staff.get(f"/api/v1/supplies/requisitions/{ids[0]}/code")
+    assert waiting.status_code == 409, waiting.text
+    assert "demand list" in waiting.text or "需求汇总" in waiting.text
+
+    demand = consolidate(storekeeper)
+    share = next(d for d in demand["departments"] if d["department_code"] == unit.code)
+    assert (share["amount_fen"], share["budget_fen"], share["over_budget"]) == (
+        12_000,
+        10_000,
+        True,
+    )
+    line = next(x for x in demand["lines"] if x["item_code"] == code)
+    assert line["over_budget"] is True
+    assert unit.code in line["over_budget_departments"]
+    assert demand["over_budget"] is True
+    approval = finance.get(f"/api/v1/approvals/{demand['approval_id']}").json()
+    assert "超预算" in approval["subject"]
+    deciders = approve_through(login, storekeeper, demand["approval_id"], prefer=FINANCE)
+    assert len(deciders) == 2
+    assert deciders[0] in FINANCE
+    assert deciders[1] == OFFICE_DIRECTOR
+    until(storekeeper, f"/api/v1/supplies/demand-lists/{demand['id']}", "state", "ordered")
+    collection = eventually(
+        lambda: staff.get(f"/api/v1/supplies/requisitions/{ids[0]}/code").json().get("code")
+    )
+    scanned = storekeeper.post("/api/v1/supplies/issues/scan", json={"code": collection})
+    assert scanned.status_code == 201, scanned.text
 
 
 def test_f03_f05_bad_input_gets_a_clear_4xx_and_changes_nothing(

@@ -84,7 +84,7 @@ def stocked_item(storekeeper: Api, code: str) -> None:
 
 
 def approve_rest(login: Callable[..., Api], watcher: Api, approval_id: str) -> None:
-    """The later levels (finance, office director) decide through the API."""
+    """The later levels (finance, office director: the month's list) decide through the API."""
     for _ in range(6):
         approval: dict[str, Any] = watcher.get(f"/api/v1/approvals/{approval_id}").json()
         if approval["status"] != "in_progress":
@@ -96,6 +96,21 @@ def approve_rest(login: Callable[..., Api], watcher: Api, approval_id: str) -> N
         )
         assert reply.status_code == 200, reply.text
     assert watcher.get(f"/api/v1/approvals/{approval_id}").json()["status"] == "approved"
+
+
+def month_list(storekeeper: Api) -> dict[str, Any]:
+    """Consolidate a month's demand list (F-01): this month's, or the first later one
+    still free in this shared system (later requisitions go on next month's list)."""
+    today = datetime.now(ZONE).date()
+    for ahead in range(24):
+        index = today.year * 12 + today.month - 1 + ahead
+        month = f"{index // 12:04d}-{index % 12 + 1:02d}"
+        reply = storekeeper.post("/api/v1/supplies/demand-lists", json={"month": month})
+        if reply.status_code != 409:
+            assert reply.status_code == 201, reply.text
+            demand: dict[str, Any] = reply.json()
+            return demand
+    raise AssertionError("no free month for a demand list")
 
 
 def test_f01_employee_requests_supplies_head_approves_from_todos_employee_gets_the_code(
@@ -134,16 +149,17 @@ def test_f01_employee_requests_supplies_head_approves_from_todos_employee_gets_t
 
     api_staff = login(unit.staff)
     requisition = api_staff.get(f"/api/v1/supplies/requisitions/{requisition_id}").json()
-    approval = api_staff.get(f"/api/v1/approvals/{requisition['approval_id']}").json()
-    assert approval["steps"][0]["state"] == "approved"
-    assert unit.head in approval["steps"][0]["approved_by"]
+    assert (requisition["state"], requisition["signed_by"]) == ("approved", unit.head)
 
-    # The employee, without typing a URL, reaches the collection code (F-05).
-    approve_rest(login, api_staff, requisition["approval_id"])
+    # F-01 levels 2 and 3 on the month's list (finance, office director); then the
+    # employee, without typing a URL, reaches the collection code (F-05).
+    storekeeper = login(unit.secretary)
+    demand = month_list(storekeeper)
+    assert requisition_id in demand["requisition_ids"]
+    approve_rest(login, storekeeper, demand["approval_id"])
     eventually(
         lambda: (
-            api_staff.get(f"/api/v1/supplies/requisitions/{requisition_id}").json()["state"]
-            == "approved"
+            api_staff.get(f"/api/v1/supplies/requisitions/{requisition_id}/code").status_code == 200
         )
     )
     staff.click("nav >> text=行政事务")

@@ -27,7 +27,12 @@ from facilities.service_layer.outcomes import ApprovalOutcomes
 from facilities.service_layer.ports import Approvals, Directory
 from facilities.service_layer.repairs import Repairs
 from facilities.service_layer.sites import Sites
-from facilities.service_layer.supplies import DELIVERY_DUE_TIMER, Supplies, derive_code_key
+from facilities.service_layer.supplies import (
+    DELIVERY_DUE_TIMER,
+    SIGNATURE_DUE_TIMER,
+    Supplies,
+    derive_code_key,
+)
 from facilities.service_layer.travel import Travel
 from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
 from facilities.settings import FacilitiesSettings
@@ -51,6 +56,7 @@ def timer_handlers(
             supplies.approval_starter, travel.approval_starter
         ),
         DELIVERY_DUE_TIMER: supplies.on_delivery_due,
+        SIGNATURE_DUE_TIMER: supplies.on_signature_due,
         repairs_module.RESPONSE_TIMER: repairs.on_response_due,
         repairs_module.RESOLUTION_TIMER: repairs.on_resolution_due,
         sites_module.ROUND_TIMER: sites.on_round_due,

@@ -11,7 +11,7 @@ from facilities.adapters.orm import platform
 from facilities.bootstrap import APPROVAL_COMPLETED
 from facilities.entrypoints.grpc_servicer import FacilitiesServicer
 from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
-from facilities_testkit import EMPLOYEE, STOREKEEPER, Harness
+from facilities_testkit import EMPLOYEE, HR_HEAD, STOREKEEPER, Harness
 from secretariat.documents.v1 import events_pb2 as documents_events
 from secretariat.facilities.v1 import facilities_pb2 as pb
 from secretariat.facilities.v1 import facilities_pb2_grpc
@@ -100,7 +100,25 @@ def test_f01_requisition_over_grpc_with_field_errors(
             pb.ConsolidateDemandListRequest(), metadata=as_(harness, EMPLOYEE)
         )
     assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    harness.decide(f"requisition:{created.id}")
+    assert list(created.signers) == ["hr.head"]
+    with pytest.raises(grpc.RpcError) as no_reason:
+        stub.SignRequisition(
+            pb.SignRequisitionRequest(id=created.id, action="reject"),
+            metadata=as_(harness, HR_HEAD),
+        )
+    assert no_reason.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field_errors_of(no_reason.value)[0].field == "comment"
+    signed = stub.SignRequisition(
+        pb.SignRequisitionRequest(id=created.id, action="approve", comment="同意"),
+        metadata=as_(harness, HR_HEAD),
+    )
+    assert (signed.state, signed.signed_by) == ("approved", "hr.head")
+    assert signed.signed_at.seconds > 0
+    demand = stub.ConsolidateDemandList(
+        pb.ConsolidateDemandListRequest(month="2026-03"), metadata=as_(harness, STOREKEEPER)
+    )
+    assert [d.department_code for d in demand.departments] == ["HR"]
+    harness.decide(f"demand-list:{demand.id}")
     code = stub.GetCollectionCode(
         pb.GetCollectionCodeRequest(requisition_id=created.id),
         metadata=as_(harness, EMPLOYEE),
@@ -122,7 +140,9 @@ def test_approval_outcome_arrives_over_the_bus_once(
 ) -> None:
     harness.add_item("PEN", 150)
     requisition = harness.supplies.submit_requisition(EMPLOYEE, "", [("PEN", 3)])
-    approval_id, _ = harness.approvals.for_ref(f"requisition:{requisition.id}")
+    harness.supplies.sign_requisition(HR_HEAD, requisition.id, "approve", "")
+    demand = harness.supplies.consolidate(STOREKEEPER, "2026-03")
+    approval_id, _ = harness.approvals.for_ref(f"demand-list:{demand.id}")
     topology = BusTopology(prefix=f"{bus_namespace}.")
 
     def uow() -> FacilitiesUnitOfWork:
@@ -146,7 +166,7 @@ def test_approval_outcome_arrives_over_the_bus_once(
                     approval=documents_events.ApprovalRef(
                         approval_id=approval_id if source == "facilities" else "other",
                         source_service=source,
-                        source_ref=f"requisition:{requisition.id}",
+                        source_ref=f"demand-list:{demand.id}",
                     ),
                     outcome="approved",
                 ),
@@ -164,5 +184,5 @@ def test_approval_outcome_arrives_over_the_bus_once(
     finally:
         consumer.close()
         publisher.close()
-    assert harness.supplies.get_requisition(EMPLOYEE, requisition.id).state == "approved"
-    assert harness.event_types().count("facilities.requisition.approved") == 1
+    assert harness.supplies.get_demand_list(STOREKEEPER, demand.id).state == "ordered"
+    assert harness.event_types().count("facilities.demand_list.approved") == 1

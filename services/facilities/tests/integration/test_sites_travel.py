@@ -173,6 +173,37 @@ def test_f09_trip_request_runs_as_a_travel_approval(harness: Harness) -> None:
         harness.travel.request_trip(EMPLOYEE, TripRequest("", "", "2026-03-10", "2026-03-01"))
 
 
+def test_f09_a_trip_abroad_is_decided_by_its_destination_country_not_a_visa(
+    harness: Harness,
+) -> None:
+    start = (harness.clock.now() + timedelta(days=7)).date().isoformat()
+    end = (harness.clock.now() + timedelta(days=9)).date().isoformat()
+    # Singapore needs no visa for Chinese citizens: still a trip abroad.
+    abroad = harness.travel.request_trip(
+        EMPLOYEE,
+        TripRequest("新加坡", "展会", start, end, True, True, False, 900000, "sg"),
+    )
+    _, request = harness.approvals.for_ref(f"trip:{abroad.id}")
+    assert (request.payload["international"], request.payload["destination_country"]) == (
+        True,
+        "SG",
+    )
+    assert harness.travel.get_trip(EMPLOYEE, abroad.id).international
+    home = harness.travel.request_trip(
+        EMPLOYEE, TripRequest("上海", "客户拜访", start, end, True, True, False, 350000)
+    )
+    _, request = harness.approvals.for_ref(f"trip:{home.id}")
+    assert request.payload["international"] is False
+    assert harness.travel.get_trip(EMPLOYEE, home.id).destination_country == "CN"
+    for country, visa in (("CN", True), ("JPN", False), ("1X", False)):
+        with pytest.raises(ValidationFailed) as caught:
+            harness.travel.request_trip(
+                EMPLOYEE, TripRequest("某地", "出差", start, end, False, False, visa, 0, country)
+            )
+        assert caught.value.errors[0].field == "destination_country"
+    assert len(harness.travel.list_trips(EMPLOYEE, True, "").items) == 2
+
+
 def test_f09_expense_claim_with_receipts_and_reimbursement_status(harness: Harness) -> None:
     trip_id = trip(harness)
     with pytest.raises(ValidationFailed):  # the trip is not approved yet

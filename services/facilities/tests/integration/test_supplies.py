@@ -1,5 +1,6 @@
-"""Supplies end to end inside the service: requisition → three approvals →
-monthly list → purchase orders → receipt → scan-to-collect (SPEC F-01..F-05)."""
+"""Supplies end to end inside the service: requisition → the head's signature →
+monthly list (finance, office director) → purchase orders → receipt →
+scan-to-collect (SPEC F-01..F-05)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from facilities.domain import collection
+from facilities.domain.supplies import Requisition, RequisitionLine
+from facilities.service_layer.ports import ApprovalRequest
 from facilities.service_layer.supplies import PutItem, StockCount
 from facilities_testkit import (
     CODE_KEY,
@@ -19,6 +22,7 @@ from facilities_testkit import (
     OUTSIDER,
     STOREKEEPER,
     Harness,
+    person,
 )
 from secretariat_shared.errors import (
     Conflict,
@@ -32,15 +36,17 @@ pytestmark = pytest.mark.integration
 
 
 def approved_requisition(harness: Harness, lines: list[tuple[str, int]] | None = None) -> str:
+    """Submitted and signed by the head (F-01 level 1)."""
     requisition = harness.supplies.submit_requisition(
         EMPLOYEE, "部门日常办公", lines or [("A4-PAPER", 3), ("PEN", 10)]
     )
-    harness.decide(f"requisition:{requisition.id}")
+    harness.supplies.sign_requisition(HR_HEAD, requisition.id, "approve", "同意")
     return requisition.id
 
 
-def ordered_list(harness: Harness) -> str:
-    demand = harness.supplies.consolidate(STOREKEEPER, "2026-03")
+def ordered_list(harness: Harness, month: str = "2026-03") -> str:
+    """The month's list consolidated and approved by finance and the office director."""
+    demand = harness.supplies.consolidate(STOREKEEPER, month)
     harness.decide(f"demand-list:{demand.id}")
     return demand.id
 
@@ -53,33 +59,86 @@ def catalogue(harness: Harness) -> Harness:
     return harness
 
 
-def test_f01_requisition_runs_as_a_supply_requisition_approval(catalogue: Harness) -> None:
+def test_f01_requisition_waits_for_its_department_heads_signature_alone(
+    catalogue: Harness,
+) -> None:
     requisition = catalogue.supplies.submit_requisition(EMPLOYEE, "日常", [("a4-paper", 2)])
-    approval_id, request = catalogue.approvals.for_ref(f"requisition:{requisition.id}")
-    assert request.template == "supply_requisition"
-    assert request.requester_username == "hr.staff"
-    assert request.payload["items"][0]["quantity"] == 2
-    assert request.payload["amount"] == 50.0
-    assert requisition.approval_id == approval_id
-    assert requisition.state == "pending_approval"
+    assert (requisition.state, requisition.signers) == ("pending_approval", ["hr.head"])
+    assert requisition.total_fen == 5000
+    # No approval per requisition: finance and the director see the month's list only.
+    assert catalogue.approvals.started == []
     assert "facilities.requisition.submitted" in catalogue.event_types()
+    (ask,) = catalogue.notices("supply_requisition_to_sign")
+    assert list(ask.recipients) == ["hr.head"]
+    assert "物品申领待签批" in ask.title
+    assert "人力资源部" in ask.title
+    assert ask.subject_ref == f"facilities/requisitions/{requisition.id}"
+    assert catalogue.supplies.get_requisition(HR_HEAD, requisition.id).id == requisition.id
 
 
-def test_f01_outcome_event_decides_the_requisition_once(catalogue: Harness) -> None:
+def test_f01_the_heads_signature_approves_the_requisition_once(catalogue: Harness) -> None:
     requisition = catalogue.supplies.submit_requisition(EMPLOYEE, "", [("PEN", 5)])
-    event = catalogue.decide(f"requisition:{requisition.id}", "approved")
-    catalogue.deliver(event)
+    for not_signer in (EMPLOYEE, STOREKEEPER, FINANCE, DIRECTOR):
+        with pytest.raises(PermissionDenied):
+            catalogue.supplies.sign_requisition(not_signer, requisition.id, "approve", "")
+    with pytest.raises(NotFound):
+        catalogue.supplies.sign_requisition(OTHER_EMPLOYEE, requisition.id, "approve", "")
+    signed = catalogue.supplies.sign_requisition(HR_HEAD, requisition.id, "approve", "同意领用")
+    assert (signed.state, signed.signed_by, signed.sign_comment) == (
+        "approved",
+        "hr.head",
+        "同意领用",
+    )
+    assert signed.signed_at == catalogue.clock.now()
+    with pytest.raises(Conflict):
+        catalogue.supplies.sign_requisition(HR_HEAD, requisition.id, "reject", "不同意")
     assert catalogue.supplies.get_requisition(EMPLOYEE, requisition.id).state == "approved"
     assert catalogue.event_types().count("facilities.requisition.approved") == 1
-    assert len(catalogue.notices("supply_requisition_approved")) == 1
+    assert len(catalogue.notices("supply_requisition_signed")) == 1
+    # Signed is not yet collectable: the month's list still needs finance and the director.
+    with pytest.raises(PreconditionFailed, match="demand list"):
+        catalogue.supplies.collection_code(EMPLOYEE, requisition.id, False)
 
 
-def test_f01_rejected_requisition_never_reaches_the_list(catalogue: Harness) -> None:
+def test_f01_head_rejects_with_a_reason_and_it_never_reaches_the_list(
+    catalogue: Harness,
+) -> None:
     requisition = catalogue.supplies.submit_requisition(EMPLOYEE, "", [("PEN", 5)])
-    catalogue.decide(f"requisition:{requisition.id}", "rejected")
+    with pytest.raises(ValidationFailed) as caught:
+        catalogue.supplies.sign_requisition(HR_HEAD, requisition.id, "reject", "  ")
+    assert caught.value.errors[0].field == "comment"
+    assert catalogue.supplies.get_requisition(EMPLOYEE, requisition.id).state == "pending_approval"
+    catalogue.supplies.sign_requisition(HR_HEAD, requisition.id, "reject", "本月已领过")
     assert catalogue.supplies.get_requisition(EMPLOYEE, requisition.id).state == "rejected"
+    assert "本月已领过" in catalogue.notices("supply_requisition_rejected")[0].body
     with pytest.raises(PreconditionFailed, match="nothing to consolidate"):
         catalogue.supplies.consolidate(STOREKEEPER, "2026-03")
+
+
+def test_f01_a_heads_own_requisition_is_signed_by_the_supervising_leader(
+    catalogue: Harness,
+) -> None:
+    catalogue.directory.add_person("leader.li", "OFF")
+    leader = person("leader.li", "OFF", "employee", "leader")
+    own = catalogue.supplies.submit_requisition(HR_HEAD, "", [("PEN", 2)])
+    assert own.signers == ["leader.li"]
+    with pytest.raises(PermissionDenied):
+        catalogue.supplies.sign_requisition(HR_HEAD, own.id, "approve", "")
+    assert catalogue.supplies.sign_requisition(leader, own.id, "approve", "").state == "approved"
+
+
+def test_f01_unsigned_requisition_reminds_the_head_when_due(catalogue: Harness) -> None:
+    requisition = catalogue.supplies.submit_requisition(EMPLOYEE, "", [("PEN", 5)])
+    catalogue.advance(hours=23)
+    catalogue.scheduler.run_once()
+    assert catalogue.notices("supply_requisition_signature_overdue") == []
+    catalogue.advance(hours=2)  # Monday 09:00 + 24 working hours: Tuesday 09:00
+    catalogue.scheduler.run_once()
+    catalogue.scheduler.run_once()
+    (reminder,) = catalogue.notices("supply_requisition_signature_overdue")
+    assert list(reminder.recipients) == ["hr.head"]
+    assert "facilities.requisition.signature_overdue" in catalogue.event_types()
+    catalogue.supplies.sign_requisition(HR_HEAD, requisition.id, "approve", "")
 
 
 def test_f01_bad_requisitions_are_refused_and_change_nothing(catalogue: Harness) -> None:
@@ -127,6 +186,153 @@ def test_f01_month_list_sums_approved_requisitions_per_item_for_finance_and_dire
     assert catalogue.supplies.get_requisition(EMPLOYEE, pending.id).demand_list_id == ""
     with pytest.raises(Conflict):
         catalogue.supplies.consolidate(STOREKEEPER, "2026-03")
+
+
+def test_f01_three_sign_offs_in_all_head_then_finance_and_director_on_the_list(
+    catalogue: Harness,
+) -> None:
+    """Two requisitions of the month: each signed by the head (level 1), then one
+    approval for the whole list (finance level 2, office director level 3)."""
+    first = approved_requisition(catalogue, [("PEN", 10)])
+    second = approved_requisition(catalogue, [("PEN", 5), ("A4-PAPER", 1)])
+    assert catalogue.approvals.started == []
+    demand = catalogue.supplies.consolidate(STOREKEEPER, "2026-03")
+    ((approval_id, request),) = catalogue.approvals.started
+    assert (request.template, request.source_ref) == ("purchase", f"demand-list:{demand.id}")
+    assert demand.approval_id == approval_id
+    assert sorted(demand.requisition_ids) == sorted([first, second])
+    for requisition_id in (first, second):
+        with pytest.raises(PreconditionFailed):
+            catalogue.supplies.collection_code(EMPLOYEE, requisition_id, False)
+    catalogue.decide(f"demand-list:{demand.id}")
+    assert len(catalogue.notices("supply_requisition_approved")) == 2
+    catalogue.supplies.book_in(STOREKEEPER, "PEN", 20, 150, "期初库存")
+    catalogue.supplies.book_in(STOREKEEPER, "A4-PAPER", 1, 2500, "期初库存")
+    for requisition_id in (first, second):
+        code, _, _ = catalogue.supplies.collection_code(EMPLOYEE, requisition_id, False)
+        catalogue.supplies.scan(STOREKEEPER, code)
+    assert catalogue.stock("PEN") == 5
+
+
+def test_f01_finance_reviews_the_list_against_each_departments_budget(
+    catalogue: Harness,
+) -> None:
+    catalogue.directory.add_department("IT", "信息技术部", "it.head")
+    catalogue.directory.add_person("it.head", "IT")
+    catalogue.directory.add_person("it.dev", "IT")
+    it_dev = person("it.dev", "IT")
+    it_head = person("it.head", "IT", "employee", heads=("IT",))
+    catalogue.supplies.put_supply_budget(FINANCE, "hr", 2026, 10_000)
+    # HR: 8 × 25 yuan = 200 yuan against a 100 yuan budget; IT has no budget set.
+    hr = approved_requisition(catalogue, [("A4-PAPER", 4)])
+    approved_requisition(catalogue, [("A4-PAPER", 4), ("PEN", 2)])
+    it = catalogue.supplies.submit_requisition(it_dev, "", [("TONER", 1), ("PEN", 1)])
+    catalogue.supplies.sign_requisition(it_head, it.id, "approve", "")
+    demand = catalogue.supplies.consolidate(STOREKEEPER, "2026-03")
+    shares = {d.department_code: d for d in demand.departments}
+    assert (shares["HR"].amount_fen, shares["HR"].budget_fen, shares["HR"].over_budget) == (
+        8 * 2500 + 2 * 150,
+        10_000,
+        True,
+    )
+    assert (shares["IT"].amount_fen, shares["IT"].has_budget, shares["IT"].over_budget) == (
+        32000 + 150,
+        False,
+        False,
+    )
+    assert demand.over_budget
+    flagged = {line.item_code: line.over_budget_departments for line in demand.lines}
+    assert flagged == {"A4-PAPER": ["HR"], "PEN": ["HR"], "TONER": []}
+    _, request = catalogue.approvals.for_ref(f"demand-list:{demand.id}")
+    assert "超预算" in request.subject
+    assert request.payload["over_budget"] is True
+    assert {d["department_code"]: d["over_budget"] for d in request.payload["departments"]} == {
+        "HR": True,
+        "IT": False,
+    }
+    assert "超预算" in request.payload["description"]
+    assert catalogue.supplies.get_demand_list(FINANCE, demand.id).departments == demand.departments
+    # Approved, the list counts against the year: the next list starts from what is left.
+    catalogue.decide(f"demand-list:{demand.id}")
+    (budget,) = catalogue.supplies.list_supply_budgets(FINANCE, 2026).items
+    assert (budget.department_code, budget.spent_fen, budget.remaining_fen) == (
+        "HR",
+        20_300,
+        10_000 - 20_300,
+    )
+    catalogue.supplies.put_supply_budget(FINANCE, "HR", 2026, 50_000)
+    catalogue.supplies.sign_requisition(
+        HR_HEAD,
+        catalogue.supplies.submit_requisition(EMPLOYEE, "", [("PEN", 1)]).id,
+        "approve",
+        "",
+    )
+    april = catalogue.supplies.consolidate(STOREKEEPER, "2026-04")
+    (share,) = april.departments
+    assert (share.spent_before_fen, share.remaining_fen, share.over_budget) == (
+        20_300,
+        50_000 - 20_300,
+        False,
+    )
+    assert catalogue.supplies.get_requisition(EMPLOYEE, hr).demand_list_id == demand.id
+
+
+def test_f01_only_finance_sets_budgets_and_bad_ones_change_nothing(catalogue: Harness) -> None:
+    for not_finance in (EMPLOYEE, HR_HEAD, STOREKEEPER, DIRECTOR):
+        with pytest.raises(PermissionDenied):
+            catalogue.supplies.put_supply_budget(not_finance, "HR", 2026, 1)
+    for code, year, amount, field in (
+        ("NOPE", 2026, 1, "department_code"),
+        ("HR", 1999, 1, "year"),
+        ("HR", 2026, -1, "amount_fen"),
+        ("HR", 2026, 10**11, "amount_fen"),
+    ):
+        with pytest.raises(ValidationFailed) as caught:
+            catalogue.supplies.put_supply_budget(FINANCE, code, year, amount)
+        assert caught.value.errors[0].field == field
+    assert catalogue.supplies.list_supply_budgets(FINANCE, 2026).items == []
+    with pytest.raises(PermissionDenied):
+        catalogue.supplies.list_supply_budgets(EMPLOYEE, 2026)
+    catalogue.supplies.put_supply_budget(FINANCE, "HR", 2026, 100)
+    catalogue.supplies.put_supply_budget(FINANCE, "HR", 2026, 300)
+    (budget,) = catalogue.supplies.list_supply_budgets(DIRECTOR, 2026).items
+    assert (budget.amount_fen, budget.set_by) == (300, "fin.clerk")
+    assert catalogue.event_types().count("facilities.supply_budget.set") == 2
+
+
+def test_f01_requisition_under_the_former_approval_still_settles_by_its_outcome(
+    catalogue: Harness,
+) -> None:
+    """Requisitions submitted before the three sign-offs keep their approval: its
+    outcome decides them and they are collected without waiting for a list."""
+    legacy = Requisition(
+        id="legacy-1",
+        requester=EMPLOYEE.username,
+        department_code="HR",
+        purpose="",
+        lines=[RequisitionLine("PEN", "中性笔", "支", 2, 150)],
+        state="pending_approval",
+        submitted_at=catalogue.clock.now(),
+        approval_id="approval-legacy",
+    )
+    with catalogue.uow() as uow:
+        uow.requisitions.add(legacy)
+        uow.commit()
+    catalogue.approvals.started.append(
+        (
+            "approval-legacy",
+            ApprovalRequest(
+                "supply_requisition", "物品申领", {}, "hr.staff", "requisition:legacy-1"
+            ),
+        )
+    )
+    catalogue.decide("requisition:legacy-1")
+    assert catalogue.supplies.get_requisition(EMPLOYEE, "legacy-1").state == "approved"
+    with pytest.raises(Conflict):
+        catalogue.supplies.sign_requisition(HR_HEAD, "legacy-1", "approve", "")
+    catalogue.supplies.book_in(STOREKEEPER, "PEN", 2, 150, "期初库存")
+    code, _, _ = catalogue.supplies.collection_code(EMPLOYEE, "legacy-1", False)
+    assert catalogue.supplies.scan(STOREKEEPER, code).recipient == EMPLOYEE.username
 
 
 def test_f01_only_the_secretariat_consolidates(catalogue: Harness) -> None:
@@ -227,6 +433,7 @@ def test_f05_scan_issues_the_goods_once_fifo_costed(catalogue: Harness) -> None:
 def test_f05_forged_or_expired_codes_are_refused_and_change_nothing(catalogue: Harness) -> None:
     catalogue.supplies.book_in(STOREKEEPER, "PEN", 50, 150, "期初库存")
     requisition_id = approved_requisition(catalogue, [("PEN", 5)])
+    ordered_list(catalogue)
     code, _, _ = catalogue.supplies.collection_code(EMPLOYEE, requisition_id, False)
     forged = collection.sign(
         b"someone-elses-key", requisition_id, catalogue.clock.now().replace(year=2027)
@@ -250,7 +457,11 @@ def test_f05_only_requester_gets_a_code_and_only_once_approved(catalogue: Harnes
     pending = catalogue.supplies.submit_requisition(EMPLOYEE, "", [("PEN", 1)])
     with pytest.raises(PreconditionFailed):
         catalogue.supplies.collection_code(EMPLOYEE, pending.id, False)
-    catalogue.decide(f"requisition:{pending.id}")
+    catalogue.supplies.sign_requisition(HR_HEAD, pending.id, "approve", "")
+    with pytest.raises(PreconditionFailed):
+        catalogue.supplies.collection_code(EMPLOYEE, pending.id, False)
+    ordered_list(catalogue)
+    assert catalogue.supplies.collection_code(EMPLOYEE, pending.id, False)[0]
     with pytest.raises(PermissionDenied):
         catalogue.supplies.collection_code(HR_HEAD, pending.id, False)
     with pytest.raises(NotFound):
@@ -261,6 +472,7 @@ def test_f05_scan_without_enough_stock_changes_nothing(catalogue: Harness) -> No
     catalogue.supplies.book_in(STOREKEEPER, "A4-PAPER", 5, 2500, "期初库存")
     catalogue.supplies.book_in(STOREKEEPER, "PEN", 1, 150, "期初库存")
     requisition_id = approved_requisition(catalogue, [("A4-PAPER", 3), ("PEN", 2)])
+    ordered_list(catalogue)
     code, _, _ = catalogue.supplies.collection_code(EMPLOYEE, requisition_id, False)
     with pytest.raises(PreconditionFailed, match="not enough stock"):
         catalogue.supplies.scan(STOREKEEPER, code)
@@ -283,12 +495,12 @@ def test_f03_issuing_more_than_stock_or_nothing_is_refused(catalogue: Harness) -
 
 def test_f04_falling_below_the_line_raises_one_replenishment_request(catalogue: Harness) -> None:
     catalogue.supplies.book_in(STOREKEEPER, "PEN", 200, 150, "期初库存")
-    # 90 units issued over the trailing 90 days: 1 a day, line = 14.
+    # 90 units issued over the item's 81 days of history: 14 days of that average is 16.
     for _ in range(9):
         catalogue.supplies.issue(STOREKEEPER, "PEN", 10, "hr.staff", "领用")
         catalogue.advance(days=9)
     level = catalogue.supplies.list_stock(STOREKEEPER, "PEN").items[0]
-    assert (level.on_hand, level.computed_line, level.min_stock_line) == (110, 14, 14)
+    assert (level.on_hand, level.computed_line, level.min_stock_line) == (110, 16, 16)
     assert catalogue.supplies.list_replenishments(STOREKEEPER, "open").items == []
     catalogue.supplies.issue(STOREKEEPER, "PEN", 100, "hr.staff", "大量领用")
     catalogue.supplies.issue(STOREKEEPER, "PEN", 1, "hr.staff", "领用")
@@ -298,6 +510,22 @@ def test_f04_falling_below_the_line_raises_one_replenishment_request(catalogue: 
     assert open_requests[0].on_hand == 10
     assert catalogue.event_types().count("facilities.replenishment.requested") == 1
     assert len(catalogue.notices("replenishment_requested")) == 1
+
+
+def test_f04_line_averages_over_the_days_the_item_has_history(catalogue: Harness) -> None:
+    """A pen stocked 20 days ago, 2 a day since: the line is two weeks of that (28),
+    not 40 spread over 90 days it never had (7)."""
+    catalogue.supplies.book_in(STOREKEEPER, "PEN", 500, 150, "期初库存")
+    for _ in range(10):
+        catalogue.advance(days=2)
+        catalogue.supplies.issue(STOREKEEPER, "PEN", 4, "hr.staff", "领用")
+    level = catalogue.supplies.list_stock(STOREKEEPER, "PEN").items[0]
+    assert level.computed_line == 28
+    # Before two weeks of history the issues count as two weeks' worth.
+    catalogue.supplies.book_in(STOREKEEPER, "A4-PAPER", 100, 2500, "期初库存")
+    catalogue.advance(days=3)
+    catalogue.supplies.issue(STOREKEEPER, "A4-PAPER", 6, "hr.staff", "领用")
+    assert catalogue.supplies.list_stock(STOREKEEPER, "A4-PAPER").items[0].computed_line == 6
 
 
 def test_f04_replenishment_joins_the_month_list_and_closes_on_receipt(catalogue: Harness) -> None:

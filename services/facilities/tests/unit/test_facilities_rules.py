@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from facilities.domain import collection
 from facilities.domain.incidents import Incident, IncidentRuleBroken
+from facilities.domain.inventory import count_problems, movement_problems
 from facilities.domain.repairs import NotTheRequester, Repair, RepairRuleBroken
 from facilities.domain.sites import (
     CheckResult,
@@ -21,15 +22,27 @@ from facilities.domain.sites import (
     quarter_of,
 )
 from facilities.domain.supplies import (
+    DemandListLine,
     Item,
     PurchaseOrder,
     PurchaseOrderLine,
+    Requisition,
+    RequisitionLine,
+    SignatureRefused,
     Wanted,
+    budget_problems,
+    budget_review,
     consolidate,
     delivery_day_of,
+    flag_over_budget,
+    item_problems,
+    may_sign,
     orders_by_supplier,
     receive,
+    requisition_problems,
     scheduled_delivery,
+    sign,
+    signers_for,
 )
 from facilities.domain.travel import ExpenseLine, expense_line_problems
 from secretariat_shared.calendar import BusinessCalendar
@@ -277,3 +290,97 @@ def test_f09_expense_lines_need_category_amount_and_receipt() -> None:
         "lines[2].amount_fen",
         "lines[2].receipt",
     ]
+
+
+def _requisition(**kw: object) -> Requisition:
+    values: dict[str, object] = {
+        "id": "r1",
+        "requester": "hr.staff",
+        "department_code": "HR",
+        "purpose": "",
+        "lines": [RequisitionLine("PEN", "中性笔", "支", 2, 150)],
+        "state": "pending_approval",
+        "submitted_at": datetime(2026, 3, 2, tzinfo=UTC),
+        "signers": ["hr.head"],
+    }
+    values.update(kw)
+    return Requisition(**values)  # type: ignore[arg-type]
+
+
+def test_f01_the_head_signs_and_nobody_signs_their_own() -> None:
+    assert signers_for("hr.staff", "hr.head", "leader.li") == ["hr.head"]
+    assert signers_for("hr.head", "hr.head", "leader.li") == ["leader.li"]
+    assert signers_for("hr.head", "hr.head", "") == []
+    requisition = _requisition()
+    assert may_sign(requisition, "hr.head", heads_department=True)
+    assert may_sign(requisition, "new.head", heads_department=True)
+    assert not may_sign(requisition, "hr.staff", heads_department=True)
+    assert not may_sign(requisition, "fin.clerk", heads_department=False)
+
+
+def test_f01_signature_approves_or_rejects_with_a_reason_once() -> None:
+    now = datetime(2026, 3, 3, tzinfo=UTC)
+    requisition = _requisition()
+    with pytest.raises(ValueError, match="say why"):
+        sign(requisition, "hr.head", False, " ", now)
+    sign(requisition, "hr.head", True, "", now)
+    assert (requisition.state, requisition.signed_by, requisition.signed_at) == (
+        "approved",
+        "hr.head",
+        now,
+    )
+    with pytest.raises(SignatureRefused):
+        sign(requisition, "hr.head", False, "改主意", now)
+    legacy = _requisition(approval_id="approval-1")
+    with pytest.raises(SignatureRefused):
+        sign(legacy, "hr.head", True, "", now)
+
+
+def test_f01_budget_review_flags_departments_and_their_lines_over_budget() -> None:
+    review = budget_review(
+        2026, {"HR": 5000, "IT": 9000, "OFF": 100}, {"HR": 10000, "IT": 10000}, {"HR": 6000}
+    )
+    by_code = {d.department_code: d for d in review}
+    assert (by_code["HR"].over_budget, by_code["HR"].remaining_fen) == (True, 4000)
+    assert (by_code["IT"].over_budget, by_code["IT"].remaining_fen) == (False, 10000)
+    assert (by_code["OFF"].has_budget, by_code["OFF"].over_budget) == (False, False)
+    lines = [
+        DemandListLine("PEN", "笔", "支", "晨光", 3, 150, requisition_ids=["a", "b"]),
+        DemandListLine("INK", "墨", "盒", "晨光", 1, 900, requisition_ids=["b"]),
+        DemandListLine("TAPE", "胶带", "卷", "晨光", 1, 90, replenishment_ids=["p"]),
+    ]
+    flag_over_budget(lines, review, {"a": "HR", "b": "IT"})
+    assert [(line.over_budget, line.over_budget_departments) for line in lines] == [
+        (True, ["HR"]),
+        (False, []),
+        (False, []),
+    ]
+
+
+def test_f01_requisition_input_rules_need_no_catalogue() -> None:
+    assert requisition_problems("", []) == [("lines", "name at least one item and quantity")]
+    assert requisition_problems("x" * 501, [("PEN", 1)]) == [
+        ("purpose", "must be at most 500 characters")
+    ]
+    assert [f for f, _ in requisition_problems("", [("PEN", 1), ("pen", 0), ("A4", 10**6)])] == [
+        "lines[1].item_code",
+        "lines[1].quantity",
+        "lines[2].quantity",
+    ]
+    assert budget_problems(2026, 0) == []
+    assert [f for f, _ in budget_problems(1999, -1)] == ["year", "amount_fen"]
+    assert [f for f, _ in item_problems("a b", 0, -1)] == [
+        "code",
+        "agreed_price_fen",
+        "min_stock_override",
+    ]
+
+
+def test_f03_f05_stock_input_rules_need_no_storeroom() -> None:
+    assert movement_problems(1, 0) == []
+    assert [f for f, _ in movement_problems(0, -1)] == ["quantity", "unit_cost_fen"]
+    assert [f for f, _ in count_problems([("PEN", -1), ("pen", 2)])] == [
+        "counts[0].counted",
+        "counts[1].item_code",
+    ]
+    assert count_problems([]) == [("counts", "count at least one item")]

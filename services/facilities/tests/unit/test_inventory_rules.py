@@ -13,6 +13,7 @@ from facilities.domain.inventory import (
     Batch,
     InsufficientStock,
     apply_draws,
+    averaging_days,
     cost_of,
     is_below_line,
     line_in_force,
@@ -101,6 +102,14 @@ def test_f04_line_is_fourteen_days_of_average_daily_consumption() -> None:
     assert minimum_stock_line(100, window_days=90) == 16  # 15.6 rounded up
     assert minimum_stock_line(0) == 0
     assert minimum_stock_line(1) == 1
+
+
+def test_f04_average_is_over_the_days_of_history_between_two_weeks_and_the_window() -> None:
+    assert averaging_days(20) == 20
+    assert averaging_days(400) == 90
+    assert averaging_days(400, window_days=60) == 60
+    assert averaging_days(3) == 14
+    assert averaging_days(0) == 14
 
 
 def test_f04_override_replaces_the_computed_line() -> None:

@@ -82,7 +82,7 @@ def new_requisition() -> str | Response:
 
 
 @bp.get("/requisitions/<requisition_id>")
-def requisition(requisition_id: str) -> str:
+def requisition(requisition_id: str, errors: dict[str, str] | None = None) -> str:
     found = gw().get(f"/api/v1/supplies/requisitions/{requisition_id}")
     code = None
     if found.get("state") == "approved":
@@ -90,7 +90,31 @@ def requisition(requisition_id: str) -> str:
             code = gw().get(f"/api/v1/supplies/requisitions/{requisition_id}/code")
         except Problem:
             code = None
-    return render_template("facilities/requisition.html", requisition=found, code=code)
+    can_sign = found.get("state") == "pending_approval" and me().get("username") in (
+        found.get("signers") or []
+    )
+    return render_template(
+        "facilities/requisition.html",
+        requisition=found,
+        code=code,
+        can_sign=can_sign,
+        errors=errors or {},
+    )
+
+
+@bp.post("/requisitions/<requisition_id>/sign")
+def sign_requisition(requisition_id: str) -> str | Response:
+    """SPEC F-01 level 1: the department head signs (approves or rejects) here."""
+    body = {
+        "action": request.form.get("action", ""),
+        "comment": request.form.get("comment", "").strip(),
+    }
+    try:
+        gw().post(f"/api/v1/supplies/requisitions/{requisition_id}/signature", body)
+    except Problem as problem:
+        return requisition(requisition_id, errors=form_errors(problem))
+    done(gettext("Your decision is recorded."))
+    return redirect(url_for("facilities.requisition", requisition_id=requisition_id))
 
 
 @bp.get("/requisitions/<requisition_id>/code.png")

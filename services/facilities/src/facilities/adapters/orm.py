@@ -110,6 +110,10 @@ requisitions = Table(
     Column("decided_at", UtcDateTime(), nullable=True),
     Column("collected_at", UtcDateTime(), nullable=True),
     Column("issue_id", String(ID), nullable=False, default=""),
+    Column("signers", JSON, nullable=False, default=list),
+    Column("signed_by", String(USER), nullable=False, default=""),
+    Column("signed_at", UtcDateTime(), nullable=True),
+    Column("sign_comment", Text, nullable=False, default=""),
     Index("ix_requisitions_state", "state", "demand_list_id"),
     Index("ix_requisitions_requester", "requester", "submitted_at"),
 )
@@ -150,7 +154,21 @@ demand_lists = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("decided_at", UtcDateTime(), nullable=True),
     Column("purchase_order_ids", JSON, nullable=False),
+    Column("departments", JSON, nullable=False, default=list),
     Index("ix_demand_lists_month", "month", "state"),
+)
+
+# SPEC F-01: each department's supplies budget per year, set by finance.
+supply_budgets = Table(
+    "supply_budgets",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("department_code", String(20), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("set_by", String(USER), nullable=False),
+    Column("set_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("department_code", "year", name="uq_supply_budgets_department_year"),
 )
 
 purchase_orders = Table(
@@ -275,6 +293,7 @@ trips = Table(
     Column("requested_at", UtcDateTime(), nullable=False),
     Column("approval_id", String(100), nullable=False, default=""),
     Column("decided_at", UtcDateTime(), nullable=True),
+    Column("destination_country", String(2), nullable=False, default="CN"),
     Index("ix_trips_traveller", "traveller", "requested_at"),
 )
 

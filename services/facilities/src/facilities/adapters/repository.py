@@ -4,6 +4,11 @@ Aggregates are dataclasses whose field names are their table's column
 names; lists of nested dataclasses live in JSON columns. :class:`Records`
 maps one to the other, so each table needs no hand-written mapping, and
 :class:`Inventory` holds the queries that lock and sum stock.
+
+One persistence style (issue 11): each aggregate has a repository, a
+``Records`` subclass in ``*_repositories.py`` whose named methods are the
+questions the use cases ask; the SQL conditions live there, never in the
+service layer.
 """
 
 from __future__ import annotations
@@ -277,14 +282,26 @@ class Inventory:
         )
 
     def issued_since(self, item_id: str, since: datetime) -> int:
-        """Units issued to people since ``since`` (F-04 history; write-offs excluded)."""
+        """Units issued to people from ``since`` on (F-04 history; write-offs excluded)."""
         t = orm.stock_movements
         total = self.session.execute(
             select(func.coalesce(func.sum(-t.c.quantity), 0)).where(
-                t.c.item_id == item_id, t.c.kind == "issue", t.c.at > since
+                t.c.item_id == item_id, t.c.kind == "issue", t.c.at >= since
             )
         ).scalar_one()
         return int(total)
 
     def issued_in_window(self, item_id: str, now: datetime, window_days: int) -> int:
         return self.issued_since(item_id, now - timedelta(days=window_days))
+
+    def history_days(self, item_id: str, now: datetime) -> int:
+        """Whole days since the item's first stock movement (F-04); 0 without any."""
+        t = orm.stock_movements
+        first = self.session.execute(
+            select(func.min(t.c.at)).where(t.c.item_id == item_id)
+        ).scalar_one()
+        if first is None:
+            return 0
+        if first.tzinfo is None:
+            first = first.replace(tzinfo=now.tzinfo)
+        return max(0, int((now - first).days))

@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from facilities.domain.limits import Problem, amount_problems, quantity_problems, too_many
+
 COVER_DAYS = 14
 """F-04: the line covers two weeks of average consumption."""
 
 DEFAULT_WINDOW_DAYS = 90
-"""Trailing window over which the average daily consumption is taken."""
+"""Longest trailing window over which the average daily consumption is taken."""
 
 
 class InsufficientStock(Exception):
@@ -119,6 +121,18 @@ def minimum_stock_line(
     return math.ceil(issued_in_window * cover_days / window_days)
 
 
+def averaging_days(history_days: int, window_days: int = DEFAULT_WINDOW_DAYS) -> int:
+    """SPEC F-04: the days the average is taken over: the days the item has
+    history (since it was first booked in), at most ``window_days`` and at
+    least the two weeks the line covers.
+
+    An item stocked 20 days ago is averaged over those 20 days, not over 90 it
+    never had (which would put its line at a fraction of real consumption);
+    before it has two weeks of history its issues count as two weeks' worth.
+    """
+    return max(COVER_DAYS, min(window_days, history_days))
+
+
 def line_in_force(computed: int, override: int | None) -> int:
     """An item's override, when it has one, replaces the computed line (F-04)."""
     return computed if override is None else override
@@ -219,3 +233,30 @@ class StockLevel:
     @property
     def below_line(self) -> bool:
         return is_below_line(self.on_hand, self.min_stock_line)
+
+
+def movement_problems(quantity: int, unit_cost_fen: int | None = None) -> list[Problem]:
+    """Stock booked in or issued: a positive, bounded quantity at a bounded cost."""
+    problems = quantity_problems("quantity", quantity)
+    if unit_cost_fen is not None:
+        problems += amount_problems("unit_cost_fen", unit_cost_fen)
+    return problems
+
+
+def count_problems(counts: Sequence[tuple[str, int]]) -> list[Problem]:
+    """SPEC F-05: a stock-take counts at least one item, each once, never below zero."""
+    problems: list[Problem] = []
+    if not counts:
+        problems.append(("counts", "count at least one item"))
+    seen: set[str] = set()
+    for index, (raw_code, counted) in enumerate(counts):
+        if counted < 0:
+            problems.append((f"counts[{index}].counted", "must not be negative"))
+        bound = too_many(counted)
+        if bound:
+            problems.append((f"counts[{index}].counted", bound))
+        code = raw_code.strip().upper()
+        if code in seen:
+            problems.append((f"counts[{index}].item_code", f"{code} is counted twice"))
+        seen.add(code)
+    return problems

@@ -32,3 +32,25 @@ def too_much(amount_fen: int) -> str | None:
 def too_many_people(headcount: int) -> str | None:
     """What is wrong with a headcount above the bound, or None."""
     return f"must be at most {MAX_HEADCOUNT}" if headcount > MAX_HEADCOUNT else None
+
+
+Problem = tuple[str, str]
+"""(field, what is wrong): a rule broken by an input, found without any I/O."""
+
+
+def quantity_problems(field: str, quantity: int) -> list[Problem]:
+    """A quantity of units must be positive and within the bound."""
+    if quantity <= 0:
+        return [(field, "must be positive")]
+    bound = too_many(quantity)
+    return [(field, bound)] if bound else []
+
+
+def amount_problems(field: str, amount_fen: int, positive: bool = False) -> list[Problem]:
+    """An amount in fen must not be negative (or must be positive) and within the bound."""
+    if positive and amount_fen <= 0:
+        return [(field, "must be positive (fen)")]
+    if amount_fen < 0:
+        return [(field, "must not be negative")]
+    bound = too_much(amount_fen)
+    return [(field, bound)] if bound else []

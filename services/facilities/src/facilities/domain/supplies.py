@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from facilities.domain.limits import Problem, amount_problems, quantity_problems, too_many
+
 DELIVERY_DAY = 25
 """F-02: deliveries are scheduled on the 25th of the month."""
 
@@ -82,10 +84,20 @@ class Requisition:
     decided_at: datetime | None = None
     collected_at: datetime | None = None
     issue_id: str = ""
+    signers: list[str] = field(default_factory=list)
+    signed_by: str = ""
+    signed_at: datetime | None = None
+    sign_comment: str = ""
 
     @property
     def total_fen(self) -> int:
         return sum(line.amount_fen for line in self.lines)
+
+    @property
+    def signed_alone(self) -> bool:
+        """Signed by the head alone (F-01 level 1); requisitions from before the
+        three sign-offs were approved as a whole by their own approval."""
+        return not self.approval_id
 
 
 @dataclass
@@ -98,10 +110,54 @@ class DemandListLine:
     unit_price_fen: int
     requisition_ids: list[str] = field(default_factory=list)
     replenishment_ids: list[str] = field(default_factory=list)
+    over_budget: bool = False
+    over_budget_departments: list[str] = field(default_factory=list)
 
     @property
     def amount_fen(self) -> int:
         return self.quantity * self.unit_price_fen
+
+
+@dataclass
+class DepartmentDemand:
+    """One department's share of a month's list against its supplies budget (F-01)."""
+
+    department_code: str
+    amount_fen: int
+    year: int
+    budget_fen: int = 0
+    has_budget: bool = False
+    spent_before_fen: int = 0
+
+    @property
+    def remaining_fen(self) -> int:
+        """What the year's budget has left before this list."""
+        return self.budget_fen - self.spent_before_fen
+
+    @property
+    def over_budget(self) -> bool:
+        return self.has_budget and self.spent_before_fen + self.amount_fen > self.budget_fen
+
+
+@dataclass
+class SupplyBudget:
+    """A department's supplies budget for a year, set by finance (F-01)."""
+
+    id: str
+    department_code: str
+    year: int
+    amount_fen: int
+    set_by: str
+    set_at: datetime
+    spent_fen: int = 0
+
+    @property
+    def remaining_fen(self) -> int:
+        return self.amount_fen - self.spent_fen
+
+
+def budget_key(department_code: str, year: int) -> str:
+    return f"{year}:{department_code}"
 
 
 @dataclass
@@ -116,10 +172,19 @@ class DemandList:
     approval_id: str = ""
     decided_at: datetime | None = None
     purchase_order_ids: list[str] = field(default_factory=list)
+    departments: list[DepartmentDemand] = field(default_factory=list)
 
     @property
     def total_fen(self) -> int:
         return sum(line.amount_fen for line in self.lines)
+
+    @property
+    def over_budget(self) -> bool:
+        return any(d.over_budget for d in self.departments)
+
+    @property
+    def year(self) -> int:
+        return parse_month(self.month)[0]
 
 
 @dataclass
@@ -170,6 +235,52 @@ class Wanted:
     replenishment_id: str = ""
 
 
+MAX_PURPOSE = 500
+BUDGET_YEARS = (2000, 2100)
+
+
+def item_problems(code: str, price_fen: int, min_stock_override: int | None) -> list[Problem]:
+    """A catalogue item's code (already upper case), agreed price and line override."""
+    problems: list[Problem] = []
+    if not CODE_PATTERN.match(code):
+        problems.append(("code", "must be 1-40 letters, digits, - or _"))
+    problems += amount_problems("agreed_price_fen", price_fen, positive=True)
+    if min_stock_override is not None:
+        if min_stock_override < 0:
+            problems.append(("min_stock_override", "must not be negative"))
+        bound = too_many(min_stock_override)
+        if bound:
+            problems.append(("min_stock_override", bound))
+    return problems
+
+
+def requisition_problems(purpose: str, lines: Sequence[tuple[str, int]]) -> list[Problem]:
+    """SPEC F-01: at least one line, each item once, each quantity positive and
+    bounded; whether the items exist is the catalogue's to say."""
+    problems: list[Problem] = []
+    if not lines:
+        problems.append(("lines", "name at least one item and quantity"))
+    if len(purpose) > MAX_PURPOSE:
+        problems.append(("purpose", f"must be at most {MAX_PURPOSE} characters"))
+    seen: set[str] = set()
+    for index, (raw_code, quantity) in enumerate(lines):
+        code = raw_code.strip().upper()
+        if code in seen:
+            problems.append((f"lines[{index}].item_code", f"{code} is listed twice"))
+        seen.add(code)
+        problems += quantity_problems(f"lines[{index}].quantity", quantity)
+    return problems
+
+
+def budget_problems(year: int, amount_fen: int) -> list[Problem]:
+    """SPEC F-01: a budget is for a calendar year and a bounded, non-negative amount."""
+    first, last = BUDGET_YEARS
+    problems: list[Problem] = []
+    if not first <= year <= last:
+        problems.append(("year", f"must be a year between {first} and {last}"))
+    return problems + amount_problems("amount_fen", amount_fen)
+
+
 def parse_month(text: str) -> tuple[int, int]:
     match = MONTH_PATTERN.match(text)
     if match is None:
@@ -202,6 +313,85 @@ def consolidate(wanted: Sequence[Wanted]) -> list[DemandListLine]:
         if want.replenishment_id and want.replenishment_id not in line.replenishment_ids:
             line.replenishment_ids.append(want.replenishment_id)
     return sorted(lines.values(), key=lambda line: (line.supplier, line.item_code))
+
+
+class SignatureRefused(Exception):
+    """The caller may not sign, or the requisition does not wait for a signature."""
+
+
+MAX_SIGN_COMMENT = 1000
+
+
+def signers_for(requester: str, head: str, supervising_leader: str) -> list[str]:
+    """SPEC F-01 level 1: the requester's department head signs; a head's own
+    requisition goes to the leader who supervises the department (nobody signs
+    their own). Empty when nobody can."""
+    if head and head != requester:
+        return [head]
+    if supervising_leader and supervising_leader != requester:
+        return [supervising_leader]
+    return []
+
+
+def may_sign(requisition: Requisition, username: str, heads_department: bool) -> bool:
+    """One of the signers named at submission, or whoever heads the department
+    now (a head replaced meanwhile hands the signature on), never the requester."""
+    if username == requisition.requester:
+        return False
+    return username in requisition.signers or heads_department
+
+
+def sign(requisition: Requisition, signer: str, approve: bool, comment: str, now: datetime) -> None:
+    """SPEC F-01 level 1: the head's signature; approved requisitions wait for the
+    month's list, refused ones end here. A refusal says why."""
+    if requisition.state != RequisitionState.PENDING_APPROVAL or not requisition.signed_alone:
+        raise SignatureRefused(
+            f"the requisition is {requisition.state}; only one awaiting its signature is signed"
+        )
+    comment = comment.strip()
+    if not approve and not comment:
+        raise ValueError("say why the requisition is refused")
+    if len(comment) > MAX_SIGN_COMMENT:
+        raise ValueError(f"must be at most {MAX_SIGN_COMMENT} characters")
+    requisition.state = RequisitionState.APPROVED if approve else RequisitionState.REJECTED
+    requisition.signed_by = signer
+    requisition.signed_at = now
+    requisition.sign_comment = comment
+    requisition.decided_at = now
+
+
+def budget_review(
+    year: int,
+    amounts: dict[str, int],
+    budgets: dict[str, int],
+    spent_before: dict[str, int],
+) -> list[DepartmentDemand]:
+    """SPEC F-01 level 2: each department's share of the list beside its year's
+    supplies budget and what earlier approved lists of the year already took."""
+    return [
+        DepartmentDemand(
+            department_code=code,
+            amount_fen=amount,
+            year=year,
+            budget_fen=budgets.get(code, 0),
+            has_budget=code in budgets,
+            spent_before_fen=spent_before.get(code, 0),
+        )
+        for code, amount in sorted(amounts.items())
+    ]
+
+
+def flag_over_budget(
+    lines: Sequence[DemandListLine],
+    departments: Sequence[DepartmentDemand],
+    department_of: dict[str, str],
+) -> None:
+    """Mark each line that a department over its budget asked for (shown to finance)."""
+    over = {d.department_code for d in departments if d.over_budget}
+    for line in lines:
+        codes = sorted({department_of[r] for r in line.requisition_ids if r in department_of})
+        line.over_budget_departments = [c for c in codes if c in over]
+        line.over_budget = bool(line.over_budget_departments)
 
 
 def orders_by_supplier(lines: Sequence[DemandListLine]) -> dict[str, list[PurchaseOrderLine]]:

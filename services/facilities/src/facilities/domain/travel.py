@@ -3,12 +3,18 @@ events (SPEC F-09)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from facilities.domain.limits import MAX_AMOUNT_FEN
 from secretariat_shared.access import Item, SecurityClass
 from secretariat_shared.roles import Role
+
+HOME_COUNTRY = "CN"
+"""Mainland China: a trip elsewhere (Hong Kong, Macao and Taiwan included, which
+need an exit permit) is a trip abroad (出境) for approval purposes (F-09)."""
+COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 
 EXPENSE_CATEGORIES = ("transport", "lodging", "meals", "visa", "other")
 EVENT_KINDS = ("annual_meeting", "training", "team_building", "other")
@@ -49,6 +55,35 @@ class Trip:
     requested_at: datetime
     approval_id: str = ""
     decided_at: datetime | None = None
+    destination_country: str = HOME_COUNTRY
+
+    @property
+    def international(self) -> bool:
+        """SPEC F-09: abroad is decided by the destination country, not by a visa."""
+        return is_abroad(self.destination_country)
+
+
+def is_abroad(country: str) -> bool:
+    return country != HOME_COUNTRY
+
+
+def destination_country_problems(country: str, needs_visa: bool) -> list[tuple[str, str]]:
+    """``country`` normalised (upper case, "" meaning mainland China) is an ISO 3166-1
+    alpha-2 code; a visa only makes sense for a trip abroad."""
+    if not COUNTRY_CODE.match(country):
+        return [("destination_country", "must be a two-letter ISO 3166-1 country code, e.g. JP")]
+    if needs_visa and not is_abroad(country):
+        return [
+            (
+                "destination_country",
+                "a trip that needs a visa goes abroad: name the destination country",
+            )
+        ]
+    return []
+
+
+def normal_country(country: str) -> str:
+    return country.strip().upper() or HOME_COUNTRY
 
 
 @dataclass

@@ -125,6 +125,29 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
         )
         return _many(pb.ListRequisitionsResponse(), found, page)
 
+    def SignRequisition(  # noqa: N802
+        self, request: pb.SignRequisitionRequest, context: Context
+    ) -> pb.Requisition:
+        signed = self.supplies.sign_requisition(
+            current_identity(), request.id, request.action, request.comment
+        )
+        return to_proto(pb.Requisition(), signed)
+
+    def PutSupplyBudget(  # noqa: N802
+        self, request: pb.PutSupplyBudgetRequest, context: Context
+    ) -> pb.SupplyBudget:
+        budget = self.supplies.put_supply_budget(
+            current_identity(), request.department_code, request.year, request.amount_fen
+        )
+        return to_proto(pb.SupplyBudget(), budget)
+
+    def ListSupplyBudgets(  # noqa: N802
+        self, request: pb.ListSupplyBudgetsRequest, context: Context
+    ) -> pb.ListSupplyBudgetsResponse:
+        page = _page(request)
+        found = self.supplies.list_supply_budgets(current_identity(), request.year, page)
+        return _many(pb.ListSupplyBudgetsResponse(), found, page)
+
     def ConsolidateDemandList(  # noqa: N802
         self, request: pb.ConsolidateDemandListRequest, context: Context
     ) -> pb.DemandList:
@@ -384,6 +407,7 @@ class FacilitiesServicer(facilities_pb2_grpc.FacilitiesServicer):
                 needs_hotel=request.needs_hotel,
                 needs_visa=request.needs_visa,
                 estimated_cost_fen=request.estimated_cost_fen,
+                destination_country=request.destination_country,
             ),
         )
         return to_proto(pb.Trip(), trip)

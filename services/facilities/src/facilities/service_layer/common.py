@@ -159,6 +159,11 @@ def parse_date(value: str, field: str, errors: list[FieldError]) -> date | None:
         return None
 
 
+def add_problems(errors: list[FieldError], problems: Iterable[tuple[str, str]]) -> None:
+    """The domain's problems with an input (:mod:`facilities.domain.limits`) as field errors."""
+    errors.extend(FieldError(field, message) for field, message in problems)
+
+
 def raise_if(errors: list[FieldError]) -> None:
     if errors:
         raise ValidationFailed(errors)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from facilities.adapters import orm
 from facilities.domain.incidents import KINDS, Incident, IncidentRuleBroken
 from facilities.service_layer import metrics
 from facilities.service_layer.common import (
@@ -198,11 +197,8 @@ class Incidents(UseCases):
     def list_incidents(
         self, actor: Identity, state: str, page: Page | None = None
     ) -> Listing[Incident]:
-        t = orm.incidents
-        conditions = [t.c.state == state] if state else []
-        order = [t.c.reported_at.desc(), t.c.id]
         with self.reading() as stores:
-            return Listing.of(stores.incidents.page(*conditions, order_by=order, page=page))
+            return Listing.of(stores.incidents.page_in_state(state, page))
 
     # -- timers (SPEC X-05: each deadline fires once; each outcome a metric and an event) --
 

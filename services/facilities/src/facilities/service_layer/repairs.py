@@ -6,7 +6,6 @@ import dataclasses
 import uuid
 from datetime import date, datetime, timedelta
 
-from facilities.adapters import orm
 from facilities.domain.repairs import (
     MAJOR_RESOLUTION_HOURS,
     RESPONSE_HOURS,
@@ -274,13 +273,9 @@ class Repairs(UseCases):
     def list_repairs(
         self, actor: Identity, state: str, mine: bool, page: Page | None = None
     ) -> Listing[Repair]:
-        t = orm.repairs
-        conditions = [t.c.state == state] if state else []
-        if mine or not actor.has_role(*HANDLERS, Role.OFFICE_DIRECTOR):
-            conditions.append(t.c.requester == actor.username)
-        order = [t.c.reported_at.desc(), t.c.id]
+        own = mine or not actor.has_role(*HANDLERS, Role.OFFICE_DIRECTOR)
         with self.reading() as stores:
-            return Listing.of(stores.repairs.page(*conditions, order_by=order, page=page))
+            return Listing.of(stores.repairs.page_for(state, page, actor.username if own else ""))
 
     # -- timers (SPEC X-05: each deadline fires once; each outcome a metric and an event) --
 
@@ -348,9 +343,8 @@ class Repairs(UseCases):
         schedule = apply_calendar_update(self.calendar, event)
         start = self.calendar.start_of_day(date(schedule.year, 1, 1))
         end = self.calendar.start_of_day(date(schedule.year + 1, 1, 1))
-        t = orm.repairs
         open_states = (RepairState.REPORTED, RepairState.RESPONDED, RepairState.REOPENED)
-        for found in uow.repairs.find(t.c.state.in_(open_states), t.c.resolve_due_at >= start):
+        for found in uow.repairs.in_states_due_from(open_states, start):
             repair = uow.repairs.get(found.id, for_update=True)
             if repair is None or repair.resolution_outcome or repair.resolve_due_at is None:
                 continue

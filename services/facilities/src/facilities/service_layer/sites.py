@@ -11,7 +11,6 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
-from facilities.adapters import orm
 from facilities.domain.sites import (
     ROUND_GRACE,
     ZONE_KINDS,
@@ -106,7 +105,8 @@ class Sites(UseCases):
             errors.append(FieldError("owner", f"unknown person {cmd.owner!r}"))
         raise_if(errors)
         with self.uow() as uow:
-            found = uow.zones.find(orm.zones.c.code == code, for_update=True)
+            existing = uow.zones.by_code(code, for_update=True)
+            found = [existing] if existing else []
             now = self.now()
             day = first_round_day(
                 now.astimezone(self.zone), cmd.round_time, self.calendar.is_working_day
@@ -159,17 +159,16 @@ class Sites(UseCases):
 
     def list_zones(self, page: Page | None = None) -> Listing[Zone]:
         with self.reading() as stores:
-            return Listing.of(stores.zones.page(order_by=[orm.zones.c.code], page=page))
+            return Listing.of(stores.zones.page_by_code(page))
 
     def record_round(
         self, actor: Identity, zone_code: str, results: Sequence[CheckResult]
     ) -> InspectionRound:
         """SPEC F-07: the day's round answers every checklist item; failures alert the owner."""
         with self.reading() as stores:
-            zones = stores.zones.find(orm.zones.c.code == zone_code.strip().upper())
-        if not zones:
+            zone = stores.zones.by_code(zone_code.strip().upper())
+        if zone is None:
             raise ValidationFailed(FieldError("zone_code", f"unknown zone {zone_code!r}"))
-        zone = zones[0]
         if actor.username != zone.owner and not actor.has_role(*SITE_MANAGERS):
             raise PermissionDenied("the zone's owner or the secretariat walks its round")
         problems = check_results(zone.checklist, results)
@@ -229,31 +228,23 @@ class Sites(UseCases):
     def list_rounds(
         self, zone_code: str, day: str, page: Page | None = None
     ) -> Listing[InspectionRound]:
-        t = orm.inspection_rounds
-        conditions = []
-        if zone_code:
-            conditions.append(t.c.zone_code == zone_code.strip().upper())
+        parsed = None
         if day:
             errors: list[FieldError] = []
             parsed = parse_date(day, "day", errors)
             raise_if(errors)
-            conditions.append(t.c.day == parsed)
-        order = [t.c.day.desc(), t.c.zone_code, t.c.id]
         with self.reading() as stores:
-            return Listing.of(stores.rounds.page(*conditions, order_by=order, page=page))
+            return Listing.of(stores.rounds.page_for(zone_code.strip().upper(), parsed, page))
 
     def on_round_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
         """The round's time (plus grace) passed: flag a missed round, schedule the next one."""
         assert isinstance(uow, FacilitiesUnitOfWork)
         code = str(firing.payload["zone_code"])
         day = date.fromisoformat(str(firing.payload["day"]))
-        zones = uow.zones.find(orm.zones.c.code == code, for_update=True)
-        if not zones:
+        zone = uow.zones.by_code(code, for_update=True)
+        if zone is None:
             return
-        zone = zones[0]
-        walked = uow.rounds.find(
-            orm.inspection_rounds.c.zone_code == code, orm.inspection_rounds.c.day == day
-        )
+        walked = uow.rounds.of_zone_on(code, day)
         if not walked:
             uow.emit(
                 "facilities.inspection.round_missed",
@@ -351,10 +342,7 @@ class Sites(UseCases):
         return inspection
 
     def _with_items(self, stores: Stores, inspection: SafetyInspection) -> SafetyInspection:
-        t = orm.rectifications
-        inspection.rectifications = stores.rectifications.find(
-            t.c.inspection_id == inspection.id, order_by=[t.c.position]
-        )
+        inspection.rectifications = stores.rectifications.of_inspection(inspection.id)
         return inspection
 
     def get_safety_inspection(self, inspection_id: str) -> SafetyInspection:
@@ -367,11 +355,8 @@ class Sites(UseCases):
     def list_safety_inspections(
         self, quarter: str, page: Page | None = None
     ) -> Listing[SafetyInspection]:
-        t = orm.safety_inspections
-        conditions = [t.c.quarter == quarter] if quarter else []
-        order = [t.c.inspected_on.desc(), t.c.id]
         with self.reading() as stores:
-            found, total = stores.safety_inspections.page(*conditions, order_by=order, page=page)
+            found, total = stores.safety_inspections.page_of_quarter(quarter, page)
             return Listing([self._with_items(stores, i) for i in found], total)
 
     def close_rectification(self, actor: Identity, item_id: str, note: str) -> Rectification:

@@ -8,9 +8,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import literal, or_
-
-from facilities.adapters import orm
 from facilities.domain.limits import too_many_people, too_much
 from facilities.domain.travel import (
     EVENT_KINDS,
@@ -22,8 +19,10 @@ from facilities.domain.travel import (
     ExpenseLine,
     ExpenseState,
     Trip,
+    destination_country_problems,
     expense_item,
     expense_line_problems,
+    normal_country,
 )
 from facilities.service_layer.approval_start import ApprovalStarter, Settlement
 from facilities.service_layer.common import (
@@ -42,8 +41,7 @@ from facilities.service_layer.supplies import yuan
 from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
 from secretariat.facilities.v1 import events_pb2, facilities_pb2
 from secretariat_shared import access
-from secretariat_shared.access import SecurityClass, may_read, reach, viewer_of
-from secretariat_shared.access_sql import reach_condition
+from secretariat_shared.access import may_read, reach, viewer_of
 from secretariat_shared.errors import FieldError, NotFound, PreconditionFailed
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import Page
@@ -66,6 +64,7 @@ class TripRequest:
     needs_hotel: bool = False
     needs_visa: bool = False
     estimated_cost_fen: int = 0
+    destination_country: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,6 +124,10 @@ class Travel(UseCases):
         if cmd.estimated_cost_fen < 0:
             errors.append(FieldError("estimated_cost_fen", "must not be negative"))
         bounded(too_much(cmd.estimated_cost_fen), "estimated_cost_fen", errors)
+        country = normal_country(cmd.destination_country)
+        errors.extend(
+            FieldError(f, m) for f, m in destination_country_problems(country, cmd.needs_visa)
+        )
         raise_if(errors)
         assert start is not None
         assert end is not None
@@ -144,6 +147,7 @@ class Travel(UseCases):
             estimated_cost_fen=cmd.estimated_cost_fen,
             state=ApprovalState.PENDING_APPROVAL,
             requested_at=self.now(),
+            destination_country=country,
         )
         request = ApprovalRequest(
             template=TRAVEL_TEMPLATE,
@@ -164,7 +168,8 @@ class Travel(UseCases):
                     )
                     if wanted
                 ],
-                "international": cmd.needs_visa,
+                "destination_country": country,
+                "international": trip.international,
                 "estimated_cost": yuan(cmd.estimated_cost_fen),
                 "amount": yuan(cmd.estimated_cost_fen),
             },
@@ -207,13 +212,9 @@ class Travel(UseCases):
     def list_trips(
         self, actor: Identity, mine: bool, state: str, page: Page | None = None
     ) -> Listing[Trip]:
-        t = orm.trips
-        conditions = [t.c.state == state] if state else []
-        if mine or not actor.has_role(*TRAVEL_READERS):
-            conditions.append(t.c.traveller == actor.username)
-        order = [t.c.requested_at.desc(), t.c.id]
+        own = mine or not actor.has_role(*TRAVEL_READERS)
         with self.reading() as stores:
-            return Listing.of(stores.trips.page(*conditions, order_by=order, page=page))
+            return Listing.of(stores.trips.page_for(state, page, actor.username if own else ""))
 
     def trip_decided(
         self, uow: FacilitiesUnitOfWork, trip_id: str, approval_id: str, outcome: str
@@ -335,20 +336,13 @@ class Travel(UseCases):
     def list_expenses(
         self, actor: Identity, mine: bool, state: str, page: Page | None = None
     ) -> Listing[Expense]:
-        t = orm.expenses
-        conditions = [t.c.state == state] if state else []
+        claimant, by_class = "", None
         if mine:
-            conditions.append(t.c.claimant == actor.username)
+            claimant = actor.username
         elif not (actor.is_service or actor.has_role(*EXPENSE_READER_ROLES)):
-            by_class = reach_condition(
-                reach(viewer_of(actor)),
-                literal(SecurityClass.CONFIDENTIAL.value),
-                t.c.department_code,
-            )
-            conditions.append(or_(t.c.claimant == actor.username, by_class))
-        order = [t.c.submitted_at.desc(), t.c.id]
+            claimant, by_class = actor.username, reach(viewer_of(actor))
         with self.reading() as stores:
-            return Listing.of(stores.expenses.page(*conditions, order_by=order, page=page))
+            return Listing.of(stores.expenses.page_for(state, page, claimant, by_class))
 
     def expense_decided(
         self, uow: FacilitiesUnitOfWork, expense_id: str, approval_id: str, outcome: str
@@ -474,8 +468,5 @@ class Travel(UseCases):
         return event
 
     def list_events(self, page: Page | None = None) -> Listing[CompanyEvent]:
-        t = orm.company_events
         with self.reading() as stores:
-            return Listing.of(
-                stores.company_events.page(order_by=[t.c.event_date, t.c.id], page=page)
-            )
+            return Listing.of(stores.company_events.page_by_date(page))

@@ -2,104 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
-from facilities.adapters import orm
-from facilities.adapters.repository import Inventory, Records
-from facilities.domain.incidents import Incident
-from facilities.domain.inventory import Issue, Replenishment, StockTake
-from facilities.domain.repairs import Repair
-from facilities.domain.sites import InspectionRound, Rectification, SafetyInspection, Zone
-from facilities.domain.supplies import DemandList, Item, PurchaseOrder, Requisition
-from facilities.domain.travel import CompanyEvent, Expense, Trip
+from facilities.adapters.stores import ReadStores, Stores
 from secretariat_shared.uow import UnitOfWork
 
-
-class Stores:
-    """Every record store of the service, on some session."""
-
-    @property
-    def session(self) -> Session:
-        raise NotImplementedError
-
-    @property
-    def items(self) -> Records[Item]:
-        return Records(self.session, orm.items, Item)
-
-    @property
-    def inventory(self) -> Inventory:
-        return Inventory(self.session)
-
-    @property
-    def issues(self) -> Records[Issue]:
-        return Records(self.session, orm.issues, Issue)
-
-    @property
-    def stock_takes(self) -> Records[StockTake]:
-        return Records(self.session, orm.stock_takes, StockTake)
-
-    @property
-    def replenishments(self) -> Records[Replenishment]:
-        return Records(self.session, orm.replenishments, Replenishment)
-
-    @property
-    def rectifications(self) -> Records[Rectification]:
-        return Records(self.session, orm.rectifications, Rectification)
-
-    @property
-    def requisitions(self) -> Records[Requisition]:
-        return Records(self.session, orm.requisitions, Requisition)
-
-    @property
-    def demand_lists(self) -> Records[DemandList]:
-        return Records(self.session, orm.demand_lists, DemandList)
-
-    @property
-    def purchase_orders(self) -> Records[PurchaseOrder]:
-        return Records(self.session, orm.purchase_orders, PurchaseOrder)
-
-    @property
-    def repairs(self) -> Records[Repair]:
-        return Records(self.session, orm.repairs, Repair)
-
-    @property
-    def zones(self) -> Records[Zone]:
-        return Records(self.session, orm.zones, Zone)
-
-    @property
-    def rounds(self) -> Records[InspectionRound]:
-        return Records(self.session, orm.inspection_rounds, InspectionRound)
-
-    @property
-    def safety_inspections(self) -> Records[SafetyInspection]:
-        return Records(self.session, orm.safety_inspections, SafetyInspection)
-
-    @property
-    def trips(self) -> Records[Trip]:
-        return Records(self.session, orm.trips, Trip)
-
-    @property
-    def expenses(self) -> Records[Expense]:
-        return Records(self.session, orm.expenses, Expense)
-
-    @property
-    def company_events(self) -> Records[CompanyEvent]:
-        return Records(self.session, orm.company_events, CompanyEvent)
-
-    @property
-    def incidents(self) -> Records[Incident]:
-        return Records(self.session, orm.incidents, Incident)
-
-
-class ReadStores(Stores):
-    """The stores on a read-only session (no outbox, no audit)."""
-
-    def __init__(self, session: Session) -> None:
-        self._read_session = session
-
-    @property
-    def session(self) -> Session:
-        return self._read_session
+__all__ = ["FacilitiesUnitOfWork", "ReadStores", "Stores"]
 
 
 class FacilitiesUnitOfWork(UnitOfWork, Stores):
