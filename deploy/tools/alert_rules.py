@@ -33,11 +33,13 @@ HEADER = (
 
 
 def deployable_charts() -> list[Path]:
-    """Charts with a Deployment of their own: every chart but the library and the umbrella."""
+    """Charts with a Deployment that serves metrics: every chart but the library, the
+    umbrella and the workbench (web serves no metrics; its users reach the gateway,
+    whose alerts cover them)."""
     return sorted(
         c.parent
         for c in HELM_DIR.glob("*/Chart.yaml")
-        if c.parent.name not in {"secretariat", "secretariat-lib"}
+        if c.parent.name not in {"secretariat", "secretariat-lib", "web"}
     )
 
 

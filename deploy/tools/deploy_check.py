@@ -493,10 +493,17 @@ def check_mirror_only() -> None:
 def check_standalone_charts() -> None:
     """``helm template`` of each deployable's chart alone (the production example, as
     ``skaffold -p prod`` installs it) holds its workload, Service, alerts, dashboard and
-    NetworkPolicy; the documents are validated strict in the chart scenarios."""
+    NetworkPolicy; the documents are validated strict in the chart scenarios. The
+    workbench serves no metrics, so it owes only its workload, Service and policy."""
     problems: list[str] = []
     for chart in application_charts():
         if chart_schemas.chart_kind(chart) == "umbrella":
+            continue
+        if chart_schemas.chart_kind(chart) == "web":
+            kinds = {d["kind"] for d in documents(render(chart, ENVIRONMENTS / "production.yaml"))}
+            missing = [k for k in ("Deployment", "Service", "NetworkPolicy") if k not in kinds]
+            if missing:
+                problems.append(f"{chart.name} alone renders no {', '.join(missing)}")
             continue
         docs = documents(render(chart, ENVIRONMENTS / "production.yaml"))
         kinds = {d["kind"] for d in docs}
