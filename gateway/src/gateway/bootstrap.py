@@ -15,9 +15,8 @@ from gateway.adapters.services import RemoteService, ServiceChannels, ServiceHea
 from gateway.api.idempotency import IdempotentRunner
 from gateway.api.registry import Call, Operation
 from gateway.domain.throttling import Backoff, LoginPolicy, LoginThrottle
-from gateway.service_layer.auth import AuthService, Caller
-from gateway.service_layer.directory import DirectoryService
-from gateway.settings import GatewaySettings
+from gateway.service_layer.auth import AuthService, Caller, directory_changed
+from gateway.settings import DIRECTORY, GatewaySettings
 from gateway.transcoding.catalog import ConfiguredService, RouteCatalog
 from gateway.transcoding.dispatch import Transcoder
 from secretariat_shared.clock import Clock, clock_from_settings
@@ -36,7 +35,6 @@ class Gateway:
     passwords: Passwords
     signer: IdentitySigner
     auth: AuthService
-    directory: DirectoryService
     idempotency: IdempotentRunner
     channels: ServiceChannels
     services: ServiceHealth
@@ -66,6 +64,13 @@ class Gateway:
         self.auth.close()
         self.channels.close()
         self.db.dispose()
+
+
+def _forget_people_after_directory_writes(service: str) -> None:
+    """A role, password or activity change answered by the Directory takes effect
+    at once in this process (the other processes' caches expire within seconds)."""
+    if service == DIRECTORY:
+        directory_changed()
 
 
 def build_gateway(
@@ -105,6 +110,7 @@ def build_gateway(
         zone,
         settings.service_token_ttl,
         settings.grpc_deadline,
+        changed=_forget_people_after_directory_writes,
     )
     window = timedelta(seconds=settings.login_window_seconds)
     policy = LoginPolicy(
@@ -130,7 +136,6 @@ def build_gateway(
         passwords=passwords,
         signer=signer,
         auth=auth,
-        directory=DirectoryService(db, passwords, clock),
         idempotency=idempotency,
         channels=channels,
         services=ServiceHealth(channels),

@@ -166,6 +166,14 @@ DEMO_PEOPLE: tuple[DemoPerson, ...] = (
     ),
 )
 
+DEMO_MAIL_DOMAIN = "secretariat.example"
+
+
+def demo_phone(person: DemoPerson) -> str:
+    """A made-up office number per demo person (010-6552 33NN), for I-05 follow-up calls."""
+    return f"010-6552 33{DEMO_PEOPLE.index(person) + 1:02d}"
+
+
 DEMO_LOGINS: list[tuple[str, str]] = [
     (person.username, f"{person.name} — {person.description}") for person in DEMO_PEOPLE
 ]
@@ -216,6 +224,8 @@ def seed_demo(directory: DirectoryService, password: str = DEMO_PASSWORD) -> int
                     roles=person.roles,
                     superior_username=person.superior,
                     post=person.post,
+                    phone=demo_phone(person),
+                    email=f"{person.username}@{DEMO_MAIL_DOMAIN}",
                 ),
                 password or DEMO_PASSWORD,
                 password_policy=False,

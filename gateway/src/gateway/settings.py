@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from secretariat_shared.settings import setting
 
+DIRECTORY = "directory"
+"""The Directory server's name among the services the gateway routes to."""
+
 
 @dataclass(frozen=True)
 class GatewaySettings:
@@ -19,6 +22,11 @@ class GatewaySettings:
     identity_private_key: str = setting("PEM of the Ed25519 key that signs identity tokens")
     identity_public_key: str = setting("PEM of the matching Ed25519 public key")
     internal_token_secret: str = setting("shared secret for service-to-service tokens")
+    directory_address: str = setting(
+        "host:port of the Directory gRPC server, which serves the directory's and the "
+        "calendar's HTTP routes (transcoded like a service's)",
+        "",
+    )
     documents_address: str = setting("host:port of the documents gRPC service", "")
     infohub_address: str = setting("host:port of the infohub gRPC service", "")
     meetings_address: str = setting("host:port of the meetings gRPC service", "")
@@ -81,6 +89,7 @@ class GatewaySettings:
     def service_addresses(self) -> list[tuple[str, str]]:
         """Every service the gateway routes to: the named settings, then ``services``."""
         found = [
+            (DIRECTORY, self.directory_address),
             ("documents", self.documents_address),
             ("infohub", self.infohub_address),
             ("meetings", self.meetings_address),

@@ -128,7 +128,7 @@ def test_x02_only_admins_load_a_year(
             "holidays",
             "more than once",
         ),
-        ({"holidays": [{"date": "2027-02-30", "name": "春节"}]}, "holidays.0.date", ""),
+        ({"holidays": [{"date": "2027-02-30", "name": "春节"}]}, "holidays[0].date", ""),
         ({"workdays": []}, "holidays", ""),
     ],
 )

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import grpc
+from google.rpc import code_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from prometheus_client import Counter, Histogram
 
@@ -143,6 +144,12 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
                     code = status_for(exc)
                     if isinstance(exc, errors.ValidationFailed):
                         context.abort_with_status(bad_request(str(exc), exc.errors))
+                    field_errors = getattr(exc, "errors", None)
+                    if isinstance(exc, errors.Conflict) and field_errors:
+                        # A taken key names its field (e.g. 409 on `username`).
+                        context.abort_with_status(
+                            bad_request(str(exc), field_errors, code=code_pb2.ALREADY_EXISTS)
+                        )
                     context.abort(code, str(exc))
                 finally:
                     _current_identity.reset(token)

@@ -154,8 +154,10 @@ class FakeDirectory:
         self.departments[code] = info
         return info
 
-    def add_person(self, username: str, department: str, superior: str = "") -> PersonInfo:
-        info = PersonInfo(username, username, department, superior)
+    def add_person(
+        self, username: str, department: str, superior: str = "", phone: str = "", email: str = ""
+    ) -> PersonInfo:
+        info = PersonInfo(username, username, department, superior, phone, email)
         self.people[username] = info
         return info
 

@@ -35,6 +35,8 @@ def _person(row: Row[Any]) -> Person:
         active=bool(row.active),
         post=row.post,
         grade=row.grade,
+        phone=row.phone,
+        email=row.email,
     )
 
 
@@ -265,4 +267,6 @@ def _person_values(person: Person) -> dict[str, Any]:
         "active": person.active,
         "post": person.post,
         "grade": person.grade,
+        "phone": person.phone,
+        "email": person.email,
     }

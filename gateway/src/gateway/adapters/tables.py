@@ -62,6 +62,8 @@ people = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("post", String(100), nullable=True),
     Column("grade", String(100), nullable=True),
+    Column("phone", String(40), nullable=True),
+    Column("email", String(200), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     # Raised by a password change, a deactivation or a role change: access
