@@ -285,7 +285,7 @@ class System:
                 "gateway.wsgi:create()",
             ]
         if name == "directory":
-            return [py, "-m", "gateway.directory_server"]
+            return [py, "-m", "directory.server"]
         if name == "web":
             return [py, "-m", "web"]
         return [py, "-m", name, "serve"]
@@ -398,7 +398,7 @@ def main() -> int:
     )
     parser.add_argument("--testing", action="store_true", help="enable the movable test clock")
     args = parser.parse_args()
-    from gateway.seed import DEMO_LOGINS
+    from directory.seed import DEMO_LOGINS
 
     system = System(
         Path(args.data_dir),

@@ -1,9 +1,8 @@
 """The admin account and the demo organisation.
 
-``python -m gateway.seed`` migrates the database, ensures the admin account
-(password from SECRETARIAT_ADMIN_PASSWORD; "admin" in demo mode) and, with
-SECRETARIAT_DEMO=1, seeds the demo organisation. Every step is idempotent
-and never overwrites what an administrator changed.
+``python -m gateway.seed`` (the gateway owns the database) migrates, then
+calls :func:`ensure_admin` and, with SECRETARIAT_DEMO=1, :func:`seed_demo`.
+Every step is idempotent and never overwrites what an administrator changed.
 """
 
 from __future__ import annotations
@@ -12,9 +11,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gateway.adapters.passwords import Passwords
-from gateway.domain.directory import Department, Person
-from gateway.domain.roles import (
+from directory.domain.directory import Department, Person
+from directory.domain.roles import (
     ADMIN,
     COMMITTEE,
     CONFIDENTIAL_CLERK,
@@ -28,13 +26,8 @@ from gateway.domain.roles import (
     SECRETARIAT,
     SUPERVISING_LEADER,
 )
-from gateway.migrate import migrate
-from gateway.service_layer.directory import DirectoryService
-from gateway.settings import GatewaySettings
-from secretariat_shared.clock import clock_from_settings
-from secretariat_shared.db import Database
+from directory.service_layer.directory import DirectoryService
 from secretariat_shared.errors import NotFound
-from secretariat_shared.settings import load_or_exit
 
 log = logging.getLogger(__name__)
 
@@ -243,33 +236,3 @@ def seed_demo(directory: DirectoryService, password: str = DEMO_PASSWORD) -> int
     if created:
         log.info("seeded the demo organisation (%d items)", created)
     return created
-
-
-def prepare_database(settings: GatewaySettings, passwords: Passwords | None = None) -> None:
-    """Migrate, then ensure the admin and (in demo mode) the demo organisation."""
-    migrate(settings.database_url)
-    db = Database(settings.database_url)
-    try:
-        directory = DirectoryService(
-            db, passwords or Passwords(), clock_from_settings(settings.testing, settings.clock_file)
-        )
-        ensure_admin(directory, settings.effective_admin_password)
-        if settings.demo:
-            seed_demo(directory, settings.demo_password)
-    finally:
-        db.dispose()
-
-
-def main() -> int:
-    settings = load_or_exit(GatewaySettings)
-    logging.basicConfig(level=settings.log_level)
-    prepare_database(settings)
-    if settings.demo:
-        print("Demo logins (password 'demo'):")
-        for username, description in DEMO_LOGINS:
-            print(f"  {username:<12} {description}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -11,10 +11,10 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from gateway.adapters.passwords import fast_passwords
-from gateway.directory_server import directory_service_spec
-from gateway.seed import seed_demo
-from gateway.service_layer.directory import DirectoryService
+from directory.adapters.passwords import fast_passwords
+from directory.seed import seed_demo
+from directory.server import directory_service_spec
+from directory.service_layer.directory import DirectoryService
 from secretariat.directory.v1 import directory_pb2, directory_pb2_grpc
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.contract.status import field_errors_of

@@ -12,7 +12,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import Map, Rule
 
-from gateway.adapters.passwords import Passwords
+from directory.adapters.passwords import Passwords
 from gateway.adapters.services import ServiceChannels
 from gateway.api.docs import install_docs
 from gateway.api.errors import install_error_handlers, problem_response

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, request
 
+from directory.adapters.passwords import Passwords
 from gateway.adapters.idempotency_store import SqlIdempotencyStore
-from gateway.adapters.passwords import Passwords
 from gateway.adapters.services import RemoteService, ServiceChannels, ServiceHealth
 from gateway.api.idempotency import IdempotentRunner
 from gateway.api.registry import Call, Operation

@@ -10,12 +10,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.adapters.passwords import fast_passwords
+from directory.adapters.passwords import fast_passwords
+from directory.seed import ensure_admin, seed_demo
+from directory.server import directory_service_spec
+from directory.service_layer.directory import DirectoryService
 from gateway.app import create_app, gateway_of
-from gateway.directory_server import directory_service_spec
 from gateway.migrate import migrate
-from gateway.seed import ensure_admin, seed_demo
-from gateway.service_layer.directory import DirectoryService
 from gateway.settings import GatewaySettings
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database

@@ -13,10 +13,10 @@ import pytest
 from flask import Flask
 from prometheus_client import REGISTRY
 
-from gateway.adapters.passwords import Passwords, fast_passwords
+from directory.adapters.passwords import Passwords, fast_passwords
+from directory.seed import seed_demo
+from directory.service_layer.directory import DirectoryService
 from gateway.app import create_app, gateway_of
-from gateway.seed import seed_demo
-from gateway.service_layer.directory import DirectoryService
 from gateway.settings import GatewaySettings
 from secretariat_shared.clock import ManualClock
 

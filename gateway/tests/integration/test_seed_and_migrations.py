@@ -11,18 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine
 
-from gateway.adapters.passwords import fast_passwords
+from directory.adapters.passwords import fast_passwords
+from directory.seed import DEMO_DEPARTMENTS, DEMO_LOGINS, DEMO_PEOPLE, ensure_admin, seed_demo
+from directory.service_layer.directory import DirectoryService
 from gateway.adapters.tables import metadata
 from gateway.app import create_app, gateway_of
-from gateway.seed import (
-    DEMO_DEPARTMENTS,
-    DEMO_LOGINS,
-    DEMO_PEOPLE,
-    ensure_admin,
-    prepare_database,
-    seed_demo,
-)
-from gateway.service_layer.directory import DirectoryService
+from gateway.seed import prepare_database
 from gateway.settings import GatewaySettings
 from secretariat_shared.clock import ManualClock
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from gateway.adapters.passwords import fast_passwords
+from directory.adapters.passwords import fast_passwords
+from directory.seed import seed_demo
+from directory.service_layer.directory import DirectoryService
 from gateway.app import gateway_of
-from gateway.seed import seed_demo
-from gateway.service_layer.directory import DirectoryService
 from secretariat_shared.clock import OffsetFileClock
 
 pytestmark = pytest.mark.integration

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from gateway.domain.password_policy import password_problems
-from gateway.domain.roles import ROLES, ROLES_THAT_SUPERVISE, ROLES_WITHOUT_DEPARTMENT
+from directory.domain.password_policy import password_problems
+from directory.domain.roles import ROLES, ROLES_THAT_SUPERVISE, ROLES_WITHOUT_DEPARTMENT
 from secretariat_shared.errors import Conflict, FieldError, ValidationFailed
 
 DEPARTMENT_CODE = re.compile(r"[A-Z0-9]{2,10}")
