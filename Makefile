@@ -8,7 +8,7 @@ GEN_DIR := shared/src
 GEN_STAMP := shared/src/secretariat/.generated
 INSTALL_STAMP := $(VENV)/.installed
 SERVICE_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
-PACKAGES := shared gateway $(SERVICE_DIRS) web
+PACKAGES := shared directory gateway $(SERVICE_DIRS) web
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
@@ -52,7 +52,7 @@ new-service: $(INSTALL_STAMP) ## Lay out a new service on the service kit: make 
 lint: install lint-protos ## ruff check, ruff format --check, mypy, buf lint and breaking
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared/src/secretariat_shared gateway/src $(addsuffix /src,$(SERVICE_DIRS)) web/src scripts
+	$(VENV)/bin/mypy shared/src/secretariat_shared directory/src gateway/src $(addsuffix /src,$(SERVICE_DIRS)) web/src scripts
 
 DESCRIPTORS := shared/src/secretariat/descriptors.binpb
 BREAKING_BASE ?= $(shell git merge-base HEAD origin/main 2>/dev/null || git merge-base HEAD main 2>/dev/null)
@@ -85,7 +85,7 @@ test-e2e: install browser ## End-to-end tier: the system as processes, driven ov
 	$(PY) -m pytest e2e-tests -q
 
 test: lint deploy-check browser ## The whole suite: lint, types, deployment checks, unit, integration, e2e
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) shared/tests gateway/tests $(addsuffix /tests,$(SERVICE_DIRS)) web/tests
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) shared/tests directory/tests gateway/tests $(addsuffix /tests,$(SERVICE_DIRS)) web/tests
 	$(PY) -m pytest -q e2e-tests
 
 # Kubernetes artefacts checked without a cluster (deploy/README.md). helm is

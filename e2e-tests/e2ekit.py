@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from gateway.seed import DEMO_PASSWORD, DEMO_PEOPLE
+from directory.seed import DEMO_PASSWORD, DEMO_PEOPLE
 
 # People the tests create must meet the password policy (issue 13); the
 # seeded demo people keep the documented demo password.

@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / "requirements"
 LOCKS = REQUIREMENTS / "locks"
 BUILD_ONLY = ["grpcio-tools"]
+LIBRARIES = {"gateway": ["directory"]}
+"""Packages of this repository an image holds besides shared (deploy/tools/dockerfiles.py)."""
 
 
 def deployables() -> dict[str, Path]:
@@ -42,8 +44,10 @@ def third_party(package: Path) -> list[str]:
 
 
 def image_requirements(package: Path) -> list[str]:
-    """What one deployable's image installs: shared's and its own dependencies."""
+    """What one deployable's image installs: shared's, its libraries' and its own dependencies."""
     wanted = third_party(ROOT / "shared") + third_party(package) + BUILD_ONLY
+    for library in LIBRARIES.get(package.name, []):
+        wanted += third_party(ROOT / library)
     return sorted(set(wanted), key=str.lower)
 
 

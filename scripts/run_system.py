@@ -365,7 +365,7 @@ class System:
                 "gateway.wsgi:create()",
             ]
         if name == "directory":
-            return [py, "-m", "gateway.directory_server"]
+            return [py, "-m", "directory.server"]
         if name == "web":
             return [py, "-m", "web"]
         return [py, "-m", name, "serve"]
@@ -512,7 +512,7 @@ def main() -> int:
         for name, _, count in (pair.partition("=") for pair in args.replicas.split(","))
         if name.strip() and count.strip().isdigit()
     }
-    from gateway.seed import DEMO_LOGINS
+    from directory.seed import DEMO_LOGINS
 
     system = System(
         Path(args.data_dir),

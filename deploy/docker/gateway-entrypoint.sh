@@ -9,7 +9,7 @@ command="${1:-http}"
 [ "$#" -gt 0 ] && shift
 case "$command" in
   http) exec gunicorn -c python:gateway.gunicorn_conf "$@" 'gateway.wsgi:create()' ;;
-  directory) exec python -m gateway.directory_server "$@" ;;
+  directory) exec python -m directory.server "$@" ;;
   migrate) exec python -m gateway.migrate "$@" ;;
   seed) exec python -m gateway.seed "$@" ;;
   *) exec "$command" "$@" ;;

@@ -198,7 +198,7 @@ def test_every_process_gets_each_setting_it_requires(render: Render) -> None:
     wanted: dict[str, set[str]] = {
         "secretariat-gateway": required_settings(gateway_settings.GatewaySettings),
         "secretariat-gateway-directory": required_settings(
-            gateway_settings.DirectoryServerSettings
+            importlib.import_module("directory.settings").DirectoryServerSettings
         ),
     }
     for name in existing_services():

@@ -81,15 +81,22 @@ def imported_modules(folders: list[Path]) -> dict[str, Path]:
 def test_each_image_installs_every_library_its_code_imports(
     deployable: dockerfiles.Deployable,
 ) -> None:
-    """The image installs only shared's and the package's declared dependencies."""
+    """The image installs only the declared dependencies of shared, the libraries it
+    holds (the gateway: directory) and the package."""
     package = ROOT / deployable.directory
+    libraries = [ROOT / lib for lib in deployable.libraries]
     closure = installed_closure(
-        declared(ROOT / "shared" / "pyproject.toml") + declared(package / "pyproject.toml")
+        declared(ROOT / "shared" / "pyproject.toml")
+        + [d for lib in libraries for d in declared(lib / "pyproject.toml")]
+        + declared(package / "pyproject.toml")
     )
     owners = metadata.packages_distributions()
-    local = {p.name for p in (package / "src").iterdir() if p.is_dir()} | FIRST_PARTY
+    local = {
+        p.name for folder in (package, *libraries) for p in (folder / "src").iterdir() if p.is_dir()
+    } | FIRST_PARTY
     folders = [
         ROOT / "shared" / "src" / "secretariat_shared",
+        *(lib / "src" for lib in libraries),
         package / "src",
         package / "migrations",
     ]

@@ -45,10 +45,10 @@ RUN mkdir -p shared/src \\
  && find shared/src/secretariat -type d -exec touch {}/__init__.py \\; \\
  && /opt/venv/bin/pip uninstall -y -q grpcio-tools
 COPY shared/src/secretariat_shared shared/src/secretariat_shared
-COPY @DIR@/src @DIR@/src
+@LIB_SOURCES@COPY @DIR@/src @DIR@/src
 COPY @DIR@/migrations @DIR@/migrations
 @EXTRA_COPY@# Source stays in /app (migrations/ beside src/); a .pth file puts it on the path.
-RUN printf '/app/shared/src\\n/app/@DIR@/src\\n' \\
+RUN printf '/app/shared/src\\n@LIB_PATHS@/app/@DIR@/src\\n' \\
         > "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/secretariat.pth" \\
  && /opt/venv/bin/python -m compileall -q /app \\
  && /opt/venv/bin/python -c "import @IMPORTS@"
@@ -123,6 +123,8 @@ class Deployable:
     template: str = TEMPLATE
     # Generates the gRPC contracts in its build (every deployable but the workbench).
     contracts: bool = True
+    libraries: tuple[str, ...] = ()
+    """Packages of this repository the image holds besides shared (e.g. directory)."""
 
     @property
     def dockerfile(self) -> Path:
@@ -143,6 +145,12 @@ class Deployable:
             "@CMD@": self.cmd,
             "@EXTRA_COPY@": self.extra_copy,
             "@RUNTIME_COPY@": self.runtime_copy,
+            "@LIB_PYPROJECTS@": "".join(
+                f"COPY {lib}/pyproject.toml {lib}/pyproject.toml\n" for lib in self.libraries
+            ),
+            "@LIB_PYPROJECT_ARGS@": "".join(f" {lib}/pyproject.toml" for lib in self.libraries),
+            "@LIB_SOURCES@": "".join(f"COPY {lib}/src {lib}/src\n" for lib in self.libraries),
+            "@LIB_PATHS@": "".join(f"/app/{lib}/src\\n" for lib in self.libraries),
         }.items():
             text = text.replace(key, value)
         return text
@@ -152,12 +160,13 @@ def gateway() -> Deployable:
     return Deployable(
         name="gateway",
         directory="gateway",
-        title="The gateway image: HTTP API and Directory gRPC server.",
+        title="The gateway image: HTTP API and Directory gRPC server (directory/).",
         usage=(
             "# Run: `docker run secretariat/gateway` serves HTTP (gunicorn); `... directory`\n"
             "# serves the Directory gRPC; `... migrate` migrates the gateway's database."
         ),
-        imports="gateway.wsgi, gateway.gunicorn_conf, gateway.directory_server, gateway.migrate",
+        imports="gateway.wsgi, gateway.gunicorn_conf, directory.server, gateway.migrate",
+        libraries=("directory",),
         env=(
             "SECRETARIAT_HTTP_BIND=0.0.0.0:8080 SECRETARIAT_HTTP_METRICS_BIND=0.0.0.0:9090 "
             "SECRETARIAT_DIRECTORY_GRPC_HOST=0.0.0.0 "

@@ -1,2 +1,2 @@
-"""Secretariat gateway: authentication, the organisation directory (SPEC X-01),
-routing of HTTP to the services over gRPC, and the OpenAPI description."""
+"""Secretariat gateway: authentication, routing of HTTP to the services over gRPC
+(the Directory included), and the OpenAPI description."""

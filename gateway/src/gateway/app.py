@@ -12,7 +12,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import Map, Rule
 
-from gateway.adapters.passwords import Passwords
+from directory.adapters.passwords import Passwords
 from gateway.adapters.services import ServiceChannels
 from gateway.api.docs import install_docs
 from gateway.api.errors import install_error_handlers, problem_response
@@ -20,9 +20,6 @@ from gateway.api.metrics import install_request_metrics, metrics_response
 from gateway.api.openapi import build_openapi
 from gateway.api.registry import Api
 from gateway.api.routes.auth import register_auth_routes
-from gateway.api.routes.calendar import register_calendar_routes
-from gateway.api.routes.directory import register_directory_routes
-from gateway.api.routes.directory_audit import register_directory_audit_routes
 from gateway.api.routes.testing import register_testing_routes
 from gateway.api.security_headers import install_security_headers
 from gateway.bootstrap import Gateway, build_gateway
@@ -43,9 +40,6 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 def build_api(gateway: Gateway) -> Api:
     api = Api()
     register_auth_routes(api, gateway)
-    register_directory_routes(api, gateway)
-    register_directory_audit_routes(api, gateway)
-    register_calendar_routes(api, gateway)
     if gateway.settings.testing:
         register_testing_routes(api, gateway)
     return api

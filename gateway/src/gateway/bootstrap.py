@@ -10,15 +10,14 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, request
 
+from directory.adapters.passwords import Passwords
 from gateway.adapters.idempotency_store import SqlIdempotencyStore
-from gateway.adapters.passwords import Passwords
 from gateway.adapters.services import RemoteService, ServiceChannels, ServiceHealth
 from gateway.api.idempotency import IdempotentRunner
 from gateway.api.registry import Call, Operation
 from gateway.domain.throttling import Backoff, LoginPolicy, LoginThrottle
-from gateway.service_layer.auth import AuthService, Caller
-from gateway.service_layer.directory import DirectoryService
-from gateway.settings import GatewaySettings
+from gateway.service_layer.auth import AuthService, Caller, directory_changed
+from gateway.settings import DIRECTORY, GatewaySettings
 from gateway.transcoding.catalog import ConfiguredService, RouteCatalog
 from gateway.transcoding.dispatch import Transcoder
 from secretariat_shared.bus import BusTopology
@@ -42,7 +41,6 @@ class Gateway:
     passwords: Passwords
     signer: IdentitySigner
     auth: AuthService
-    directory: DirectoryService
     idempotency: IdempotentRunner
     channels: ServiceChannels
     services: ServiceHealth
@@ -77,6 +75,13 @@ class Gateway:
         self.auth.close()
         self.channels.close()
         self.db.dispose()
+
+
+def _forget_people_after_directory_writes(service: str) -> None:
+    """A role, password or activity change answered by the Directory takes effect
+    at once in this process (the other processes' caches expire within seconds)."""
+    if service == DIRECTORY:
+        directory_changed()
 
 
 def build_gateway(
@@ -116,6 +121,7 @@ def build_gateway(
         zone,
         settings.service_token_ttl,
         settings.grpc_deadline,
+        changed=_forget_people_after_directory_writes,
     )
     window = timedelta(seconds=settings.login_window_seconds)
     policy = LoginPolicy(
@@ -145,7 +151,6 @@ def build_gateway(
         passwords=passwords,
         signer=signer,
         auth=auth,
-        directory=DirectoryService(db, passwords, clock),
         idempotency=idempotency,
         channels=channels,
         services=ServiceHealth(channels),

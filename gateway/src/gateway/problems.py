@@ -126,4 +126,8 @@ def problem_for_grpc_status(
         )
     if not show_message:
         return Problem(status=500, detail=translate(GENERIC_DETAIL, language))
-    return Problem(status=status, detail=translate(message, language))
+    return Problem(
+        status=status,
+        detail=translate(message, language),
+        errors=tuple(FieldError(e.field, translate(e.message, language)) for e in field_errors),
+    )

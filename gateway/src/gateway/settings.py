@@ -1,4 +1,5 @@
-"""The gateway's and the Directory server's settings (ENGINEERING rule 12).
+"""The gateway's settings (ENGINEERING rule 12); the Directory server's are in
+:mod:`directory.settings`.
 
 Each field ``foo`` is read from ``SECRETARIAT_FOO``; fields without a
 default are required and a missing one stops the process naming it.
@@ -10,6 +11,9 @@ from dataclasses import dataclass
 
 from secretariat_shared.settings import setting
 
+DIRECTORY = "directory"
+"""The Directory server's name among the services the gateway routes to."""
+
 
 @dataclass(frozen=True)
 class GatewaySettings:
@@ -19,6 +23,11 @@ class GatewaySettings:
     identity_private_key: str = setting("PEM of the Ed25519 key that signs identity tokens")
     identity_public_key: str = setting("PEM of the matching Ed25519 public key")
     internal_token_secret: str = setting("shared secret for service-to-service tokens")
+    directory_address: str = setting(
+        "host:port of the Directory gRPC server, which serves the directory's and the "
+        "calendar's HTTP routes (transcoded like a service's)",
+        "",
+    )
     documents_address: str = setting("host:port of the documents gRPC service", "")
     infohub_address: str = setting("host:port of the infohub gRPC service", "")
     meetings_address: str = setting("host:port of the meetings gRPC service", "")
@@ -86,6 +95,7 @@ class GatewaySettings:
     def service_addresses(self) -> list[tuple[str, str]]:
         """Every service the gateway routes to: the named settings, then ``services``."""
         found = [
+            (DIRECTORY, self.directory_address),
             ("documents", self.documents_address),
             ("infohub", self.infohub_address),
             ("meetings", self.meetings_address),
@@ -103,29 +113,3 @@ class GatewaySettings:
         if self.admin_password:
             return self.admin_password
         return "admin" if self.demo else ""
-
-
-@dataclass(frozen=True)
-class DirectoryServerSettings:
-    """What the Directory gRPC server needs: read access and the public key only."""
-
-    database_url: str = setting("SQLAlchemy URL of the gateway's database (directory)")
-    identity_public_key: str = setting("PEM of the gateway's Ed25519 public key")
-    internal_token_secret: str = setting("shared secret for service-to-service tokens")
-    service_public_keys: str = setting(
-        "JSON object service name → Ed25519 public key PEM of every service (issue 19); "
-        "given, service tokens from the internal secret are refused",
-        "",
-    )
-    directory_grpc_port: int = setting("port of the Directory gRPC server", 50050)
-    directory_grpc_host: str = setting("interface the Directory gRPC server binds", "127.0.0.1")
-    metrics_port: int = setting("port of the Prometheus /metrics endpoint (0 = off)", 0)
-    amqp_url: str = setting(
-        "message bus for the gateway's events (directory.calendar.updated); empty: not relayed",
-        "",
-    )
-    timezone: str = setting("organisation time zone (calendar coverage)", "Asia/Shanghai")
-    testing: bool = setting("enables the movable test clock", False)
-    clock_file: str = setting("file holding the test clock's offset (testing only)", "")
-    log_level: str = setting("logging level", "INFO")
-    worker_threads: int = setting("gRPC server worker threads", 16)

@@ -10,16 +10,26 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.adapters.passwords import fast_passwords
+from directory.adapters.passwords import fast_passwords
+from directory.seed import ensure_admin, seed_demo
+from directory.server import directory_service_spec
+from directory.service_layer.directory import DirectoryService
 from gateway.app import create_app, gateway_of
 from gateway.migrate import migrate
-from gateway.seed import ensure_admin, seed_demo
 from gateway.settings import GatewaySettings
 from secretariat_shared.clock import ManualClock
-from secretariat_shared.identity import generate_keypair
+from secretariat_shared.db import Database
+from secretariat_shared.grpc_server import RunningService
+from secretariat_shared.identity import IdentityVerifier, generate_keypair
 
 ADMIN_PASSWORD = "admin-secret"
 INTERNAL_SECRET = "internal-test-secret-of-32-bytes-or-more"
+
+
+def directory_service(app: Flask) -> DirectoryService:
+    """The directory's use cases on the app's database (seeding)."""
+    gateway = gateway_of(app)
+    return DirectoryService(gateway.db, gateway.passwords, gateway.clock)
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +54,24 @@ def migrated_database_url(database_url: str) -> str:
 
 
 @pytest.fixture
+def directory_address(
+    migrated_database_url: str, keypair: tuple[str, str], clock: ManualClock
+) -> Iterator[str]:
+    """The Directory gRPC server on the test database: the gateway transcodes the
+    directory's and the calendar's HTTP routes to it."""
+    database = Database(migrated_database_url)
+    verifier = IdentityVerifier(keypair[1], clock, INTERNAL_SECRET)
+    running = RunningService(
+        directory_service_spec(database, verifier, clock, passwords=fast_passwords())
+    ).start()
+    yield f"127.0.0.1:{running.port}"
+    running.stop()
+    database.dispose()
+
+
+@pytest.fixture
 def make_settings(
-    migrated_database_url: str, keypair: tuple[str, str]
+    migrated_database_url: str, keypair: tuple[str, str], directory_address: str
 ) -> Callable[..., GatewaySettings]:
     def make(**overrides: Any) -> GatewaySettings:
         values: dict[str, Any] = {
@@ -53,6 +79,7 @@ def make_settings(
             "identity_private_key": keypair[0],
             "identity_public_key": keypair[1],
             "internal_token_secret": INTERNAL_SECRET,
+            "directory_address": directory_address,
         }
         values.update(overrides)
         return GatewaySettings(**values)
@@ -71,7 +98,7 @@ def make_app(
         app = create_app(
             make_settings(**overrides), clock=app_clock or clock, passwords=fast_passwords()
         )
-        ensure_admin(gateway_of(app).directory, ADMIN_PASSWORD)
+        ensure_admin(directory_service(app), ADMIN_PASSWORD)
         apps.append(app)
         return app
 
@@ -111,4 +138,4 @@ def admin(login: Callable[[str, str], dict[str, str]]) -> dict[str, str]:
 
 @pytest.fixture
 def demo_org(app: Flask) -> None:
-    seed_demo(gateway_of(app).directory)
+    seed_demo(directory_service(app))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from flask.testing import FlaskClient
 
-from gateway.domain.password_policy import TOO_COMMON, TOO_SHORT
+from directory.domain.password_policy import TOO_COMMON, TOO_SHORT
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("demo_org")]
 

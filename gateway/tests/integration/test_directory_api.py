@@ -313,3 +313,57 @@ def test_nul_characters_are_422_not_a_database_error(
     listed = client.get("/api/v1/people?q=a%00b", headers=admin)
     assert listed.status_code == 422
     assert client.get("/api/v1/departments", headers=admin).get_json()["total"] == 5
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_x01_i05_phone_and_email_are_kept_checked_and_cleared_with_null(
+    client: FlaskClient, admin: dict[str, str]
+) -> None:
+    created = client.post(
+        "/api/v1/people",
+        json={
+            "username": "tang.yu",
+            "name": "唐宇",
+            "password": "long-enough-1",
+            "department_code": "SEC",
+            "phone": "+86 10 6552-3399",
+            "email": "tang.yu@example.com",
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["phone"] == "+86 10 6552-3399"
+    assert created.get_json()["email"] == "tang.yu@example.com"
+    assert created.get_json()["roles"] == ["employee"]
+
+    bad = client.patch(
+        "/api/v1/people/tang.yu", json={"phone": "call me", "email": "nope"}, headers=admin
+    )
+    assert bad.status_code == 422
+    assert {"phone", "email"} <= set(errors_of(bad))
+    cleared = client.patch("/api/v1/people/tang.yu", json={"phone": None}, headers=admin)
+    assert cleared.status_code == 200
+    assert cleared.get_json()["phone"] is None
+    assert cleared.get_json()["email"] == "tang.yu@example.com"
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_x01_patch_refuses_a_body_field_it_does_not_know_and_an_explicit_empty_role_list(
+    client: FlaskClient, admin: dict[str, str]
+) -> None:
+    unknown = client.patch("/api/v1/people/he.ping", json={"sent": ["name"]}, headers=admin)
+    assert unknown.status_code == 422
+    assert "sent" in errors_of(unknown)
+    no_roles = client.post(
+        "/api/v1/people",
+        json={"username": "x.z", "name": "某", "password": "long-enough-1", "roles": []},
+        headers=admin,
+    )
+    assert no_roles.status_code == 422
+    assert "roles" in errors_of(no_roles)
+    department = client.patch(
+        "/api/v1/departments/SEC", json={"supervising_leader_username": None}, headers=admin
+    )
+    assert department.status_code == 200
+    assert department.get_json()["supervising_leader_username"] is None
+    assert department.get_json()["head_username"] == "zhao.min"

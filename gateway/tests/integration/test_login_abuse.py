@@ -13,9 +13,10 @@ import pytest
 from flask import Flask
 from prometheus_client import REGISTRY
 
-from gateway.adapters.passwords import Passwords, fast_passwords
+from directory.adapters.passwords import Passwords, fast_passwords
+from directory.seed import seed_demo
+from directory.service_layer.directory import DirectoryService
 from gateway.app import create_app, gateway_of
-from gateway.seed import seed_demo
 from gateway.settings import GatewaySettings
 from secretariat_shared.clock import ManualClock
 
@@ -59,7 +60,8 @@ def slow_app(
     def make(seconds: float = 0.05, **overrides: object) -> tuple[Flask, SlowPasswords]:
         passwords = SlowPasswords(seconds)
         app = create_app(make_settings(**overrides), clock=clock, passwords=passwords)
-        seed_demo(gateway_of(app).directory)
+        gateway = gateway_of(app)
+        seed_demo(DirectoryService(gateway.db, gateway.passwords, gateway.clock))
         apps.append(app)
         return app, passwords
 

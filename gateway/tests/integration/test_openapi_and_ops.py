@@ -60,7 +60,12 @@ def test_openapi_operations_carry_schemas_security_and_problems(client: FlaskCli
 
     person = spec["paths"]["/api/v1/people/{username}"]["patch"]
     assert "403" in person["responses"]
-    assert "password" not in schemas["PersonOut"]["properties"]
+    assert "password" not in schemas["secretariat.directory.v1.Person"]["properties"]
+    create = spec["paths"]["/api/v1/people"]["post"]["requestBody"]["content"]["application/json"]
+    assert "password" in create["schema"]["properties"]
+    assert (
+        "sent" not in person["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    )
 
 
 def test_docs_are_served_from_local_assets(client: FlaskClient) -> None:
@@ -81,7 +86,7 @@ def test_livez_and_readyz_with_only_the_database(client: FlaskClient) -> None:
     assert client.get("/livez").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.get_json()["checks"] == {"database": "ok"}
+    assert ready.get_json()["checks"] == {"database": "ok", "directory": "ok"}
 
 
 def test_metrics_count_requests_by_route_and_status(
@@ -90,7 +95,7 @@ def test_metrics_count_requests_by_route_and_status(
     client.get("/api/v1/departments/NOPE", headers=admin)
     text = client.get("/metrics").get_data(as_text=True)
     assert "secretariat_http_requests_total{" in text
-    assert 'route="/api/v1/departments/<code>",status="404"' in text
+    assert 'route="/api/v1/departments/{code}",status="404"' in text
     assert "secretariat_http_request_duration_seconds_bucket{" in text
 
 
@@ -113,8 +118,8 @@ def test_an_unexpected_failure_is_a_500_problem_without_a_trace(
     def explode(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr(gateway_of(app).directory, "list_departments", explode)
-    response = client.get("/api/v1/departments", headers=admin)
+    monkeypatch.setattr(gateway_of(app).auth, "authenticate", explode)
+    response = client.get("/api/v1/me", headers=admin)
     assert response.status_code == 500
     assert response.content_type == "application/problem+json"
     text = response.get_data(as_text=True)
@@ -130,7 +135,7 @@ def test_one_access_log_line_per_request_with_route_status_and_user(
     [line] = [r for r in caplog.records if r.name == "gateway.access"]
     fields = line.fields  # type: ignore[attr-defined]
     assert fields["method"] == "GET"
-    assert fields["route"] == "/api/v1/departments/<code>"
+    assert fields["route"] == "/api/v1/departments/{code}"
     assert fields["status"] == 404
     assert fields["user"] == "admin"
     assert fields["duration_ms"] >= 0

@@ -11,17 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine
 
-from gateway.adapters.passwords import fast_passwords
+from directory.adapters.passwords import fast_passwords
+from directory.seed import DEMO_DEPARTMENTS, DEMO_LOGINS, DEMO_PEOPLE, ensure_admin, seed_demo
+from directory.service_layer.directory import DirectoryService
 from gateway.adapters.tables import metadata
 from gateway.app import create_app, gateway_of
-from gateway.seed import (
-    DEMO_DEPARTMENTS,
-    DEMO_LOGINS,
-    DEMO_PEOPLE,
-    ensure_admin,
-    prepare_database,
-    seed_demo,
-)
+from gateway.seed import prepare_database
 from gateway.settings import GatewaySettings
 from secretariat_shared.clock import ManualClock
 
@@ -71,6 +66,10 @@ def test_x01_demo_organisation_has_heads_leaders_and_a_reporting_line(
         chain.append(by_name[chain[-1]]["superior_username"])
     assert chain == ["zhang.wei", "zhao.min", "li.hua", "wang.jian"]
     assert all(any(ch > "\u4e00" for ch in p["name"]) for p in people if p["username"] != "admin")
+    # I-05 follow-up calls and e-mailed notices read these (issue 15).
+    demo = [p for p in people if p["username"] != "admin"]
+    assert all(p["phone"] and p["email"] for p in demo)
+    assert len({p["phone"] for p in demo}) == len(demo)
 
 
 @pytest.mark.usefixtures("demo_org")
@@ -86,7 +85,8 @@ def test_every_demo_login_works_with_password_demo(client: FlaskClient) -> None:
 def test_seeding_twice_changes_nothing_and_keeps_admin_edits(
     app: Flask, client: FlaskClient, admin: dict[str, str]
 ) -> None:
-    directory = gateway_of(app).directory
+    gateway = gateway_of(app)
+    directory = DirectoryService(gateway.db, gateway.passwords, gateway.clock)
     assert seed_demo(directory) == len(DEMO_DEPARTMENTS) + len(DEMO_PEOPLE)
     client.patch("/api/v1/departments/IT", json={"head_username": "guo.tao"}, headers=admin)
     assert seed_demo(directory) == 0

@@ -508,7 +508,7 @@ def test_readyz_reports_each_dependency(
     healthy = make_app(documents_address=fake_services.address).test_client()
     ready = healthy.get("/readyz")
     assert ready.status_code == 200
-    assert ready.get_json()["checks"] == {"database": "ok", "documents": "ok"}
+    assert ready.get_json()["checks"] == {"database": "ok", "directory": "ok", "documents": "ok"}
 
     fake_services.health.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
     draining = healthy.get("/readyz")

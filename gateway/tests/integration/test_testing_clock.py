@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from directory.adapters.passwords import fast_passwords
+from directory.seed import seed_demo
+from directory.service_layer.directory import DirectoryService
 from gateway.app import gateway_of
-from gateway.seed import seed_demo
 from secretariat_shared.clock import OffsetFileClock
 
 pytestmark = pytest.mark.integration
@@ -35,7 +37,8 @@ def test_admin_moves_every_processs_clock(make_app: Callable[..., Flask], tmp_pa
     clock_file = tmp_path / "clock-offset"
     app = make_app(testing=True, clock_file=str(clock_file), app_clock=OffsetFileClock(clock_file))
     client = app.test_client()
-    seed_demo(gateway_of(app).directory)
+    gateway = gateway_of(app)
+    seed_demo(DirectoryService(gateway.db, fast_passwords(), gateway.clock))
     headers = login(client, "admin", "admin-secret")
     other_process = OffsetFileClock(clock_file)
     before = other_process.now()

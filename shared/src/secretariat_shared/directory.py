@@ -45,6 +45,10 @@ class PersonInfo:
     name: str
     department_code: str
     superior_username: str
+    phone: str = ""
+    """For follow-up calls (I-05); empty when the directory has none."""
+    email: str = ""
+    """Where notices are e-mailed by default; empty when the directory has none."""
 
 
 class Directory(Protocol):
@@ -129,6 +133,8 @@ class GrpcDirectory:
                 name=p.name,
                 department_code=p.department_code,
                 superior_username=p.superior_username,
+                phone=p.phone,
+                email=p.email,
             )
 
         result: PersonInfo | None = self._cached(("person", username), load)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import grpc
+from google.rpc import code_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from prometheus_client import Counter, Histogram
 
@@ -152,6 +153,19 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
                             else errors.summary_of(reasons)
                         )
                         context.abort_with_status(bad_request(summary, reasons))
+                    field_errors = getattr(exc, "errors", None)
+                    if isinstance(exc, errors.Conflict) and field_errors:
+                        # A taken key names its field (e.g. 409 on `username`).
+                        context.abort_with_status(
+                            bad_request(
+                                translate(str(exc), language),
+                                [
+                                    FieldError(e.field, translate(e.message, language))
+                                    for e in field_errors
+                                ],
+                                code=code_pb2.ALREADY_EXISTS,
+                            )
+                        )
                     context.abort(code, translate(str(exc), language))
                 finally:
                     _current_identity.reset(token)

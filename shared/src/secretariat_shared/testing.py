@@ -169,9 +169,15 @@ class FakeDirectory:
         return info
 
     def add_person(
-        self, username: str, department: str, superior: str = "", name: str = ""
+        self,
+        username: str,
+        department: str,
+        superior: str = "",
+        name: str = "",
+        phone: str = "",
+        email: str = "",
     ) -> PersonInfo:
-        info = PersonInfo(username, name or username, department, superior)
+        info = PersonInfo(username, name or username, department, superior, phone, email)
         self.people[username] = info
         return info
 

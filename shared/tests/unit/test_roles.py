@@ -13,6 +13,6 @@ def test_x01_every_role_has_a_chinese_label_and_is_a_plain_string() -> None:
 
 
 def test_x01_the_directory_knows_the_same_roles() -> None:
-    from gateway.domain.roles import ROLES as DIRECTORY_ROLES
+    from directory.domain.roles import ROLES as DIRECTORY_ROLES
 
     assert DIRECTORY_ROLES == ROLES

@@ -49,6 +49,9 @@
   value: {{ $root.Values.http.drainSeconds | quote }}
 - name: PROMETHEUS_MULTIPROC_DIR
   value: /run/metrics
+{{- /* The directory's and the calendar's HTTP routes are transcoded to the Directory server. */}}
+- name: SECRETARIAT_DIRECTORY_ADDRESS
+  value: {{ include "secretariat-lib.directoryAddress" $root | quote }}
 {{- include "secretariat-lib.env.peers" (dict "root" $root "peers" $root.Values.peers) }}
 {{- /* GatewaySettings names a setting for the first four services; any other
      peer (a new service) is routed through SECRETARIAT_SERVICES, so adding a

@@ -1,19 +1,13 @@
-"""The gateway database's tables (SQLAlchemy Core).
-
-``departments.head_username`` and ``supervising_leader_username`` are
-checked by the directory rules rather than by foreign keys, which would
-make departments and people depend on each other in a cycle.
+"""The gateway database's tables (SQLAlchemy Core): the gateway's own (login
+failures, idempotency keys) and the directory's, which the Directory server
+uses (:mod:`directory.adapters.tables`); the migrations create all of them.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
-    Boolean,
     Column,
-    Date,
-    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -23,52 +17,13 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from directory.adapters import tables as directory_tables
+from directory.adapters.tables import BigIntId
 from secretariat_shared.db import UtcDateTime
-from secretariat_shared.tables import PlatformTables
 
-# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
-BigIntId = BigInteger().with_variant(Integer(), "sqlite")
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-departments = Table(
-    "departments",
-    metadata,
-    Column("code", String(10), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("parent_code", String(10), ForeignKey("departments.code"), nullable=True),
-    Column("head_username", String(64), nullable=True, index=True),
-    Column("supervising_leader_username", String(64), nullable=True),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-)
-
-people = Table(
-    "people",
-    metadata,
-    Column("username", String(64), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("password_hash", String(255), nullable=False),
-    Column("department_code", String(10), ForeignKey("departments.code"), nullable=True),
-    Column("roles", JSON, nullable=False),
-    Column("superior_username", String(64), ForeignKey("people.username"), nullable=True),
-    Column("active", Boolean, nullable=False, default=True),
-    Column("post", String(100), nullable=True),
-    Column("grade", String(100), nullable=True),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-    # Raised by a password change, a deactivation or a role change: access
-    # tokens carry the version they were issued under and older ones fail.
-    Column("token_version", Integer, nullable=False, default=0, server_default="0"),
-    Index("ix_people_department_code", "department_code"),
-)
+metadata = MetaData(naming_convention=directory_tables.NAMING_CONVENTION)
+for _table in directory_tables.metadata.sorted_tables:
+    _table.to_metadata(metadata)
 
 idempotency_keys = Table(
     "idempotency_keys",
@@ -99,42 +54,3 @@ login_failures = Table(
     Index("ix_login_failures_client_failed_at", "client", "failed_at"),
     Index("ix_login_failures_failed_at", "failed_at"),
 )
-
-# SPEC X-04: who changed the directory, when, and what it was before and after.
-directory_audit = Table(
-    "directory_audit",
-    metadata,
-    Column("id", BigIntId, primary_key=True, autoincrement=True),
-    Column("at", UtcDateTime(), nullable=False),
-    Column("actor", String(100), nullable=False),
-    Column("action", String(100), nullable=False),
-    Column("entity_type", String(50), nullable=False),
-    Column("entity_id", String(100), nullable=False),
-    Column("before", JSON, nullable=True),
-    Column("after", JSON, nullable=True),
-    Index("ix_directory_audit_entity", "entity_type", "entity_id"),
-)
-
-# SPEC X-02: holidays and make-up working days an administrator loaded or
-# corrected; years absent here use the schedule shipped with the release.
-calendar_years = Table(
-    "calendar_years",
-    metadata,
-    Column("year", Integer, primary_key=True, autoincrement=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-    Column("updated_by", String(64), nullable=False),
-)
-
-calendar_days = Table(
-    "calendar_days",
-    metadata,
-    Column("day", Date, primary_key=True),
-    Column("year", Integer, ForeignKey("calendar_years.year"), nullable=False),
-    Column("kind", String(10), nullable=False),  # holiday | workday
-    Column("name", String(100), nullable=False),
-    Index("ix_calendar_days_year", "year"),
-)
-
-# Events the gateway emits (directory.calendar.updated), written in the
-# business transaction; the Directory server's relay publishes them (rule 4).
-outbox = PlatformTables(MetaData()).outbox.to_metadata(metadata)

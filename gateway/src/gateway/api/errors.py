@@ -9,7 +9,6 @@ import logging
 from flask import Flask, Response, current_app, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
-from gateway.domain.directory import DuplicateEntry
 from gateway.problems import (
     GENERIC_DETAIL,
     PROBLEM_CONTENT_TYPE,
@@ -70,8 +69,6 @@ def problem_from_exception(exc: ProblemError | DomainError) -> Problem:
         return exc.problem
     if isinstance(exc, ValidationFailed):
         return validation_problem(exc.errors)
-    if isinstance(exc, DuplicateEntry):
-        return Problem(status=409, detail=str(exc), errors=tuple(exc.errors))
     if isinstance(exc, LoginThrottled):
         return Problem(
             status=429,

@@ -1,1 +1,1 @@
-"""Directory, login and idempotency rules in plain Python (no Flask, SQLAlchemy or gRPC)."""
+"""Login and idempotency rules in plain Python (no Flask, SQLAlchemy or gRPC)."""

@@ -7,10 +7,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateway.adapters.directory_repository import SqlDirectory
+from directory.adapters.directory_repository import SqlDirectory
+from directory.adapters.passwords import Passwords
+from directory.domain.directory import PersonRecord
 from gateway.adapters.login_failures import SqlLoginFailures
-from gateway.adapters.passwords import Passwords
-from gateway.domain.directory import PersonRecord
 from gateway.domain.throttling import LoginPolicy
 from gateway.service_layer.password_checks import PasswordChecks, PasswordChecksBusy
 from secretariat_shared import directory_sync

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-from gateway.adapters.passwords import Passwords
+from directory.adapters.passwords import Passwords
 
 NICENESS = 10
 

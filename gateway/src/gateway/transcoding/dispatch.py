@@ -27,7 +27,13 @@ from gateway.service_layer.auth import Caller
 from gateway.transcoding.catalog import RouteCatalog
 from gateway.transcoding.descriptors import Route
 from secretariat_shared.contract.check import MAX_VIOLATIONS, Violation, violations
-from secretariat_shared.contract.json_mapping import from_json, from_query, to_json
+from secretariat_shared.contract.json_mapping import (
+    fields_by_http_name,
+    from_json,
+    from_query,
+    to_json,
+)
+from secretariat_shared.contract.options import http_name, sent_fields_field
 from secretariat_shared.contract.status import LANGUAGE_METADATA, field_errors_of
 from secretariat_shared.errors import FieldError
 from secretariat_shared.i18n import translate
@@ -41,6 +47,7 @@ READY_WAIT = 2.5
 """Seconds a request waits for a service last seen down before answering 503."""
 
 PASSED_HEADERS = {"content-disposition": "Content-Disposition"}
+WITH_FIELD_ERRORS = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS)
 
 
 class Transcoder:
@@ -55,6 +62,7 @@ class Transcoder:
         zone: ZoneInfo,
         token_ttl: int,
         deadline: float,
+        changed: Callable[[str], None] = lambda service: None,
     ) -> None:
         self.catalog = catalog
         self._channel = channel
@@ -65,6 +73,7 @@ class Transcoder:
         self._zone = zone
         self._token_ttl = token_ttl
         self._deadline = deadline
+        self._changed = changed
         self._callables: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
 
@@ -146,7 +155,11 @@ class Transcoder:
         elif route.body:
             data = parse_json(raw, language)
             if route.body == "*":
-                found.extend(from_json(data, message, self._zone, skip=path_fields))
+                sent = sent_fields_field(route.input)
+                skip = path_fields | ({http_name(sent)} if sent is not None else set())
+                found.extend(from_json(data, message, self._zone, skip=skip))
+                if sent is not None:
+                    _fill_sent(message, sent, data, skip)
             else:
                 target = getattr(message, route.body)
                 target.SetInParent()
@@ -195,10 +208,12 @@ class Transcoder:
                 self.catalog.mark_down(route.service)
             if code not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
                 log.warning("%s failed: %s %s", route.rpc_path, code.name, details)
-            errors = field_errors_of(exc) if code == grpc.StatusCode.INVALID_ARGUMENT else []
+            errors = field_errors_of(exc) if code in WITH_FIELD_ERRORS else []
             raise ProblemError(
                 problem_for_grpc_status(code.name, details, route.service, errors, language)
             ) from exc
+        if route.http_method != "GET":
+            self._changed(route.service)
         return self.answer(route, answer, outcome.initial_metadata() or ())
 
     def answer(self, route: Route, answer: Any, metadata: Any = ()) -> Response:
@@ -300,6 +315,14 @@ def _fill(template: str, payload: dict[str, Any]) -> str:
         if token in result:
             result = result.replace(token, quote(str(value), safe=""))
     return result
+
+
+def _fill_sent(message: Any, sent: Any, data: dict[str, Any], skip: set[str]) -> None:
+    """Name the body's fields as sent, null ones included (PATCH: null clears)."""
+    known = fields_by_http_name(message.DESCRIPTOR)
+    getattr(message, sent.name).paths.extend(
+        known[key].name for key in data if key in known and key not in skip
+    )
 
 
 def _first_per_field(found: list[Violation], language: str) -> list[FieldError]:

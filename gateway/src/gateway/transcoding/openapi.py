@@ -15,7 +15,7 @@ from gateway.transcoding.catalog import Snapshot
 from gateway.transcoding.descriptors import Route
 from secretariat_shared.contract.check import has_presence, is_repeated
 from secretariat_shared.contract.json_mapping import JSON_VALUES, TIMESTAMP
-from secretariat_shared.contract.options import field_rules, http_name
+from secretariat_shared.contract.options import field_rules, http_name, sent_fields_field
 
 PROBLEM_REF = {"$ref": "#/components/schemas/ProblemOut"}
 HTTP_BODY = "google.api.HttpBody"
@@ -227,9 +227,11 @@ def operation_of(route: Route, builder: SchemaBuilder) -> dict[str, Any]:
     body: dict[str, Any] | None = None
     raw_body = False
     if route.body == "*":
+        sent = sent_fields_field(route.input)
+        hidden = path_fields | ({sent.name} if sent is not None else set())
         body = (
-            builder.message(route.input, "in", frozenset(path_fields))
-            if path_fields
+            builder.message(route.input, "in", frozenset(hidden))
+            if hidden
             else (builder.message(route.input, "in"))
         )
     elif route.body:

@@ -8,6 +8,7 @@ their event and timer handlers and their API.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -75,7 +76,15 @@ def build(
     mail_transport: MailTransport | None = None,
 ) -> InfohubApp:
     kit = ServiceKit(SERVICE, settings, clock, platform, topology=topology)
-    mail = MailQueue(ZoneInfo(settings.timezone))
+    directory_of: Callable[[], Directory] = (
+        (lambda: directory) if directory is not None else kit.directory
+    )
+
+    def directory_email(username: str) -> str:
+        person = directory_of().person(username)
+        return person.email if person else ""
+
+    mail = MailQueue(ZoneInfo(settings.timezone), directory_email)
     inbox = Inbox(
         kit.uow, kit.db, clock, channels=[LogChannel()], timezone=settings.timezone, mail=mail
     )
@@ -83,7 +92,7 @@ def build(
         kit.uow,
         kit.db,
         clock,
-        (lambda: directory) if directory is not None else kit.directory,
+        directory_of,
         calendar or kit.business_calendar(),
         kit.timers,
         inbox,

@@ -101,6 +101,7 @@ def hub(
     upgrade(MIGRATIONS, database_url)
     directory = FakeDirectory()
     directory.roles["leader"] = ["leader.li"]
+    directory.add_person("leader.li", "", phone="010-6552 3301", email="leader.li@example.com")
     clock = ManualClock(START)
     mailbox = Mailbox()
     port = free_port()
@@ -256,7 +257,7 @@ def test_i03_near_duplicate_is_flagged_and_nothing_reaches_leaders_before_three_
     assert [i.kind for i in hub.inbox_of(LEADER)] == ["info_important"]
 
 
-def test_i05_unread_recipients_are_listed_for_a_phone_call_at_two_hours_inbox_read_counts(
+def test_i05_unread_recipients_are_listed_with_their_directory_phone_at_two_hours_inbox_read_counts(
     hub: Harness,
 ) -> None:
     item = reviewed(hub, submit(hub, "重要：安全培训").id, "important")
@@ -270,7 +271,7 @@ def test_i05_unread_recipients_are_listed_for_a_phone_call_at_two_hours_inbox_re
     assert not hub.call("GetReceipts", pb.GetReceiptsRequest(id=item.id), EDITOR).follow_ups
     hub.advance_to(START + timedelta(hours=2, seconds=1))
     receipts = hub.call("GetReceipts", pb.GetReceiptsRequest(id=item.id), EDITOR)
-    assert [(f.recipient, f.phone) for f in receipts.follow_ups] == [("leader.li", "")]
+    assert [(f.recipient, f.phone) for f in receipts.follow_ups] == [("leader.li", "010-6552 3301")]
     assert "info_read_follow_up" in [i.kind for i in hub.inbox_of(EDITOR)]
     ticked = hub.call("MarkCalled", pb.MarkCalledRequest(id=item.id, username="leader.li"), EDITOR)
     assert ticked.follow_ups[0].called_by == "sec.clerk"
@@ -418,6 +419,19 @@ def test_mail_immediate_for_important_items_and_a_daily_digest_for_the_rest(hub:
     hub.clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))  # 18:00 Beijing
     hub.send_mail()
     assert hub.mailbox.subjects("clerk@example.com") == ["每日通知摘要（2 条）"]
+
+
+def test_mail_goes_to_the_directory_email_unless_the_person_chose_another(
+    hub: Harness,
+) -> None:
+    reviewed(hub, submit(hub, "重要：目录邮箱").id, "important")
+    hub.send_mail()
+    assert hub.mailbox.subjects("leader.li@example.com") == ["重要信息：重要：目录邮箱"]
+    hub.call("PutPreferences", pb.NotificationPreferences(email="li@home.example"), LEADER)
+    reviewed(hub, submit(hub, "重要：个人邮箱").id, "important")
+    hub.send_mail()
+    assert hub.mailbox.subjects("li@home.example") == ["重要信息：重要：个人邮箱"]
+    assert hub.mailbox.subjects("leader.li@example.com") == ["重要信息：重要：目录邮箱"]
 
 
 def test_mail_failures_retry_and_never_lose_a_notice(hub: Harness) -> None:

@@ -58,3 +58,13 @@ def http_name(field: Any) -> str:
     """The field's name in JSON and query strings."""
     rules = field_rules(field)
     return rules.http_name if rules is not None and rules.http_name else str(field.name)
+
+
+@functools.cache
+def sent_fields_field(message: Any) -> Any | None:
+    """The request's FieldMask the gateway fills with the JSON fields sent (``sent_fields``)."""
+    for field in message.fields:
+        rules = field_rules(field)
+        if rules is not None and rules.sent_fields:
+            return field
+    return None

@@ -22,8 +22,14 @@ from secretariat_shared.errors import FieldError
 LANGUAGE_METADATA = "accept-language"
 
 
-def bad_request(message: str, errors: Sequence[FieldError], locale: str = "") -> Any:
-    """A ``grpc.Status`` for INVALID_ARGUMENT carrying the field violations."""
+def bad_request(
+    message: str,
+    errors: Sequence[FieldError],
+    locale: str = "",
+    code: int = code_pb2.INVALID_ARGUMENT,
+) -> Any:
+    """A ``grpc.Status`` for INVALID_ARGUMENT (or ``code``, e.g. ALREADY_EXISTS for a
+    taken key) carrying the field violations."""
     detail = error_details_pb2.BadRequest(
         field_violations=[
             error_details_pb2.BadRequest.FieldViolation(
@@ -34,9 +40,7 @@ def bad_request(message: str, errors: Sequence[FieldError], locale: str = "") ->
     )
     packed = any_pb2.Any()
     packed.Pack(detail)
-    status = status_pb2.Status(
-        code=code_pb2.INVALID_ARGUMENT, message=message[:1000], details=[packed]
-    )
+    status = status_pb2.Status(code=code, message=message[:1000], details=[packed])
     return rpc_status.to_status(status)
 
 

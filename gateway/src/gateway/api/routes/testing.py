@@ -6,8 +6,8 @@ from __future__ import annotations
 from gateway.api.registry import Api, Call
 from gateway.api.schemas.testing import ClockAdvanceIn, ClockOut
 from gateway.bootstrap import Gateway
-from gateway.domain.roles import ADMIN
 from gateway.problems import Problem, ProblemError
+from secretariat_shared.roles import Role
 
 
 def register_testing_routes(api: Api, gateway: Gateway) -> None:
@@ -18,7 +18,7 @@ def register_testing_routes(api: Api, gateway: Gateway) -> None:
         tag="testing",
         body=ClockAdvanceIn,
         response=ClockOut,
-        roles=(ADMIN,),
+        roles=(Role.ADMIN,),
         problems=(409,),
     )
     def advance_clock(call: Call) -> ClockOut:

@@ -440,8 +440,13 @@ class InformationHub:
         now = self._clock.now()
         for recipient in unread:
             person = directory.person(recipient)
-            # The Directory carries no phone numbers yet (directory.proto Person).
-            repo.list_follow_up(item_id, recipient, person.name if person else recipient, "", now)
+            repo.list_follow_up(
+                item_id,
+                recipient,
+                person.name if person else recipient,
+                person.phone if person else "",
+                now,
+            )
         READ_OVERDUE.inc(len(unread))
         for clerk in directory.role_holders(Role.SECRETARIAT):
             self._inbox.notify(

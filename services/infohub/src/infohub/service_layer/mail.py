@@ -73,19 +73,34 @@ def next_digest_time(created: datetime, zone: ZoneInfo) -> datetime:
 
 
 class MailQueue:
-    """Queues an inbox item for e-mail inside the inbox item's transaction."""
+    """Queues an inbox item for e-mail inside the inbox item's transaction.
 
-    def __init__(self, zone: ZoneInfo) -> None:
+    The address is the one in the person's preferences, else their e-mail in
+    the Directory (``directory_email``; issue 15)."""
+
+    def __init__(self, zone: ZoneInfo, directory_email: Callable[[str], str] | None = None) -> None:
         self._zone = zone
+        self._directory_email = directory_email
+
+    def _address(self, username: str, chosen: str) -> str:
+        if chosen or self._directory_email is None:
+            return chosen
+        try:
+            return self._directory_email(username)
+        except Exception:
+            # The inbox item stands; only its e-mail copy is skipped.
+            log.warning("no e-mail address for %s: the Directory did not answer", username)
+            return ""
 
     def enqueue(self, uow: UnitOfWork, item: InboxItem) -> None:
         prefs = PreferencesRepository(uow.session).get(item.recipient)
-        if not prefs.email:
+        address = self._address(item.recipient, prefs.email)
+        if not address:
             return
         delivery = prefs.delivery_for(item.kind, item.due_at is not None)
         MailQueueRepository(uow.session).add(
             recipient=item.recipient,
-            address=prefs.email,
+            address=address,
             kind=item.kind,
             subject=item.title,
             body=item.body,

@@ -15,8 +15,8 @@ from datetime import date
 
 from sqlalchemy import delete, insert, select
 
-from gateway.adapters.directory_repository import SqlDirectory
-from gateway.adapters.tables import calendar_days, calendar_years, outbox
+from directory.adapters.directory_repository import SqlDirectory
+from directory.adapters.tables import calendar_days, calendar_years, outbox
 from secretariat.directory.v1 import events_pb2
 from secretariat_shared.calendar_sync import CALENDAR_UPDATED, year_to_proto
 from secretariat_shared.clock import Clock

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from gateway.domain.password_policy import password_problems
-from gateway.domain.roles import ROLES, ROLES_THAT_SUPERVISE, ROLES_WITHOUT_DEPARTMENT
+from directory.domain.password_policy import password_problems
+from directory.domain.roles import ROLES, ROLES_THAT_SUPERVISE, ROLES_WITHOUT_DEPARTMENT
 from secretariat_shared.errors import Conflict, FieldError, ValidationFailed
 
 DEPARTMENT_CODE = re.compile(r"[A-Z0-9]{2,10}")
@@ -21,6 +21,9 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 MAX_NAME = 200
 MAX_PASSWORD = 256
 MAX_TEXT = 100
+PHONE = re.compile(r"\+?[0-9][0-9 ()\-]{2,37}[0-9]")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MAX_EMAIL = 200
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,10 @@ class Person:
     active: bool = True
     post: str | None = None
     grade: str | None = None
+    phone: str | None = None
+    """For the secretariat's follow-up calls (SPEC I-05)."""
+    email: str | None = None
+    """Where notices are e-mailed unless the person chose another address."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,17 @@ DEPARTMENT_FIELDS = frozenset(
     {"name", "parent_code", "head_username", "supervising_leader_username"}
 )
 PERSON_FIELDS = frozenset(
-    {"name", "department_code", "roles", "superior_username", "active", "post", "grade"}
+    {
+        "name",
+        "department_code",
+        "roles",
+        "superior_username",
+        "active",
+        "post",
+        "grade",
+        "phone",
+        "email",
+    }
 )
 
 
@@ -260,6 +277,14 @@ def check_person(
         value = getattr(candidate, name)
         if value is not None and len(value) > MAX_TEXT:
             errors.append(FieldError(name, f"must be at most {MAX_TEXT} characters"))
+    if candidate.phone is not None and not PHONE.fullmatch(candidate.phone):
+        errors.append(
+            FieldError("phone", "must be a phone number: digits, spaces, '+', '-', '(' and ')'")
+        )
+    if candidate.email is not None and (
+        len(candidate.email) > MAX_EMAIL or not EMAIL.fullmatch(candidate.email)
+    ):
+        errors.append(FieldError("email", "must be an e-mail address"))
     if errors:
         raise ValidationFailed(errors)
     return replace(candidate, roles=roles)

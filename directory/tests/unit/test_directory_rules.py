@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.domain.directory import (
+from directory.domain.directory import (
     Department,
     DuplicateEntry,
     Person,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.domain.directory import Person, check_person
-from gateway.domain.password_policy import (
+from directory.domain.directory import Person, check_person
+from directory.domain.password_policy import (
     ONE_CHARACTER,
     SAME_AS_USERNAME,
     TOO_COMMON,

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Row, and_, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from gateway.adapters.tables import departments, directory_audit, people
-from gateway.domain.directory import Department, Person, PersonRecord
-from gateway.domain.roles import ADMIN
+from directory.adapters.tables import departments, directory_audit, people
+from directory.domain.directory import Department, Person, PersonRecord
+from directory.domain.roles import ADMIN
 
 
 def _department(row: Row[Any]) -> Department:
@@ -35,6 +35,8 @@ def _person(row: Row[Any]) -> Person:
         active=bool(row.active),
         post=row.post,
         grade=row.grade,
+        phone=row.phone,
+        email=row.email,
     )
 
 
@@ -51,7 +53,7 @@ class PeopleFilter:
 
 
 class SqlDirectory:
-    """Repository over one session; implements :class:`gateway.domain.directory.DirectoryView`."""
+    """Repository over one session; implements :class:`directory.domain.directory.DirectoryView`."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -265,4 +267,6 @@ def _person_values(person: Person) -> dict[str, Any]:
         "active": person.active,
         "post": person.post,
         "grade": person.grade,
+        "phone": person.phone,
+        "email": person.email,
     }

@@ -1,12 +1,13 @@
 """The Directory gRPC server (SPEC X-01): services resolve people, department
 heads, leaders in charge and role holders through it, and read the
-organisation's holiday schedules (X-02, ``GetCalendar``) when they start.
+organisation's holiday schedules (X-02, ``GetCalendar``) when they start;
+the gateway transcodes the directory's and the calendar's HTTP API to it.
 
 It also runs the gateway's outbox relay (``directory.calendar.updated``
 events, when SECRETARIAT_AMQP_URL is set) and reports the calendar's
 coverage of the next 60 days.
 
-``python -m gateway.directory_server`` serves it on SECRETARIAT_DIRECTORY_GRPC_PORT
+``python -m directory.server`` serves it on SECRETARIAT_DIRECTORY_GRPC_PORT
 from the gateway's database. Like every service it accepts only
 gateway-signed identities and internal service tokens (shared
 :mod:`secretariat_shared.grpc_server`); unknown names are NOT_FOUND.
@@ -15,20 +16,19 @@ gateway-signed identities and internal service tokens (shared
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import grpc
 from sqlalchemy import MetaData
 
-from gateway.adapters.passwords import Passwords
-from gateway.domain.directory import Department, PersonRecord
-from gateway.service_layer.calendar import CalendarService
-from gateway.service_layer.directory import DirectoryService
-from gateway.settings import DirectoryServerSettings
+from directory.adapters.passwords import Passwords
+from directory.service_layer.calendar import CalendarService
+from directory.service_layer.directory import DirectoryService
+from directory.servicer import DirectoryServicer
+from directory.settings import DirectoryServerSettings
 from secretariat.directory.v1 import directory_pb2, directory_pb2_grpc
 from secretariat_shared.bus import BusTopology, EventPublisher
 from secretariat_shared.calendar import BusinessCalendar
-from secretariat_shared.calendar_sync import CalendarFeed, year_to_proto
+from secretariat_shared.calendar_sync import CalendarFeed
 from secretariat_shared.clock import Clock, clock_from_settings
 from secretariat_shared.db import Database
 from secretariat_shared.grpc_server import GrpcService, Worker, serve_forever
@@ -43,59 +43,6 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = directory_pb2.DESCRIPTOR.services_by_name["Directory"].full_name
 
 
-def person_message(record: PersonRecord) -> directory_pb2.Person:
-    person = record.person
-    return directory_pb2.Person(
-        username=person.username,
-        name=person.name,
-        department_code=person.department_code or "",
-        roles=list(person.roles),
-        superior_username=person.superior_username or "",
-        headed_departments=list(record.headed_departments),
-        active=person.active,
-        supervised_departments=list(record.supervised_departments),
-    )
-
-
-def department_message(department: Department) -> directory_pb2.Department:
-    return directory_pb2.Department(
-        code=department.code,
-        name=department.name,
-        parent_code=department.parent_code or "",
-        head_username=department.head_username or "",
-        supervising_leader_username=department.supervising_leader_username or "",
-    )
-
-
-class DirectoryServicer(directory_pb2_grpc.DirectoryServicer):
-    """Read-only; domain errors become status codes in the shared interceptor."""
-
-    def __init__(self, directory: DirectoryService, calendar: CalendarService) -> None:
-        self._directory = directory
-        self._calendar = calendar
-
-    def GetPerson(  # noqa: N802 - gRPC method name
-        self, request: Any, context: grpc.ServicerContext
-    ) -> directory_pb2.Person:
-        return person_message(self._directory.get_person(request.username))
-
-    def GetDepartment(  # noqa: N802 - gRPC method name
-        self, request: Any, context: grpc.ServicerContext
-    ) -> directory_pb2.Department:
-        return department_message(self._directory.get_department(request.code))
-
-    def ListRoleHolders(  # noqa: N802 - gRPC method name
-        self, request: Any, context: grpc.ServicerContext
-    ) -> directory_pb2.ListRoleHoldersResponse:
-        holders = self._directory.role_holders(request.role, request.department_code or None)
-        return directory_pb2.ListRoleHoldersResponse(people=[person_message(r) for r in holders])
-
-    def GetCalendar(  # noqa: N802 - gRPC method name
-        self, request: Any, context: grpc.ServicerContext
-    ) -> directory_pb2.Calendar:
-        return directory_pb2.Calendar(years=[year_to_proto(y) for y in self._calendar.years()])
-
-
 def directory_service_spec(
     database: Database,
     verifier: IdentityVerifier,
@@ -107,13 +54,20 @@ def directory_service_spec(
     amqp_url: str = "",
     topology: BusTopology | None = None,
     timezone: str = "Asia/Shanghai",
+    passwords: Passwords | None = None,
 ) -> GrpcService:
     """The Directory server ready for :class:`secretariat_shared.grpc_server.RunningService`.
 
     With ``amqp_url`` it also relays the gateway's outbox to the bus.
     """
     calendar = CalendarService(database, clock)
-    servicer = DirectoryServicer(DirectoryService(database, Passwords(), clock), calendar)
+    servicer = DirectoryServicer(
+        DirectoryService(database, passwords or Passwords(), clock),
+        calendar,
+        clock,
+        timezone,
+        database,
+    )
     # The coverage gauge reads the gateway's own data, so it needs no Directory call.
     workers: list[Worker] = [
         CalendarFeed(BusinessCalendar(timezone), calendar, clock, "directory", interval=60.0)

@@ -7,15 +7,15 @@ that transaction, so every process caching directory answers drops them
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from gateway.adapters.directory_repository import PeopleFilter, SqlDirectory
-from gateway.adapters.passwords import Passwords
-from gateway.domain.directory import (
+from directory.adapters.directory_repository import PeopleFilter, SqlDirectory
+from directory.adapters.passwords import Passwords
+from directory.domain.directory import (
     Department,
     DuplicateEntry,
     Person,
@@ -25,9 +25,8 @@ from gateway.domain.directory import (
     check_department,
     check_person,
 )
-from gateway.domain.roles import ADMIN, ROLES
-from gateway.service_layer.auth import directory_changed
-from gateway.service_layer.directory_events import department_changed, person_changed
+from directory.domain.roles import ADMIN, ROLES
+from directory.service_layer.directory_events import department_changed, person_changed
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
 from secretariat_shared.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -41,10 +40,18 @@ def _snapshot(item: Department | Person) -> dict[str, Any]:
 
 
 class DirectoryService:
-    def __init__(self, db: Database, passwords: Passwords, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        passwords: Passwords,
+        clock: Clock,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``on_change`` runs after each committed change (e.g. to forget cached people)."""
         self._db = db
         self._passwords = passwords
         self._clock = clock
+        self._on_change = on_change
 
     # Departments
 
@@ -195,12 +202,11 @@ class DirectoryService:
             headed = repo.headed_departments(username)
         return PersonRecord(changed, headed)
 
-    @staticmethod
-    def _commit(session: Any, duplicate: FieldError | None) -> None:
+    def _commit(self, session: Any, duplicate: FieldError | None) -> None:
         """Commit; a unique-key race lost to a concurrent writer is a duplicate."""
         try:
             session.commit()
-            directory_changed()
+            self._on_change()
         except IntegrityError as exc:
             session.rollback()
             if duplicate is not None:

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from gateway.adapters.tables import outbox
-from gateway.domain.directory import Department, Person
+from directory.adapters.tables import outbox
+from directory.domain.directory import Department, Person
 from secretariat.directory.v1 import events_pb2
 from secretariat_shared.directory_sync import DEPARTMENT_CHANGED, PERSON_CHANGED
 from secretariat_shared.events import make_envelope

@@ -11,12 +11,13 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from gateway.adapters.passwords import fast_passwords
-from gateway.directory_server import directory_service_spec
-from gateway.seed import seed_demo
-from gateway.service_layer.directory import DirectoryService
+from directory.adapters.passwords import fast_passwords
+from directory.seed import seed_demo
+from directory.server import directory_service_spec
+from directory.service_layer.directory import DirectoryService
 from secretariat.directory.v1 import directory_pb2, directory_pb2_grpc
 from secretariat_shared.clock import ManualClock
+from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.db import Database
 from secretariat_shared.grpc_server import RunningService, identity_metadata
 from secretariat_shared.identity import (
@@ -184,3 +185,39 @@ def test_health_is_serving_without_a_token(directory: DirectoryUnderTest) -> Non
         health_pb2.HealthCheckRequest(service="secretariat.directory.v1.Directory")
     )
     assert answer.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_x01_only_an_administrator_writes_over_grpc_and_a_taken_key_names_its_field(
+    directory: DirectoryUnderTest,
+) -> None:
+    new_department = directory_pb2.CreateDepartmentRequest(code="QA", name="质量部")
+    service = identity_metadata(service_token("documents", directory.secret, directory.clock))
+    for metadata in (directory.as_person(), service):
+        with pytest.raises(grpc.RpcError) as refused:
+            directory.stub.CreateDepartment(new_department, metadata=metadata)
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    admin = identity_metadata(
+        directory.signer.sign(
+            Identity(username="admin", roles=frozenset({"admin"})), SERVICE_AUDIENCE, 60
+        )
+    )
+    created = directory.stub.CreateDepartment(new_department, metadata=admin)
+    assert (created.code, created.HasField("head_username")) == ("QA", False)
+    with pytest.raises(grpc.RpcError) as taken:
+        directory.stub.CreateDepartment(new_department, metadata=admin)
+    assert taken.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    assert [e.field for e in field_errors_of(taken.value)] == ["code"]
+    # Without `sent`, a PATCH changes the fields it sets and clears none.
+    changed = directory.stub.UpdatePerson(
+        directory_pb2.UpdatePersonRequest(username="he.ping", phone="010-1234 5678"),
+        metadata=admin,
+    )
+    assert (changed.phone, changed.superior_username) == ("010-1234 5678", "zheng.qiang")
+
+
+def test_i05_person_carries_phone_and_email(directory: DirectoryUnderTest) -> None:
+    person = directory.stub.GetPerson(
+        directory_pb2.GetPersonRequest(username="zhang.wei"), metadata=directory.as_person()
+    )
+    assert person.phone.startswith("010-")
+    assert person.email == "zhang.wei@secretariat.example"
