@@ -118,6 +118,7 @@ appeals = Table(
     Column("review_opened_at", UtcDateTime(), nullable=True),
     Column("decided_at", UtcDateTime(), nullable=True),
     Column("decision", Text, nullable=False),
+    Column("panel_trail", JSON, nullable=False, server_default="[]"),
     Index("ix_appeals_result", "result_id"),
 )
 
@@ -155,4 +156,24 @@ settings_table = Table(
     Column("value", JSON, nullable=False),
     Column("updated_by", String(100), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+title_awards = Table(
+    "title_awards",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("cycle_id", String(36), nullable=False),
+    Column("result_id", String(36), nullable=False),
+    Column("username", String(100), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("name_en", String(100), nullable=False),
+    Column("indicator", String(40), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("formula", Text, nullable=False),
+    Column("rule", JSON, nullable=False),
+    Column("fact_ids", JSON, nullable=False),
+    Column("awarded_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("cycle_id", "code", "username", name="uq_title_award"),
+    Index("ix_title_awards_cycle", "cycle_id"),
 )

@@ -32,6 +32,9 @@ SUGGESTION_ADOPTED = "suggestion_adopted"
 """An improvement suggestion adopted (P-03, P-09), from infohub.suggestion.adopted."""
 TRAINING_HOURS = "training_hours"
 """Training hours completed (P-04), from career.training.completed."""
+REQUIRED_TRAINING = "required_training"
+"""A required (mandatory or onboarding) course passed (P-04, C-04): value its
+hours, from career.training.completed with ``mandatory`` set."""
 CERTIFICATE = "certificate"
 """A certificate earned (P-04), from career.training.completed."""
 

@@ -7,13 +7,14 @@ falling in an already published period recomputes the results it touches.
 Consumed today: documents.step.assigned/.completed/.overdue,
 documents.approval.approved/.escalated, meetings.survey.closed,
 meetings.action_item.updated, meetings.meeting.preparation_warning,
-career.training.completed (hours and certificates, P-04),
+career.training.completed (hours, required courses passed and certificates, P-04),
 infohub.suggestion.adopted (innovation, P-03, P-09).
 """
 
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
@@ -33,12 +34,20 @@ from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.uow import UnitOfWork
 
 Handler = Callable[[UnitOfWork, ReceivedEvent], None]
+RECOMPUTE_KEY = "performance.recompute_touched"
 
 
 class FactIntake:
+    """Event handlers that keep facts. New facts of a transaction (one event, or
+    a batch of them from the batched consumer) recompute the published results
+    they touch once, just before the transaction commits."""
+
     def __init__(self, ctx: Context, appraisals: Appraisals) -> None:
         self.ctx = ctx
         self.appraisals = appraisals
+        self._touched: weakref.WeakKeyDictionary[UnitOfWork, list[Fact]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def handlers(self) -> dict[str, Handler]:
         """Event type → handler; the consumer subscribes each."""
@@ -85,7 +94,15 @@ class FactIntake:
         )
         if repo.add_fact(uow.session, fact, self.ctx.now()):
             FACTS_INGESTED.labels(kind=kind).inc()
-            self.appraisals.recompute_for_fact(uow, fact)
+            if fact.username:
+                self._touched.setdefault(uow, []).append(fact)
+                uow.before_commit(RECOMPUTE_KEY, lambda: self._recompute_touched(uow))
+
+    def _recompute_touched(self, uow: UnitOfWork) -> None:
+        """P-02: late facts recompute the published periods they fall in."""
+        facts = self._touched.pop(uow, [])
+        if facts:
+            self.appraisals.recompute_for_facts(uow, facts)
 
     @staticmethod
     def _payload(event: ReceivedEvent, message: type[Message]) -> Message:
@@ -232,6 +249,18 @@ class FactIntake:
                 p.hours,
                 detail,
                 ref=p.completion_id,
+                occurred_at=occurred,
+            )
+        if p.mandatory and p.hours > 0:
+            detail = f"必修课程「{p.course_title}」合格，{p.hours:g} 学时（{p.course_kind}）"
+            self._keep(
+                uow,
+                event,
+                k.REQUIRED_TRAINING,
+                p.username,
+                p.hours,
+                detail,
+                ref=p.course_id,
                 occurred_at=occurred,
             )
         if p.certificate:
