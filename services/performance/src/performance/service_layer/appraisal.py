@@ -69,6 +69,8 @@ class ResultView:
     row: Any
     cycle: Any
     facts: list[Fact]
+    development_facts: dict[str, Fact]
+    """The facts of the development indicators (P-04), by id: the year to date."""
 
 
 def _ts(moment: datetime) -> Any:
@@ -646,9 +648,11 @@ class Appraisals:
     def _view(self, row: Any, cycle: Any) -> ResultView:
         period = parse_period(cycle.period, cycle.kind)
         start, end = self.ctx.window(period)
+        wanted = [i for d in row.explanation.get("development", []) for i in d["fact_ids"]]
         with self.ctx.db.reading() as session:
             facts = repo.facts_of_person(session, row.username, start, end)
-        return ResultView(row, cycle, facts)
+            development = {f.id: f for f in repo.facts_by_ids(session, wanted)}
+        return ResultView(row, cycle, facts, development)
 
     def indicators(
         self, actor: Identity, username: str, label: str

@@ -5,7 +5,7 @@ duplicate event finds its facts already kept and changes nothing. A fact
 falling in an already published period recomputes the results it touches.
 
 Consumed today: documents.step.assigned/.completed/.overdue,
-documents.approval.approved/.escalated, meetings.survey.closed,
+documents.approval.step_approved/.escalated, meetings.survey.closed,
 meetings.action_item.updated, meetings.meeting.preparation_warning,
 career.training.completed (hours, required courses passed and certificates, P-04),
 infohub.suggestion.adopted (innovation, P-03, P-09).
@@ -55,7 +55,7 @@ class FactIntake:
             "documents.step.assigned": self.on_step_assigned,
             "documents.step.completed": self.on_step_completed,
             "documents.step.overdue": self.on_step_overdue,
-            "documents.approval.approved": self.on_approval_step_approved,
+            "documents.approval.step_approved": self.on_approval_step_approved,
             "documents.approval.escalated": self.on_approval_escalated,
             "meetings.survey.closed": self.on_survey_closed,
             "meetings.action_item.updated": self.on_action_item_updated,
