@@ -195,6 +195,8 @@ class EventConsumer:
         self._batch_linger = batch_linger
         self._batch: list[tuple[Any, ReceivedEvent, dict[str, Any]]] = []
         self._batch_started = 0.0
+        self._record_statement: Any = None
+        self._matching: dict[str, list[_Subscription]] = {}
         self._poll_interval = poll_interval
         self._heartbeat = heartbeat
         self._clock = clock
@@ -231,6 +233,7 @@ class EventConsumer:
         if self._connection is not None:
             raise RuntimeError("subscribe before the consumer connects")
         self._subscriptions.append(_Subscription(event_type_pattern, handler_name, handler))
+        self._matching.clear()
 
     # -- connection -------------------------------------------------------
 
@@ -500,9 +503,7 @@ class EventConsumer:
         applied: list[bool] = []
         with self._uow_factory() as uow:
             for _, event, headers in batch:
-                subscriptions = [
-                    s for s in self._subscriptions if topic_matches(s.pattern, event.type)
-                ]
+                subscriptions = self._subscriptions_for(event.type)
                 if not subscriptions:
                     applied.append(True)
                     continue
@@ -516,6 +517,14 @@ class EventConsumer:
                 applied.append(did)
             uow.commit()
         return applied
+
+    def _subscriptions_for(self, event_type: str) -> list[_Subscription]:
+        """The subscriptions an event type matches, worked out once per type."""
+        found = self._matching.get(event_type)
+        if found is None:
+            found = [s for s in self._subscriptions if topic_matches(s.pattern, event_type)]
+            self._matching[event_type] = found
+        return found
 
     def _span(self, event: ReceivedEvent, headers: dict[str, Any]) -> Any:
         traceparent = str(headers.get(HEADER_TRACEPARENT) or event.traceparent)
@@ -534,7 +543,7 @@ class EventConsumer:
 
     def _apply(self, event: ReceivedEvent, headers: dict[str, Any]) -> bool:
         """Run every matching handler once; return whether any of them did work."""
-        subscriptions = [s for s in self._subscriptions if topic_matches(s.pattern, event.type)]
+        subscriptions = self._subscriptions_for(event.type)
         if not subscriptions:
             log.debug("%s: no handler for %s", self.name, event.type)
             return True
@@ -567,23 +576,23 @@ class EventConsumer:
     def _record(self, uow: UnitOfWork, event_id: str, handler: str) -> bool:
         """Insert the dedupe row in the handler's transaction; False if already there."""
         values = {"event_id": event_id, "handler": handler, "processed_at": uow.clock.now()}
-        statement: Any
         dialect = self._db.dialect
-        if dialect == "postgresql":
-            statement = postgresql.insert(self._processed).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            statement = sqlite.insert(self._processed).on_conflict_do_nothing()
-        else:
-            try:
-                with uow.session.begin_nested():
-                    uow.session.execute(insert(self._processed).values(values))
-            except IntegrityError:
-                return False
-            return True
-        inserted = uow.session.execute(
-            statement.values(values).returning(self._processed.c.event_id)
-        ).first()
-        return inserted is not None
+        if dialect in ("postgresql", "sqlite"):
+            if self._record_statement is None:
+                insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+                self._record_statement = (
+                    insert_fn(self._processed)
+                    .on_conflict_do_nothing()
+                    .returning(self._processed.c.event_id)
+                )
+            connection = uow.session.connection()
+            return connection.execute(self._record_statement, values).first() is not None
+        try:
+            with uow.session.begin_nested():
+                uow.session.execute(insert(self._processed).values(values))
+        except IntegrityError:
+            return False
+        return True
 
     # -- retries and dead letters ----------------------------------------
 
