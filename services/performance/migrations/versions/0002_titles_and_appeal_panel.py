@@ -1,4 +1,6 @@
-"""title awards with their rule and facts (P-09); the appeal panel's trail (P-10)
+"""title awards with their rule and facts (P-09); the appeal panel's trail (P-10);
+a fact is unique per department too (one event, e.g. the weekly digest, gives
+one fact per department)
 
 Revision ID: 0002
 Revises: 0001
@@ -38,9 +40,18 @@ def upgrade() -> None:
     op.create_index("ix_title_awards_cycle", "title_awards", ["cycle_id"])
     with op.batch_alter_table("appeals") as batch:
         batch.add_column(sa.Column("panel_trail", sa.JSON(), nullable=False, server_default="[]"))
+    with op.batch_alter_table("facts") as batch:
+        batch.drop_constraint("uq_fact_source", type_="unique")
+        batch.create_unique_constraint(
+            "uq_fact_source_department",
+            ["source_event_id", "kind", "username", "department_code"],
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("facts") as batch:
+        batch.drop_constraint("uq_fact_source_department", type_="unique")
+        batch.create_unique_constraint("uq_fact_source", ["source_event_id", "kind", "username"])
     with op.batch_alter_table("appeals") as batch:
         batch.drop_column("panel_trail")
     op.drop_index("ix_title_awards_cycle", table_name="title_awards")

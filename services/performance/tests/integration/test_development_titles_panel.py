@@ -255,3 +255,27 @@ def test_p02_a_batch_of_late_events_is_applied_once_and_recomputes_a_result_once
         handler(uow, events[0])
         uow.commit()
     assert harness.appraisals.result(BOB, cycle.id, "ops.bob").row.version == 2
+
+
+def test_p02_the_weekly_digest_gives_each_department_its_delayed_share(harness: Harness) -> None:
+    from secretariat.meetings.v1 import events_pb2 as meetings
+
+    digest = meetings.ActionItemsWeeklyDigest(
+        week_of="2026-11-02",
+        departments=[
+            meetings.DepartmentActionCounts(
+                department_code="OPS", in_progress=18, delayed=2, completed=5, cross_department=3
+            ),
+            meetings.DepartmentActionCounts(department_code="FIN", in_progress=10, delayed=0),
+        ],
+    )
+    event = harness.deliver("meetings.action_items.weekly_digest", digest)
+    harness.deliver("meetings.action_items.weekly_digest", digest, event_id=event.id)
+    _, ops = harness.appraisals.department_indicators(HR, "OPS", "2026-Q4")
+    delayed = named(ops)["open_action_items_delayed"]
+    assert delayed.value == 10.0
+    assert delayed.target_met is False
+    assert len(delayed.facts) == 1
+    assert "逾期 2" in delayed.facts[0].detail
+    _, fin = harness.appraisals.department_indicators(HR, "FIN", "2026-Q4")
+    assert named(fin)["open_action_items_delayed"].value == 0.0

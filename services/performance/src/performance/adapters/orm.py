@@ -36,7 +36,9 @@ facts = Table(
     Column("ref", String(100), nullable=False),
     Column("struck_by_appeal", String(36), nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
-    UniqueConstraint("source_event_id", "kind", "username", name="uq_fact_source"),
+    UniqueConstraint(
+        "source_event_id", "kind", "username", "department_code", name="uq_fact_source_department"
+    ),
     Index("ix_facts_person", "username", "occurred_at"),
     Index("ix_facts_department", "department_code", "occurred_at"),
 )

@@ -43,14 +43,17 @@ def _add_fact_statement(dialect: str) -> Any:
         insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
         _ADD_FACT[dialect] = (
             insert_fn(t)
-            .on_conflict_do_nothing(index_elements=[t.c.source_event_id, t.c.kind, t.c.username])
+            .on_conflict_do_nothing(
+                index_elements=[t.c.source_event_id, t.c.kind, t.c.username, t.c.department_code]
+            )
             .returning(t.c.id)
         )
     return _ADD_FACT[dialect]
 
 
 def add_fact(session: Session, fact: Fact, recorded_at: datetime) -> bool:
-    """Keep a fact once per (source event, kind, person); False if already kept.
+    """Keep a fact once per (source event, kind, person, department); False if
+    already kept (a digest keeps one fact per department, no person's).
 
     One prepared ``INSERT … ON CONFLICT DO NOTHING`` statement (ingestion keeps
     up with 1,000 events/s only with few, cheap statements per event)."""

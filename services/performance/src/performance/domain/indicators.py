@@ -166,6 +166,23 @@ def indicators_of(
         )
     )
 
+    weekly = by_kind[k.ACTION_ITEMS_WEEKLY]
+    if weekly:
+        share = round(sum(f.value for f in weekly) / len(weekly), 2)
+        out.append(
+            Indicator(
+                "open_action_items_delayed",
+                share,
+                "percent",
+                DELAY_RATE_TARGET,
+                True,
+                f"mean of {len(weekly)} weekly digests' delayed / open = "
+                + " + ".join(f"{f.value:g}" for f in weekly)
+                + f" / {len(weekly)}",
+                tuple(weekly),
+            )
+        )
+
     warnings = by_kind[k.PREPARATION_WARNING] + by_kind[k.APPROVAL_ESCALATED]
     out.append(
         Indicator(

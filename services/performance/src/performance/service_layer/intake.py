@@ -6,7 +6,8 @@ falling in an already published period recomputes the results it touches.
 
 Consumed today: documents.step.assigned/.completed/.overdue,
 documents.approval.step_approved/.escalated, meetings.survey.closed,
-meetings.action_item.updated, meetings.meeting.preparation_warning,
+meetings.action_item.updated, meetings.action_items.weekly_digest,
+meetings.meeting.preparation_warning,
 career.training.completed (hours, required courses passed and certificates, P-04),
 infohub.suggestion.adopted (innovation, P-03, P-09).
 """
@@ -60,6 +61,7 @@ class FactIntake:
             "meetings.survey.closed": self.on_survey_closed,
             "meetings.action_item.updated": self.on_action_item_updated,
             "meetings.meeting.preparation_warning": self.on_preparation_warning,
+            "meetings.action_items.weekly_digest": self.on_weekly_digest,
             "career.training.completed": self.on_training_completed,
             "infohub.suggestion.adopted": self.on_suggestion_adopted,
         }
@@ -213,6 +215,31 @@ class FactIntake:
             department=p.owner_department,
             ref=p.action_item_id,
         )
+
+    def on_weekly_digest(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        """P-02: each department's open action items of the week (M-06 digest),
+        as the share delayed; a department fact, no person's."""
+        p = event.payload_as(meetings.ActionItemsWeeklyDigest)
+        assert isinstance(p, meetings.ActionItemsWeeklyDigest)
+        for d in p.departments:
+            open_items = d.in_progress + d.delayed
+            if not d.department_code or open_items == 0:
+                continue
+            share = round(100.0 * d.delayed / open_items, 2)
+            detail = (
+                f"{p.week_of} 周督办事项：进行中 {d.in_progress}、逾期 {d.delayed}、"
+                f"本周完成 {d.completed}（跨部门 {d.cross_department}）"
+            )
+            self._keep(
+                uow,
+                event,
+                k.ACTION_ITEMS_WEEKLY,
+                "",
+                share,
+                detail,
+                department=d.department_code,
+                ref=p.week_of,
+            )
 
     def on_preparation_warning(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
         p = event.payload_as(meetings.PreparationWarning)
