@@ -847,7 +847,7 @@ def test_batched_consumer_applies_each_event_once_in_few_transactions_rule5(
     publisher.publish(body, REGISTERED, ids[-1], "")
 
     pump([consumer], lambda: len(harness.effect_ids()) >= 30)
-    assert consumer.consume_once(0.3) == 0
+    consumer.consume_once(0.5)  # the duplicate, if it is still on its way
 
     assert sorted(harness.effect_ids()) == sorted(ids)
     processed = harness.schema.platform.processed_events
