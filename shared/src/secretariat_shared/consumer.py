@@ -499,9 +499,16 @@ class EventConsumer:
             self._settle(message, event, did)
 
     def _apply_batch(self, batch: list[tuple[Any, ReceivedEvent, dict[str, Any]]]) -> list[bool]:
-        """Every matching handler of every message in one unit of work."""
+        """Every matching handler of every message in one unit of work; the dedupe
+        rows of the whole batch go in with one statement."""
         applied: list[bool] = []
         with self._uow_factory() as uow:
+            wanted = [
+                (event.id, s.name)
+                for _, event, _ in batch
+                for s in self._subscriptions_for(event.type)
+            ]
+            new = self._record_many(uow, wanted)
             for _, event, headers in batch:
                 subscriptions = self._subscriptions_for(event.type)
                 if not subscriptions:
@@ -510,13 +517,44 @@ class EventConsumer:
                 did = False
                 with self._span(event, headers):
                     for subscription in subscriptions:
-                        if not self._record(uow, event.id, subscription.name):
+                        key = (event.id, subscription.name)
+                        if key not in new:
                             continue
+                        new.discard(key)
                         subscription.handler(uow, event)
                         did = True
                 applied.append(did)
             uow.commit()
         return applied
+
+    def _record_many(self, uow: UnitOfWork, pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Insert the dedupe rows of a batch; return the (event, handler) pairs that
+        were not there yet."""
+        unique = list(dict.fromkeys(pairs))
+        if not unique:
+            return set()
+        dialect = self._db.dialect
+        if dialect not in ("postgresql", "sqlite"):
+            return {p for p in unique if self._record(uow, *p)}
+        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        now = uow.clock.now()
+        table = self._processed
+        new: set[tuple[str, str]] = set()
+        for start in range(0, len(unique), 500):
+            statement = (
+                insert_fn(table)
+                .values(
+                    [
+                        {"event_id": e, "handler": h, "processed_at": now}
+                        for e, h in unique[start : start + 500]
+                    ]
+                )
+                .on_conflict_do_nothing()
+                .returning(table.c.event_id, table.c.handler)
+            )
+            rows = uow.session.connection().execute(statement)
+            new.update((row.event_id, row.handler) for row in rows)
+        return new
 
     def _subscriptions_for(self, event_type: str) -> list[_Subscription]:
         """The subscriptions an event type matches, worked out once per type."""
