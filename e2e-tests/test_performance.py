@@ -253,6 +253,11 @@ def test_p02_p05_p10_events_to_facts_renormalised_360_and_an_upheld_appeal(
 
     decided = eventually(upheld, timeout=30)
     assert "依据" in decided["decision"]
+    # The written decision states the process: who of the panel decided, when.
+    assert decided["decision"].startswith("处理过程：")
+    roles = {d["role"] for d in decided["panel"]}
+    assert {"hr", "department_head"} <= roles
+    assert decided["review_opened_at"] is not None
 
     corrected = staff.get(result_path).json()
     assert (corrected["grade"], corrected["previous_grade"], corrected["version"]) == (

@@ -64,7 +64,12 @@ class FakeDirectory:
         }
         self.people["ops.head"] = PersonInfo("ops.head", "ops.head", "OPS", "leader.li")
         self.people["leader.li"] = PersonInfo("leader.li", "leader.li", "LEAD", "")
-        self.roles = {"hr": ["hr.officer"], "committee": [], "discipline": ["dis.officer"]}
+        self.roles = {
+            "hr": ["hr.officer"],
+            "committee": ["committee.chair"],
+            "discipline": ["dis.officer"],
+            "employee_representative": ["ops.carol"],
+        }
 
     def department(self, code: str) -> DepartmentInfo | None:
         return self.departments.get(code)
@@ -110,14 +115,56 @@ class Harness:
             event_type, event_type.split(".")[0], "s", payload, self.clock.now(), event_id=event_id
         )
         event = ReceivedEvent.from_bytes(envelope.SerializeToString())
-        handler = {
-            **self.intake.handlers(),
-            "documents.approval.completed": self.appeals.on_approval_completed,
-        }[event_type]
+        handlers = [
+            h
+            for t, h in (
+                *self.intake.handlers().items(),
+                ("documents.approval.completed", self.appeals.on_approval_completed),
+                ("documents.approval.step_approved", self.appeals.on_approval_step_approved),
+                ("documents.approval.rejected", self.appeals.on_approval_rejected),
+            )
+            if t == event_type
+        ]
+        assert handlers, f"no handler for {event_type}"
         with self.uow() as uow:
-            handler(uow, event)
+            for handler in handlers:
+                handler(uow, event)
             uow.commit()
         return event
+
+    def approval_ref(self, appeal_id: str) -> documents.ApprovalRef:
+        approval_id, request = next(
+            (a, r) for a, r in self.approvals.started if r.source_ref == f"appeal:{appeal_id}"
+        )
+        return documents.ApprovalRef(
+            approval_id=approval_id,
+            template=request.template,
+            requester=request.requester_username,
+            source_service="performance",
+            source_ref=request.source_ref,
+        )
+
+    def panel_approves(self, appeal_id: str, approver: str, step: int = 0) -> None:
+        self.deliver(
+            "documents.approval.step_approved",
+            documents.ApprovalStepApproved(
+                approval=self.approval_ref(appeal_id),
+                step_index=step,
+                approver=approver,
+                met_deadline=True,
+            ),
+        )
+
+    def panel_rejects(self, appeal_id: str, approver: str, reason: str, step: int = 0) -> None:
+        self.deliver(
+            "documents.approval.rejected",
+            documents.ApprovalRejected(
+                approval=self.approval_ref(appeal_id),
+                step_index=step,
+                approver=approver,
+                reason=reason,
+            ),
+        )
 
     def step_completed(self, who: str, met: bool, event_id: str | None = None) -> ReceivedEvent:
         return self.deliver(

@@ -24,6 +24,17 @@ Retries and dead letters go out on a second connection: waiting for a
 publish confirm on the consuming connection would dispatch new deliveries
 re-entrantly.
 
+Batches (opt-in, ``batch_size`` > 1): messages are gathered until the batch
+is full or ``batch_linger`` seconds passed since its first one (or the
+queue went quiet), then every matching handler of every message runs in
+one unit of work — still one ``processed_events`` row per (event, handler),
+so each event is applied once — and the messages are acked after that one
+commit. If anything in the batch fails, the transaction is rolled back and
+the batch's messages go through the one-message path above, so a failing
+event is retried and dead-lettered alone. Handlers may use
+``UnitOfWork.before_commit`` to do once per transaction what many events
+share. With the default ``batch_size=1`` nothing changes.
+
 Handlers receive the open unit of work and must not commit it themselves.
 The handler runs inside a CONSUMER span whose parent is the message's
 ``traceparent``, so events it emits continue the trace.
@@ -31,7 +42,6 @@ The handler runs inside a CONSUMER span whose parent is the message's
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -163,9 +173,13 @@ class EventConsumer:
         clock: Clock,
         processed_retention: timedelta = timedelta(days=30),
         purge_interval: float = 3600.0,
+        batch_size: int = 1,
+        batch_linger: float = 0.05,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
         self.name = f"{service}-event-consumer"
         self._bus_url = bus_url
         self._topology = topology
@@ -176,7 +190,13 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._base_backoff = base_backoff
         self._max_backoff = max_backoff
-        self._prefetch = prefetch
+        self._prefetch = max(prefetch, 2 * batch_size) if batch_size > 1 else prefetch
+        self._batch_size = batch_size
+        self._batch_linger = batch_linger
+        self._batch: list[tuple[Any, ReceivedEvent, dict[str, Any]]] = []
+        self._batch_started = 0.0
+        self._record_statement: Any = None
+        self._matching: dict[str, list[_Subscription]] = {}
         self._poll_interval = poll_interval
         self._heartbeat = heartbeat
         self._clock = clock
@@ -213,6 +233,7 @@ class EventConsumer:
         if self._connection is not None:
             raise RuntimeError("subscribe before the consumer connects")
         self._subscriptions.append(_Subscription(event_type_pattern, handler_name, handler))
+        self._matching.clear()
 
     # -- connection -------------------------------------------------------
 
@@ -271,13 +292,19 @@ class EventConsumer:
     def _drop_connection(self) -> None:
         """Forget the consuming connection; unacked messages return to the queue."""
         self._pending.clear()
+        self._batch.clear()
         connection, self._connection = self._connection, None
         self._consumer = None
         if connection is not None:
             close_quietly(connection)
 
     def close(self) -> None:
-        """Republish waiting retries at once, then close both connections."""
+        """Apply a gathered batch, republish waiting retries at once, then close
+        both connections."""
+        try:
+            self._flush_batch()
+        except Exception:
+            log.warning("%s: could not apply the last batch", self.name, exc_info=True)
         try:
             self._flush_retries(force=True)
         except Exception:
@@ -303,11 +330,12 @@ class EventConsumer:
                 break
             idle = False
             try:
-                self._connection.drain_events(timeout=min(remaining, 0.1))
+                self._connection.drain_events(timeout=min(remaining, 0.1, self._drain_timeout()))
             except TimeoutError:
                 idle = True
+            self._flush_batch_if_due(idle)
             self._flush_retries()
-            if idle and self._settled > start and not self._pending:
+            if idle and self._settled > start and not self._pending and not self._batch:
                 break
         return self._settled - start
 
@@ -321,8 +349,12 @@ class EventConsumer:
                 try:
                     self._ensure_connected()
                     assert self._connection is not None
-                    with contextlib.suppress(TimeoutError):
+                    idle = False
+                    try:
                         self._connection.drain_events(timeout=self._drain_timeout())
+                    except TimeoutError:
+                        idle = True
+                    self._flush_batch_if_due(idle)
                     self._flush_retries()
                     self._connection.heartbeat_check()
                     self._purge_if_due()
@@ -364,6 +396,9 @@ class EventConsumer:
 
     def _drain_timeout(self) -> float:
         timeout = self._poll_interval
+        if self._batch:
+            until_due = self._batch_started + self._batch_linger - time.monotonic()
+            timeout = min(timeout, max(until_due, 0.001))
         if self._pending:
             until_due = min(p.due for p in self._pending) - time.monotonic()
             timeout = min(timeout, max(until_due, 0.01))
@@ -380,6 +415,18 @@ class EventConsumer:
             log.error("%s: undecodable message, dead-lettering: %r", self.name, exc)
             self._dead_letter(message, attempts + 1, f"undecodable envelope: {exc!r}", "")
             return
+        if self._batch_size > 1:
+            if not self._batch:
+                self._batch_started = time.monotonic()
+            self._batch.append((message, event, headers))
+            if len(self._batch) >= self._batch_size:
+                self._flush_batch()
+            return
+        self._handle(message, event, headers)
+
+    def _handle(self, message: Any, event: ReceivedEvent, headers: dict[str, Any]) -> None:
+        """One message in its own unit of work: ack, or retry later, or dead-letter."""
+        attempts = int(headers.get(HEADER_ATTEMPTS, 0) or 0)
         try:
             applied = self._apply(event, headers)
         except HandlerFailed as exc:
@@ -411,6 +458,9 @@ class EventConsumer:
                     _PendingRetry(time.monotonic() + backoff, message, attempts, error, exc.handler)
                 )
             return
+        self._settle(message, event, applied)
+
+    def _settle(self, message: Any, event: ReceivedEvent, applied: bool) -> None:
         message.ack()
         self._settled += 1
         EVENTS_CONSUMED.labels(self._service, event.type).inc()
@@ -421,9 +471,117 @@ class EventConsumer:
         else:
             self._duplicates.inc()
 
+    # -- batches ---------------------------------------------------------
+
+    def _flush_batch_if_due(self, idle: bool) -> None:
+        if self._batch and (idle or time.monotonic() - self._batch_started >= self._batch_linger):
+            self._flush_batch()
+
+    def _flush_batch(self) -> None:
+        """Apply the gathered messages in one transaction, then ack them; on any
+        failure fall back to one transaction per message."""
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        try:
+            applied = self._apply_batch(batch)
+        except Exception as exc:
+            log.info(
+                "%s: a batch of %d failed (%r); applying its messages one by one",
+                self.name,
+                len(batch),
+                exc,
+            )
+            for message, event, headers in batch:
+                self._handle(message, event, headers)
+            return
+        for (message, event, _), did in zip(batch, applied, strict=True):
+            self._settle(message, event, did)
+
+    def _apply_batch(self, batch: list[tuple[Any, ReceivedEvent, dict[str, Any]]]) -> list[bool]:
+        """Every matching handler of every message in one unit of work; the dedupe
+        rows of the whole batch go in with one statement."""
+        applied: list[bool] = []
+        with self._uow_factory() as uow:
+            wanted = [
+                (event.id, s.name)
+                for _, event, _ in batch
+                for s in self._subscriptions_for(event.type)
+            ]
+            new = self._record_many(uow, wanted)
+            for _, event, headers in batch:
+                subscriptions = self._subscriptions_for(event.type)
+                if not subscriptions:
+                    applied.append(True)
+                    continue
+                did = False
+                with self._span(event, headers):
+                    for subscription in subscriptions:
+                        key = (event.id, subscription.name)
+                        if key not in new:
+                            continue
+                        new.discard(key)
+                        subscription.handler(uow, event)
+                        did = True
+                applied.append(did)
+            uow.commit()
+        return applied
+
+    def _record_many(self, uow: UnitOfWork, pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Insert the dedupe rows of a batch; return the (event, handler) pairs that
+        were not there yet."""
+        unique = list(dict.fromkeys(pairs))
+        if not unique:
+            return set()
+        dialect = self._db.dialect
+        if dialect not in ("postgresql", "sqlite"):
+            return {p for p in unique if self._record(uow, *p)}
+        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        now = uow.clock.now()
+        table = self._processed
+        new: set[tuple[str, str]] = set()
+        for start in range(0, len(unique), 500):
+            statement = (
+                insert_fn(table)
+                .values(
+                    [
+                        {"event_id": e, "handler": h, "processed_at": now}
+                        for e, h in unique[start : start + 500]
+                    ]
+                )
+                .on_conflict_do_nothing()
+                .returning(table.c.event_id, table.c.handler)
+            )
+            rows = uow.session.connection().execute(statement)
+            new.update((row.event_id, row.handler) for row in rows)
+        return new
+
+    def _subscriptions_for(self, event_type: str) -> list[_Subscription]:
+        """The subscriptions an event type matches, worked out once per type."""
+        found = self._matching.get(event_type)
+        if found is None:
+            found = [s for s in self._subscriptions if topic_matches(s.pattern, event_type)]
+            self._matching[event_type] = found
+        return found
+
+    def _span(self, event: ReceivedEvent, headers: dict[str, Any]) -> Any:
+        traceparent = str(headers.get(HEADER_TRACEPARENT) or event.traceparent)
+        parent = propagate.extract({"traceparent": traceparent}) if traceparent else None
+        return _tracer.start_as_current_span(
+            f"{event.type} process",
+            context=parent,
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.destination.name": self.queue_name,
+                "messaging.message.id": event.id,
+                "messaging.operation.type": "process",
+            },
+        )
+
     def _apply(self, event: ReceivedEvent, headers: dict[str, Any]) -> bool:
         """Run every matching handler once; return whether any of them did work."""
-        subscriptions = [s for s in self._subscriptions if topic_matches(s.pattern, event.type)]
+        subscriptions = self._subscriptions_for(event.type)
         if not subscriptions:
             log.debug("%s: no handler for %s", self.name, event.type)
             return True
@@ -456,23 +614,23 @@ class EventConsumer:
     def _record(self, uow: UnitOfWork, event_id: str, handler: str) -> bool:
         """Insert the dedupe row in the handler's transaction; False if already there."""
         values = {"event_id": event_id, "handler": handler, "processed_at": uow.clock.now()}
-        statement: Any
         dialect = self._db.dialect
-        if dialect == "postgresql":
-            statement = postgresql.insert(self._processed).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            statement = sqlite.insert(self._processed).on_conflict_do_nothing()
-        else:
-            try:
-                with uow.session.begin_nested():
-                    uow.session.execute(insert(self._processed).values(values))
-            except IntegrityError:
-                return False
-            return True
-        inserted = uow.session.execute(
-            statement.values(values).returning(self._processed.c.event_id)
-        ).first()
-        return inserted is not None
+        if dialect in ("postgresql", "sqlite"):
+            if self._record_statement is None:
+                insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+                self._record_statement = (
+                    insert_fn(self._processed)
+                    .on_conflict_do_nothing()
+                    .returning(self._processed.c.event_id)
+                )
+            connection = uow.session.connection()
+            return connection.execute(self._record_statement, values).first() is not None
+        try:
+            with uow.session.begin_nested():
+                uow.session.execute(insert(self._processed).values(values))
+        except IntegrityError:
+            return False
+        return True
 
     # -- retries and dead letters ----------------------------------------
 

@@ -101,6 +101,9 @@ class Wiring:
     collectors: Sequence[Collector] = ()
     on_serve: Sequence[Callable[[], None]] = ()
     """Run once before the server starts, in ``serve`` only (e.g. seed a recurring timer)."""
+    consumer_batch_size: int = 1
+    """Events the consumer applies per transaction (1: one each, the default);
+    see ``secretariat_shared.consumer`` for how a batch stays exactly-once."""
 
 
 class ServiceKit(Generic[S, U]):
@@ -197,6 +200,7 @@ class ServiceKit(Generic[S, U]):
                 self.tables,
                 self.uow,
                 clock=self.clock,
+                batch_size=wiring.consumer_batch_size,
             )
             for subscription in wiring.subscriptions:
                 consumer.subscribe(subscription.pattern, subscription.name, subscription.handler)

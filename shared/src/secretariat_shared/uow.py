@@ -51,6 +51,7 @@ class UnitOfWork:
         self._outbox_rows: list[dict[str, Any]] = []
         self._audit_rows: list[dict[str, Any]] = []
         self._after_commit: list[Callable[[], None]] = []
+        self._before_commit: dict[str, Callable[[], None]] = {}
         self.emitted: list[tuple[str, str]] = []
 
     @property
@@ -64,6 +65,7 @@ class UnitOfWork:
         self._outbox_rows = []
         self._audit_rows = []
         self._after_commit = []
+        self._before_commit = {}
         return self
 
     def __exit__(
@@ -127,6 +129,9 @@ class UnitOfWork:
             self._audit_rows = []
 
     def commit(self) -> None:
+        while self._before_commit:
+            key = next(iter(self._before_commit))
+            self._before_commit.pop(key)()
         had_events = bool(self._outbox_rows)
         self.flush_side_records()
         self.session.commit()
@@ -138,6 +143,16 @@ class UnitOfWork:
                 callback()
             except Exception:
                 log.exception("after-commit callback failed; the committed change stands")
+
+    def before_commit(self, key: str, callback: Callable[[], None]) -> None:
+        """Run ``callback`` in the transaction just before it commits, once per ``key``.
+
+        Lets work that many changes of one transaction share (e.g. recomputing
+        what a batch of consumed events touched) run once; the callback may
+        write, emit and audit. Registering a key already waiting is a no-op;
+        a rollback forgets every waiting callback.
+        """
+        self._before_commit.setdefault(key, callback)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once this unit of work has committed (never on rollback)."""
@@ -158,6 +173,7 @@ class UnitOfWork:
             len(self._after_commit),
             len(self.emitted),
         )
+        waiting = set(self._before_commit)
         nested = self.session.begin_nested()
         try:
             yield
@@ -168,6 +184,8 @@ class UnitOfWork:
             del self._audit_rows[marks[1] :]
             del self._after_commit[marks[2] :]
             del self.emitted[marks[3] :]
+            for key in set(self._before_commit) - waiting:
+                del self._before_commit[key]
             raise
         else:
             if nested.is_active:
@@ -177,6 +195,7 @@ class UnitOfWork:
         self._outbox_rows = []
         self._audit_rows = []
         self._after_commit = []
+        self._before_commit = {}
         self.session.rollback()
 
 

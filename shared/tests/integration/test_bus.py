@@ -890,3 +890,86 @@ def test_issue19_a_poisoned_event_dead_letters_is_fixed_replayed_and_applied_onc
     consumer.consume_once(0.5)
     assert sorted(harness.effect_ids()) == sorted([healthy_id, poisoned.id])
     assert doomed.id not in harness.effect_ids()
+
+
+# -- batches (opt-in) --------------------------------------------------------
+
+
+def test_batched_consumer_applies_each_event_once_in_few_transactions_rule5(
+    harness: Harness, publisher: EventPublisher
+) -> None:
+    consumer = harness.consumer(batch_size=10, prefetch=5)
+    transactions: list[int] = []
+    record = harness.recorder("batched")
+
+    def handler(uow: UnitOfWork, event: ReceivedEvent) -> None:
+        record(uow, event)
+        uow.before_commit("count", lambda: transactions.append(1))
+
+    consumer.subscribe(REGISTERED, "records.batched", handler)
+    consumer.declare()
+    ids = []
+    for _ in range(30):
+        event_id, body = envelope_bytes()
+        publisher.publish(body, REGISTERED, event_id, "")
+        ids.append(event_id)
+    publisher.publish(body, REGISTERED, ids[-1], "")
+
+    pump([consumer], lambda: len(harness.effect_ids()) >= 30)
+    consumer.consume_once(0.5)  # the duplicate, if it is still on its way
+
+    assert sorted(harness.effect_ids()) == sorted(ids)
+    processed = harness.schema.platform.processed_events
+    assert harness.count(processed) == 30
+    assert len(transactions) < 30
+
+
+def test_batched_consumer_isolates_a_failing_event_rule5(
+    harness: Harness, publisher: EventPublisher
+) -> None:
+    consumer = harness.consumer(batch_size=8, max_attempts=2, base_backoff=0.01)
+    record = harness.recorder("batched")
+    ids = [envelope_bytes() for _ in range(6)]
+    poison = ids[2][0]
+
+    def handler(uow: UnitOfWork, event: ReceivedEvent) -> None:
+        record(uow, event)
+        if event.id == poison:
+            raise RuntimeError("cannot file this one")
+
+    consumer.subscribe(REGISTERED, "records.batched", handler)
+    consumer.declare()
+    dead_before = metric("secretariat_events_dead_lettered_total", service="records")
+    for event_id, body in ids:
+        publisher.publish(body, REGISTERED, event_id, "")
+
+    pump(
+        [consumer],
+        lambda: metric("secretariat_events_dead_lettered_total", service="records") > dead_before,
+    )
+
+    assert sorted(harness.effect_ids()) == sorted(i for i, _ in ids if i != poison)
+    assert harness.count(harness.schema.platform.processed_events) == 5
+    dead = harness.dead_letters()
+    assert [ReceivedEvent.from_bytes(m.body).id for m in dead] == [poison]
+
+
+def test_before_commit_runs_once_per_key_inside_the_transaction_rule4(harness: Harness) -> None:
+    calls: list[str] = []
+    with harness.uow() as uow:
+
+        def shared_work() -> None:
+            calls.append("shared")
+            uow.emit(REGISTERED, "doc-batch", registered("doc-batch"))
+
+        for _ in range(3):
+            uow.before_commit("shared", shared_work)
+        uow.commit()
+    assert calls == ["shared"]
+    assert harness.count(harness.schema.platform.outbox) == 1
+
+    with harness.uow() as uow:
+        uow.before_commit("shared", shared_work)
+        uow.rollback()
+        uow.commit()
+    assert calls == ["shared"]

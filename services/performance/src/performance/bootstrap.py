@@ -31,7 +31,11 @@ from secretariat_shared.timers import TimerHandler
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 APPROVAL_COMPLETED = "documents.approval.completed"
-APPROVAL_STEP_APPROVED = "documents.approval.approved"
+APPROVAL_STEP_APPROVED = "documents.approval.step_approved"
+APPROVAL_REJECTED = "documents.approval.rejected"
+CONSUMER_BATCH = 200
+"""Events applied per transaction: fact ingestion keeps up with 1,000 events/s
+(bench/performance_bench.py)."""
 
 __all__ = ["MIGRATIONS", "SERVICE", "PerformanceApp", "build", "timer_handlers"]
 
@@ -50,6 +54,7 @@ def timer_handlers(
         appeals_module.START_TIMER: appeals.on_start_due,
         appeals_module.DECISION_TIMER: appeals.on_decision_due,
         appeals_module.REVIEW_TIMER: appeals.on_review_due,
+        appeals_module.STATISTICS_TIMER: appeals.on_statistics_due,
     }
 
 
@@ -95,6 +100,9 @@ def build(
         Subscription(
             APPROVAL_STEP_APPROVED, "performance.appeal_review", appeals.on_approval_step_approved
         ),
+        Subscription(
+            APPROVAL_REJECTED, "performance.appeal_rejected", appeals.on_approval_rejected
+        ),
     ]
     servicer = PerformanceServicer(appraisals, appeals, followups)
     return kit.assemble(
@@ -102,5 +110,7 @@ def build(
             servicers=[Servicer.of(performance_pb2, performance_pb2_grpc, "Performance", servicer)],
             subscriptions=subscriptions,
             timer_handlers=timer_handlers(appraisals, appeals, followups),
+            on_serve=[appeals.seed_statistics],
+            consumer_batch_size=CONSUMER_BATCH,
         )
     )

@@ -239,8 +239,8 @@ def test_p09_monthly_titles_go_to_the_best_indicator_with_the_facts(harness: Har
         harness.step_completed("ops.bob", True)
     cycle = harness.appraisals.create_cycle(HR, "monthly", "2026-11")
     harness.appraisals.publish(HR, cycle.id)
-    assert harness.appraisals.result(HR, cycle.id, "ops.alice").row.titles == ["Service Star"]
-    assert harness.appraisals.result(HR, cycle.id, "ops.bob").row.titles == ["Efficiency Star"]
+    assert harness.appraisals.result(HR, cycle.id, "ops.alice").row.titles == ["服务之星"]
+    assert harness.appraisals.result(HR, cycle.id, "ops.bob").row.titles == ["效率之星"]
 
 
 def test_p02_a_late_fact_recomputes_the_published_result(harness: Harness) -> None:

@@ -146,3 +146,53 @@ def test_p02_facts_arrive_over_the_bus_once(
             select(orm.facts.c.source_event_id, func.count()).group_by(orm.facts.c.source_event_id)
         ).all()
     assert rows == [(envelope.id, 1)]
+
+
+def test_p09_title_rules_and_a_months_titles_over_grpc(
+    stub: performance_pb2_grpc.PerformanceStub, harness: Harness
+) -> None:
+    rule = pb.TitleRule(
+        code="meeting_star",
+        name="会务之星",
+        name_en="Meeting Star",
+        indicator="meeting_satisfaction",
+        require_target=True,
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.SetTitleRules(pb.SetTitleRulesRequest(rules=[rule]), metadata=as_(harness, ALICE))
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.SetTitleRules(pb.SetTitleRulesRequest(rules=[rule, rule]), metadata=as_(harness, HR))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "rules[1].code" in (caught.value.details() or "")
+    saved = stub.SetTitleRules(pb.SetTitleRulesRequest(rules=[rule]), metadata=as_(harness, HR))
+    assert (saved.rules[0].min_facts, saved.rules[0].winners) == (1, 1)
+    assert stub.GetTitleRules(pb.GetTitleRulesRequest(), metadata=as_(harness, BOB)) == saved
+
+    harness.survey_closed("ops.alice", 95)
+    cycle = stub.CreateCycle(
+        pb.CreateCycleRequest(kind="monthly", period="2026-11"), metadata=as_(harness, HR)
+    )
+    stub.PublishCycle(pb.PublishCycleRequest(id=cycle.id), metadata=as_(harness, HR))
+    titles = stub.ListCycleTitles(
+        pb.ListCycleTitlesRequest(id=cycle.id), metadata=as_(harness, ALICE)
+    )
+    [award] = titles.awards
+    assert (award.username, award.name, award.value) == ("ops.alice", "会务之星", 95.0)
+    assert award.rule.indicator == "meeting_satisfaction"
+    assert award.facts[0].source_event_type == "meetings.survey.closed"
+    seen_by_bob = stub.ListCycleTitles(
+        pb.ListCycleTitlesRequest(id=cycle.id), metadata=as_(harness, BOB)
+    )
+    assert seen_by_bob.awards[0].username == "ops.alice"
+    assert list(seen_by_bob.awards[0].facts) == []
+    result = stub.GetResult(
+        pb.GetResultRequest(id=cycle.id, username="ops.alice"), metadata=as_(harness, ALICE)
+    )
+    assert list(result.titles) == ["会务之星"]
+    assert [d.name for d in result.development] == [
+        "training_hours",
+        "certificates",
+        "required_training_passed",
+    ]
+    assert result.development[2].target == 100.0

@@ -36,7 +36,9 @@ facts = Table(
     Column("ref", String(100), nullable=False),
     Column("struck_by_appeal", String(36), nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
-    UniqueConstraint("source_event_id", "kind", "username", name="uq_fact_source"),
+    UniqueConstraint(
+        "source_event_id", "kind", "username", "department_code", name="uq_fact_source_department"
+    ),
     Index("ix_facts_person", "username", "occurred_at"),
     Index("ix_facts_department", "department_code", "occurred_at"),
 )
@@ -118,6 +120,7 @@ appeals = Table(
     Column("review_opened_at", UtcDateTime(), nullable=True),
     Column("decided_at", UtcDateTime(), nullable=True),
     Column("decision", Text, nullable=False),
+    Column("panel_trail", JSON, nullable=False, server_default="[]"),
     Index("ix_appeals_result", "result_id"),
 )
 
@@ -155,4 +158,24 @@ settings_table = Table(
     Column("value", JSON, nullable=False),
     Column("updated_by", String(100), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+title_awards = Table(
+    "title_awards",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("cycle_id", String(36), nullable=False),
+    Column("result_id", String(36), nullable=False),
+    Column("username", String(100), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("name_en", String(100), nullable=False),
+    Column("indicator", String(40), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("formula", Text, nullable=False),
+    Column("rule", JSON, nullable=False),
+    Column("fact_ids", JSON, nullable=False),
+    Column("awarded_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("cycle_id", "code", "username", name="uq_title_award"),
+    Index("ix_title_awards_cycle", "cycle_id"),
 )

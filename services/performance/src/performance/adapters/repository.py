@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from performance.adapters import orm
 from performance.domain.facts import Fact
 from performance.domain.grading import Rules
+from performance.domain.titles import DEFAULT_TITLE_RULES, TitleRule
 
 
 def _fact(row: Any) -> Fact:
@@ -31,33 +32,51 @@ def _fact(row: Any) -> Fact:
     )
 
 
-def add_fact(session: Session, fact: Fact, recorded_at: datetime) -> bool:
-    """Keep a fact once per (source event, kind, person); False if already kept.
+_ADD_FACT: dict[str, Any] = {}
 
-    One ``INSERT … ON CONFLICT DO NOTHING`` statement (ingestion keeps up with
-    1,000 events/s only with few statements per event)."""
-    t = orm.facts
-    dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(
-        insert_fn(t)
-        .values(
-            id=fact.id,
-            kind=fact.kind,
-            username=fact.username,
-            department_code=fact.department_code,
-            occurred_at=fact.occurred_at,
-            value=fact.value,
-            source_event_id=fact.source_event_id,
-            source_event_type=fact.source_event_type,
-            detail=fact.detail[:600],
-            ref=fact.ref,
-            struck_by_appeal=fact.struck_by_appeal,
-            recorded_at=recorded_at,
+
+def _add_fact_statement(dialect: str) -> Any:
+    """Built once per dialect: building an INSERT with its values costs more than
+    running it."""
+    if dialect not in _ADD_FACT:
+        t = orm.facts
+        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        _ADD_FACT[dialect] = (
+            insert_fn(t)
+            .on_conflict_do_nothing(
+                index_elements=[t.c.source_event_id, t.c.kind, t.c.username, t.c.department_code]
+            )
+            .returning(t.c.id)
         )
-        .on_conflict_do_nothing(index_elements=[t.c.source_event_id, t.c.kind, t.c.username])
-    )
-    return bool(getattr(result, "rowcount", 0))
+    return _ADD_FACT[dialect]
+
+
+def add_fact(session: Session, fact: Fact, recorded_at: datetime) -> bool:
+    """Keep a fact once per (source event, kind, person, department); False if
+    already kept (a digest keeps one fact per department, no person's).
+
+    One prepared ``INSERT … ON CONFLICT DO NOTHING`` statement (ingestion keeps
+    up with 1,000 events/s only with few, cheap statements per event)."""
+    connection = session.connection()
+    statement = _add_fact_statement(connection.dialect.name)
+    inserted = connection.execute(
+        statement,
+        {
+            "id": fact.id,
+            "kind": fact.kind,
+            "username": fact.username,
+            "department_code": fact.department_code,
+            "occurred_at": fact.occurred_at,
+            "value": fact.value,
+            "source_event_id": fact.source_event_id,
+            "source_event_type": fact.source_event_type,
+            "detail": fact.detail[:600],
+            "ref": fact.ref,
+            "struck_by_appeal": fact.struck_by_appeal,
+            "recorded_at": recorded_at,
+        },
+    ).first()
+    return inserted is not None
 
 
 def facts_of_person(session: Session, username: str, start: datetime, end: datetime) -> list[Fact]:
@@ -90,6 +109,38 @@ def facts_in_window(session: Session, start: datetime, end: datetime) -> dict[st
     for r in rows:
         out.setdefault(r.username, []).append(_fact(r))
     return out
+
+
+def facts_of_kind_by_person(
+    session: Session,
+    kind: str,
+    start: datetime,
+    end: datetime,
+    username: str | None = None,
+    department: str | None = None,
+) -> dict[str, list[Fact]]:
+    """One kind of facts in [start, end), by person (P-04's year to date)."""
+    t = orm.facts
+    query = select(t).where(
+        t.c.kind == kind, t.c.occurred_at >= start, t.c.occurred_at < end, t.c.username != ""
+    )
+    if username is not None:
+        query = query.where(t.c.username == username)
+    if department is not None:
+        query = query.where(t.c.department_code == department)
+    out: dict[str, list[Fact]] = {}
+    for r in session.execute(query.order_by(t.c.occurred_at, t.c.id)):
+        out.setdefault(r.username, []).append(_fact(r))
+    return out
+
+
+def facts_by_ids(session: Session, ids: Iterable[str]) -> list[Fact]:
+    t = orm.facts
+    wanted = list(ids)
+    if not wanted:
+        return []
+    rows = session.execute(select(t).where(t.c.id.in_(wanted)).order_by(t.c.occurred_at, t.c.id))
+    return [_fact(r) for r in rows]
 
 
 def strike_facts(session: Session, ids: Iterable[str], username: str, appeal_id: str) -> int:
@@ -139,6 +190,36 @@ def save_rules(session: Session, rules: Rules, by: str, at: datetime) -> None:
         )
 
 
+def load_title_rules(session: Session) -> list[TitleRule]:
+    """P-09: the organisation's title rules; the defaults until HR sets them."""
+    row = session.execute(
+        select(orm.settings_table.c.value).where(orm.settings_table.c.key == "titles")
+    ).first()
+    if row is None:
+        return list(DEFAULT_TITLE_RULES)
+    return [TitleRule.from_dict(r) for r in row.value]
+
+
+def save_title_rules(session: Session, rules: list[TitleRule], by: str, at: datetime) -> None:
+    t = orm.settings_table
+    value = [r.as_dict() for r in rules]
+    if session.execute(select(t.c.key).where(t.c.key == "titles")).first() is None:
+        session.execute(insert(t).values(key="titles", value=value, updated_by=by, updated_at=at))
+    else:
+        session.execute(
+            update(t).where(t.c.key == "titles").values(value=value, updated_by=by, updated_at=at)
+        )
+
+
+def title_awards_of_cycle(session: Session, cycle_id: str) -> list[Any]:
+    t = orm.title_awards
+    return list(
+        session.execute(
+            select(t).where(t.c.cycle_id == cycle_id).order_by(t.c.code, t.c.value, t.c.username)
+        )
+    )
+
+
 def get_cycle(session: Session, cycle_id: str) -> Any:
     return session.execute(select(orm.cycles).where(orm.cycles.c.id == cycle_id)).first()
 
@@ -148,20 +229,23 @@ def find_cycle(session: Session, kind: str, period: str) -> Any:
     return session.execute(select(t).where(t.c.kind == kind, t.c.period == period)).first()
 
 
-def published_results_containing(session: Session, username: str, day: str) -> list[str]:
-    """Ids of the person's published results whose period contains ``day``."""
+def published_results_between(
+    session: Session, usernames: list[str], first_day: str, last_day: str
+) -> list[tuple[str, str, str, str]]:
+    """(result id, username, period start, period end) of the people's published
+    results whose period overlaps [first_day, last_day]."""
     c, r = orm.cycles, orm.results
     rows = session.execute(
-        select(r.c.id)
+        select(r.c.id, r.c.username, c.c.period_start, c.c.period_end)
         .join(c, c.c.id == r.c.cycle_id)
         .where(
-            r.c.username == username,
+            r.c.username.in_(usernames),
             c.c.state == "published",
-            c.c.period_start <= day,
-            c.c.period_end >= day,
+            c.c.period_start <= last_day,
+            c.c.period_end >= first_day,
         )
     )
-    return [row.id for row in rows]
+    return [(row.id, row.username, row.period_start, row.period_end) for row in rows]
 
 
 def ratings_of_cycle(session: Session, cycle_id: str) -> dict[str, list[tuple[str, float]]]:

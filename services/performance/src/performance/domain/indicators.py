@@ -18,6 +18,9 @@ SATISFACTION_TARGET = 85.0
 DELAY_RATE_TARGET = 3.0
 TRAINING_HOURS_TARGET = 8.0
 ADOPTED_SUGGESTIONS_TARGET = 1.0
+REQUIRED_TRAINING_HOURS = 40.0
+"""C-04: mandatory training hours a year; all of them passed is P-04's 100 %."""
+REQUIRED_PASSED_TARGET = 100.0
 WARNING_PENALTY = 5.0
 """Points the quantitative score loses per preparation warning or escalation."""
 
@@ -45,8 +48,52 @@ def _pct(part: float, whole: float) -> float:
     return round(100.0 * part / whole, 2)
 
 
-def indicators_of(facts: Iterable[Fact]) -> list[Indicator]:
-    """Every indicator of one person or department from its counting facts."""
+def required_training_passed(facts: Iterable[Fact], scope: str = "") -> Indicator:
+    """P-04: required skills passed, as the share of the year's mandatory
+    training hours (C-04: 40) passed in required courses; 100 % is the annual
+    check. For several people (a department) the mean of their shares.
+    ``scope`` says which days were counted (e.g. the year to date)."""
+    passed = [f for f in facts if f.counts and f.kind == k.REQUIRED_TRAINING]
+    by_person: dict[str, float] = defaultdict(float)
+    for f in passed:
+        by_person[f.username] += f.value
+    where = f" ({scope})" if scope else ""
+    if len(by_person) > 1:
+        shares = [min(100.0, _pct(h, REQUIRED_TRAINING_HOURS)) for h in by_person.values()]
+        value = round(sum(shares) / len(shares), 2)
+        formula = (
+            f"required courses passed{where}: mean over {len(shares)} people of "
+            f"min(100, hours / {REQUIRED_TRAINING_HOURS:g}) = {value:g} % (annual check: 100 %)"
+        )
+    else:
+        hours = round(sum(f.value for f in passed), 2)
+        value = min(100.0, _pct(hours, REQUIRED_TRAINING_HOURS))
+        courses = " + ".join(f"{f.value:g}" for f in passed) if passed else "0"
+        formula = (
+            f"required courses passed{where}: hours {courses} = {hours:g} of "
+            f"{REQUIRED_TRAINING_HOURS:g} a year → min(100, {hours:g} / "
+            f"{REQUIRED_TRAINING_HOURS:g}) = {value:g} % (annual check: 100 %)"
+        )
+    return Indicator(
+        "required_training_passed",
+        value,
+        "percent",
+        REQUIRED_PASSED_TARGET,
+        False,
+        formula,
+        tuple(passed),
+    )
+
+
+def indicators_of(
+    facts: Iterable[Fact], year_to_date: Iterable[Fact] | None = None, scope: str = ""
+) -> list[Indicator]:
+    """Every indicator of one person or department from its counting facts.
+
+    ``year_to_date``: the required-training facts from 1 January to the
+    period's end, since P-04's required skills are checked per year (without
+    it, the period's own facts count)."""
+    facts = list(facts)
     by_kind: dict[str, list[Fact]] = defaultdict(list)
     for fact in facts:
         if fact.counts:
@@ -119,6 +166,23 @@ def indicators_of(facts: Iterable[Fact]) -> list[Indicator]:
         )
     )
 
+    weekly = by_kind[k.ACTION_ITEMS_WEEKLY]
+    if weekly:
+        share = round(sum(f.value for f in weekly) / len(weekly), 2)
+        out.append(
+            Indicator(
+                "open_action_items_delayed",
+                share,
+                "percent",
+                DELAY_RATE_TARGET,
+                True,
+                f"mean of {len(weekly)} weekly digests' delayed / open = "
+                + " + ".join(f"{f.value:g}" for f in weekly)
+                + f" / {len(weekly)}",
+                tuple(weekly),
+            )
+        )
+
     warnings = by_kind[k.PREPARATION_WARNING] + by_kind[k.APPROVAL_ESCALATED]
     out.append(
         Indicator(
@@ -173,6 +237,8 @@ def indicators_of(facts: Iterable[Fact]) -> list[Indicator]:
         )
     )
 
+    out.append(required_training_passed(facts if year_to_date is None else year_to_date, scope))
+
     leaks = by_kind[k.CONFIDENTIALITY_LEAK]
     out.append(
         Indicator(
@@ -220,6 +286,10 @@ def quantitative_score(indicators: Sequence[Indicator]) -> Quantitative:
         + f") − {WARNING_PENALTY:g} × {warnings:g} warnings = {value:.2f}"
     )
     return Quantitative(round(value, 2), formula, tuple(parts), veto)
+
+
+DEVELOPMENT = ("required_training_passed", "training_hours", "certificates")
+"""The development indicators (P-04) a result shows beside its score."""
 
 
 def innovation_bonus(indicators: Sequence[Indicator]) -> bool:

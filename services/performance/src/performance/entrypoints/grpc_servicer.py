@@ -11,6 +11,7 @@ import grpc
 from performance.domain.facts import Fact
 from performance.domain.grading import Rules
 from performance.domain.indicators import Indicator
+from performance.domain.titles import TitleRule
 from performance.service_layer.appeals import Appeals
 from performance.service_layer.appraisal import Appraisals, ResultView
 from performance.service_layer.followups import FollowUps
@@ -116,6 +117,23 @@ def result_pb(view: ResultView) -> pb.Result:
         part = message.parts.add(name=p["name"], weight=p["weight"], formula=p["formula"])
         if p["value"] is not None:
             part.value = p["value"]
+    for d in explanation.get("development", []):
+        item = message.development.add(
+            name=d["name"],
+            unit=d["unit"],
+            formula=d["formula"],
+            facts=[
+                fact_pb(view.development_facts[i])
+                for i in d["fact_ids"]
+                if i in view.development_facts
+            ],
+        )
+        if d["value"] is not None:
+            item.value = d["value"]
+        if d["target"] is not None:
+            item.target = d["target"]
+        if d["target_met"] is not None:
+            item.target_met = d["target_met"]
     _set_ts(message.published_at, row.published_at)
     _set_ts(message.appeal_deadline, row.appeal_deadline)
     _set_ts(message.interview_due_at, row.interview_due_at)
@@ -140,6 +158,14 @@ def appeal_pb(row: Any) -> pb.Appeal:
     _set_ts(message.decided_at, row.decided_at)
     _set_ts(message.review_due_at, row.review_due_at)
     _set_ts(message.review_opened_at, row.review_opened_at)
+    for entry in row.panel_trail or []:
+        decision = message.panel.add(
+            approver=entry["approver"],
+            role=entry["role"],
+            action=entry["action"],
+            reason=entry["reason"],
+        )
+        _set_ts(decision.decided_at, datetime.fromisoformat(entry["at"]))
     return message
 
 
@@ -156,6 +182,48 @@ def plan_pb(row: Any) -> pb.ImprovementPlan:
     for c in row.check_ins:
         entry = message.check_ins.add(recorded_by=c["recorded_by"], note=c["note"])
         _set_ts(entry.recorded_at, datetime.fromisoformat(c["recorded_at"]))
+    return message
+
+
+def title_rule_pb(rule: TitleRule) -> pb.TitleRule:
+    return pb.TitleRule(
+        code=rule.code,
+        name=rule.name,
+        name_en=rule.name_en,
+        indicator=rule.indicator,
+        min_facts=rule.min_facts,
+        require_target=rule.require_target,
+        winners=rule.winners,
+    )
+
+
+def title_rule_of(message: pb.TitleRule) -> TitleRule:
+    """0 for a count means "not given": the default 1."""
+    return TitleRule(
+        code=message.code.strip(),
+        name=message.name.strip(),
+        name_en=message.name_en.strip(),
+        indicator=message.indicator,
+        min_facts=message.min_facts or 1,
+        require_target=message.require_target,
+        winners=message.winners or 1,
+    )
+
+
+def title_award_pb(award: Any, facts: list[Fact]) -> pb.TitleAward:
+    message = pb.TitleAward(
+        code=award.code,
+        name=award.name,
+        name_en=award.name_en,
+        username=award.username,
+        result_id=award.result_id,
+        indicator=award.indicator,
+        value=award.value,
+        formula=award.formula,
+        rule=title_rule_pb(TitleRule.from_dict(award.rule)),
+        facts=[fact_pb(f) for f in facts],
+    )
+    _set_ts(message.awarded_at, award.awarded_at)
     return message
 
 
@@ -310,3 +378,27 @@ class PerformanceServicer(performance_pb2_grpc.PerformanceServicer):
             rating_weight=r.rating_weight,
         )
         return rules_pb(self.appraisals.set_rules(current_identity(), rules))
+
+    def GetTitleRules(  # noqa: N802
+        self, request: pb.GetTitleRulesRequest, context: Context
+    ) -> pb.TitleRules:
+        return pb.TitleRules(rules=[title_rule_pb(r) for r in self.appraisals.title_rules()])
+
+    def SetTitleRules(  # noqa: N802
+        self, request: pb.SetTitleRulesRequest, context: Context
+    ) -> pb.TitleRules:
+        rules = self.appraisals.set_title_rules(
+            current_identity(), [title_rule_of(r) for r in request.rules]
+        )
+        return pb.TitleRules(rules=[title_rule_pb(r) for r in rules])
+
+    def ListCycleTitles(  # noqa: N802
+        self, request: pb.ListCycleTitlesRequest, context: Context
+    ) -> pb.CycleTitles:
+        cycle = self.appraisals.get_cycle(request.id)
+        awards = self.appraisals.cycle_titles(current_identity(), request.id)
+        return pb.CycleTitles(
+            cycle_id=cycle.id,
+            period=cycle.period,
+            awards=[title_award_pb(a, facts) for a, facts in awards],
+        )

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
 
 from performance.adapters import orm
 from performance.adapters import repository as repo
+from performance.domain.periods import parse_period
 from performance.service_layer.appraisal import Appraisals, _ts
 from performance.service_layer.context import SERVICE, Context
 from performance.service_layer.metrics import SLA_OUTCOMES
@@ -48,6 +49,19 @@ DECISION_DAYS = 7
 """HR opens the review within 2 working days, the panel concludes within 5."""
 TEMPLATE = "appraisal_appeal"
 PENDING = ("filed", "under_review")
+STATISTICS_TIMER = "appeal.statistics_due"
+EMPLOYEE_REPRESENTATIVE = "employee_representative"
+"""The role the approval engine's panel step asks for (added to shared roles
+by the documents work on the template)."""
+PANEL = ("department_head", "hr", EMPLOYEE_REPRESENTATIVE, "discipline")
+"""P-10: who sits on the review panel (the discipline office joins it)."""
+ROLE_LABELS = {
+    "department_head": "部门负责人",
+    "hr": "人力资源部",
+    EMPLOYEE_REPRESENTATIVE: "职工代表",
+    "discipline": "纪检监察",
+    "committee": "绩效考核委员会",
+}
 
 
 class Appeals:
@@ -193,13 +207,9 @@ class Appeals:
         approval_id = self.ctx.approvals.start(
             ApprovalRequest(
                 template=TEMPLATE,
-                subject=f"{cycle.period} 绩效申诉 {row.appellant}",
-                payload={
-                    "appraisal_id": row.result_id,
-                    "period": cycle.period,
-                    "reason": row.reason,
-                    "second_appeal": bool(row.second),
-                },
+                subject=f"{cycle.period} 绩效申诉 {row.appellant}"
+                + ("（再申诉，终局）" if row.second else ""),
+                payload=self.approval_payload(uow, row, result, cycle),
                 requester_username=row.appellant,
                 source_ref=f"appeal:{row.id}",
             )
@@ -208,21 +218,111 @@ class Appeals:
             uow.session, orm.appeals, row.id, {"approval_id": approval_id, "state": "under_review"}
         )
 
+    def approval_payload(
+        self, uow: UnitOfWork, row: Any, result: Any, cycle: Any
+    ) -> dict[str, Any]:
+        """What the panel reads in the approval (P-10). ``appraisal_id``,
+        ``reason`` and ``second_appeal`` drive the template (a second appeal goes
+        to the committee); the rest is the case: the result as published, the
+        disputed facts with their source events and, for a second appeal, the
+        first decision."""
+        facts = repo.facts_by_ids(uow.session, row.disputed_fact_ids)
+        payload: dict[str, Any] = {
+            "appraisal_id": row.result_id,
+            "period": cycle.period,
+            "cycle_kind": cycle.kind,
+            "reason": row.reason,
+            "second_appeal": bool(row.second),
+            "appeal_id": row.id,
+            "appellant": row.appellant,
+            "department_code": result.department_code,
+            "score": result.score,
+            "grade": result.grade,
+            "result_version": result.version,
+            "formula": result.explanation.get("formula", ""),
+            "disputed_facts": [
+                {
+                    "id": f.id,
+                    "kind": f.kind,
+                    "detail": f.detail,
+                    "source_event_id": f.source_event_id,
+                    "source_event_type": f.source_event_type,
+                }
+                for f in facts
+            ],
+            "panel": ["committee"] if row.second else list(PANEL),
+            "decision_due_at": row.decision_due_at.isoformat(),
+        }
+        if row.second:
+            first = next(
+                (a for a in repo.appeals_of_result(uow.session, row.result_id) if not a.second),
+                None,
+            )
+            if first is not None:
+                payload["first_appeal_id"] = first.id
+                payload["first_decision"] = first.decision
+        return payload
+
+    def _panel_role(self, uow: UnitOfWork, row: Any, approver: str) -> str:
+        """Which seat of the panel a decider holds (for the written decision)."""
+        if row.second and approver in self.ctx.holders("committee"):
+            return "committee"
+        result = repo.get_result(uow.session, row.result_id)
+        dept = self.ctx.directory.department(result.department_code) if result else None
+        if dept is not None and dept.head_username == approver:
+            return "department_head"
+        for role in ("hr", EMPLOYEE_REPRESENTATIVE, "discipline", "committee"):
+            if approver in self.ctx.holders(role):
+                return role
+        return ""
+
+    def _appeal_of(self, uow: UnitOfWork, ref: Any) -> Any:
+        if ref.source_service != SERVICE:
+            return None
+        kind, _, appeal_id = ref.source_ref.partition(":")
+        return repo.get_appeal(uow.session, appeal_id) if kind == "appeal" else None
+
+    def _record_decision(
+        self, uow: UnitOfWork, row: Any, approver: str, step: int, action: str, reason: str = ""
+    ) -> None:
+        """Add one panel member's decision to the trail; HR's first decision opens
+        the review (P-10: within 2 working days)."""
+        now = self.ctx.now()
+        role = self._panel_role(uow, row, approver)
+        entry = {
+            "at": now.isoformat(),
+            "approver": approver,
+            "role": role,
+            "step_index": step,
+            "action": action,
+            "reason": reason,
+        }
+        values: dict[str, Any] = {"panel_trail": [*list(row.panel_trail or []), entry]}
+        if row.review_opened_at is None and approver in self.ctx.holders("hr"):
+            values["review_opened_at"] = now
+            self.ctx.timers.cancel(uow.session, f"appeal:{row.id}:review", now)
+            met = now <= row.review_due_at
+            SLA_OUTCOMES.labels(sla="appeal_review", outcome="met" if met else "breached").inc()
+        repo.update_row(uow.session, orm.appeals, row.id, values)
+
     def on_approval_step_approved(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
-        """HR's first decision on an appeal's approval opens the review (P-10)."""
+        """A panel member approved (``documents.approval.step_approved``)."""
         p = event.payload_as(documents.ApprovalStepApproved)
         assert isinstance(p, documents.ApprovalStepApproved)
-        if p.approval.source_service != SERVICE or p.approver not in self.ctx.holders("hr"):
+        row = self._appeal_of(uow, p.approval)
+        if row is None or row.state not in PENDING:
             return
-        kind, _, appeal_id = p.approval.source_ref.partition(":")
-        row = repo.get_appeal(uow.session, appeal_id) if kind == "appeal" else None
-        if row is None or row.review_opened_at is not None:
+        self._record_decision(uow, row, p.approver, p.step_index, "approved")
+
+    def on_approval_rejected(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        """A panel member rejected, with the reason that becomes the basis of a
+        rejection (``documents.approval.rejected``)."""
+        p = event.payload_as(documents.ApprovalRejected)
+        assert isinstance(p, documents.ApprovalRejected)
+        row = self._appeal_of(uow, p.approval)
+        if row is None or row.state not in PENDING:
             return
-        now = self.ctx.now()
-        repo.update_row(uow.session, orm.appeals, row.id, {"review_opened_at": now})
-        self.ctx.timers.cancel(uow.session, f"appeal:{row.id}:review", now)
-        met = now <= row.review_due_at
-        SLA_OUTCOMES.labels(sla="appeal_review", outcome="met" if met else "breached").inc()
+        self._record_decision(uow, row, p.approver, p.step_index, "rejected", p.reason)
 
     def on_review_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
         """Two working days passed and HR has not opened the review: a breach."""
@@ -274,29 +374,23 @@ class Appeals:
         )
 
     def on_approval_completed(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        """The panel (or, for a second appeal, the committee) concluded: approved
+        means upheld. The written decision states the process and the basis."""
         p = event.payload_as(documents.ApprovalCompleted)
         assert isinstance(p, documents.ApprovalCompleted)
         ref = p.approval
-        if ref.source_service != SERVICE:
-            return
-        kind, _, appeal_id = ref.source_ref.partition(":")
-        if kind != "appeal":
-            return
-        row = repo.get_appeal(uow.session, appeal_id)
+        row = self._appeal_of(uow, ref)
         if row is None or row.state not in PENDING:
             return
         now = self.ctx.now()
         upheld = p.outcome == "approved"
         state = "upheld" if upheld else ("rejected" if p.outcome == "rejected" else "withdrawn")
-        panel = "绩效考核委员会" if row.second else "部门负责人与人力资源部组成的复核小组"
-        if upheld:
-            struck = repo.strike_facts(uow.session, row.disputed_fact_ids, row.appellant, row.id)
-            decision = (
-                f"经{panel}审批（审批 {ref.approval_id}）申诉成立；依据：申诉人所列 {struck} 项事实经核实不应计入，"
-                "予以剔除，重新计算得分与等级并重新发布。"
-            )
-        else:
-            decision = f"经{panel}审批（审批 {ref.approval_id}）申诉{'不成立' if state == 'rejected' else '已撤回'}，维持原结果。"
+        struck = (
+            repo.strike_facts(uow.session, row.disputed_fact_ids, row.appellant, row.id)
+            if upheld
+            else 0
+        )
+        decision = self.written_decision(uow, row, ref.approval_id, state, now, struck)
         repo.update_row(
             uow.session,
             orm.appeals,
@@ -333,20 +427,137 @@ class Appeals:
             f"appeal:{row.id}",
         )
 
+    def written_decision(
+        self, uow: UnitOfWork, row: Any, approval_id: str, state: str, now: datetime, struck: int
+    ) -> str:
+        """P-10: the written decision — the process followed, then the basis."""
+        local = self.ctx.local
+        body = (
+            "绩效考核委员会（再申诉）"
+            if row.second
+            else "复核小组（部门负责人、人力资源部、职工代表，纪检监察列席）"
+        )
+        process = [
+            f"{local(row.filed_at)} {row.appellant} 提出{'再' if row.second else ''}申诉",
+            f"经审批 {approval_id}（{TEMPLATE}）由{body}复核",
+        ]
+        if row.review_opened_at is not None:
+            process.append(f"人力资源部于 {local(row.review_opened_at)} 受理复核")
+        for entry in row.panel_trail or []:
+            seat = ROLE_LABELS.get(entry["role"], "审批人")
+            verb = "同意申诉" if entry["action"] == "approved" else "不同意申诉"
+            at = local(datetime.fromisoformat(entry["at"]))
+            process.append(f"{seat} {entry['approver']} 于 {at} {verb}")
+        process.append(f"{local(now)} 作出决定")
+        if state == "upheld":
+            facts = repo.facts_by_ids(uow.session, row.disputed_fact_ids)
+            listed = "；".join(
+                f"「{f.detail or f.kind}」（来源事件 {f.source_event_id}）" for f in facts
+            )
+            basis = (
+                f"申诉成立。依据：申诉人所列 {struck} 项事实经核实不应计入考核"
+                + (f"：{listed}" if listed else "")
+                + "，予以剔除，依《绩效考核办法》P-10 重新计算得分、等级及相关激励并重新发布。"
+            )
+        elif state == "rejected":
+            reasons = [
+                f"{ROLE_LABELS.get(e['role'], '审批人')}：{e['reason']}"
+                for e in row.panel_trail or []
+                if e["action"] == "rejected" and e["reason"]
+            ]
+            basis = (
+                "申诉不成立，维持原考核结果。依据："
+                + ("；".join(reasons) if reasons else "原结果所依据的事实经复核无误")
+                + "。"
+            )
+        else:
+            basis = "申诉已撤回，维持原考核结果。"
+        if row.second:
+            closing = "本决定为终局决定。"
+        elif state == "rejected":
+            until = self.ctx.calendar.add_working_days(now, APPEAL_DAYS)
+            closing = f"如不服，可于 {local(until)} 前向绩效考核委员会提出再申诉（终局）。"
+        else:
+            closing = ""
+        return f"处理过程：{'；'.join(process)}。{basis}{closing}"
+
     def statistics(self, period: str) -> dict[str, Any]:
         with self.ctx.db.reading() as session:
-            rows = repo.appeals_of_period(session, period)
-        states = Counter(r.state for r in rows)
-        late = sum(1 for r in rows if r.decided_at is not None and r.decided_at > r.decision_due_at)
-        return {
-            "period": period,
-            "filed": len(rows),
-            "upheld": states["upheld"],
-            "rejected": states["rejected"],
-            "pending": states["filed"] + states["under_review"],
-            "second_appeals": sum(1 for r in rows if r.second),
-            "decided_late": late,
-        }
+            return _statistics(period, repo.appeals_of_period(session, period))
+
+    def statistics_due(self, quarter: str) -> datetime:
+        """The quarter's statistics are published at 09:00 on the first working
+        day after it ends."""
+        period = parse_period(quarter, "quarterly")
+        day = period.end + timedelta(days=1)
+        while not self.ctx.calendar.is_working_day(day):
+            day += timedelta(days=1)
+        return self.ctx.calendar.start_of_day(day) + timedelta(hours=9)
+
+    def schedule_statistics(self, uow: UnitOfWork, quarter: str) -> None:
+        self.ctx.timers.schedule(
+            uow.session,
+            STATISTICS_TIMER,
+            f"appeal-statistics:{quarter}",
+            self.statistics_due(quarter),
+            {"period": quarter},
+        )
+
+    def seed_statistics(self) -> None:
+        """At start: the current quarter's publication is scheduled (idempotent)."""
+        with self.ctx.uow_factory() as uow:
+            self.schedule_statistics(uow, _quarter_of(self.ctx.local_date(self.ctx.now())))
+            uow.commit()
+
+    def on_statistics_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
+        """P-10: publish the quarter's appeal statistics to HR and the committee,
+        then schedule the next quarter's."""
+        quarter = firing.payload["period"]
+        stats = _statistics(quarter, repo.appeals_of_period(uow.session, quarter))
+        uow.emit(
+            "performance.appeal_statistics.published",
+            quarter,
+            ev.AppealStatisticsPublished(**stats),
+        )
+        self.ctx.notify(
+            uow,
+            self.ctx.holders("hr", "committee"),
+            "performance_appeal_statistics",
+            f"{quarter} 绩效申诉统计",
+            f"共受理 {stats['filed']} 件：成立 {stats['upheld']} 件，不成立 {stats['rejected']} 件，"
+            f"撤回 {stats['withdrawn']} 件，未结 {stats['pending']} 件；再申诉 {stats['second_appeals']} 件；"
+            f"逾期决定 {stats['decided_late']} 件，逾期受理 {stats['review_opened_late']} 件（P-10）。",
+            f"appeal-statistics:{quarter}",
+        )
+        nxt = parse_period(quarter, "quarterly").end + timedelta(days=1)
+        self.schedule_statistics(uow, _quarter_of(nxt))
+
+
+def _statistics(period: str, rows: list[Any]) -> dict[str, Any]:
+    states = Counter(r.state for r in rows)
+    late = sum(1 for r in rows if r.decided_at is not None and r.decided_at > r.decision_due_at)
+    review_late = sum(
+        1
+        for r in rows
+        if (r.review_opened_at is not None and r.review_opened_at > r.review_due_at)
+        or (
+            r.review_opened_at is None
+            and r.state not in PENDING
+            and r.decided_at is not None
+            and r.decided_at > r.review_due_at
+        )
+    )
+    return {
+        "period": period,
+        "filed": len(rows),
+        "upheld": states["upheld"],
+        "rejected": states["rejected"],
+        "pending": states["filed"] + states["under_review"],
+        "second_appeals": sum(1 for r in rows if r.second),
+        "decided_late": late,
+        "withdrawn": states["withdrawn"],
+        "review_opened_late": review_late,
+    }
 
 
 def _quarter_of(day: Any) -> str:

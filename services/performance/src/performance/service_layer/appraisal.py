@@ -9,6 +9,7 @@ recomputes one result and re-publishes it as a new version.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from performance.adapters import orm
 from performance.adapters import repository as repo
 from performance.domain import grading
 from performance.domain.access import may_read_appraisal
-from performance.domain.facts import CONFIDENTIALITY_LEAK, Fact
+from performance.domain.facts import CONFIDENTIALITY_LEAK, REQUIRED_TRAINING, Fact
 from performance.domain.indicators import Indicator, indicators_of
 from performance.domain.periods import (
     Period,
@@ -29,6 +30,7 @@ from performance.domain.periods import (
     period_containing,
 )
 from performance.domain.rating360 import GROUPS, validate_score
+from performance.domain.titles import TitleChoice, TitleRule, choose_titles, rule_problems
 from performance.service_layer.context import Context
 from performance.service_layer.explain import compute
 from performance.service_layer.metrics import RESULTS_RECOMPUTED, SLA_OUTCOMES
@@ -67,6 +69,8 @@ class ResultView:
     row: Any
     cycle: Any
     facts: list[Fact]
+    development_facts: dict[str, Fact]
+    """The facts of the development indicators (P-04), by id: the year to date."""
 
 
 def _ts(moment: datetime) -> Any:
@@ -321,23 +325,42 @@ class Appraisals:
             uow.commit()
         return self.get_cycle(cycle_id)
 
+    def _year_window(self, period: Period) -> tuple[datetime, datetime, str]:
+        """P-04: required skills count per year: 1 January to the period's end."""
+        first = date(period.end.year, 1, 1)
+        scope = "" if period.kind == "annual" else f"{first.isoformat()} – {period.end.isoformat()}"
+        return (
+            self.ctx.calendar.start_of_day(first),
+            self.ctx.calendar.start_of_day(period.end + timedelta(days=1)),
+            scope,
+        )
+
     def _publish(self, uow: UnitOfWork, cycle: Any, now: datetime) -> int:
         session = uow.session
         period = parse_period(cycle.period, cycle.kind)
         start, end = self.ctx.window(period)
         facts_by_person = repo.facts_in_window(session, start, end)
+        year_start, year_end, scope = self._year_window(period)
+        required = repo.facts_of_kind_by_person(session, REQUIRED_TRAINING, year_start, year_end)
         ratings = repo.ratings_of_cycle(session, cycle.id)
         rules = repo.load_rules(session)
         computed = {}
         for username in sorted(set(facts_by_person) | set(ratings)):
             c = compute(
-                facts_by_person.get(username, []), ratings.get(username, []), rules.rating_weight
+                facts_by_person.get(username, []),
+                ratings.get(username, []),
+                rules.rating_weight,
+                required.get(username, []),
+                scope,
             )
             if c is not None:
                 computed[username] = c
         vetoed = frozenset(u for u, c in computed.items() if c.veto_record)
         graded = grading.grade_cycle([(u, c.score) for u, c in computed.items()], rules, vetoed)
-        titles = self._titles(cycle, computed) if cycle.kind == "monthly" else {}
+        choices = self._titles(session, computed) if cycle.kind == "monthly" else []
+        titles: dict[str, list[str]] = {}
+        for choice in choices:
+            titles.setdefault(choice.username, []).append(choice.rule.name)
         cal = self.ctx.calendar
         appeal_deadline = cal.add_working_days(now, APPEAL_DAYS)
         interview_due = cal.add_working_days(now, INTERVIEW_DAYS)
@@ -394,17 +417,9 @@ class Appraisals:
                 )
             uow.emit("performance.result.published", row["id"], self._result_event(cycle, row))
             self._annual_grade(uow, cycle, row)
-            for title in row["titles"]:
-                uow.emit(
-                    "performance.title.awarded",
-                    row["id"],
-                    ev.TitleAwarded(
-                        username=row["username"],
-                        title=title,
-                        period=cycle.period,
-                        value=row["score"],
-                    ),
-                )
+        self._award_titles(uow, cycle, rows, choices, now)
+        if cycle.kind == "annual":
+            self._required_training_check(uow, cycle, computed)
         self._consecutive(uow, cycle, rows)
         self.ctx.notify(
             uow,
@@ -450,33 +465,72 @@ class Appraisals:
             ),
         )
 
-    def _titles(self, cycle: Any, computed: dict[str, Any]) -> dict[str, list[str]]:
-        """SPEC P-09 monthly titles, by the rule: the best indicator that meets its
-        target wins (ties: the earlier username). Service Star: meeting
-        satisfaction; Efficiency Star: document timeliness (at least 3 steps)."""
-        best: dict[str, tuple[float, str]] = {}
-        for username, c in computed.items():
-            named = {i.name: i for i in c.indicators}
-            sat = named["meeting_satisfaction"]
-            if sat.value is not None and sat.target_met:
-                candidate = (sat.value, username)
-                if "Service Star" not in best or (-candidate[0], username) < (
-                    -best["Service Star"][0],
-                    best["Service Star"][1],
-                ):
-                    best["Service Star"] = candidate
-            tim = named["document_timeliness"]
-            if tim.value is not None and len(tim.facts) >= 3:
-                candidate = (tim.value, username)
-                if "Efficiency Star" not in best or (-candidate[0], username) < (
-                    -best["Efficiency Star"][0],
-                    best["Efficiency Star"][1],
-                ):
-                    best["Efficiency Star"] = candidate
-        out: dict[str, list[str]] = {}
-        for title, (_, username) in sorted(best.items()):
-            out.setdefault(username, []).append(title)
-        return out
+    def _titles(self, session: Any, computed: dict[str, Any]) -> list[TitleChoice]:
+        """SPEC P-09 monthly titles by the rules the organisation set (data)."""
+        rules = repo.load_title_rules(session)
+        return choose_titles(rules, {u: c.indicators for u, c in computed.items()})
+
+    def _award_titles(
+        self,
+        uow: UnitOfWork,
+        cycle: Any,
+        rows: list[dict[str, Any]],
+        choices: list[TitleChoice],
+        now: datetime,
+    ) -> None:
+        """Keep each title with the rule it was chosen by and its facts; tell career
+        and infohub (the bulletin) through the outbox."""
+        result_of = {r["username"]: r["id"] for r in rows}
+        awards = []
+        for choice in choices:
+            result_id = result_of.get(choice.username, "")
+            awards.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "cycle_id": cycle.id,
+                    "result_id": result_id,
+                    "username": choice.username,
+                    "code": choice.rule.code,
+                    "name": choice.rule.name,
+                    "name_en": choice.rule.name_en,
+                    "indicator": choice.rule.indicator,
+                    "value": choice.value,
+                    "formula": choice.formula,
+                    "rule": choice.rule.as_dict(),
+                    "fact_ids": [f.id for f in choice.indicator.facts],
+                    "awarded_at": now,
+                }
+            )
+            uow.emit(
+                "performance.title.awarded",
+                result_id,
+                ev.TitleAwarded(
+                    username=choice.username,
+                    title=choice.rule.name,
+                    period=cycle.period,
+                    value=choice.value,
+                ),
+            )
+        if awards:
+            uow.session.execute(insert(orm.title_awards), awards)
+
+    def _required_training_check(
+        self, uow: UnitOfWork, cycle: Any, computed: dict[str, Any]
+    ) -> None:
+        """P-04 annual check: required skills 100 % passed; whoever is short is
+        told, with HR, what is missing."""
+        for username, c in sorted(computed.items()):
+            check = next(i for i in c.indicators if i.name == "required_training_passed")
+            if check.target_met:
+                continue
+            self.ctx.notify(
+                uow,
+                [username, *self.ctx.holders("hr")],
+                "performance_required_training_short",
+                f"{cycle.period} 年度必修技能未全部通过：{check.value:g}%",
+                f"{username}：{check.formula}（P-04 要求每年 100%）。",
+                f"cycle:{cycle.id}",
+            )
 
     def _consecutive(self, uow: UnitOfWork, cycle: Any, rows: list[dict[str, Any]]) -> None:
         """P-07: two failing quarters open a job-adjustment case; two excellent
@@ -594,9 +648,11 @@ class Appraisals:
     def _view(self, row: Any, cycle: Any) -> ResultView:
         period = parse_period(cycle.period, cycle.kind)
         start, end = self.ctx.window(period)
+        wanted = [i for d in row.explanation.get("development", []) for i in d["fact_ids"]]
         with self.ctx.db.reading() as session:
             facts = repo.facts_of_person(session, row.username, start, end)
-        return ResultView(row, cycle, facts)
+            development = {f.id: f for f in repo.facts_by_ids(session, wanted)}
+        return ResultView(row, cycle, facts, development)
 
     def indicators(
         self, actor: Identity, username: str, label: str
@@ -605,9 +661,13 @@ class Appraisals:
             raise NotFound(f"no indicators of {username}")
         period = self._period(label)
         start, end = self.ctx.window(period)
+        year_start, year_end, scope = self._year_window(period)
         with self.ctx.db.reading() as session:
             facts = repo.facts_of_person(session, username, start, end)
-        return period, self.ctx.department_of(username), indicators_of(facts)
+            required = repo.facts_of_kind_by_person(
+                session, REQUIRED_TRAINING, year_start, year_end, username=username
+            ).get(username, [])
+        return period, self.ctx.department_of(username), indicators_of(facts, required, scope)
 
     def department_indicators(
         self, actor: Identity, code: str, label: str
@@ -628,9 +688,14 @@ class Appraisals:
             raise NotFound(f"department {code} not found")
         period = self._period(label)
         start, end = self.ctx.window(period)
+        year_start, year_end, scope = self._year_window(period)
         with self.ctx.db.reading() as session:
             facts = repo.facts_of_department(session, code, start, end)
-        return period, indicators_of(facts)
+            required = repo.facts_of_kind_by_person(
+                session, REQUIRED_TRAINING, year_start, year_end, department=code
+            )
+        every = [f for person in required.values() for f in person]
+        return period, indicators_of(facts, every, scope)
 
     def _period(self, label: str) -> Period:
         if not label:
@@ -653,16 +718,22 @@ class Appraisals:
         period = parse_period(cycle.period, cycle.kind)
         start, end = self.ctx.window(period)
         rules = repo.load_rules(session)
+        year_start, year_end, scope = self._year_window(period)
         c = compute(
             repo.facts_of_person(session, row.username, start, end),
             repo.ratings_of(session, cycle.id, row.username),
             rules.rating_weight,
+            repo.facts_of_kind_by_person(
+                session, REQUIRED_TRAINING, year_start, year_end, username=row.username
+            ).get(row.username, []),
+            scope,
         )
         if c is None:
             return False
         people, others = repo.excellent_count(session, cycle.id, row.username)
         grade, capped = grading.regrade_one(c.score, rules, people, others, bool(c.veto_record))
-        if abs(c.score - row.score) < 0.005 and grade == row.grade:
+        same_development = c.explanation["development"] == row.explanation.get("development")
+        if abs(c.score - row.score) < 0.005 and grade == row.grade and same_development:
             return False
         explanation = dict(c.explanation)
         if capped:
@@ -711,16 +782,71 @@ class Appraisals:
 
     def recompute_for_fact(self, uow: UnitOfWork, fact: Fact) -> None:
         """P-02: a late or corrected fact recomputes the published periods it falls in."""
-        if not fact.username:
+        self.recompute_for_facts(uow, [fact])
+
+    def recompute_for_facts(self, uow: UnitOfWork, facts: Sequence[Fact]) -> None:
+        """P-02: recompute each published result some of ``facts`` fall in, once,
+        with one query for all of them (a consumed batch of events)."""
+        days: dict[str, list[tuple[str, Fact]]] = {}
+        for fact in facts:
+            if fact.username:
+                day = self.ctx.local_date(fact.occurred_at).isoformat()
+                days.setdefault(fact.username, []).append((day, fact))
+        if not days:
             return
-        day = self.ctx.local_date(fact.occurred_at).isoformat()
-        for result_id in repo.published_results_containing(uow.session, fact.username, day):
-            self.recompute(
-                uow,
-                result_id,
-                "late_fact",
-                f"迟到事实 {fact.kind}（事件 {fact.source_event_id}）重新计算",
+        every = [d for pairs in days.values() for d, _ in pairs]
+        touched = repo.published_results_between(uow.session, list(days), min(every), max(every))
+        for result_id, username, start, end in touched:
+            late = [f for d, f in days[username] if start <= d <= end]
+            if not late:
+                continue
+            named = "、".join(f"{f.kind}（事件 {f.source_event_id}）" for f in late[:3])
+            more = f" 等 {len(late)} 项" if len(late) > 3 else ""
+            self.recompute(uow, result_id, "late_fact", f"迟到事实 {named}{more}重新计算")
+
+    # --- titles (P-09) ----------------------------------------------------------
+
+    def title_rules(self) -> list[TitleRule]:
+        with self.ctx.db.reading() as session:
+            return repo.load_title_rules(session)
+
+    def set_title_rules(self, actor: Identity, rules: list[TitleRule]) -> list[TitleRule]:
+        """P-09: HR (or the committee) sets how monthly titles are chosen; the
+        next monthly publication uses them."""
+        if not actor.has_role(*APPRAISERS):
+            raise PermissionDenied("setting the title rules needs the role hr or committee")
+        problems = rule_problems(rules)
+        if problems:
+            raise ValidationFailed([FieldError(k, v) for k, v in problems.items()])
+        with self.ctx.uow_factory() as uow:
+            before = repo.load_title_rules(uow.session)
+            repo.save_title_rules(uow.session, rules, actor.username, self.ctx.now())
+            uow.audit(
+                actor.username,
+                "title_rules.set",
+                "rules",
+                "titles",
+                before=[r.as_dict() for r in before],
+                after=[r.as_dict() for r in rules],
             )
+            uow.commit()
+        return rules
+
+    def cycle_titles(self, actor: Identity, cycle_id: str) -> list[tuple[Any, list[Fact]]]:
+        """P-09: a month's titles, each with its rule and value; the facts behind
+        it for those who may read the holder's appraisal (X-03)."""
+        cycle = self.get_cycle(cycle_id)
+        with self.ctx.db.reading() as session:
+            awards = repo.title_awards_of_cycle(session, cycle.id)
+            out = []
+            for award in awards:
+                facts = (
+                    repo.facts_by_ids(session, award.fact_ids)
+                    if self._may_read(actor, award.username)
+                    else []
+                )
+                out.append((award, facts))
+        return out
 
     # --- rules and the leak record (P-03, P-07) -------------------------------
 

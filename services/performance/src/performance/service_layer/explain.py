@@ -8,6 +8,7 @@ from typing import Any
 
 from performance.domain.facts import Fact
 from performance.domain.indicators import (
+    DEVELOPMENT,
     Indicator,
     indicators_of,
     innovation_bonus,
@@ -28,10 +29,16 @@ class Computed:
 
 
 def compute(
-    facts: Sequence[Fact], ratings: Sequence[tuple[str, float]], rating_weight: float
+    facts: Sequence[Fact],
+    ratings: Sequence[tuple[str, float]],
+    rating_weight: float,
+    year_to_date: Sequence[Fact] | None = None,
+    scope: str = "",
 ) -> Computed | None:
-    """The score of one person, or None when there is nothing to appraise."""
-    indicators = indicators_of(facts)
+    """The score of one person, or None when there is nothing to appraise.
+
+    The development indicators (P-04) are shown beside the score, not in it."""
+    indicators = indicators_of(facts, year_to_date, scope)
     quant = quantitative_score(indicators)
     rating = score_360(ratings)
     score = combine(quant, rating, rating_weight)
@@ -54,6 +61,19 @@ def compute(
         "parts": [
             {"name": p.name, "value": p.value, "weight": round(p.weight, 4), "formula": p.formula}
             for p in score.parts
+        ],
+        "development": [
+            {
+                "name": i.name,
+                "value": i.value,
+                "unit": i.unit,
+                "target": i.target,
+                "target_met": i.target_met,
+                "formula": i.formula,
+                "fact_ids": [f.id for f in i.facts],
+            }
+            for i in indicators
+            if i.name in DEVELOPMENT
         ],
     }
     return Computed(

@@ -5,15 +5,17 @@ duplicate event finds its facts already kept and changes nothing. A fact
 falling in an already published period recomputes the results it touches.
 
 Consumed today: documents.step.assigned/.completed/.overdue,
-documents.approval.approved/.escalated, meetings.survey.closed,
-meetings.action_item.updated, meetings.meeting.preparation_warning,
-career.training.completed (hours and certificates, P-04),
+documents.approval.step_approved/.escalated, meetings.survey.closed,
+meetings.action_item.updated, meetings.action_items.weekly_digest,
+meetings.meeting.preparation_warning,
+career.training.completed (hours, required courses passed and certificates, P-04),
 infohub.suggestion.adopted (innovation, P-03, P-09).
 """
 
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
@@ -33,12 +35,20 @@ from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.uow import UnitOfWork
 
 Handler = Callable[[UnitOfWork, ReceivedEvent], None]
+RECOMPUTE_KEY = "performance.recompute_touched"
 
 
 class FactIntake:
+    """Event handlers that keep facts. New facts of a transaction (one event, or
+    a batch of them from the batched consumer) recompute the published results
+    they touch once, just before the transaction commits."""
+
     def __init__(self, ctx: Context, appraisals: Appraisals) -> None:
         self.ctx = ctx
         self.appraisals = appraisals
+        self._touched: weakref.WeakKeyDictionary[UnitOfWork, list[Fact]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def handlers(self) -> dict[str, Handler]:
         """Event type → handler; the consumer subscribes each."""
@@ -46,11 +56,12 @@ class FactIntake:
             "documents.step.assigned": self.on_step_assigned,
             "documents.step.completed": self.on_step_completed,
             "documents.step.overdue": self.on_step_overdue,
-            "documents.approval.approved": self.on_approval_step_approved,
+            "documents.approval.step_approved": self.on_approval_step_approved,
             "documents.approval.escalated": self.on_approval_escalated,
             "meetings.survey.closed": self.on_survey_closed,
             "meetings.action_item.updated": self.on_action_item_updated,
             "meetings.meeting.preparation_warning": self.on_preparation_warning,
+            "meetings.action_items.weekly_digest": self.on_weekly_digest,
             "career.training.completed": self.on_training_completed,
             "infohub.suggestion.adopted": self.on_suggestion_adopted,
         }
@@ -85,7 +96,15 @@ class FactIntake:
         )
         if repo.add_fact(uow.session, fact, self.ctx.now()):
             FACTS_INGESTED.labels(kind=kind).inc()
-            self.appraisals.recompute_for_fact(uow, fact)
+            if fact.username:
+                self._touched.setdefault(uow, []).append(fact)
+                uow.before_commit(RECOMPUTE_KEY, lambda: self._recompute_touched(uow))
+
+    def _recompute_touched(self, uow: UnitOfWork) -> None:
+        """P-02: late facts recompute the published periods they fall in."""
+        facts = self._touched.pop(uow, [])
+        if facts:
+            self.appraisals.recompute_for_facts(uow, facts)
 
     @staticmethod
     def _payload(event: ReceivedEvent, message: type[Message]) -> Message:
@@ -197,6 +216,31 @@ class FactIntake:
             ref=p.action_item_id,
         )
 
+    def on_weekly_digest(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
+        """P-02: each department's open action items of the week (M-06 digest),
+        as the share delayed; a department fact, no person's."""
+        p = event.payload_as(meetings.ActionItemsWeeklyDigest)
+        assert isinstance(p, meetings.ActionItemsWeeklyDigest)
+        for d in p.departments:
+            open_items = d.in_progress + d.delayed
+            if not d.department_code or open_items == 0:
+                continue
+            share = round(100.0 * d.delayed / open_items, 2)
+            detail = (
+                f"{p.week_of} 周督办事项：进行中 {d.in_progress}、逾期 {d.delayed}、"
+                f"本周完成 {d.completed}（跨部门 {d.cross_department}）"
+            )
+            self._keep(
+                uow,
+                event,
+                k.ACTION_ITEMS_WEEKLY,
+                "",
+                share,
+                detail,
+                department=d.department_code,
+                ref=p.week_of,
+            )
+
     def on_preparation_warning(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
         p = event.payload_as(meetings.PreparationWarning)
         assert isinstance(p, meetings.PreparationWarning)
@@ -232,6 +276,18 @@ class FactIntake:
                 p.hours,
                 detail,
                 ref=p.completion_id,
+                occurred_at=occurred,
+            )
+        if p.mandatory and p.hours > 0:
+            detail = f"必修课程「{p.course_title}」合格，{p.hours:g} 学时（{p.course_kind}）"
+            self._keep(
+                uow,
+                event,
+                k.REQUIRED_TRAINING,
+                p.username,
+                p.hours,
+                detail,
+                ref=p.course_id,
                 occurred_at=occurred,
             )
         if p.certificate:
