@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from flask.testing import FlaskClient
 
-from gateway.seed import SEEDER
+from directory.seed import SEEDER
 
 pytestmark = pytest.mark.integration
 

@@ -20,12 +20,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
-from gateway.adapters.tables import people
+from directory.adapters.tables import people
+from directory.seed import seed_demo
+from directory.server import directory_service_spec
+from directory.service_layer.directory import DirectoryService
+from directory.service_layer.directory_events import person_changed
 from gateway.app import gateway_of
-from gateway.directory_server import directory_service_spec
-from gateway.seed import seed_demo
 from gateway.service_layer.auth import PersonCache
-from gateway.service_layer.directory_events import person_changed
 from secretariat_shared.bus import BusTopology
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database
@@ -63,10 +64,10 @@ def service_side(
     internal_secret: str,
 ) -> Iterator[ServiceSide]:
     gateway = gateway_of(app)
-    seed_demo(gateway.directory)
     clock = ManualClock()
     # The gateway's listener uses the platform's exchange; the bus is this test's own.
     topology = BusTopology()
+    seed_demo(DirectoryService(gateway.db, gateway.passwords, gateway.clock))
     database = Database(gateway.settings.database_url)
     running = RunningService(
         directory_service_spec(
@@ -161,7 +162,8 @@ def test_x01_another_gateway_process_refuses_a_deactivated_caller_at_once(
     gateway = gateway_of(listening)
     clock = ManualClock()
     with gateway.db.write_session() as session:
-        person = gateway.directory.get_person("zhang.wei").person
+        directory = DirectoryService(gateway.db, gateway.passwords, gateway.clock)
+        person = directory.get_person("zhang.wei").person
         session.execute(update(people).where(people.c.username == "zhang.wei").values(active=False))
         person_changed(session, person, _deactivated(person), clock.now())
         session.commit()

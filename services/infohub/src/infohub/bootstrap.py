@@ -81,6 +81,9 @@ def build(
     )
 
     def directory_email(username: str) -> str:
+        """The directory's e-mail of ``username``; none where no directory is wired."""
+        if directory is None and not settings.directory_address:
+            return ""
         person = directory_of().person(username)
         return person.email if person else ""
 

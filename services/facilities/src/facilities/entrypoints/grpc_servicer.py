@@ -18,7 +18,7 @@ from google.protobuf.message import Message
 
 from facilities.domain.sites import CheckResult
 from facilities.domain.travel import ExpenseLine
-from facilities.service_layer.audit_trail import FacilitiesAuditTrail
+from facilities.adapters.audit_trail import FacilitiesAuditTrail
 from facilities.service_layer.common import Listing, to_proto
 from facilities.service_layer.incidents import Incidents
 from facilities.service_layer.repairs import Repairs
