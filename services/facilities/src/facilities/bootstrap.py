@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from facilities.adapters.approvals_client import GrpcApprovals
+from facilities.adapters.audit_trail import FacilitiesAuditTrail
 from facilities.adapters.orm import platform
 from facilities.adapters.qr import qr_png
 from facilities.entrypoints.grpc_servicer import FacilitiesServicer
@@ -20,7 +21,6 @@ from facilities.service_layer import incidents as incidents_module
 from facilities.service_layer import repairs as repairs_module
 from facilities.service_layer import sites as sites_module
 from facilities.service_layer.approval_start import APPROVAL_START_TIMER, approval_start_handler
-from facilities.adapters.audit_trail import FacilitiesAuditTrail
 from facilities.service_layer.common import SERVICE, Context
 from facilities.service_layer.incidents import Incidents
 from facilities.service_layer.outcomes import ApprovalOutcomes

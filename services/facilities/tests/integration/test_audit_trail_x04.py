@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from facilities.domain.travel import ExpenseLine
 from facilities.adapters.audit_trail import FacilitiesAuditTrail
+from facilities.domain.travel import ExpenseLine
 from facilities.service_layer.travel import TripRequest
 from facilities_testkit import EMPLOYEE, STOREKEEPER, Harness, person
 from secretariat.common.v1 import audit_pb2

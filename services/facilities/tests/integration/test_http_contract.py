@@ -89,7 +89,9 @@ def test_issue10_every_rpc_declares_its_route_gate_and_documentation() -> None:
 
 def test_issue10_every_list_takes_page_and_page_size_and_answers_the_list_shape() -> None:
     lists = [m for m in SERVICE.methods if m.name.startswith("List")]
-    assert len(lists) == 18  # ListFacilitiesAuditEntries and ListSupplyBudgets (F-01) included
+    assert (
+        len(lists) == 18
+    )  # ListFacilitiesAuditEntries and ListSupplyBudgets (F-01) included
     for method in lists:
         assert {"page", "page_size"} <= set(method.input_type.fields_by_name), method.name
         answer = set(method.output_type.fields_by_name)

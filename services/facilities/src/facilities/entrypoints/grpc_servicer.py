@@ -16,9 +16,9 @@ import grpc
 from google.api import httpbody_pb2
 from google.protobuf.message import Message
 
+from facilities.adapters.audit_trail import FacilitiesAuditTrail
 from facilities.domain.sites import CheckResult
 from facilities.domain.travel import ExpenseLine
-from facilities.adapters.audit_trail import FacilitiesAuditTrail
 from facilities.service_layer.common import Listing, to_proto
 from facilities.service_layer.incidents import Incidents
 from facilities.service_layer.repairs import Repairs
