@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import grpc
-from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
 
 from secretariat.documents.v1 import approvals_pb2, approvals_pb2_grpc
 from secretariat.documents.v1 import events_pb2 as documents_events
+from secretariat_shared.channels import open_channel
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.errors import FieldError, PreconditionFailed, ValidationFailed
 from secretariat_shared.events import ReceivedEvent
@@ -66,14 +66,21 @@ class GrpcApprovals:
         token: Callable[[], str],
         source_service: str,
         timeout: float = 10.0,
+        unavailable: Callable[[], PreconditionFailed] | None = None,
     ) -> None:
-        self._channel = grpcext.intercept_channel(
-            grpc.insecure_channel(address), client_interceptor()
-        )
+        """``unavailable`` makes the error raised when the engine does not answer; by
+        default "nothing was submitted, try again" (a caller that retries through a
+        timer says so in its own error)."""
+        self._channel = open_channel(address)
         self._stub = approvals_pb2_grpc.ApprovalsStub(self._channel)
         self._token = token
         self._source_service = source_service
         self._timeout = timeout
+        self._unavailable = unavailable or (
+            lambda: PreconditionFailed(
+                "the approval engine cannot be reached; nothing was submitted, try again"
+            )
+        )
 
     def start(self, request: ApprovalRequest) -> str:
         """The engine's approval id; refusals become field errors or a precondition."""
@@ -102,9 +109,7 @@ class GrpcApprovals:
             if code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
                 raise PreconditionFailed(f"the approval engine refused it: {details}") from exc
             log.warning("StartApproval failed: %s %s", code, details)
-            raise PreconditionFailed(
-                "the approval engine cannot be reached; nothing was submitted, try again"
-            ) from exc
+            raise self._unavailable() from exc
         return str(approval.id)
 
     def close(self) -> None:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from facilities.adapters.approvals_client import GrpcApprovals
 from facilities.adapters.audit_trail import FacilitiesAuditTrail
 from facilities.adapters.orm import platform
 from facilities.adapters.qr import qr_png
@@ -24,7 +23,7 @@ from facilities.service_layer.approval_start import APPROVAL_START_TIMER, approv
 from facilities.service_layer.common import SERVICE, Context
 from facilities.service_layer.incidents import Incidents
 from facilities.service_layer.outcomes import ApprovalOutcomes
-from facilities.service_layer.ports import Approvals, Directory
+from facilities.service_layer.ports import Approvals, ApprovalsUnavailable, Directory
 from facilities.service_layer.repairs import Repairs
 from facilities.service_layer.sites import Sites
 from facilities.service_layer.supplies import (
@@ -37,6 +36,7 @@ from facilities.service_layer.travel import Travel
 from facilities.service_layer.unit_of_work import FacilitiesUnitOfWork
 from facilities.settings import FacilitiesSettings
 from secretariat.facilities.v1 import facilities_pb2, facilities_pb2_grpc
+from secretariat_shared.approvals import GrpcApprovals
 from secretariat_shared.bus import BusTopology
 from secretariat_shared.calendar_sync import CALENDAR_UPDATED, CalendarSource
 from secretariat_shared.clock import Clock
@@ -99,7 +99,14 @@ def build(
                 "SECRETARIAT_DOCUMENTS_ADDRESS (the documents service, whose approval "
                 "engine runs the approvals)"
             )
-        approvals = GrpcApprovals(settings.documents_address, kit.service_token)
+        approvals = GrpcApprovals(
+            settings.documents_address,
+            kit.service_token,
+            SERVICE,
+            unavailable=lambda: ApprovalsUnavailable(
+                "the approval engine cannot be reached; the approval starts when it is back"
+            ),
+        )
     calendar = kit.business_calendar(calendar_source)
     ctx = Context(kit.uow, kit.db, clock, calendar, directory, approvals, settings.timezone)
     supplies = Supplies(

@@ -322,7 +322,11 @@ def test_f01_requisition_under_the_former_approval_still_settles_by_its_outcome(
         (
             "approval-legacy",
             ApprovalRequest(
-                "supply_requisition", "物品申领", {}, "hr.staff", "requisition:legacy-1"
+                template="supply_requisition",
+                subject="物品申领",
+                payload={},
+                requester_username="hr.staff",
+                source_ref="requisition:legacy-1",
             ),
         )
     )

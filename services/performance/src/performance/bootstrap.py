@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from performance.adapters.approvals_client import GrpcApprovals
 from performance.adapters.orm import platform
 from performance.entrypoints.grpc_servicer import PerformanceServicer
 from performance.service_layer import appeals as appeals_module
@@ -23,6 +22,7 @@ from performance.service_layer.intake import FactIntake
 from performance.service_layer.ports import Approvals, Directory
 from performance.settings import PerformanceSettings
 from secretariat.performance.v1 import performance_pb2, performance_pb2_grpc
+from secretariat_shared.approvals import GrpcApprovals
 from secretariat_shared.bus import BusTopology
 from secretariat_shared.calendar_sync import CalendarSource
 from secretariat_shared.clock import Clock
@@ -76,7 +76,7 @@ def build(
                 "SECRETARIAT_DOCUMENTS_ADDRESS (the documents service, whose approval engine "
                 "runs appeals)"
             )
-        approvals = GrpcApprovals(settings.documents_address, kit.service_token)
+        approvals = GrpcApprovals(settings.documents_address, kit.service_token, SERVICE)
     ctx = Context(
         kit.uow,
         kit.db,

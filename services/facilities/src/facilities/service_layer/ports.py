@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
+from secretariat_shared.approvals import ApprovalRequest as ApprovalRequest
 from secretariat_shared.directory import DepartmentInfo as DepartmentInfo
 from secretariat_shared.directory import Directory as Directory
 from secretariat_shared.directory import PersonInfo as PersonInfo
 from secretariat_shared.errors import PreconditionFailed
-
-
-@dataclass(frozen=True)
-class ApprovalRequest:
-    """An approval the engine (SPEC D-06, documents service) runs for us.
-
-    ``source_ref`` is ``<kind>:<our id>``; the outcome comes back as a
-    ``documents.approval.completed`` event carrying it.
-    """
-
-    template: str
-    subject: str
-    payload: dict[str, Any]
-    requester_username: str
-    source_ref: str
-    urgent: bool = False
-    content: str = ""
 
 
 class ApprovalsUnavailable(PreconditionFailed):
