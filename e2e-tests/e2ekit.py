@@ -7,6 +7,7 @@ import string
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -125,3 +126,10 @@ def new_unit(admin: object) -> Unit:
     reply = admin.patch(f"/api/v1/departments/{code}", json={"head_username": unit.head})  # type: ignore[attr-defined]
     assert reply.status_code == 200, reply.text
     return unit
+
+
+def system_now(admin: Api) -> datetime:
+    """The system's clock (the testing clock another test may have moved), not the wall's."""
+    reply = admin.post("/api/v1/testing/clock", json={"advance_seconds": 0})
+    assert reply.status_code == 200, reply.text
+    return datetime.fromisoformat(reply.json()["now"])

@@ -264,7 +264,7 @@ def test_f01_three_sign_offs_and_finance_sees_departments_over_budget(
         sign(head, requisition_id)
     waiting = staff.get(f"/api/v1/supplies/requisitions/{ids[0]}/code")
     assert waiting.status_code == 409, waiting.text
-    assert "demand list" in waiting.text or "需求汇总" in waiting.text
+    assert "需求清单" in waiting.json()["detail"]
 
     demand = consolidate(storekeeper)
     share = next(d for d in demand["departments"] if d["department_code"] == unit.code)

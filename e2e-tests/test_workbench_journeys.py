@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from browserkit import CHROMIUM, CHROMIUM_ARGS, shot, sign_in
-from e2ekit import Api, eventually, new_unit
+from e2ekit import Api, eventually, new_unit, system_now
 from run_system import System
 
 pytestmark = pytest.mark.e2e
@@ -325,6 +325,8 @@ def test_a02_an_employee_finds_a_record_by_a_chinese_keyword_and_applies_to_borr
     page.click("#apply-loan")
     expect(page.locator("#purpose-error")).to_be_visible()
     page.fill("#f-purpose", "编写部门年鉴")
+    due = system_now(admin).astimezone(ZONE).date() + timedelta(days=14)
+    page.fill("#f-due_date", due.isoformat())
     page.click("#apply-loan")
     expect(page.locator(".alert-success")).to_contain_text("借阅申请已提交")
     expect(page.locator("#loans")).to_contain_text("编写部门年鉴")
@@ -378,7 +380,7 @@ def test_p05_hr_opens_a_cycle_and_rates_a_colleague(
 ) -> None:
     unit = new_unit(admin)
     hr = new_person(admin, unit.code, f"{unit.code.lower()}.hr", "人事专员", ["employee", "hr"])
-    this_month = datetime.now(ZONE).strftime("%Y-%m")  # its rating window is still open
+    this_month = system_now(admin).astimezone(ZONE).strftime("%Y-%m")  # its window is open
     page = new_page()
     sign_in(page, system.web_url, hr)
     page.click("nav >> text=绩效")
