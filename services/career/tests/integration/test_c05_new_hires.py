@@ -73,6 +73,15 @@ def test_c05_mentor_assigned_in_time_means_no_reminder(harness: Harness) -> None
     assert harness.notices("new_hire_mentor_overdue") == []
 
 
+def test_c05_person_already_mentored_when_announced_needs_no_notice(harness: Harness) -> None:
+    harness.directory.add_person(HIRE, "SEC", "sec.lead", name="王小新")
+    harness.cases.mentoring.create(HR, "sec.staff1", HIRE, "new_hire", "")
+    _announce(harness)
+    harness.advance(days=10)
+    assert harness.notices("new_hire_mentor") == []
+    assert harness.notices("new_hire_mentor_overdue") == []
+
+
 def test_c05_changed_person_or_one_without_department_is_no_new_hire(harness: Harness) -> None:
     _announce(harness, change="changed")
     _announce(harness, change="deactivated")

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from career.adapters import orm
-from career.service_layer.common import Context
+from career.service_layer.common import REMINDERS, Context
 from secretariat.directory.v1 import events_pb2 as directory_events
 from secretariat_shared.directory_sync import PERSON_CHANGED
 from secretariat_shared.events import ReceivedEvent
@@ -28,6 +29,9 @@ NEW_HIRE_TIMER = "career.new_hire.mentor_due"
 NEW_HIRE_KIND = "new_hire"
 MENTOR_DUE_WORKING_DAYS = 5
 CREATED = "created"
+# The deadline check's outcomes exported from the start, like the weekly one's.
+for _outcome in ("met", "breached"):
+    REMINDERS.labels(NEW_HIRE_TIMER, _outcome)
 
 __all__ = [
     "MENTOR_DUE_WORKING_DAYS",
@@ -79,7 +83,7 @@ class Onboarding:
         if not departments:
             return
         rows = self.ctx.rows(uow)
-        if rows.get(orm.new_hires, username=username) is not None:
+        if rows.get(orm.new_hires, username=username) is not None or self._mentored(uow, username):
             return
         now = uow.clock.now()
         due = self.ctx.calendar.add_working_days(now, MENTOR_DUE_WORKING_DAYS)
@@ -108,6 +112,17 @@ class Onboarding:
             due,
         )
 
+    def _mentored(self, uow: UnitOfWork, username: str) -> dict[str, Any] | None:
+        """The person's new-hire mentorship, if one was assigned."""
+        return next(
+            (
+                m
+                for m in self.ctx.rows(uow).all(orm.mentorships, mentee=username)
+                if m["kind"] == NEW_HIRE_KIND
+            ),
+            None,
+        )
+
     def _hr_heads(self, hr: list[str]) -> list[str]:
         """Heads of the departments HR's role holders work in."""
         heads: list[str] = []
@@ -128,10 +143,7 @@ class Onboarding:
         if row is None or row["state"] != "open":
             self.ctx.fired(uow, NEW_HIRE_TIMER, ref, "met", [])
             return
-        mentorship = next(
-            (m for m in rows.all(orm.mentorships, mentee=username) if m["kind"] == NEW_HIRE_KIND),
-            None,
-        )
+        mentorship = self._mentored(uow, username)
         if mentorship is not None or self.ctx.directory.person(username) is None:
             rows.change(
                 orm.new_hires,
