@@ -18,6 +18,7 @@ from career.entrypoints.grpc_servicer import CareerServicer
 from career.service_layer import approvals as approvals_module
 from career.service_layer import files as files_module
 from career.service_layer import mentoring as mentoring_module
+from career.service_layer import onboarding as onboarding_module
 from career.service_layer import talent as talent_module
 from career.service_layer import training as training_module
 from career.service_layer import transfers as transfers_module
@@ -25,6 +26,7 @@ from career.service_layer.approvals import ApprovalLink
 from career.service_layer.common import SERVICE, Context
 from career.service_layer.files import CareerFiles
 from career.service_layer.mentoring import Mentoring
+from career.service_layer.onboarding import Onboarding
 from career.service_layer.ports import Approvals, CareerDirectory
 from career.service_layer.promotion import Promotions
 from career.service_layer.talent import TalentReview
@@ -69,6 +71,7 @@ class CareerUseCases:
     mentoring: Mentoring
     talent: TalentReview
     approvals: ApprovalLink
+    onboarding: Onboarding
 
 
 def use_cases(ctx: Context) -> CareerUseCases:
@@ -87,6 +90,7 @@ def use_cases(ctx: Context) -> CareerUseCases:
         Mentoring(ctx, files),
         TalentReview(ctx),
         link,
+        Onboarding(ctx),
     )
 
 
@@ -102,12 +106,13 @@ def timer_handlers(cases: CareerUseCases) -> dict[str, TimerHandler]:
         mentoring_module.GOLD_TIMER: cases.mentoring.on_gold_due,
         mentoring_module.ROTATION_DUE_TIMER: cases.mentoring.on_rotation_due,
         talent_module.GROWTH_TIMER: cases.talent.on_growth_due,
+        onboarding_module.NEW_HIRE_TIMER: cases.onboarding.on_mentor_due,
     }
 
 
 def subscriptions(cases: CareerUseCases) -> list[Subscription]:
-    """Approval outcomes (C-01, C-02), performance's results (P-07) and the
-    organisation's new holiday years (X-02)."""
+    """Approval outcomes (C-01, C-02), performance's results (P-07), the
+    organisation's new holiday years (X-02) and new hires (C-05)."""
     return [
         Subscription(
             APPROVAL_COMPLETED, "career.approval_completed", cases.approvals.on_approval_completed
@@ -122,6 +127,11 @@ def subscriptions(cases: CareerUseCases) -> list[Subscription]:
         ),
         Subscription(
             CALENDAR_UPDATED, "career.calendar_updated", cases.transfers.on_calendar_updated
+        ),
+        Subscription(
+            onboarding_module.PERSON_CHANGED,
+            "career.person_changed",
+            cases.onboarding.on_person_changed,
         ),
     ]
 

@@ -223,3 +223,16 @@ successions = Table(
     Column("growth_plans", JSON, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+# C-05: new hires announced by the directory, until a new-hire mentor is named.
+new_hires = Table(
+    "new_hires",
+    metadata,
+    Column("username", String(100), primary_key=True),
+    Column("department_code", String(20), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("mentorship_id", String(36), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=True),
+)

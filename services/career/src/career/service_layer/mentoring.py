@@ -24,6 +24,7 @@ from career.domain.mentoring import (
 )
 from career.service_layer.common import Context, iso, new_id, parse_day
 from career.service_layer.files import CareerFiles
+from career.service_layer.onboarding import NEW_HIRE_KIND, close_new_hire
 from secretariat.career.v1 import events_pb2 as career_events
 from secretariat_shared.errors import (
     Conflict,
@@ -129,6 +130,8 @@ class Mentoring:
             "created_at": uow.clock.now(),
         }
         rows.add(orm.mentorships, row)
+        if kind == NEW_HIRE_KIND:
+            close_new_hire(uow, mentee, row["id"])
         self._schedule_week(uow, row, 1)
         self._schedule_gold(uow, quarter_of(starts))
         uow.audit(
