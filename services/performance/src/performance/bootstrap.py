@@ -116,7 +116,7 @@ def build(
             rotation_reviews.on_rotation_completed,
         ),
     ]
-    servicer = PerformanceServicer(appraisals, appeals, followups)
+    servicer = PerformanceServicer(appraisals, appeals, followups, rotation_reviews)
     return kit.assemble(
         Wiring(
             servicers=[Servicer.of(performance_pb2, performance_pb2_grpc, "Performance", servicer)],

@@ -187,7 +187,7 @@ class RotationReviews:
         return {"id": rating_id, "rotation_id": rotation_id, "group": group, "score": float(score)}
 
     def _group_of(self, review: Any, rater: str) -> str | None:
-        invited = {r["username"]: r["group"] for r in review.raters}
+        invited: dict[str, str] = {r["username"]: r["group"] for r in review.raters}
         if rater in invited:
             return invited[rater]
         if review.department_code and self.ctx.department_of(rater) == review.department_code:
