@@ -272,6 +272,7 @@ def test_c06_a_rotation_review_opens_once_over_the_bus_and_is_rated_over_grpc(
         pb.GetRotationReviewRequest(rotation_id="rot-9"), metadata=as_(harness, ALICE)
     )
     assert review.state == "closed"
+    assert list(review.raters) == []
     assert review.score == pytest.approx(82.86)
     assert "renormalised" in review.formula
     assert [(g.group, g.raters) for g in review.groups] == [
@@ -279,3 +280,10 @@ def test_c06_a_rotation_review_opens_once_over_the_bus_and_is_rated_over_grpc(
         ("peer", 0),
         ("recipient", 1),
     ]
+    seen_by_superior = stub.GetRotationReview(
+        pb.GetRotationReviewRequest(rotation_id="rot-9"), metadata=as_(harness, HEAD)
+    )
+    assert {(r.username, r.group) for r in seen_by_superior.raters} == {
+        ("ops.head", "superior"),
+        ("fin.head", "recipient"),
+    }

@@ -28,14 +28,18 @@ def _set_ts(target: Any, moment: datetime | None) -> None:
         target.FromDatetime(moment.astimezone(UTC))
 
 
-def rotation_review_pb(row: Any) -> pb.RotationReview:
+def rotation_review_pb(row: Any, show_raters: bool) -> pb.RotationReview:
+    """P-05: the person rated never sees who was asked to rate them."""
     message = pb.RotationReview(
         rotation_id=row.id,
         username=row.username,
         department_code=row.department_code,
         post=row.post,
         state=row.state,
-        raters=[pb.RotationRater(username=r["username"], group=r["group"]) for r in row.raters],
+        raters=[
+            pb.RotationRater(username=r["username"], group=r["group"])
+            for r in (row.raters if show_raters else [])
+        ],
         formula=row.formula,
     )
     _set_ts(message.opened_at, row.opened_at)
@@ -282,9 +286,9 @@ class PerformanceServicer(performance_pb2_grpc.PerformanceServicer):
     def GetRotationReview(  # noqa: N802
         self, request: pb.GetRotationReviewRequest, context: Context
     ) -> pb.RotationReview:
-        return rotation_review_pb(
-            self.rotation_reviews.get(current_identity(), request.rotation_id)
-        )
+        actor = current_identity()
+        row = self.rotation_reviews.get(actor, request.rotation_id)
+        return rotation_review_pb(row, show_raters=actor.username != row.username)
 
     def SubmitRotationRating(  # noqa: N802
         self, request: pb.SubmitRotationRatingRequest, context: Context
