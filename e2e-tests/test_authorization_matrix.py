@@ -182,6 +182,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/performance/plans/{id}"): "signed_in",
     ("POST", "/api/v1/performance/plans/{id}/checkins"): "signed_in",
     ("POST", "/api/v1/performance/results/{result_id}/interview"): "signed_in",
+    ("GET", "/api/v1/performance/rotation-reviews/{rotation_id}"): "signed_in",
+    ("POST", "/api/v1/performance/rotation-reviews/{rotation_id}/ratings"): "signed_in",
     ("GET", "/api/v1/performance/rules"): "signed_in",
     ("PUT", "/api/v1/performance/rules"): "roles:hr,committee,admin",
     ("GET", "/api/v1/performance/title-rules"): "signed_in",

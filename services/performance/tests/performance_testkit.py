@@ -18,6 +18,7 @@ from performance.service_layer.context import Context
 from performance.service_layer.followups import FollowUps
 from performance.service_layer.intake import FactIntake
 from performance.service_layer.ports import ApprovalRequest
+from performance.service_layer.rotation_reviews import ROTATION_COMPLETED, RotationReviews
 from secretariat.common.v1 import notice_pb2
 from secretariat.documents.v1 import events_pb2 as documents
 from secretariat.meetings.v1 import events_pb2 as meetings
@@ -103,6 +104,7 @@ class Harness:
     intake: FactIntake
     scheduler: TimerScheduler
     ctx: Context
+    rotation_reviews: RotationReviews
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.db, platform, "performance", self.clock)
@@ -122,6 +124,7 @@ class Harness:
                 ("documents.approval.completed", self.appeals.on_approval_completed),
                 ("documents.approval.step_approved", self.appeals.on_approval_step_approved),
                 ("documents.approval.rejected", self.appeals.on_approval_rejected),
+                (ROTATION_COMPLETED, self.rotation_reviews.on_rotation_completed),
             )
             if t == event_type
         ]
@@ -259,16 +262,27 @@ def make_harness(database_url: str, start: datetime | None = None) -> Harness:
     appeals = Appeals(ctx, appraisals)
     followups = FollowUps(ctx, appraisals)
     intake = FactIntake(ctx, appraisals)
+    rotation_reviews = RotationReviews(ctx)
     scheduler = TimerScheduler(
         db,
         platform,
         clock,
-        timer_handlers(appraisals, appeals, followups),
+        timer_handlers(appraisals, appeals, followups, rotation_reviews),
         uow_factory,
         "performance",
     )
     return Harness(
-        db, clock, directory, approvals, appraisals, appeals, followups, intake, scheduler, ctx
+        db,
+        clock,
+        directory,
+        approvals,
+        appraisals,
+        appeals,
+        followups,
+        intake,
+        scheduler,
+        ctx,
+        rotation_reviews,
     )
 
 

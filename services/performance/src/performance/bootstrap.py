@@ -14,12 +14,14 @@ from performance.adapters.orm import platform
 from performance.entrypoints.grpc_servicer import PerformanceServicer
 from performance.service_layer import appeals as appeals_module
 from performance.service_layer import appraisal as appraisal_module
+from performance.service_layer import rotation_reviews as rotation_module
 from performance.service_layer.appeals import Appeals
 from performance.service_layer.appraisal import Appraisals
 from performance.service_layer.context import SERVICE, Context
 from performance.service_layer.followups import FollowUps
 from performance.service_layer.intake import FactIntake
 from performance.service_layer.ports import Approvals, Directory
+from performance.service_layer.rotation_reviews import ROTATION_COMPLETED, RotationReviews
 from performance.settings import PerformanceSettings
 from secretariat.performance.v1 import performance_pb2, performance_pb2_grpc
 from secretariat_shared.approvals import GrpcApprovals
@@ -43,7 +45,10 @@ PerformanceApp = ServiceApp
 
 
 def timer_handlers(
-    appraisals: Appraisals, appeals: Appeals, followups: FollowUps
+    appraisals: Appraisals,
+    appeals: Appeals,
+    followups: FollowUps,
+    rotation_reviews: RotationReviews,
 ) -> dict[str, TimerHandler]:
     """Every timer kind the service schedules, and what fires it (X-05)."""
     return {
@@ -55,6 +60,7 @@ def timer_handlers(
         appeals_module.DECISION_TIMER: appeals.on_decision_due,
         appeals_module.REVIEW_TIMER: appeals.on_review_due,
         appeals_module.STATISTICS_TIMER: appeals.on_statistics_due,
+        rotation_module.CLOSE_TIMER: rotation_reviews.on_ratings_close,
     }
 
 
@@ -89,6 +95,7 @@ def build(
     appeals = Appeals(ctx, appraisals)
     followups = FollowUps(ctx, appraisals)
     intake = FactIntake(ctx, appraisals)
+    rotation_reviews = RotationReviews(ctx)
     subscriptions = [
         Subscription(event_type, f"performance.fact.{event_type}", handler)
         for event_type, handler in intake.handlers().items()
@@ -103,13 +110,18 @@ def build(
         Subscription(
             APPROVAL_REJECTED, "performance.appeal_rejected", appeals.on_approval_rejected
         ),
+        Subscription(
+            ROTATION_COMPLETED,
+            "performance.rotation_review",
+            rotation_reviews.on_rotation_completed,
+        ),
     ]
-    servicer = PerformanceServicer(appraisals, appeals, followups)
+    servicer = PerformanceServicer(appraisals, appeals, followups, rotation_reviews)
     return kit.assemble(
         Wiring(
             servicers=[Servicer.of(performance_pb2, performance_pb2_grpc, "Performance", servicer)],
             subscriptions=subscriptions,
-            timer_handlers=timer_handlers(appraisals, appeals, followups),
+            timer_handlers=timer_handlers(appraisals, appeals, followups, rotation_reviews),
             on_serve=[appeals.seed_statistics],
             consumer_batch_size=CONSUMER_BATCH,
         )

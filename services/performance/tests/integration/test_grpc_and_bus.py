@@ -7,12 +7,14 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
-from performance_testkit import ALICE, BOB, HEAD, HR, Harness
+from performance_testkit import ALICE, BOB, HEAD, HR, Harness, person
 from sqlalchemy import func, select
 
 from performance.adapters import orm
 from performance.adapters.orm import platform
 from performance.entrypoints.grpc_servicer import PerformanceServicer
+from performance.service_layer.rotation_reviews import ROTATION_COMPLETED
+from secretariat.career.v1 import events_pb2 as career_events
 from secretariat.documents.v1 import events_pb2 as documents
 from secretariat.performance.v1 import performance_pb2 as pb
 from secretariat.performance.v1 import performance_pb2_grpc
@@ -36,7 +38,9 @@ PRIVATE, PUBLIC = generate_keypair()
 
 @pytest.fixture
 def stub(harness: Harness) -> Iterator[performance_pb2_grpc.PerformanceStub]:
-    servicer = PerformanceServicer(harness.appraisals, harness.appeals, harness.followups)
+    servicer = PerformanceServicer(
+        harness.appraisals, harness.appeals, harness.followups, harness.rotation_reviews
+    )
     spec = GrpcService(
         name="performance",
         verifier=IdentityVerifier(PUBLIC, harness.clock, "internal-secret-for-tests-0123456789"),
@@ -196,3 +200,90 @@ def test_p09_title_rules_and_a_months_titles_over_grpc(
         "required_training_passed",
     ]
     assert result.development[2].target == 100.0
+
+
+def test_c06_a_rotation_review_opens_once_over_the_bus_and_is_rated_over_grpc(
+    stub: performance_pb2_grpc.PerformanceStub,
+    harness: Harness,
+    bus_url: str,
+    bus_namespace: str,
+) -> None:
+    topology = BusTopology(prefix=f"{bus_namespace}.")
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(harness.db, platform, "performance", harness.clock)
+
+    consumer = EventConsumer(
+        bus_url, topology, "performance", harness.db, platform, uow, clock=harness.clock
+    )
+    consumer.subscribe(
+        ROTATION_COMPLETED,
+        "performance.rotation_review",
+        harness.rotation_reviews.on_rotation_completed,
+    )
+    consumer.declare()
+    publisher = EventPublisher(bus_url, topology)
+    try:
+        envelope = make_envelope(
+            ROTATION_COMPLETED,
+            "career",
+            "rot-9",
+            career_events.RotationCompleted(
+                rotation_id="rot-9", username="ops.alice", to_department="FIN", post="预算专员"
+            ),
+            harness.clock.now(),
+        )
+        raw = envelope.SerializeToString()
+        publisher.publish(raw, ROTATION_COMPLETED, envelope.id, "")
+        publisher.publish(raw, ROTATION_COMPLETED, envelope.id, "")
+        settled = 0
+        for _ in range(20):
+            settled += consumer.consume_once(timeout=1.0)
+            if settled >= 2:
+                break
+        assert settled == 2
+    finally:
+        consumer.close()
+        publisher.close()
+    assert len(harness.notices("performance_rotation_review_requested")) == 2
+
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.GetRotationReview(
+            pb.GetRotationReviewRequest(rotation_id="rot-9"), metadata=as_(harness, BOB)
+        )
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.SubmitRotationRating(
+            pb.SubmitRotationRatingRequest(rotation_id="rot-9", score=90),
+            metadata=as_(harness, BOB),
+        )
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    rating = stub.SubmitRotationRating(
+        pb.SubmitRotationRatingRequest(rotation_id="rot-9", score=80, comment="适应快"),
+        metadata=as_(harness, HEAD),
+    )
+    assert rating.group == "superior"
+    stub.SubmitRotationRating(
+        pb.SubmitRotationRatingRequest(rotation_id="rot-9", score=90),
+        metadata=as_(harness, person("fin.head", "FIN")),
+    )
+
+    review = stub.GetRotationReview(
+        pb.GetRotationReviewRequest(rotation_id="rot-9"), metadata=as_(harness, ALICE)
+    )
+    assert review.state == "closed"
+    assert list(review.raters) == []
+    assert review.score == pytest.approx(82.86)
+    assert "renormalised" in review.formula
+    assert [(g.group, g.raters) for g in review.groups] == [
+        ("superior", 1),
+        ("peer", 0),
+        ("recipient", 1),
+    ]
+    seen_by_superior = stub.GetRotationReview(
+        pb.GetRotationReviewRequest(rotation_id="rot-9"), metadata=as_(harness, HEAD)
+    )
+    assert {(r.username, r.group) for r in seen_by_superior.raters} == {
+        ("ops.head", "superior"),
+        ("fin.head", "recipient"),
+    }

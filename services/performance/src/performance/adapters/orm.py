@@ -179,3 +179,36 @@ title_awards = Table(
     UniqueConstraint("cycle_id", "code", "username", name="uq_title_award"),
     Index("ix_title_awards_cycle", "cycle_id"),
 )
+
+rotation_reviews = Table(
+    "rotation_reviews",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("username", String(100), nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("post", String(200), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("raters", JSON, nullable=False),
+    Column("source_event_id", String(64), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("closes_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("score", Float, nullable=True),
+    Column("formula", Text, nullable=False),
+    Column("groups", JSON, nullable=False),
+    Index("ix_rotation_reviews_person", "username"),
+)
+"""One 360 review per finished rotation (C-06, P-05); the id is career's rotation id."""
+
+rotation_ratings = Table(
+    "rotation_ratings",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("rotation_id", String(64), nullable=False),
+    Column("rater", String(100), nullable=False),
+    Column("group", String(20), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("rotation_id", "rater", name="uq_rotation_rating_once"),
+)

@@ -15,6 +15,7 @@ from performance.domain.titles import TitleRule
 from performance.service_layer.appeals import Appeals
 from performance.service_layer.appraisal import Appraisals, ResultView
 from performance.service_layer.followups import FollowUps
+from performance.service_layer.rotation_reviews import RotationReviews
 from secretariat.performance.v1 import performance_pb2 as pb
 from secretariat.performance.v1 import performance_pb2_grpc
 from secretariat_shared.grpc_server import current_identity
@@ -25,6 +26,38 @@ Context = grpc.ServicerContext
 def _set_ts(target: Any, moment: datetime | None) -> None:
     if moment is not None:
         target.FromDatetime(moment.astimezone(UTC))
+
+
+def rotation_review_pb(row: Any, show_raters: bool) -> pb.RotationReview:
+    """P-05: the person rated never sees who was asked to rate them."""
+    message = pb.RotationReview(
+        rotation_id=row.id,
+        username=row.username,
+        department_code=row.department_code,
+        post=row.post,
+        state=row.state,
+        raters=[
+            pb.RotationRater(username=r["username"], group=r["group"])
+            for r in (row.raters if show_raters else [])
+        ],
+        formula=row.formula,
+    )
+    _set_ts(message.opened_at, row.opened_at)
+    _set_ts(message.closes_at, row.closes_at)
+    _set_ts(message.closed_at, row.closed_at)
+    if row.score is not None:
+        message.score = row.score
+    for g in row.groups:
+        group = message.groups.add(
+            group=g["group"],
+            nominal_weight=g["nominal_weight"],
+            weight=g["weight"],
+            raters=g["raters"],
+            folded=g["folded"],
+        )
+        if g["mean"] is not None:
+            group.mean = g["mean"]
+    return message
 
 
 def cycle_pb(row: Any) -> pb.Cycle:
@@ -238,10 +271,34 @@ def rules_pb(rules: Rules) -> pb.Rules:
 
 
 class PerformanceServicer(performance_pb2_grpc.PerformanceServicer):
-    def __init__(self, appraisals: Appraisals, appeals: Appeals, followups: FollowUps) -> None:
+    def __init__(
+        self,
+        appraisals: Appraisals,
+        appeals: Appeals,
+        followups: FollowUps,
+        rotation_reviews: RotationReviews,
+    ) -> None:
         self.appraisals = appraisals
         self.appeals = appeals
         self.followups = followups
+        self.rotation_reviews = rotation_reviews
+
+    def GetRotationReview(  # noqa: N802
+        self, request: pb.GetRotationReviewRequest, context: Context
+    ) -> pb.RotationReview:
+        actor = current_identity()
+        row = self.rotation_reviews.get(actor, request.rotation_id)
+        return rotation_review_pb(row, show_raters=actor.username != row.username)
+
+    def SubmitRotationRating(  # noqa: N802
+        self, request: pb.SubmitRotationRatingRequest, context: Context
+    ) -> pb.RotationRating:
+        r = self.rotation_reviews.submit_rating(
+            current_identity(), request.rotation_id, request.score, request.comment
+        )
+        return pb.RotationRating(
+            id=r["id"], rotation_id=r["rotation_id"], group=r["group"], score=r["score"]
+        )
 
     def CreateCycle(self, request: pb.CreateCycleRequest, context: Context) -> pb.Cycle:  # noqa: N802
         return cycle_pb(
