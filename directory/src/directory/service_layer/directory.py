@@ -148,7 +148,7 @@ class DirectoryService:
                 person, repo, creating=True, password=password, password_policy=password_policy
             )
             repo.add_person(person, password_hash, now)
-            person_changed(session, None, person, now)
+            person_changed(session, None, person, now, imported=actor.startswith("system:"))
             repo.audit(
                 at=now,
                 actor=actor,

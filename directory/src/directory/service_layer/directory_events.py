@@ -32,10 +32,13 @@ def _write(session: Any, event_type: str, subject: str, payload: Any, now: datet
     )
 
 
-def person_changed(session: Any, before: Person | None, after: Person, now: datetime) -> None:
-    """``directory.person.changed`` for a created or changed person."""
+def person_changed(
+    session: Any, before: Person | None, after: Person, now: datetime, *, imported: bool = False
+) -> None:
+    """``directory.person.changed`` for a created or changed person; a person the seed
+    or a bulk load creates is ``imported`` (existing staff, not a new hire: C-05)."""
     if before is None:
-        change = "created"
+        change = "imported" if imported else "created"
     elif before.active and not after.active:
         change = "deactivated"
     else:
