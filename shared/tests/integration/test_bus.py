@@ -646,7 +646,8 @@ def test_competing_consumers_split_the_queue_each_event_once_rule5(
             event_id, body = envelope_bytes()
             publisher.publish(body, REGISTERED, event_id, "")
             ids.append(event_id)
-        wait_for(lambda: len(harness.effect_ids()) >= total)
+        # The filesystem transport lists its folder per message: slow on a busy machine.
+        wait_for(lambda: len(harness.effect_ids()) >= total, timeout=60.0)
         time.sleep(0.3)
 
     effects = harness.effects()

@@ -40,7 +40,7 @@ class Recorder:
         return [c.key for c in self.forgotten if c.kind != directory_sync.EVERYTHING]
 
 
-def eventually(check: Callable[[], Any], timeout: float = 10.0) -> None:
+def eventually(check: Callable[[], Any], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "not within the time"

@@ -194,7 +194,9 @@ def build(
             subscriptions=subscriptions(cases),
             timer_handlers=timer_handlers(cases),
             on_serve=[
-                lambda: talent_module.UNREADY_KEY_POSTS.set_function(cases.talent.unready_count),
+                lambda: talent_module.UNREADY_KEY_POSTS.set_function(
+                    talent_module.last_known(cases.talent.unready_count)
+                ),
                 cases.transfers.ensure_vacancy_reminder,
             ],
         )

@@ -9,6 +9,8 @@ successors are reminded to file a growth plan every quarter.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +29,8 @@ from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 GROWTH_TIMER = "career.succession.growth_plan"
+log = logging.getLogger(__name__)
+
 UNREADY_KEY_POSTS = Gauge(
     "secretariat_career_key_posts_unready",
     "Key posts without a successor ready within a year (C-08), read from the database",
@@ -266,3 +270,18 @@ class TalentReview:
             ref,
         )
         self.ctx.fired(uow, GROWTH_TIMER, ref, "reminded", [username])
+
+
+def last_known(read: Callable[[], int]) -> Callable[[], float]:
+    """A gauge reading that never breaks ``/metrics``: when the database cannot
+    answer, the last value read stays and the failure is logged."""
+    last = [0.0]
+
+    def reading() -> float:
+        try:
+            last[0] = float(read())
+        except Exception:
+            log.warning("key posts without a ready successor: the database did not answer")
+        return last[0]
+
+    return reading
