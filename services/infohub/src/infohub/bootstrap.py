@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from infohub.adapters.audit_trail import InfohubAuditTrail
 from infohub.adapters.orm import platform
 from infohub.entrypoints.grpc_servicer import InboxServicer
 from infohub.entrypoints.information_servicer import InformationServicer
 from infohub.entrypoints.metrics import EffectivenessCollector
-from infohub.service_layer.audit_trail import InfohubAuditTrail
 from infohub.service_layer.channels import LogChannel
 from infohub.service_layer.inbox import Inbox
 from infohub.service_layer.information import InformationHub

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert
 
+from infohub.adapters.audit_trail import InfohubAuditTrail
 from infohub.adapters.orm import inbox_items, info_deliveries, info_items, platform
 from infohub.bootstrap import MIGRATIONS
-from infohub.service_layer.audit_trail import InfohubAuditTrail
 from secretariat.common.v1 import audit_pb2
 from secretariat_shared.db import Database
 from secretariat_shared.errors import PermissionDenied

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from meetings.adapters.audit_trail import MeetingsAuditTrail
 from meetings.adapters.collectors import MeetingsCollector
 from meetings.adapters.orm import platform
 from meetings.adapters.qr import qr_png
 from meetings.entrypoints.grpc_servicer import MeetingsServicer
 from meetings.service_layer import common
-from meetings.service_layer.audit_trail import MeetingsAuditTrail
 from meetings.service_layer.calendar_updates import CalendarUpdates
 from meetings.service_layer.common import Context
 from meetings.service_layer.conduct import Conduct

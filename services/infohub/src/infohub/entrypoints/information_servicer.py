@@ -12,13 +12,13 @@ from google.api import httpbody_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 from openpyxl import Workbook
 
+from infohub.adapters.audit_trail import InfohubAuditTrail
 from infohub.domain.bulletin import entries_from_json
 from infohub.domain.effectiveness import LOW_THRESHOLD, DepartmentRates
 from infohub.domain.information import Attachment, Figure, InfoItem, Lead, TrendPoint
 from infohub.domain.preferences import ALWAYS_IMMEDIATE, Preferences
 from infohub.rendering.bulletin import bulletin_html, bulletin_pdf
 from infohub.rendering.chart import trend_png
-from infohub.service_layer.audit_trail import InfohubAuditTrail
 from infohub.service_layer.information import InformationHub
 from secretariat.common.v1 import audit_pb2
 from secretariat.infohub.v1 import information_pb2 as pb

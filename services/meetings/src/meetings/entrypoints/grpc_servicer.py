@@ -10,12 +10,12 @@ from urllib.parse import quote
 import grpc
 from google.api import httpbody_pb2
 
+from meetings.adapters.audit_trail import MeetingsAuditTrail
 from meetings.domain.checklist import form_complete
 from meetings.domain.effectiveness import SATISFACTION_TARGET, EffectivenessReport, SurveySummary
 from meetings.domain.minutes import MinutesState
 from meetings.domain.model import Meeting, MilestoneState, Room
 from meetings.domain.speaking import SpeakingTurn
-from meetings.service_layer.audit_trail import MeetingsAuditTrail
 from meetings.service_layer.commands import (
     ActionItemInput,
     AgendaItemInput,

@@ -45,6 +45,7 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
+from secretariat_shared.roles import Role
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
@@ -57,7 +58,7 @@ RATINGS_TIMER = "cycle.ratings_close"
 RATING_DAYS = 5
 INTERVIEW_TIMER = "result.interview_due"
 CHECK_IN_TIMER = "plan.check_in_due"
-APPRAISERS = ("hr", "committee", "admin")
+APPRAISERS = (Role.HR, Role.COMMITTEE, Role.ADMIN)
 APPEAL_DAYS = 3
 INTERVIEW_DAYS = 5
 PUBLICATION_DAYS = 10
@@ -675,7 +676,7 @@ class Appraisals:
         dept = self.ctx.directory.department(code)
         allowed = (
             actor.is_service
-            or actor.has_role(*APPRAISERS, "leader", "office_director")
+            or actor.has_role(*APPRAISERS, Role.LEADER, Role.OFFICE_DIRECTOR)
             or (
                 dept is not None
                 and (
