@@ -317,3 +317,27 @@ def test_english_validation_messages_and_indexed_fields_reach_the_right_field_in
         "purpose": "必填",
         "note": "a reason no pattern knows",
     }
+
+
+def test_f01_the_storekeeper_consolidates_the_month_and_sees_departments_over_budget(
+    signed_in: Callable[[str], FlaskClient], gateway_state: State
+) -> None:
+    client = signed_in("zhao.min")
+    page = client.get("/facilities/demand-lists").text
+    assert "需求清单" in page
+    token = csrf_of(page)
+    refused = client.post("/facilities/demand-lists", data={"csrf_token": token, "month": ""})
+    assert 'id="month-error"' in refused.text
+    made = client.post(
+        "/facilities/demand-lists",
+        data={"csrf_token": token, "month": "2026-11"},
+        follow_redirects=True,
+    ).text
+    assert "已汇总" in made
+    assert "秘书处" in made
+    assert "超出预算" in made
+    assert gateway_state.demand_lists[0]["month"] == "2026-11"
+
+
+def test_f01_an_employee_has_no_demand_list_tab(signed_in: Callable[[str], FlaskClient]) -> None:
+    assert "需求清单" not in signed_in("zhang.wei").get("/facilities/").text

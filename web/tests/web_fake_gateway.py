@@ -68,6 +68,7 @@ class State:
     expired: bool = False
     refreshed: int = 0
     newer: dict[str, Any] = field(default_factory=dict)
+    demand_lists: list[dict[str, Any]] = field(default_factory=list)
 
 
 def problem(
@@ -396,6 +397,42 @@ def make_gateway(state: State) -> Flask:
                 ]
             }
         )
+
+    @app.get("/api/v1/supplies/demand-lists")
+    def demand_lists() -> Response:
+        return jsonify(page(state.demand_lists))
+
+    @app.post("/api/v1/supplies/demand-lists")
+    def consolidate() -> Response:
+        month = str((request.get_json() or {}).get("month", ""))
+        if len(month) != 7:
+            return problem(
+                422, "校验未通过", errors=[{"field": "month", "message": "必须是 YYYY-MM"}]
+            )
+        if any(d["month"] == month for d in state.demand_lists):
+            return problem(409, "冲突", f"{month} 的需求清单已存在")
+        made = {
+            "id": f"dl{len(state.demand_lists) + 1}",
+            "month": month,
+            "state": "pending_approval",
+            "total_fen": 120000,
+            "approval_id": "ap-list",
+            "over_budget": True,
+            "departments": [
+                {
+                    "department_code": "SEC",
+                    "amount_fen": 120000,
+                    "year": 2026,
+                    "budget_fen": 100000,
+                    "has_budget": True,
+                    "spent_before_fen": 0,
+                    "remaining_fen": -20000,
+                    "over_budget": True,
+                }
+            ],
+        }
+        state.demand_lists.insert(0, made)
+        return jsonify(made), 201
 
     @app.get("/api/v1/approvals/sla")
     def sla() -> Response:

@@ -146,6 +146,34 @@ def stock() -> str | Response:
     )
 
 
+@bp.route("/demand-lists", methods=["GET", "POST"])
+def demand_lists() -> str | Response:
+    """F-01: the storekeeper (secretariat) consolidates the month's signed requisitions
+    into one demand list; finance reviews it against each department's budget and the
+    office director approves it, both from 我的待办; then the codes are issued."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        body = {"month": request.form.get("month", "").strip()}
+        try:
+            gw().post("/api/v1/supplies/demand-lists", body, headers=idempotency())
+        except Problem as problem:
+            errors = form_errors(problem)
+        else:
+            done(
+                gettext(
+                    "The demand list is consolidated and sent to finance and the office director."
+                )
+            )
+            return redirect(url_for("facilities.demand_lists"))
+    lists = _safe(lambda: gw().get("/api/v1/supplies/demand-lists", page_size=100)["items"])
+    return render_template(
+        "facilities/demand_lists.html",
+        lists=lists,
+        errors=errors,
+        can_consolidate=has_role("secretariat"),
+    )
+
+
 @bp.get("/repairs")
 def repairs() -> str:
     return render_template(
