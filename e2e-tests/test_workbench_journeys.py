@@ -56,7 +56,7 @@ def until_listed(page: Page, locator: Locator) -> None:
         page.reload()
         return locator.count() > 0
 
-    eventually(check, timeout=30)
+    eventually(check, timeout=60)
 
 
 def no_raw_usernames(page: Page) -> None:
