@@ -41,6 +41,7 @@ install: $(INSTALL_STAMP) $(GEN_STAMP) ## Create .venv, install every package ed
 
 lock: $(INSTALL_STAMP) ## Pin every dependency with hashes: requirements/*.lock, requirements/locks/<deployable>.lock (UPGRADE=1: newest)
 	$(PY) scripts/lock.py
+	$(PY) deploy/tools/image_tags.py
 
 run: install ## Run the whole system on embedded defaults (SQLite, embedded bus, demo organisation); TESTING=1 adds the movable test clock
 	$(PY) scripts/run_system.py $(if $(filter 1 true yes,$(TESTING) $(SECRETARIAT_TESTING)),--testing)
