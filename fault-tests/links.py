@@ -22,7 +22,7 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy.engine import make_url
@@ -35,10 +35,8 @@ def _reset(writer: asyncio.StreamWriter) -> None:
     """Close with a TCP reset (SO_LINGER 0): the peer sees ECONNRESET at once."""
     sock = writer.get_extra_info("socket")
     if sock is not None:
-        try:
+        with suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
     writer.transport.abort()
 
 
@@ -80,7 +78,9 @@ class Link:
         if url.startswith(("amqp://", "amqps://", "pyamqp://")):
             parts = urllib.parse.urlsplit(url)
             credentials = parts.netloc.rpartition("@")[0]
-            netloc = f"{credentials}@127.0.0.1:{self.port}" if credentials else f"127.0.0.1:{self.port}"
+            netloc = (
+                f"{credentials}@127.0.0.1:{self.port}" if credentials else f"127.0.0.1:{self.port}"
+            )
             return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
         return (
             make_url(url)

@@ -178,10 +178,11 @@ def test_database_cut_fails_cleanly_and_recovers(
     assert load.failures > 0, "no request met the cut"
     assert load.hangs == 0, f"{load.hangs} request(s) unanswered after {DEADLINE}s and more"
     assert not load.not_problems, load.not_problems
-    assert set(load.failed) <= {500, 503, 504}, load.failed
+    # 503 "try again later" (the database is unavailable), not 500 (a fault in the code).
+    assert set(load.failed) <= {503, 504}, load.failed
     registered = check_register(clerk, unit, load)
     check_effects_once(system, head, registered)
     # The same processes serve on: no restart was needed.
-    assert "documents" in system.processes and system.processes["documents"].poll() is None
+    assert system.processes["documents"].poll() is None
     reply = clerk.get("/api/v1/documents", params={"department_code": unit.code})
     assert reply.status_code == 200, reply.text
