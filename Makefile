@@ -86,7 +86,7 @@ test-e2e: install browser ## End-to-end tier: the system as processes, driven ov
 
 # The fault tier cuts links to PostgreSQL and RabbitMQ, so it needs both (docs/operations/faults.md).
 FAULT_SERVERS := $(and $(SECRETARIAT_TEST_DATABASE_URL),$(SECRETARIAT_TEST_AMQP_URL))
-FAULT_TESTS = $(PY) -m pytest fault-tests -q -m faults -p no:cacheprovider
+FAULT_TESTS = $(PY) -m pytest fault-tests -q -m faults
 
 test-faults: install ## Fault tier: broker cut, kill -9, database cut under load (needs SECRETARIAT_TEST_DATABASE_URL and _AMQP_URL)
 	$(FAULT_TESTS)

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from e2ekit import Api, Unit, document, eventually
+from e2ekit import Api, Unit, all_pages, document, eventually
 from links import Link, Network
 from run_system import System
 from secretariat_shared import bus
@@ -195,19 +195,6 @@ def register_load(
         injector.join()
     http.close()
     return load
-
-
-def all_pages(api: Api, path: str, **params: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    page = 1
-    while True:
-        reply = api.get(path, params={**params, "page": page, "page_size": 100})
-        assert reply.status_code == 200, reply.text
-        body = reply.json()
-        items.extend(body["items"])
-        if len(items) >= body["total"] or not body["items"]:
-            return items
-        page += 1
 
 
 def check_register(clerk: Api, unit: Unit, load: Load) -> list[dict[str, Any]]:
