@@ -11,6 +11,7 @@ acknowledged) while a fault is injected; :func:`check_register` and
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import subprocess
 import threading
@@ -27,12 +28,15 @@ from typing import Any
 import httpx
 
 from e2ekit import Api, Unit, all_pages, document, eventually
+from gateway.settings import GatewaySettings
 from links import Link, Network
 from run_system import System
 from secretariat_shared import bus
 
-DEADLINE = 10.0
-"""The gateway's deadline for a call to a service (``grpc_deadline``)."""
+DEADLINE = float(
+    next(f.default for f in dataclasses.fields(GatewaySettings) if f.name == "grpc_deadline")  # type: ignore[arg-type]
+)
+"""The gateway's deadline for a call to a service (its default ``grpc_deadline``)."""
 CLIENT_TIMEOUT = DEADLINE + 20.0
 """How long a client waits for an answer: the deadline with room for a busy machine.
 A request still unanswered then is a hang."""
