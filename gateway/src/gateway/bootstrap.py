@@ -12,16 +12,16 @@ from flask import Response, request
 
 from directory.adapters.passwords import Passwords
 from gateway.adapters.idempotency_store import SqlIdempotencyStore
-from gateway.adapters.services import RemoteService, ServiceChannels, ServiceHealth
+from gateway.adapters.services import ServiceChannels, ServiceHealth
 from gateway.api.idempotency import IdempotentRunner
 from gateway.api.registry import Call, Operation
+from gateway.api.transcoder import Transcoder
 from gateway.domain.throttling import Backoff, LoginPolicy, LoginThrottle
 from gateway.service_layer.auth import AuthService, Caller, directory_changed
 from gateway.settings import DIRECTORY, GatewaySettings
-from gateway.transcoding.catalog import ConfiguredService, RouteCatalog
-from gateway.transcoding.dispatch import Transcoder
 from secretariat_shared.bus import BusTopology
 from secretariat_shared.clock import Clock, clock_from_settings
+from secretariat_shared.contract.catalog import ConfiguredService, RouteCatalog
 from secretariat_shared.db import Database
 from secretariat_shared.directory_sync import DirectoryChangeListener, start_listener
 from secretariat_shared.i18n import negotiate
@@ -44,22 +44,11 @@ class Gateway:
     idempotency: IdempotentRunner
     channels: ServiceChannels
     services: ServiceHealth
-    timezone: ZoneInfo
     catalog: RouteCatalog
     transcoder: Transcoder
     directory_changes: DirectoryChangeListener | None = None
     """This process's directory-change listener (issue 21), when it runs."""
     stop_listening: threading.Event | None = None
-
-    @property
-    def remote_services(self) -> tuple[RemoteService, ...]:
-        return tuple(
-            RemoteService(name, address) for name, address in self.settings.service_addresses
-        )
-
-    def language(self) -> str:
-        """The language of this request's messages (Accept-Language, else the default)."""
-        return negotiate(request.headers.get("Accept-Language"), self.settings.default_language)
 
     def authenticate(self, token: str | None) -> Caller:
         return self.auth.authenticate(token)
@@ -106,9 +95,9 @@ def build_gateway(
         settings.descriptor_refresh_seconds,
     )
     idempotency = IdempotentRunner(SqlIdempotencyStore(db), clock)
-    zone = ZoneInfo(settings.timezone)
 
     def language() -> str:
+        """The language of this request's messages (Accept-Language, else the default)."""
         return negotiate(request.headers.get("Accept-Language"), settings.default_language)
 
     transcoder = Transcoder(
@@ -118,7 +107,7 @@ def build_gateway(
         lambda token: auth.authenticate(token),
         idempotency.run_as,
         language,
-        zone,
+        ZoneInfo(settings.timezone),
         settings.service_token_ttl,
         settings.grpc_deadline,
         changed=_forget_people_after_directory_writes,
@@ -154,7 +143,6 @@ def build_gateway(
         idempotency=idempotency,
         channels=channels,
         services=ServiceHealth(channels),
-        timezone=zone,
         catalog=catalog,
         transcoder=transcoder,
         directory_changes=listener,

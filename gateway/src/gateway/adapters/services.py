@@ -3,30 +3,18 @@
 One channel per address per process: channels are created on first use,
 so each gunicorn worker builds its own after the fork, and re-created if
 the process id changes. The calls themselves go through the transcoder
-(:mod:`gateway.transcoding.dispatch`).
+(:mod:`gateway.api.transcoder`).
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
-from dataclasses import dataclass
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from secretariat_shared.channels import open_channel
-
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RemoteService:
-    """A service the gateway routes to; an empty address means not configured."""
-
-    name: str
-    address: str
 
 
 class ServiceChannels:
@@ -42,13 +30,9 @@ class ServiceChannels:
                 self._pid = os.getpid()
             channel = self._channels.get(address)
             if channel is None:
-                channel = self._open(address)
+                channel = open_channel(address)
                 self._channels[address] = channel
             return channel
-
-    @staticmethod
-    def _open(address: str) -> grpc.Channel:
-        return open_channel(address)
 
     def close(self) -> None:
         with self._lock:
@@ -63,11 +47,9 @@ class ServiceHealth:
     def __init__(self, channels: ServiceChannels) -> None:
         self._channels = channels
 
-    def check_health(self, service: RemoteService, timeout: float = 2.0) -> str | None:
-        """None when the service reports SERVING, else why not."""
-        if not service.address:
-            return "not configured"
-        stub = health_pb2_grpc.HealthStub(self._channels.channel(service.address))
+    def check_health(self, address: str, timeout: float = 2.0) -> str | None:
+        """None when the service at ``address`` reports SERVING, else why not."""
+        stub = health_pb2_grpc.HealthStub(self._channels.channel(address))
         try:
             answer = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout)
         except grpc.RpcError as exc:

@@ -1,5 +1,7 @@
-"""Serving one transcoded request: match, authenticate, gate, read, check,
-forward, answer (docs/adding-an-endpoint.md)."""
+"""Serving one transcoded request in Flask: match, authenticate, gate, read,
+check, forward, answer (docs/adding-an-endpoint.md). The routes and the
+mapping of a request and an answer are the contract library's
+(:mod:`secretariat_shared.contract`)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from zoneinfo import ZoneInfo
 import grpc
 from flask import Response, g, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import RequestRedirect
+from werkzeug.routing import Map, RequestRedirect, Rule
 
 from gateway.api.registry import bearer_token
 from gateway.problems import (
@@ -24,29 +26,26 @@ from gateway.problems import (
     validation_problem,
 )
 from gateway.service_layer.auth import Caller
-from gateway.transcoding.catalog import RouteCatalog
-from gateway.transcoding.descriptors import Route
-from secretariat_shared.contract.check import MAX_VIOLATIONS, Violation, violations
-from secretariat_shared.contract.json_mapping import (
-    fields_by_http_name,
-    from_json,
-    from_query,
-    to_json,
-)
-from secretariat_shared.contract.options import http_name, sent_fields_field
+from secretariat_shared.contract.catalog import RouteCatalog, Snapshot
+from secretariat_shared.contract.check import MAX_VIOLATIONS, Violation
+from secretariat_shared.contract.json_mapping import to_json
+from secretariat_shared.contract.routes import HTTP_BODY, Route
 from secretariat_shared.contract.status import LANGUAGE_METADATA, field_errors_of
+from secretariat_shared.contract.transcoding import (
+    BodyNotJson,
+    BodyNotObject,
+    answer_body,
+    location,
+    passed_headers,
+    request_message,
+)
 from secretariat_shared.errors import FieldError
 from secretariat_shared.i18n import translate
 from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, IdentitySigner
 
 log = logging.getLogger(__name__)
-HTTP_BODY = "google.api.HttpBody"
-# Response metadata a service may set on a file answer, and its HTTP header;
-# besides these, any `x-…` metadata passes under its own name (e.g. X-Seal-Id).
 READY_WAIT = 2.5
 """Seconds a request waits for a service last seen down before answering 503."""
-
-PASSED_HEADERS = {"content-disposition": "Content-Disposition"}
 WITH_FIELD_ERRORS = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS)
 
 
@@ -81,7 +80,7 @@ class Transcoder:
 
     def match(self, path: str, method: str) -> tuple[Route, dict[str, str]]:
         snapshot = self.catalog.current()
-        adapter = snapshot.url_map.bind("gateway")
+        adapter = url_map_of(snapshot).bind("gateway")
         language = self._language()
         try:
             endpoint, values = adapter.match(path, method=method)
@@ -142,34 +141,21 @@ class Transcoder:
         return forward()
 
     def read(self, route: Route, values: dict[str, str], raw: bytes, language: str) -> Any:
-        message = route.input_class()
-        found: list[Violation] = []
-        path_fields = set(route.template.fields)
-        for name, text in values.items():
-            found.extend(from_query({name: [text]}, message, self._zone))
-        if route.body and raw_body_field(route) is not None:
-            target = getattr(message, route.body)
-            target.content_type = request.headers.get("Content-Type", "")
-            target.data = raw
-            found.extend(from_query(_args(), message, self._zone, skip=path_fields | {route.body}))
-        elif route.body:
-            data = parse_json(raw, language)
-            if route.body == "*":
-                sent = sent_fields_field(route.input)
-                skip = path_fields | ({http_name(sent)} if sent is not None else set())
-                found.extend(from_json(data, message, self._zone, skip=skip))
-                if sent is not None:
-                    _fill_sent(message, sent, data, skip)
-            else:
-                target = getattr(message, route.body)
-                target.SetInParent()
-                found.extend(from_json(data, target, self._zone))
-                found.extend(
-                    from_query(_args(), message, self._zone, skip=path_fields | {route.body})
+        args = {key: request.args.getlist(key) for key in request.args}
+        content_type = request.headers.get("Content-Type", "")
+        try:
+            message, found = request_message(route, values, args, raw, content_type, self._zone)
+        except BodyNotJson as exc:
+            detail = translate("The request body is not valid JSON.", language)
+            raise ProblemError(Problem(status=400, detail=detail)) from exc
+        except BodyNotObject as exc:
+            raise ProblemError(
+                validation_problem(
+                    [FieldError("body", translate("must be a JSON object", language))],
+                    detail=translate("The request body must be a JSON object.", language),
+                    title=translate("Validation failed", language),
                 )
-        else:
-            found.extend(from_query(_args(), message, self._zone, skip=path_fields))
-        found.extend(violations(message))
+            ) from exc
         if found:
             raise ProblemError(
                 validation_problem(
@@ -218,23 +204,20 @@ class Transcoder:
 
     def answer(self, route: Route, answer: Any, metadata: Any = ()) -> Response:
         status = route.operation.status or 200
-        if route.response_body:
-            answer = getattr(answer, route.response_body)
+        answer = answer_body(route, answer)
         if answer.DESCRIPTOR.full_name == HTTP_BODY:
             response = Response(bytes(answer.data), status=status)
             response.headers["Content-Type"] = answer.content_type or "application/octet-stream"
             response.headers["Cache-Control"] = "no-store"
-            for key, value in metadata:
-                name = passed_header(key)
-                if name and isinstance(value, str) and _safe_header(value):
-                    response.headers[name] = value
+            for name, value in passed_headers(metadata):
+                response.headers[name] = value
             return response
         payload = to_json(answer)
         response = Response(
             json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json"
         )
         if route.operation.location:
-            response.headers["Location"] = _fill(route.operation.location, payload)
+            response.headers["Location"] = location(route.operation.location, payload)
         return response
 
     def _callable(self, address: str, route: Route) -> Any:
@@ -278,51 +261,16 @@ class Transcoder:
         )
 
 
-def raw_body_field(route: Route) -> Any:
-    """The request's `google.api.HttpBody` field that takes the raw HTTP body
-    (with its Content-Type, e.g. a file or a multipart form), if its body is one."""
-    if not route.body or route.body == "*":
-        return None
-    field = route.input.fields_by_name[route.body]
-    if field.message_type is None or field.message_type.full_name != HTTP_BODY:
-        return None
-    return field
-
-
-def passed_header(key: str) -> str:
-    """The HTTP header a file answer's metadata key becomes ("" for none)."""
-    if key in PASSED_HEADERS:
-        return PASSED_HEADERS[key]
-    if key.startswith("x-") and not key.endswith("-bin"):
-        return "-".join(part.capitalize() for part in key.split("-"))
-    return ""
-
-
-def _safe_header(value: str) -> bool:
-    return len(value) <= 1000 and not any(ord(c) < 32 or ord(c) == 127 for c in value)
-
-
-def _args() -> dict[str, list[str]]:
-    return {key: request.args.getlist(key) for key in request.args}
-
-
-def _fill(template: str, payload: dict[str, Any]) -> str:
-    from urllib.parse import quote
-
-    result = template
-    for key, value in payload.items():
-        token = "{" + key + "}"
-        if token in result:
-            result = result.replace(token, quote(str(value), safe=""))
-    return result
-
-
-def _fill_sent(message: Any, sent: Any, data: dict[str, Any], skip: set[str]) -> None:
-    """Name the body's fields as sent, null ones included (PATCH: null clears)."""
-    known = fields_by_http_name(message.DESCRIPTOR)
-    getattr(message, sent.name).paths.extend(
-        known[key].name for key in data if key in known and key not in skip
-    )
+def url_map_of(snapshot: Snapshot) -> Map:
+    """The snapshot's routes as a Werkzeug URL map, built once per snapshot."""
+    found: Map | None = snapshot.derived.get("url_map")
+    if found is None:
+        rules = [
+            Rule(r.template.rule, endpoint=r.endpoint, methods=[r.http_method])
+            for r in snapshot.routes.values()
+        ]
+        found = snapshot.derived["url_map"] = Map(rules, strict_slashes=False, merge_slashes=False)
+    return found
 
 
 def _first_per_field(found: list[Violation], language: str) -> list[FieldError]:
@@ -330,23 +278,3 @@ def _first_per_field(found: list[Violation], language: str) -> list[FieldError]:
     for violation in found:
         seen.setdefault(violation.field, FieldError(violation.field, violation.message(language)))
     return list(seen.values())[:MAX_VIOLATIONS]
-
-
-def parse_json(raw: bytes, language: str) -> Any:
-    if not raw.strip():
-        return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise ProblemError(
-            Problem(status=400, detail=translate("The request body is not valid JSON.", language))
-        ) from exc
-    if not isinstance(data, dict):
-        raise ProblemError(
-            validation_problem(
-                [FieldError("body", translate("must be a JSON object", language))],
-                detail=translate("The request body must be a JSON object.", language),
-                title=translate("Validation failed", language),
-            )
-        )
-    return data
