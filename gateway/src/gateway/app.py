@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import Map, Rule
 
 from directory.adapters.passwords import Passwords
-from gateway.adapters.services import ServiceChannels
+from gateway.adapters.services import check_health
 from gateway.api.docs import install_docs
 from gateway.api.errors import install_error_handlers, problem_response
 from gateway.api.metrics import install_request_metrics, metrics_response
@@ -26,7 +26,6 @@ from gateway.problems import NOT_READY, Problem, ProblemError
 from gateway.settings import GatewaySettings
 from secretariat_shared.clock import Clock
 from secretariat_shared.contract.openapi import document
-from secretariat_shared.db import Database
 from secretariat_shared.observability import tracing_enabled
 
 log = logging.getLogger(__name__)
@@ -72,7 +71,7 @@ def readiness(gateway: Gateway) -> dict[str, str]:
         log.warning("readiness: database unreachable: %s", exc)
         checks["database"] = "unreachable"
     for name, address in gateway.settings.service_addresses:
-        checks[name] = gateway.services.check_health(address) or "ok"
+        checks[name] = check_health(gateway.channels, address) or "ok"
     return checks
 
 
@@ -80,14 +79,10 @@ def create_app(
     settings: GatewaySettings,
     *,
     clock: Clock | None = None,
-    database: Database | None = None,
     passwords: Passwords | None = None,
-    channels: ServiceChannels | None = None,
 ) -> Flask:
     """Build the gateway app; the arguments after ``settings`` replace parts in tests."""
-    gateway = build_gateway(
-        settings, clock=clock, database=database, passwords=passwords, channels=channels
-    )
+    gateway = build_gateway(settings, clock=clock, passwords=passwords)
     app = Flask("gateway")
     if settings.trusted_proxy_hops:
         # The client address login throttling keys on (issue 13).
@@ -103,7 +98,6 @@ def create_app(
     install_security_headers(app, settings)
     api = build_api(gateway)
     api.install(app, gateway)
-    app.extensions["secretariat.api"] = api
     own_paths, own_schemas = own_openapi(api)
 
     @app.route(
@@ -132,30 +126,22 @@ def create_app(
 
     @app.get("/readyz")
     def readyz() -> Response:
-        if DRAINING.is_set():
-            return problem_response(
-                Problem(
-                    status=503,
-                    type=NOT_READY,
-                    title="Not ready",
-                    detail="Not ready: the gateway is shutting down",
-                    extra={"checks": {"gateway": "draining"}},
-                )
-            )
-        checks = readiness(gateway)
+        draining = DRAINING.is_set()
+        checks = {"gateway": "draining"} if draining else readiness(gateway)
         failed = {name: state for name, state in checks.items() if state != "ok"}
-        if failed:
-            return problem_response(
-                Problem(
-                    status=503,
-                    type=NOT_READY,
-                    title="Not ready",
-                    detail="Not ready: "
-                    + ", ".join(f"{name} {state}" for name, state in failed.items()),
-                    extra={"checks": checks},
-                )
+        if not failed:
+            return jsonify({"status": "ok", "checks": checks})
+        why = ", ".join(f"{name} {state}" for name, state in failed.items())
+        detail = "the gateway is shutting down" if draining else why
+        return problem_response(
+            Problem(
+                status=503,
+                type=NOT_READY,
+                title="Not ready",
+                detail=f"Not ready: {detail}",
+                extra={"checks": checks},
             )
-        return jsonify({"status": "ok", "checks": checks})
+        )
 
     @app.get("/metrics")
     def metrics() -> Response:

@@ -4,27 +4,26 @@ at import time."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response, request
+from flask import Response
 
 from directory.adapters.passwords import Passwords
 from gateway.adapters.idempotency_store import SqlIdempotencyStore
-from gateway.adapters.services import ServiceChannels, ServiceHealth
 from gateway.api.idempotency import IdempotentRunner
-from gateway.api.registry import Call, Operation
 from gateway.api.transcoder import Transcoder
 from gateway.domain.throttling import Backoff, LoginPolicy, LoginThrottle
 from gateway.service_layer.auth import AuthService, Caller, directory_changed
 from gateway.settings import DIRECTORY, GatewaySettings
 from secretariat_shared.bus import BusTopology
+from secretariat_shared.channels import ChannelPool
 from secretariat_shared.clock import Clock, clock_from_settings
 from secretariat_shared.contract.catalog import ConfiguredService, RouteCatalog
 from secretariat_shared.db import Database
 from secretariat_shared.directory_sync import DirectoryChangeListener, start_listener
-from secretariat_shared.i18n import negotiate
 from secretariat_shared.identity import SERVICE_AUDIENCE, Identity, IdentitySigner, IdentityVerifier
 
 # The gateway's own calls (descriptors) carry a service token it signs with its identity key.
@@ -42,8 +41,7 @@ class Gateway:
     signer: IdentitySigner
     auth: AuthService
     idempotency: IdempotentRunner
-    channels: ServiceChannels
-    services: ServiceHealth
+    channels: ChannelPool
     catalog: RouteCatalog
     transcoder: Transcoder
     directory_changes: DirectoryChangeListener | None = None
@@ -54,9 +52,9 @@ class Gateway:
         return self.auth.authenticate(token)
 
     def run_idempotent(
-        self, operation: Operation, call: Call, key: str, raw_body: bytes
+        self, username: str, key: str, raw_body: bytes, produce: Callable[[], Response]
     ) -> Response:
-        return self.idempotency.run(operation, call, key, raw_body)
+        return self.idempotency.run(username, key, raw_body, produce)
 
     def close(self) -> None:
         if self.stop_listening is not None:
@@ -77,17 +75,15 @@ def build_gateway(
     settings: GatewaySettings,
     *,
     clock: Clock | None = None,
-    database: Database | None = None,
     passwords: Passwords | None = None,
-    channels: ServiceChannels | None = None,
 ) -> Gateway:
     clock = clock or clock_from_settings(settings.testing, settings.clock_file)
-    db = database or Database(settings.database_url)
+    db = Database(settings.database_url)
     passwords = passwords or Passwords()
     signer = IdentitySigner(settings.identity_private_key, clock)
     # No internal secret here: a service token must never pass as a person's access token.
     access_verifier = IdentityVerifier(settings.identity_public_key, clock)
-    channels = channels or ServiceChannels()
+    channels = ChannelPool()
     catalog = RouteCatalog(
         [ConfiguredService(name, address) for name, address in settings.service_addresses],
         channels.channel,
@@ -96,17 +92,12 @@ def build_gateway(
     )
     idempotency = IdempotentRunner(SqlIdempotencyStore(db), clock)
 
-    def language() -> str:
-        """The language of this request's messages (Accept-Language, else the default)."""
-        return negotiate(request.headers.get("Accept-Language"), settings.default_language)
-
     transcoder = Transcoder(
         catalog,
         channels.channel,
         signer,
         lambda token: auth.authenticate(token),
-        idempotency.run_as,
-        language,
+        idempotency.run,
         ZoneInfo(settings.timezone),
         settings.service_token_ttl,
         settings.grpc_deadline,
@@ -142,7 +133,6 @@ def build_gateway(
         auth=auth,
         idempotency=idempotency,
         channels=channels,
-        services=ServiceHealth(channels),
         catalog=catalog,
         transcoder=transcoder,
         directory_changes=listener,

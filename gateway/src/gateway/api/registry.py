@@ -132,7 +132,7 @@ class RouteRuntime(Protocol):
     def authenticate(self, token: str | None) -> Caller: ...
 
     def run_idempotent(
-        self, operation: Operation, call: Call, key: str, raw_body: bytes
+        self, username: str, key: str, raw_body: bytes, produce: Callable[[], Response]
     ) -> Response: ...
 
 
@@ -196,11 +196,6 @@ def _nul_fields(value: Any, path: str) -> list[str]:
     return []
 
 
-def json_response(model: BaseModel, status: int) -> Response:
-    payload = json.dumps(model.model_dump(mode="json", by_alias=True), ensure_ascii=False)
-    return Response(payload, status=status, mimetype="application/json")
-
-
 def run_handler(operation: Operation, call: Call) -> Response:
     """Call the handler and serialise its answer; declared and returned models must agree.
 
@@ -216,7 +211,8 @@ def run_handler(operation: Operation, call: Call) -> Response:
             f"{operation.endpoint} returned {type(result).__name__}, "
             f"declared {operation.response.__name__}"
         )
-    return json_response(result, operation.status)
+    payload = json.dumps(result.model_dump(mode="json", by_alias=True), ensure_ascii=False)
+    return Response(payload, status=operation.status, mimetype="application/json")
 
 
 def _view(operation: Operation, runtime: RouteRuntime) -> Callable[..., Response]:
@@ -237,7 +233,9 @@ def _view(operation: Operation, runtime: RouteRuntime) -> Callable[..., Response
         call = Call(caller=caller, body=body, path=path)
         key = request.headers.get("Idempotency-Key")
         if key is not None and operation.idempotent_post:
-            return runtime.run_idempotent(operation, call, key, raw)
+            return runtime.run_idempotent(
+                call.username, key, raw, lambda: run_handler(operation, call)
+            )
         return run_handler(operation, call)
 
     view.__name__ = operation.endpoint.replace(".", "_")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,15 +16,17 @@ from flask import Response, g, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
+from gateway.api.errors import request_language
 from gateway.api.registry import bearer_token
 from gateway.problems import (
-    SERVICE_UNAVAILABLE,
     Problem,
     ProblemError,
     problem_for_grpc_status,
+    service_unavailable,
     validation_problem,
 )
 from gateway.service_layer.auth import Caller
+from secretariat_shared.contract.calls import RouteCaller, ServiceDown
 from secretariat_shared.contract.catalog import RouteCatalog, Snapshot
 from secretariat_shared.contract.check import MAX_VIOLATIONS, Violation
 from secretariat_shared.contract.json_mapping import to_json
@@ -44,8 +45,7 @@ from secretariat_shared.i18n import translate
 from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, IdentitySigner
 
 log = logging.getLogger(__name__)
-READY_WAIT = 2.5
-"""Seconds a request waits for a service last seen down before answering 503."""
+RETRY_AFTER = {"Retry-After": "5"}
 WITH_FIELD_ERRORS = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS)
 
 
@@ -57,31 +57,25 @@ class Transcoder:
         signer: IdentitySigner,
         authenticate: Callable[[str | None], Caller],
         run_idempotent: Callable[[str, str, bytes, Callable[[], Response]], Response],
-        language: Callable[[], str],
         zone: ZoneInfo,
         token_ttl: int,
         deadline: float,
         changed: Callable[[str], None] = lambda service: None,
     ) -> None:
         self.catalog = catalog
-        self._channel = channel
         self._signer = signer
         self._authenticate = authenticate
         self._run_idempotent = run_idempotent
-        self._language = language
         self._zone = zone
         self._token_ttl = token_ttl
         self._deadline = deadline
         self._changed = changed
-        self._callables: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()
-
-    # --- matching ---------------------------------------------------------
+        self._caller = RouteCaller(catalog, channel)
 
     def match(self, path: str, method: str) -> tuple[Route, dict[str, str]]:
         snapshot = self.catalog.current()
         adapter = url_map_of(snapshot).bind("gateway")
-        language = self._language()
+        language = request_language()
         try:
             endpoint, values = adapter.match(path, method=method)
         except MethodNotAllowed as exc:
@@ -106,12 +100,9 @@ class Transcoder:
         g.route_template = route.template.text
         return route, {k: str(v) for k, v in values.items()}
 
-    # --- serving ----------------------------------------------------------
-
     def serve(self, path: str) -> Response:
         route, values = self.match(path, request.method)
-        snapshot = self.catalog.current()
-        language = self._language()
+        language = request_language()
         operation = route.operation
         caller: Caller | None = None
         if not operation.public:
@@ -127,8 +118,6 @@ class Transcoder:
                         ),
                     )
                 )
-        if route.service not in snapshot.services:
-            raise ProblemError(self._unavailable(route.service, language))
         raw = request.get_data(cache=True)
         message = self.read(route, values, raw, language)
         key = request.headers.get("Idempotency-Key")
@@ -167,8 +156,6 @@ class Transcoder:
         return message
 
     def forward(self, route: Route, message: Any, caller: Caller | None, language: str) -> Response:
-        snapshot = self.catalog.current()
-        service = snapshot.services[route.service]
         metadata: list[tuple[str, str]] = [(LANGUAGE_METADATA, language)]
         if caller is not None:
             metadata.append(
@@ -177,21 +164,13 @@ class Transcoder:
                     self._signer.sign_reusable(caller.identity, SERVICE_AUDIENCE, self._token_ttl),
                 )
             )
-        if not service.live and not self._ready_soon(service.address):
-            self.catalog.mark_down(route.service)
-            raise ProblemError(self._unavailable(route.service, language))
-        call = self._callable(service.address, route)
         try:
-            # A service the catalog saw up is waited for while its channel reconnects
-            # (a restart or a rescheduled pod) instead of failing at once with 503.
-            answer, outcome = call.with_call(
-                message, timeout=self._deadline, metadata=tuple(metadata), wait_for_ready=True
-            )
+            answer, headers = self._caller.call(route, message, metadata, self._deadline)
+        except ServiceDown as exc:
+            raise ProblemError(service_unavailable(route.service, language, RETRY_AFTER)) from exc
         except grpc.RpcError as exc:
             code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
             details = (exc.details() if hasattr(exc, "details") else "") or ""
-            if code == grpc.StatusCode.UNAVAILABLE:
-                self.catalog.mark_down(route.service)
             if code not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
                 log.warning("%s failed: %s %s", route.rpc_path, code.name, details)
             errors = field_errors_of(exc) if code in WITH_FIELD_ERRORS else []
@@ -200,7 +179,7 @@ class Transcoder:
             ) from exc
         if route.http_method != "GET":
             self._changed(route.service)
-        return self.answer(route, answer, outcome.initial_metadata() or ())
+        return self.answer(route, answer, headers)
 
     def answer(self, route: Route, answer: Any, metadata: Any = ()) -> Response:
         status = route.operation.status or 200
@@ -219,46 +198,6 @@ class Transcoder:
         if route.operation.location:
             response.headers["Location"] = location(route.operation.location, payload)
         return response
-
-    def _callable(self, address: str, route: Route) -> Any:
-        key = (address, route.rpc_path)
-        found = self._callables.get(key)
-        if found is None:
-            with self._lock:
-                found = self._channel(address).unary_unary(
-                    route.rpc_path,
-                    request_serializer=lambda m: m.SerializeToString(),
-                    response_deserializer=route.output_class.FromString,
-                )
-                self._callables[key] = found
-        return found
-
-    def _ready_soon(self, address: str) -> bool:
-        """Whether a service last seen down is reachable again within :data:`READY_WAIT`."""
-        future = grpc.channel_ready_future(self._channel(address))
-        try:
-            future.result(timeout=READY_WAIT)
-        except grpc.FutureTimeoutError:
-            future.cancel()
-            return False
-        return True
-
-    def forget_channels(self) -> None:
-        with self._lock:
-            self._callables = {}
-
-    @staticmethod
-    def _unavailable(service: str, language: str) -> Problem:
-        return Problem(
-            status=503,
-            type=SERVICE_UNAVAILABLE,
-            detail=translate(
-                "The {service} service is unavailable. Please try again later.",
-                language,
-                service=service,
-            ),
-            headers={"Retry-After": "5"},
-        )
 
 
 def url_map_of(snapshot: Snapshot) -> Map:
