@@ -20,6 +20,7 @@ from gateway.api.metrics import install_request_metrics, metrics_response
 from gateway.api.openapi import build_openapi
 from gateway.api.registry import Api
 from gateway.api.routes.auth import register_auth_routes
+from gateway.api.routes.service_token import document_form_body, register_service_token_route
 from gateway.api.routes.testing import register_testing_routes
 from gateway.api.security_headers import install_security_headers
 from gateway.bootstrap import Gateway, build_gateway
@@ -40,6 +41,7 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 def build_api(gateway: Gateway) -> Api:
     api = Api()
     register_auth_routes(api, gateway)
+    register_service_token_route(api, gateway)
     if gateway.settings.testing:
         register_testing_routes(api, gateway)
     return api
@@ -122,7 +124,7 @@ def create_app(
     api = build_api(gateway)
     api.install(app, gateway)
     app.extensions["secretariat.api"] = api
-    own_openapi = build_openapi(api)
+    own_openapi = document_form_body(build_openapi(api))
 
     @app.route(
         "/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], endpoint="transcode"
