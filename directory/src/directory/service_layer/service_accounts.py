@@ -174,7 +174,9 @@ class ClientCredentials:
     Nothing is written either way.
     """
 
-    def __init__(self, db: Database, signer: IdentitySigner, ttl_seconds: int = TOKEN_SECONDS):
+    def __init__(
+        self, db: Database, signer: IdentitySigner, ttl_seconds: int = TOKEN_SECONDS
+    ) -> None:
         self._db = db
         self._signer = signer
         self._ttl = ttl_seconds

@@ -4,7 +4,7 @@ and choosing the scope is the directory's (:class:`ClientCredentials`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from flask import request
 from pydantic import BaseModel, Field
@@ -46,7 +46,7 @@ class ClientTokenOut(ResponseBody):
         description="EdDSA-signed JWT for the services' gRPC ports "
         "(`authorization: Bearer …` metadata); refused by this HTTP API"
     )
-    token_type: str = Field("Bearer", description="always `Bearer`")
+    token_type: Literal["Bearer"] = Field(default="Bearer", description="always `Bearer`")
     expires_in: int = Field(description="seconds until the token expires (600)")
     scope: str = Field(description="the space-separated methods the token may call")
 
