@@ -188,7 +188,7 @@ class ClientCredentials:
         account, stored = found if found else (None, None)
         if not secret_matches(stored, asked.client_secret) or account is None or not account.active:
             raise TokenRequestRefused("invalid_client", "client authentication failed")
-        scope = granted_scope(account.allowed_methods, asked.scope)
+        scope = tuple(sorted(granted_scope(account.allowed_methods, asked.scope)))
         token = self._signer.sign(
             client_identity(account), CLIENT_AUDIENCE, self._ttl, extra=client_claims(scope)
         )
