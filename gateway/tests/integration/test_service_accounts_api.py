@@ -318,6 +318,25 @@ def test_issue19_a_client_token_may_list_the_methods_by_reflection(
             )
         assert anonymous.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
+    # An account with no method of this server learns nothing of it.
+    other = create_account(
+        client, admin, ["secretariat.documents.v1.DocumentRegistry/ListDocuments"], "doc-sync"
+    )["client_secret"]
+    elsewhere = token(
+        client, grant_type="client_credentials", client_id="doc-sync", client_secret=other
+    ).get_json()["access_token"]
+    with grpc.insecure_channel(directory_address) as channel:
+        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+        with pytest.raises(grpc.RpcError) as denied:
+            list(
+                stub.ServerReflectionInfo(
+                    iter([reflection_pb2.ServerReflectionRequest(list_services="")]),
+                    metadata=(("authorization", f"Bearer {elsewhere}"),),
+                )
+            )
+        assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert denied.value.details() == "此服务账号无权调用本服务器的任何方法。"
+
 
 def test_issue19_the_token_endpoint_is_documented_with_its_form_body(client: FlaskClient) -> None:
     document = client.get("/openapi.json").get_json()

@@ -125,7 +125,7 @@ def verify_client(
     return identity, tuple(str(g) for g in grants)
 
 
-def check_granted(identity: Identity, grants: Iterable[str], method_path: str) -> None:
+def check_granted(grants: Iterable[str], method_path: str) -> None:
     """PERMISSION_DENIED for a method the token does not name."""
     if not method_granted(grants, method_path):
         method = method_path.lstrip("/")

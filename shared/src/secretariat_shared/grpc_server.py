@@ -154,7 +154,7 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
                 token = _current_identity.set(identity)
                 try:
                     if grants is not None:
-                        check_granted(identity, grants, method)
+                        check_granted(grants, method)
                     found = violations(request)
                     if found:
                         language = negotiate(_metadata_value(context, LANGUAGE_METADATA))
