@@ -28,11 +28,17 @@ TableRow: TypeAlias = Row[*tuple[Any, ...]]
 
 
 class TableRepository(Generic[T]):
-    """One table of one session, keyed by its ``id`` column."""
+    """One table of one session, keyed by its ``id`` column.
 
-    def __init__(self, session: Session, table: Table) -> None:
+    A subclass names its table as the class attribute ``table`` or passes it.
+    """
+
+    table: Table
+
+    def __init__(self, session: Session, table: Table | None = None) -> None:
         self.session = session
-        self.table = table
+        if table is not None:
+            self.table = table
 
     def from_row(self, row: TableRow) -> T:
         """What the repository answers for one row (the row itself by default)."""

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from archives.adapters import orm
 from secretariat_shared.paging import Page
@@ -15,15 +14,13 @@ from secretariat_shared.table_repository import RowRepository, TableRow
 
 
 class ClimateReadings(RowRepository):
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.climate_readings)
+    table = orm.climate_readings
 
 
 class ClimateRooms(RowRepository):
     """Each storeroom's hysteresis state and last reading, keyed by storeroom."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.climate_rooms)
+    table = orm.climate_rooms
 
     def by_storerooms(self, storerooms: Iterable[str]) -> dict[str, TableRow]:
         return {r.storeroom: r for r in self.find(self.table.c.storeroom.in_(list(storerooms)))}
@@ -40,8 +37,7 @@ class ClimateRooms(RowRepository):
 
 
 class ClimateAlerts(RowRepository):
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.climate_alerts)
+    table = orm.climate_alerts
 
     def open_of(self, storeroom: str) -> TableRow | None:
         """The storeroom's alert not yet cleared: its id and cause."""

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from archives.adapters import orm
 from secretariat_shared.table_repository import RowRepository, TableRow
 
 
 class Destructions(RowRepository):
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.destructions)
+    table = orm.destructions
 
 
 class DestructionRecords(RowRepository):
     """One permanent row per destroyed record; database triggers refuse UPDATE and DELETE."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.destruction_records)
+    table = orm.destruction_records
 
     def of_destruction(self, destruction_id: str) -> dict[str, TableRow]:
         """By record id."""

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from archives.adapters import orm
 from archives.domain import loans as rules
@@ -15,8 +14,7 @@ from secretariat_shared.table_repository import RowRepository, TableRow
 
 
 class Loans(RowRepository):
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.loans)
+    table = orm.loans
 
     def holding_state(self, record_id: str) -> str | None:
         """The state of the loan that holds the record (pending, approved or out), if any."""

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
 
 from archives.adapters import orm
 from archives.domain.records import ACTIVE, DESTROYED
@@ -17,8 +16,7 @@ from secretariat_shared.table_repository import RowRepository, TableRow
 class ArchiveRecords(RowRepository):
     """Archive records (A-01) with their named readers."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.records)
+    table = orm.records
 
     def number_taken(self, number: str) -> bool:
         t = self.table
@@ -86,8 +84,7 @@ class ArchiveRecords(RowRepository):
 class Copies(RowRepository):
     """Encrypted electronic copies, one per record (A-01)."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.blobs)
+    table = orm.blobs
 
     def of_record(self, record_id: str) -> TableRow | None:
         """The sealed copy, ciphertext included."""
@@ -120,8 +117,7 @@ class Copies(RowRepository):
 class DestroyedCopies(RowRepository):
     """What a destroyed copy was: name, type, size and hash (A-06)."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.destroyed_copies)
+    table = orm.destroyed_copies
 
     def of_records(self, record_ids: Iterable[str]) -> list[TableRow]:
         return self.find(self.table.c.record_id.in_(list(record_ids)))

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from archives.adapters import orm
 from secretariat_shared.paging import Page
@@ -14,8 +13,7 @@ from secretariat_shared.table_repository import RowRepository, TableRow
 
 
 class StockTakes(RowRepository):
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.stock_takes)
+    table = orm.stock_takes
 
     def year_taken(self, year: int) -> bool:
         t = self.table
@@ -32,8 +30,7 @@ class StockTakes(RowRepository):
 class StockTakeItems(RowRepository):
     """One row per paper record of a stock-take, keyed by (stock-take, record)."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.stock_take_items)
+    table = orm.stock_take_items
 
     def _key(self, stock_take_id: str, record_id: str) -> tuple[Any, ...]:
         t = self.table
@@ -86,8 +83,7 @@ class StockTakeItems(RowRepository):
 
 
 class Repairs(RowRepository):
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.repairs)
+    table = orm.repairs
 
     def page_for(self, open_only: bool, page: Page) -> tuple[list[TableRow], int]:
         """Open ones first, then newest first."""

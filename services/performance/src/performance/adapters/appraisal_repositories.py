@@ -7,50 +7,41 @@ queries the quarter computation runs stay functions in
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from performance.adapters import orm
 from secretariat_shared.table_repository import RowRepository
 
 
 class Cycles(RowRepository):
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.cycles)
+    table = orm.cycles
 
 
 class Ratings(RowRepository):
     """360 ratings of a cycle (P-05)."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.ratings)
+    table = orm.ratings
 
 
 class Results(RowRepository):
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.results)
+    table = orm.results
 
 
 class TitleAwards(RowRepository):
     """Titles awarded at a publication (P-09)."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.title_awards)
+    table = orm.title_awards
 
 
 class Plans(RowRepository):
     """Improvement plans (P-07)."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.plans)
+    table = orm.plans
 
 
 class Interviews(RowRepository):
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.interviews)
+    table = orm.interviews
 
 
 class Appeals(RowRepository):
     """Appeals against a result (P-08)."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.appeals)
+    table = orm.appeals

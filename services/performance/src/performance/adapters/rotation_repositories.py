@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from performance.adapters import orm
 from secretariat_shared.table_repository import RowRepository, TableRow
@@ -12,8 +11,7 @@ from secretariat_shared.table_repository import RowRepository, TableRow
 class RotationReviews(RowRepository):
     """One review per rotation, keyed by the rotation's id."""
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.rotation_reviews)
+    table = orm.rotation_reviews
 
     def exists(self, rotation_id: str) -> bool:
         t = self.table
@@ -21,8 +19,7 @@ class RotationReviews(RowRepository):
 
 
 class RotationRatings(RowRepository):
-    def __init__(self, session: Session) -> None:
-        super().__init__(session, orm.rotation_ratings)
+    table = orm.rotation_ratings
 
     def rated_by(self, rotation_id: str, rater: str) -> bool:
         t = self.table
