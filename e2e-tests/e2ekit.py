@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -65,6 +65,26 @@ def eventually(check: Callable[[], T], timeout: float = 20.0, interval: float = 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s; last value {value!r}")
         time.sleep(interval)
+
+
+class Reader(Protocol):
+    """Anything that GETs from the gateway as someone: :class:`Api`, a test's own client."""
+
+    def get(self, path: str, **kw: Any) -> httpx.Response: ...
+
+
+def all_pages(api: Reader, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a paged list, page by page (100 a page)."""
+    items: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        reply = api.get(path, params={**params, "page": page, "page_size": 100})
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        items.extend(body["items"])
+        if len(items) >= body["total"] or not body["items"]:
+            return items
+        page += 1
 
 
 def document(dept: str, **kw: object) -> dict[str, object]:

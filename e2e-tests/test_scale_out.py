@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 import pytest
 
-from e2ekit import PERSON_PASSWORD, document, eventually, new_unit
+from e2ekit import PERSON_PASSWORD, all_pages, document, eventually, new_unit
 from run_system import Ports, System
 from secretariat_shared import testing
 
@@ -81,21 +81,8 @@ def _handled(port: int, service: str, method: str) -> int:
     return int(total)
 
 
-def _all_pages(client: Client, path: str, **params: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    page = 1
-    while True:
-        reply = client.get(path, params={**params, "page": page, "page_size": 100})
-        assert reply.status_code == 200, reply.text
-        body = reply.json()
-        items.extend(body["items"])
-        if len(items) >= body["total"] or not body["items"]:
-            return items
-        page += 1
-
-
 def _notices(client: Client, kind: str) -> list[dict[str, Any]]:
-    return [i for i in _all_pages(client, "/api/v1/inbox") if i["kind"] == kind]
+    return [i for i in all_pages(client, "/api/v1/inbox") if i["kind"] == kind]
 
 
 def _sequence(number: str) -> int:
@@ -224,7 +211,7 @@ def test_x21_two_replicas_each_on_one_database_stay_correct(scaled: System) -> N
     system.wait_ready(60)
 
     # D-01: every acknowledged number is in the register, and the register has no gap.
-    listed = _all_pages(clerks[1], "/api/v1/documents", department_code=unit.code)
+    listed = all_pages(clerks[1], "/api/v1/documents", department_code=unit.code)
     registered = sorted(_sequence(d["number"]) for d in listed)
     assert registered == list(range(1, len(registered) + 1))
     assert {first.json()["number"], *numbers} <= {d["number"] for d in listed}

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from browserkit import CHROMIUM, CHROMIUM_ARGS, shot, sign_in
 from e2ekit import Api, eventually, new_unit, system_now
@@ -50,10 +51,19 @@ def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
 
 
 def until_listed(page: Page, locator: Locator) -> None:
-    """Reload until the item shows (events cross processes asynchronously)."""
+    """Reload until the item shows (events cross processes asynchronously). The page
+    may still be navigating (a submitted search form): wait for it to settle first,
+    and a reload that races a navigation is simply tried again."""
+    page.wait_for_load_state("load")
+    if locator.count() > 0:
+        return
 
     def check() -> bool:
-        page.reload()
+        try:
+            page.reload(wait_until="load")
+        except PlaywrightError:
+            page.wait_for_timeout(500)
+            return False
         return locator.count() > 0
 
     eventually(check, timeout=60)
@@ -312,6 +322,7 @@ def test_a02_an_employee_finds_a_record_by_a_chinese_keyword_and_applies_to_borr
     page.fill("#f-q", keyword)
     page.select_option("#f-department_code", unit.code)
     page.click("#search-records")
+    page.wait_for_url(re.compile(r"[?&]q="))
     row = page.locator("#records tr", has_text=unit.code)
     until_listed(page, row)
     expect(row.locator("mark").first).to_be_visible()

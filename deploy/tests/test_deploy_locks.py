@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.requirements import Requirement
@@ -79,3 +81,24 @@ def test_make_install_installs_from_the_lock_with_hashes_required() -> None:
     assert "pip install -q --require-hashes -r requirements/dev.lock" in makefile
     assert re.search(r"^lock: .*##", makefile, re.MULTILINE)
     assert "!requirements/locks/" in (ROOT / ".dockerignore").read_text()
+
+
+def test_each_chart_pulls_by_default_the_image_tag_of_its_current_lock(render: Any) -> None:
+    """Issue 19: a chart's default image tag follows its lock, so `make lock` moving a
+    dependency gives a new tag rather than yesterday's image under the old one."""
+    digest = hashlib.sha256((ROOT / "requirements/locks/documents.lock").read_bytes()).hexdigest()
+    docs = render("documents")
+    images = {
+        c["image"]
+        for d in docs
+        if d["kind"] in ("Deployment", "Job")
+        for c in d["spec"]["template"]["spec"]["containers"]
+    }
+    assert images == {f"secretariat/documents:0.1.0-deps.{digest[:12]}"}
+    pinned_tag = render("documents", "image:\n  tag: 2026.11.30\n")
+    assert all(
+        c["image"] == "secretariat/documents:2026.11.30"
+        for d in pinned_tag
+        if d["kind"] == "Deployment"
+        for c in d["spec"]["template"]["spec"]["containers"]
+    )

@@ -1,6 +1,7 @@
 """``make deploy-check``: every deployment artefact checked without a cluster.
 
 1. Generated files are current: values schemas, dashboards, Dockerfiles,
+   image tags following the locks,
    the configuration reference in deploy/README.md.
 2. Each chart's dependencies are vendored (``helm dependency update``,
    offline: they are all ``file://``).
@@ -45,6 +46,7 @@ import chart_schemas  # noqa: E402
 import config_reference  # noqa: E402
 import dashboards  # noqa: E402
 import dockerfiles  # noqa: E402
+import image_tags  # noqa: E402
 
 ROOT = TOOLS_DIR.parents[1]
 HELM_DIR = ROOT / "deploy" / "helm"
@@ -357,6 +359,7 @@ def check_generated() -> None:
         ("dashboards", dashboards.main),
         ("chart alert rules", alert_rules.main),
         ("Dockerfiles", dockerfiles.main),
+        ("image tags (charts' appVersion from their locks)", image_tags.main),
         ("configuration reference", config_reference.main),
     ):
         if main(["check", "--check"]) != 0:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import logging
-from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import text
@@ -13,11 +11,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import Map, Rule
 
 from directory.adapters.passwords import Passwords
-from gateway.adapters.services import ServiceChannels
+from gateway.adapters.services import check_health
 from gateway.api.docs import install_docs
 from gateway.api.errors import install_error_handlers, problem_response
 from gateway.api.metrics import install_request_metrics, metrics_response
-from gateway.api.openapi import build_openapi
+from gateway.api.openapi import own_openapi
 from gateway.api.registry import Api
 from gateway.api.routes.auth import register_auth_routes
 from gateway.api.routes.testing import register_testing_routes
@@ -26,9 +24,8 @@ from gateway.bootstrap import Gateway, build_gateway
 from gateway.draining import DRAINING
 from gateway.problems import NOT_READY, Problem, ProblemError
 from gateway.settings import GatewaySettings
-from gateway.transcoding.openapi import transcoded_paths
 from secretariat_shared.clock import Clock
-from secretariat_shared.db import Database
+from secretariat_shared.contract.openapi import document
 from secretariat_shared.observability import tracing_enabled
 
 log = logging.getLogger(__name__)
@@ -63,21 +60,6 @@ def own_routes_allowing(app: Flask, path: str) -> set[str]:
         return set()
 
 
-def full_openapi(gateway: Gateway, own: dict[str, Any]) -> dict[str, Any]:
-    """The gateway's own routes and every loaded service's, rebuilt when the routes change."""
-    snapshot = gateway.catalog.current()
-    if snapshot.openapi is None:
-        paths, schemas = transcoded_paths(snapshot)
-        document = copy.deepcopy(own)
-        for path, operations in paths.items():
-            document["paths"].setdefault(path, {}).update(operations)
-        document["paths"] = dict(sorted(document["paths"].items()))
-        document["components"]["schemas"].update(schemas)
-        document["components"]["schemas"] = dict(sorted(document["components"]["schemas"].items()))
-        snapshot.openapi = document
-    return snapshot.openapi
-
-
 def readiness(gateway: Gateway) -> dict[str, str]:
     """Each dependency's state: "ok" or why not. Services count only when configured."""
     checks: dict[str, str] = {}
@@ -88,9 +70,8 @@ def readiness(gateway: Gateway) -> dict[str, str]:
     except Exception as exc:
         log.warning("readiness: database unreachable: %s", exc)
         checks["database"] = "unreachable"
-    for service in gateway.remote_services:
-        if service.address:
-            checks[service.name] = gateway.services.check_health(service) or "ok"
+    for name, address in gateway.settings.service_addresses:
+        checks[name] = check_health(gateway.channels, address) or "ok"
     return checks
 
 
@@ -98,14 +79,10 @@ def create_app(
     settings: GatewaySettings,
     *,
     clock: Clock | None = None,
-    database: Database | None = None,
     passwords: Passwords | None = None,
-    channels: ServiceChannels | None = None,
 ) -> Flask:
     """Build the gateway app; the arguments after ``settings`` replace parts in tests."""
-    gateway = build_gateway(
-        settings, clock=clock, database=database, passwords=passwords, channels=channels
-    )
+    gateway = build_gateway(settings, clock=clock, passwords=passwords)
     app = Flask("gateway")
     if settings.trusted_proxy_hops:
         # The client address login throttling keys on (issue 13).
@@ -121,8 +98,7 @@ def create_app(
     install_security_headers(app, settings)
     api = build_api(gateway)
     api.install(app, gateway)
-    app.extensions["secretariat.api"] = api
-    own_openapi = build_openapi(api)
+    own_paths, own_schemas = own_openapi(api)
 
     @app.route(
         "/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], endpoint="transcode"
@@ -140,7 +116,7 @@ def create_app(
 
     @app.get("/openapi.json")
     def openapi_document() -> Response:
-        return jsonify(full_openapi(gateway, own_openapi))
+        return jsonify(document(gateway.catalog.current(), own_paths, own_schemas))
 
     install_docs(app)
 
@@ -150,30 +126,22 @@ def create_app(
 
     @app.get("/readyz")
     def readyz() -> Response:
-        if DRAINING.is_set():
-            return problem_response(
-                Problem(
-                    status=503,
-                    type=NOT_READY,
-                    title="Not ready",
-                    detail="Not ready: the gateway is shutting down",
-                    extra={"checks": {"gateway": "draining"}},
-                )
-            )
-        checks = readiness(gateway)
+        draining = DRAINING.is_set()
+        checks = {"gateway": "draining"} if draining else readiness(gateway)
         failed = {name: state for name, state in checks.items() if state != "ok"}
-        if failed:
-            return problem_response(
-                Problem(
-                    status=503,
-                    type=NOT_READY,
-                    title="Not ready",
-                    detail="Not ready: "
-                    + ", ".join(f"{name} {state}" for name, state in failed.items()),
-                    extra={"checks": checks},
-                )
+        if not failed:
+            return jsonify({"status": "ok", "checks": checks})
+        why = ", ".join(f"{name} {state}" for name, state in failed.items())
+        detail = "the gateway is shutting down" if draining else why
+        return problem_response(
+            Problem(
+                status=503,
+                type=NOT_READY,
+                title="Not ready",
+                detail=f"Not ready: {detail}",
+                extra={"checks": checks},
             )
-        return jsonify({"status": "ok", "checks": checks})
+        )
 
     @app.get("/metrics")
     def metrics() -> Response:

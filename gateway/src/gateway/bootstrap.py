@@ -4,27 +4,26 @@ at import time."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response, request
+from flask import Response
 
 from directory.adapters.passwords import Passwords
 from gateway.adapters.idempotency_store import SqlIdempotencyStore
-from gateway.adapters.services import RemoteService, ServiceChannels, ServiceHealth
 from gateway.api.idempotency import IdempotentRunner
-from gateway.api.registry import Call, Operation
+from gateway.api.transcoder import Transcoder
 from gateway.domain.throttling import Backoff, LoginPolicy, LoginThrottle
 from gateway.service_layer.auth import AuthService, Caller, directory_changed
 from gateway.settings import DIRECTORY, GatewaySettings
-from gateway.transcoding.catalog import ConfiguredService, RouteCatalog
-from gateway.transcoding.dispatch import Transcoder
 from secretariat_shared.bus import BusTopology
+from secretariat_shared.channels import ChannelPool
 from secretariat_shared.clock import Clock, clock_from_settings
+from secretariat_shared.contract.catalog import ConfiguredService, RouteCatalog
 from secretariat_shared.db import Database
 from secretariat_shared.directory_sync import DirectoryChangeListener, start_listener
-from secretariat_shared.i18n import negotiate
 from secretariat_shared.identity import SERVICE_AUDIENCE, Identity, IdentitySigner, IdentityVerifier
 
 # The gateway's own calls (descriptors) carry a service token it signs with its identity key.
@@ -42,32 +41,20 @@ class Gateway:
     signer: IdentitySigner
     auth: AuthService
     idempotency: IdempotentRunner
-    channels: ServiceChannels
-    services: ServiceHealth
-    timezone: ZoneInfo
+    channels: ChannelPool
     catalog: RouteCatalog
     transcoder: Transcoder
     directory_changes: DirectoryChangeListener | None = None
     """This process's directory-change listener (issue 21), when it runs."""
     stop_listening: threading.Event | None = None
 
-    @property
-    def remote_services(self) -> tuple[RemoteService, ...]:
-        return tuple(
-            RemoteService(name, address) for name, address in self.settings.service_addresses
-        )
-
-    def language(self) -> str:
-        """The language of this request's messages (Accept-Language, else the default)."""
-        return negotiate(request.headers.get("Accept-Language"), self.settings.default_language)
-
     def authenticate(self, token: str | None) -> Caller:
         return self.auth.authenticate(token)
 
     def run_idempotent(
-        self, operation: Operation, call: Call, key: str, raw_body: bytes
+        self, username: str, key: str, raw_body: bytes, produce: Callable[[], Response]
     ) -> Response:
-        return self.idempotency.run(operation, call, key, raw_body)
+        return self.idempotency.run(username, key, raw_body, produce)
 
     def close(self) -> None:
         if self.stop_listening is not None:
@@ -88,17 +75,15 @@ def build_gateway(
     settings: GatewaySettings,
     *,
     clock: Clock | None = None,
-    database: Database | None = None,
     passwords: Passwords | None = None,
-    channels: ServiceChannels | None = None,
 ) -> Gateway:
     clock = clock or clock_from_settings(settings.testing, settings.clock_file)
-    db = database or Database(settings.database_url)
+    db = Database(settings.database_url)
     passwords = passwords or Passwords()
     signer = IdentitySigner(settings.identity_private_key, clock)
     # No internal secret here: a service token must never pass as a person's access token.
     access_verifier = IdentityVerifier(settings.identity_public_key, clock)
-    channels = channels or ServiceChannels()
+    channels = ChannelPool()
     catalog = RouteCatalog(
         [ConfiguredService(name, address) for name, address in settings.service_addresses],
         channels.channel,
@@ -106,19 +91,14 @@ def build_gateway(
         settings.descriptor_refresh_seconds,
     )
     idempotency = IdempotentRunner(SqlIdempotencyStore(db), clock)
-    zone = ZoneInfo(settings.timezone)
-
-    def language() -> str:
-        return negotiate(request.headers.get("Accept-Language"), settings.default_language)
 
     transcoder = Transcoder(
         catalog,
         channels.channel,
         signer,
         lambda token: auth.authenticate(token),
-        idempotency.run_as,
-        language,
-        zone,
+        idempotency.run,
+        ZoneInfo(settings.timezone),
         settings.service_token_ttl,
         settings.grpc_deadline,
         changed=_forget_people_after_directory_writes,
@@ -153,8 +133,6 @@ def build_gateway(
         auth=auth,
         idempotency=idempotency,
         channels=channels,
-        services=ServiceHealth(channels),
-        timezone=zone,
         catalog=catalog,
         transcoder=transcoder,
         directory_changes=listener,

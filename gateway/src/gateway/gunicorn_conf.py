@@ -12,6 +12,11 @@ Workers are threaded and read each request before a thread takes it
 thread (issue 13). With SECRETARIAT_HTTP_METRICS_BIND (host:port) the
 master serves ``/metrics`` there, aggregated over the workers, and the
 public port does not.
+
+Memory (issue 20): the master imports the gateway's modules before it forks
+(nothing is built: no app, channel or thread, which gRPC and SQLAlchemy must
+not carry across a fork) and freezes the garbage collector's view of them, so
+the workers share those pages instead of each importing its own copy.
 """
 
 from __future__ import annotations
@@ -48,6 +53,19 @@ def on_starting(server: Any) -> None:
     from secretariat_shared.settings import load_or_exit
 
     prepare_database(load_or_exit(GatewaySettings))
+    share_imports_with_workers()
+
+
+def share_imports_with_workers() -> None:
+    """Import what every worker imports, then move it out of the collector's
+    reach: a collection in a worker would otherwise write to (and so copy)
+    every shared object's header."""
+    import gc
+
+    import gateway.wsgi  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
 
 
 def when_ready(server: Any) -> None:

@@ -78,16 +78,29 @@ def validation_problem(
     )
 
 
-# gRPC status code name -> (HTTP status, whether the service's message may be shown).
-GRPC_STATUS_TO_HTTP: dict[str, tuple[int, bool]] = {
-    "INVALID_ARGUMENT": (422, True),
-    "NOT_FOUND": (404, True),
-    "ALREADY_EXISTS": (409, True),
-    "FAILED_PRECONDITION": (409, True),
-    "PERMISSION_DENIED": (403, True),
-    "UNAUTHENTICATED": (401, True),
-    "UNAVAILABLE": (503, False),
-    "DEADLINE_EXCEEDED": (504, False),
+def service_unavailable(service: str, language: str, headers: Mapping[str, str] = {}) -> Problem:
+    return Problem(
+        status=503,
+        type=SERVICE_UNAVAILABLE,
+        detail=translate(
+            "The {service} service is unavailable. Please try again later.",
+            language,
+            service=service,
+        ),
+        headers=headers,
+    )
+
+
+# gRPC status code name -> HTTP status; any other code is a 500 that shows no message.
+GRPC_STATUS_TO_HTTP: dict[str, int] = {
+    "INVALID_ARGUMENT": 422,
+    "NOT_FOUND": 404,
+    "ALREADY_EXISTS": 409,
+    "FAILED_PRECONDITION": 409,
+    "PERMISSION_DENIED": 403,
+    "UNAUTHENTICATED": 401,
+    "UNAVAILABLE": 503,
+    "DEADLINE_EXCEEDED": 504,
 }
 
 
@@ -99,24 +112,16 @@ def problem_for_grpc_status(
     language: str = ENGLISH,
 ) -> Problem:
     """Map a service's gRPC status to the problem the HTTP caller sees."""
-    status, show_message = GRPC_STATUS_TO_HTTP.get(code_name, (500, False))
+    status = GRPC_STATUS_TO_HTTP.get(code_name, 500)
+    listed = tuple(FieldError(e.field, translate(e.message, language)) for e in field_errors)
     if status == 422:
-        listed = tuple(FieldError(e.field, translate(e.message, language)) for e in field_errors)
         return validation_problem(
             listed,
             detail=translate(message, language) if not listed else "",
             title=translate("Validation failed", language),
         )
     if status == 503:
-        return Problem(
-            status=503,
-            type=SERVICE_UNAVAILABLE,
-            detail=translate(
-                "The {service} service is unavailable. Please try again later.",
-                language,
-                service=service,
-            ),
-        )
+        return service_unavailable(service, language)
     if status == 504:
         return Problem(
             status=504,
@@ -124,10 +129,6 @@ def problem_for_grpc_status(
                 "The {service} service did not answer in time.", language, service=service
             ),
         )
-    if not show_message:
+    if status == 500:
         return Problem(status=500, detail=translate(GENERIC_DETAIL, language))
-    return Problem(
-        status=status,
-        detail=translate(message, language),
-        errors=tuple(FieldError(e.field, translate(e.message, language)) for e in field_errors),
-    )
+    return Problem(status=status, detail=translate(message, language), errors=listed)

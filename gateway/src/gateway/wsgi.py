@@ -2,13 +2,11 @@
 
     gunicorn -c python:gateway.gunicorn_conf 'gateway.wsgi:create()'
 
-(``gateway.wsgi:app`` works too.) Settings come from SECRETARIAT_* variables;
-a missing required one stops the process naming it.
+Settings come from SECRETARIAT_* variables; a missing required one stops the
+process naming it.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from flask import Flask
 
@@ -17,20 +15,9 @@ from gateway.settings import GatewaySettings
 from secretariat_shared.observability import setup_logging, setup_tracing
 from secretariat_shared.settings import load_or_exit
 
-_app: Flask | None = None
-
 
 def create() -> Flask:
     settings = load_or_exit(GatewaySettings)
     setup_logging("gateway", settings.log_level)
     setup_tracing("gateway")
     return create_app(settings)
-
-
-def __getattr__(name: str) -> Any:
-    global _app
-    if name == "app":
-        if _app is None:
-            _app = create()
-        return _app
-    raise AttributeError(name)

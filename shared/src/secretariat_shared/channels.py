@@ -14,6 +14,8 @@ scale-up.
 from __future__ import annotations
 
 import json
+import os
+import threading
 
 import grpc
 
@@ -58,3 +60,29 @@ def open_channel(address: str) -> grpc.Channel:
 
         channel = grpcext.intercept_channel(channel, client_interceptor())
     return channel
+
+
+class ChannelPool:
+    """One channel per address per process, opened on first use: each gunicorn
+    worker builds its own after the fork (a channel must not cross one)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._channels: dict[str, grpc.Channel] = {}
+
+    def channel(self, address: str) -> grpc.Channel:
+        with self._lock:
+            if os.getpid() != self._pid:
+                self._channels = {}
+                self._pid = os.getpid()
+            channel = self._channels.get(address)
+            if channel is None:
+                channel = self._channels[address] = open_channel(address)
+            return channel
+
+    def close(self) -> None:
+        with self._lock:
+            for channel in self._channels.values():
+                channel.close()
+            self._channels = {}

@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy import Connection, DateTime, Engine, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -88,6 +90,16 @@ def _switch_to_wal(cursor: Any) -> None:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot answer now, not that the request is
+    wrong: the connection was refused or lost, the pool had no connection to give,
+    or the server gave up the transaction (a deadlock, a serialisation failure,
+    SQLite's lock timeout). The same request may succeed when asked again."""
+    if isinstance(exc, OperationalError | PoolTimeout | DisconnectionError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def is_sqlite(url: str) -> bool:

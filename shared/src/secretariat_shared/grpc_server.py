@@ -32,12 +32,15 @@ from secretariat_shared.channels import SERVER_OPTIONS
 from secretariat_shared.contract.check import violations
 from secretariat_shared.contract.reflection import enable_reflection
 from secretariat_shared.contract.status import LANGUAGE_METADATA, bad_request
+from secretariat_shared.db import is_unavailable
 from secretariat_shared.errors import FieldError
 from secretariat_shared.i18n import negotiate, translate
 from secretariat_shared.identity import METADATA_KEY, Identity, IdentityVerifier, InvalidIdentity
 from secretariat_shared.observability import tracing_enabled
 
 log = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = "The database cannot be reached at the moment. Please try again later."
 
 UNAUTHENTICATED_METHODS = ("/grpc.health.v1.Health/",)
 SERVICE_ONLY_METHODS = ("/grpc.reflection.",)
@@ -167,6 +170,15 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
                             )
                         )
                     context.abort(code, translate(str(exc), language))
+                except Exception as exc:
+                    if not is_unavailable(exc):
+                        raise
+                    # The database is down or unreachable: the call may be retried (the
+                    # gateway answers 503), not a fault of this service's code (500).
+                    code = grpc.StatusCode.UNAVAILABLE
+                    log.warning("%s: the database did not answer: %s", method, exc)
+                    language = negotiate(_metadata_value(context, LANGUAGE_METADATA))
+                    context.abort(code, translate(DATABASE_UNAVAILABLE, language))
                 finally:
                     _current_identity.reset(token)
             except Exception:

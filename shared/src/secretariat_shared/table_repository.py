@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeAlias, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Row, Table, delete, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session as Session  # what a use case holds to build repositories
 
 from secretariat_shared.paging import Page
 

@@ -31,7 +31,8 @@ from secretariat_shared.i18n import DEFAULT_LANGUAGE, ENGLISH, negotiate, transl
 log = logging.getLogger(__name__)
 
 
-def _language() -> str:
+def request_language() -> str:
+    """The language of this request's messages (Accept-Language, else the default)."""
     if not has_request_context():
         return ENGLISH
     default = current_app.config.get("DEFAULT_LANGUAGE", DEFAULT_LANGUAGE)
@@ -42,7 +43,7 @@ def problem_response(problem: Problem) -> Response:
     """The problem as RFC 9457 JSON, its texts in the reader's language where the
     catalogue has them (issue 10 item 6)."""
     body = problem.body()
-    language = _language()
+    language = request_language()
     if language != ENGLISH:
         body["title"] = translate(str(body["title"]), language)
         body["detail"] = translate(str(body["detail"]), language)

@@ -9,7 +9,6 @@ from flask import Response, request
 
 from gateway.adapters.idempotency_store import SqlIdempotencyStore
 from gateway.api.errors import problem_response
-from gateway.api.registry import Call, Operation, run_handler
 from gateway.domain.idempotency import Outcome, key_problem, request_fingerprint
 from gateway.problems import (
     IDEMPOTENCY_IN_FLIGHT,
@@ -30,10 +29,7 @@ class IdempotentRunner:
         self._store = store
         self._clock = clock
 
-    def run(self, operation: Operation, call: Call, key: str, raw_body: bytes) -> Response:
-        return self.run_as(call.username, key, raw_body, lambda: run_handler(operation, call))
-
-    def run_as(
+    def run(
         self, username: str, key: str, raw_body: bytes, produce: Callable[[], Response]
     ) -> Response:
         """Answer once per (user, key): replay the stored answer to a retry."""

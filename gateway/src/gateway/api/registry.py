@@ -1,10 +1,10 @@
 """The route registry: the only way to add an /api route.
 
-A route is declared with its request body, query and response models, so
-the OpenAPI document (:mod:`gateway.api.openapi`) cannot miss one. The
-view built around each handler authenticates the caller, checks roles,
-validates the body and query (422 with field errors), applies
-``Idempotency-Key`` on POST, and serialises the handler's model.
+A route is declared with its request body and response models, so the
+OpenAPI document (:mod:`gateway.api.openapi`) cannot miss one. The view
+built around each handler authenticates the caller, checks roles,
+validates the body (422 with field errors), applies ``Idempotency-Key`` on
+POST, and serialises the handler's model.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flask import Flask, Response, g, request
@@ -23,36 +23,15 @@ from gateway.problems import Problem, ProblemError, validation_problem
 from gateway.service_layer.auth import Caller
 from secretariat_shared.errors import DomainError, FieldError
 
-Handler = Callable[["Call"], "Reply | BaseModel | BinaryReply"]
-JSON = "application/json"
-
-
-@dataclass(frozen=True)
-class Reply:
-    model: BaseModel
-    status: int | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class BinaryReply:
-    """Raw bytes (an image, a file) answered with the route's declared ``media_type``."""
-
-    content: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-class BinaryContent(BaseModel):
-    """The ``response`` of a route whose ``media_type`` is not JSON: its bytes have no schema."""
+Handler = Callable[["Call"], BaseModel]
 
 
 @dataclass(frozen=True)
 class Call:
-    """What a handler gets: the caller, the validated body and query, the path values."""
+    """What a handler gets: the caller, the validated body, the path values."""
 
     caller: Caller | None
     body: Any
-    query: Any
     path: Mapping[str, str]
 
     @property
@@ -60,10 +39,6 @@ class Call:
         if self.caller is None:
             raise RuntimeError("route declared without authentication")
         return self.caller.identity.username
-
-    def fields_set(self) -> set[str]:
-        """Fields the client sent (PATCH semantics)."""
-        return set(self.body.model_fields_set) if self.body is not None else set()
 
 
 @dataclass(frozen=True)
@@ -77,12 +52,10 @@ class Operation:
     response: type[BaseModel]
     status: int
     body: type[BaseModel] | None
-    query: type[BaseModel] | None
     auth: bool
     roles: frozenset[str]
     problems: tuple[int, ...]
     description: str
-    media_type: str = JSON
 
     @property
     def path_parameters(self) -> list[str]:
@@ -113,12 +86,10 @@ class Api:
         response: type[BaseModel],
         status: int = 200,
         body: type[BaseModel] | None = None,
-        query: type[BaseModel] | None = None,
         auth: bool = True,
         roles: Iterable[str] = (),
         problems: Iterable[int] = (),
         description: str = "",
-        media_type: str = JSON,
     ) -> Callable[[Handler], Handler]:
         if not rule.startswith("/api/"):
             raise ValueError(f"API routes live under /api/: {rule}")
@@ -135,12 +106,10 @@ class Api:
                     response=response,
                     status=status,
                     body=body,
-                    query=query,
                     auth=auth,
                     roles=frozenset(roles),
                     problems=tuple(problems),
                     description=description or (handler.__doc__ or "").strip(),
-                    media_type=media_type,
                 )
             )
             return handler
@@ -163,7 +132,7 @@ class RouteRuntime(Protocol):
     def authenticate(self, token: str | None) -> Caller: ...
 
     def run_idempotent(
-        self, operation: Operation, call: Call, key: str, raw_body: bytes
+        self, username: str, key: str, raw_body: bytes, produce: Callable[[], Response]
     ) -> Response: ...
 
 
@@ -175,18 +144,11 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def _field_name(loc: tuple[int | str, ...], union_tags: bool) -> str:
-    parts = [str(part) for part in loc]
-    if union_tags and parts:
-        return parts[0]
-    return ".".join(parts) or "body"
-
-
-def field_errors(exc: ValidationError, *, query: bool = False) -> list[FieldError]:
+def field_errors(exc: ValidationError) -> list[FieldError]:
     """Pydantic errors as field errors, one per field, in the order found."""
     seen: dict[str, FieldError] = {}
     for error in exc.errors(include_url=False):
-        name = _field_name(tuple(error.get("loc", ())), union_tags=query)
+        name = ".".join(str(part) for part in error.get("loc", ())) or "body"
         message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
         seen.setdefault(name, FieldError(name, message))
     return list(seen.values())
@@ -234,30 +196,6 @@ def _nul_fields(value: Any, path: str) -> list[str]:
     return []
 
 
-def parse_query(model: type[BaseModel], args: Mapping[str, str]) -> BaseModel:
-    nul = _nul_fields(dict(args), "")
-    if nul:
-        raise ProblemError(
-            validation_problem(
-                [FieldError(name, "must not contain NUL characters") for name in nul]
-            )
-        )
-    try:
-        return model.model_validate(dict(args))
-    except ValidationError as exc:
-        raise ProblemError(validation_problem(field_errors(exc, query=True))) from exc
-
-
-def json_response(
-    model: BaseModel, status: int, headers: Mapping[str, str] | None = None
-) -> Response:
-    payload = json.dumps(model.model_dump(mode="json", by_alias=True), ensure_ascii=False)
-    response = Response(payload, status=status, mimetype="application/json")
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
-
-
 def run_handler(operation: Operation, call: Call) -> Response:
     """Call the handler and serialise its answer; declared and returned models must agree.
 
@@ -268,19 +206,13 @@ def run_handler(operation: Operation, call: Call) -> Response:
         result = operation.handler(call)
     except (ProblemError, DomainError) as exc:
         return problem_response(problem_from_exception(exc))
-    if isinstance(result, BinaryReply):
-        if operation.media_type == JSON:
-            raise TypeError(f"{operation.endpoint} returned bytes, declared JSON")
-        response = Response(result.content, status=operation.status, mimetype=operation.media_type)
-        response.headers.update(dict(result.headers))
-        return response
-    reply = result if isinstance(result, Reply) else Reply(result)
-    if not isinstance(reply.model, operation.response):
+    if not isinstance(result, operation.response):
         raise TypeError(
-            f"{operation.endpoint} returned {type(reply.model).__name__}, "
+            f"{operation.endpoint} returned {type(result).__name__}, "
             f"declared {operation.response.__name__}"
         )
-    return json_response(reply.model, reply.status or operation.status, reply.headers)
+    payload = json.dumps(result.model_dump(mode="json", by_alias=True), ensure_ascii=False)
+    return Response(payload, status=operation.status, mimetype="application/json")
 
 
 def _view(operation: Operation, runtime: RouteRuntime) -> Callable[..., Response]:
@@ -298,11 +230,12 @@ def _view(operation: Operation, runtime: RouteRuntime) -> Callable[..., Response
                 )
         raw = request.get_data(cache=True)
         body = parse_body(operation.body, raw) if operation.body else None
-        query = parse_query(operation.query, request.args) if operation.query else None
-        call = Call(caller=caller, body=body, query=query, path=path)
+        call = Call(caller=caller, body=body, path=path)
         key = request.headers.get("Idempotency-Key")
         if key is not None and operation.idempotent_post:
-            return runtime.run_idempotent(operation, call, key, raw)
+            return runtime.run_idempotent(
+                call.username, key, raw, lambda: run_handler(operation, call)
+            )
         return run_handler(operation, call)
 
     view.__name__ = operation.endpoint.replace(".", "_")

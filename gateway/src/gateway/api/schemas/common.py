@@ -1,8 +1,9 @@
-"""Base classes and shapes of the gateway's own routes (login, /me, testing clock)."""
+"""Base classes of the gateway's own routes' models (login, /me, testing clock); the
+problem body's schema is the contract library's (``PROBLEM_SCHEMAS``)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 
 class RequestBody(BaseModel):
@@ -13,20 +14,3 @@ class RequestBody(BaseModel):
 
 class ResponseBody(BaseModel):
     model_config = ConfigDict(from_attributes=True)
-
-
-class FieldErrorOut(BaseModel):
-    field: str = Field(description="the request field at fault, e.g. `department_code`")
-    message: str
-
-
-class ProblemOut(BaseModel):
-    """RFC 9457 problem details; `errors` lists field errors on validation problems."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: str = Field(description="`about:blank` or a `urn:secretariat:problem:…` identifier")
-    title: str
-    status: int
-    detail: str
-    errors: list[FieldErrorOut] | None = None

@@ -14,8 +14,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from archives.adapters.loan_repository import Loans
 from archives.adapters.record_repositories import ArchiveRecords, Copies, DestroyedCopies
 from archives.adapters.seal_check import seal_intact
@@ -43,6 +41,7 @@ from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import page_of
 from secretariat_shared.spreadsheets import UnreadableFile, read_rows
+from secretariat_shared.table_repository import Session
 from secretariat_shared.uow import UnitOfWork
 
 RECORD_CREATED = "archives.record.created"

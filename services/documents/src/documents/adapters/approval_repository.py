@@ -1,4 +1,4 @@
-"""Loading and saving approvals, templates, absences and seals."""
+"""Loading and saving approvals, templates and absences."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from documents.adapters.approval_tables import (
     approval_absences,
     approval_participants,
-    approval_seals,
     approval_steps,
     approval_templates,
     approval_waiting,
@@ -36,7 +35,6 @@ from documents.domain.approvals.model import (
     Seat,
     StepState,
 )
-from documents.domain.approvals.seal import SealRecord
 from documents.domain.approvals.sla import StepTiming
 from documents.domain.approvals.templates import (
     ApproverRule,
@@ -607,42 +605,3 @@ class ApprovalRepository:
             )
             for r in rows
         ]
-
-    # -- seals --------------------------------------------------------------
-
-    def add_seal(self, seal: SealRecord) -> None:
-        self.session.execute(
-            insert(approval_seals).values(
-                id=seal.id,
-                approval_id=seal.approval_id,
-                file=seal.file,
-                file_name=seal.file_name,
-                content_sha256=seal.content_sha256,
-                signature_b64=seal.signature_b64,
-                signer=seal.signer,
-                public_key_pem=seal.public_key_pem,
-                sealed_at=seal.sealed_at,
-            )
-        )
-
-    def seal(self, seal_id: str = "", approval_id: str = "") -> SealRecord | None:
-        stmt = select(approval_seals)
-        stmt = (
-            stmt.where(approval_seals.c.id == seal_id)
-            if seal_id
-            else stmt.where(approval_seals.c.approval_id == approval_id)
-        )
-        row = self.session.execute(stmt).mappings().first()
-        if row is None:
-            return None
-        return SealRecord(
-            id=row["id"],
-            approval_id=row["approval_id"],
-            file=bytes(row["file"]),
-            file_name=row["file_name"],
-            content_sha256=row["content_sha256"],
-            signature_b64=row["signature_b64"],
-            signer=row["signer"],
-            public_key_pem=row["public_key_pem"],
-            sealed_at=row["sealed_at"],
-        )

@@ -4,14 +4,19 @@ so the audit view reveals nothing of them."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import ColumnElement, Table, and_, not_, or_, select
 
 from documents.adapters.approval_repository import listed_for
 from documents.adapters.approval_tables import approvals
-from documents.adapters.orm import documents
+from documents.adapters.orm import documents, platform
 from documents.adapters.repository import readable_by
 from documents.domain.approvals.access import PERSONAL_TEMPLATES
 from secretariat_shared.access import Viewer
+from secretariat_shared.audit_query import AuditRow, AuditSearch, search_audit
+from secretariat_shared.db import Database
+from secretariat_shared.identity import Identity
 
 
 def visible_entries(audit_log: Table, viewer: Viewer) -> ColumnElement[bool]:
@@ -26,3 +31,10 @@ def visible_entries(audit_log: Table, viewer: Viewer) -> ColumnElement[bool]:
         and_(entity == "document", audit_log.c.entity_id.in_(readable_documents)),
         and_(entity == "approval", audit_log.c.entity_id.in_(readable_approvals)),
     )
+
+
+def search_visible(
+    db: Database, caller: Identity, search: AuditSearch, readers: Collection[str]
+) -> tuple[list[AuditRow], int]:
+    """One page of the documents service's audit trail that ``caller`` may see."""
+    return search_audit(db, platform.audit_log, caller, search, visible_entries, readers=readers)

@@ -89,7 +89,7 @@ class ApprovalFlow:
         step = approval.next_pending()
         if step is None:
             model.complete(approval, now)
-            self._seal(uow, repo, approval, now)
+            self._seal(uow, approval, now)
             self._announce_completion(uow, approval, "approved")
             return
         seats = seats_for(approval, step, org, now)
@@ -297,7 +297,5 @@ class ApprovalFlow:
                 )
             )
 
-    def _seal(
-        self, uow: UnitOfWork, repo: ApprovalRepository, approval: Approval, now: datetime
-    ) -> None:
-        seal_approval(uow, repo, approval, now, self._signer)
+    def _seal(self, uow: UnitOfWork, approval: Approval, now: datetime) -> None:
+        seal_approval(uow, approval, now, self._signer)

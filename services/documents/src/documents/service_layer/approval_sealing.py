@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from documents.adapters.approval_repository import ApprovalRepository
+from documents.adapters.seal_repository import Seals
 from documents.adapters.seal_signer import SealSigner, signature_valid
 from documents.domain.approvals.model import Approval
 from documents.domain.approvals.seal import (
@@ -28,7 +29,6 @@ from secretariat_shared.uow import UnitOfWork
 
 def seal_approval(
     uow: UnitOfWork,
-    repo: ApprovalRepository,
     approval: Approval,
     now: datetime,
     signer: SealSigner,
@@ -49,7 +49,7 @@ def seal_approval(
         public_key_pem=signer.public_key_pem,
         sealed_at=now,
     )
-    repo.add_seal(record)
+    Seals(uow.session).add(record)
     approval.seal_id = seal_id
     event = events_pb2.ApprovalSealed(
         approval=approval_ref(approval),
@@ -82,7 +82,7 @@ class ApprovalSeals:
             approval = repo.get(approval_id)
             if approval is None or not self._visible(approval, actor):
                 raise NotFound(f"approval {approval_id} not found")
-            seal = repo.seal(approval_id=approval_id)
+            seal = Seals(session).of_approval(approval_id)
         if seal is None:
             raise NotFound(
                 f"approval {approval_id} has no sealed version: it is {approval.status.value}"
@@ -96,6 +96,6 @@ class ApprovalSeals:
 
         def find_seal(seal_id: str) -> SealRecord | None:
             with self._db.reading() as session:
-                return ApprovalRepository(session).seal(seal_id=seal_id)
+                return Seals(session).get(seal_id)
 
         return verify_sealed_file(data, find_seal, signature_valid, self._zone)

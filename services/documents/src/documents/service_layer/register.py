@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from documents.adapters.approval_repository import ApprovalRepository
-from documents.adapters.audit_view import visible_entries
+from documents.adapters.audit_view import search_visible
 from documents.adapters.orm import platform
 from documents.adapters.repository import DocumentFilter, DocumentRepository
 from documents.domain.approvals.routing import stand_in_for
@@ -48,7 +48,7 @@ from documents.service_layer.ports import Directory
 from documents.service_layer.unit_of_work import DocumentsUnitOfWork
 from secretariat.documents.v1 import events_pb2
 from secretariat_shared import access
-from secretariat_shared.audit_query import AuditSearch, require_audit_reader, search_audit
+from secretariat_shared.audit_query import AuditSearch, require_audit_reader
 from secretariat_shared.calendar import WALL_CLOCK_LIMIT_HOURS, BusinessCalendar
 from secretariat_shared.calendar_sync import apply_calendar_update
 from secretariat_shared.clock import Clock
@@ -857,9 +857,8 @@ class DocumentRegister:
         require_audit_reader(actor, AUDIT_READER_ROLES)
         if page < 1 or not 1 <= page_size <= 200:
             raise ValidationFailed(FieldError("page_size", "must be between 1 and 200"))
-        rows, total = search_audit(
+        rows, total = search_visible(
             self._db,
-            platform.audit_log,
             actor,
             AuditSearch(
                 entity_id=entity_id,
@@ -869,7 +868,6 @@ class DocumentRegister:
                 at_to=at_to,
                 page=Page(page, page_size),
             ),
-            visible_entries,
-            readers=AUDIT_READER_ROLES,
+            AUDIT_READER_ROLES,
         )
         return [asdict(row) for row in rows], total

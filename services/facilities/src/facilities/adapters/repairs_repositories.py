@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from facilities.adapters import orm
-from facilities.adapters.repository import Records
 from facilities.domain.incidents import Incident
 from facilities.domain.repairs import Repair
 from secretariat_shared.paging import Page
+from secretariat_shared.records import Records
 
 
 class Repairs(Records[Repair]):

@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from facilities.adapters import orm
-from facilities.adapters.repository import Records
 from facilities.domain.sites import InspectionRound, Rectification, SafetyInspection, Zone
 from secretariat_shared.paging import Page
+from secretariat_shared.records import Records
 
 
 class Zones(Records[Zone]):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from facilities.adapters.inventory_repository import Inventory
 from facilities.adapters.repairs_repositories import Incidents, Repairs
-from facilities.adapters.repository import Inventory
 from facilities.adapters.sites_repositories import (
     InspectionRounds,
     Rectifications,

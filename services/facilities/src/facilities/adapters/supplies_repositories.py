@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from facilities.adapters import orm
-from facilities.adapters.repository import Records
 from facilities.domain.inventory import Issue, Replenishment, StockTake
 from facilities.domain.supplies import (
     DemandList,
@@ -22,6 +21,7 @@ from facilities.domain.supplies import (
     SupplyBudget,
 )
 from secretariat_shared.paging import Page
+from secretariat_shared.records import Records
 
 OPEN = "open"
 

@@ -6,11 +6,11 @@ from sqlalchemy import literal, or_
 from sqlalchemy.orm import Session
 
 from facilities.adapters import orm
-from facilities.adapters.repository import Records
 from facilities.domain.travel import CompanyEvent, Expense, Trip
 from secretariat_shared.access import Reach, SecurityClass
 from secretariat_shared.access_sql import reach_condition
 from secretariat_shared.paging import Page
+from secretariat_shared.records import Records
 
 
 class Trips(Records[Trip]):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Table, and_, or_, select
 
+from meetings.adapters.meeting_repository import visible_to
 from meetings.adapters.orm import action_items, meetings, platform
-from meetings.adapters.repository import visible_to
 from secretariat.common.v1 import audit_pb2
 from secretariat_shared.access import Viewer
 from secretariat_shared.audit_query import search_audit_rpc

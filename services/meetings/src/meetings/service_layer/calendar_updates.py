@@ -13,13 +13,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
-
-from meetings.adapters.orm import meetings, minutes
-from meetings.adapters.repository import MeetingRepository
+from meetings.adapters.meeting_repository import MeetingRepository
+from meetings.adapters.minutes_repositories import MinutesRepository
 from meetings.domain.checklist import TEMPLATES
 from meetings.domain.minutes import MINUTES_DISTRIBUTION_HOURS
-from meetings.domain.model import MeetingState
 from meetings.service_layer.common import (
     MINUTES_DISTRIBUTION_DUE,
     Context,
@@ -42,26 +39,12 @@ class CalendarUpdates:
         schedule = apply_calendar_update(calendar, event)
         start = calendar.start_of_day(date(schedule.year, 1, 1))
         end = calendar.start_of_day(date(schedule.year + 1, 1, 1))
-        rows = uow.session.execute(
-            select(minutes.c.meeting_id, minutes.c.distribution_due_at, meetings.c.ended_at)
-            .join(meetings, meetings.c.id == minutes.c.meeting_id)
-            .where(
-                minutes.c.distributed_at.is_(None),
-                or_(minutes.c.distribution_outcome.is_(None), minutes.c.distribution_outcome == ""),
-                minutes.c.distribution_due_at >= start,
-                meetings.c.ended_at.is_not(None),
-                meetings.c.ended_at < end,
-            )
-        ).all()
-        for meeting_id, before, ended_at in rows:
+        repo = MinutesRepository(uow.session)
+        for meeting_id, before, ended_at in repo.distribution_clocks_over(start, end):
             due = calendar.add_sla(ended_at, MINUTES_DISTRIBUTION_HOURS)
             if due == before:
                 continue
-            uow.session.execute(
-                update(minutes)
-                .where(minutes.c.meeting_id == meeting_id)
-                .values(distribution_due_at=due)
-            )
+            repo.move_distribution_due(meeting_id, due)
             self._ctx.timers.schedule(
                 uow.session,
                 MINUTES_DISTRIBUTION_DUE,
@@ -86,13 +69,7 @@ class CalendarUpdates:
         repo = MeetingRepository(uow.session)
         # Milestones lie at most 7 working days before the start: a meeting up to a
         # month after the year can count back into it.
-        ids = uow.session.scalars(
-            select(meetings.c.id).where(
-                meetings.c.state == MeetingState.SCHEDULED.value,
-                meetings.c.start_at >= max(start, now),
-                meetings.c.start_at < end + timedelta(days=31),
-            )
-        ).all()
+        ids = repo.scheduled_ids_starting(max(start, now), end + timedelta(days=31))
         for meeting_id in ids:
             meeting = repo.get(meeting_id, lock=True)
             if meeting is None:

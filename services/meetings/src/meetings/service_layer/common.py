@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from meetings.adapters.repository import MeetingRepository
+from meetings.adapters.meeting_repository import MeetingRepository
 from meetings.domain.checklist import elements_due_at
 from meetings.domain.model import (
     CHECK_IN_GRACE,

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from meetings.adapters.repository import (
-    BOOKING_RELEASED,
-    BookingRepository,
-    MeetingRepository,
-    MinutesRepository,
-    SpeakingRepository,
-)
+from meetings.adapters.meeting_repository import MeetingRepository
+from meetings.adapters.minutes_repositories import MinutesRepository
+from meetings.adapters.rooms_repositories import BOOKING_RELEASED, BookingRepository
+from meetings.adapters.speaking_repository import SpeakingRepository
 from meetings.domain.effectiveness import SURVEY_OPEN_FOR, TOTALS_AFTER
 from meetings.domain.minutes import MINUTES_DISTRIBUTION_HOURS, MINUTES_DRAFT_HOURS, Minutes
 from meetings.domain.model import BOOKING_BUFFER, Meeting, MeetingState, Role

@@ -9,12 +9,9 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from meetings.adapters.exports import CSV_TYPE, report_csv
-from meetings.adapters.repository import (
-    ActionItemRepository,
-    MeetingRepository,
-    MinutesRepository,
-    SurveyRepository,
-)
+from meetings.adapters.meeting_repository import MeetingRepository
+from meetings.adapters.minutes_repositories import ActionItemRepository, MinutesRepository
+from meetings.adapters.survey_repository import SurveyRepository
 from meetings.domain.effectiveness import (
     SATISFACTION_TARGET,
     TOTALS_WITHIN,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from meetings.adapters.repository import RoomRepository
+from meetings.adapters.rooms_repositories import RoomRepository
 from meetings.domain.checklist import NOTICE_MILESTONE
 from meetings.domain.model import Meeting, MilestoneState
 from meetings.service_layer import metrics

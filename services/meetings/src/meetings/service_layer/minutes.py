@@ -6,11 +6,8 @@ from collections import Counter as Tally
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from meetings.adapters.repository import (
-    ActionItemRepository,
-    MeetingRepository,
-    MinutesRepository,
-)
+from meetings.adapters.meeting_repository import MeetingRepository
+from meetings.adapters.minutes_repositories import ActionItemRepository, MinutesRepository
 from meetings.domain.minutes import (
     MINUTES_DISTRIBUTION_HOURS,
     ActionItem,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from meetings.adapters.repository import MeetingRepository
+from meetings.adapters.meeting_repository import MeetingRepository
 from meetings.domain.checklist import NOTICE_MILESTONE, WorkingDays, elements_due_at, form_complete
 from meetings.domain.model import ElementItem, Meeting, MeetingState, Milestone, MilestoneState
 from meetings.service_layer import metrics

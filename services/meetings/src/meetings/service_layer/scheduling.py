@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from meetings.adapters.exports import ICS_TYPE, calendar_file
-from meetings.adapters.repository import (
+from meetings.adapters.meeting_repository import MeetingRepository
+from meetings.adapters.rooms_repositories import (
     BOOKING_CANCELLED,
     BookingRepository,
-    MeetingRepository,
     RoomRepository,
 )
 from meetings.domain.checklist import (

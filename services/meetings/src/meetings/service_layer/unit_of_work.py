@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from meetings.adapters.repository import (
-    ActionItemRepository,
-    BookingRepository,
-    MeetingRepository,
-    MinutesRepository,
-    RoomRepository,
-    SpeakingRepository,
-    SurveyRepository,
-)
+from meetings.adapters.meeting_repository import MeetingRepository
+from meetings.adapters.minutes_repositories import ActionItemRepository, MinutesRepository
+from meetings.adapters.rooms_repositories import BookingRepository, RoomRepository
+from meetings.adapters.speaking_repository import SpeakingRepository
+from meetings.adapters.survey_repository import SurveyRepository
 from secretariat_shared.uow import UnitOfWork
 
 

@@ -1,7 +1,9 @@
-"""A service's routes from its descriptors: over reflection, or from the
-generated modules while the service is down (so its paths answer 503).
+"""A service's HTTP routes from its descriptors (``google.api.http`` and our
+``secretariat.api.v1`` options): over gRPC server reflection, or from this
+build's generated modules while the service is down (so an HTTP front can
+answer 503 on its paths).
 
-Reflection is answered only to service identities; the gateway presents a
+Reflection is answered only to service identities; the caller presents a
 short-lived service token.
 """
 
@@ -19,11 +21,17 @@ import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from gateway.transcoding.templates import PathTemplate, UnsupportedTemplate, parse_template
 from secretariat_shared.contract.options import http_rule_of, operation_of
+from secretariat_shared.contract.path_templates import (
+    PathTemplate,
+    UnsupportedTemplate,
+    parse_template,
+)
 from secretariat_shared.identity import METADATA_KEY
 
 log = logging.getLogger(__name__)
+HTTP_BODY = "google.api.HttpBody"
+"""A request or answer field of this type carries raw bytes and their media type."""
 _SKIPPED_SERVICES = ("grpc.",)
 
 
@@ -229,25 +237,9 @@ def load_live(
     return routes_from_files(name, address, _fetch_files(channel, token, timeout))
 
 
-_GENERATED_LOADED = False
-
-
-def _import_generated() -> None:
-    global _GENERATED_LOADED
-    if _GENERATED_LOADED:
-        return
-    import secretariat
-
-    for module in pkgutil.walk_packages(secretariat.__path__, "secretariat."):
-        if module.name.endswith("_pb2"):
-            importlib.import_module(module.name)
-    _GENERATED_LOADED = True
-
-
 def load_fallback(name: str, address: str, error: str) -> ServiceRoutes:
     """Routes of a service that did not answer, from the generated modules (``secretariat.<name>.*``):
     they answer 503 until it is back. A service unknown to this build has none."""
-    _import_generated()
     default = descriptor_pool.Default()
     files: list[bytes] = []
     prefix = f"secretariat/{name}/"

@@ -1,4 +1,5 @@
-"""``google.api.http`` path templates as Flask/Werkzeug rules.
+"""``google.api.http`` path templates: the fields they bind, the same path as a
+Werkzeug rule (what an HTTP front matches) and as an OpenAPI path.
 
 Supported: literal segments, ``{field}`` binding a top-level request field
 (optionally ``{field=*}``), and a literal suffix after a variable in the

@@ -1,4 +1,4 @@
-"""The routes of every configured service, loaded at start and refreshed.
+"""The HTTP routes of every configured service, loaded at start and refreshed.
 
 A refresh runs in the background every ``refresh_seconds``: a service whose
 descriptors changed (a new RPC, a new field) gets its new routes without a
@@ -6,7 +6,7 @@ gateway restart; a service that does not answer keeps its last known
 routes (or those of this build's generated modules) and answers 503 on
 them until it is back.
 
-How stale the catalog may be (issue 21): it is per gateway process and at
+How stale the catalog may be (issue 21): it is per process and at
 most ``refresh_seconds`` (SECRETARIAT_DESCRIPTOR_REFRESH_SECONDS, 10 s) old;
 no event invalidates it, since descriptors change only with a deployment.
 With several replicas behind one ``round_robin`` channel a refresh asks
@@ -23,12 +23,12 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import grpc
-from werkzeug.routing import Map, Rule
 
-from gateway.transcoding.descriptors import Route, ServiceRoutes, load_fallback, load_live
+from secretariat_shared.contract.routes import Route, ServiceRoutes, load_fallback, load_live
 
 log = logging.getLogger(__name__)
 
@@ -39,20 +39,19 @@ class ConfiguredService:
     address: str
 
 
-@dataclass
+@dataclass(eq=False)
 class Snapshot:
-    """One consistent view: the URL map and what each endpoint calls."""
+    """One consistent view: each service's routes, and each endpoint's route
+    (one per method and path)."""
 
     services: dict[str, ServiceRoutes]
     routes: dict[str, Route]
-    url_map: Map
-    version: int
-    openapi: dict[str, object] | None = field(default=None)
+    derived: dict[str, Any] = field(default_factory=dict)
+    """What readers build once per view (an HTTP front's URL map, the OpenAPI document)."""
 
 
-def build_snapshot(services: dict[str, ServiceRoutes], version: int) -> Snapshot:
+def build_snapshot(services: dict[str, ServiceRoutes]) -> Snapshot:
     routes: dict[str, Route] = {}
-    rules: list[Rule] = []
     seen: set[tuple[str, str]] = set()
     for service in services.values():
         for route in service.routes:
@@ -62,15 +61,7 @@ def build_snapshot(services: dict[str, ServiceRoutes], version: int) -> Snapshot
                 continue
             seen.add(key)
             routes[route.endpoint] = route
-            rules.append(
-                Rule(route.template.rule, endpoint=route.endpoint, methods=[route.http_method])
-            )
-    return Snapshot(
-        services=services,
-        routes=routes,
-        url_map=Map(rules, strict_slashes=False, merge_slashes=False),
-        version=version,
-    )
+    return Snapshot(services=services, routes=routes)
 
 
 class RouteCatalog:
@@ -92,12 +83,7 @@ class RouteCatalog:
         self._loaded: dict[str, ServiceRoutes] = {}
         self._refreshed_at = 0.0
         self._refreshing = False
-        self._version = 0
         self._pid = os.getpid()
-
-    @property
-    def service_names(self) -> list[str]:
-        return [s.name for s in self._services]
 
     def current(self) -> Snapshot:
         """The routes now; loads them the first time, refreshes in the background when stale."""
@@ -137,17 +123,11 @@ class RouteCatalog:
             loaded[service.name] = self._load(service)
         self._refreshed_at = time.monotonic()
         changed = self._snapshot is None or any(
-            (loaded[name].fingerprint, loaded[name].live)
-            != (
-                self._loaded.get(name, ServiceRoutes(name, "")).fingerprint,
-                self._loaded.get(name, ServiceRoutes(name, "")).live,
-            )
-            for name in loaded
+            _state(loaded[name]) != _state(self._loaded.get(name)) for name in loaded
         )
         if changed:
-            self._version += 1
             self._loaded = loaded
-            self._snapshot = build_snapshot(loaded, self._version)
+            self._snapshot = build_snapshot(loaded)
             log.info(
                 "service routes loaded",
                 extra={
@@ -173,18 +153,14 @@ class RouteCatalog:
                 log.warning(
                     "%s did not answer reflection (%s); its routes answer 503", service.name, reason
                 )
-                return ServiceRoutes(
-                    name=previous.name,
-                    address=previous.address,
-                    routes=previous.routes,
-                    comments=previous.comments,
-                    fingerprint=previous.fingerprint,
-                    live=False,
-                    error=reason,
-                )
+                return replace(previous, live=False, error=reason)
             log.warning("%s did not answer reflection (%s)", service.name, reason)
             return load_fallback(service.name, service.address, reason)
 
     def mark_down(self, name: str) -> None:
         """A call found the service unreachable: the next request triggers a refresh."""
         self._refreshed_at = 0.0
+
+
+def _state(routes: ServiceRoutes | None) -> tuple[str, bool]:
+    return (routes.fingerprint, routes.live) if routes is not None else ("", False)

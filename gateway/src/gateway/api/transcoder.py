@@ -1,0 +1,219 @@
+"""Serving one transcoded request in Flask: match, authenticate, gate, read,
+check, forward, answer (docs/adding-an-endpoint.md). The routes and the
+mapping of a request and an answer are the contract library's
+(:mod:`secretariat_shared.contract`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import grpc
+from flask import Response, g, request
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, RequestRedirect, Rule
+
+from gateway.api.errors import request_language
+from gateway.api.registry import bearer_token
+from gateway.problems import (
+    Problem,
+    ProblemError,
+    problem_for_grpc_status,
+    service_unavailable,
+    validation_problem,
+)
+from gateway.service_layer.auth import Caller
+from secretariat_shared.contract.calls import RouteCaller, ServiceDown
+from secretariat_shared.contract.catalog import RouteCatalog, Snapshot
+from secretariat_shared.contract.check import MAX_VIOLATIONS, Violation
+from secretariat_shared.contract.json_mapping import to_json
+from secretariat_shared.contract.routes import HTTP_BODY, Route
+from secretariat_shared.contract.status import LANGUAGE_METADATA, field_errors_of
+from secretariat_shared.contract.transcoding import (
+    BodyNotJson,
+    BodyNotObject,
+    answer_body,
+    location,
+    passed_headers,
+    request_message,
+)
+from secretariat_shared.errors import FieldError
+from secretariat_shared.i18n import translate
+from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, IdentitySigner
+
+log = logging.getLogger(__name__)
+RETRY_AFTER = {"Retry-After": "5"}
+WITH_FIELD_ERRORS = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS)
+
+
+class Transcoder:
+    def __init__(
+        self,
+        catalog: RouteCatalog,
+        channel: Callable[[str], grpc.Channel],
+        signer: IdentitySigner,
+        authenticate: Callable[[str | None], Caller],
+        run_idempotent: Callable[[str, str, bytes, Callable[[], Response]], Response],
+        zone: ZoneInfo,
+        token_ttl: int,
+        deadline: float,
+        changed: Callable[[str], None] = lambda service: None,
+    ) -> None:
+        self.catalog = catalog
+        self._signer = signer
+        self._authenticate = authenticate
+        self._run_idempotent = run_idempotent
+        self._zone = zone
+        self._token_ttl = token_ttl
+        self._deadline = deadline
+        self._changed = changed
+        self._caller = RouteCaller(catalog, channel)
+
+    def match(self, path: str, method: str) -> tuple[Route, dict[str, str]]:
+        snapshot = self.catalog.current()
+        adapter = url_map_of(snapshot).bind("gateway")
+        language = request_language()
+        try:
+            endpoint, values = adapter.match(path, method=method)
+        except MethodNotAllowed as exc:
+            allowed = ", ".join(sorted(exc.valid_methods or ()))
+            raise ProblemError(
+                Problem(
+                    status=405,
+                    detail=translate(
+                        "{method} is not allowed here; allowed: {allowed}",
+                        language,
+                        method=method,
+                        allowed=allowed,
+                    ),
+                    headers={"Allow": allowed},
+                )
+            ) from exc
+        except (NotFound, RequestRedirect) as exc:
+            raise ProblemError(
+                Problem(status=404, detail=translate("No such path: {path}", language, path=path))
+            ) from exc
+        route = snapshot.routes[str(endpoint)]
+        g.route_template = route.template.text
+        return route, {k: str(v) for k, v in values.items()}
+
+    def serve(self, path: str) -> Response:
+        route, values = self.match(path, request.method)
+        language = request_language()
+        operation = route.operation
+        caller: Caller | None = None
+        if not operation.public:
+            caller = self._authenticate(bearer_token())
+            g.username = caller.identity.username
+            roles = list(operation.roles)
+            if roles and not caller.identity.has_role(*roles):
+                raise ProblemError(
+                    Problem(
+                        status=403,
+                        detail=translate(
+                            "This needs the role {roles}.", language, roles=" / ".join(roles)
+                        ),
+                    )
+                )
+        raw = request.get_data(cache=True)
+        message = self.read(route, values, raw, language)
+        key = request.headers.get("Idempotency-Key")
+
+        def forward() -> Response:
+            return self.forward(route, message, caller, language)
+
+        if key is not None and route.http_method == "POST" and caller is not None:
+            return self._run_idempotent(caller.identity.username, key, raw, forward)
+        return forward()
+
+    def read(self, route: Route, values: dict[str, str], raw: bytes, language: str) -> Any:
+        args = {key: request.args.getlist(key) for key in request.args}
+        content_type = request.headers.get("Content-Type", "")
+        try:
+            message, found = request_message(route, values, args, raw, content_type, self._zone)
+        except BodyNotJson as exc:
+            detail = translate("The request body is not valid JSON.", language)
+            raise ProblemError(Problem(status=400, detail=detail)) from exc
+        except BodyNotObject as exc:
+            raise ProblemError(
+                validation_problem(
+                    [FieldError("body", translate("must be a JSON object", language))],
+                    detail=translate("The request body must be a JSON object.", language),
+                    title=translate("Validation failed", language),
+                )
+            ) from exc
+        if found:
+            raise ProblemError(
+                validation_problem(
+                    _first_per_field(found, language),
+                    detail=translate("The request has invalid fields.", language),
+                    title=translate("Validation failed", language),
+                )
+            )
+        return message
+
+    def forward(self, route: Route, message: Any, caller: Caller | None, language: str) -> Response:
+        metadata: list[tuple[str, str]] = [(LANGUAGE_METADATA, language)]
+        if caller is not None:
+            metadata.append(
+                (
+                    METADATA_KEY,
+                    self._signer.sign_reusable(caller.identity, SERVICE_AUDIENCE, self._token_ttl),
+                )
+            )
+        try:
+            answer, headers = self._caller.call(route, message, metadata, self._deadline)
+        except ServiceDown as exc:
+            raise ProblemError(service_unavailable(route.service, language, RETRY_AFTER)) from exc
+        except grpc.RpcError as exc:
+            code = exc.code() if hasattr(exc, "code") else grpc.StatusCode.UNKNOWN
+            details = (exc.details() if hasattr(exc, "details") else "") or ""
+            if code not in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
+                log.warning("%s failed: %s %s", route.rpc_path, code.name, details)
+            errors = field_errors_of(exc) if code in WITH_FIELD_ERRORS else []
+            raise ProblemError(
+                problem_for_grpc_status(code.name, details, route.service, errors, language)
+            ) from exc
+        if route.http_method != "GET":
+            self._changed(route.service)
+        return self.answer(route, answer, headers)
+
+    def answer(self, route: Route, answer: Any, metadata: Any = ()) -> Response:
+        status = route.operation.status or 200
+        answer = answer_body(route, answer)
+        if answer.DESCRIPTOR.full_name == HTTP_BODY:
+            response = Response(bytes(answer.data), status=status)
+            response.headers["Content-Type"] = answer.content_type or "application/octet-stream"
+            response.headers["Cache-Control"] = "no-store"
+            for name, value in passed_headers(metadata):
+                response.headers[name] = value
+            return response
+        payload = to_json(answer)
+        response = Response(
+            json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json"
+        )
+        if route.operation.location:
+            response.headers["Location"] = location(route.operation.location, payload)
+        return response
+
+
+def url_map_of(snapshot: Snapshot) -> Map:
+    """The snapshot's routes as a Werkzeug URL map, built once per snapshot."""
+    found: Map | None = snapshot.derived.get("url_map")
+    if found is None:
+        rules = [
+            Rule(r.template.rule, endpoint=r.endpoint, methods=[r.http_method])
+            for r in snapshot.routes.values()
+        ]
+        found = snapshot.derived["url_map"] = Map(rules, strict_slashes=False, merge_slashes=False)
+    return found
+
+
+def _first_per_field(found: list[Violation], language: str) -> list[FieldError]:
+    seen: dict[str, FieldError] = {}
+    for violation in found:
+        seen.setdefault(violation.field, FieldError(violation.field, violation.message(language)))
+    return list(seen.values())[:MAX_VIOLATIONS]
