@@ -512,7 +512,7 @@ def main() -> int:
         for name, _, count in (pair.partition("=") for pair in args.replicas.split(","))
         if name.strip() and count.strip().isdigit()
     }
-    from directory.seed import DEMO_LOGINS
+    from directory.seed import DEMO_CLIENT, DEMO_CLIENT_SECRET, DEMO_LOGINS
 
     system = System(
         Path(args.data_dir),
@@ -550,6 +550,11 @@ def main() -> int:
     print(f"  {'admin':<12} password {admin_password:<8} administrator")
     for username, description in DEMO_LOGINS:
         print(f"  {username:<12} password {'demo':<8} {description}")
+    print(
+        f"\n  gRPC service account {DEMO_CLIENT.client_id} secret {DEMO_CLIENT_SECRET} "
+        f"(token: POST {system.http_url}/api/v1/auth/token; documents gRPC on "
+        f"{system.address('documents')}; see docs/grpc.md)"
+    )
     sys.stdout.flush()
     try:
         while not stopping:

@@ -187,6 +187,12 @@ def global_schema() -> Schema:
                         "More NetworkPolicyEgressRules for every deployable (e.g. a trace collector).",
                         {"type": "object"},
                     ),
+                    "grpcClients": array(
+                        "NetworkPolicyPeers (e.g. namespaceSelector of labelled namespaces) "
+                        "allowed to call the services' and the Directory's gRPC ports directly "
+                        "with a service account's token (docs/grpc.md); empty: none.",
+                        {"type": "object"},
+                    ),
                 },
             ),
         },

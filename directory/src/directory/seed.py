@@ -27,7 +27,9 @@ from directory.domain.roles import (
     SECRETARIAT,
     SUPERVISING_LEADER,
 )
+from directory.domain.service_accounts import ServiceAccount
 from directory.service_layer.directory import DirectoryService
+from directory.service_layer.service_accounts import ServiceAccounts
 from secretariat_shared.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -246,3 +248,26 @@ def seed_demo(directory: DirectoryService, password: str = DEMO_PASSWORD) -> int
     if created:
         log.info("seeded the demo organisation (%d items)", created)
     return created
+
+
+# Issue 19, docs/grpc.md: an internal system of the demo that lists and reads
+# documents over gRPC (public ones only: it has no department and no role, X-03).
+DEMO_CLIENT = ServiceAccount(
+    client_id="demo-reader",
+    name="演示对接程序",
+    allowed_methods=(
+        "secretariat.documents.v1.DocumentRegistry/ListDocuments",
+        "secretariat.documents.v1.DocumentRegistry/GetDocument",
+    ),
+    created_by=SEEDER,
+)
+DEMO_CLIENT_SECRET = "demo-reader-secret"  # noqa: S105 - the documented demo secret
+
+
+def seed_demo_client(accounts: ServiceAccounts) -> bool:
+    """Create the demo service account if it is missing; True when it was created."""
+    if _exists(accounts.get, DEMO_CLIENT.client_id):
+        return False
+    accounts.create(SEEDER, DEMO_CLIENT, DEMO_CLIENT_SECRET)
+    log.info("created the demo service account %s", DEMO_CLIENT.client_id)
+    return True

@@ -18,9 +18,11 @@ from directory.domain.directory import (
     Person,
     PersonRecord,
 )
-from directory.domain.roles import ADMIN, EMPLOYEE
+from directory.domain.roles import EMPLOYEE
+from directory.service_account_rpcs import ServiceAccountRpcs, admin_username
 from directory.service_layer.calendar import CalendarService
 from directory.service_layer.directory import DirectoryService
+from directory.service_layer.service_accounts import ServiceAccounts
 from secretariat.common.v1 import audit_pb2
 from secretariat.directory.v1 import directory_pb2, directory_pb2_grpc
 from secretariat_shared.audit_query import search_audit_rpc
@@ -32,7 +34,6 @@ from secretariat_shared.db import Database
 from secretariat_shared.errors import (
     FieldError,
     NotFound,
-    PermissionDenied,
     PreconditionFailed,
     ValidationFailed,
 )
@@ -102,14 +103,6 @@ def patch_changes(request: Any, fields: frozenset[str]) -> dict[str, Any]:
 NOT_NULL = frozenset({"name", "password", "active"})
 
 
-def _admin() -> str:
-    """The calling administrator's username; writes are theirs only (X-01)."""
-    identity = current_identity()
-    if identity.is_service or not identity.has_role(ADMIN):
-        raise PermissionDenied("This needs the role admin.")
-    return identity.username
-
-
 def _days(items: Any, field: str) -> dict[date, str]:
     found: dict[date, str] = {}
     errors: list[FieldError] = []
@@ -132,9 +125,9 @@ def _days(items: Any, field: str) -> dict[date, str]:
     return found
 
 
-class DirectoryServicer(directory_pb2_grpc.DirectoryServicer):
-    """Everyone reads; administrators write. Domain errors become status codes in
-    the shared interceptor."""
+class DirectoryServicer(ServiceAccountRpcs, directory_pb2_grpc.DirectoryServicer):
+    """Everyone reads; administrators write (and alone read service accounts).
+    Domain errors become status codes in the shared interceptor."""
 
     def __init__(
         self,
@@ -143,8 +136,13 @@ class DirectoryServicer(directory_pb2_grpc.DirectoryServicer):
         clock: Clock,
         timezone: str,
         database: Database | None = None,
+        service_accounts: ServiceAccounts | None = None,
     ) -> None:
         self._directory = directory
+        if service_accounts is None and database is not None:
+            service_accounts = ServiceAccounts(database, clock)
+        if service_accounts is not None:
+            self._service_accounts = service_accounts
         self._calendar = calendar
         self._clock = clock
         self._timezone = timezone
@@ -192,7 +190,7 @@ class DirectoryServicer(directory_pb2_grpc.DirectoryServicer):
     def CreatePerson(  # noqa: N802 - gRPC method name
         self, request: Any, context: grpc.ServicerContext
     ) -> directory_pb2.Person:
-        actor = _admin()
+        actor = admin_username()
         roles = tuple(request.roles)
         sent_roles = request.HasField("sent") and "roles" in request.sent.paths
         person = Person(
@@ -212,7 +210,7 @@ class DirectoryServicer(directory_pb2_grpc.DirectoryServicer):
     def UpdatePerson(  # noqa: N802 - gRPC method name
         self, request: Any, context: grpc.ServicerContext
     ) -> directory_pb2.Person:
-        actor = _admin()
+        actor = admin_username()
         changes = patch_changes(request, PERSON_PATCH_FIELDS)
         password = changes.pop("password", None)
         record = self._directory.update_person(actor, request.username, changes, password)
@@ -233,7 +231,7 @@ class DirectoryServicer(directory_pb2_grpc.DirectoryServicer):
     def CreateDepartment(  # noqa: N802 - gRPC method name
         self, request: Any, context: grpc.ServicerContext
     ) -> directory_pb2.Department:
-        actor = _admin()
+        actor = admin_username()
         department = Department(
             code=request.code,
             name=request.name,
@@ -246,7 +244,7 @@ class DirectoryServicer(directory_pb2_grpc.DirectoryServicer):
     def UpdateDepartment(  # noqa: N802 - gRPC method name
         self, request: Any, context: grpc.ServicerContext
     ) -> directory_pb2.Department:
-        actor = _admin()
+        actor = admin_username()
         changes = patch_changes(request, DEPARTMENT_FIELDS)
         return department_message(self._directory.update_department(actor, request.code, changes))
 
@@ -282,7 +280,7 @@ class DirectoryServicer(directory_pb2_grpc.DirectoryServicer):
     def PutCalendarYear(  # noqa: N802 - gRPC method name
         self, request: Any, context: grpc.ServicerContext
     ) -> directory_pb2.CalendarYear:
-        actor = _admin()
+        actor = admin_username()
         schedule = YearSchedule(
             year=request.year,
             holidays=_days(request.holidays, "holidays"),

@@ -18,6 +18,7 @@ from gateway.api.metrics import install_request_metrics, metrics_response
 from gateway.api.openapi import own_openapi
 from gateway.api.registry import Api
 from gateway.api.routes.auth import register_auth_routes
+from gateway.api.routes.service_token import document_form_body, register_service_token_route
 from gateway.api.routes.testing import register_testing_routes
 from gateway.api.security_headers import install_security_headers
 from gateway.bootstrap import Gateway, build_gateway
@@ -37,6 +38,7 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 def build_api(gateway: Gateway) -> Api:
     api = Api()
     register_auth_routes(api, gateway)
+    register_service_token_route(api, gateway)
     if gateway.settings.testing:
         register_testing_routes(api, gateway)
     return api
@@ -99,6 +101,7 @@ def create_app(
     api = build_api(gateway)
     api.install(app, gateway)
     own_paths, own_schemas = own_openapi(api)
+    client_schemes = document_form_body(own_paths)
 
     @app.route(
         "/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], endpoint="transcode"
@@ -116,7 +119,7 @@ def create_app(
 
     @app.get("/openapi.json")
     def openapi_document() -> Response:
-        return jsonify(document(gateway.catalog.current(), own_paths, own_schemas))
+        return jsonify(document(gateway.catalog.current(), own_paths, own_schemas, client_schemes))
 
     install_docs(app)
 

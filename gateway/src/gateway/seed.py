@@ -8,8 +8,9 @@ from __future__ import annotations
 import logging
 
 from directory.adapters.passwords import Passwords
-from directory.seed import DEMO_LOGINS, ensure_admin, seed_demo
+from directory.seed import DEMO_LOGINS, ensure_admin, seed_demo, seed_demo_client
 from directory.service_layer.directory import DirectoryService
+from directory.service_layer.service_accounts import ServiceAccounts
 from gateway.migrate import migrate
 from gateway.settings import GatewaySettings
 from secretariat_shared.clock import clock_from_settings
@@ -22,12 +23,12 @@ def prepare_database(settings: GatewaySettings, passwords: Passwords | None = No
     migrate(settings.database_url)
     db = Database(settings.database_url)
     try:
-        directory = DirectoryService(
-            db, passwords or Passwords(), clock_from_settings(settings.testing, settings.clock_file)
-        )
+        clock = clock_from_settings(settings.testing, settings.clock_file)
+        directory = DirectoryService(db, passwords or Passwords(), clock)
         ensure_admin(directory, settings.effective_admin_password)
         if settings.demo:
             seed_demo(directory, settings.demo_password)
+            seed_demo_client(ServiceAccounts(db, clock))
     finally:
         db.dispose()
 

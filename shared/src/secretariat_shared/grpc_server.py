@@ -3,7 +3,9 @@
 - Health checking protocol: NOT_SERVING while starting and draining.
 - Reflection.
 - Interceptors: tracing (OpenTelemetry), identity verification (a
-  gateway-signed person or an internal service token, else
+  gateway-signed person or an internal service token in
+  ``x-secretariat-identity``, or a service account's client token in
+  ``authorization: Bearer …`` for the methods it names, else
   UNAUTHENTICATED), metrics, and mapping of :mod:`secretariat_shared.errors`
   to status codes.
 - Background workers (outbox relay, event consumer, timer scheduler) run
@@ -34,6 +36,12 @@ from secretariat_shared.contract.reflection import enable_reflection
 from secretariat_shared.contract.status import LANGUAGE_METADATA, bad_request
 from secretariat_shared.db import is_unavailable
 from secretariat_shared.errors import FieldError
+from secretariat_shared.grpc_clients import (
+    AUTHORIZATION_METADATA,
+    check_granted,
+    grants_on,
+    verify_client,
+)
 from secretariat_shared.i18n import negotiate, translate
 from secretariat_shared.identity import METADATA_KEY, Identity, IdentityVerifier, InvalidIdentity
 from secretariat_shared.observability import tracing_enabled
@@ -102,14 +110,26 @@ def _metadata_value(context: grpc.ServicerContext, key: str) -> str | None:
 class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
     """Identity, error mapping and metrics around every unary handler."""
 
-    def __init__(self, service: str, verifier: IdentityVerifier) -> None:
+    def __init__(
+        self, service: str, verifier: IdentityVerifier, service_names: Iterable[str] = ()
+    ) -> None:
         self._service = service
         self._verifier = verifier
+        self._service_names = tuple(service_names)
 
     def _service_only(self, handler: Any) -> Any:
         if handler.stream_stream is None:
             return handler
-        return _service_only_handler(self._verifier, handler)
+        return _service_only_handler(self._verifier, handler, self._service_names)
+
+    def _caller(self, context: grpc.ServicerContext) -> tuple[Identity, tuple[str, ...] | None]:
+        """The verified caller and, for a service account's client token, the methods
+        it names (None for people and services, who are not limited by method)."""
+        forwarded = _metadata_value(context, METADATA_KEY)
+        authorization = _metadata_value(context, AUTHORIZATION_METADATA)
+        if forwarded is None and authorization is not None:
+            return verify_client(self._verifier, authorization)
+        return self._verifier.verify(forwarded), None
 
     def intercept_service(
         self, continuation: Callable[[Any], Any], handler_call_details: Any
@@ -130,12 +150,14 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
             code = grpc.StatusCode.OK
             try:
                 try:
-                    identity = self._verifier.verify(_metadata_value(context, METADATA_KEY))
+                    identity, grants = self._caller(context)
                 except InvalidIdentity as exc:
                     code = grpc.StatusCode.UNAUTHENTICATED
                     context.abort(code, str(exc))
                 token = _current_identity.set(identity)
                 try:
+                    if grants is not None:
+                        check_granted(grants, method)
                     found = violations(request)
                     if found:
                         language = negotiate(_metadata_value(context, LANGUAGE_METADATA))
@@ -202,18 +224,33 @@ class ServiceInterceptor(grpc.ServerInterceptor):  # type: ignore[type-arg]
         )
 
 
-def _service_only_handler(verifier: IdentityVerifier, handler: Any) -> Any:
-    """Reflection answers only callers with a service identity (the gateway, tools
-    given service credentials): it lists every RPC and message of the service."""
+def _service_only_handler(
+    verifier: IdentityVerifier, handler: Any, service_names: tuple[str, ...]
+) -> Any:
+    """Reflection answers callers with a service identity (the gateway, tools given
+    service credentials) and service accounts granted a method of this server (so
+    ``grpcurl`` can list what it may call): it lists every RPC and message of the
+    service, which is the published contract, never data."""
     inner = handler.stream_stream
 
     def wrapped(requests: Any, context: grpc.ServicerContext) -> Any:
+        forwarded = _metadata_value(context, METADATA_KEY)
+        authorization = _metadata_value(context, AUTHORIZATION_METADATA)
         try:
-            identity = verifier.verify(_metadata_value(context, METADATA_KEY))
+            if forwarded is None and authorization is not None:
+                _, grants = verify_client(verifier, authorization)
+                if not grants_on(grants, service_names):
+                    language = negotiate(_metadata_value(context, LANGUAGE_METADATA))
+                    denied = errors.PermissionDenied(
+                        "This service account may call no method of this server."
+                    )
+                    context.abort(
+                        grpc.StatusCode.PERMISSION_DENIED, translate(str(denied), language)
+                    )
+            elif not verifier.verify(forwarded).is_service:
+                context.abort(grpc.StatusCode.PERMISSION_DENIED, "reflection is for services only")
         except InvalidIdentity as exc:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
-        if not identity.is_service:
-            context.abort(grpc.StatusCode.PERMISSION_DENIED, "reflection is for services only")
         yield from inner(requests, context)
 
     return grpc.stream_stream_rpc_method_handler(
@@ -246,7 +283,7 @@ class RunningService:
         self.stop_event = threading.Event()
         self.health = health.HealthServicer()
         interceptors: list[grpc.ServerInterceptor] = [  # type: ignore[type-arg]
-            ServiceInterceptor(spec.name, spec.verifier)
+            ServiceInterceptor(spec.name, spec.verifier, spec.service_names)
         ]
         if tracing_enabled():
             from opentelemetry.instrumentation.grpc import server_interceptor

@@ -84,3 +84,18 @@ spec:
           {{- include "secretariat-lib.peerLabels" (dict "root" $root "name" .name "component" .component) | nindent 10 }}
     {{- end }}
 {{- end -}}
+
+{{/*
+Ingress rule: the labelled client namespaces (global.networkPolicy.grpcClients,
+NetworkPolicyPeers) on a gRPC port, for internal systems calling with a
+service account's token (issue 19, docs/grpc.md); nothing when empty.
+*/}}
+{{- define "secretariat-lib.ingress.grpcClients" -}}
+{{- with .root.Values.global.networkPolicy.grpcClients }}
+- ports:
+    - port: {{ $.port }}
+      protocol: TCP
+  from:
+    {{- toYaml . | nindent 4 }}
+{{- end }}
+{{- end -}}

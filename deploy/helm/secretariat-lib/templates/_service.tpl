@@ -18,6 +18,9 @@ The image's entrypoint is "python -m <service>"; "serve" runs it and
 {{- end }}
 {{- $ingress := include "secretariat-lib.ingress.callers" (dict "root" $root "port" $ports.grpc "callers" $callers) -}}
 {{- $ingress = printf "%s\n%s" $ingress (include "secretariat-lib.ingress.metrics" (dict "root" $root "port" $ports.metrics)) -}}
+{{- with (include "secretariat-lib.ingress.grpcClients" (dict "root" $root "port" $ports.grpc) | trim) }}
+{{- $ingress = printf "%s\n%s" $ingress . -}}
+{{- end }}
 {{- $egressTo := list (dict "name" "gateway" "component" "directory" "port" $ports.directory) -}}
 {{- range $root.Values.peers }}
 {{- $egressTo = append $egressTo (dict "name" . "component" "server" "port" $ports.grpc) -}}

@@ -106,6 +106,22 @@ calendar_days = Table(
     Index("ix_calendar_days_year", "year"),
 )
 
+# Issue 19: internal systems allowed to call named gRPC methods with a
+# client-credentials token from POST /api/v1/auth/token. Only the secret's
+# hash is kept; the secret itself is shown once.
+service_accounts = Table(
+    "service_accounts",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("secret_hash", String(100), nullable=False),
+    Column("allowed_methods", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("secret_rotated_at", UtcDateTime(), nullable=False),
+)
+
 # Events the gateway emits (directory.calendar.updated), written in the
 # business transaction; the Directory server's relay publishes them (rule 4).
 outbox = PlatformTables(MetaData()).outbox.to_metadata(metadata)

@@ -87,10 +87,13 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
 def document(
-    snapshot: Snapshot, own_paths: dict[str, dict[str, Any]], own_schemas: dict[str, Any]
+    snapshot: Snapshot,
+    own_paths: dict[str, dict[str, Any]],
+    own_schemas: dict[str, Any],
+    own_security_schemes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The whole document: the front's own paths and schemas and every loaded
-    service's, built once per snapshot of the routes."""
+    """The whole document: the front's own paths, schemas and security schemes and
+    every loaded service's, built once per snapshot of the routes."""
     found: dict[str, Any] | None = snapshot.derived.get("openapi")
     if found is None:
         services_paths, services_schemas = transcoded_paths(snapshot)
@@ -111,7 +114,8 @@ def document(
             "components": {
                 "schemas": dict(sorted(schemas.items())),
                 "securitySchemes": {
-                    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                    **(own_security_schemes or {}),
                 },
             },
             "security": [{"bearer": []}],
