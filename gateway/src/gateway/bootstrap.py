@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from flask import Response
 
 from directory.adapters.passwords import Passwords
+from directory.domain.login_throttling import Backoff, LoginPolicy, LoginThrottle
 from gateway.adapters.idempotency_store import SqlIdempotencyStore
 from gateway.api.idempotency import IdempotentRunner
 from gateway.api.transcoder import Transcoder
-from gateway.domain.throttling import Backoff, LoginPolicy, LoginThrottle
 from gateway.service_layer.auth import AuthService, Caller, directory_changed
 from gateway.settings import DIRECTORY, GatewaySettings
 from secretariat_shared.bus import BusTopology

@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from directory.domain.login_throttling import LoginHistory
 from gateway.adapters.tables import login_failures
-from gateway.domain.throttling import LoginHistory
 
 # Any constant: the advisory lock that queues login reservations on PostgreSQL.
 LOGIN_LOCK_KEY = 7_420_131

@@ -48,7 +48,7 @@ login_failures = Table(
     Column("id", BigIntId, primary_key=True, autoincrement=True),
     Column("username", String(200), nullable=False),
     Column("failed_at", UtcDateTime(), nullable=False),
-    # The client's address (IPv6 by its /64), see gateway.domain.throttling.client_key.
+    # The client's address (IPv6 by its /64), see directory.domain.login_throttling.client_key.
     Column("client", String(64), nullable=False, server_default="unknown"),
     Index("ix_login_failures_username_failed_at", "username", "failed_at"),
     Index("ix_login_failures_client_failed_at", "client", "failed_at"),

@@ -56,6 +56,7 @@ class Operation:
     roles: frozenset[str]
     problems: tuple[int, ...]
     description: str
+    headers: Mapping[str, str]
 
     @property
     def path_parameters(self) -> list[str]:
@@ -90,6 +91,7 @@ class Api:
         roles: Iterable[str] = (),
         problems: Iterable[int] = (),
         description: str = "",
+        headers: Mapping[str, str] | None = None,
     ) -> Callable[[Handler], Handler]:
         if not rule.startswith("/api/"):
             raise ValueError(f"API routes live under /api/: {rule}")
@@ -110,6 +112,7 @@ class Api:
                     roles=frozenset(roles),
                     problems=tuple(problems),
                     description=description or (handler.__doc__ or "").strip(),
+                    headers=dict(headers or {}),
                 )
             )
             return handler
@@ -212,7 +215,9 @@ def run_handler(operation: Operation, call: Call) -> Response:
             f"declared {operation.response.__name__}"
         )
     payload = json.dumps(result.model_dump(mode="json", by_alias=True), ensure_ascii=False)
-    return Response(payload, status=operation.status, mimetype="application/json")
+    response = Response(payload, status=operation.status, mimetype="application/json")
+    response.headers.update(operation.headers)
+    return response
 
 
 def _view(operation: Operation, runtime: RouteRuntime) -> Callable[..., Response]:

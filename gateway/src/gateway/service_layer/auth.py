@@ -10,9 +10,9 @@ from datetime import datetime
 from directory.adapters.directory_repository import SqlDirectory
 from directory.adapters.passwords import Passwords
 from directory.domain.directory import PersonRecord
+from directory.domain.login_throttling import LoginPolicy
+from directory.service_layer.password_checks import PasswordChecks, PasswordChecksBusy
 from gateway.adapters.login_failures import SqlLoginFailures
-from gateway.domain.throttling import LoginPolicy
-from gateway.service_layer.password_checks import PasswordChecks, PasswordChecksBusy
 from secretariat_shared import directory_sync
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database

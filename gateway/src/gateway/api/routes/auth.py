@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import request
 
 from directory.domain.directory import PersonRecord
+from directory.domain.login_throttling import client_key
 from gateway.api.metrics import LOGINS_FAILED, LOGINS_THROTTLED
 from gateway.api.registry import Api, Call, bearer_token
 from gateway.api.schemas.auth import LoginIn, MeOut, TokenOut
 from gateway.bootstrap import Gateway
-from gateway.domain.throttling import client_key
 from gateway.service_layer.auth import InvalidCredentials, LoginThrottled
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from directory.domain.service_accounts import TokenRequestRefused
 from directory.service_layer.service_accounts import ClientCredentials
-from gateway.api.registry import Api, Call, Reply
+from gateway.api.registry import Api, Call
 from gateway.api.schemas.common import ResponseBody
 from gateway.bootstrap import Gateway
 from gateway.problems import TYPE_PREFIX, Problem, ProblemError
@@ -80,6 +80,7 @@ def register_service_token_route(api: Api, gateway: Gateway) -> None:
         response=ClientTokenOut,
         auth=False,
         problems=(400, 401),
+        headers=NO_STORE,
         description=(
             "RFC 6749 §4.4 for the service accounts an administrator created: a form body "
             "`grant_type=client_credentials`, the client id and secret in the form or with "
@@ -89,7 +90,7 @@ def register_service_token_route(api: Api, gateway: Gateway) -> None:
             "unsupported_grant_type, invalid_scope. See docs/grpc.md."
         ),
     )
-    def client_token(call: Call) -> Reply:
+    def client_token(call: Call) -> ClientTokenOut:
         if request.mimetype != FORM:
             raise refused(TokenRequestRefused("invalid_request", f"the body must be {FORM}"))
         try:
@@ -98,12 +99,11 @@ def register_service_token_route(api: Api, gateway: Gateway) -> None:
             )
         except TokenRequestRefused as exc:
             raise refused(exc) from exc
-        answer = ClientTokenOut(
+        return ClientTokenOut(
             access_token=issued.access_token,
             expires_in=issued.expires_in,
             scope=" ".join(issued.scope),
         )
-        return Reply(answer, headers=NO_STORE)
 
 
 def document_form_body(own_paths: dict[str, dict[str, Any]]) -> dict[str, Any]:

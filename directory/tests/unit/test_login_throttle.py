@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gateway.domain.throttling import (
+from directory.domain.login_throttling import (
     Backoff,
     LoginHistory,
     LoginPolicy,
