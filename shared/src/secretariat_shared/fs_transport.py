@@ -30,6 +30,7 @@ loses that message (TOOLING.md): the outbox side redelivers idempotently.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections import deque
@@ -61,7 +62,7 @@ class Channel(filesystem.Channel):  # type: ignore[misc]
 
     def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
         """Write the message to a hidden file, then rename it into the queue."""
-        name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
+        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         folder = self.data_folder_out
         temporary = os.path.join(folder, f"{TEMPORARY_PREFIX}{name}")
         try:
@@ -69,10 +70,8 @@ class Channel(filesystem.Channel):  # type: ignore[misc]
                 f.write(str_to_bytes(dumps(payload)))
             os.replace(temporary, os.path.join(folder, name))
         except OSError as exc:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(temporary)
-            except OSError:
-                pass
             raise ChannelError(f"Cannot add file {name!r} to directory") from exc
 
     def get_table(self, exchange: str) -> list[Any]:

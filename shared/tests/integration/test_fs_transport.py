@@ -9,6 +9,7 @@ inside the message folder.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -145,10 +146,8 @@ def test_a_message_still_being_written_is_not_read_rule5(tmp_path: Path) -> None
         publisher.close()
         deadline = time.monotonic() + 30
         while not received and time.monotonic() < deadline:
-            try:
+            with contextlib.suppress(TimeoutError):
                 connection.drain_events(timeout=0.2)
-            except TimeoutError:
-                pass
         with pytest.raises(TimeoutError):
             connection.drain_events(timeout=0.5)
     finally:
