@@ -131,10 +131,10 @@ def seed(db: Database, people: int, total: int, start: datetime, days: int) -> f
                 }
             )
             if len(batch) == 20_000:
-                conn.execute(insert(orm.facts), batch)
+                _insert_seed(conn, batch)
                 batch = []
         if batch:
-            conn.execute(insert(orm.facts), batch)
+            _insert_seed(conn, batch)
         ratings = []
         for person in range(people):
             for group, rater in (("superior", "boss"), ("peer", "a"), ("peer", "b"), ("peer", "c")):
@@ -151,6 +151,20 @@ def seed(db: Database, people: int, total: int, start: datetime, days: int) -> f
                     }
                 )
     return time.perf_counter() - began, ratings  # type: ignore[return-value]
+
+
+def _insert_seed(conn: Any, rows: list[dict[str, object]]) -> None:
+    """Seed facts: COPY on PostgreSQL (a million rows in seconds, not minutes),
+    a multi-row INSERT elsewhere."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(orm.facts), rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY facts ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
 
 
 def bench_event(n: int, people: int, moment: datetime) -> tuple[str, bytes]:

@@ -5,7 +5,10 @@ Bus URLs:
 - ``amqp://user:pass@host:port/vhost`` — RabbitMQ.
 - ``filesystem:///abs/dir`` — kombu's filesystem transport, the embedded
   default; messages live in ``dir/messages`` and the exchange bindings in
-  ``dir/control``, shared by every process that uses the same folder.
+  ``dir/control``, shared by every process that uses the same folder. Our
+  channel (:mod:`secretariat_shared.fs_transport`) writes and claims each
+  message atomically and reads a backlog without listing the folder per
+  message.
 
 Topology (:class:`BusTopology`): one durable topic exchange; the routing
 key is the event type ``<service>.<aggregate>.<event>``; one durable queue
@@ -39,6 +42,8 @@ from typing import Any, NamedTuple
 from kombu import entity as _entity
 from kombu import messaging as _messaging
 from kombu.connection import Connection as _Connection
+
+from secretariat_shared import fs_transport
 
 # kombu ships py.typed but leaves most of its API unannotated, which strict
 # mypy rejects call by call; its objects are handled as Any.
@@ -99,6 +104,7 @@ def connect(
         control.mkdir(parents=True, exist_ok=True)
         return Connection(
             "filesystem://",
+            transport=fs_transport.Transport,
             transport_options={
                 "data_folder_in": str(messages),
                 "data_folder_out": str(messages),

@@ -32,7 +32,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -120,6 +120,24 @@ class TimerStore:
             self._upsert(dialect),
             {"kind": kind, "key": key, "due_at": due_at, "payload": dict(payload)},
         )
+
+    def schedule_many(
+        self,
+        session: Session,
+        timers: Iterable[tuple[str, str, datetime, Mapping[str, Any]]],
+    ) -> None:
+        """:meth:`schedule` for many ``(kind, key, due_at, payload)`` at once, in one
+        executemany instead of a round trip each (a publication starts a clock
+        per person). A key given twice keeps its last values, as two calls would."""
+        rows: dict[str, dict[str, Any]] = {}
+        for kind, key, due_at, payload in timers:
+            if due_at.tzinfo is None:
+                raise ValueError("due_at must be timezone-aware")
+            rows.pop(key, None)
+            rows[key] = {"kind": kind, "key": key, "due_at": due_at, "payload": dict(payload)}
+        if rows:
+            dialect = session.get_bind().dialect.name
+            session.execute(self._upsert(dialect), list(rows.values()))
 
     def _upsert(self, dialect: str) -> Any:
         """The schedule statement, built once per dialect (building it costs more than running it)."""

@@ -35,18 +35,19 @@ from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.uow import UnitOfWork
 
 Handler = Callable[[UnitOfWork, ReceivedEvent], None]
-RECOMPUTE_KEY = "performance.recompute_touched"
+KEEP_KEY = "performance.keep_facts"
 
 
 class FactIntake:
-    """Event handlers that keep facts. New facts of a transaction (one event, or
-    a batch of them from the batched consumer) recompute the published results
-    they touch once, just before the transaction commits."""
+    """Event handlers that keep facts. The facts of a transaction (one event, or
+    a batch of them from the batched consumer) are kept together just before
+    it commits, and the new ones recompute the published results they touch,
+    once."""
 
     def __init__(self, ctx: Context, appraisals: Appraisals) -> None:
         self.ctx = ctx
         self.appraisals = appraisals
-        self._touched: weakref.WeakKeyDictionary[UnitOfWork, list[Fact]] = (
+        self._pending: weakref.WeakKeyDictionary[UnitOfWork, list[Fact]] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -94,17 +95,22 @@ class FactIntake:
             detail=detail,
             ref=ref,
         )
-        if repo.add_fact(uow.session, fact, self.ctx.now()):
-            FACTS_INGESTED.labels(kind=kind).inc()
-            if fact.username:
-                self._touched.setdefault(uow, []).append(fact)
-                uow.before_commit(RECOMPUTE_KEY, lambda: self._recompute_touched(uow))
+        self._pending.setdefault(uow, []).append(fact)
+        uow.before_commit(KEEP_KEY, lambda: self._keep_pending(uow))
 
-    def _recompute_touched(self, uow: UnitOfWork) -> None:
-        """P-02: late facts recompute the published periods they fall in."""
-        facts = self._touched.pop(uow, [])
-        if facts:
-            self.appraisals.recompute_for_facts(uow, facts)
+    def _keep_pending(self, uow: UnitOfWork) -> None:
+        """Keep the transaction's new facts in one statement; those not kept
+        before recompute the published periods they fall in (P-02: late facts)."""
+        facts = self._pending.pop(uow, [])
+        kept = repo.add_facts(uow.session, facts, self.ctx.now())
+        touched = []
+        for fact in facts:
+            if fact.id in kept:
+                FACTS_INGESTED.labels(kind=fact.kind).inc()
+                if fact.username:
+                    touched.append(fact)
+        if touched:
+            self.appraisals.recompute_for_facts(uow, touched)
 
     @staticmethod
     def _payload(event: ReceivedEvent, message: type[Message]) -> Message:
