@@ -21,7 +21,6 @@ from secretariat_shared.timers import TimerFiring, TimerStore
 from secretariat_shared.uow import UnitOfWork
 
 START_TIMER = "career.approval.start"
-TABLES = {"promotion": orm.promotions, "application": orm.applications}
 
 
 def schedule_approval(
@@ -60,9 +59,9 @@ class ApprovalLink:
         """Start the approval; an engine error raises and the timer retries."""
         p = firing.payload
         kind, _, local_id = str(p["source_ref"]).partition(":")
-        table = TABLES[kind]
-        rows = self.ctx.rows(uow)
-        row = rows.get(table, id=local_id)
+        records = self.ctx.records(uow)
+        waiting = {"promotion": records.promotions, "application": records.applications}[kind]
+        row = waiting.get(local_id)
         if row is None or row["approval_id"]:
             return
         approval_id = self.ctx.approvals.start(
@@ -74,7 +73,7 @@ class ApprovalLink:
                 payload=dict(p["payload"]),
             )
         )
-        rows.change(table, {"id": local_id}, {"approval_id": approval_id})
+        waiting.started(local_id, approval_id)
         self.ctx.fired(uow, START_TIMER, f"{kind}s/{local_id}", "met", [])
 
     def on_approval_completed(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
