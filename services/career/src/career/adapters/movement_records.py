@@ -41,7 +41,7 @@ class Applications(ApprovedRecords):
     def of(self, vacancy_id: str, username: str) -> Row | None:
         return self._get(vacancy_id=vacancy_id, username=username)
 
-    def plan_check_ins(
+    def record_check_ins(
         self, application_id: str, check_ins: list[dict[str, Any]], state: str
     ) -> None:
         self._change({"id": application_id}, {"check_ins": check_ins, "state": state})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from career.adapters import orm
 from career.adapters.development_records import CareerFileRows, Completions, Courses, Enrolments
 from career.adapters.ladder_records import (
     AnnualResults,
@@ -16,6 +17,10 @@ from career.adapters.ladder_records import (
 from career.adapters.mentoring_records import MentoringSessions, Mentorships, NewHires, Rotations
 from career.adapters.movement_records import Applications, Promotions, Vacancies
 from career.adapters.talent_records import Placements, Successions
+from secretariat_shared.timers import TimerStore
+
+TIMERS = TimerStore(orm.platform)
+"""The career service's timers (X-05), scheduled and cancelled in the caller's session."""
 
 
 class CareerRecords:

@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from career.adapters import orm
+from career.adapters.records import TIMERS
 from career.service_layer.common import SERVICE, Context
 from career.service_layer.ports import ApprovalRequest
 from secretariat_shared.approvals import Decided, OutcomeRoutes
 from secretariat_shared.events import ReceivedEvent
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 START_TIMER = "career.approval.start"
@@ -32,7 +32,7 @@ def schedule_approval(
     requester: str,
     payload: dict[str, Any],
 ) -> None:
-    TimerStore(orm.platform).schedule(
+    TIMERS.schedule(
         uow.session,
         START_TIMER,
         f"approval:{source_ref}",

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from career.adapters import orm
+from career.adapters.records import TIMERS
 from career.domain.anchors import QUESTIONS, score
 from career.domain.calendar import add_months
 from career.service_layer.common import Context, iso
 from secretariat_shared.errors import FieldError, ValidationFailed
 from secretariat_shared.identity import Identity
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 REVIEW_TIMER = "career.file.review_due"
@@ -109,7 +109,7 @@ class CareerFiles:
                 "next_review_due": due,
             }
             files.put(username, {k: v for k, v in row.items() if k != "username"})
-            TimerStore(orm.platform).schedule(
+            TIMERS.schedule(
                 uow.session, REVIEW_TIMER, f"file:{username}", due, {"username": username}
             )
             uow.audit(

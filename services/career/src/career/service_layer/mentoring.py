@@ -12,8 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from career.adapters import orm
-from career.adapters.records import CareerRecords
+from career.adapters.records import TIMERS, CareerRecords
 from career.domain.calendar import add_months, quarter_bounds, quarter_of
 from career.domain.mentoring import (
     MIN_WEEKLY_HOURS,
@@ -37,7 +36,7 @@ from secretariat_shared.errors import (
 )
 from secretariat_shared.identity import Identity
 from secretariat_shared.roles import Role
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 WEEK_TIMER = "career.mentoring.week"
@@ -153,7 +152,7 @@ class Mentoring:
         starts = date.fromisoformat(row["starts_on"])
         if week_start(starts, week) > date.fromisoformat(row["ends_on"]):
             return
-        TimerStore(orm.platform).schedule(
+        TIMERS.schedule(
             uow.session,
             WEEK_TIMER,
             f"mentoring:{row['id']}:{week}",
@@ -163,7 +162,7 @@ class Mentoring:
 
     def _schedule_gold(self, uow: UnitOfWork, quarter: str) -> None:
         """The quarter's gold-mentor titles are awarded the day it ends."""
-        TimerStore(orm.platform).schedule(
+        TIMERS.schedule(
             uow.session,
             GOLD_TIMER,
             f"gold:{quarter}",
@@ -362,7 +361,7 @@ class Mentoring:
                 "report": "",
             }
             rotations.add(row)
-            TimerStore(orm.platform).schedule(
+            TIMERS.schedule(
                 uow.session,
                 ROTATION_DUE_TIMER,
                 f"rotation-due:{username}",

@@ -14,13 +14,13 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from career.adapters import orm
+from career.adapters.records import TIMERS
 from career.service_layer.common import REMINDERS, Context
 from secretariat.directory.v1 import events_pb2 as directory_events
 from secretariat_shared.directory_sync import PERSON_CHANGED
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.roles import Role
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def close_new_hire(uow: UnitOfWork, username: str, mentorship_id: str) -> None:
     if row is None or row["state"] == "closed":
         return
     new_hires.close(username, {"mentorship_id": mentorship_id, "closed_at": uow.clock.now()})
-    TimerStore(orm.platform).cancel(uow.session, _timer_key(username), uow.clock.now())
+    TIMERS.cancel(uow.session, _timer_key(username), uow.clock.now())
 
 
 class Onboarding:
@@ -94,7 +94,7 @@ class Onboarding:
                 "closed_at": None,
             },
         )
-        TimerStore(orm.platform).schedule(
+        TIMERS.schedule(
             uow.session, NEW_HIRE_TIMER, _timer_key(username), due, {"username": username}
         )
         self.ctx.notify(

@@ -16,7 +16,7 @@ from typing import Any
 
 from prometheus_client import Gauge
 
-from career.adapters import orm
+from career.adapters.records import TIMERS
 from career.domain.calendar import next_quarter, quarter_bounds, quarter_of
 from career.domain.succession import Successor, SuccessorIsHolder, flagged, ranked
 from career.domain.talent import Dot, box, grid_svg, results_from_grade, tier
@@ -25,7 +25,7 @@ from secretariat_shared.errors import FieldError, NotFound, PermissionDenied, Va
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import Page
 from secretariat_shared.roles import Role
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 GROWTH_TIMER = "career.succession.growth_plan"
@@ -195,7 +195,7 @@ class TalentReview:
         if due <= uow.clock.now():
             quarter = next_quarter(quarter)
             due = self.ctx.at_midnight(quarter_bounds(quarter)[1] - timedelta(days=14))
-        TimerStore(orm.platform).schedule(
+        TIMERS.schedule(
             uow.session,
             GROWTH_TIMER,
             f"growth:{post}:{username}:{quarter}",

@@ -8,13 +8,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from career.adapters import orm
-from career.adapters.records import CareerRecords
+from career.adapters.records import TIMERS, CareerRecords
 from career.service_layer.common import Context, iso, new_id
 from secretariat.career.v1 import events_pb2 as career_events
 from secretariat_shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 from secretariat_shared.identity import Identity
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 TRAINING_COMPLETED = "career.training.completed"
@@ -28,12 +27,11 @@ REMINDER_DAYS = ((10, 1), (12, 1))
 def track_mandatory_hours(uow: UnitOfWork, ctx: Context, username: str, year: int) -> None:
     """C-04: remind ``username`` on 1 October and 1 December of ``year`` if short
     of 40 mandatory hours (idempotent; reminders already past are skipped)."""
-    store = TimerStore(orm.platform)
     now = uow.clock.now()
     for month, day in REMINDER_DAYS:
         due = ctx.at_midnight(date(year, month, day))
         if due > now:
-            store.schedule(
+            TIMERS.schedule(
                 uow.session,
                 MANDATORY_TIMER,
                 f"training:{username}:{year}:{month}",

@@ -8,8 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from career.adapters import orm
-from career.adapters.records import CareerRecords
+from career.adapters.records import TIMERS, CareerRecords
 from career.domain.calendar import add_months, next_quarter, quarter_bounds, quarter_of
 from career.domain.ladders import transfer_checks
 from career.service_layer.approvals import schedule_approval
@@ -27,7 +26,7 @@ from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import Page
 from secretariat_shared.roles import Role
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 TRANSFER_TEMPLATE = "job_transfer"
@@ -219,9 +218,9 @@ class Transfers:
                 "updated_at": uow.clock.now(),
             },
         )
-        store = TimerStore(orm.platform)
+
         for item in plan:
-            store.schedule(
+            TIMERS.schedule(
                 uow.session,
                 CHECK_IN_TIMER,
                 f"checkin:{local_id}:{item['month']}",
@@ -262,7 +261,7 @@ class Transfers:
                 raise Conflict("every check-in is recorded")
             due["note"], due["done_at"] = note.strip(), iso(uow.clock.now())
             state = "completed" if all(c["done_at"] for c in plan) else "in_training"
-            applications.plan_check_ins(application_id, plan, state)
+            applications.record_check_ins(application_id, plan, state)
             uow.audit(actor.username, "check_in", "application", application_id, None, due)
             uow.commit()
         return _application({**row, "check_ins": plan, "state": state})
@@ -308,7 +307,7 @@ class Transfers:
         return quarter if now < self.vacancy_reminder_at(quarter) else next_quarter(quarter)
 
     def _schedule_vacancy_reminder(self, uow: UnitOfWork, quarter: str) -> None:
-        TimerStore(orm.platform).schedule(
+        TIMERS.schedule(
             uow.session,
             VACANCY_TIMER,
             f"vacancies:{quarter}",
