@@ -16,6 +16,7 @@ import grpc
 import httpx
 import pytest
 from grpc_client_example import client_token, list_documents
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from e2ekit import Api, document, new_unit
 from run_system import ROOT, System
@@ -77,6 +78,9 @@ def test_issue19_a_service_account_calls_its_methods_on_the_service_port(
         assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
         assert "此服务账号无权调用" in (denied.value.details() or "")
 
+    # What `grpcurl list` and `describe` ask (docs/grpc.md): server reflection, with the token.
+    assert "secretariat.documents.v1.DocumentRegistry" in reflected_services(target, bearer)
+
     # The token is no access token of the HTTP API; a person's keeps working.
     as_client = httpx.get(
         f"{system.http_url}/api/v1/documents",
@@ -90,6 +94,15 @@ def test_issue19_a_service_account_calls_its_methods_on_the_service_port(
     assert admin.post(f"/api/v1/service-accounts/{client_id}/disable").status_code == 200
     with pytest.raises(Exception, match="401"):
         client_token(system.http_url, client_id, secret)
+
+
+def reflected_services(target: str, metadata: tuple[tuple[str, str], ...]) -> set[str]:
+    """The services a server lists over gRPC reflection (v1alpha, as grpcurl asks)."""
+    request = reflection_pb2.ServerReflectionRequest(list_services="")
+    with grpc.insecure_channel(target) as channel:
+        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+        answers = list(stub.ServerReflectionInfo(iter([request]), metadata=metadata, timeout=10))
+    return {s.name for a in answers for s in a.list_services_response.service}
 
 
 def test_issue19_the_documented_python_example_runs_with_the_demo_account(system: System) -> None:

@@ -2,7 +2,9 @@
 
 Aggregates are dataclasses whose field names are their table's column
 names; lists of nested dataclasses live in JSON columns. :class:`Records`
-maps one to the other, so each table needs no hand-written mapping.
+maps one to the other, so each table needs no hand-written mapping. Its
+generic reads and writes are :class:`secretariat_shared.table_repository.TableRepository`'s,
+the base of the repositories that answer plain rows too.
 
 One persistence style (issue 11): each aggregate has a repository, a
 ``Records`` subclass whose named methods are the questions the use cases
@@ -14,15 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Table, func, insert, select, update
-from sqlalchemy import delete as sa_delete
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from secretariat_shared.paging import Page
+from secretariat_shared.table_repository import TableRepository, TableRow
 
 T = TypeVar("T")
 
@@ -76,12 +76,12 @@ def _from_json(cls: type[T], data: dict[str, Any]) -> T:
     return cls(**values)
 
 
-class Records(Generic[T]):
-    """One aggregate type in one table, keyed by ``id``."""
+class Records(TableRepository[T]):
+    """One aggregate type in one table, keyed by ``id``; the generic reads
+    (``get``, ``find``, ``count``, ``page``) come from :class:`TableRepository`."""
 
     def __init__(self, session: Session, table: Table, cls: type[T]) -> None:
-        self.session = session
-        self.table = table
+        super().__init__(session, table)
         self.cls = cls
 
     def to_row(self, obj: T) -> dict[str, Any]:
@@ -93,13 +93,14 @@ class Records(Generic[T]):
                 row[f.name] = _to_json(value) if isinstance(value, list) else value
         return row
 
-    def from_row(self, row: Any) -> T:
+    def from_row(self, row: TableRow) -> T:
+        mapping = row._mapping
         hints = _hints(self.cls)
         values: dict[str, Any] = {}
         for f in dataclasses.fields(self.cls):  # type: ignore[arg-type]
-            if f.name not in row:
+            if f.name not in mapping:
                 continue
-            value = row[f.name]
+            value = mapping[f.name]
             nested = _nested_type(hints[f.name])
             if nested is not None:
                 value = [_from_json(nested, item) for item in value]
@@ -109,56 +110,12 @@ class Records(Generic[T]):
         return self.cls(**values)
 
     def add(self, obj: T, **extra: Any) -> None:
-        self.session.execute(insert(self.table).values(**self.to_row(obj), **extra))
+        self.add_row({**self.to_row(obj), **extra})
 
     def save(self, obj: T, **extra: Any) -> None:
         row = self.to_row(obj)
         key = row.pop("id")
-        self.session.execute(
-            update(self.table).where(self.table.c.id == key).values(**row, **extra)
-        )
+        self.change(key, {**row, **extra})
 
     def delete(self, key: str) -> None:
-        self.session.execute(sa_delete(self.table).where(self.table.c.id == key))
-
-    def get(self, key: str, for_update: bool = False) -> T | None:
-        found = self.find(self.table.c.id == key, for_update=for_update)
-        return found[0] if found else None
-
-    def find(
-        self,
-        *conditions: ColumnElement[bool],
-        order_by: Sequence[Any] = (),
-        for_update: bool = False,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[T]:
-        stmt = select(self.table).where(*conditions).order_by(*order_by)
-        if offset:
-            stmt = stmt.offset(offset)
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return [self.from_row(row) for row in self.session.execute(stmt).mappings()]
-
-    def count(self, *conditions: ColumnElement[bool]) -> int:
-        stmt = select(func.count()).select_from(self.table).where(*conditions)
-        return int(self.session.execute(stmt).scalar_one())
-
-    def page(
-        self,
-        *conditions: ColumnElement[bool],
-        order_by: Sequence[Any],
-        page: Page | None,
-    ) -> tuple[list[T], int]:
-        """One page of the matches in ``order_by`` order, and how many match in all.
-
-        ``page`` None: every match. ``order_by`` should end in a unique column
-        so that pages neither repeat nor skip rows.
-        """
-        if page is None:
-            found = self.find(*conditions, order_by=order_by)
-            return found, len(found)
-        found = self.find(*conditions, order_by=order_by, offset=page.offset, limit=page.limit)
-        return found, self.count(*conditions)
+        self.remove_where(self.table.c.id == key)

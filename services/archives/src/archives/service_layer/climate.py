@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import func, insert, select, update
 
-from archives.adapters import orm
+from archives.adapters.climate_repositories import ClimateAlerts, ClimateReadings, ClimateRooms
 from archives.domain.climate import CLEAR, RAISE, Reading, RoomState, cause_of, step
 from archives.service_layer import metrics
 from archives.service_layer.common import ARCHIVIST_ROLE, Context, new_id, notify, row_dict
@@ -68,8 +67,7 @@ class Climate:
 
     def _apply(self, uow: UnitOfWork, readings: Sequence[Reading]) -> IngestSummary:
         session = uow.session
-        session.execute(
-            insert(orm.climate_readings),
+        ClimateReadings(session).add_rows(
             [
                 {
                     "storeroom": r.storeroom,
@@ -83,12 +81,8 @@ class Climate:
         per_room: dict[str, list[Reading]] = defaultdict(list)
         for reading in readings:
             per_room[reading.storeroom].append(reading)
-        rooms = {
-            row.storeroom: row
-            for row in session.execute(
-                select(orm.climate_rooms).where(orm.climate_rooms.c.storeroom.in_(list(per_room)))
-            )
-        }
+        room_rows = ClimateRooms(session)
+        rooms = room_rows.by_storerooms(per_room)
         raised = cleared = 0
         gauges: list[tuple[str, float, float, bool]] = []
         for room, batch in per_room.items():
@@ -116,14 +110,7 @@ class Climate:
                 "temperature_c": latest.temperature_c,
                 "humidity_pct": latest.humidity_pct,
             }
-            if row is None:
-                session.execute(insert(orm.climate_rooms).values(storeroom=room, **values))
-            else:
-                session.execute(
-                    update(orm.climate_rooms)
-                    .where(orm.climate_rooms.c.storeroom == room)
-                    .values(**values)
-                )
+            room_rows.put(room, values, known=row is not None)
             gauges.append((room, latest.temperature_c, latest.humidity_pct, bool(state.alert_id)))
         count = len(readings)
 
@@ -140,16 +127,16 @@ class Climate:
     def _raise(self, uow: UnitOfWork, reading: Reading) -> str:
         alert_id = new_id()
         cause = cause_of(reading)
-        uow.session.execute(
-            insert(orm.climate_alerts).values(
-                id=alert_id,
-                storeroom=reading.storeroom,
-                cause=cause,
-                temperature_c=reading.temperature_c,
-                humidity_pct=reading.humidity_pct,
-                raised_at=reading.measured_at,
-                cleared_at=None,
-            )
+        ClimateAlerts(uow.session).add_row(
+            {
+                "id": alert_id,
+                "storeroom": reading.storeroom,
+                "cause": cause,
+                "temperature_c": reading.temperature_c,
+                "humidity_pct": reading.humidity_pct,
+                "raised_at": reading.measured_at,
+                "cleared_at": None,
+            }
         )
         uow.emit(
             ALERT_RAISED,
@@ -176,19 +163,11 @@ class Climate:
         return alert_id
 
     def _clear(self, uow: UnitOfWork, reading: Reading) -> None:
-        open_alert = uow.session.execute(
-            select(orm.climate_alerts.c.id, orm.climate_alerts.c.cause).where(
-                orm.climate_alerts.c.storeroom == reading.storeroom,
-                orm.climate_alerts.c.cleared_at.is_(None),
-            )
-        ).first()
+        alerts = ClimateAlerts(uow.session)
+        open_alert = alerts.open_of(reading.storeroom)
         if open_alert is None:
             return
-        uow.session.execute(
-            update(orm.climate_alerts)
-            .where(orm.climate_alerts.c.id == open_alert.id)
-            .values(cleared_at=reading.measured_at)
-        )
+        alerts.clear(open_alert.id, reading.measured_at)
         uow.emit(
             ALERT_CLEARED,
             open_alert.id,
@@ -207,29 +186,14 @@ class Climate:
     ) -> tuple[list[dict[str, Any]], int, int, int]:
         self.check_caller(actor)
         page = page_of(page_number, page_size)
-        a = orm.climate_alerts
-        where: list[Any] = []
-        if open_only:
-            where.append(a.c.cleared_at.is_(None))
-        if storeroom:
-            where.append(a.c.storeroom == storeroom)
         with self._ctx.db.reading() as session:
-            total = int(
-                session.execute(select(func.count()).select_from(a).where(*where)).scalar_one()
-            )
-            rows = session.execute(
-                select(a)
-                .where(*where)
-                .order_by(a.c.raised_at.desc(), a.c.id)
-                .offset(page.offset)
-                .limit(page.limit)
-            ).all()
+            rows, total = ClimateAlerts(session).page_for(open_only, storeroom, page)
         return [row_dict(r) for r in rows], total, page.page, page.page_size
 
     def refresh_gauges(self) -> None:
         """After a restart the gauges show each room's last known state again."""
         with self._ctx.db.reading() as session:
-            for row in session.execute(select(orm.climate_rooms)):
+            for row in ClimateRooms(session).all():
                 metrics.CLIMATE_ALERT_OPEN.labels(row.storeroom).set(1 if row.alert_id else 0)
                 metrics.CLIMATE_TEMPERATURE.labels(row.storeroom).set(row.temperature_c)
                 metrics.CLIMATE_HUMIDITY.labels(row.storeroom).set(row.humidity_pct)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from archives.adapters import orm
+from archives.adapters.orm import platform
 from archives.adapters.vault import Vault
 from archives.service_layer.ports import Approvals, Directory, Documents
 from secretariat_shared.access import Viewer, viewer_of
@@ -47,7 +47,7 @@ class Context:
         return self.clock.now().astimezone(self.zone).date()
 
     def timers(self) -> TimerStore:
-        return TimerStore(orm.platform)
+        return TimerStore(platform)
 
     def archivists(self) -> list[str]:
         return self.directory.role_holders(ARCHIVIST_ROLE)

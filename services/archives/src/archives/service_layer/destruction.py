@@ -13,10 +13,12 @@ from datetime import date
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy import delete, insert, select, update
 
-from archives.adapters import orm
-from archives.domain.records import ACTIVE, DESTROYED, is_expired
+from archives.adapters.destruction_repositories import DestructionRecords
+from archives.adapters.destruction_repositories import Destructions as DestructionRows
+from archives.adapters.loan_repository import Loans
+from archives.adapters.record_repositories import ArchiveRecords, Copies, DestroyedCopies
+from archives.domain.records import ACTIVE, is_expired
 from archives.service_layer import metrics
 from archives.service_layer.common import START_APPROVAL_TIMER, Context, new_id, notify
 from archives.service_layer.ports import ApprovalRequest
@@ -55,17 +57,8 @@ class Destructions:
         today = self._ctx.today()
         destruction_id = new_id()
         with self._ctx.uow_factory() as uow:
-            rows = {
-                r.id: r
-                for r in uow.session.execute(select(orm.records).where(orm.records.c.id.in_(ids)))
-            }
-            held = set(
-                uow.session.execute(
-                    select(orm.loans.c.record_id).where(
-                        orm.loans.c.record_id.in_(ids), orm.loans.c.state.in_(("approved", "out"))
-                    )
-                ).scalars()
-            )
+            rows = ArchiveRecords(uow.session).by_ids(ids)
+            held = Loans(uow.session).held_among(ids)
             errors = []
             for i, record_id in enumerate(ids):
                 row = rows.get(record_id)
@@ -95,7 +88,7 @@ class Destructions:
                 "record_ids": ids,
                 "destroyed_at": None,
             }
-            uow.session.execute(insert(orm.destructions).values(**values))
+            DestructionRows(uow.session).add_row(values)
             self._ctx.timers().schedule(
                 uow.session,
                 START_APPROVAL_TIMER,
@@ -114,18 +107,11 @@ class Destructions:
         return self.get(actor, destruction_id)
 
     def start_approval(self, uow: UnitOfWork, destruction_id: str) -> None:
-        row = uow.session.execute(
-            select(orm.destructions).where(orm.destructions.c.id == destruction_id)
-        ).first()
+        destructions = DestructionRows(uow.session)
+        row = destructions.get(destruction_id)
         if row is None or row.approval_id or row.state != PENDING:
             return
-        numbers = (
-            uow.session.execute(
-                select(orm.records.c.number).where(orm.records.c.id.in_(row.record_ids))
-            )
-            .scalars()
-            .all()
-        )
+        numbers = ArchiveRecords(uow.session).numbers_of(row.record_ids)
         request = ApprovalRequest(
             template="archive_destruction",
             subject=f"档案销毁 {len(numbers)} 件：{'、'.join(sorted(numbers))}"[:200],
@@ -138,81 +124,60 @@ class Destructions:
         except ValidationFailed:
             self.decided(uow, destruction_id, "", "rejected")
             return
-        uow.session.execute(
-            update(orm.destructions)
-            .where(orm.destructions.c.id == destruction_id)
-            .values(approval_id=approval_id)
-        )
+        destructions.change(destruction_id, {"approval_id": approval_id})
 
     def decided(self, uow: UnitOfWork, destruction_id: str, approval_id: str, outcome: str) -> None:
-        row = uow.session.execute(
-            select(orm.destructions).where(orm.destructions.c.id == destruction_id)
-        ).first()
+        session = uow.session
+        destructions = DestructionRows(session)
+        row = destructions.get(destruction_id)
         if row is None or row.state != PENDING:
             return
         approval = approval_id or row.approval_id
         if outcome != "approved":
-            uow.session.execute(
-                update(orm.destructions)
-                .where(orm.destructions.c.id == destruction_id)
-                .values(state=REJECTED, approval_id=approval)
-            )
+            destructions.change(destruction_id, {"state": REJECTED, "approval_id": approval})
             uow.audit(
                 "archives", "archives.destruction.rejected", "archive_destruction", destruction_id
             )
             return
         now = self._ctx.clock.now()
         destroyed = []
+        records, copies = ArchiveRecords(session), Copies(session)
         for record_id in row.record_ids:
-            record = uow.session.execute(
-                select(orm.records).where(orm.records.c.id == record_id)
-            ).first()
+            record = records.get(record_id)
             if record is None or record.state != ACTIVE:
                 continue
-            blob = uow.session.execute(
-                select(
-                    orm.blobs.c.sha256,
-                    orm.blobs.c.size,
-                    orm.blobs.c.file_name,
-                    orm.blobs.c.content_type,
-                ).where(orm.blobs.c.record_id == record_id)
-            ).first()
+            blob = copies.summary_of(record_id)
             sha = ""
             if blob is not None:
                 sha = blob.sha256
-                uow.session.execute(
-                    insert(orm.destroyed_copies).values(
-                        record_id=record_id,
-                        sha256=blob.sha256,
-                        size=blob.size,
-                        file_name=blob.file_name,
-                        content_type=blob.content_type,
-                    )
+                DestroyedCopies(session).add_row(
+                    {
+                        "record_id": record_id,
+                        "sha256": blob.sha256,
+                        "size": blob.size,
+                        "file_name": blob.file_name,
+                        "content_type": blob.content_type,
+                    }
                 )
-                # The ciphertext and its wrapped data key go together (crypto-shredding).
-                uow.session.execute(delete(orm.blobs).where(orm.blobs.c.record_id == record_id))
-            uow.session.execute(
-                update(orm.records).where(orm.records.c.id == record_id).values(state=DESTROYED)
-            )
-            uow.session.execute(
-                insert(orm.destruction_records).values(
-                    destruction_id=destruction_id,
-                    record_id=record_id,
-                    number=record.number,
-                    title=record.title,
-                    copy_sha256=sha,
-                    reason=row.reason,
-                    approval_id=approval,
-                    requested_by=row.requested_by,
-                    witnesses=list(row.witnesses),
-                    destroyed_at=now,
-                )
+                copies.shred(record_id)
+            records.mark_destroyed(record_id)
+            DestructionRecords(session).add_row(
+                {
+                    "destruction_id": destruction_id,
+                    "record_id": record_id,
+                    "number": record.number,
+                    "title": record.title,
+                    "copy_sha256": sha,
+                    "reason": row.reason,
+                    "approval_id": approval,
+                    "requested_by": row.requested_by,
+                    "witnesses": list(row.witnesses),
+                    "destroyed_at": now,
+                }
             )
             destroyed.append(record_id)
-        uow.session.execute(
-            update(orm.destructions)
-            .where(orm.destructions.c.id == destruction_id)
-            .values(state=DONE, approval_id=approval, destroyed_at=now)
+        destructions.change(
+            destruction_id, {"state": DONE, "approval_id": approval, "destroyed_at": now}
         )
         stamp = Timestamp()
         stamp.FromDatetime(now)
@@ -245,27 +210,11 @@ class Destructions:
         if not (actor.is_service or actor.has_role(*READER_ROLES)):
             raise PermissionDenied("only archivists, the discipline office and the office director")
         with self._ctx.db.reading() as session:
-            row = session.execute(
-                select(orm.destructions).where(orm.destructions.c.id == destruction_id)
-            ).first()
+            row = DestructionRows(session).get(destruction_id)
             if row is None:
                 raise NotFound("no such destruction")
-            permanent = {
-                r.record_id: r
-                for r in session.execute(
-                    select(orm.destruction_records).where(
-                        orm.destruction_records.c.destruction_id == destruction_id
-                    )
-                )
-            }
-            records = {
-                r.id: r
-                for r in session.execute(
-                    select(orm.records.c.id, orm.records.c.number, orm.records.c.title).where(
-                        orm.records.c.id.in_(row.record_ids)
-                    )
-                )
-            }
+            permanent = DestructionRecords(session).of_destruction(destruction_id)
+            records = ArchiveRecords(session).by_ids(row.record_ids)
         listed = []
         for record_id in row.record_ids:
             kept = permanent.get(record_id)

@@ -4,13 +4,14 @@ escalation to the borrower's head (X-05, X-06). Every step is audited (X-04)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 
-from archives.adapters import orm
+from archives.adapters.loan_repository import Loans as LoanRows
+from archives.adapters.record_repositories import ArchiveRecords
 from archives.domain import loans as rules
 from archives.domain.access import may_read
 from archives.domain.records import DESTROYED, RecordInvalid, parse_date
@@ -34,7 +35,7 @@ from secretariat_shared.errors import (
     ValidationFailed,
 )
 from secretariat_shared.identity import Identity
-from secretariat_shared.paging import page_of
+from secretariat_shared.paging import Page, page_of
 from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
@@ -65,9 +66,7 @@ class Loans:
         loan_id = new_id()
         now = self._ctx.clock.now()
         with self._ctx.uow_factory() as uow:
-            record = uow.session.execute(
-                select(orm.records).where(orm.records.c.id == record_id)
-            ).first()
+            record = ArchiveRecords(uow.session).get(record_id)
             if record is None or not may_read(
                 scope, record.security_class, record.department_code, record.readers
             ):
@@ -91,7 +90,7 @@ class Loans:
             }
             try:
                 with uow.savepoint():
-                    uow.session.execute(insert(orm.loans).values(**values))
+                    LoanRows(uow.session).add_row(values)
             except DbIntegrityError as exc:
                 raise Conflict("the record is already on loan or requested") from exc
             # The approval starts after this commit, from a timer (issue 11 item 6).
@@ -107,13 +106,9 @@ class Loans:
         return self.get(actor, loan_id)
 
     def _refuse_if_held(self, uow: UnitOfWork, record_id: str) -> None:
-        held = uow.session.execute(
-            select(orm.loans.c.state).where(
-                orm.loans.c.record_id == record_id, orm.loans.c.state.in_(rules.HOLDING)
-            )
-        ).first()
+        held = LoanRows(uow.session).holding_state(record_id)
         if held is not None:
-            if held.state == rules.OUT:
+            if held == rules.OUT:
                 raise Conflict("the record is out on loan; it cannot be lent again until returned")
             raise Conflict("the record already has a loan waiting for approval or checkout")
 
@@ -131,14 +126,11 @@ class Loans:
         uow.audit(actor, action, "archive_loan", loan["id"], after=loan)
 
     def start_approval(self, uow: UnitOfWork, loan_id: str) -> None:
-        loan = uow.session.execute(select(orm.loans).where(orm.loans.c.id == loan_id)).first()
+        loans = LoanRows(uow.session)
+        loan = loans.get(loan_id)
         if loan is None or loan.approval_id or loan.state != rules.PENDING:
             return
-        record = uow.session.execute(
-            select(orm.records.c.title, orm.records.c.security_class).where(
-                orm.records.c.id == loan.record_id
-            )
-        ).one()
+        record = ArchiveRecords(uow.session).one(loan.record_id)
         request = ApprovalRequest(
             template="archive_loan",
             subject=f"借阅档案 {loan.record_number} {record.title}"[:200],
@@ -165,9 +157,7 @@ class Loans:
                 f"archives/loans/{loan.id}",
             )
             return
-        uow.session.execute(
-            update(orm.loans).where(orm.loans.c.id == loan_id).values(approval_id=approval_id)
-        )
+        loans.change(loan_id, {"approval_id": approval_id})
 
     def decided(self, uow: UnitOfWork, loan_id: str, approval_id: str, outcome: str) -> None:
         """The archive_loan approval ended (D-06)."""
@@ -176,14 +166,15 @@ class Loans:
     def _decide(
         self, uow: UnitOfWork, loan_id: str, approval_id: str, outcome: str, actor: str
     ) -> None:
-        loan = uow.session.execute(select(orm.loans).where(orm.loans.c.id == loan_id)).first()
+        loans = LoanRows(uow.session)
+        loan = loans.get(loan_id)
         if loan is None or loan.state != rules.PENDING:
             return
         state = rules.APPROVED if outcome == "approved" else rules.REJECTED
         changes: dict[str, Any] = {"state": state}
         if approval_id:
             changes["approval_id"] = approval_id
-        uow.session.execute(update(orm.loans).where(orm.loans.c.id == loan_id).values(**changes))
+        loans.change(loan_id, changes)
         view = {**row_dict(loan), **changes}
         self._changed(uow, view, actor, f"archives.loan.{state}")
         ref = f"archives/loans/{loan_id}"
@@ -221,7 +212,8 @@ class Loans:
             raise PermissionDenied("only archivists (secretariat) register loans out and in")
         now = self._ctx.clock.now()
         with self._ctx.uow_factory() as uow:
-            loan = uow.session.execute(select(orm.loans).where(orm.loans.c.id == loan_id)).first()
+            loans = LoanRows(uow.session)
+            loan = loans.get(loan_id)
             if loan is None:
                 raise NotFound("no such loan")
             try:
@@ -263,9 +255,7 @@ class Loans:
                 uow.after_commit(
                     lambda: metrics.LOANS_RETURNED.labels("met" if on_time else "breached").inc()
                 )
-            uow.session.execute(
-                update(orm.loans).where(orm.loans.c.id == loan_id).values(**changes)
-            )
+            loans.change(loan_id, changes)
             view = {**row_dict(loan), **changes, "note": note}
             self._changed(uow, view, actor.username, f"archives.loan.{changes['state']}")
             uow.commit()
@@ -281,7 +271,7 @@ class Loans:
 
     def _out_loan(self, uow: UnitOfWork, firing: TimerFiring) -> Any:
         loan_id = str(firing.payload.get("loan_id", ""))
-        loan = uow.session.execute(select(orm.loans).where(orm.loans.c.id == loan_id)).first()
+        loan = LoanRows(uow.session).get(loan_id)
         if loan is None or loan.state != rules.OUT:
             return None
         return loan
@@ -315,7 +305,7 @@ class Loans:
         if loan is None:
             return
         head = self._head_of(loan.borrower)
-        uow.session.execute(update(orm.loans).where(orm.loans.c.id == loan.id).values(overdue=True))
+        LoanRows(uow.session).change(loan.id, {"overdue": True})
         uow.emit(
             LOAN_OVERDUE,
             loan.id,
@@ -370,7 +360,7 @@ class Loans:
 
     def get(self, actor: Identity, loan_id: str) -> dict[str, Any]:
         with self._ctx.db.reading() as session:
-            loan = session.execute(select(orm.loans).where(orm.loans.c.id == loan_id)).first()
+            loan = LoanRows(session).get(loan_id)
         if loan is None or not (
             actor.is_service or actor.username == loan.borrower or actor.has_role(ARCHIVIST_ROLE)
         ):
@@ -388,37 +378,31 @@ class Loans:
                 page_of(page_number, page_size).page,
                 page_of(page_number, page_size).page_size,
             )
-        return self._page(orm.loans.c.borrower == who, page_number, page_size)
+        return self._page(
+            lambda loans, page: loans.page_of_borrower(who, page), page_number, page_size
+        )
 
     def list_of_record(
         self, actor: Identity, record_id: str, page_number: int, page_size: int
     ) -> tuple[list[dict[str, Any]], int, int, int]:
         scope = self._ctx.scope_of(actor)
         with self._ctx.db.reading() as session:
-            record = session.execute(
-                select(orm.records).where(orm.records.c.id == record_id)
-            ).first()
+            record = ArchiveRecords(session).get(record_id)
         if record is None or not may_read(
             scope, record.security_class, record.department_code, record.readers
         ):
             raise NotFound("no such archive record")
-        return self._page(orm.loans.c.record_id == record_id, page_number, page_size)
+        return self._page(
+            lambda loans, page: loans.page_of_record(record_id, page), page_number, page_size
+        )
 
     def _page(
-        self, where: Any, page_number: int, page_size: int
+        self,
+        rows_of: Callable[[LoanRows, Page], tuple[list[Any], int]],
+        page_number: int,
+        page_size: int,
     ) -> tuple[list[dict[str, Any]], int, int, int]:
         page = page_of(page_number, page_size)
         with self._ctx.db.reading() as session:
-            total = int(
-                session.execute(
-                    select(func.count()).select_from(orm.loans).where(where)
-                ).scalar_one()
-            )
-            rows = session.execute(
-                select(orm.loans)
-                .where(where)
-                .order_by(orm.loans.c.applied_at.desc(), orm.loans.c.id)
-                .offset(page.offset)
-                .limit(page.limit)
-            ).all()
+            rows, total = rows_of(LoanRows(session), page)
         return [_loan_view(r) for r in rows], total, page.page, page.page_size

@@ -14,10 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
-
-from archives.adapters import orm
+from archives.adapters.loan_repository import Loans
+from archives.adapters.record_repositories import ArchiveRecords, Copies, DestroyedCopies
 from archives.adapters.seal_check import seal_intact
 from archives.adapters.search import Filters, facet_tokens, index_record, search
 from archives.adapters.segmenter import index_tokens, query_terms
@@ -43,6 +41,7 @@ from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import page_of
 from secretariat_shared.spreadsheets import UnreadableFile, read_rows
+from secretariat_shared.table_repository import Session
 from secretariat_shared.uow import UnitOfWork
 
 RECORD_CREATED = "archives.record.created"
@@ -156,8 +155,7 @@ class Records:
             uow.commit()
         # The archivist who registers the record owns that step (X-03) and sees the answer.
         with self._ctx.db.reading() as session:
-            row = session.execute(select(orm.records).where(orm.records.c.id == record_id)).one()
-            return self._view(session, row)
+            return self._view(session, ArchiveRecords(session).one(record_id))
 
     def import_file(self, actor: Identity, data: bytes) -> list[str]:
         """Bulk import (A-01): all rows or none; every bad row is reported."""
@@ -171,13 +169,7 @@ class Records:
         if not new_records and not field_errors:
             field_errors.append(FieldError("file", "has no data rows"))
         with self._ctx.db.reading() as session:
-            taken = set(
-                session.execute(
-                    select(orm.records.c.number).where(
-                        orm.records.c.number.in_([r.number for r in new_records])
-                    )
-                ).scalars()
-            )
+            taken = ArchiveRecords(session).numbers_taken(r.number for r in new_records)
         for index, record in enumerate(new_records):
             if record.number in taken:
                 field_errors.append(
@@ -194,10 +186,8 @@ class Records:
 
     def _insert(self, uow: UnitOfWork, new: NewRecord, copy: CopyInput | None, actor: str) -> str:
         session = uow.session
-        exists = session.execute(
-            select(orm.records.c.id).where(orm.records.c.number == new.number)
-        ).first()
-        if exists is not None:
+        records = ArchiveRecords(session)
+        if records.number_taken(new.number):
             raise Conflict(f"a record numbered {new.number} is already archived")
         record_id = new_id()
         now = self._ctx.clock.now()
@@ -228,12 +218,7 @@ class Records:
             "search_text": index_tokens(new.title, new.number),
             "facets": facet_tokens(new.department_code, new.type_code, new.security_class),
         }
-        session.execute(insert(orm.records).values(**values))
-        if new.readers:
-            session.execute(
-                insert(orm.record_readers),
-                [{"record_id": record_id, "username": r} for r in new.readers],
-            )
+        records.add(values, new.readers)
         index_record(session, record_id, str(values["search_text"]), str(values["facets"]))
         if copy is not None:
             self._store_copy(session, record_id, copy)
@@ -259,19 +244,19 @@ class Records:
 
     def _store_copy(self, session: Session, record_id: str, copy: CopyInput) -> None:
         blob = self._ctx.vault.seal(record_id, copy.content)
-        session.execute(
-            insert(orm.blobs).values(
-                record_id=record_id,
-                kek_id=blob.kek_id,
-                wrapped_key=blob.wrapped_key,
-                nonce=blob.nonce,
-                ciphertext=blob.ciphertext,
-                sha256=blob.sha256,
-                size=blob.size,
-                file_name=copy.file_name or "copy.bin",
-                content_type=copy.content_type or "application/octet-stream",
-                created_at=self._ctx.clock.now(),
-            )
+        Copies(session).add_row(
+            {
+                "record_id": record_id,
+                "kek_id": blob.kek_id,
+                "wrapped_key": blob.wrapped_key,
+                "nonce": blob.nonce,
+                "ciphertext": blob.ciphertext,
+                "sha256": blob.sha256,
+                "size": blob.size,
+                "file_name": copy.file_name or "copy.bin",
+                "content_type": copy.content_type or "application/octet-stream",
+                "created_at": self._ctx.clock.now(),
+            }
         )
 
     def set_shelf(self, actor: Identity, record_id: str, shelf: Shelf) -> dict[str, Any]:
@@ -280,9 +265,8 @@ class Records:
         if not shelf.is_set:
             raise ValidationFailed(FieldError("shelf.storeroom", "is required"))
         with self._ctx.uow_factory() as uow:
-            row = uow.session.execute(
-                select(orm.records).where(orm.records.c.id == record_id)
-            ).first()
+            records = ArchiveRecords(uow.session)
+            row = records.get(record_id)
             if row is None:
                 raise NotFound("no such archive record")
             if row.state != domain.ACTIVE:
@@ -294,9 +278,7 @@ class Records:
                 "shelf": shelf.shelf,
                 "box": shelf.box,
             }
-            uow.session.execute(
-                orm.records.update().where(orm.records.c.id == record_id).values(**after)
-            )
+            records.change(record_id, after)
             uow.audit(
                 actor.username,
                 "archives.record.shelved",
@@ -307,26 +289,15 @@ class Records:
             )
             uow.commit()
         with self._ctx.db.reading() as session:
-            updated = session.execute(
-                select(orm.records).where(orm.records.c.id == record_id)
-            ).one()
-            return self._view(session, updated)
+            return self._view(session, ArchiveRecords(session).one(record_id))
 
     # -- from events ---------------------------------------------------------------
-
-    def _already(self, session: Session, origin: str, source_ref: str) -> bool:
-        found = session.execute(
-            select(orm.records.c.id).where(
-                orm.records.c.origin == origin, orm.records.c.source_ref == source_ref
-            )
-        ).first()
-        return found is not None
 
     def on_document_archived(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
         """D-05's archive step ended: the document becomes a record, once."""
         payload = event.payload_as(documents_events.DocumentArchived)
         assert isinstance(payload, documents_events.DocumentArchived)
-        if self._already(uow.session, "document", payload.document_id):
+        if ArchiveRecords(uow.session).came_from("document", payload.document_id):
             return
         doc = self._ctx.documents.document(payload.document_id)
         body = doc.body.encode("utf-8")
@@ -356,7 +327,7 @@ class Records:
         payload = event.payload_as(documents_events.ApprovalSealed)
         assert isinstance(payload, documents_events.ApprovalSealed)
         ref = payload.approval
-        if self._already(uow.session, "seal", ref.approval_id):
+        if ArchiveRecords(uow.session).came_from("seal", ref.approval_id):
             return
         sealed = self._ctx.documents.seal(ref.approval_id)
         if sealed.content_sha256 != payload.content_sha256 or not seal_intact(
@@ -388,16 +359,15 @@ class Records:
             CopyInput(sealed.file, sealed.file_name, "application/json; charset=utf-8"),
             "archives",
         )
-        uow.session.execute(
-            orm.records.update()
-            .where(orm.records.c.id == record_id)
-            .values(seal_signature=sealed.signature_b64, seal_public_key=sealed.public_key_pem)
+        ArchiveRecords(uow.session).change(
+            record_id,
+            {"seal_signature": sealed.signature_b64, "seal_public_key": sealed.public_key_pem},
         )
 
     # -- reads ---------------------------------------------------------------------
 
     def _readable_row(self, session: Session, actor: Identity, record_id: str) -> Any:
-        row = session.execute(select(orm.records).where(orm.records.c.id == record_id)).first()
+        row = ArchiveRecords(session).get(record_id)
         if row is None or not (
             actor.is_service
             or may_read(
@@ -425,9 +395,7 @@ class Records:
         """The electronic copy, decrypted and checked against its SHA-256 (A-01)."""
         with self._ctx.db.reading() as session:
             row = self._readable_row(session, actor, record_id)
-            blob = session.execute(
-                select(orm.blobs).where(orm.blobs.c.record_id == record_id)
-            ).first()
+            blob = Copies(session).of_record(record_id)
         if blob is None:
             raise NotFound("this record has no electronic copy (paper only, or destroyed)")
         try:
@@ -499,23 +467,8 @@ class Records:
             except RecordInvalid as exc:
                 raise ValidationFailed(FieldError(exc.field, str(exc))) from exc
         page = page_of(page_number, page_size)
-        r = orm.records
-        where = (
-            r.c.retention_until.is_not(None),
-            r.c.retention_until <= day,
-            r.c.state == domain.ACTIVE,
-        )
         with self._ctx.db.reading() as session:
-            total = int(
-                session.execute(select(func.count()).select_from(r).where(*where)).scalar_one()
-            )
-            rows = session.execute(
-                select(r)
-                .where(*where)
-                .order_by(r.c.retention_until, r.c.number)
-                .offset(page.offset)
-                .limit(page.limit)
-            ).all()
+            rows, total = ArchiveRecords(session).expiring_page(day, page)
             hits = [
                 {
                     "record": view,
@@ -523,7 +476,7 @@ class Records:
                     "highlight": html.escape(row.title),
                     "matched_words": [],
                 }
-                for row, view in zip(rows, self._views(session, list(rows)), strict=True)
+                for row, view in zip(rows, self._views(session, rows), strict=True)
             ]
         return hits, total, page.page, page.page_size
 
@@ -535,7 +488,6 @@ class Records:
         ids = [row.id for row in rows]
         if not ids:
             return []
-        b, gone, loans = orm.blobs, orm.destroyed_copies, orm.loans
         copies: dict[str, dict[str, Any]] = {
             c.record_id: {
                 "file_name": c.file_name,
@@ -544,13 +496,9 @@ class Records:
                 "sha256": c.sha256,
                 "destroyed": False,
             }
-            for c in session.execute(
-                select(b.c.record_id, b.c.file_name, b.c.content_type, b.c.size, b.c.sha256).where(
-                    b.c.record_id.in_(ids)
-                )
-            )
+            for c in Copies(session).summaries_of(ids)
         }
-        for c in session.execute(select(gone).where(gone.c.record_id.in_(ids))):
+        for c in DestroyedCopies(session).of_records(ids):
             copies.setdefault(
                 c.record_id,
                 {
@@ -561,11 +509,7 @@ class Records:
                     "destroyed": True,
                 },
             )
-        out_on_loan = set(
-            session.execute(
-                select(loans.c.record_id).where(loans.c.record_id.in_(ids), loans.c.state == "out")
-            ).scalars()
-        )
+        out_on_loan = Loans(session).out_among(ids)
         return [self._record_view(row, copies.get(row.id), row.id in out_on_loan) for row in rows]
 
     @staticmethod

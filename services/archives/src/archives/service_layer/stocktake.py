@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-
-from archives.adapters import orm
 from archives.adapters.labels import Label, label_sheet, label_sheet_pdf, label_text
-from archives.domain.records import ACTIVE, Shelf
+from archives.adapters.record_repositories import ArchiveRecords
+from archives.adapters.stocktake_repositories import Repairs, StockTakeItems
+from archives.adapters.stocktake_repositories import StockTakes as StockTakeRows
+from archives.domain.records import Shelf
 from archives.service_layer.common import Context, new_id, row_dict
 from archives.service_layer.records import require_archivist
 from secretariat_shared.errors import (
@@ -38,40 +38,32 @@ class StockTakes:
         require_archivist(actor)
         stock_take_id = new_id()
         with self._ctx.uow_factory() as uow:
-            taken = uow.session.execute(
-                select(orm.stock_takes.c.id).where(orm.stock_takes.c.year == year)
-            ).first()
-            if taken is not None:
+            campaigns = StockTakeRows(uow.session)
+            if campaigns.year_taken(year):
                 raise Conflict(f"the {year} stock-take is already open")
-            uow.session.execute(
-                insert(orm.stock_takes).values(
-                    id=stock_take_id,
-                    year=year,
-                    started_at=self._ctx.clock.now(),
-                    started_by=actor.username,
-                )
+            campaigns.add_row(
+                {
+                    "id": stock_take_id,
+                    "year": year,
+                    "started_at": self._ctx.clock.now(),
+                    "started_by": actor.username,
+                }
             )
-            paper = uow.session.execute(
-                select(orm.records.c.id, orm.records.c.number, orm.records.c.title).where(
-                    orm.records.c.storeroom != "", orm.records.c.state == ACTIVE
-                )
-            ).all()
-            if paper:
-                uow.session.execute(
-                    insert(orm.stock_take_items),
-                    [
-                        {
-                            "stock_take_id": stock_take_id,
-                            "record_id": r.id,
-                            "record_number": r.number,
-                            "title": r.title,
-                            "result": UNCHECKED,
-                            "note": "",
-                            "checked_by": "",
-                        }
-                        for r in paper
-                    ],
-                )
+            paper = ArchiveRecords(uow.session).on_shelves()
+            StockTakeItems(uow.session).add_rows(
+                [
+                    {
+                        "stock_take_id": stock_take_id,
+                        "record_id": r.id,
+                        "record_number": r.number,
+                        "title": r.title,
+                        "result": UNCHECKED,
+                        "note": "",
+                        "checked_by": "",
+                    }
+                    for r in paper
+                ]
+            )
             uow.audit(
                 actor.username,
                 "archives.stocktake.started",
@@ -84,25 +76,13 @@ class StockTakes:
 
     def report(self, actor: Identity, stock_take_id: str) -> dict[str, Any]:
         require_archivist(actor)
-        items = orm.stock_take_items
         with self._ctx.db.reading() as session:
-            campaign = session.execute(
-                select(orm.stock_takes).where(orm.stock_takes.c.id == stock_take_id)
-            ).first()
+            campaign = StockTakeRows(session).get(stock_take_id)
             if campaign is None:
                 raise NotFound("no such stock-take")
-            counts: dict[str, int] = dict(
-                session.execute(
-                    select(items.c.result, func.count())
-                    .where(items.c.stock_take_id == stock_take_id)
-                    .group_by(items.c.result)
-                ).all()
-            )
-            missing = session.execute(
-                select(items)
-                .where(items.c.stock_take_id == stock_take_id, items.c.result == "missing")
-                .order_by(items.c.record_number)
-            ).all()
+            items = StockTakeItems(session)
+            counts = items.counts_by_result(stock_take_id)
+            missing = items.with_result(stock_take_id, "missing")
         return {
             "id": campaign.id,
             "year": campaign.year,
@@ -124,28 +104,12 @@ class StockTakes:
 
     def _labels(self, actor: Identity, stock_take_id: str) -> tuple[int, list[Label]]:
         require_archivist(actor)
-        items, records = orm.stock_take_items, orm.records
         with self._ctx.db.reading() as session:
-            year = session.execute(
-                select(orm.stock_takes.c.year).where(orm.stock_takes.c.id == stock_take_id)
-            ).scalar_one_or_none()
+            year = StockTakeRows(session).year_of(stock_take_id)
             if year is None:
                 raise NotFound("no such stock-take")
-            rows = session.execute(
-                select(
-                    items.c.record_id,
-                    items.c.record_number,
-                    items.c.title,
-                    records.c.storeroom,
-                    records.c.cabinet,
-                    records.c.shelf,
-                    records.c.box,
-                )
-                .join(records, records.c.id == items.c.record_id, isouter=True)
-                .where(items.c.stock_take_id == stock_take_id)
-                .order_by(items.c.record_number)
-            ).all()
-        return int(year), [
+            rows = StockTakeItems(session).with_shelves(stock_take_id)
+        return year, [
             Label(
                 label_text(r.record_id),
                 r.record_number,
@@ -173,36 +137,37 @@ class StockTakes:
         if result == "damaged" and not note.strip():
             raise ValidationFailed(FieldError("note", "say what is damaged: it opens a repair"))
         record_id = record_id_of(label)
-        items = orm.stock_take_items
         now = self._ctx.clock.now()
         with self._ctx.uow_factory() as uow:
-            item = uow.session.execute(
-                select(items).where(
-                    items.c.stock_take_id == stock_take_id, items.c.record_id == record_id
-                )
-            ).first()
+            items = StockTakeItems(uow.session)
+            item = items.item(stock_take_id, record_id)
             if item is None:
                 raise NotFound("the label is not a record of this stock-take")
             if item.result != UNCHECKED and item.result == result:
                 raise PreconditionFailed(f"the record is already checked {result}")
-            uow.session.execute(
-                update(items)
-                .where(items.c.stock_take_id == stock_take_id, items.c.record_id == record_id)
-                .values(result=result, note=note.strip(), checked_by=actor.username, checked_at=now)
+            items.check(
+                stock_take_id,
+                record_id,
+                {
+                    "result": result,
+                    "note": note.strip(),
+                    "checked_by": actor.username,
+                    "checked_at": now,
+                },
             )
             if result == "damaged":
-                uow.session.execute(
-                    insert(orm.repairs).values(
-                        id=new_id(),
-                        record_id=record_id,
-                        record_number=item.record_number,
-                        stock_take_id=stock_take_id,
-                        fault=note.strip(),
-                        state="open",
-                        opened_at=now,
-                        resolution="",
-                        done_by="",
-                    )
+                Repairs(uow.session).add_row(
+                    {
+                        "id": new_id(),
+                        "record_id": record_id,
+                        "record_number": item.record_number,
+                        "stock_take_id": stock_take_id,
+                        "fault": note.strip(),
+                        "state": "open",
+                        "opened_at": now,
+                        "resolution": "",
+                        "done_by": "",
+                    }
                 )
             uow.audit(
                 actor.username,
@@ -214,11 +179,8 @@ class StockTakes:
             )
             uow.commit()
         with self._ctx.db.reading() as session:
-            row = session.execute(
-                select(items).where(
-                    items.c.stock_take_id == stock_take_id, items.c.record_id == record_id
-                )
-            ).one()
+            row = StockTakeItems(session).item(stock_take_id, record_id)
+        assert row is not None  # checked above
         return self._item_view(row)
 
     def repairs(
@@ -226,28 +188,17 @@ class StockTakes:
     ) -> tuple[list[dict[str, Any]], int, int, int]:
         require_archivist(actor)
         page = page_of(page_number, page_size)
-        r = orm.repairs
-        where = [r.c.state == "open"] if open_only else []
         with self._ctx.db.reading() as session:
-            total = int(
-                session.execute(select(func.count()).select_from(r).where(*where)).scalar_one()
-            )
-            rows = session.execute(
-                select(r)
-                .where(*where)
-                .order_by(r.c.state.desc(), r.c.opened_at.desc(), r.c.id)
-                .offset(page.offset)
-                .limit(page.limit)
-            ).all()
+            rows, total = Repairs(session).page_for(open_only, page)
         return [row_dict(x) for x in rows], total, page.page, page.page_size
 
     def complete_repair(self, actor: Identity, repair_id: str, resolution: str) -> dict[str, Any]:
         require_archivist(actor)
         if not resolution.strip():
             raise ValidationFailed(FieldError("resolution", "is required"))
-        r = orm.repairs
         with self._ctx.uow_factory() as uow:
-            row = uow.session.execute(select(r).where(r.c.id == repair_id)).first()
+            repairs = Repairs(uow.session)
+            row = repairs.get(repair_id)
             if row is None:
                 raise NotFound("no such repair")
             if row.state == "done":
@@ -258,10 +209,10 @@ class StockTakes:
                 "resolution": resolution.strip(),
                 "done_by": actor.username,
             }
-            uow.session.execute(update(r).where(r.c.id == repair_id).values(**changes))
+            repairs.change(repair_id, changes)
             uow.audit(
                 actor.username, "archives.repair.done", "archive_repair", repair_id, after=changes
             )
             uow.commit()
         with self._ctx.db.reading() as session:
-            return row_dict(session.execute(select(r).where(r.c.id == repair_id)).one())
+            return row_dict(Repairs(session).one(repair_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -304,10 +304,6 @@ def excellent_count(session: Session, cycle_id: str, excluding: str) -> tuple[in
         )
     ).scalar_one()
     return int(people), int(excellent)
-
-
-def update_row(session: Session, table: Any, row_id: str, values: Mapping[str, Any]) -> None:
-    session.execute(update(table).where(table.c.id == row_id).values(**values))
 
 
 def appeals_of_result(session: Session, result_id: str) -> list[Any]:

@@ -16,10 +16,8 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
-
-from performance.adapters import orm
 from performance.adapters import repository as repo
+from performance.adapters.appraisal_repositories import Appeals as AppealRows
 from performance.domain.periods import parse_period
 from performance.service_layer.appraisal import Appraisals, _ts
 from performance.service_layer.context import SERVICE, Context
@@ -109,8 +107,8 @@ class Appeals:
             quarter = (
                 cycle.period if cycle.kind == "quarterly" else _quarter_of(self.ctx.local_date(now))
             )
-            uow.session.execute(
-                insert(orm.appeals).values(
+            AppealRows(uow.session).add_row(
+                dict(
                     id=appeal_id,
                     result_id=result_id,
                     appellant=actor.username,
@@ -214,8 +212,8 @@ class Appeals:
                 source_ref=f"appeal:{row.id}",
             )
         )
-        repo.update_row(
-            uow.session, orm.appeals, row.id, {"approval_id": approval_id, "state": "under_review"}
+        AppealRows(uow.session).change(
+            row.id, {"approval_id": approval_id, "state": "under_review"}
         )
 
     def approval_payload(
@@ -303,7 +301,7 @@ class Appeals:
             self.ctx.timers.cancel(uow.session, f"appeal:{row.id}:review", now)
             met = now <= row.review_due_at
             SLA_OUTCOMES.labels(sla="appeal_review", outcome="met" if met else "breached").inc()
-        repo.update_row(uow.session, orm.appeals, row.id, values)
+        AppealRows(uow.session).change(row.id, values)
 
     def on_approval_step_approved(self, uow: UnitOfWork, event: ReceivedEvent) -> None:
         """A panel member approved (``documents.approval.step_approved``)."""
@@ -391,9 +389,7 @@ class Appeals:
             else 0
         )
         decision = self.written_decision(uow, row, ref.approval_id, state, now, struck)
-        repo.update_row(
-            uow.session,
-            orm.appeals,
+        AppealRows(uow.session).change(
             row.id,
             {
                 "state": state,

@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
-
-from performance.adapters import orm
 from performance.adapters import repository as repo
+from performance.adapters.appraisal_repositories import (
+    Cycles,
+    Plans,
+    Ratings,
+    Results,
+    TitleAwards,
+)
 from performance.domain import grading
 from performance.domain.access import may_read_appraisal
 from performance.domain.facts import CONFIDENTIALITY_LEAK, REQUIRED_TRAINING, Fact
@@ -117,8 +121,8 @@ class Appraisals:
             cycle_id = str(uuid.uuid4())
             due = self.publication_due(period)
             ratings_close = self.ratings_close(period)
-            uow.session.execute(
-                insert(orm.cycles).values(
+            Cycles(uow.session).add_row(
+                dict(
                     id=cycle_id,
                     kind=kind,
                     period=label,
@@ -252,8 +256,8 @@ class Appraisals:
         with self.ctx.uow_factory() as uow:
             if repo.rating_exists(uow.session, cycle_id, subject, actor.username):
                 raise Conflict(f"you have already rated {subject} in this cycle")
-            uow.session.execute(
-                insert(orm.ratings).values(
+            Ratings(uow.session).add_row(
+                dict(
                     id=rating_id,
                     cycle_id=cycle_id,
                     subject=subject,
@@ -290,9 +294,7 @@ class Appraisals:
                 )
             count = self._publish(uow, cycle, now)
             met = now <= cycle.publication_due_at
-            repo.update_row(
-                uow.session,
-                orm.cycles,
+            Cycles(uow.session).change(
                 cycle_id,
                 {
                     "state": "published",
@@ -406,7 +408,7 @@ class Appraisals:
             if row["grade"] == grading.NEEDS_IMPROVEMENT and cycle.kind != "monthly":
                 row["improvement_plan_id"] = self._open_plan(uow, row, now)
         if rows:
-            session.execute(insert(orm.results), rows)
+            Results(session).add_rows(rows)
         for row in rows:
             if cycle.kind != "monthly":
                 self.ctx.timers.schedule(
@@ -513,7 +515,7 @@ class Appraisals:
                 ),
             )
         if awards:
-            uow.session.execute(insert(orm.title_awards), awards)
+            TitleAwards(uow.session).add_rows(awards)
 
     def _required_training_check(
         self, uow: UnitOfWork, cycle: Any, computed: dict[str, Any]
@@ -580,8 +582,8 @@ class Appraisals:
     def _open_plan(self, uow: UnitOfWork, row: dict[str, Any], now: datetime) -> str:
         plan_id = str(uuid.uuid4())
         due = now + timedelta(days=7)
-        uow.session.execute(
-            insert(orm.plans).values(
+        Plans(uow.session).add_row(
+            dict(
                 id=plan_id,
                 result_id=row["id"],
                 username=row["username"],
@@ -758,7 +760,7 @@ class Appraisals:
             "correction": correction,
             "previous_grade": row.grade,
         }
-        repo.update_row(session, orm.results, row.id, values)
+        Results(session).change(row.id, values)
         RESULTS_RECOMPUTED.labels(cause=cause).inc()
         merged = dict(row._mapping) | values
         uow.emit("performance.result.corrected", row.id, self._result_event(cycle, merged))
@@ -916,4 +918,4 @@ def today_of(ctx: Context) -> date:
     return ctx.local_date(ctx.now())
 
 
-__all__ = ["Appraisals", "ResultView", "select"]
+__all__ = ["Appraisals", "ResultView"]

@@ -7,10 +7,8 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert
-
-from performance.adapters import orm
 from performance.adapters import repository as repo
+from performance.adapters.appraisal_repositories import Interviews, Plans
 from performance.service_layer.appraisal import CHECK_IN_TIMER, PLAN_WEEKS, Appraisals, _ts
 from performance.service_layer.context import Context
 from performance.service_layer.metrics import SLA_OUTCOMES
@@ -50,8 +48,8 @@ class FollowUps:
         with self.ctx.uow_factory() as uow:
             if repo.interview_of(uow.session, result_id) is not None:
                 raise Conflict("the interview of this result is already recorded")
-            uow.session.execute(
-                insert(orm.interviews).values(
+            Interviews(uow.session).add_row(
+                dict(
                     id=interview_id,
                     result_id=result_id,
                     recorded_by=actor.username,
@@ -132,7 +130,7 @@ class FollowUps:
                     "note": note.strip(),
                 },
             ]
-            repo.update_row(uow.session, orm.plans, plan_id, {"check_ins": entries})
+            Plans(uow.session).change(plan_id, {"check_ins": entries})
             uow.audit(actor.username, "plan.check_in", "plan", plan_id)
             uow.commit()
         return self.plan(actor, plan_id)
@@ -155,9 +153,7 @@ class FollowUps:
             SLA_OUTCOMES.labels(sla="check_in", outcome="breached").inc()
         nxt = row.next_check_in_due_at + timedelta(days=7)
         state = "open" if week < PLAN_WEEKS else "closed"
-        repo.update_row(
-            uow.session,
-            orm.plans,
+        Plans(uow.session).change(
             row.id,
             {"missed_check_ins": missed, "next_check_in_due_at": nxt, "state": state},
         )

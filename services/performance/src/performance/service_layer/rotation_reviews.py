@@ -23,10 +23,8 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import insert, select
-
-from performance.adapters import orm
-from performance.adapters import repository as repo
+from performance.adapters.rotation_repositories import RotationRatings
+from performance.adapters.rotation_repositories import RotationReviews as ReviewRows
 from performance.domain.access import may_read_appraisal
 from performance.domain.rating360 import GROUP_LABELS, score_360, validate_score
 from performance.service_layer.context import Context
@@ -66,17 +64,14 @@ class RotationReviews:
         assert isinstance(done, career.RotationCompleted)
         if not done.rotation_id or not done.username:
             return
-        table = orm.rotation_reviews
-        exists = uow.session.execute(
-            select(table.c.id).where(table.c.id == done.rotation_id)
-        ).first()
-        if exists is not None:
+        reviews = ReviewRows(uow.session)
+        if reviews.exists(done.rotation_id):
             return
         raters = self._raters(done.username, done.to_department)
         now = self.ctx.now()
         closes_at = self.ctx.calendar.add_working_days(now, RATING_DAYS)
-        uow.session.execute(
-            insert(table).values(
+        reviews.add_row(
+            dict(
                 id=done.rotation_id,
                 username=done.username,
                 department_code=done.to_department,
@@ -160,17 +155,12 @@ class RotationReviews:
                 raise PreconditionFailed(
                     f"the rating window closed at {self.ctx.local(review.closed_at)}"
                 )
-            ratings = orm.rotation_ratings
-            already = uow.session.execute(
-                select(ratings.c.id).where(
-                    ratings.c.rotation_id == rotation_id, ratings.c.rater == actor.username
-                )
-            ).first()
-            if already is not None:
+            ratings = RotationRatings(uow.session)
+            if ratings.rated_by(rotation_id, actor.username):
                 raise Conflict(f"you have already rated {review.username} for this rotation")
             rating_id = str(uuid.uuid4())
-            uow.session.execute(
-                insert(ratings).values(
+            ratings.add_row(
+                dict(
                     id=rating_id,
                     rotation_id=rotation_id,
                     rater=actor.username,
@@ -206,9 +196,7 @@ class RotationReviews:
         now = self.ctx.now()
         rows = self._ratings(uow.session, review.id)
         score = score_360((r.group, r.score) for r in rows)
-        repo.update_row(
-            uow.session,
-            orm.rotation_reviews,
+        ReviewRows(uow.session).change(
             review.id,
             {
                 "state": "closed",
@@ -260,14 +248,8 @@ class RotationReviews:
 
     @staticmethod
     def _get(session: Any, rotation_id: str) -> Any:
-        t = orm.rotation_reviews
-        return session.execute(select(t).where(t.c.id == rotation_id)).first()
+        return ReviewRows(session).get(rotation_id)
 
     @staticmethod
     def _ratings(session: Any, rotation_id: str) -> list[Any]:
-        t = orm.rotation_ratings
-        return list(
-            session.execute(
-                select(t).where(t.c.rotation_id == rotation_id).order_by(t.c.created_at)
-            )
-        )
+        return RotationRatings(session).of_rotation(rotation_id)
