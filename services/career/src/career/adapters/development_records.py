@@ -26,9 +26,6 @@ class Courses(TableRows):
 
     table = orm.courses
 
-    def get(self, course_id: str) -> Row | None:
-        return self._get(id=course_id)
-
     def by_id(self) -> dict[str, Row]:
         return {c["id"]: c for c in self._all()}
 

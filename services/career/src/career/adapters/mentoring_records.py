@@ -15,12 +15,9 @@ from career.adapters.repository import Row, TableRows
 class Mentorships(TableRows):
     table = orm.mentorships
 
-    def get(self, mentorship_id: str) -> Row | None:
-        return self._get(id=mentorship_id)
-
     def of_kind(self, mentee: str, kind: str) -> Row | None:
         """The mentee's first mentorship of ``kind``, if any."""
-        found = self._find(self.table.c.mentee == mentee, self.table.c.kind == kind)
+        found = self.find(self.table.c.mentee == mentee, self.table.c.kind == kind)
         return found[0] if found else None
 
     def running_on(self, mentee: str, kind: str, day: str) -> bool:
@@ -34,10 +31,10 @@ class Mentorships(TableRows):
     def overlapping(self, first: str, after: str) -> list[Row]:
         """Mentorships running some day from ``first`` up to (not including) ``after``."""
         c = self.table.c
-        return self._find(c.starts_on < after, c.ends_on >= first)
+        return self.find(c.starts_on < after, c.ends_on >= first)
 
     def rate(self, mentorship_id: str, feedback: list[int]) -> None:
-        self._change({"id": mentorship_id}, {"feedback": feedback})
+        self.change(mentorship_id, {"feedback": feedback})
 
 
 class MentoringSessions(TableRows):
@@ -49,7 +46,7 @@ class MentoringSessions(TableRows):
     def held_between(self, mentorship_id: str, first: str, after: str) -> list[Row]:
         """Sessions held from ``first`` up to (not including) ``after``."""
         c = self.table.c
-        return self._find(c.mentorship_id == mentorship_id, c.held_on >= first, c.held_on < after)
+        return self.find(c.mentorship_id == mentorship_id, c.held_on >= first, c.held_on < after)
 
 
 class Rotations(TableRows):
@@ -57,16 +54,13 @@ class Rotations(TableRows):
 
     table = orm.rotations
 
-    def get(self, rotation_id: str) -> Row | None:
-        return self._get(id=rotation_id)
-
     def started_after(self, username: str, day: str) -> list[Row]:
         """The person's rotations that started after ``day``, latest first."""
         c = self.table.c
-        return self._find(c.username == username, c.starts_on > day, order_by=(c.starts_on.desc(),))
+        return self.find(c.username == username, c.starts_on > day, order_by=[c.starts_on.desc()])
 
     def complete(self, rotation_id: str, report: str) -> None:
-        self._change({"id": rotation_id}, {"state": "completed", "report": report})
+        self.change(rotation_id, {"state": "completed", "report": report})
 
 
 class NewHires(TableRows):

@@ -12,16 +12,13 @@ from career.adapters.repository import Row, TableRows
 class ApprovedRecords(TableRows):
     """Records that wait for an approval they start (issue 11 item 6)."""
 
-    def get(self, record_id: str) -> Row | None:
-        return self._get(id=record_id)
-
     def started(self, record_id: str, approval_id: str) -> None:
         """The approval for the record started: keep its id."""
-        self._change({"id": record_id}, {"approval_id": approval_id})
+        self.change(record_id, {"approval_id": approval_id})
 
     def decided(self, record_id: str, state: str, approval_id: str, **values: Any) -> None:
         """The approval ended: the record's new state (and whatever else changed)."""
-        self._change({"id": record_id}, {"state": state, "approval_id": approval_id, **values})
+        self.change(record_id, {"state": state, "approval_id": approval_id, **values})
 
 
 class Promotions(ApprovedRecords):
@@ -36,7 +33,7 @@ class Applications(ApprovedRecords):
     table = orm.applications
 
     def count_for(self, vacancy_id: str) -> int:
-        return self._count(vacancy_id=vacancy_id)
+        return self.count(self.table.c.vacancy_id == vacancy_id)
 
     def of(self, vacancy_id: str, username: str) -> Row | None:
         return self._get(vacancy_id=vacancy_id, username=username)
@@ -44,7 +41,7 @@ class Applications(ApprovedRecords):
     def record_check_ins(
         self, application_id: str, check_ins: list[dict[str, Any]], state: str
     ) -> None:
-        self._change({"id": application_id}, {"check_ins": check_ins, "state": state})
+        self.change(application_id, {"check_ins": check_ins, "state": state})
 
 
 class Vacancies(TableRows):
@@ -52,16 +49,13 @@ class Vacancies(TableRows):
 
     table = orm.vacancies
 
-    def get(self, vacancy_id: str) -> Row | None:
-        return self._get(id=vacancy_id)
-
     def newest_first(self, include_closed: bool, offset: int, limit: int) -> tuple[list[Row], int]:
         """One page of the vacancies (only open ones unless asked) and how many in all."""
         keys = {} if include_closed else {"state": "open"}
         return self._page(offset, limit, "created_at", True, **keys)
 
     def close(self, vacancy_id: str) -> None:
-        self._change({"id": vacancy_id}, {"state": "closed"})
+        self.change(vacancy_id, {"state": "closed"})
 
     def any_in(self, quarter: str) -> bool:
         return self._any(self.table.c.quarter == quarter)

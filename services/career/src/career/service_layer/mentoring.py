@@ -125,7 +125,7 @@ class Mentoring:
             "feedback": [],
             "created_at": uow.clock.now(),
         }
-        mentorships.add(row)
+        mentorships.add_row(row)
         if kind == NEW_HIRE_KIND:
             close_new_hire(uow, mentee, row["id"])
         self._schedule_week(uow, row, 1)
@@ -242,7 +242,7 @@ class Mentoring:
             "note": note.strip(),
         }
         with self.ctx.uow() as uow:
-            self.ctx.records(uow).sessions.add(
+            self.ctx.records(uow).sessions.add_row(
                 {**session, "logged_by": actor.username, "created_at": uow.clock.now()},
             )
             uow.audit(actor.username, "log_session", "mentorship", mentorship_id, None, session)
@@ -360,7 +360,7 @@ class Mentoring:
                 "state": "active",
                 "report": "",
             }
-            rotations.add(row)
+            rotations.add_row(row)
             TIMERS.schedule(
                 uow.session,
                 ROTATION_DUE_TIMER,

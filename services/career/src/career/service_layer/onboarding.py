@@ -83,7 +83,7 @@ class Onboarding:
             return
         now = uow.clock.now()
         due = self.ctx.calendar.add_working_days(now, MENTOR_DUE_WORKING_DAYS)
-        new_hires.add(
+        new_hires.add_row(
             {
                 "username": username,
                 "department_code": departments[0],

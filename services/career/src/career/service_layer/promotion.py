@@ -202,7 +202,7 @@ class Promotions:
         }
         with self.ctx.uow() as uow:
             now = uow.clock.now()
-            self.ctx.records(uow).promotions.add({**promotion, "created_at": now})
+            self.ctx.records(uow).promotions.add_row({**promotion, "created_at": now})
             schedule_approval(
                 uow,
                 now,

@@ -58,7 +58,7 @@ class Training:
             "certificate": certificate.strip(),
         }
         with self.ctx.uow() as uow:
-            self.ctx.records(uow).courses.add({**row, "created_at": uow.clock.now()})
+            self.ctx.records(uow).courses.add_row({**row, "created_at": uow.clock.now()})
             uow.audit(actor.username, "create_course", "course", row["id"], None, row)
             uow.commit()
         return row
@@ -84,7 +84,7 @@ class Training:
             if enrolments.enrolled(course_id, username):
                 raise Conflict(f"{username} is already enrolled")
             now = uow.clock.now()
-            enrolments.add({"course_id": course_id, "username": username, "enrolled_at": now})
+            enrolments.add_row({"course_id": course_id, "username": username, "enrolled_at": now})
             self._schedule_reminders(uow, username, self.ctx.today().year)
             uow.audit(actor.username, "enrol", "course", course_id, None, {"username": username})
             uow.commit()
@@ -114,7 +114,7 @@ class Training:
             completions = self.ctx.records(uow).completions
             if completions.completed(course_id, username, today.year):
                 raise Conflict(f"{username} already completed this course in {today.year}")
-            completions.add(row)
+            completions.add_row(row)
             uow.emit(
                 TRAINING_COMPLETED,
                 username,

@@ -68,7 +68,7 @@ class Transfers:
         }
         with self.ctx.uow() as uow:
             row["created_at"] = uow.clock.now()
-            self.ctx.records(uow).vacancies.add(row)
+            self.ctx.records(uow).vacancies.add_row(row)
             uow.audit(actor.username, "create_vacancy", "vacancy", row["id"], None, row)
             uow.commit()
         return _vacancy(row, 0)
@@ -131,7 +131,7 @@ class Transfers:
                 raise Conflict("you have already applied to this vacancy")
             now = uow.clock.now()
             row["created_at"] = now
-            applications.add(row)
+            applications.add_row(row)
             schedule_approval(
                 uow,
                 now,
