@@ -1,68 +1,60 @@
-"""Row access for the career tables: the service layer speaks in plain dicts
-keyed by column name, so the same code runs on SQLite and PostgreSQL."""
+"""The base of the career repositories: rows of one table as plain dicts keyed
+by column name, so the same code runs on SQLite and PostgreSQL.
+
+One persistence style (issue 11 item 4): each table has a repository, a
+:class:`TableRows` subclass whose public methods are the questions and changes
+the use cases ask for by name; the conditions built here stay in the adapters.
+Many career tables are keyed by a person (or person and year) rather than an
+``id``, so the helpers take the key columns by name.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_
+
+from secretariat_shared.table_repository import TableRepository, TableRow
+
+Row = dict[str, Any]
 
 
-class Rows:
-    """Reads and writes rows of one session."""
+class TableRows(TableRepository[Row]):
+    """Reads and writes rows of :attr:`table` in one session, as dicts."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def from_row(self, row: TableRow) -> Row:
+        return dict(row._mapping)
 
-    @staticmethod
-    def _where(table: Table, keys: dict[str, Any]) -> Any:
-        return and_(*(table.c[k] == v for k, v in keys.items())) if keys else True
+    def _where(self, keys: dict[str, Any]) -> ColumnElement[bool]:
+        return and_(True, *(self.table.c[k] == v for k, v in keys.items()))
 
-    def get(self, table: Table, **keys: Any) -> dict[str, Any] | None:
-        row = self.session.execute(select(table).where(self._where(table, keys))).first()
-        return dict(row._mapping) if row is not None else None
+    def _get(self, **keys: Any) -> Row | None:
+        return self.first(self._where(keys))
 
-    def all(
-        self, table: Table, order_by: tuple[str, ...] = (), desc: bool = False, **keys: Any
-    ) -> list[dict[str, Any]]:
-        statement = select(table).where(self._where(table, keys))
-        for column in order_by:
-            statement = statement.order_by(table.c[column].desc() if desc else table.c[column])
-        return [dict(r._mapping) for r in self.session.execute(statement)]
+    def _all(self, order_by: tuple[str, ...] = (), desc: bool = False, **keys: Any) -> list[Row]:
+        columns = [self.table.c[c].desc() if desc else self.table.c[c] for c in order_by]
+        return self.find(self._where(keys), order_by=columns)
 
-    def page(
-        self,
-        table: Table,
-        offset: int,
-        limit: int,
-        order_by: str,
-        desc: bool = False,
-        **keys: Any,
-    ) -> tuple[list[dict[str, Any]], int]:
-        where = self._where(table, keys)
-        total = self.session.execute(
-            select(func.count()).select_from(table).where(where)
-        ).scalar_one()
-        column = table.c[order_by].desc() if desc else table.c[order_by]
-        rows = self.session.execute(
-            select(table).where(where).order_by(column).offset(offset).limit(limit)
-        )
-        return [dict(r._mapping) for r in rows], int(total)
+    def _any(self, *conditions: ColumnElement[bool]) -> bool:
+        return self.count(*conditions) > 0
 
-    def add(self, table: Table, row: dict[str, Any]) -> None:
-        self.session.execute(insert(table).values(**row))
+    def _page(
+        self, offset: int, limit: int, order_by: str, desc: bool = False, **keys: Any
+    ) -> tuple[list[Row], int]:
+        column = self.table.c[order_by].desc() if desc else self.table.c[order_by]
+        where = self._where(keys)
+        return self.find(where, order_by=[column], offset=offset, limit=limit), self.count(where)
 
-    def change(self, table: Table, keys: dict[str, Any], values: dict[str, Any]) -> None:
-        self.session.execute(update(table).where(self._where(table, keys)).values(**values))
+    def _change(self, keys: dict[str, Any], values: dict[str, Any]) -> None:
+        self.change_where(values, self._where(keys))
 
-    def put(self, table: Table, keys: dict[str, Any], values: dict[str, Any]) -> bool:
+    def _put(self, keys: dict[str, Any], values: dict[str, Any]) -> bool:
         """Insert or update by primary key; True when it was new."""
-        if self.get(table, **keys) is None:
-            self.add(table, {**keys, **values})
+        if self._get(**keys) is None:
+            self.add_row({**keys, **values})
             return True
-        self.change(table, keys, values)
+        self._change(keys, values)
         return False
 
-    def remove(self, table: Table, **keys: Any) -> None:
-        self.session.execute(delete(table).where(self._where(table, keys)))
+    def _remove(self, **keys: Any) -> None:
+        self.remove_where(self._where(keys))

@@ -12,16 +12,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from career.adapters import orm
+from career.adapters.records import TIMERS
 from career.service_layer.common import SERVICE, Context
 from career.service_layer.ports import ApprovalRequest
 from secretariat_shared.approvals import Decided, OutcomeRoutes
 from secretariat_shared.events import ReceivedEvent
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 START_TIMER = "career.approval.start"
-TABLES = {"promotion": orm.promotions, "application": orm.applications}
 
 
 def schedule_approval(
@@ -33,7 +32,7 @@ def schedule_approval(
     requester: str,
     payload: dict[str, Any],
 ) -> None:
-    TimerStore(orm.platform).schedule(
+    TIMERS.schedule(
         uow.session,
         START_TIMER,
         f"approval:{source_ref}",
@@ -60,9 +59,9 @@ class ApprovalLink:
         """Start the approval; an engine error raises and the timer retries."""
         p = firing.payload
         kind, _, local_id = str(p["source_ref"]).partition(":")
-        table = TABLES[kind]
-        rows = self.ctx.rows(uow)
-        row = rows.get(table, id=local_id)
+        records = self.ctx.records(uow)
+        waiting = {"promotion": records.promotions, "application": records.applications}[kind]
+        row = waiting.get(local_id)
         if row is None or row["approval_id"]:
             return
         approval_id = self.ctx.approvals.start(
@@ -74,7 +73,7 @@ class ApprovalLink:
                 payload=dict(p["payload"]),
             )
         )
-        rows.change(table, {"id": local_id}, {"approval_id": approval_id})
+        waiting.started(local_id, approval_id)
         self.ctx.fired(uow, START_TIMER, f"{kind}s/{local_id}", "met", [])
 
     def on_approval_completed(self, uow: UnitOfWork, event: ReceivedEvent) -> None:

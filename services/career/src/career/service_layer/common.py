@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from prometheus_client import Counter
 
-from career.adapters.repository import Rows
+from career.adapters.records import CareerRecords
 from career.domain.access import is_hr, may_read_person
 from career.service_layer.ports import Approvals, CareerDirectory
 from secretariat.career.v1 import events_pb2 as career_events
@@ -72,9 +72,9 @@ class Context:
         return ZoneInfo(self.timezone)
 
     @contextmanager
-    def read(self) -> Iterator[Rows]:
+    def read(self) -> Iterator[CareerRecords]:
         with self.db.reading() as session:
-            yield Rows(session)
+            yield CareerRecords(session)
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.zone).date()
@@ -150,5 +150,5 @@ class Context:
         uow.after_commit(lambda: REMINDERS.labels(kind, outcome).inc())
 
     @staticmethod
-    def rows(uow: UnitOfWork) -> Rows:
-        return Rows(uow.session)
+    def records(uow: UnitOfWork) -> CareerRecords:
+        return CareerRecords(uow.session)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from career.adapters import orm
+from career.adapters.records import TIMERS
 from career.domain.anchors import QUESTIONS, score
 from career.domain.calendar import add_months
 from career.service_layer.common import Context, iso
 from secretariat_shared.errors import FieldError, ValidationFailed
 from secretariat_shared.identity import Identity
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 REVIEW_TIMER = "career.file.review_due"
@@ -61,8 +61,8 @@ class CareerFiles:
 
     def get(self, actor: Identity, username: str) -> dict[str, Any]:
         self.ctx.check_read(actor, username)
-        with self.ctx.read() as rows:
-            row = rows.get(orm.career_files, username=username)
+        with self.ctx.read() as records:
+            row = records.career_files.of(username)
         if actor.username != username:
             # X-04: a confidential read by someone else is recorded.
             with self.ctx.uow() as uow:
@@ -98,22 +98,18 @@ class CareerFiles:
                 {"anchor": a.anchor, "name": a.name, "score": a.score} for a in anchors
             ]
         with self.ctx.uow() as uow:
-            rows = self.ctx.rows(uow)
+            files = self.ctx.records(uow).career_files
             now = uow.clock.now()
             due = self.ctx.at_midnight(add_months(self.ctx.today(), REVIEW_MONTHS))
-            before = rows.get(orm.career_files, username=username)
+            before = files.of(username)
             row = {
                 **(before or _empty(username)),
                 **values,
                 "reviewed_at": now,
                 "next_review_due": due,
             }
-            rows.put(
-                orm.career_files,
-                {"username": username},
-                {k: v for k, v in row.items() if k != "username"},
-            )
-            TimerStore(orm.platform).schedule(
+            files.put(username, {k: v for k, v in row.items() if k != "username"})
+            TIMERS.schedule(
                 uow.session, REVIEW_TIMER, f"file:{username}", due, {"username": username}
             )
             uow.audit(
@@ -128,19 +124,18 @@ class CareerFiles:
         return _answer(row)
 
     def add_rotation_report(self, uow: UnitOfWork, username: str, report: dict[str, Any]) -> None:
-        rows = self.ctx.rows(uow)
-        row = rows.get(orm.career_files, username=username) or _empty(username)
+        files = self.ctx.records(uow).career_files
+        row = files.of(username) or _empty(username)
         reports = [*row["rotation_reports"], report]
-        rows.put(
-            orm.career_files,
-            {"username": username},
+        files.put(
+            username,
             {**{k: v for k, v in row.items() if k != "username"}, "rotation_reports": reports},
         )
 
     def on_review_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
         """C-03: the 6-monthly review is due: remind the person and their superior."""
         username = firing.payload["username"]
-        row = self.ctx.rows(uow).get(orm.career_files, username=username)
+        row = self.ctx.records(uow).career_files.of(username)
         ref = f"career/files/{username}"
         due: datetime | None = row["next_review_due"] if row else None
         if due is not None and due > firing.fired_at:

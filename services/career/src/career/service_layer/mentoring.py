@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from career.adapters import orm
+from career.adapters.records import TIMERS, CareerRecords
 from career.domain.calendar import add_months, quarter_bounds, quarter_of
 from career.domain.mentoring import (
     MIN_WEEKLY_HOURS,
@@ -36,7 +36,7 @@ from secretariat_shared.errors import (
 )
 from secretariat_shared.identity import Identity
 from secretariat_shared.roles import Role
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 WEEK_TIMER = "career.mentoring.week"
@@ -55,10 +55,9 @@ class Mentoring:
 
     # -- mentorships -----------------------------------------------------------
 
-    def _answer(self, rows: Any, m: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, records: CareerRecords, m: dict[str, Any]) -> dict[str, Any]:
         sessions = [
-            (date.fromisoformat(s["held_on"]), s["hours"])
-            for s in rows.all(orm.sessions, mentorship_id=m["id"])
+            (date.fromisoformat(s["held_on"]), s["hours"]) for s in records.sessions.of(m["id"])
         ]
         logged = weeks(
             date.fromisoformat(m["starts_on"]),
@@ -113,11 +112,8 @@ class Mentoring:
     def _create(
         self, uow: UnitOfWork, actor: str, mentor: str, mentee: str, kind: str, starts: date
     ) -> dict[str, Any]:
-        rows = self.ctx.rows(uow)
-        if any(
-            m["kind"] == kind and m["ends_on"] >= starts.isoformat()
-            for m in rows.all(orm.mentorships, mentee=mentee)
-        ):
+        mentorships = self.ctx.records(uow).mentorships
+        if mentorships.running_on(mentee, kind, starts.isoformat()):
             raise Conflict(f"{mentee} already has a {kind} mentor for that time")
         row: dict[str, Any] = {
             "id": new_id(),
@@ -129,7 +125,7 @@ class Mentoring:
             "feedback": [],
             "created_at": uow.clock.now(),
         }
-        rows.add(orm.mentorships, row)
+        mentorships.add_row(row)
         if kind == NEW_HIRE_KIND:
             close_new_hire(uow, mentee, row["id"])
         self._schedule_week(uow, row, 1)
@@ -156,7 +152,7 @@ class Mentoring:
         starts = date.fromisoformat(row["starts_on"])
         if week_start(starts, week) > date.fromisoformat(row["ends_on"]):
             return
-        TimerStore(orm.platform).schedule(
+        TIMERS.schedule(
             uow.session,
             WEEK_TIMER,
             f"mentoring:{row['id']}:{week}",
@@ -166,7 +162,7 @@ class Mentoring:
 
     def _schedule_gold(self, uow: UnitOfWork, quarter: str) -> None:
         """The quarter's gold-mentor titles are awarded the day it ends."""
-        TimerStore(orm.platform).schedule(
+        TIMERS.schedule(
             uow.session,
             GOLD_TIMER,
             f"gold:{quarter}",
@@ -194,10 +190,9 @@ class Mentoring:
                 f"您获评{quarter}“金牌导师”：本季度辅导{g['hours']:g}小时，学员评价{g['feedback']:g}分。",
                 f"career/gold-mentors/{quarter}",
             )
-        with self.ctx.read() as rows:
-            active = any(
-                m["ends_on"] >= quarter_bounds(quarter)[1].isoformat()
-                for m in rows.all(orm.mentorships)
+        with self.ctx.read() as records:
+            active = records.mentorships.any_ending_on_or_after(
+                quarter_bounds(quarter)[1].isoformat()
             )
         if active:
             self._schedule_gold(uow, quarter_of(quarter_bounds(quarter)[1]))
@@ -206,8 +201,8 @@ class Mentoring:
         )
 
     def _readable(self, actor: Identity, mentorship_id: str) -> dict[str, Any]:
-        with self.ctx.read() as rows:
-            row = rows.get(orm.mentorships, id=mentorship_id)
+        with self.ctx.read() as records:
+            row = records.mentorships.get(mentorship_id)
         if row is None or not (
             actor.username == row["mentor"] or self.ctx.may_read(actor, row["mentee"])
         ):
@@ -216,8 +211,8 @@ class Mentoring:
 
     def get(self, actor: Identity, mentorship_id: str) -> dict[str, Any]:
         row = self._readable(actor, mentorship_id)
-        with self.ctx.read() as rows:
-            return self._answer(rows, row)
+        with self.ctx.read() as records:
+            return self._answer(records, row)
 
     def log_session(
         self, actor: Identity, mentorship_id: str, held_on: str, hours: float, note: str
@@ -247,8 +242,7 @@ class Mentoring:
             "note": note.strip(),
         }
         with self.ctx.uow() as uow:
-            self.ctx.rows(uow).add(
-                orm.sessions,
+            self.ctx.records(uow).sessions.add_row(
                 {**session, "logged_by": actor.username, "created_at": uow.clock.now()},
             )
             uow.audit(actor.username, "log_session", "mentorship", mentorship_id, None, session)
@@ -262,9 +256,7 @@ class Mentoring:
         if not 1 <= score <= 5:
             raise ValidationFailed(FieldError("score", "must be 1..5"))
         with self.ctx.uow() as uow:
-            self.ctx.rows(uow).change(
-                orm.mentorships, {"id": mentorship_id}, {"feedback": [*row["feedback"], score]}
-            )
+            self.ctx.records(uow).mentorships.rate(mentorship_id, [*row["feedback"], score])
             uow.audit(
                 actor.username, "rate_mentor", "mentorship", mentorship_id, None, {"score": score}
             )
@@ -273,19 +265,16 @@ class Mentoring:
 
     def on_week_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
         """C-05: a week ended; under 2 hours logged reminds mentor and mentee."""
-        rows = self.ctx.rows(uow)
+        records = self.ctx.records(uow)
         m_id, week = firing.payload["mentorship_id"], int(firing.payload["week"])
-        row = rows.get(orm.mentorships, id=m_id)
+        row = records.mentorships.get(m_id)
         ref = f"mentorships/{m_id}"
         if row is None:
             return
         starts = date.fromisoformat(row["starts_on"])
         first, after = week_start(starts, week), week_start(starts, week + 1)
-        hours = sum(
-            s["hours"]
-            for s in rows.all(orm.sessions, mentorship_id=m_id)
-            if first.isoformat() <= s["held_on"] < after.isoformat()
-        )
+        held = records.sessions.held_between(m_id, first.isoformat(), after.isoformat())
+        hours = sum(s["hours"] for s in held)
         self._schedule_week(uow, row, week + 1)
         if hours + 1e-9 >= MIN_WEEKLY_HOURS:
             self.ctx.fired(uow, WEEK_TIMER, ref, "met", [])
@@ -304,7 +293,7 @@ class Mentoring:
     def gold(self, quarter: str) -> list[dict[str, Any]]:
         """C-05 and the seed: quarterly gold-mentor titles (金牌导师)."""
         first, after = quarter_bounds(quarter)
-        with self.ctx.read() as rows:
+        with self.ctx.read() as stored:
             records = [
                 MentorRecord(
                     m["mentor"],
@@ -312,12 +301,11 @@ class Mentoring:
                     date.fromisoformat(m["ends_on"]),
                     tuple(
                         (date.fromisoformat(s["held_on"]), s["hours"])
-                        for s in rows.all(orm.sessions, mentorship_id=m["id"])
+                        for s in stored.sessions.of(m["id"])
                     ),
                     tuple(m["feedback"]),
                 )
-                for m in rows.all(orm.mentorships)
-                if m["starts_on"] < after.isoformat() and m["ends_on"] >= first.isoformat()
+                for m in stored.mentorships.overlapping(first.isoformat(), after.isoformat())
             ]
         return [
             {"mentor": g.mentor, "hours": g.hours, "feedback": g.feedback}
@@ -351,13 +339,10 @@ class Mentoring:
                 FieldError("goal_statement", "write the goal statement before the rotation")
             )
         with self.ctx.uow() as uow:
-            rows = self.ctx.rows(uow)
-            earlier = rows.all(orm.rotations, username=username)
-            recent = [
-                r
-                for r in earlier
-                if date.fromisoformat(r["starts_on"]) > add_months(starts, -12 * ROTATION_MIN_YEARS)
-            ]
+            rotations = self.ctx.records(uow).rotations
+            recent = rotations.started_after(
+                username, add_months(starts, -12 * ROTATION_MIN_YEARS).isoformat()
+            )
             if recent:
                 raise Conflict(
                     f"rotations are every 2-3 years: the last one started {recent[0]['starts_on']}"
@@ -375,8 +360,8 @@ class Mentoring:
                 "state": "active",
                 "report": "",
             }
-            rows.add(orm.rotations, row)
-            TimerStore(orm.platform).schedule(
+            rotations.add_row(row)
+            TIMERS.schedule(
                 uow.session,
                 ROTATION_DUE_TIMER,
                 f"rotation-due:{username}",
@@ -391,11 +376,7 @@ class Mentoring:
         """C-06: 3 years after the last rotation began, HR and the person are reminded."""
         username, since = firing.payload["username"], firing.payload["since"]
         ref = f"career/files/{username}"
-        later = [
-            r
-            for r in self.ctx.rows(uow).all(orm.rotations, username=username)
-            if r["starts_on"] > since
-        ]
+        later = self.ctx.records(uow).rotations.started_after(username, since)
         if later or self.ctx.directory.person(username) is None:
             self.ctx.fired(uow, ROTATION_DUE_TIMER, ref, "met", [])
             return
@@ -412,8 +393,8 @@ class Mentoring:
 
     def file_report(self, actor: Identity, rotation_id: str, report: str) -> dict[str, Any]:
         with self.ctx.uow() as uow:
-            rows = self.ctx.rows(uow)
-            row = rows.get(orm.rotations, id=rotation_id)
+            rotations = self.ctx.records(uow).rotations
+            row = rotations.get(rotation_id)
             if row is None or not self.ctx.may_read(actor, row["username"]):
                 raise NotFound(f"no rotation {rotation_id}")
             if (
@@ -426,9 +407,7 @@ class Mentoring:
                 )
             if row["state"] != "active":
                 raise Conflict("the rotation report is already filed")
-            rows.change(
-                orm.rotations, {"id": rotation_id}, {"state": "completed", "report": report.strip()}
-            )
+            rotations.complete(rotation_id, report.strip())
             self.files.add_rotation_report(
                 uow,
                 row["username"],

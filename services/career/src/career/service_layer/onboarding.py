@@ -14,13 +14,13 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from career.adapters import orm
+from career.adapters.records import TIMERS
 from career.service_layer.common import REMINDERS, Context
 from secretariat.directory.v1 import events_pb2 as directory_events
 from secretariat_shared.directory_sync import PERSON_CHANGED
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.roles import Role
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -52,16 +52,12 @@ def _ref(username: str) -> str:
 
 def close_new_hire(uow: UnitOfWork, username: str, mentorship_id: str) -> None:
     """A new-hire mentorship was assigned: the open check (if any) closes."""
-    rows = Context.rows(uow)
-    row = rows.get(orm.new_hires, username=username)
+    new_hires = Context.records(uow).new_hires
+    row = new_hires.of(username)
     if row is None or row["state"] == "closed":
         return
-    rows.change(
-        orm.new_hires,
-        {"username": username},
-        {"state": "closed", "mentorship_id": mentorship_id, "closed_at": uow.clock.now()},
-    )
-    TimerStore(orm.platform).cancel(uow.session, _timer_key(username), uow.clock.now())
+    new_hires.close(username, {"mentorship_id": mentorship_id, "closed_at": uow.clock.now()})
+    TIMERS.cancel(uow.session, _timer_key(username), uow.clock.now())
 
 
 class Onboarding:
@@ -82,13 +78,12 @@ class Onboarding:
         departments = [c for c in payload.department_codes if c]
         if not departments:
             return
-        rows = self.ctx.rows(uow)
-        if rows.get(orm.new_hires, username=username) is not None or self._mentored(uow, username):
+        new_hires = self.ctx.records(uow).new_hires
+        if new_hires.of(username) is not None or self._mentored(uow, username):
             return
         now = uow.clock.now()
         due = self.ctx.calendar.add_working_days(now, MENTOR_DUE_WORKING_DAYS)
-        rows.add(
-            orm.new_hires,
+        new_hires.add_row(
             {
                 "username": username,
                 "department_code": departments[0],
@@ -99,7 +94,7 @@ class Onboarding:
                 "closed_at": None,
             },
         )
-        TimerStore(orm.platform).schedule(
+        TIMERS.schedule(
             uow.session, NEW_HIRE_TIMER, _timer_key(username), due, {"username": username}
         )
         self.ctx.notify(
@@ -114,14 +109,7 @@ class Onboarding:
 
     def _mentored(self, uow: UnitOfWork, username: str) -> dict[str, Any] | None:
         """The person's new-hire mentorship, if one was assigned."""
-        return next(
-            (
-                m
-                for m in self.ctx.rows(uow).all(orm.mentorships, mentee=username)
-                if m["kind"] == NEW_HIRE_KIND
-            ),
-            None,
-        )
+        return self.ctx.records(uow).mentorships.of_kind(username, NEW_HIRE_KIND)
 
     def _hr_heads(self, hr: list[str]) -> list[str]:
         """Heads of the departments HR's role holders work in."""
@@ -138,18 +126,16 @@ class Onboarding:
         """C-05: the deadline passed; no new-hire mentorship reminds HR and its head, once."""
         username = firing.payload["username"]
         ref = _ref(username)
-        rows = self.ctx.rows(uow)
-        row = rows.get(orm.new_hires, username=username)
+        new_hires = self.ctx.records(uow).new_hires
+        row = new_hires.of(username)
         if row is None or row["state"] != "open":
             self.ctx.fired(uow, NEW_HIRE_TIMER, ref, "met", [])
             return
         mentorship = self._mentored(uow, username)
         if mentorship is not None or self.ctx.directory.person(username) is None:
-            rows.change(
-                orm.new_hires,
-                {"username": username},
+            new_hires.close(
+                username,
                 {
-                    "state": "closed",
                     "mentorship_id": mentorship["id"] if mentorship else None,
                     "closed_at": uow.clock.now(),
                 },
@@ -168,5 +154,5 @@ class Onboarding:
             ref,
             due,
         )
-        rows.change(orm.new_hires, {"username": username}, {"state": "reminded"})
+        new_hires.reminded(username)
         self.ctx.fired(uow, NEW_HIRE_TIMER, ref, "breached", told)

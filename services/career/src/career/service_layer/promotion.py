@@ -7,7 +7,6 @@ import logging
 from datetime import date
 from typing import Any
 
-from career.adapters import orm
 from career.domain.ladders import (
     LADDERS,
     Criteria,
@@ -53,8 +52,8 @@ class Promotions:
     # -- ladders --------------------------------------------------------------
 
     def rungs(self) -> list[Rung]:
-        with self.ctx.read() as rows:
-            stored = rows.all(orm.rungs)
+        with self.ctx.read() as records:
+            stored = records.rungs.edited()
         return merged_rungs(
             [
                 Rung(
@@ -85,11 +84,10 @@ class Promotions:
         if (ladder, rung) not in known:
             raise NotFound(f"no rung {rung} on ladder {ladder}")
         with self.ctx.uow() as uow:
-            rows = self.ctx.rows(uow)
             before = known[(ladder, rung)].criteria.as_dict()
-            rows.put(
-                orm.rungs,
-                {"ladder": ladder, "rung": rung},
+            self.ctx.records(uow).rungs.put(
+                ladder,
+                rung,
                 {
                     "criteria": criteria.as_dict(),
                     "updated_by": actor.username,
@@ -116,9 +114,9 @@ class Promotions:
             raise ValidationFailed(FieldError("rung", f"no rung {rung} on ladder {ladder}"))
         values = {"ladder": ladder, "rung": rung, "post": post, "started_on": day.isoformat()}
         with self.ctx.uow() as uow:
-            rows = self.ctx.rows(uow)
-            before = rows.get(orm.posts, username=username)
-            rows.put(orm.posts, {"username": username}, {**values, "updated_at": uow.clock.now()})
+            posts = self.ctx.records(uow).posts
+            before = posts.of(username)
+            posts.put(username, {**values, "updated_at": uow.clock.now()})
             track_mandatory_hours(uow, self.ctx, username, self.ctx.today().year)
             uow.audit(actor.username, "put_post", "post", username, before, values)
             uow.commit()
@@ -130,10 +128,10 @@ class Promotions:
         """What eligibility is computed from: the post record, performance's
         annual results, the Directory's team and the transfer assessment."""
         today = today or self.ctx.today()
-        with self.ctx.read() as rows:
-            post = rows.get(orm.posts, username=username)
-            results = rows.all(orm.annual_results, order_by=("year",), desc=True, username=username)
-            assessment = rows.get(orm.transfer_assessments, username=username)
+        with self.ctx.read() as records:
+            post = records.posts.of(username)
+            results = records.annual_results.latest_first(username)
+            assessment = records.transfer_assessments.of(username)
         latest = results[0] if results else None
         teamwork = next((r["teamwork"] for r in results if r["teamwork"] is not None), None)
         return Facts(
@@ -147,8 +145,8 @@ class Promotions:
         )
 
     def priority(self, username: str) -> bool:
-        with self.ctx.read() as rows:
-            return rows.get(orm.priority_flags, username=username) is not None
+        with self.ctx.read() as records:
+            return records.priority_flags.of(username) is not None
 
     def eligibility(self, actor: Identity, username: str, target_rung: str = "") -> dict[str, Any]:
         """C-01: computed, never typed; every criterion held or not."""
@@ -157,8 +155,8 @@ class Promotions:
 
     def _eligibility(self, username: str, target_rung: str) -> dict[str, Any]:
         rungs = self.rungs()
-        with self.ctx.read() as rows:
-            post = rows.get(orm.posts, username=username)
+        with self.ctx.read() as records:
+            post = records.posts.of(username)
         ladder, current = (post["ladder"], post["rung"]) if post else ("", "")
         if target_rung:
             target = next((r for r in rungs if r.rung == target_rung), None)
@@ -204,7 +202,7 @@ class Promotions:
         }
         with self.ctx.uow() as uow:
             now = uow.clock.now()
-            self.ctx.rows(uow).add(orm.promotions, {**promotion, "created_at": now})
+            self.ctx.records(uow).promotions.add_row({**promotion, "created_at": now})
             schedule_approval(
                 uow,
                 now,
@@ -225,8 +223,8 @@ class Promotions:
         return {**promotion, "created_at": iso(now)}
 
     def get_promotion(self, actor: Identity, promotion_id: str) -> dict[str, Any]:
-        with self.ctx.read() as rows:
-            row = rows.get(orm.promotions, id=promotion_id)
+        with self.ctx.read() as records:
+            row = records.promotions.get(promotion_id)
         if row is None or not (
             row["proposed_by"] == actor.username or self.ctx.may_read(actor, row["username"])
         ):
@@ -236,18 +234,17 @@ class Promotions:
     def promotion_decided(
         self, uow: UnitOfWork, local_id: str, approval_id: str, outcome: str
     ) -> None:
-        rows = self.ctx.rows(uow)
-        row = rows.get(orm.promotions, id=local_id)
+        records = self.ctx.records(uow)
+        row = records.promotions.get(local_id)
         if row is None or row["state"] != "pending":
             return
         state = "approved" if outcome == "approved" else "rejected"
-        rows.change(orm.promotions, {"id": local_id}, {"state": state, "approval_id": approval_id})
+        records.promotions.decided(local_id, state, approval_id)
         if state == "approved":
-            post = rows.get(orm.posts, username=row["username"])
+            post = records.posts.of(row["username"])
             ladder = next((r.ladder for r in self.rungs() if r.rung == row["target_rung"]), "")
-            rows.put(
-                orm.posts,
-                {"username": row["username"]},
+            records.posts.put(
+                row["username"],
                 {
                     "ladder": ladder,
                     "rung": row["target_rung"],
@@ -276,25 +273,23 @@ class Promotions:
         if not payload.username or not payload.year or not payload.grade:
             log.warning("annual grade event %s lacks username, year or grade", event.id)
             return
-        rows = self.ctx.rows(uow)
-        rows.put(
-            orm.annual_results,
-            {"username": payload.username, "year": payload.year},
+        records = self.ctx.records(uow)
+        records.annual_results.put(
+            payload.username,
+            payload.year,
             {
                 "grade": payload.grade,
                 "teamwork": payload.teamwork_score if payload.teamwork_score else None,
                 "received_at": uow.clock.now(),
             },
         )
-        grades = {
-            r["year"]: r["grade"] for r in rows.all(orm.annual_results, username=payload.username)
-        }
+        grades = {r["year"]: r["grade"] for r in records.annual_results.of_person(payload.username)}
         years = priority_years(grades)
-        flag = rows.get(orm.priority_flags, username=payload.username)
+        flag = records.priority_flags.of(payload.username)
         if not years:
             if flag is not None and flag["source"] == "career":
                 # a corrected (appealed) grade withdraws the flag this service raised
-                rows.remove(orm.priority_flags, username=payload.username)
+                records.priority_flags.withdraw(payload.username)
             return
         if flag is not None and list(flag["years"]) == years:
             return
@@ -312,9 +307,8 @@ class Promotions:
             self._flag(uow, payload.username, list(payload.years), "performance")
 
     def _flag(self, uow: UnitOfWork, username: str, years: list[int], source: str) -> None:
-        self.ctx.rows(uow).put(
-            orm.priority_flags,
-            {"username": username},
+        self.ctx.records(uow).priority_flags.put(
+            username,
             {"years": years, "source": source, "flagged_at": uow.clock.now()},
         )
         uow.audit(source, "flag_promotion_priority", "person", username, None, {"years": years})

@@ -16,7 +16,7 @@ from typing import Any
 
 from prometheus_client import Gauge
 
-from career.adapters import orm
+from career.adapters.records import TIMERS
 from career.domain.calendar import next_quarter, quarter_bounds, quarter_of
 from career.domain.succession import Successor, SuccessorIsHolder, flagged, ranked
 from career.domain.talent import Dot, box, grid_svg, results_from_grade, tier
@@ -25,7 +25,7 @@ from secretariat_shared.errors import FieldError, NotFound, PermissionDenied, Va
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import Page
 from secretariat_shared.roles import Role
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 GROWTH_TIMER = "career.succession.growth_plan"
@@ -59,15 +59,15 @@ class TalentReview:
         if not 1 <= potential <= 3:
             raise ValidationFailed(FieldError("potential", "must be 1..3"))
         with self.ctx.uow() as uow:
-            rows = self.ctx.rows(uow)
-            result = rows.get(orm.annual_results, username=username, year=year)
+            records = self.ctx.records(uow)
+            result = records.annual_results.of(username, year)
             values = {
                 "results": results_from_grade(result["grade"] if result else None),
                 "potential": potential,
                 "placed_by": actor.username,
                 "placed_at": uow.clock.now(),
             }
-            rows.put(orm.placements, {"year": year, "username": username}, values)
+            records.placements.put(year, username, values)
             uow.audit(
                 actor.username,
                 "place_talent",
@@ -80,8 +80,8 @@ class TalentReview:
         return _placement({"year": year, "username": username, **values}, True)
 
     def review(self, actor: Identity, year: int) -> dict[str, Any]:
-        with self.ctx.read() as rows:
-            found = rows.all(orm.placements, order_by=("username",), year=year)
+        with self.ctx.read() as records:
+            found = records.placements.in_year(year)
         placements = [_placement(r, True) for r in found if self.ctx.may_read(actor, r["username"])]
         counts = {b: 0 for b in range(1, 10)}
         for r in found:
@@ -93,8 +93,8 @@ class TalentReview:
         return {"year": year, "placements": placements, "boxes": boxes}
 
     def grid(self, actor: Identity, year: int) -> str:
-        with self.ctx.read() as rows:
-            found = rows.all(orm.placements, order_by=("username",), year=year)
+        with self.ctx.read() as records:
+            found = records.placements.in_year(year)
         dots = []
         for r in found:
             name = None
@@ -137,8 +137,8 @@ class TalentReview:
         }
 
     def get_succession(self, actor: Identity, post: str) -> dict[str, Any]:
-        with self.ctx.read() as rows:
-            row = rows.get(orm.successions, post=post)
+        with self.ctx.read() as records:
+            row = records.successions.of(post)
         if row is None or not self._may_see_post(actor, row):
             raise NotFound(f"no key post {post}")
         return self._answer(row)
@@ -161,8 +161,8 @@ class TalentReview:
         except ValueError as exc:
             raise ValidationFailed(FieldError("successors", str(exc))) from None
         with self.ctx.uow() as uow:
-            rows = self.ctx.rows(uow)
-            before = rows.get(orm.successions, post=post)
+            successions = self.ctx.records(uow).successions
+            before = successions.of(post)
             names = {s.username for s in ordered}
             plans = [
                 p for p in (before["growth_plans"] if before else []) if p["username"] in names
@@ -174,7 +174,7 @@ class TalentReview:
                 "growth_plans": plans,
                 "updated_at": uow.clock.now(),
             }
-            rows.put(orm.successions, {"post": post}, values)
+            successions.put(post, values)
             quarter = quarter_of(self.ctx.today())
             for s in ordered:
                 self._schedule_growth(uow, post, s.username, quarter)
@@ -195,7 +195,7 @@ class TalentReview:
         if due <= uow.clock.now():
             quarter = next_quarter(quarter)
             due = self.ctx.at_midnight(quarter_bounds(quarter)[1] - timedelta(days=14))
-        TimerStore(orm.platform).schedule(
+        TIMERS.schedule(
             uow.session,
             GROWTH_TIMER,
             f"growth:{post}:{username}:{quarter}",
@@ -205,8 +205,8 @@ class TalentReview:
 
     def unready_count(self) -> int:
         """C-08's dashboard panel: key posts without a ready successor."""
-        with self.ctx.read() as rows:
-            found = rows.all(orm.successions)
+        with self.ctx.read() as records:
+            found = records.successions.every()
         return sum(
             1
             for r in found
@@ -216,8 +216,8 @@ class TalentReview:
     def list_successions(
         self, actor: Identity, flagged_only: bool, page: Page
     ) -> tuple[list[dict[str, Any]], int]:
-        with self.ctx.read() as rows:
-            found = rows.all(orm.successions, order_by=("post",))
+        with self.ctx.read() as records:
+            found = records.successions.by_post()
         visible = [self._answer(r) for r in found if self._may_see_post(actor, r)]
         if flagged_only:
             visible = [v for v in visible if v["flagged"]]
@@ -227,8 +227,8 @@ class TalentReview:
         self, actor: Identity, post: str, quarter: str, plan: str
     ) -> dict[str, Any]:
         with self.ctx.uow() as uow:
-            rows = self.ctx.rows(uow)
-            row = rows.get(orm.successions, post=post)
+            successions = self.ctx.records(uow).successions
+            row = successions.of(post)
             if row is None or not self._may_see_post(actor, row):
                 raise NotFound(f"no key post {post}")
             if not any(s["username"] == actor.username for s in row["successors"]):
@@ -239,7 +239,7 @@ class TalentReview:
                 if not (p["username"] == actor.username and p["quarter"] == quarter)
             ]
             plans.append({"username": actor.username, "quarter": quarter, "plan": plan.strip()})
-            rows.change(orm.successions, {"post": post}, {"growth_plans": plans})
+            successions.plan_growth(post, plans)
             uow.audit(
                 actor.username, "file_growth_plan", "key_post", post, None, {"quarter": quarter}
             )
@@ -253,7 +253,7 @@ class TalentReview:
             firing.payload["username"],
             firing.payload["quarter"],
         )
-        row = self.ctx.rows(uow).get(orm.successions, post=post)
+        row = self.ctx.records(uow).successions.of(post)
         ref = f"career/succession/{post}"
         if row is None or not any(s["username"] == username for s in row["successors"]):
             return

@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from career.adapters import orm
+from career.adapters.records import TIMERS, CareerRecords
 from career.service_layer.common import Context, iso, new_id
 from secretariat.career.v1 import events_pb2 as career_events
 from secretariat_shared.errors import Conflict, FieldError, NotFound, ValidationFailed
 from secretariat_shared.identity import Identity
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 TRAINING_COMPLETED = "career.training.completed"
@@ -27,12 +27,11 @@ REMINDER_DAYS = ((10, 1), (12, 1))
 def track_mandatory_hours(uow: UnitOfWork, ctx: Context, username: str, year: int) -> None:
     """C-04: remind ``username`` on 1 October and 1 December of ``year`` if short
     of 40 mandatory hours (idempotent; reminders already past are skipped)."""
-    store = TimerStore(orm.platform)
     now = uow.clock.now()
     for month, day in REMINDER_DAYS:
         due = ctx.at_midnight(date(year, month, day))
         if due > now:
-            store.schedule(
+            TIMERS.schedule(
                 uow.session,
                 MANDATORY_TIMER,
                 f"training:{username}:{year}:{month}",
@@ -59,14 +58,14 @@ class Training:
             "certificate": certificate.strip(),
         }
         with self.ctx.uow() as uow:
-            self.ctx.rows(uow).add(orm.courses, {**row, "created_at": uow.clock.now()})
+            self.ctx.records(uow).courses.add_row({**row, "created_at": uow.clock.now()})
             uow.audit(actor.username, "create_course", "course", row["id"], None, row)
             uow.commit()
         return row
 
     def _course(self, course_id: str) -> dict[str, Any]:
-        with self.ctx.read() as rows:
-            course = rows.get(orm.courses, id=course_id)
+        with self.ctx.read() as records:
+            course = records.courses.get(course_id)
         if course is None:
             raise NotFound(f"no course {course_id}")
         return course
@@ -81,13 +80,11 @@ class Training:
         self.ctx.known(username)
         self._course(course_id)
         with self.ctx.uow() as uow:
-            rows = self.ctx.rows(uow)
-            if rows.get(orm.enrolments, course_id=course_id, username=username):
+            enrolments = self.ctx.records(uow).enrolments
+            if enrolments.enrolled(course_id, username):
                 raise Conflict(f"{username} is already enrolled")
             now = uow.clock.now()
-            rows.add(
-                orm.enrolments, {"course_id": course_id, "username": username, "enrolled_at": now}
-            )
+            enrolments.add_row({"course_id": course_id, "username": username, "enrolled_at": now})
             self._schedule_reminders(uow, username, self.ctx.today().year)
             uow.audit(actor.username, "enrol", "course", course_id, None, {"username": username})
             uow.commit()
@@ -114,10 +111,10 @@ class Training:
             "year": today.year,
         }
         with self.ctx.uow() as uow:
-            rows = self.ctx.rows(uow)
-            if rows.get(orm.completions, course_id=course_id, username=username, year=today.year):
+            completions = self.ctx.records(uow).completions
+            if completions.completed(course_id, username, today.year):
                 raise Conflict(f"{username} already completed this course in {today.year}")
-            rows.add(orm.completions, row)
+            completions.add_row(row)
             uow.emit(
                 TRAINING_COMPLETED,
                 username,
@@ -151,9 +148,9 @@ class Training:
             "completed_on": row["completed_on"],
         }
 
-    def _summary(self, rows: Any, username: str, year: int) -> dict[str, Any]:
-        done = rows.all(orm.completions, order_by=("completed_on",), username=username, year=year)
-        courses = {c["id"]: c for c in rows.all(orm.courses)}
+    def _summary(self, records: CareerRecords, username: str, year: int) -> dict[str, Any]:
+        done = records.completions.in_year(username, year)
+        courses = records.courses.by_id()
         items = [
             self._completion(r, courses[r["course_id"]]) for r in done if r["course_id"] in courses
         ]
@@ -170,15 +167,15 @@ class Training:
 
     def hours(self, actor: Identity, username: str, year: int) -> dict[str, Any]:
         self.ctx.check_read(actor, username)
-        with self.ctx.read() as rows:
-            return self._summary(rows, username, year or self.ctx.today().year)
+        with self.ctx.read() as records:
+            return self._summary(records, username, year or self.ctx.today().year)
 
     def on_mandatory_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
         """C-04: remind a person short of the year's 40 mandatory hours."""
         username, year = firing.payload["username"], int(firing.payload["year"])
         if firing.key == f"training:{username}:{year}:{REMINDER_DAYS[-1][0]}":
             track_mandatory_hours(uow, self.ctx, username, year + 1)  # every year, not once
-        summary = self._summary(self.ctx.rows(uow), username, year)
+        summary = self._summary(self.ctx.records(uow), username, year)
         ref = f"career/training/{username}"
         if summary["mandatory_hours"] >= MANDATORY_HOURS:
             self.ctx.fired(uow, MANDATORY_TIMER, ref, "met", [])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from career.adapters import orm
+from career.adapters.records import TIMERS, CareerRecords
 from career.domain.calendar import add_months, next_quarter, quarter_bounds, quarter_of
 from career.domain.ladders import transfer_checks
 from career.service_layer.approvals import schedule_approval
@@ -26,7 +26,7 @@ from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
 from secretariat_shared.paging import Page
 from secretariat_shared.roles import Role
-from secretariat_shared.timers import TimerFiring, TimerStore
+from secretariat_shared.timers import TimerFiring
 from secretariat_shared.uow import UnitOfWork
 
 TRANSFER_TEMPLATE = "job_transfer"
@@ -68,42 +68,37 @@ class Transfers:
         }
         with self.ctx.uow() as uow:
             row["created_at"] = uow.clock.now()
-            self.ctx.rows(uow).add(orm.vacancies, row)
+            self.ctx.records(uow).vacancies.add_row(row)
             uow.audit(actor.username, "create_vacancy", "vacancy", row["id"], None, row)
             uow.commit()
         return _vacancy(row, 0)
 
     def list_vacancies(self, include_closed: bool, page: Page) -> tuple[list[dict[str, Any]], int]:
-        with self.ctx.read() as rows:
-            keys = {} if include_closed else {"state": "open"}
-            found, total = rows.page(
-                orm.vacancies, page.offset, page.limit, "created_at", True, **keys
-            )
-            counted = [
-                _vacancy(v, len(rows.all(orm.applications, vacancy_id=v["id"]))) for v in found
-            ]
+        with self.ctx.read() as records:
+            found, total = records.vacancies.newest_first(include_closed, page.offset, page.limit)
+            counted = [_vacancy(v, records.applications.count_for(v["id"])) for v in found]
         return counted, total
 
     def close_vacancy(self, actor: Identity, vacancy_id: str) -> dict[str, Any]:
         self.ctx.require_hr(actor)
         with self.ctx.uow() as uow:
-            rows = self.ctx.rows(uow)
-            row = rows.get(orm.vacancies, id=vacancy_id)
+            records = self.ctx.records(uow)
+            row = records.vacancies.get(vacancy_id)
             if row is None:
                 raise NotFound(f"no vacancy {vacancy_id}")
             if row["state"] == "closed":
                 raise Conflict("the vacancy is already closed")
-            rows.change(orm.vacancies, {"id": vacancy_id}, {"state": "closed"})
+            records.vacancies.close(vacancy_id)
             uow.audit(actor.username, "close_vacancy", "vacancy", vacancy_id, "open", "closed")
-            count = len(rows.all(orm.applications, vacancy_id=vacancy_id))
+            count = records.applications.count_for(vacancy_id)
             uow.commit()
         return _vacancy({**row, "state": "closed"}, count)
 
     def apply(self, actor: Identity, vacancy_id: str, statement: str) -> dict[str, Any]:
         """C-02: eligibility is checked now; a failing criterion is named and
         nothing is recorded."""
-        with self.ctx.read() as rows:
-            vacancy = rows.get(orm.vacancies, id=vacancy_id)
+        with self.ctx.read() as records:
+            vacancy = records.vacancies.get(vacancy_id)
         if vacancy is None:
             raise NotFound(f"no vacancy {vacancy_id}")
         if vacancy["state"] != "open":
@@ -131,12 +126,12 @@ class Transfers:
             "check_ins": [],
         }
         with self.ctx.uow() as uow:
-            rows = self.ctx.rows(uow)
-            if rows.get(orm.applications, vacancy_id=vacancy_id, username=actor.username):
+            applications = self.ctx.records(uow).applications
+            if applications.of(vacancy_id, actor.username):
                 raise Conflict("you have already applied to this vacancy")
             now = uow.clock.now()
             row["created_at"] = now
-            rows.add(orm.applications, row)
+            applications.add_row(row)
             schedule_approval(
                 uow,
                 now,
@@ -155,8 +150,8 @@ class Transfers:
         return _application(row)
 
     def _readable(self, actor: Identity, application_id: str) -> dict[str, Any]:
-        with self.ctx.read() as rows:
-            row = rows.get(orm.applications, id=application_id)
+        with self.ctx.read() as records:
+            row = records.applications.get(application_id)
         if row is None or not self.ctx.may_read(actor, row["username"]):
             raise NotFound(f"no application {application_id}")
         return row
@@ -171,9 +166,8 @@ class Transfers:
         self.ctx.known(username)
         day = parse_day(assessed_on, "assessed_on").isoformat()
         with self.ctx.uow() as uow:
-            self.ctx.rows(uow).put(
-                orm.transfer_assessments,
-                {"username": username},
+            self.ctx.records(uow).transfer_assessments.put(
+                username,
                 {"passed": passed, "assessed_on": day},
             )
             uow.audit(
@@ -190,17 +184,13 @@ class Transfers:
     def application_decided(
         self, uow: UnitOfWork, local_id: str, approval_id: str, outcome: str
     ) -> None:
-        rows = self.ctx.rows(uow)
-        row = rows.get(orm.applications, id=local_id)
+        records = self.ctx.records(uow)
+        row = records.applications.get(local_id)
         if row is None or row["state"] != "pending":
             return
-        vacancy = rows.get(orm.vacancies, id=row["vacancy_id"]) or {}
+        vacancy = records.vacancies.get(row["vacancy_id"]) or {}
         if outcome != "approved":
-            rows.change(
-                orm.applications,
-                {"id": local_id},
-                {"state": "rejected", "approval_id": approval_id},
-            )
+            records.applications.decided(local_id, "rejected", approval_id)
             uow.audit(
                 "approvals", "application_rejected", "application", local_id, "pending", "rejected"
             )
@@ -218,24 +208,19 @@ class Transfers:
             {"month": m, "due_on": add_months(today, m).isoformat(), "note": "", "done_at": None}
             for m in range(1, TRAINING_MONTHS + 1)
         ]
-        rows.change(
-            orm.applications,
-            {"id": local_id},
-            {"state": "in_training", "approval_id": approval_id, "check_ins": plan},
-        )
-        rows.put(
-            orm.posts,
-            {"username": row["username"]},
+        records.applications.decided(local_id, "in_training", approval_id, check_ins=plan)
+        records.posts.put(
+            row["username"],
             {
-                **self._post_after(rows, row["username"]),
+                **self._post_after(records, row["username"]),
                 "post": vacancy.get("title", ""),
                 "started_on": today.isoformat(),
                 "updated_at": uow.clock.now(),
             },
         )
-        store = TimerStore(orm.platform)
+
         for item in plan:
-            store.schedule(
+            TIMERS.schedule(
                 uow.session,
                 CHECK_IN_TIMER,
                 f"checkin:{local_id}:{item['month']}",
@@ -255,8 +240,8 @@ class Transfers:
         )
 
     @staticmethod
-    def _post_after(rows: Any, username: str) -> dict[str, Any]:
-        post = rows.get(orm.posts, username=username)
+    def _post_after(records: CareerRecords, username: str) -> dict[str, Any]:
+        post = records.posts.of(username)
         return (
             {"ladder": post["ladder"], "rung": post["rung"]}
             if post
@@ -266,8 +251,8 @@ class Transfers:
     def check_in(self, actor: Identity, application_id: str, note: str) -> dict[str, Any]:
         row = self._readable(actor, application_id)
         with self.ctx.uow() as uow:
-            rows = self.ctx.rows(uow)
-            row = rows.get(orm.applications, id=application_id) or row
+            applications = self.ctx.records(uow).applications
+            row = applications.get(application_id) or row
             if row["state"] != "in_training":
                 raise PreconditionFailed("the application has no training plan running")
             plan = [dict(c) for c in row["check_ins"]]
@@ -276,23 +261,21 @@ class Transfers:
                 raise Conflict("every check-in is recorded")
             due["note"], due["done_at"] = note.strip(), iso(uow.clock.now())
             state = "completed" if all(c["done_at"] for c in plan) else "in_training"
-            rows.change(
-                orm.applications, {"id": application_id}, {"check_ins": plan, "state": state}
-            )
+            applications.record_check_ins(application_id, plan, state)
             uow.audit(actor.username, "check_in", "application", application_id, None, due)
             uow.commit()
         return _application({**row, "check_ins": plan, "state": state})
 
     def on_check_in_due(self, uow: UnitOfWork, firing: TimerFiring) -> None:
-        rows = self.ctx.rows(uow)
+        records = self.ctx.records(uow)
         app_id, month = firing.payload["application_id"], firing.payload["month"]
-        row = rows.get(orm.applications, id=app_id)
+        row = records.applications.get(app_id)
         ref = f"applications/{app_id}"
         item = next((c for c in (row or {}).get("check_ins", []) if c["month"] == month), None)
         if row is None or item is None or item["done_at"]:
             self.ctx.fired(uow, CHECK_IN_TIMER, ref, "met", [])
             return
-        vacancy = rows.get(orm.vacancies, id=row["vacancy_id"]) or {}
+        vacancy = records.vacancies.get(row["vacancy_id"]) or {}
         department = self.ctx.directory.department(vacancy.get("department_code", ""))
         recipients = [row["username"], department.head_username if department else ""]
         self.ctx.notify(
@@ -324,7 +307,7 @@ class Transfers:
         return quarter if now < self.vacancy_reminder_at(quarter) else next_quarter(quarter)
 
     def _schedule_vacancy_reminder(self, uow: UnitOfWork, quarter: str) -> None:
-        TimerStore(orm.platform).schedule(
+        TIMERS.schedule(
             uow.session,
             VACANCY_TIMER,
             f"vacancies:{quarter}",
@@ -344,11 +327,10 @@ class Transfers:
         quarter = str(firing.payload["quarter"])
         now = uow.clock.now()
         ref = f"career/vacancies/{quarter}"
-        rows = self.ctx.rows(uow)
         current = quarter_of(self.ctx.calendar.local_date(now))
         if quarter != current:
             self.ctx.fired(uow, VACANCY_TIMER, ref, "missed", [])
-        elif rows.all(orm.vacancies, quarter=quarter):
+        elif self.ctx.records(uow).vacancies.any_in(quarter):
             self.ctx.fired(uow, VACANCY_TIMER, ref, "met", [])
         else:
             hr = self.ctx.directory.role_holders(Role.HR)
