@@ -65,6 +65,13 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/approvals/{id}"): "signed_in",
     ("GET", "/api/v1/audit"): "service:secretariat,discipline,admin",
     ("POST", "/api/v1/auth/login"): "public",
+    # Issue 19: OAuth client credentials; the form's own errors answer an anonymous caller.
+    ("POST", "/api/v1/auth/token"): "public",
+    ("POST", "/api/v1/service-accounts"): "roles:admin",
+    ("GET", "/api/v1/service-accounts"): "roles:admin",
+    ("GET", "/api/v1/service-accounts/{client_id}"): "roles:admin",
+    ("POST", "/api/v1/service-accounts/{client_id}/disable"): "roles:admin",
+    ("POST", "/api/v1/service-accounts/{client_id}/secret"): "roles:admin",
     ("POST", "/api/v1/auth/refresh"): "token",
     ("GET", "/api/v1/calendar/years"): "signed_in",
     ("GET", "/api/v1/calendar/years/{year}"): "signed_in",
