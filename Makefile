@@ -93,8 +93,8 @@ test-faults: install ## Fault tier: broker cut, kill -9, database cut under load
 	$(FAULT_TESTS)
 
 test: lint deploy-check browser ## The whole suite: lint, types, deployment checks, unit, integration, e2e, and faults on PostgreSQL/RabbitMQ
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) shared/tests directory/tests gateway/tests $(addsuffix /tests,$(SERVICE_DIRS)) web/tests
-	$(PY) -m pytest -q e2e-tests
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --durations=25 shared/tests directory/tests gateway/tests $(addsuffix /tests,$(SERVICE_DIRS)) web/tests
+	$(PY) -m pytest -q --durations=15 e2e-tests
 	$(if $(FAULT_SERVERS),$(FAULT_TESTS),@echo "fault tier not run: it needs SECRETARIAT_TEST_DATABASE_URL and SECRETARIAT_TEST_AMQP_URL (.ci/run sets them)")
 
 # Kubernetes artefacts checked without a cluster (deploy/README.md). helm is
