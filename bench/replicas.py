@@ -27,13 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent / "scripts"))
 
-from run import DOCUMENT, login, machine, write_lua  # noqa: E402
+from run import DOCUMENT, cpu_seconds, login, machine, write_lua  # noqa: E402
 
 import loadgen  # noqa: E402
 from run_system import Ports, System  # noqa: E402
@@ -52,22 +51,6 @@ def handled(port: int, method: str) -> int:
         ):
             total += float(line.rsplit(" ", 1)[1])
     return int(total)
-
-
-def cpu_seconds(system: System) -> dict[str, float]:
-    """CPU seconds each process (with its children: gunicorn workers) has used."""
-    out: dict[str, float] = {}
-    for name, proc in system.processes.items():
-        try:
-            parent = psutil.Process(proc.pid)
-            total = sum(
-                p.cpu_times().user + p.cpu_times().system
-                for p in [parent, *parent.children(recursive=True)]
-            )
-            out[name] = total
-        except psutil.Error:
-            out[name] = float("nan")
-    return out
 
 
 def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
