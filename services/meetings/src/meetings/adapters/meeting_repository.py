@@ -324,21 +324,25 @@ class MeetingRepository:
         )
         return [Conflict(r.id, r.start_at, r.end_at) for r in rows]
 
+    def _rows_of(self, table: Any, ids: list[str]) -> Sequence[Any]:
+        """A child table's rows of these meetings, in their order within each meeting."""
+        return self.session.execute(
+            select(table).where(table.c.meeting_id.in_(ids)).order_by(table.c.position)
+        ).all()
+
+    def _rows_by_meeting(self, table: Any, ids: list[str]) -> dict[str, list[Any]]:
+        grouped: dict[str, list[Any]] = {i: [] for i in ids}
+        for row in self.session.execute(select(table).where(table.c.meeting_id.in_(ids))):
+            grouped[row.meeting_id].append(row)
+        return grouped
+
     def _hydrate(self, rows: Sequence[Any]) -> list[Meeting]:
         if not rows:
             return []
         ids = [r.id for r in rows]
-        people: dict[str, list[Any]] = {i: [] for i in ids}
-        for p in self.session.execute(
-            select(meeting_people).where(meeting_people.c.meeting_id.in_(ids))
-        ):
-            people[p.meeting_id].append(p)
+        people = self._rows_by_meeting(meeting_people, ids)
         agenda: dict[str, list[AgendaItem]] = {i: [] for i in ids}
-        for a in self.session.execute(
-            select(agenda_items)
-            .where(agenda_items.c.meeting_id.in_(ids))
-            .order_by(agenda_items.c.position)
-        ):
+        for a in self._rows_of(agenda_items, ids):
             agenda[a.meeting_id].append(
                 AgendaItem(
                     id=a.id,
@@ -350,11 +354,7 @@ class MeetingRepository:
                 )
             )
         checklist: dict[str, list[Milestone]] = {i: [] for i in ids}
-        for ms in self.session.execute(
-            select(milestones)
-            .where(milestones.c.meeting_id.in_(ids))
-            .order_by(milestones.c.position)
-        ):
+        for ms in self._rows_of(milestones, ids):
             checklist[ms.meeting_id].append(
                 Milestone(
                     id=ms.id,
@@ -370,11 +370,7 @@ class MeetingRepository:
                 )
             )
         elements: dict[str, list[ElementItem]] = {i: [] for i in ids}
-        for e in self.session.execute(
-            select(meeting_elements)
-            .where(meeting_elements.c.meeting_id.in_(ids))
-            .order_by(meeting_elements.c.position)
-        ):
+        for e in self._rows_of(meeting_elements, ids):
             elements[e.meeting_id].append(
                 ElementItem(
                     key=e.key,
