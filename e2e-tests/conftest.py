@@ -8,7 +8,6 @@ a throwaway PostgreSQL database per service and a throwaway RabbitMQ vhost.
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -19,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2ekit import Api, password_of  # noqa: E402
-from run_system import SERVICES, Ports, System  # noqa: E402
+from e2ekit import Api, password_of, running_system  # noqa: E402
+from run_system import System  # noqa: E402
 from secretariat_shared import testing  # noqa: E402
 
 T = TypeVar("T")
@@ -34,37 +33,44 @@ def _modes() -> list[str]:
     return modes
 
 
+# Modules whose tests change the shared system for every test after them: they run
+# at the end of their stack's turn, in this order. The calendar test moves the clock
+# into 2027 and loads that year's holidays; the fuzz leaves random data behind (and
+# would upset the calendar test's fresh-year expectations if it went first).
+LAST = ("test_calendar.py", "test_fuzz.py")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests that start systems of their own first, while no shared system
+    is up; then each stack's tests together (pytest's grouping by the session
+    fixture's parameter is kept), the :data:`LAST` modules at the end of each."""
+    modes = _modes()
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        callspec = getattr(item, "callspec", None)
+        stack = callspec.params.get("system") if callspec is not None else None
+        if stack not in modes:
+            return (-1, 0)
+        module = item.path.name
+        return (modes.index(stack), LAST.index(module) + 1 if module in LAST else 0)
+
+    items.sort(key=rank)
+
+
 @pytest.fixture(scope="session", params=_modes())
 def system(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[System]:
-    pg = amqp = None
-    prefix = f"sec_e2e_{uuid.uuid4().hex[:8]}"
-    if request.param == "servers":
-        pg = testing.pg_admin_url()
-        admin_amqp = testing.amqp_admin_url()
-        if admin_amqp:
-            testing.check_amqp_reachable(admin_amqp)
-            amqp = testing.create_throwaway_vhost(admin_amqp)
-    sys_ = System(
+    """One system per stack for the whole session: each test makes its own
+    department and people (:func:`e2ekit.new_unit`), so tests need no fresh system."""
+    with running_system(
         tmp_path_factory.mktemp(f"system-{request.param}"),
-        Ports.random(),
-        testing=True,
-        postgres_url=pg,
-        amqp_url=amqp,
-        database_prefix=prefix,
+        request.param,
+        System,
         admin_password=ADMIN_PASSWORD,
-    )
-    try:
-        sys_.start(timeout=90)
-        yield sys_
-    finally:
-        sys_.stop()
-        if pg:
-            for name in ("gateway", *SERVICES):
-                testing.drop_database(pg, sys_.database_url(name).replace("+psycopg", "+psycopg"))
-        if amqp:
-            testing.delete_vhost(amqp)
+    ) as running:
+        yield running
 
 
 @pytest.fixture

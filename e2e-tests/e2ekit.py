@@ -1,18 +1,24 @@
-"""Helpers for end-to-end tests: a logged-in API client, polling, a test organisation."""
+"""Helpers for end-to-end tests: a running system, a logged-in API client, polling,
+a test organisation."""
 
 from __future__ import annotations
 
 import random
 import string
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from directory.seed import DEMO_PASSWORD, DEMO_PEOPLE
+from run_system import Ports, System
+from secretariat_shared import testing
 
 # People the tests create must meet the password policy (issue 13); the
 # seeded demo people keep the documented demo password.
@@ -26,6 +32,46 @@ def password_of(username: str) -> str:
 
 
 T = TypeVar("T")
+S = TypeVar("S", bound=System)
+
+
+@contextmanager
+def running_system(
+    data_dir: Path,
+    stack: str,
+    factory: Callable[..., S],
+    timeout: float = 120.0,
+    **options: Any,
+) -> Iterator[S]:
+    """A system started on ``stack`` and stopped (its databases and vhost dropped) after.
+
+    ``embedded``: SQLite files and the embedded bus under ``data_dir``.
+    ``servers``: a throwaway database per process on SECRETARIAT_TEST_DATABASE_URL
+    and a throwaway vhost on SECRETARIAT_TEST_AMQP_URL (whichever is set).
+    ``factory`` (:class:`System` or a subclass) builds it from ``options``.
+    """
+    pg = amqp = None
+    if stack == "servers":
+        pg, admin_amqp = testing.pg_admin_url(), testing.amqp_admin_url()
+        if admin_amqp:
+            testing.check_amqp_reachable(admin_amqp)
+            amqp = testing.create_throwaway_vhost(admin_amqp)
+    elif stack != "embedded":
+        raise ValueError(f"unknown stack {stack!r}")
+    options.setdefault("database_prefix", f"sec_e2e_{uuid.uuid4().hex[:8]}")
+    system = factory(
+        data_dir, Ports.random(), testing=True, postgres_url=pg, amqp_url=amqp, **options
+    )
+    try:
+        system.start(timeout=timeout)
+        yield system
+    finally:
+        system.stop()
+        if pg:
+            for name in ("gateway", *system.services):
+                testing.drop_database(pg, system.database_url(name))
+        if amqp:
+            testing.delete_vhost(amqp)
 
 
 class Api:

@@ -88,8 +88,14 @@ def _live(base: str) -> bool:
 
 @pytest.fixture
 def gateway_and_sample(tmp_path: Path) -> Iterator[tuple[System, Sample]]:
+    # Only the Directory and the gateway run: no service of ours is migrated.
     system = System(
-        tmp_path / "system", Ports.random(), testing=True, admin_password=ADMIN_PASSWORD
+        tmp_path / "system",
+        Ports.random(),
+        testing=True,
+        admin_password=ADMIN_PASSWORD,
+        services=(),
+        web=False,
     )
     sample = Sample(system, tmp_path)
     system.gateway_extra_env = {

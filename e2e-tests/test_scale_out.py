@@ -30,14 +30,13 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from e2ekit import PERSON_PASSWORD, all_pages, document, eventually, new_unit
-from run_system import Ports, System
+from e2ekit import PERSON_PASSWORD, all_pages, document, eventually, new_unit, running_system
+from run_system import System
 from secretariat_shared import testing
 
 pytestmark = pytest.mark.e2e
@@ -91,33 +90,20 @@ def _sequence(number: str) -> int:
 
 @pytest.fixture(scope="module")
 def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    pg, admin_amqp = testing.pg_admin_url(), testing.amqp_admin_url()
-    assert pg
-    assert admin_amqp
-    testing.check_amqp_reachable(admin_amqp)
-    amqp = testing.create_throwaway_vhost(admin_amqp)
-    system = System(
-        Path(tmp_path_factory.mktemp("system-scaled")),
-        Ports.random(),
-        testing=True,
+    assert testing.pg_admin_url()
+    assert testing.amqp_admin_url()
+    with running_system(
+        tmp_path_factory.mktemp("system-scaled"),
+        "servers",
+        System,
         demo=False,
-        postgres_url=pg,
-        amqp_url=amqp,
-        database_prefix=f"sec_scale_{uuid.uuid4().hex[:8]}",
         admin_password=ADMIN_PASSWORD,
         gateway_workers=1,
         replicas=REPLICAS,
         services=SERVICES,
         web=False,
-    )
-    try:
-        system.start(timeout=120)
+    ) as system:
         yield system
-    finally:
-        system.stop()
-        for name in ("gateway", *SERVICES):
-            testing.drop_database(pg, system.database_url(name))
-        testing.delete_vhost(amqp)
 
 
 def _register_all(

@@ -12,7 +12,6 @@ acknowledged) while a fault is injected; :func:`check_register` and
 from __future__ import annotations
 
 import dataclasses
-import signal
 import subprocess
 import threading
 import time
@@ -107,13 +106,6 @@ class FaultySystem(System):
             if name == f"{service}.events" and count.strip().isdigit():
                 return int(count)
         raise AssertionError(f"no queue {service}.events in {vhost}: {listing!r}")
-
-    def stop(self) -> None:
-        """Tell every process to stop at once, so their drains overlap."""
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        super().stop()
 
 
 @dataclass

@@ -26,14 +26,12 @@ tests fail saying so. See docs/operations/faults.md.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
-from e2ekit import PERSON_PASSWORD, Api, Unit, new_unit
+from e2ekit import PERSON_PASSWORD, Api, Unit, new_unit, running_system
 from faultkit import (
     CLIENT_TIMEOUT,
     FaultySystem,
@@ -43,7 +41,6 @@ from faultkit import (
     register_load,
 )
 from links import Network
-from run_system import Ports
 from secretariat_shared import testing
 
 pytestmark = pytest.mark.faults
@@ -56,39 +53,28 @@ DATABASE_CUT_SECONDS = 5.0
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultySystem]:
-    pg, admin_amqp = testing.pg_admin_url(), testing.amqp_admin_url()
-    if not (pg and admin_amqp):
+    if not (testing.pg_admin_url() and testing.amqp_admin_url()):
         pytest.fail(
             "the fault tier needs PostgreSQL and RabbitMQ: set SECRETARIAT_TEST_DATABASE_URL "
             "and SECRETARIAT_TEST_AMQP_URL (as .ci/run does); the links it cuts do not exist "
             "on SQLite and the embedded transport"
         )
-    testing.check_amqp_reachable(admin_amqp)
-    amqp = testing.create_throwaway_vhost(admin_amqp)
     network = Network()
-    system = FaultySystem(
-        Path(tmp_path_factory.mktemp("system-faults")),
-        Ports.random(),
-        network=network,
-        testing=True,
-        demo=False,
-        postgres_url=pg,
-        amqp_url=amqp,
-        database_prefix=f"sec_fault_{uuid.uuid4().hex[:8]}",
-        admin_password=ADMIN_PASSWORD,
-        gateway_workers=2,
-        services=SERVICES,
-        web=False,
-    )
     try:
-        system.start(timeout=120)
-        yield system
+        with running_system(
+            tmp_path_factory.mktemp("system-faults"),
+            "servers",
+            FaultySystem,
+            network=network,
+            demo=False,
+            admin_password=ADMIN_PASSWORD,
+            gateway_workers=2,
+            services=SERVICES,
+            web=False,
+        ) as system:
+            yield system
     finally:
-        system.stop()
         network.close()
-        for name in ("gateway", *SERVICES):
-            testing.drop_database(pg, system.database_url(name))
-        testing.delete_vhost(amqp)
 
 
 class Department(NamedTuple):

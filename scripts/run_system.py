@@ -63,6 +63,12 @@ def _found_services() -> tuple[str, ...]:
 
 
 SERVICES = _found_services()
+READY_POLL_SECONDS = 0.05
+_EAGER_RECONNECT = [
+    ("grpc.initial_reconnect_backoff_ms", 50),
+    ("grpc.min_reconnect_backoff_ms", 50),
+    ("grpc.max_reconnect_backoff_ms", 100),
+]
 # The workbench (issue 18): its own process beside the gateway, when the package is there.
 HAS_WEB = (ROOT / "web" / "src" / "web" / "__main__.py").exists()
 
@@ -138,6 +144,7 @@ class System:
         self.admin_password = admin_password
         self.gateway_workers = gateway_workers
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._databases: dict[str, str] = {}
         self.logs = self.data_dir / "logs"
         self.gateway_extra_env: dict[str, str] = {}
         self.services: tuple[str, ...] = tuple(services) if services is not None else SERVICES
@@ -191,9 +198,15 @@ class System:
         return values
 
     def database_url(self, name: str) -> str:
-        if self.postgres_url:
-            return _ensure_pg_database(self.postgres_url, f"{self.database_prefix}_{name}")
-        return f"sqlite:///{self.data_dir / 'db' / f'{name}.db'}"
+        if not self.postgres_url:
+            return f"sqlite:///{self.data_dir / 'db' / f'{name}.db'}"
+        if name not in self._databases:
+            self._databases[name] = _ensure_pg_database(self.postgres_url, self.database_name(name))
+        return self._databases[name]
+
+    def database_name(self, name: str) -> str:
+        """The PostgreSQL database of ``gateway`` or of a service."""
+        return f"{self.database_prefix}_{name}"
 
     def bus_url(self) -> str:
         return self.amqp_url or f"filesystem://{self.data_dir / 'bus'}"
@@ -337,10 +350,19 @@ class System:
 
     # -- processes ------------------------------------------------------------
 
-    def _run(self, args: list[str], env: dict[str, str]) -> None:
-        result = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"{' '.join(args)} failed:\n{result.stderr[-4000:]}")
+    def _run_all(self, steps: Mapping[str, tuple[list[str], dict[str, str]]]) -> None:
+        """Run one-off commands side by side (each database is its own), each logged
+        to ``logs/<step>.log``; raise with the log of the first that failed."""
+        running = {}
+        for step, (args, env) in steps.items():
+            with open(self.logs / f"{step}.log", "wb") as log:
+                running[step] = subprocess.Popen(
+                    args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+                )
+        failed = [step for step, proc in running.items() if proc.wait() != 0]
+        if failed:
+            tail = (self.logs / f"{failed[0]}.log").read_text(errors="replace")[-4000:]
+            raise RuntimeError(f"{' '.join(steps[failed[0]][0])} failed:\n{tail}")
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it
@@ -387,9 +409,10 @@ class System:
             for stale in metrics_dir.glob("*.db"):
                 stale.unlink()
         py = sys.executable
-        self._run([py, "-m", "gateway.seed"], self.gateway_env())
+        steps = {"seed-gateway": ([py, "-m", "gateway.seed"], self.gateway_env())}
         for name in self.services:
-            self._run([py, "-m", name, "migrate"], self.service_env(name))
+            steps[f"migrate-{name}"] = ([py, "-m", name, "migrate"], self.service_env(name))
+        self._run_all(steps)
 
     def start_process(self, name: str) -> None:
         self._spawn(name, self.command(name), self.env_for(name))
@@ -423,7 +446,7 @@ class System:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("the workbench did not become ready; see " + str(self.logs))
-            time.sleep(0.2)
+            time.sleep(READY_POLL_SECONDS)
 
     def _wait_http(self, url: str, deadline: float) -> None:
         while True:
@@ -436,10 +459,12 @@ class System:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("gateway did not become ready; see " + str(self.logs))
-            time.sleep(0.2)
+            time.sleep(READY_POLL_SECONDS)
 
     def _wait_grpc(self, name: str, port: int, deadline: float) -> None:
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        # gRPC backs off reconnecting up to seconds after a refused connection; a
+        # process that starts listening meanwhile would wait that long to be seen.
+        with grpc.insecure_channel(f"127.0.0.1:{port}", options=_EAGER_RECONNECT) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             while True:
                 self._check_alive()
@@ -451,7 +476,7 @@ class System:
                     pass
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{name} did not become ready; see {self.logs / name}.log")
-                time.sleep(0.2)
+                time.sleep(READY_POLL_SECONDS)
 
     def _check_alive(self) -> None:
         for name, proc in self.processes.items():
@@ -467,10 +492,19 @@ class System:
             proc.wait()
 
     def stop_process(self, name: str, timeout: float = 15.0) -> None:
+        self._signal(name)
+        self._reap(name, timeout)
+
+    def _signal(self, name: str) -> None:
+        proc = self.processes.get(name)
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+
+    def _reap(self, name: str, timeout: float = 15.0) -> None:
+        """Wait for a signalled process to exit; SIGKILL it after ``timeout``."""
         proc = self.processes.pop(name, None)
-        if proc is None or proc.poll() is not None:
+        if proc is None:
             return
-        proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -478,14 +512,14 @@ class System:
             proc.wait()
 
     def stop(self) -> None:
-        if any(count > 1 for count in self.replicas.values()):
-            # Replicas: tell every process at once, so their drains overlap.
-            for proc in self.processes.values():
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-        for name in ("web", "gateway", *reversed(self.services), "directory"):
-            for process in reversed(self.replica_names(name)):
-                self.stop_process(process)
+        """Stop the front (workbench, gateways) first, then every service at once,
+        so their drains overlap (a second each) instead of adding up."""
+        front = [*self.replica_names("web"), *self.replica_names("gateway")]
+        for group in (front, list(self.processes)):
+            for name in group:
+                self._signal(name)
+            for name in group:
+                self._reap(name)
 
 
 def main() -> int:
