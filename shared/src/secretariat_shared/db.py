@@ -196,9 +196,16 @@ class Database:
             session.close()
 
     @contextmanager
-    def connected(self) -> Iterator[Connection]:
-        """A read-only Core connection: for hot read paths, it skips the ORM session's cost."""
+    def connected(self, one_statement: bool = False) -> Iterator[Connection]:
+        """A read-only Core connection: for hot read paths, it skips the ORM session's cost.
+
+        ``one_statement``: the caller runs a single statement, consistent by itself, so
+        on PostgreSQL it runs without a transaction (autocommit), saving the BEGIN and
+        ROLLBACK round trips (issue 20).
+        """
         with self.read_engine.connect() as connection:
+            if one_statement and self.dialect == "postgresql":
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             try:
                 yield connection
             finally:
