@@ -13,8 +13,8 @@ import base64
 import binascii
 import functools
 import math
-from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, time, tzinfo
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from google.protobuf import json_format
@@ -44,9 +44,14 @@ MAX_DEPTH = 16
 # --- answers ----------------------------------------------------------------
 
 
+_EPOCH = datetime(1970, 1, 1)
+
+
 def timestamp_text(stamp: Any) -> str:
-    moment = datetime.fromtimestamp(stamp.seconds, UTC).replace(microsecond=stamp.nanos // 1000)
-    return moment.isoformat().replace("+00:00", "Z")
+    """RFC 3339 in UTC with ``Z``, microseconds only when there are any."""
+    micro = stamp.nanos // 1000
+    text = (_EPOCH + timedelta(seconds=stamp.seconds)).isoformat()
+    return f"{text}.{micro:06d}Z" if micro else f"{text}Z"
 
 
 def whole_numbers(value: Any) -> Any:
@@ -61,45 +66,84 @@ def whole_numbers(value: Any) -> Any:
     return value
 
 
-def _value_to_json(descriptor: Any, value: Any) -> Any:
+def _converter(descriptor: Any) -> Callable[[Any], Any] | None:
+    """How one value of the field becomes JSON; None when it is already JSON."""
     kind = descriptor.type
     if kind == FieldDescriptor.TYPE_MESSAGE:
         name = descriptor.message_type.full_name
         if name == TIMESTAMP:
-            return timestamp_text(value)
+            return timestamp_text
         if name in JSON_VALUES:
-            return whole_numbers(json_format.MessageToDict(value))
-        return to_json(value)
+            return lambda value: whole_numbers(json_format.MessageToDict(value))
+        return to_json
     if kind == FieldDescriptor.TYPE_BYTES:
-        return base64.b64encode(value).decode()
+        return lambda value: base64.b64encode(value).decode()
     if kind == FieldDescriptor.TYPE_ENUM:
-        found = descriptor.enum_type.values_by_number.get(value)
-        return found.name if found is not None else value
-    if kind in _FLOATS and not math.isfinite(value):
-        return None
+        names = descriptor.enum_type.values_by_number
+
+        def enum_name(value: Any) -> Any:
+            found = names.get(value)
+            return found.name if found is not None else value
+
+        return enum_name
+    if kind in _FLOATS:
+        return lambda value: value if math.isfinite(value) else None
+    return None
+
+
+_PLAIN, _PRESENCE, _REPEATED, _MAP = range(4)
+
+
+@functools.cache
+def _answer_plan(message_descriptor: Any) -> tuple[tuple[str, str, int, Any], ...]:
+    """Per field, once per message type: its JSON name, its attribute, how it is
+    read (plain, with presence, repeated, map) and its value's converter.
+    Answers are written on every request (issue 20): reading the descriptor's
+    options per field and value cost more than the rest of the mapping."""
+    plan = []
+    for descriptor in message_descriptor.fields:
+        if is_repeated(descriptor):
+            if descriptor.type == FieldDescriptor.TYPE_MESSAGE and (
+                descriptor.message_type.GetOptions().map_entry
+            ):
+                value_field = descriptor.message_type.fields_by_name["value"]
+                converter = _converter(value_field) or _same
+                plan.append((http_name(descriptor), descriptor.name, _MAP, converter))
+            else:
+                plan.append(
+                    (http_name(descriptor), descriptor.name, _REPEATED, _converter(descriptor))
+                )
+        elif has_presence(descriptor):
+            plan.append((http_name(descriptor), descriptor.name, _PRESENCE, _converter(descriptor)))
+        else:
+            plan.append((http_name(descriptor), descriptor.name, _PLAIN, _converter(descriptor)))
+    return tuple(plan)
+
+
+def _same(value: Any) -> Any:
     return value
 
 
 def to_json(message: Any) -> dict[str, Any]:
     """The answer message as a JSON object (every field present)."""
     result: dict[str, Any] = {}
-    for descriptor in message.DESCRIPTOR.fields:
-        name = http_name(descriptor)
-        value = getattr(message, descriptor.name)
-        if is_repeated(descriptor):
-            if descriptor.type == FieldDescriptor.TYPE_MESSAGE and (
-                descriptor.message_type.GetOptions().map_entry
-            ):
-                value_field = descriptor.message_type.fields_by_name["value"]
-                result[name] = {
-                    str(key): _value_to_json(value_field, item) for key, item in value.items()
-                }
+    for name, attribute, how, convert in _answer_plan(message.DESCRIPTOR):
+        if how == _PLAIN:
+            value = getattr(message, attribute)
+            result[name] = value if convert is None else convert(value)
+        elif how == _PRESENCE:
+            if not message.HasField(attribute):
+                result[name] = None
             else:
-                result[name] = [_value_to_json(descriptor, item) for item in value]
-        elif has_presence(descriptor) and not message.HasField(descriptor.name):
-            result[name] = None
+                value = getattr(message, attribute)
+                result[name] = value if convert is None else convert(value)
+        elif how == _REPEATED:
+            values = getattr(message, attribute)
+            result[name] = list(values) if convert is None else [convert(v) for v in values]
         else:
-            result[name] = _value_to_json(descriptor, value)
+            result[name] = {
+                str(key): convert(item) for key, item in getattr(message, attribute).items()
+            }
     return result
 
 

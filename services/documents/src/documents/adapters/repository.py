@@ -27,17 +27,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from documents.adapters.document_reads import document_from, step_from
 from documents.adapters.orm import document_readers, document_sequences, document_steps, documents
 from documents.domain.approvals.sla import StepTiming
 from documents.domain.catalogue import (
-    DocumentState,
     Priority,
-    Retention,
-    SecurityClass,
-    StepKind,
     StepState,
 )
-from documents.domain.model import Document, StandIn, StandInReason, Step, Viewer
+from documents.domain.model import Document, Step, Viewer
 from documents.domain.sla_report import FlowTiming
 from secretariat_shared.access import reach
 from secretariat_shared.access_sql import reach_condition
@@ -366,48 +363,5 @@ class DocumentRepository:
             .mappings()
             .all()
         ):
-            steps[s["document_id"]].append(
-                Step(
-                    id=s["id"],
-                    kind=StepKind(s["kind"]),
-                    owners=list(s["owners"]),
-                    state=StepState(s["state"]),
-                    opened_at=s["opened_at"],
-                    due_at=s["due_at"],
-                    completed_at=s["completed_at"],
-                    completed_by=s["completed_by"],
-                    comment=s["comment"],
-                    done_by=list(s["done_by"]),
-                    overdue=bool(s["overdue"]),
-                    position=s["position"],
-                    escalate_at=s["escalate_at"],
-                    escalated=bool(s["escalated"]),
-                    stand_ins=[
-                        StandIn(x["owner"], x["username"], StandInReason(x["reason"]))
-                        for x in s["stand_ins"] or []
-                    ],
-                    acted_for=dict(s["acted_for"] or {}),
-                )
-            )
-        return [
-            Document(
-                id=r["id"],
-                number=r["number"],
-                title=r["title"],
-                type_code=r["type_code"],
-                department_code=r["department_code"],
-                security_class=SecurityClass(r["security_class"]),
-                retention=Retention(r["retention"]),
-                priority=Priority(r["priority"]),
-                readers=sorted(readers[r["id"]]),
-                body=r["body"],
-                state=DocumentState(r["state"]),
-                registered_by=r["registered_by"],
-                registered_at=r["registered_at"],
-                steps=steps[r["id"]],
-                flow_due_at=r["flow_due_at"],
-                flow_closed_at=r["flow_closed_at"],
-                flow_met=r["flow_met"],
-            )
-            for r in rows
-        ]
+            steps[s["document_id"]].append(step_from(s))
+        return [document_from(r, readers[r["id"]], steps[r["id"]]) for r in rows]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from documents.adapters.approval_repository import ApprovalRepository
 from documents.adapters.audit_view import search_visible
+from documents.adapters.document_reads import read_document
 from documents.adapters.orm import platform
 from documents.adapters.repository import DocumentFilter, DocumentRepository
 from documents.domain.approvals.routing import stand_in_for
@@ -393,8 +394,8 @@ class DocumentRegister:
     # -- reading ------------------------------------------------------------
 
     def get(self, actor: Identity, document_id: str) -> Document:
-        with self._db.connected() as connection:
-            document = DocumentRepository(connection).get(document_id)
+        with self._db.connected(one_statement=True) as connection:
+            document = read_document(connection, document_id)
         if document is None or not can_read(viewer_of(actor), document):
             raise access.not_found("document", document_id)
         if document.security_class in (SecurityClass.CONFIDENTIAL, SecurityClass.SECRET):
