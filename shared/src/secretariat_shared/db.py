@@ -211,8 +211,9 @@ class Database:
         On PostgreSQL this is psycopg's pipeline mode: a registration's dozen
         inserts cost one round trip instead of one each. Inside the block a
         statement's result is not there yet, so the block must only write
-        (no ``RETURNING``, no reads, no ``rowcount``); an error in any of its
-        statements is raised at the end, as SQLAlchemy's exception. With
+        (no ``RETURNING``, no reads, no ``rowcount``); an error in one of its
+        statements is raised by a later one or at the end, always as
+        SQLAlchemy's exception (so ``is_unavailable`` still knows it). With
         ``commit`` the transaction's ``COMMIT`` goes in the same round trip; the
         caller's ``session.commit()`` must follow (it finds nothing left to do
         on PostgreSQL, and commits on SQLite, where the statements run one by
@@ -221,7 +222,7 @@ class Database:
         if self.dialect != "postgresql":
             yield
             return
-        import psycopg
+        import psycopg  # here: a SQLite deployment never loads the PostgreSQL driver
 
         raw = session.connection().connection.dbapi_connection
         try:

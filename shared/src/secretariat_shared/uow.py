@@ -143,8 +143,9 @@ class UnitOfWork:
             key = next(iter(self._before_commit))
             self._before_commit.pop(key)()
         had_events = bool(self._outbox_rows)
-        with self._db.pipelined(self.session, commit=True):
-            self.flush_side_records()
+        if self._outbox_rows or self._audit_rows or self._commit_writes:
+            with self._db.pipelined(self.session, commit=True):
+                self.flush_side_records()
         self.session.commit()
         if had_events and self._on_commit is not None:
             self._on_commit()
