@@ -240,6 +240,35 @@ class Database:
             finally:
                 connection.rollback()
 
+    @contextmanager
+    def pipelined(self, session: Session, *, commit: bool = False) -> Iterator[None]:
+        """Send the block's writes without waiting for each answer; wait once at its end.
+
+        On PostgreSQL this is psycopg's pipeline mode: a registration's dozen
+        inserts cost one round trip instead of one each. Inside the block a
+        statement's result is not there yet, so the block must only write
+        (no ``RETURNING``, no reads, no ``rowcount``); an error in one of its
+        statements is raised by a later one or at the end, always as
+        SQLAlchemy's exception (so ``is_unavailable`` still knows it). With
+        ``commit`` the transaction's ``COMMIT`` goes in the same round trip; the
+        caller's ``session.commit()`` must follow (it finds nothing left to do
+        on PostgreSQL, and commits on SQLite, where the statements run one by
+        one as without the block).
+        """
+        if self.dialect != "postgresql":
+            yield
+            return
+        import psycopg  # here: a SQLite deployment never loads the PostgreSQL driver
+
+        raw = session.connection().connection.dbapi_connection
+        try:
+            with raw.pipeline():  # type: ignore[union-attr]
+                yield
+                if commit:
+                    raw.commit()  # type: ignore[union-attr]
+        except psycopg.Error as exc:
+            raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
+
     def dispose(self) -> None:
         self.engine.dispose()
         if self.read_engine is not self.engine:

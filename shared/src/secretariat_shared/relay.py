@@ -25,7 +25,7 @@ import time
 from datetime import datetime, timedelta
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Integer, bindparam, delete, func, select, update
 
 from secretariat.common.v1 import envelope_pb2
 from secretariat_shared.bus import EventPublisher, OutgoingEvent, PublishFailed
@@ -112,6 +112,29 @@ class OutboxRelay:
         self._failures = OUTBOX_PUBLISH_FAILURES.labels(service)
         self._unsent = OUTBOX_UNSENT.labels(service)
         self._lag = OUTBOX_LAG.labels(service)
+        outbox = tables.outbox
+        self._claim = (
+            select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.envelope)
+            .where(outbox.c.sent_at.is_(None))
+            .order_by(outbox.c.id)
+            .limit(bindparam("limit", type_=Integer()))
+            .with_for_update(skip_locked=True)
+        )
+        self._mark_sent = (
+            update(outbox)
+            .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+            .values(
+                sent_at=bindparam("now", type_=outbox.c.sent_at.type),
+                attempts=outbox.c.attempts + 1,
+            )
+        )
+
+    def _connect(self) -> PublishFailed | None:
+        try:
+            self._publisher.connect(max_retries=0)
+        except PublishFailed as exc:
+            return exc
+        return None
 
     @property
     def consecutive_failures(self) -> int:
@@ -127,30 +150,28 @@ class OutboxRelay:
         A failed publish is recorded on the rows and returns 0.
         """
         outbox = self._outbox
-        with self._db.reading() as session:
-            pending = session.execute(
-                select(outbox.c.id).where(outbox.c.sent_at.is_(None)).limit(1)
-            ).first()
-        if pending is None:
-            return 0
+        look_first = self._db.dialect != "postgresql"
         connect_error: PublishFailed | None = None
-        try:
-            self._publisher.connect(max_retries=0)
-        except PublishFailed as exc:
-            connect_error = exc
-        claim = (
-            select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.envelope)
-            .where(outbox.c.sent_at.is_(None))
-            .order_by(outbox.c.id)
-            .limit(self._batch_size)
-            .with_for_update(skip_locked=True)
-        )
+        if look_first:
+            # SQLite: the claim's write transaction locks the whole file, so look
+            # with a read first and connect before taking it.
+            with self._db.reading() as session:
+                pending = session.execute(
+                    select(outbox.c.id).where(outbox.c.sent_at.is_(None)).limit(1)
+                ).first()
+            if pending is None:
+                return 0
+            connect_error = self._connect()
         session = self._db.write_session()
         try:
-            rows = session.execute(claim).all()
+            rows = session.execute(self._claim, {"limit": self._batch_size}).all()
             if not rows:
                 session.commit()
                 return 0
+            if not look_first:
+                # PostgreSQL: the claim skips rows other relays hold, so holding
+                # these while connecting blocks nobody.
+                connect_error = self._connect()
             ids = [row.id for row in rows]
             error = connect_error
             if error is None:
@@ -183,11 +204,8 @@ class OutboxRelay:
                     error,
                 )
                 return 0
-            session.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(ids))
-                .values(sent_at=self._clock.now(), attempts=outbox.c.attempts + 1)
-            )
+            with self._db.pipelined(session, commit=True):
+                session.execute(self._mark_sent, {"ids": ids, "now": self._clock.now()})
             session.commit()
         finally:
             session.close()

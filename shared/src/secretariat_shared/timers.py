@@ -186,6 +186,23 @@ class TimerStore:
         )
         return result.rowcount > 0
 
+    def cancel_many(self, session: Session, keys: Sequence[str], now: datetime) -> None:
+        """:meth:`cancel` for several keys in one statement; how many were pending is
+        not read, so it may go in a pipeline (``Database.pipelined``)."""
+        statement = self._statements.get("cancel_many")
+        if statement is None:
+            t = self._timers
+            statement = self._statements["cancel_many"] = (
+                update(t)
+                .where(
+                    t.c.key.in_(bindparam("keys", expanding=True)),
+                    t.c.fired_at.is_(None),
+                    t.c.cancelled_at.is_(None),
+                )
+                .values(cancelled_at=bindparam("now", type_=t.c.cancelled_at.type))
+            )
+        session.execute(statement, {"keys": list(keys), "now": now})
+
     def pending(self, session: Session, key: str) -> Row[Any] | None:
         """The timer ``key`` if it is neither fired nor cancelled."""
         t = self._timers

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from google.protobuf.message import Message
-from sqlalchemy import insert
+from sqlalchemy import Executable, insert
 from sqlalchemy.orm import Session
 
 from secretariat_shared.clock import Clock
@@ -50,6 +50,7 @@ class UnitOfWork:
         self._session: Session | None = None
         self._outbox_rows: list[dict[str, Any]] = []
         self._audit_rows: list[dict[str, Any]] = []
+        self._commit_writes: list[tuple[Executable, dict[str, Any]]] = []
         self._after_commit: list[Callable[[], None]] = []
         self._before_commit: dict[str, Callable[[], None]] = {}
         self.emitted: list[tuple[str, str]] = []
@@ -64,6 +65,7 @@ class UnitOfWork:
         self._session = self._db.write_session()
         self._outbox_rows = []
         self._audit_rows = []
+        self._commit_writes = []
         self._after_commit = []
         self._before_commit = {}
         return self
@@ -119,13 +121,21 @@ class UnitOfWork:
             }
         )
 
+    def write_with_commit(self, statement: Executable, params: dict[str, Any]) -> None:
+        """Execute a write whose result nobody reads just before the commit, with the
+        outbox and audit rows: on PostgreSQL they and the ``COMMIT`` share one round trip."""
+        self._commit_writes.append((statement, params))
+
     def flush_side_records(self) -> None:
         session = self.session
+        for statement, params in self._commit_writes:
+            session.execute(statement, params)
+        self._commit_writes = []
         if self._outbox_rows:
-            session.execute(insert(self._tables.outbox), self._outbox_rows)
+            session.execute(insert(self._tables.outbox).inline(), self._outbox_rows)
             self._outbox_rows = []
         if self._audit_rows:
-            session.execute(insert(self._tables.audit_log), self._audit_rows)
+            session.execute(insert(self._tables.audit_log).inline(), self._audit_rows)
             self._audit_rows = []
 
     def commit(self) -> None:
@@ -133,7 +143,9 @@ class UnitOfWork:
             key = next(iter(self._before_commit))
             self._before_commit.pop(key)()
         had_events = bool(self._outbox_rows)
-        self.flush_side_records()
+        if self._outbox_rows or self._audit_rows or self._commit_writes:
+            with self._db.pipelined(self.session, commit=True):
+                self.flush_side_records()
         self.session.commit()
         if had_events and self._on_commit is not None:
             self._on_commit()
@@ -172,6 +184,7 @@ class UnitOfWork:
             len(self._audit_rows),
             len(self._after_commit),
             len(self.emitted),
+            len(self._commit_writes),
         )
         waiting = set(self._before_commit)
         nested = self.session.begin_nested()
@@ -184,6 +197,7 @@ class UnitOfWork:
             del self._audit_rows[marks[1] :]
             del self._after_commit[marks[2] :]
             del self.emitted[marks[3] :]
+            del self._commit_writes[marks[4] :]
             for key in set(self._before_commit) - waiting:
                 del self._before_commit[key]
             raise
@@ -194,6 +208,7 @@ class UnitOfWork:
     def rollback(self) -> None:
         self._outbox_rows = []
         self._audit_rows = []
+        self._commit_writes = []
         self._after_commit = []
         self._before_commit = {}
         self.session.rollback()

@@ -6,7 +6,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -47,6 +60,7 @@ from documents.domain.approvals.templates import (
 )
 from secretariat_shared.access import SecurityClass, Viewer, reach
 from secretariat_shared.access_sql import reach_condition
+from secretariat_shared.db import UtcDateTime
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -230,6 +244,60 @@ def listed_for(viewer: Viewer) -> ColumnElement[bool]:
     return or_(participant, and_(personal, confidential))
 
 
+_AT = bindparam("at", type_=UtcDateTime())
+_STAND_IN = (
+    select(approval_absences.c.delegate_username)
+    .where(
+        approval_absences.c.username == bindparam("username", type_=String()),
+        approval_absences.c.starts_at <= _AT,
+        approval_absences.c.ends_at > _AT,
+    )
+    .order_by(approval_absences.c.created_at.desc(), approval_absences.c.id.desc())
+    .limit(1)
+)
+
+
+_ADD_PARTICIPANTS = {
+    "postgresql": postgresql.insert(approval_participants).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(approval_participants).on_conflict_do_nothing(),
+}
+
+
+def _add_participants(dialect: str) -> Any:
+    return _ADD_PARTICIPANTS[dialect]
+
+
+_ID = bindparam("approval_id", type_=String())
+_GET = select(approvals).where(approvals.c.id == _ID)
+_GET_FOR_UPDATE = _GET.with_for_update()
+_STEPS_OF = (
+    select(approval_steps)
+    .where(approval_steps.c.approval_id == _ID)
+    .order_by(approval_steps.c.approval_id, approval_steps.c.idx)
+)
+_SAVE = (
+    update(approvals)
+    .where(approvals.c.id == _ID)
+    .values(
+        {
+            name: bindparam(name, type_=approvals.c[name].type)
+            for name in (
+                "subject",
+                "payload",
+                "status",
+                "revision",
+                "history",
+                "seal_id",
+                "updated_at",
+                "completed_at",
+            )
+        }
+    )
+)
+_DELETE_STEPS = delete(approval_steps).where(approval_steps.c.approval_id == _ID)
+_DELETE_WAITING = delete(approval_waiting).where(approval_waiting.c.approval_id == _ID)
+
+
 class ApprovalRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -263,34 +331,30 @@ class ApprovalRepository:
 
     def save(self, approval: Approval, now: datetime) -> None:
         self.session.execute(
-            update(approvals)
-            .where(approvals.c.id == approval.id)
-            .values(
-                subject=approval.subject,
-                payload=approval.payload,
-                status=approval.status.value,
-                revision=approval.revision,
-                history=_history_to_json(approval.history),
-                seal_id=approval.seal_id,
-                updated_at=now,
-                completed_at=approval.completed_at,
-            )
+            _SAVE,
+            {
+                "approval_id": approval.id,
+                "subject": approval.subject,
+                "payload": approval.payload,
+                "status": approval.status.value,
+                "revision": approval.revision,
+                "history": _history_to_json(approval.history),
+                "seal_id": approval.seal_id,
+                "updated_at": now,
+                "completed_at": approval.completed_at,
+            },
         )
         self._save_children(approval, now, new=False)
 
     def _save_children(self, approval: Approval, now: datetime, new: bool) -> None:
         if not new:
-            self.session.execute(
-                delete(approval_steps).where(approval_steps.c.approval_id == approval.id)
-            )
+            self.session.execute(_DELETE_STEPS, {"approval_id": approval.id})
         if approval.steps:
             self.session.execute(
                 insert(approval_steps), [_step_row(approval.id, s) for s in approval.steps]
             )
         if not new:
-            self.session.execute(
-                delete(approval_waiting).where(approval_waiting.c.approval_id == approval.id)
-            )
+            self.session.execute(_DELETE_WAITING, {"approval_id": approval.id})
         current = approval.current_step()
         if current is not None and current.waiting_on():
             since = current.opened_at or now
@@ -301,21 +365,13 @@ class ApprovalRepository:
                     for n in current.waiting_on()
                 ],
             )
-        people = approval.participants()
-        known: set[str] = set()
-        if not new:
-            known = set(
-                self.session.scalars(
-                    select(approval_participants.c.username).where(
-                        approval_participants.c.approval_id == approval.id
-                    )
-                )
-            )
-        missing = sorted(people - known)
-        if missing:
+        people = sorted(approval.participants())
+        if people:
+            # Participants only grow: the ones already kept are skipped by the
+            # database, so saving reads nothing (and may go in a pipeline).
             self.session.execute(
-                insert(approval_participants),
-                [{"approval_id": approval.id, "username": n} for n in missing],
+                _add_participants(self.session.get_bind().dialect.name),
+                [{"approval_id": approval.id, "username": n} for n in people],
             )
 
     def open_steps_overlapping(self, start: datetime, end: datetime) -> list[str]:
@@ -335,10 +391,10 @@ class ApprovalRepository:
         self, approval_id: str, for_update: bool = False, nowait: bool = False
     ) -> Approval | None:
         """``for_update`` locks the row (PostgreSQL); ``nowait`` fails at once if it is locked."""
-        stmt = select(approvals).where(approvals.c.id == approval_id)
-        if for_update:
-            stmt = stmt.with_for_update(nowait=nowait)
-        row = self.session.execute(stmt).mappings().first()
+        stmt = _GET_FOR_UPDATE if for_update else _GET
+        if nowait:
+            stmt = _GET.with_for_update(nowait=True)
+        row = self.session.execute(stmt, {"approval_id": approval_id}).mappings().first()
         if row is None:
             return None
         return self._hydrate([row])[0]
@@ -365,15 +421,16 @@ class ApprovalRepository:
             return []
         ids = [r["id"] for r in rows]
         steps: dict[str, list[ApprovalStep]] = {i: [] for i in ids}
-        for s in (
-            self.session.execute(
+        found = (
+            self.session.execute(_STEPS_OF, {"approval_id": ids[0]})
+            if len(ids) == 1
+            else self.session.execute(
                 select(approval_steps)
                 .where(approval_steps.c.approval_id.in_(ids))
                 .order_by(approval_steps.c.approval_id, approval_steps.c.idx)
             )
-            .mappings()
-            .all()
-        ):
+        )
+        for s in found.mappings().all():
             steps[s["approval_id"]].append(_step_from_row(s))
         return [
             Approval(
@@ -576,16 +633,7 @@ class ApprovalRepository:
 
     def stand_in(self, username: str, at: datetime) -> str:
         """The delegate of the latest absence of ``username`` covering ``at``, or ""."""
-        delegate = self.session.execute(
-            select(approval_absences.c.delegate_username)
-            .where(
-                approval_absences.c.username == username,
-                approval_absences.c.starts_at <= at,
-                approval_absences.c.ends_at > at,
-            )
-            .order_by(approval_absences.c.created_at.desc(), approval_absences.c.id.desc())
-            .limit(1)
-        ).scalar()
+        delegate = self.session.execute(_STAND_IN, {"username": username, "at": at}).scalar()
         return str(delegate or "")
 
     def absences_of(self, username: str) -> list[Absence]:

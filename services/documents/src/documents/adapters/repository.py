@@ -107,6 +107,14 @@ def _sequence_upsert(dialect: str) -> Any:
     return cached
 
 
+_SET_NUMBER = (
+    update(documents)
+    .where(documents.c.id == bindparam("document_id", type_=String()))
+    .values(number=bindparam("number", type_=String()))
+)
+_INSERT_DOCUMENT = insert(documents)
+
+
 class DocumentRepository:
     def __init__(self, session: Session | Connection) -> None:
         self.session = session
@@ -128,32 +136,33 @@ class DocumentRepository:
 
     def add(self, document: Document) -> None:
         self.session.execute(
-            insert(documents).values(
-                id=document.id,
-                number=document.number,
-                title=document.title,
-                type_code=document.type_code,
-                department_code=document.department_code,
-                security_class=document.security_class.value,
-                retention=document.retention.value,
-                priority=document.priority.value,
-                body=document.body,
-                state=document.state.value,
-                registered_by=document.registered_by,
-                registered_at=document.registered_at,
-                updated_at=document.registered_at,
-                flow_due_at=document.flow_due_at,
-                flow_closed_at=document.flow_closed_at,
-                flow_met=document.flow_met,
-            )
+            _INSERT_DOCUMENT,
+            {
+                "id": document.id,
+                "number": document.number,
+                "title": document.title,
+                "type_code": document.type_code,
+                "department_code": document.department_code,
+                "security_class": document.security_class.value,
+                "retention": document.retention.value,
+                "priority": document.priority.value,
+                "body": document.body,
+                "state": document.state.value,
+                "registered_by": document.registered_by,
+                "registered_at": document.registered_at,
+                "updated_at": document.registered_at,
+                "flow_due_at": document.flow_due_at,
+                "flow_closed_at": document.flow_closed_at,
+                "flow_met": document.flow_met,
+            },
         )
         self._insert_readers(document.id, document.readers)
         self._insert_steps(document)
 
-    def set_number(self, document_id: str, number: str) -> None:
-        self.session.execute(
-            update(documents).where(documents.c.id == document_id).values(number=number)
-        )
+    @staticmethod
+    def number_update(document_id: str, number: str) -> tuple[Any, dict[str, Any]]:
+        """The statement and parameters that give a registered document its number (D-01)."""
+        return _SET_NUMBER, {"document_id": document_id, "number": number}
 
     def save(self, document: Document, now: datetime) -> None:
         self.session.execute(

@@ -43,10 +43,9 @@ class ApprovalDecisions(ApprovalFlow):
         delegate = cmd.delegate_to.strip()
         if action is Action.DELEGATE and delegate and self._directory.person(delegate) is None:
             raise ValidationFailed(FieldError("delegate_to", f"unknown person {delegate!r}"))
-        self._follow_directory_now(cmd.approval_id)
         with self._uow() as uow:
             repo = ApprovalRepository(uow.session)
-            approval = self._load_for_update(repo, actor, cmd.approval_id)
+            approval = self._load_following_directory(uow, repo, actor, cmd.approval_id)
             before = approval_snapshot(approval)
             now = self._clock.now()
             current = approval.current_step()
@@ -133,7 +132,8 @@ class ApprovalDecisions(ApprovalFlow):
                     f"{actor.username} 将步骤「{step.name}」委托给您审批。",
                     step.due_at,
                 )
-            repo.save(approval, now)
+            with self._db.pipelined(uow.session):
+                repo.save(approval, now)
             uow.audit(
                 actor.username,
                 f"approval_{action.value}",

@@ -96,19 +96,17 @@ class ApprovalFlow:
         due_at, escalate_at = step_deadlines(now, approval.urgent, self._calendar.add_sla)
         model.open_step(approval, step, seats, now, due_at, escalate_at)
         payload = {"approval_id": approval.id, "step_index": step.index}
-        self._timers.schedule(
+        self._timers.schedule_many(
             uow.session,
-            REMINDER_TIMER,
-            self._timer_key(approval, step, "reminder"),
-            due_at,
-            payload,
-        )
-        self._timers.schedule(
-            uow.session,
-            ESCALATION_TIMER,
-            self._timer_key(approval, step, "escalation"),
-            escalate_at,
-            payload,
+            [
+                (REMINDER_TIMER, self._timer_key(approval, step, "reminder"), due_at, payload),
+                (
+                    ESCALATION_TIMER,
+                    self._timer_key(approval, step, "escalation"),
+                    escalate_at,
+                    payload,
+                ),
+            ],
         )
         event = events_pb2.ApprovalStepOpened(
             approval=self._ref(approval),
@@ -131,9 +129,8 @@ class ApprovalFlow:
         )
 
     def _cancel_timers(self, uow: UnitOfWork, approval: Approval, step: ApprovalStep) -> None:
-        now = self._clock.now()
-        for kind in ("reminder", "escalation"):
-            self._timers.cancel(uow.session, self._timer_key(approval, step, kind), now)
+        keys = [self._timer_key(approval, step, kind) for kind in ("reminder", "escalation")]
+        self._timers.cancel_many(uow.session, keys, self._clock.now())
 
     # -- following the directory (X-01) ----------------------------------------
 
@@ -198,28 +195,23 @@ class ApprovalFlow:
         )
         return change
 
-    def _follow_directory_now(self, approval_id: str) -> None:
-        """Bring the approval's open step in line with the directory in a transaction of
-        its own, so the hand-over stands even when the decision that follows is refused
-        (the replaced head asking to decide learns it is no longer theirs). Checked on a
-        read first: most decisions find nothing to change and take no extra write lock."""
-        with self._db.reading() as session:
-            repo = ApprovalRepository(session)
-            found = repo.get(approval_id)
-            step = found.current_step() if found is not None else None
-            if found is None or step is None:
-                return
-            org = DirectoryOrganisation(self._directory, repo)
-            if seats_now(found, step, org, self._clock.now()) is None:
-                return
-        with self._uow() as uow:
-            repo = ApprovalRepository(uow.session)
-            approval = repo.get(approval_id, for_update=True)
-            if approval is None:
-                return
+    def _load_following_directory(
+        self, uow: UnitOfWork, repo: ApprovalRepository, actor: Identity, approval_id: str
+    ) -> Approval:
+        """Lock the approval for a decision, its open step first brought in line with the
+        directory (X-01). A hand-over commits on its own before the decision goes on in
+        a new transaction, so it stands even when the decision is refused (the replaced
+        head asking to decide learns it is no longer theirs); most decisions find
+        nothing to hand over and read the approval once."""
+        approval = repo.get(approval_id, for_update=True)
+        if approval is not None:
             org = DirectoryOrganisation(self._directory, repo)
             if self._follow_directory(uow, repo, approval, org, self._clock.now()) is not None:
                 uow.commit()
+                approval = repo.get(approval_id, for_update=True)
+        if approval is None or not self._visible(approval, actor):
+            raise NotFound(f"approval {approval_id} not found")
+        return approval
 
     # -- deciding (D-09) ----------------------------------------------------
 

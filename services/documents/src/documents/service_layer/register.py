@@ -294,21 +294,26 @@ class DocumentRegister:
             document.flow_due_at = self._calendar.add_sla(
                 now, flow_deadline_hours(document.priority)
             )
-            uow.documents.add(document)
-            self._arm_step(uow, document, step)
-            self._timers.schedule(
-                uow.session,
-                FLOW_DUE_TIMER,
-                f"document-flow:{document.id}:due",
-                document.flow_due_at,
-                {"document_id": document.id},
-            )
+            with self._db.pipelined(uow.session):
+                uow.documents.add(document)
+                self._timers.schedule_many(
+                    uow.session,
+                    [
+                        *self._step_timers(document, step),
+                        (
+                            FLOW_DUE_TIMER,
+                            f"document-flow:{document.id}:due",
+                            document.flow_due_at,
+                            {"document_id": document.id},
+                        ),
+                    ],
+                )
             # SPEC D-01: the counter row stays locked from its increment to the
             # commit, so it is taken last; concurrent registrations of one
-            # department, year and type queue only for the commit itself.
+            # department, year and type queue only for the commit itself, which
+            # goes with the number, the events and the audit row in one round trip.
             seq = uow.documents.next_sequence(cmd.department_code, year, cmd.type_code)
             document.number = format_number(cmd.department_code, year, cmd.type_code, seq)
-            uow.documents.set_number(document.id, document.number)
             uow.emit(
                 "documents.document.registered",
                 document.id,
@@ -332,6 +337,7 @@ class DocumentRegister:
                 None,
                 document_snapshot(document),
             )
+            uow.write_with_commit(*uow.documents.number_update(document.id, document.number))
             uow.commit()
         metrics.DOCUMENTS_REGISTERED.labels(document.type_code, document.priority.value).inc()
         return document
@@ -377,19 +383,27 @@ class DocumentRegister:
             uow.emit("documents.step.assigned", document.id, event)
 
     def _arm_step(self, uow: UnitOfWork, document: Document, step: Step) -> None:
+        self._timers.schedule_many(uow.session, self._step_timers(document, step))
+
+    @staticmethod
+    def _step_timers(
+        document: Document, step: Step
+    ) -> list[tuple[str, str, datetime, dict[str, Any]]]:
+        """The open step's deadline and escalation timers (X-05, D-05/D-08)."""
         payload = {"document_id": document.id, "step_id": step.id}
+        timers = []
         if step.due_at is not None:
-            self._timers.schedule(
-                uow.session, STEP_DUE_TIMER, f"document-step:{step.id}:due", step.due_at, payload
-            )
+            timers.append((STEP_DUE_TIMER, f"document-step:{step.id}:due", step.due_at, payload))
         if step.escalate_at is not None:
-            self._timers.schedule(
-                uow.session,
-                STEP_ESCALATION_TIMER,
-                f"document-step:{step.id}:escalation",
-                step.escalate_at,
-                payload,
+            timers.append(
+                (
+                    STEP_ESCALATION_TIMER,
+                    f"document-step:{step.id}:escalation",
+                    step.escalate_at,
+                    payload,
+                )
             )
+        return timers
 
     # -- reading ------------------------------------------------------------
 
