@@ -159,6 +159,9 @@ def main() -> int:
     parser.add_argument("--profile", type=int, default=0, help="py-spy for this many seconds")
     parser.add_argument("--gateway-env", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--workers", type=int, default=2, help="gateway workers")
+    parser.add_argument(
+        "--conditional", action="store_true", help="send If-None-Match: answered 304 (issue 20)"
+    )
     args = parser.parse_args()
     pg, amqp = os.environ.get("SECRETARIAT_POSTGRES_URL"), os.environ.get("SECRETARIAT_AMQP_URL")
     result: dict[str, Any] = {
@@ -190,6 +193,10 @@ def main() -> int:
             created = httpx.post(f"{base}/api/v1/documents", json=DOCUMENT, headers=auth).json()
             doc_url = f"{base}/api/v1/documents/{created['id']}"
             loadgen.fixed_rate(doc_url, 100, 2, headers=auth)
+            if args.conditional:
+                tag = httpx.get(doc_url, headers=auth).headers["ETag"]
+                auth = {**auth, "If-None-Match": tag}
+                assert httpx.get(doc_url, headers=auth).status_code == 304
             time.sleep(1)
             result["gateway_pss_idle_mb"] = gateway_pss_mb(system)
             idle_before, idle_start = cpu_seconds(system), time.monotonic()

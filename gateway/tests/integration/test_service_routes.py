@@ -25,6 +25,7 @@ from grpc_reflection.v1alpha import reflection
 from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
 from secretariat.infohub.v1 import infohub_pb2, infohub_pb2_grpc
 from secretariat_shared.clock import ManualClock
+from secretariat_shared.contract.conditional import conditional_answer
 from secretariat_shared.contract.status import bad_request
 from secretariat_shared.errors import FieldError
 from secretariat_shared.identity import METADATA_KEY, Identity, IdentityVerifier
@@ -121,7 +122,7 @@ class FakeRegistry(documents_pb2_grpc.DocumentRegistryServicer):
 
     def GetDocument(self, request: Any, context: Any) -> documents_pb2.Document:
         self.recorder.record("GetDocument", request, context)
-        return sample_document(id=request.id)
+        return conditional_answer(context, sample_document(id=request.id))
 
     def ListDocuments(self, request: Any, context: Any) -> documents_pb2.ListDocumentsResponse:
         self.recorder.record("ListDocuments", request, context)
@@ -284,6 +285,31 @@ def test_forwarded_identity_is_short_lived(
     clock.advance(61)
     with pytest.raises(Exception, match="expired"):
         forwarded(token, keypair[1], clock)
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_a_read_the_client_holds_is_304_without_a_body_once_the_service_has_read_it(
+    routed: FlaskClient, login: Login, fake_services: FakeServices
+) -> None:
+    headers = login("zhang.wei")
+    first = routed.get("/api/v1/documents/doc-1", headers=headers)
+    tag = first.headers["ETag"]
+    assert first.status_code == 200
+    assert first.get_json()["id"] == "doc-1"
+
+    again = routed.get("/api/v1/documents/doc-1", headers={**headers, "If-None-Match": tag})
+    assert again.status_code == 304
+    assert again.data == b""
+    assert again.headers["ETag"] == tag
+    assert again.headers["Cache-Control"] == "no-store"
+    # The service was asked (it decides access, X-03), with the tag the client holds.
+    method, _, _ = fake_services.recorder.calls[-1]
+    assert method == "GetDocument"
+    assert len(fake_services.recorder.calls) == 2
+
+    other = routed.get("/api/v1/documents/doc-2", headers={**headers, "If-None-Match": tag})
+    assert other.status_code == 200
+    assert other.headers["ETag"] != tag
 
 
 @pytest.mark.usefixtures("demo_org")

@@ -29,6 +29,7 @@ from gateway.service_layer.auth import Caller
 from secretariat_shared.contract.calls import RouteCaller, ServiceDown
 from secretariat_shared.contract.catalog import RouteCatalog, Snapshot
 from secretariat_shared.contract.check import MAX_VIOLATIONS, Violation
+from secretariat_shared.contract.conditional import IF_NONE_MATCH, answer_tag, forwardable
 from secretariat_shared.contract.json_mapping import to_json
 from secretariat_shared.contract.routes import HTTP_BODY, Route
 from secretariat_shared.contract.status import LANGUAGE_METADATA, field_errors_of
@@ -157,6 +158,10 @@ class Transcoder:
 
     def forward(self, route: Route, message: Any, caller: Caller | None, language: str) -> Response:
         metadata: list[tuple[str, str]] = [(LANGUAGE_METADATA, language)]
+        if route.http_method == "GET":
+            held = forwardable(request.headers.get("If-None-Match"))
+            if held is not None:
+                metadata.append((IF_NONE_MATCH, held))
         if caller is not None:
             metadata.append(
                 (
@@ -191,10 +196,16 @@ class Transcoder:
             for name, value in passed_headers(metadata):
                 response.headers[name] = value
             return response
+        tag, not_modified = answer_tag(metadata) if route.http_method == "GET" else (None, False)
+        if tag is not None and not_modified:
+            # The service read and checked access first (issue 20; X-03 stays there).
+            return Response(status=304, headers={"ETag": tag})
         payload = to_json(answer)
         response = Response(
             json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json"
         )
+        if tag is not None:
+            response.headers["ETag"] = tag
         if route.operation.location:
             response.headers["Location"] = location(route.operation.location, payload)
         return response

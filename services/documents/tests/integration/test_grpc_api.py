@@ -7,8 +7,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from documents.entrypoints.grpc_servicer import DocumentRegistryServicer
-from documents_testkit import HR_CLERK, Harness
+from documents_testkit import FIN_CLERK, HR_CLERK, HR_HEAD, Harness, person
 from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
+from secretariat_shared.contract.conditional import ETAG, IF_NONE_MATCH, NOT_MODIFIED
 from secretariat_shared.contract.status import field_errors_of
 from secretariat_shared.grpc_server import (
     GrpcService,
@@ -17,6 +18,7 @@ from secretariat_shared.grpc_server import (
 )
 from secretariat_shared.identity import (
     SERVICE_AUDIENCE,
+    Identity,
     IdentitySigner,
     IdentityVerifier,
     generate_keypair,
@@ -28,6 +30,7 @@ pytestmark = pytest.mark.integration
 
 PRIVATE = keypair_for_tests()[0]
 OTHER_PRIVATE, _ = generate_keypair()
+HR_STAFF = person("hr.staff", "HR")
 
 
 @pytest.fixture
@@ -119,6 +122,52 @@ def test_unreadable_document_is_not_found(
     with pytest.raises(grpc.RpcError) as caught:
         stub.GetDocument(documents_pb2.GetDocumentRequest(id="missing"), metadata=token(harness))
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def _as(harness: Harness, who: Identity, *extra: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+    signed = IdentitySigner(PRIVATE, harness.clock).sign(who, SERVICE_AUDIENCE, 60)
+    return (*identity_metadata(signed), *extra)
+
+
+def test_a_read_carries_its_etag_and_a_matching_one_gets_not_modified_after_x03_and_audit(
+    stub: documents_pb2_grpc.DocumentRegistryStub, harness: Harness
+) -> None:
+    secret = documents_pb2.RegisterDocumentRequest()
+    secret.CopyFrom(REQUEST)
+    secret.security_class = "secret"
+    secret.readers.extend(["fin.clerk", "hr.head"])
+    created = stub.RegisterDocument(secret, metadata=token(harness))
+    ask = documents_pb2.GetDocumentRequest(id=created.id)
+
+    full, call = stub.GetDocument.with_call(ask, metadata=_as(harness, FIN_CLERK))
+    tag = dict(call.initial_metadata())[ETAG]
+    assert full.title == "人事制度汇编"
+    assert tag.startswith('"')
+
+    again, call = stub.GetDocument.with_call(
+        ask, metadata=_as(harness, FIN_CLERK, (IF_NONE_MATCH, f'"other", W/{tag}'))
+    )
+    assert again == documents_pb2.Document()
+    assert dict(call.initial_metadata()) == {ETAG: tag, NOT_MODIFIED: "1"}
+    # The read happened: a classified read is audited even when answered 304 (X-04).
+    assert harness.audit_actions(created.id).count("read_classified") == 2
+
+    # Who may not read it learns nothing from a tag, not even that it matched (X-03).
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.GetDocument(ask, metadata=_as(harness, HR_STAFF, (IF_NONE_MATCH, tag)))
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+    step = full.steps[-1]
+    stub.CompleteStep(
+        documents_pb2.CompleteStepRequest(document_id=created.id, step_id=step.id),
+        metadata=_as(harness, HR_HEAD),
+    )
+    changed, call = stub.GetDocument.with_call(
+        ask, metadata=_as(harness, FIN_CLERK, (IF_NONE_MATCH, tag))
+    )
+    assert changed.state != full.state
+    assert dict(call.initial_metadata())[ETAG] != tag
+    assert NOT_MODIFIED not in dict(call.initial_metadata())
 
 
 def test_health_is_serving_without_identity(harness: Harness) -> None:

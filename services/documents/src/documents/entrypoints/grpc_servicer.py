@@ -12,6 +12,7 @@ from documents.domain.model import Document, Step
 from documents.service_layer.commands import CompleteStep, ListDocuments, RegisterDocument
 from documents.service_layer.register import DocumentRegister
 from secretariat.documents.v1 import documents_pb2, documents_pb2_grpc
+from secretariat_shared.contract.conditional import conditional_answer
 from secretariat_shared.grpc_server import current_identity
 from secretariat_shared.paging import page_of
 from secretariat_shared.proto_conversions import set_timestamp as _ts
@@ -106,8 +107,10 @@ class DocumentRegistryServicer(documents_pb2_grpc.DocumentRegistryServicer):
     def GetDocument(  # noqa: N802
         self, request: documents_pb2.GetDocumentRequest, context: grpc.ServicerContext
     ) -> documents_pb2.Document:
-        return document_to_proto(
-            self._register.get(current_identity(), request.id), self._register.due_provisional
+        # Read and checked (X-03, classified reads audited) before any 304 (issue 20).
+        document = self._register.get(current_identity(), request.id)
+        return conditional_answer(
+            context, document_to_proto(document, self._register.due_provisional)
         )
 
     def ListDocuments(  # noqa: N802
