@@ -286,6 +286,9 @@ class Ingestion:
                 channel = connection.channel()
                 for name in ("performance.events", "performance.events.dead"):
                     channel.queue_delete(f"{self.prefix}{name}")
+                topology = BusTopology(prefix=self.prefix)
+                channel.exchange_delete(topology.exchange_name)
+                channel.exchange_delete(topology.dead_letter_exchange_name)
             finally:
                 connection.release()
 
