@@ -138,16 +138,16 @@ def _offer(
     for n in numbers:
         event_type, body = source(n)
         events.append(OutgoingEvent(body, event_type, str(n), ""))
-    sender: _AmqpSender | None = None
-    publisher: EventPublisher | None = None
-    items: Sequence[Any]
+    send: Callable[[int, int], None]
+    close: Callable[[], None]
     if is_amqp_url(bus_url):
         sender = _AmqpSender(bus_url, topology)
-        items = sender.prepare(events)
+        frames = sender.prepare(events)
+        send, close = (lambda a, b: sender.send(frames[a:b])), sender.close
     else:
         publisher = EventPublisher(bus_url, topology)
         publisher.connect()
-        items = events
+        send, close = (lambda a, b: publisher.publish_batch(events[a:b])), publisher.close
     ready.release()
     while start_at.value == 0.0:
         time.sleep(0.001)
@@ -155,26 +155,19 @@ def _offer(
     while time.time() < began:
         time.sleep(0.0005)
     cpu = time.process_time()
-    sent, total = 0, len(items)
+    sent, total = 0, len(events)
     slice_ = max(1, int(rate * _SLICE_SECONDS))
     while sent < total:
         due = total if not rate else min(total, int((time.time() - began) * rate) + 1)
         if due < total and due - sent < slice_:
             time.sleep(max(0.0005, began + (sent + slice_) / rate - time.time()))
             continue
-        if sender is not None:
-            sender.send(items[sent:due])
-        else:
-            assert publisher is not None
-            publisher.publish_batch(items[sent:due])
+        send(sent, due)
         sent = due
     report[0] = time.time()
     report[1] = time.process_time() - cpu
     report[2] = sent
-    if sender is not None:
-        sender.close()
-    if publisher is not None:
-        publisher.close()
+    close()
 
 
 class PacedPublishers:
