@@ -26,8 +26,8 @@ quarter, which recompute published results.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
-import multiprocessing as mp
 import os
 import random
 import sys
@@ -39,12 +39,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import func, insert, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "performance" / "tests"))
 
+import process_cpu  # noqa: E402
+from paced_publisher import PacedPublishers  # noqa: E402
+
 from performance.adapters import orm  # noqa: E402
+from performance.adapters import repository as repo  # noqa: E402
 from performance.adapters.orm import platform  # noqa: E402
 from performance.bootstrap import CONSUMER_BATCH, MIGRATIONS  # noqa: E402
 from performance.domain import facts as k  # noqa: E402
@@ -54,7 +59,7 @@ from performance.service_layer.intake import FactIntake  # noqa: E402
 from secretariat.career.v1 import events_pb2 as career  # noqa: E402
 from secretariat.documents.v1 import events_pb2 as documents  # noqa: E402
 from secretariat.meetings.v1 import events_pb2 as meetings  # noqa: E402
-from secretariat_shared.bus import BusTopology, EventPublisher, OutgoingEvent, connect  # noqa: E402
+from secretariat_shared.bus import BusTopology, connect  # noqa: E402
 from secretariat_shared.calendar import BusinessCalendar  # noqa: E402
 from secretariat_shared.clock import ManualClock  # noqa: E402
 from secretariat_shared.consumer import EventConsumer  # noqa: E402
@@ -230,38 +235,6 @@ def bench_event(n: int, people: int, moment: datetime) -> tuple[str, bytes]:
     return event_type, envelope.SerializeToString()
 
 
-def publish_paced(
-    bus_url: str,
-    prefix: str,
-    first: int,
-    count: int,
-    people: int,
-    rate: float,
-    moment_iso: str,
-    started: object,
-    finished: object,
-) -> None:
-    """Child process: publish ``count`` events at ``rate`` a second (0: as fast
-    as possible), in slices of 10 ms each confirmed once."""
-    publisher = EventPublisher(bus_url, BusTopology(prefix=prefix))
-    moment = datetime.fromisoformat(moment_iso)
-    events = []
-    for n in range(first, first + count):
-        event_type, body = bench_event(n, people, moment)
-        events.append(OutgoingEvent(body, event_type, str(n), ""))
-    per_slice = max(1, int(rate / 100)) if rate else 200
-    began = time.time()
-    started.value = began  # type: ignore[attr-defined]
-    for i in range(0, len(events), per_slice):
-        if rate:
-            wait = began + i / rate - time.time()
-            if wait > 0:
-                time.sleep(wait)
-        publisher.publish_batch(events[i : i + per_slice])
-    finished.value = time.time()  # type: ignore[attr-defined]
-    publisher.close()
-
-
 class Ingestion:
     """The service's consumer with the fact handlers, on one bus namespace."""
 
@@ -313,21 +286,26 @@ class Ingestion:
                 channel = connection.channel()
                 for name in ("performance.events", "performance.events.dead"):
                     channel.queue_delete(f"{self.prefix}{name}")
+                topology = BusTopology(prefix=self.prefix)
+                channel.exchange_delete(topology.exchange_name)
+                channel.exchange_delete(topology.dead_letter_exchange_name)
             finally:
                 connection.release()
 
 
-def publish(
-    bus_url: str, prefix: str, first: int, count: int, people: int, rate: float, moment: datetime
-) -> tuple[Any, Any, Any]:
-    ctx = mp.get_context("spawn")
-    started, finished = ctx.Value("d", 0.0, lock=False), ctx.Value("d", 0.0, lock=False)
-    child = ctx.Process(
-        target=publish_paced,
-        args=(bus_url, prefix, first, count, people, rate, moment.isoformat(), started, finished),
-    )
-    child.start()
-    return child, started, finished
+def publishers(
+    bus_url: str,
+    prefix: str,
+    first: int,
+    count: int,
+    people: int,
+    rate: float,
+    moment: datetime,
+    processes: int,
+) -> PacedPublishers:
+    """Publisher processes offering the bench's events (0: as fast as they can)."""
+    source = functools.partial(bench_event, people=people, moment=moment)
+    return PacedPublishers(bus_url, prefix, source, first, count, rate, processes)
 
 
 class _Delivered:
@@ -360,44 +338,105 @@ def in_process(
     return count / wall, count / cpu
 
 
-def wait_processed(ingestion: Ingestion, target: int, timeout: float) -> tuple[float, int]:
-    """When ``target`` events were applied (or the timeout passed), and how many were."""
+def wait_settled(ingestion: Ingestion, target: int, timeout: float) -> float:
+    """When the consumer had settled ``target`` messages (or the timeout passed).
+
+    Counted by the consumer in memory, so that waiting costs the database
+    nothing; what was applied is counted in ``processed_events`` afterwards."""
     deadline = time.time() + timeout
-    while True:
-        applied = ingestion.processed()
-        if applied >= target or time.time() > deadline:
-            return time.time(), applied
-        time.sleep(0.05)
+    while ingestion.consumer.settled < target and time.time() < deadline:
+        time.sleep(0.01)
+    return time.time()
+
+
+class CpuMeter:
+    """CPU seconds spent by the consumer's thread, the broker (every beam.smp on
+    the machine: other users of the broker count too) and the PostgreSQL
+    backends connected to the bench's database."""
+
+    def __init__(self, db: Database, thread: threading.Thread | None) -> None:
+        self.db = db
+        self.tid = thread.native_id if thread is not None else None
+        self.broker = process_cpu.named("beam.smp")
+        self.before = self.read()
+
+    def _backends(self) -> dict[int, float]:
+        if self.db.dialect != "postgresql":
+            return {}
+        url = self.db.engine.url
+        with psycopg.connect(
+            host=url.host, port=url.port, user=url.username, dbname=url.database
+        ) as connection:
+            pids = process_cpu.postgres_backends(connection, str(url.database))
+        return {pid: process_cpu.cpu_seconds(pid) for pid in pids}
+
+    def read(self) -> dict[str, Any]:
+        return {
+            "consumer": process_cpu.cpu_seconds(os.getpid(), self.tid)
+            if self.tid
+            else time.process_time(),
+            "broker": process_cpu.total(self.broker),
+            "backends": self._backends(),
+        }
+
+    def spent(self) -> dict[str, float]:
+        after = self.read()
+        backends = sum(
+            cpu - self.before["backends"].get(pid, 0.0) for pid, cpu in after["backends"].items()
+        )
+        return {
+            "consumer": after["consumer"] - self.before["consumer"],
+            "rabbitmq_beam_smp": after["broker"] - self.before["broker"],
+            "postgresql_backends": backends,
+        }
+
+
+def per_event_us(seconds: float, events: int) -> int:
+    return round(seconds * 1e6 / max(events, 1))
 
 
 def sustained(
-    db: Database, bus_url: str, intake: FactIntake, rate: float, seconds: float, people: int
-) -> dict[str, float]:
-    """Events at ``rate``/s for ``seconds`` while the consumer runs: how long
-    after the last publication the last event is applied."""
+    db: Database,
+    bus_url: str,
+    intake: FactIntake,
+    rate: float,
+    seconds: float,
+    people: int,
+    processes: int,
+) -> dict[str, Any]:
+    """Events at ``rate``/s for ``seconds`` while the consumer runs: how many
+    were applied per second from the first publication to the last one
+    applied, and the CPU each process spent per event."""
     count = int(rate * seconds)
     ingestion = Ingestion(db, bus_url, intake, CONSUMER_BATCH)
     base = ingestion.processed()
     ingestion.start()
     moment = intake.ctx.clock.now()
     try:
-        child, started, finished = publish(
-            bus_url, ingestion.prefix, 10_000_000, count, people, rate, moment
+        offer = publishers(
+            bus_url, ingestion.prefix, 10_000_000, count, people, rate, moment, processes
         )
-        done, applied = wait_processed(ingestion, base + count, seconds * 10 + 60)
-        child.join()
+        meter = CpuMeter(db, ingestion.thread)
+        started = offer.start()
+        load = os.getloadavg()[0]
+        done = wait_settled(ingestion, count, seconds * 10 + 60)
+        cpu = meter.spent()
+        published = offer.join()
+        load = max(load, os.getloadavg()[0])
     finally:
         ingestion.close()
-    applied -= base
-    elapsed = done - started.value
+    applied = ingestion.processed() - base
+    cpu["publishers"] = published.cpu_seconds
     return {
         "events": count,
         "applied": applied,
-        "load_average_1m": round(os.getloadavg()[0], 1),
+        "load_average_1m": round(load, 1),
+        "publisher_processes": processes,
         "offered_events_per_second": rate,
-        "published_events_per_second": round(count / (finished.value - started.value)),
-        "applied_events_per_second": round(applied / elapsed),
-        "last_applied_after_last_published_seconds": round(done - finished.value, 2),
+        "published_events_per_second": round(published.rate),
+        "applied_events_per_second": round(applied / (done - started)),
+        "last_applied_after_last_published_seconds": round(done - published.finished, 2),
+        "cpu_us_per_event": {name: per_event_us(value, count) for name, value in cpu.items()},
     }
 
 
@@ -410,19 +449,21 @@ def backlog(
     batch: int,
     first: int,
     moment: datetime,
+    processes: int,
 ) -> float:
     """Publish ``count`` events, then start the consumer: events/s applied."""
     ingestion = Ingestion(db, bus_url, intake, batch)
     base = ingestion.processed()
     try:
-        child, _, _ = publish(bus_url, ingestion.prefix, first, count, people, 0, moment)
-        child.join()
+        offer = publishers(bus_url, ingestion.prefix, first, count, people, 0, moment, processes)
+        offer.start()
+        offer.join()
         began = time.time()
         ingestion.start()
-        done, applied = wait_processed(ingestion, base + count, count / 20 + 60)
+        done = wait_settled(ingestion, count, count / 20 + 60)
     finally:
         ingestion.close()
-    return (applied - base) / (done - began)
+    return (ingestion.processed() - base) / (done - began)
 
 
 def main() -> int:
@@ -430,7 +471,16 @@ def main() -> int:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--bus-url", default="", help="amqp://… ; default: the embedded transport")
     parser.add_argument("--people", type=int, default=2000)
-    parser.add_argument("--facts", type=int, default=1_000_000)
+    parser.add_argument(
+        "--facts",
+        type=int,
+        default=1_000_000,
+        help="facts in the database; with --only ingestion, only those missing are seeded "
+        "(0: none), so a database seeded once serves every later run",
+    )
+    parser.add_argument(
+        "--publishers", type=int, default=2, help="publisher processes sharing the offered rate"
+    )
     parser.add_argument("--rate", type=float, default=1000.0, help="offered events/s")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long events are offered")
     parser.add_argument("--backlog", type=int, default=10_000)
@@ -464,13 +514,11 @@ def main() -> int:
     if args.only in ("all", "quarter"):
         quarter(db, appraisals, args.people, args.facts, results)
     else:
-        cycle = appraisals.create_cycle(HR, "quarterly", "2026-Q4")
-        with db.engine.begin() as conn:
-            seed_small(conn, args.people)
-        appraisals.publish(HR, cycle.id)
+        prepare_ingestion(db, appraisals, args.people, args.facts)
     if args.only in ("all", "ingestion"):
         transport = "rabbitmq" if bus_url.startswith("amqp") else "filesystem"
-        print(f"ingestion on {dialect} + {transport} …", flush=True)
+        present = fact_count(db)
+        print(f"ingestion on {dialect} + {transport}, {present:,} facts kept …", flush=True)
         clock.advance(timedelta(days=10).total_seconds())
         direct, direct_cpu = in_process(
             db, intake, args.backlog, args.people, CONSUMER_BATCH, 50_000_000
@@ -484,14 +532,30 @@ def main() -> int:
             f"({single_cpu:,.0f} per CPU second) one per transaction",
             flush=True,
         )
-        run = sustained(db, bus_url, intake, args.rate, args.seconds, args.people)
+        run = sustained(db, bus_url, intake, args.rate, args.seconds, args.people, args.publishers)
         print(f"  sustained: {run}", flush=True)
         drain = backlog(
-            db, bus_url, intake, args.backlog, args.people, CONSUMER_BATCH, 20_000_000, clock.now()
+            db,
+            bus_url,
+            intake,
+            args.backlog,
+            args.people,
+            CONSUMER_BATCH,
+            20_000_000,
+            clock.now(),
+            args.publishers,
         )
         print(f"  backlog of {args.backlog:,} drained at {drain:,.0f} events/s", flush=True)
         single = backlog(
-            db, bus_url, intake, min(2000, args.backlog), args.people, 1, 30_000_000, clock.now()
+            db,
+            bus_url,
+            intake,
+            min(2000, args.backlog),
+            args.people,
+            1,
+            30_000_000,
+            clock.now(),
+            args.publishers,
         )
         print(f"  one event per transaction: {single:,.0f} events/s", flush=True)
         # Late facts: dated inside the published quarter; each batch recomputes
@@ -506,6 +570,7 @@ def main() -> int:
             CONSUMER_BATCH,
             40_000_000,
             late_moment,
+            args.publishers,
         )
         print(f"  late facts (recomputing published results): {late:,.0f} events/s", flush=True)
         results.update(
@@ -518,6 +583,7 @@ def main() -> int:
                 ),
                 "ingestion_load_average_1m": round(os.getloadavg()[0], 1),
                 "ingestion_transport": transport,
+                "ingestion_facts_present": present,
                 "ingestion_consumer_batch": CONSUMER_BATCH,
                 "ingestion_sustained": run,
                 "ingestion_events_per_second": run["applied_events_per_second"],
@@ -530,6 +596,28 @@ def main() -> int:
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out.relative_to(ROOT)}")
     return 0
+
+
+def fact_count(db: Database) -> int:
+    with db.reading() as session:
+        return int(session.execute(select(func.count()).select_from(orm.facts)).scalar_one())
+
+
+def prepare_ingestion(db: Database, appraisals: Appraisals, people: int, facts: int) -> None:
+    """``--only ingestion``: seed the facts missing up to ``facts`` and publish the
+    quarter that late facts recompute, once per database."""
+    missing = facts - fact_count(db)
+    if missing > 0:
+        print(f"seeding {missing:,} facts …", flush=True)
+        seconds, _ = seed(db, people, missing, datetime(2026, 9, 30, 16, 0, tzinfo=UTC), 92)  # type: ignore[misc]
+        print(f"  seeded in {seconds:.1f} s", flush=True)
+    with db.reading() as session:
+        if repo.find_cycle(session, "quarterly", "2026-Q4") is not None:
+            return
+    cycle = appraisals.create_cycle(HR, "quarterly", "2026-Q4")
+    with db.engine.begin() as conn:
+        seed_small(conn, people)
+    appraisals.publish(HR, cycle.id)
 
 
 def seed_small(conn: Any, people: int) -> None:

@@ -29,11 +29,14 @@ is full or ``batch_linger`` seconds passed since its first one (or the
 queue went quiet), then every matching handler of every message runs in
 one unit of work — still one ``processed_events`` row per (event, handler),
 so each event is applied once — and the messages are acked after that one
-commit. If anything in the batch fails, the transaction is rolled back and
-the batch's messages go through the one-message path above, so a failing
-event is retried and dead-lettered alone. Handlers may use
-``UnitOfWork.before_commit`` to do once per transaction what many events
-share. With the default ``batch_size=1`` nothing changes.
+commit: on RabbitMQ with one ``basic.ack`` (``multiple``) for the whole
+batch, unless a retry is waiting (it would ack the retry's message too);
+the filesystem transport acks them one by one. If anything in the batch
+fails, the transaction is rolled back and the batch's messages go through
+the one-message path above, so a failing event is retried and
+dead-lettered alone. Handlers may use ``UnitOfWork.before_commit`` to do
+once per transaction what many events share. With the default
+``batch_size=1`` nothing changes.
 
 Handlers receive the open unit of work and must not commit it themselves.
 The handler runs inside a CONSUMER span whose parent is the message's
@@ -65,6 +68,7 @@ from secretariat_shared.bus import (
     Producer,
     close_quietly,
     connect,
+    is_amqp_url,
 )
 from secretariat_shared.clock import Clock
 from secretariat_shared.db import Database
@@ -195,7 +199,9 @@ class EventConsumer:
         self._batch_linger = batch_linger
         self._batch: list[tuple[Any, ReceivedEvent, dict[str, Any]]] = []
         self._batch_started = 0.0
+        self._acks_together = is_amqp_url(bus_url)
         self._record_statement: Any = None
+        self._record_statement_pg: str | None = None
         self._matching: dict[str, list[_Subscription]] = {}
         self._poll_interval = poll_interval
         self._heartbeat = heartbeat
@@ -216,6 +222,11 @@ class EventConsumer:
     @property
     def queue_name(self) -> str:
         return self._topology.queue_name(self._service)
+
+    @property
+    def settled(self) -> int:
+        """Messages acked (applied, duplicates, dead-lettered) since the consumer was made."""
+        return self._settled
 
     @property
     def pending_retries(self) -> int:
@@ -460,8 +471,9 @@ class EventConsumer:
             return
         self._settle(message, event, applied)
 
-    def _settle(self, message: Any, event: ReceivedEvent, applied: bool) -> None:
-        message.ack()
+    def _settle(self, message: Any, event: ReceivedEvent, applied: bool, ack: bool = True) -> None:
+        if ack:
+            message.ack()
         self._settled += 1
         EVENTS_CONSUMED.labels(self._service, event.type).inc()
         if applied:
@@ -495,8 +507,11 @@ class EventConsumer:
             for message, event, headers in batch:
                 self._handle(message, event, headers)
             return
+        together = self._acks_together and not self._pending
         for (message, event, _), did in zip(batch, applied, strict=True):
-            self._settle(message, event, did)
+            self._settle(message, event, did, ack=not together)
+        if together:
+            batch[-1][0].ack(multiple=True)
 
     def _apply_batch(self, batch: list[tuple[Any, ReceivedEvent, dict[str, Any]]]) -> list[bool]:
         """Every matching handler of every message in one unit of work; the dedupe
@@ -534,15 +549,16 @@ class EventConsumer:
         if not unique:
             return set()
         dialect = self._db.dialect
-        if dialect not in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            return self._record_many_postgresql(uow, unique)
+        if dialect != "sqlite":
             return {p for p in unique if self._record(uow, *p)}
-        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
         now = uow.clock.now()
         table = self._processed
         new: set[tuple[str, str]] = set()
         for start in range(0, len(unique), 500):
             statement = (
-                insert_fn(table)
+                sqlite.insert(table)
                 .values(
                     [
                         {"event_id": e, "handler": h, "processed_at": now}
@@ -555,6 +571,32 @@ class EventConsumer:
             rows = uow.session.connection().execute(statement)
             new.update((row.event_id, row.handler) for row in rows)
         return new
+
+    def _record_many_postgresql(
+        self, uow: UnitOfWork, unique: list[tuple[str, str]]
+    ) -> set[tuple[str, str]]:
+        """One statement of fixed text whatever the batch's size: the pairs go as
+        two arrays that ``unnest`` turns into rows, so psycopg prepares it once
+        per connection, and neither SQLAlchemy compiles nor psycopg splits a
+        statement of hundreds of placeholders per batch. Runs on the unit of
+        work's own connection, inside its transaction."""
+        connection = uow.session.connection()
+        if self._record_statement_pg is None:
+            table = connection.dialect.identifier_preparer.format_table(self._processed)
+            self._record_statement_pg = (
+                f"INSERT INTO {table} (event_id, handler, processed_at)"
+                " SELECT e, h, %s::timestamptz FROM unnest(%s::varchar[], %s::varchar[]) AS u(e, h)"
+                " ON CONFLICT DO NOTHING RETURNING event_id, handler"
+            )
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor:
+            cursor.execute(
+                self._record_statement_pg,
+                (uow.clock.now(), [e for e, _ in unique], [h for _, h in unique]),
+                prepare=True,
+            )
+            return {(e, h) for e, h in cursor.fetchall()}
 
     def _subscriptions_for(self, event_type: str) -> list[_Subscription]:
         """The subscriptions an event type matches, worked out once per type."""

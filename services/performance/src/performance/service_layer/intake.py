@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 import weakref
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
@@ -104,11 +105,14 @@ class FactIntake:
         facts = self._pending.pop(uow, [])
         kept = repo.add_facts(uow.session, facts, self.ctx.now())
         touched = []
+        kinds: Counter[str] = Counter()
         for fact in facts:
             if fact.id in kept:
-                FACTS_INGESTED.labels(kind=fact.kind).inc()
+                kinds[fact.kind] += 1
                 if fact.username:
                     touched.append(fact)
+        for kind, count in kinds.items():
+            FACTS_INGESTED.labels(kind=kind).inc(count)
         if touched:
             self.appraisals.recompute_for_facts(uow, touched)
 
