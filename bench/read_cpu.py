@@ -27,7 +27,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent / "scripts"))
 
+from replicas import cpu_seconds, handled  # noqa: E402
 from run import DOCUMENT, http_ceiling, login  # noqa: E402
 
 import loadgen  # noqa: E402
@@ -56,36 +56,9 @@ def processes(system: System) -> dict[str, list[psutil.Process]]:
     return out
 
 
-def cpu_seconds(system: System) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for name, tree in processes(system).items():
-        total = 0.0
-        for proc in tree:
-            try:
-                times = proc.cpu_times()
-                total += times.user + times.system
-            except psutil.Error:
-                pass
-        out[name] = total
-    return out
-
-
 def gateway_pss_mb(system: System) -> float:
     tree = processes(system)["gateway"]
     return round(float(sum(p.memory_full_info().pss for p in tree)) / 2**20, 1)
-
-
-def handled(port: int, method: str = "GetDocument") -> int:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
-        text = reply.read().decode()
-    total = 0.0
-    for line in text.splitlines():
-        if (
-            line.startswith("secretariat_grpc_server_handled_total{")
-            and f'method="{method}"' in line
-        ):
-            total += float(line.rsplit(" ", 1)[1])
-    return int(total)
 
 
 def py_spy(pid: int, seconds: int, out: Path, children: bool = False) -> subprocess.Popen[bytes]:
@@ -210,12 +183,16 @@ def main() -> int:
                     result.setdefault("hello_rps", []).append(
                         http_ceiling(args.seconds).requests_per_second
                     )
-                before, calls_before, start = cpu_seconds(system), handled(port), time.monotonic()
+                before, calls_before, start = (
+                    cpu_seconds(system),
+                    handled(port, "GetDocument"),
+                    time.monotonic(),
+                )
                 read = loadgen.wrk(
                     doc_url, seconds=args.seconds, headers=auth, connections=args.connections
                 )
                 after, span = cpu_seconds(system), time.monotonic() - start
-                calls = handled(port) - calls_before
+                calls = handled(port, "GetDocument") - calls_before
                 rounds.append(
                     {
                         "rps": read.requests_per_second,

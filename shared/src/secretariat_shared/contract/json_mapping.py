@@ -100,7 +100,7 @@ def _answer_plan(message_descriptor: Any) -> tuple[tuple[str, str, int, Any], ..
     read (plain, with presence, repeated, map) and its value's converter.
     Answers are written on every request (issue 20): reading the descriptor's
     options per field and value cost more than the rest of the mapping."""
-    plan = []
+    plan: list[tuple[str, str, int, Any]] = []
     for descriptor in message_descriptor.fields:
         if is_repeated(descriptor):
             if descriptor.type == FieldDescriptor.TYPE_MESSAGE and (
