@@ -512,14 +512,13 @@ class System:
             proc.wait()
 
     def stop(self) -> None:
-        """Stop the front (workbench, gateways) first, then every service at once,
-        so their drains overlap (a second each) instead of adding up."""
-        front = [*self.replica_names("web"), *self.replica_names("gateway")]
-        for group in (front, list(self.processes)):
-            for name in group:
-                self._signal(name)
-            for name in group:
-                self._reap(name)
+        """Tell every process to stop at once, so their drains (a second or more
+        each) overlap instead of adding up."""
+        names = list(self.processes)
+        for name in names:
+            self._signal(name)
+        for name in names:
+            self._reap(name)
 
 
 def main() -> int:
