@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,6 +23,8 @@ TRAILS = (
     "/api/v1/directory/audit",
 )
 DISCIPLINE = "ma.lin"
+# The audit search reads a bare date as a day of the organisation's calendar.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def system_now(admin: Api) -> datetime:
@@ -68,7 +71,7 @@ def test_x04_every_services_trail_is_searched_by_the_secretariat_and_the_discipl
     )
     assert reported.status_code == 201, reported.text
     repair_id = reported.json()["id"]
-    today = system_now(admin).date().isoformat()
+    today = system_now(admin).astimezone(SHANGHAI).date().isoformat()
     found = entries(
         discipline,
         "/api/v1/facilities/audit",
@@ -77,7 +80,7 @@ def test_x04_every_services_trail_is_searched_by_the_secretariat_and_the_discipl
         **{"from": today, "to": today},
     )
     assert [e["entity_id"] for e in found["items"]] == [repair_id]  # type: ignore[union-attr]
-    yesterday = (system_now(admin) - timedelta(days=2)).date().isoformat()
+    yesterday = (system_now(admin) - timedelta(days=2)).astimezone(SHANGHAI).date().isoformat()
     assert (
         entries(discipline, "/api/v1/facilities/audit", entity_id=repair_id, to=yesterday)["total"]
         == 0
