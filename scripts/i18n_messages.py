@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -85,17 +86,29 @@ def _callee(node: ast.Call) -> str:
     return ""
 
 
+@cache
+def _nodes(path: Path) -> tuple[list[ast.ClassDef], list[ast.Call]]:
+    """The class definitions and calls in ``path``, from one parse and one walk."""
+    classes: list[ast.ClassDef] = []
+    calls: list[ast.Call] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.ClassDef):
+            classes.append(node)
+        elif isinstance(node, ast.Call):
+            calls.append(node)
+    return classes, calls
+
+
 def error_classes(paths: list[Path]) -> set[str]:
     """The shared DomainError family and every exception class a service defines
     (their texts reach the caller); Python's own errors (ValueError, RuntimeError...)
     raised directly mean a programming or configuration fault and stay English."""
     bases: dict[str, set[str]] = {}
     for path in paths:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ClassDef):
-                bases.setdefault(node.name, set()).update(
-                    _name_of(b) for b in node.bases if isinstance(b, ast.Name | ast.Attribute)
-                )
+        for node in _nodes(path)[0]:
+            bases.setdefault(node.name, set()).update(
+                _name_of(b) for b in node.bases if isinstance(b, ast.Name | ast.Attribute)
+            )
     found = set(ERROR_NAMES)
     roots = set(ERROR_NAMES) | set(BUILTIN_BASES)
     changed = True
@@ -110,10 +123,7 @@ def error_classes(paths: list[Path]) -> set[str]:
 
 def messages_in(path: Path, errors: set[str]) -> Iterator[tuple[str, int]]:
     """(msgid, line) of each user-facing message raised in ``path``."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node in _nodes(path)[1]:
         name = _callee(node)
         candidates: list[ast.expr] = []
         if name == "FieldError" and len(node.args) >= 2:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from directory.adapters.passwords import Passwords
+from directory.adapters.passwords import fast_passwords
 from directory.adapters.tables import outbox
 from directory.domain.directory import Person
 from directory.domain.roles import EMPLOYEE
@@ -38,7 +38,7 @@ def test_c05_seeded_people_are_imported_and_a_person_an_admin_adds_is_created(
 ) -> None:
     db = Database(migrated_database_url)
     try:
-        directory = DirectoryService(db, Passwords(), ManualClock())
+        directory = DirectoryService(db, fast_passwords(), ManualClock())
         seed_demo(directory, "demo")
         directory.create_person(
             "admin",

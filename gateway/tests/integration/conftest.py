@@ -15,12 +15,13 @@ from directory.seed import ensure_admin, seed_demo
 from directory.server import directory_service_spec
 from directory.service_layer.directory import DirectoryService
 from gateway.app import create_app, gateway_of
-from gateway.migrate import migrate
+from gateway.migrate import MIGRATIONS_DIR
 from gateway.settings import GatewaySettings
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database
 from secretariat_shared.grpc_server import RunningService
 from secretariat_shared.identity import IdentityVerifier, generate_keypair
+from secretariat_shared.test_databases import migrate_test_database
 
 ADMIN_PASSWORD = "admin-secret"
 INTERNAL_SECRET = "internal-test-secret-of-32-bytes-or-more"
@@ -49,7 +50,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def migrated_database_url(database_url: str) -> str:
-    migrate(database_url)
+    migrate_test_database(MIGRATIONS_DIR, database_url)
     return database_url
 
 

@@ -100,7 +100,7 @@ def test_demo_mode_seeds_the_organisation_and_an_admin_with_password_admin(
 ) -> None:
     settings = make_settings(demo=True)
     prepare_database(settings, passwords=fast_passwords())
-    app = create_app(settings, clock=clock)
+    app = create_app(settings, clock=clock, passwords=fast_passwords())
     try:
         client = app.test_client()
         for username, password in (("admin", "admin"), ("wang.jian", "demo")):
@@ -118,7 +118,7 @@ def test_outside_demo_mode_no_admin_is_created_without_a_password(
     settings = make_settings()
     assert settings.effective_admin_password == ""
     prepare_database(settings, passwords=fast_passwords())
-    app = create_app(settings, clock=clock)
+    app = create_app(settings, clock=clock, passwords=fast_passwords())
     try:
         response = app.test_client().post(
             "/api/v1/auth/login", json={"username": "admin", "password": "admin"}
@@ -135,7 +135,7 @@ def test_a_trial_deployment_seeds_its_demo_people_with_the_generated_password_no
         demo=True, admin_password="generated-admin-9f3k", demo_password="generated-demo-x7q2"
     )
     prepare_database(settings, passwords=fast_passwords())
-    app = create_app(settings, clock=clock)
+    app = create_app(settings, clock=clock, passwords=fast_passwords())
     try:
         client = app.test_client()
 

@@ -16,7 +16,7 @@ from secretariat.common.v1 import notice_pb2
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database
 from secretariat_shared.events import ReceivedEvent, make_envelope
-from secretariat_shared.migrations import upgrade
+from secretariat_shared.test_databases import migrate_test_database
 from secretariat_shared.testing import FakeApprovals, notices_in, outbox_events, person
 from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
 from secretariat_shared.timers import TimerScheduler
@@ -114,7 +114,7 @@ class Harness:
 
 
 def make_harness(database_url: str, start: datetime | None = None) -> Harness:
-    upgrade(MIGRATIONS, database_url)
+    migrate_test_database(MIGRATIONS, database_url)
     db = Database(database_url)
     # Monday 2026-03-02 09:00 Beijing time.
     clock = ManualClock(start or datetime(2026, 3, 2, 1, 0, tzinfo=UTC))

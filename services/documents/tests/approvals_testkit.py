@@ -25,7 +25,7 @@ from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
-from secretariat_shared.migrations import upgrade
+from secretariat_shared.test_databases import migrate_test_database
 from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
 from secretariat_shared.timers import TimerScheduler
 
@@ -190,7 +190,7 @@ def make_approval_harness(
     database_url: str, start: datetime = MONDAY_9AM, migrate: bool = True
 ) -> ApprovalHarness:
     if migrate:
-        upgrade(MIGRATIONS, database_url)
+        migrate_test_database(MIGRATIONS, database_url)
     db = Database(database_url)
     clock = ManualClock(start)
     directory = OrgDirectory()

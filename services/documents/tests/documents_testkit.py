@@ -25,7 +25,7 @@ from secretariat_shared.clock import ManualClock
 from secretariat_shared.db import Database
 from secretariat_shared.events import ReceivedEvent
 from secretariat_shared.identity import Identity
-from secretariat_shared.migrations import upgrade
+from secretariat_shared.test_databases import migrate_test_database
 from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
 from secretariat_shared.timers import TimerScheduler
 
@@ -146,7 +146,7 @@ class FakeDirectory(SharedFakeDirectory):
 
 
 def make_harness(database_url: str) -> Harness:
-    upgrade(MIGRATIONS, database_url)
+    migrate_test_database(MIGRATIONS, database_url)
     db = Database(database_url)
     # Monday 2026-03-02 09:00 Beijing time.
     clock = ManualClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))

@@ -30,7 +30,7 @@ from secretariat_shared.db import Database
 from secretariat_shared.errors import FieldError, ValidationFailed
 from secretariat_shared.events import ReceivedEvent, make_envelope
 from secretariat_shared.identity import Identity
-from secretariat_shared.migrations import upgrade
+from secretariat_shared.test_databases import migrate_test_database
 from secretariat_shared.testing import FakeDirectory as SharedFakeDirectory
 from secretariat_shared.timers import TimerScheduler
 
@@ -206,7 +206,7 @@ class Harness:
 
 
 def make_harness(database_url: str, start: datetime | None = None) -> Harness:
-    upgrade(MIGRATIONS, database_url)
+    migrate_test_database(MIGRATIONS, database_url)
     db = Database(database_url)
     # Monday 2026-03-02 09:00 Beijing time.
     clock = ManualClock(start or datetime(2026, 3, 2, 1, 0, tzinfo=UTC))

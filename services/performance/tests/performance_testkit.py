@@ -28,7 +28,7 @@ from secretariat_shared.db import Database
 from secretariat_shared.directory import DepartmentInfo, PersonInfo
 from secretariat_shared.events import ReceivedEvent, make_envelope
 from secretariat_shared.identity import Identity
-from secretariat_shared.migrations import upgrade
+from secretariat_shared.test_databases import migrate_test_database
 from secretariat_shared.timers import TimerScheduler
 from secretariat_shared.uow import UnitOfWork
 
@@ -246,7 +246,7 @@ class Harness:
 
 
 def make_harness(database_url: str, start: datetime | None = None) -> Harness:
-    upgrade(MIGRATIONS, database_url)
+    migrate_test_database(MIGRATIONS, database_url)
     db = Database(database_url)
     # Monday 2026-11-02 10:00 Beijing time (Q4).
     clock = ManualClock(start or datetime(2026, 11, 2, 2, 0, tzinfo=UTC))

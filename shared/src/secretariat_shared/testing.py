@@ -43,12 +43,16 @@ from secretariat_shared.identity import (
     generate_keypair,
     service_token,
 )
-from secretariat_shared.migrations import upgrade
 from secretariat_shared.notices import notice_event
 from secretariat_shared.roles import Role
 from secretariat_shared.service import ServiceApp, Servicer, Subscription
 from secretariat_shared.settings import ServiceSettings
 from secretariat_shared.tables import PlatformTables
+from secretariat_shared.test_databases import (
+    close_test_databases,
+    migrate_test_database,
+    postgres_test_databases,
+)
 from secretariat_shared.uow import UnitOfWork
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -439,7 +443,7 @@ def service_app(database_url: str, bus_url: str, bus_namespace: str) -> Iterator
         settings_class: type[ServiceSettings] = ServiceSettings,
         **fakes: Any,
     ) -> ServiceApp[Any, Any]:
-        upgrade(migrations, database_url)
+        migrate_test_database(migrations, database_url)
         settings = service_settings(database_url, bus_url, settings_class, testing=True)
         app = build(settings, clock, BusTopology(prefix=bus_namespace), **fakes)
         built.append(app)
@@ -521,17 +525,41 @@ def _bus_params() -> list[str]:
 
 @pytest.fixture(params=_database_params())
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database: a SQLite file, and a throwaway PostgreSQL database when configured."""
+    """An empty database: a SQLite file, and a PostgreSQL database of the test
+    process's pool when configured (:mod:`secretariat_shared.test_databases`).
+    :func:`migrate_test_database` brings it to a service's schema quickly."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'service.db'}"
         return
     admin = pg_admin_url()
     assert admin is not None
-    url = create_throwaway_database(admin)
+    databases = postgres_test_databases(admin)
+    url = databases.acquire()
     try:
         yield url
     finally:
-        drop_database(admin, url)
+        databases.release(url)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    close_test_databases()
+
+
+MEMORY_TEMP_ROOT = Path("/dev/shm")  # noqa: S108 - a private numbered folder is made in it
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests' temporary files (``tmp_path``: SQLite databases, the embedded bus,
+    uploads) go to memory when the machine has a tmpfs: every SQLite commit
+    waits for ``fsync``, which on a busy disk cost more than the tests' work.
+    ``--basetemp`` or ``PYTEST_DEBUG_TEMPROOT`` choose another place."""
+    if (
+        config.option.basetemp is None
+        and not os.environ.get("PYTEST_DEBUG_TEMPROOT")
+        and MEMORY_TEMP_ROOT.is_dir()
+        and os.access(MEMORY_TEMP_ROOT, os.W_OK)
+    ):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY_TEMP_ROOT)
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from secretariat_shared.migrations import alembic_config, upgrade
 from secretariat_shared.service import ServiceApp, ServiceKit, Subscription, Wiring, main
 from secretariat_shared.settings import ServiceSettings
 from secretariat_shared.tables import PlatformTables
+from secretariat_shared.test_databases import migrate_test_database
 from secretariat_shared.testing import (
     FakeDirectory,
     GrpcServerFactory,
@@ -90,7 +91,7 @@ def test_the_platform_helper_downgrades_cleanly(database_url: str) -> None:
 @pytest.fixture
 def kit_app(database_url: str, bus_url: str, bus_namespace: str) -> Iterator[ServiceApp]:  # type: ignore[type-arg]
     """A service with nothing but the kit: one event handler and one timer kind."""
-    upgrade(MIGRATIONS, database_url)
+    migrate_test_database(MIGRATIONS, database_url)
     clock = ManualClock()
     kit: ServiceKit[ServiceSettings, UnitOfWork] = ServiceKit(
         "kitcheck",

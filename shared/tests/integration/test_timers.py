@@ -451,8 +451,12 @@ def _bulk_timers(env: Env, total: int, due: int) -> None:
             conn.execute(insert(env.tables.timers), rows[start : start + 10_000])
 
 
-def test_x05_sweep_of_10k_due_among_100k_is_fast(env: Env) -> None:
-    _bulk_timers(env, total=100_000, due=10_000)
+def test_x05_a_sweep_fires_every_due_timer_once_oldest_first_among_many_not_due(
+    env: Env,
+) -> None:
+    """1,200 due among 12,000: more than two batches, the last one short. How
+    fast a sweep of 10,000 among 100,000 runs is measured in ``bench/`` (Timers)."""
+    _bulk_timers(env, total=12_000, due=1_200)
     env.clock.advance(10_000)
     fired: list[str] = []
 
@@ -461,15 +465,10 @@ def test_x05_sweep_of_10k_due_among_100k_is_fast(env: Env) -> None:
 
     scheduler = env.scheduler({"reminder": note_key})
 
-    started = time.perf_counter()
-    assert scheduler.run_once() == 10_000
-    elapsed = time.perf_counter() - started
-
-    assert len(set(fired)) == 10_000
+    assert scheduler.run_once() == 1_200
+    assert len(set(fired)) == 1_200
     assert fired[0] == "bulk-0", "oldest first"
     assert scheduler.run_once() == 0
-    limit = 10 if env.db.dialect == "sqlite" else 30
-    assert elapsed < limit, f"sweep of 10,000 due timers took {elapsed:.1f}s"
 
 
 def test_x05_a_claim_takes_at_most_one_batch(env: Env) -> None:

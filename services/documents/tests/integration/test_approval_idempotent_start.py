@@ -20,6 +20,7 @@ from documents.bootstrap import MIGRATIONS
 from secretariat.documents.v1 import events_pb2
 from secretariat_shared.db import Database
 from secretariat_shared.migrations import upgrade
+from secretariat_shared.test_databases import migrate_test_database
 
 pytestmark = pytest.mark.integration
 
@@ -116,7 +117,7 @@ def test_issue11_the_database_refuses_a_second_approval_for_one_source(
     database_url: str,
 ) -> None:
     """Approvals people start themselves (no source service) may repeat freely."""
-    upgrade(MIGRATIONS, database_url)
+    migrate_test_database(MIGRATIONS, database_url)
     db = Database(database_url)
     at = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     try:

@@ -33,8 +33,8 @@ from secretariat_shared.events import ReceivedEvent, make_envelope
 from secretariat_shared.grpc_server import RunningService
 from secretariat_shared.holiday_schedule import LOADED, YearSchedule
 from secretariat_shared.identity import generate_keypair
-from secretariat_shared.migrations import upgrade
 from secretariat_shared.settings import ServiceSettings
+from secretariat_shared.test_databases import migrate_test_database
 from secretariat_shared.timers import TimerStore
 
 pytestmark = pytest.mark.integration
@@ -76,7 +76,7 @@ def topology(bus_namespace: str) -> BusTopology:
 @pytest.fixture
 def running(database_url: str, bus_url: str, topology: BusTopology) -> Iterator[DocumentsApp]:
     """The documents service with its workers, on the embedded bus, in 2027."""
-    upgrade(MIGRATIONS, database_url)
+    migrate_test_database(MIGRATIONS, database_url)
     settings = ServiceSettings(
         database_url=database_url,
         amqp_url=bus_url,

@@ -16,7 +16,7 @@ from secretariat.common.v1 import audit_pb2
 from secretariat_shared.db import Database
 from secretariat_shared.errors import PermissionDenied
 from secretariat_shared.identity import Identity
-from secretariat_shared.migrations import upgrade
+from secretariat_shared.test_databases import migrate_test_database
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +58,7 @@ def _audit(actor: str, action: str, kind: str, entity: str) -> dict[str, object]
 def test_x04_x03_info_items_and_inbox_items_only_for_who_may_read_them(
     database_url: str,
 ) -> None:
-    upgrade(MIGRATIONS, database_url)
+    migrate_test_database(MIGRATIONS, database_url)
     db = Database(database_url)
     try:
         with db.engine.begin() as conn:

@@ -18,7 +18,7 @@ from secretariat_shared.db import Database
 from secretariat_shared.errors import NotFound, ValidationFailed
 from secretariat_shared.events import ReceivedEvent, make_envelope
 from secretariat_shared.identity import Identity
-from secretariat_shared.migrations import upgrade
+from secretariat_shared.test_databases import migrate_test_database
 from secretariat_shared.uow import UnitOfWork
 
 pytestmark = pytest.mark.integration
@@ -38,7 +38,7 @@ class Delivered:
 
 @pytest.fixture
 def setup(database_url: str) -> Iterator[tuple[Inbox, Database, ManualClock, Delivered]]:
-    upgrade(MIGRATIONS, database_url)
+    migrate_test_database(MIGRATIONS, database_url)
     db = Database(database_url)
     clock = ManualClock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
     channel = Delivered()

@@ -27,7 +27,7 @@ from secretariat_shared.bus import BusTopology
 from secretariat_shared.calendar import BusinessCalendar
 from secretariat_shared.clock import ManualClock
 from secretariat_shared.identity import Identity
-from secretariat_shared.migrations import upgrade
+from secretariat_shared.test_databases import migrate_test_database
 from secretariat_shared.testing import FakeDirectory, GrpcServerFactory, service_settings
 
 pytestmark = pytest.mark.integration
@@ -98,7 +98,7 @@ def free_port() -> int:
 def hub(
     database_url: str, bus_url: str, bus_namespace: str, grpc_server: GrpcServerFactory
 ) -> Iterator[Harness]:
-    upgrade(MIGRATIONS, database_url)
+    migrate_test_database(MIGRATIONS, database_url)
     directory = FakeDirectory()
     directory.roles["leader"] = ["leader.li"]
     directory.add_person("leader.li", "", phone="010-6552 3301", email="leader.li@example.com")

@@ -17,7 +17,7 @@ from secretariat_shared.bus import BusTopology
 from secretariat_shared.clock import Clock, ManualClock, OffsetFileClock
 from secretariat_shared.events import ReceivedEvent, make_envelope
 from secretariat_shared.identity import Identity
-from secretariat_shared.migrations import upgrade
+from secretariat_shared.test_databases import migrate_test_database
 from secretariat_shared.testing import (
     GrpcServerFactory,
     assert_workers_follow_clock,
@@ -32,7 +32,7 @@ BOB = Identity("bob", department_code="FIN")
 
 @pytest.fixture
 def make_app(database_url: str, bus_url: str, bus_namespace: str) -> Iterator[object]:
-    upgrade(MIGRATIONS, database_url)
+    migrate_test_database(MIGRATIONS, database_url)
     built: list[InfohubApp] = []
 
     def make(clock: Clock) -> InfohubApp:

@@ -10,8 +10,8 @@ import pytest
 from meetings.bootstrap import MIGRATIONS, build
 from secretariat_shared.bus import BusTopology
 from secretariat_shared.clock import OffsetFileClock
-from secretariat_shared.migrations import upgrade
 from secretariat_shared.settings import ServiceSettings
+from secretariat_shared.test_databases import migrate_test_database
 from secretariat_shared.testing import FakeDirectory, assert_workers_follow_clock, service_settings
 
 pytestmark = pytest.mark.integration
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 def test_rule8_moving_the_testing_clock_moves_every_worker(
     database_url: str, bus_url: str, bus_namespace: str, tmp_path: Path
 ) -> None:
-    upgrade(MIGRATIONS, database_url)
+    migrate_test_database(MIGRATIONS, database_url)
     clock = OffsetFileClock(tmp_path / "clock-offset")
     app = build(
         service_settings(database_url, bus_url, ServiceSettings, testing=True),
