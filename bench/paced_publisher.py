@@ -29,16 +29,11 @@ from amqp.method_framing import frame_writer
 from amqp.serialization import dumps
 
 from secretariat_shared.bus import (
-    CONTENT_ENCODING,
-    CONTENT_TYPE,
-    HEADER_EVENT_ID,
-    HEADER_EVENT_TYPE,
-    HEADER_TRACEPARENT,
-    PERSISTENT,
     BusTopology,
     EventPublisher,
     OutgoingEvent,
     _Confirms,
+    amqp_message,
     connect,
     is_amqp_url,
 )
@@ -94,18 +89,7 @@ class _AmqpSender:
         write = frame_writer(client, captured)
         frames = []
         for event in events:
-            message = self.channel.prepare_message(
-                event.envelope,
-                None,
-                CONTENT_TYPE,
-                CONTENT_ENCODING,
-                {
-                    HEADER_TRACEPARENT: event.traceparent,
-                    HEADER_EVENT_ID: event.event_id,
-                    HEADER_EVENT_TYPE: event.event_type,
-                },
-                {"delivery_mode": PERSISTENT, "message_id": event.event_id},
-            )
+            message = amqp_message(self.channel, event)
             args = dumps(_PUBLISH_ARGS, (0, self.exchange, event.event_type, False, False))
             write(1, self.channel.channel_id, spec.Basic.Publish, args, message)
             frames.append(b"".join(captured.chunks))

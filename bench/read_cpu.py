@@ -39,7 +39,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent / "scripts"))
 
 from replicas import cpu_seconds, handled  # noqa: E402
-from run import DOCUMENT, http_ceiling, login  # noqa: E402
+from run import document_to_read, http_ceiling, settle  # noqa: E402
 
 import loadgen  # noqa: E402
 from run_system import Ports, System  # noqa: E402
@@ -160,12 +160,9 @@ def main() -> int:
             system.gateway_extra_env[name] = value
         try:
             system.start(timeout=120)
-            time.sleep(2)
+            settle(system)
             base = system.http_url
-            auth = {"Authorization": f"Bearer {login(base, 'liu.yang')}"}
-            created = httpx.post(f"{base}/api/v1/documents", json=DOCUMENT, headers=auth).json()
-            doc_url = f"{base}/api/v1/documents/{created['id']}"
-            loadgen.fixed_rate(doc_url, 100, 2, headers=auth)
+            auth, doc_url = document_to_read(base)
             if args.conditional:
                 tag = httpx.get(doc_url, headers=auth).headers["ETag"]
                 auth = {**auth, "If-None-Match": tag}

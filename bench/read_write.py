@@ -15,17 +15,14 @@ import json
 import statistics
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
-
-import httpx
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent / "scripts"))
 
-from run import DOCUMENT, http_ceiling, login, write_lua  # noqa: E402
+from run import document_to_read, http_ceiling, settle, write_lua  # noqa: E402
 
 import loadgen  # noqa: E402
 from run_system import Ports, System  # noqa: E402
@@ -50,12 +47,9 @@ def main() -> int:
         )
         system.start(timeout=120)
         try:
-            time.sleep(2)
+            settle(system)
             base = system.http_url
-            auth = {"Authorization": f"Bearer {login(base, 'liu.yang')}"}
-            created = httpx.post(f"{base}/api/v1/documents", json=DOCUMENT, headers=auth).json()
-            doc_url = f"{base}/api/v1/documents/{created['id']}"
-            loadgen.fixed_rate(doc_url, 100, 2, headers=auth)
+            auth, doc_url = document_to_read(base)
             lua = write_lua(Path(tmp) / "register.lua")
             for _ in range(args.rounds):
                 hello.append(http_ceiling(args.seconds).requests_per_second)

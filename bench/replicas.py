@@ -19,20 +19,17 @@ import json
 import os
 import sys
 import tempfile
-import time
 import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent / "scripts"))
 
-from run import DOCUMENT, cpu_seconds, login, machine, write_lua  # noqa: E402
+from run import cpu_seconds, document_to_read, machine, settle, write_lua  # noqa: E402
 
 import loadgen  # noqa: E402
 from run_system import Ports, System  # noqa: E402
@@ -73,12 +70,9 @@ def measure(work: Path, replicas: int, seconds: int, pg: str, amqp: str) -> dict
     result: dict[str, Any] = {"documents_replicas": replicas}
     try:
         system.start(timeout=120)
-        time.sleep(2)
+        settle(system)
         base = system.http_url
-        auth = {"Authorization": f"Bearer {login(base, 'liu.yang')}"}
-        created = httpx.post(f"{base}/api/v1/documents", json=DOCUMENT, headers=auth).json()
-        doc_url = f"{base}/api/v1/documents/{created['id']}"
-        loadgen.fixed_rate(doc_url, 50, 2, headers=auth)  # warm every channel and cache
+        auth, doc_url = document_to_read(base, warm_rate=50)
         ports = system.metrics_ports("documents")
 
         before = cpu_seconds(system)

@@ -203,6 +203,16 @@ def login(base: str, username: str, password: str = "demo") -> str:
     return str(reply.json()["access_token"])
 
 
+def document_to_read(base: str, warm_rate: float = 100) -> tuple[dict[str, str], str]:
+    """liu.yang's bearer header and the URL of a document they registered,
+    read at ``warm_rate`` for two seconds first (channels, caches, pools)."""
+    auth = {"Authorization": f"Bearer {login(base, 'liu.yang')}"}
+    created = httpx.post(f"{base}/api/v1/documents", json=DOCUMENT, headers=auth).json()
+    doc_url = f"{base}/api/v1/documents/{created['id']}"
+    loadgen.fixed_rate(doc_url, warm_rate, 2, headers=auth)
+    return auth, doc_url
+
+
 DOCUMENT = {
     "title": "关于做好年终总结工作的通知",
     "type_code": "04",
@@ -303,11 +313,7 @@ def system_benchmarks(work: Path, seconds: int, results: dict[str, Any]) -> None
         results["settled_after_seconds"] = settle(system)
         results["rss_idle_mb"] = rss_mb(system)
         base = system.http_url
-        token = login(base, "liu.yang")
-        auth = {"Authorization": f"Bearer {token}"}
-        created = httpx.post(f"{base}/api/v1/documents", json=DOCUMENT, headers=auth).json()
-        doc_url = f"{base}/api/v1/documents/{created['id']}"
-        loadgen.fixed_rate(doc_url, 100, 2, headers=auth)
+        auth, doc_url = document_to_read(base)
         read, read_cpu = saturate(system, doc_url, seconds, headers=auth)
         results["read_saturation"] = read.__dict__
         results["read_cpu_ms_per_request"] = read_cpu
@@ -374,11 +380,10 @@ def scale_out_benchmarks(work: Path, seconds: int, results: dict[str, Any]) -> N
         system.start(timeout=120)
         settle(system)
         urls = system.http_urls
-        auth = {"Authorization": f"Bearer {login(urls[0], 'liu.yang')}"}
-        created = httpx.post(f"{urls[0]}/api/v1/documents", json=DOCUMENT, headers=auth).json()
-        reads = [f"{u}/api/v1/documents/{created['id']}" for u in urls]
-        for url in reads:
-            loadgen.fixed_rate(url, 50, 1, headers=auth)
+        auth, first = document_to_read(urls[0], warm_rate=50)
+        reads = [first.replace(urls[0], url, 1) for url in urls]
+        for url in reads[1:]:
+            loadgen.fixed_rate(url, 50, 2, headers=auth)
         before = cpu_seconds(system)
         rps, p99 = _wrk_each(reads, seconds, headers=auth, connections=16)
         out["read"] = {"requests_per_second": rps, "p99_ms": p99}

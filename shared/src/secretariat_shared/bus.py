@@ -235,6 +235,23 @@ class _Confirms:
             raise PublishFailed(f"broker rejected {nacked} message(s)")
 
 
+def amqp_message(channel: Any, event: OutgoingEvent) -> Any:
+    """The persistent AMQP message of an event, with its id, type and trace
+    parent as headers (what every consumer reads)."""
+    return channel.prepare_message(
+        event.envelope,
+        None,
+        CONTENT_TYPE,
+        CONTENT_ENCODING,
+        {
+            HEADER_TRACEPARENT: event.traceparent,
+            HEADER_EVENT_ID: event.event_id,
+            HEADER_EVENT_TYPE: event.event_type,
+        },
+        {"delivery_mode": PERSISTENT, "message_id": event.event_id},
+    )
+
+
 class EventPublisher:
     """Publishes event envelopes to the topic exchange, each confirmed by the broker.
 
@@ -334,18 +351,7 @@ class EventPublisher:
         confirms = self._confirms
         exchange = self._topology.exchange_name
         for event in events:
-            message = channel.prepare_message(
-                event.envelope,
-                None,
-                CONTENT_TYPE,
-                CONTENT_ENCODING,
-                {
-                    HEADER_TRACEPARENT: event.traceparent,
-                    HEADER_EVENT_ID: event.event_id,
-                    HEADER_EVENT_TYPE: event.event_type,
-                },
-                {"delivery_mode": PERSISTENT, "message_id": event.event_id},
-            )
+            message = amqp_message(channel, event)
             channel.basic_publish(
                 message,
                 exchange=exchange,
