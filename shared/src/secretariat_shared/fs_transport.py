@@ -23,6 +23,12 @@ the same folder layout and file names:
   queue's following reads, oldest first, until it runs out; a name another
   consumer took in the meantime is skipped. The exchange's binding table is
   likewise read again only when its file changed, not on every publish.
+- **Lost bindings.** The stock bind tested whether the exchange's table
+  file existed and, if not, created it with ``open("wb")``: two processes
+  binding to a new exchange at once both truncated it and one binding was
+  lost, so that queue never heard a message (a directory-change listener
+  of two starting together, once in CI). Here the bind opens or creates the
+  file in one call and reads, changes and rewrites it under the lock.
 
 A consumer that dies between claiming a message and acknowledging it still
 loses that message (TOOLING.md): the outbox side redelivers idempotently.
@@ -35,7 +41,7 @@ import os
 import uuid
 from collections import deque
 from queue import Empty
-from time import monotonic
+from time import monotonic, time_ns
 from typing import Any
 
 from kombu.exceptions import ChannelError
@@ -47,6 +53,10 @@ TEMPORARY_PREFIX = ".tmp-"
 """Messages being written; readers skip every name starting with a dot."""
 CLAIMED_FOLDER = ".claimed"
 """Where a consumer moves the message it takes, inside the message folder."""
+SETTLED_NS = 50_000_000
+"""How old a table file's mtime must be before its cached reading is trusted.
+File times come from a coarse clock (a kernel tick, 1–10 ms), so two writes
+within one tick that leave the size alike share a signature."""
 
 
 # kombu's classes are handled as Any, as in bus.py: strict mypy rejects its
@@ -90,11 +100,51 @@ class Channel(_StockChannel):  # type: ignore[misc]
             return []
         signature = (st.st_ino, st.st_size, st.st_mtime_ns)
         cached = self._tables.get(exchange)
-        if cached is not None and cached[0] == signature:
+        settled = time_ns() - st.st_mtime_ns > SETTLED_NS
+        if settled and cached is not None and cached[0] == signature:
             return cached[1]
-        table: list[Any] = super().get_table(exchange)
-        self._tables[exchange] = (signature, table)
+        table = self._read_table(file)
+        if settled:
+            self._tables[exchange] = (signature, table)
         return table
+
+    @staticmethod
+    def _read_table(file: Any) -> list[Any]:
+        """The table under a shared lock; a file a bind has just created is empty."""
+        try:
+            with open(file, "rb") as f:
+                filesystem.lock(f, filesystem.LOCK_SH)
+                try:
+                    raw = bytes_to_str(f.read())
+                finally:
+                    filesystem.unlock(f)
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise ChannelError(f"Cannot open {file}") from exc
+        return [filesystem.exchange_queue_t(*q) for q in loads(raw)] if raw else []
+
+    def _queue_bind(self, exchange: str, routing_key: str, pattern: str, queue: str) -> None:
+        """Add a binding to the exchange's table: create, read and write under one lock."""
+        file = self._exchange_file(exchange)
+        self.control_folder.mkdir(exist_ok=True)
+        entry = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        try:
+            fd = os.open(file, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise ChannelError(f"Cannot open {file}") from exc
+        with os.fdopen(fd, "rb+", buffering=0) as f:
+            filesystem.lock(f, filesystem.LOCK_EX)
+            try:
+                raw = bytes_to_str(f.read())
+                table = [filesystem.exchange_queue_t(*q) for q in loads(raw)] if raw else []
+                if entry not in table:
+                    table.insert(0, entry)
+                    f.seek(0)
+                    f.write(str_to_bytes(dumps(table)))
+                    f.truncate()
+            finally:
+                filesystem.unlock(f)
 
     # -- consuming -------------------------------------------------------
 

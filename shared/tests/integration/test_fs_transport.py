@@ -14,12 +14,20 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from secretariat_shared.bus import BusTopology, Consumer, EventPublisher, OutgoingEvent, connect
+from secretariat_shared.bus import (
+    BusTopology,
+    Consumer,
+    EventPublisher,
+    OutgoingEvent,
+    Queue,
+    connect,
+)
 from secretariat_shared.fs_transport import TEMPORARY_PREFIX
 from secretariat_shared.testing import filesystem_bus_url
 
@@ -154,3 +162,48 @@ def test_a_message_still_being_written_is_not_read_rule5(tmp_path: Path) -> None
         connection.release()
     assert received == [b"whole"]
     assert half.exists()
+
+
+def test_queues_binding_a_new_exchange_at_once_all_hear_its_messages_rule5(
+    tmp_path: Path,
+) -> None:
+    """Twelve processes' listeners start together on a fresh exchange (the
+    directory-change broadcast of X-01): every binding is kept, so a message
+    published afterwards reaches every queue."""
+    url = filesystem_bus_url(tmp_path / "bus")
+    topology = BusTopology(prefix="bind.")
+    start = threading.Barrier(12)
+    failures: list[BaseException] = []
+
+    def bind(n: int) -> None:
+        connection = connect(url)
+        try:
+            channel = connection.channel()
+            exchange = topology.events_exchange()(channel)
+            exchange.declare()
+            start.wait()
+            for key in ("tests.a.done", "tests.b.done"):
+                Queue(f"q{n}", exchange=exchange, routing_key=key, durable=False)(channel).declare()
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            connection.release()
+
+    threads = [threading.Thread(target=bind, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    publisher = EventPublisher(url, topology)
+    try:
+        publisher.publish_batch([OutgoingEvent(b"hello", "tests.a.done", "e1", "")])
+    finally:
+        publisher.close()
+    connection = connect(url)
+    try:
+        channel = connection.channel()
+        heard = {n for n in range(12) if channel.basic_get(f"q{n}", no_ack=True) is not None}
+    finally:
+        connection.release()
+    assert heard == set(range(12))
