@@ -22,6 +22,7 @@ import argparse
 import collections
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +43,7 @@ from replicas import cpu_seconds, handled  # noqa: E402
 from run import document_to_read, http_ceiling, settle  # noqa: E402
 
 import loadgen  # noqa: E402
+import run_system  # noqa: E402
 from run_system import Ports, System  # noqa: E402
 from secretariat_shared.testing import drop_database  # noqa: E402
 
@@ -129,13 +131,22 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--ceiling", action="store_true", help="also the hello-world ceiling")
     parser.add_argument("--rate", type=float, default=0, help="p50/p99 at this fixed rate")
+    parser.add_argument(
+        "--all-services",
+        action="store_true",
+        help="run every service and the web workbench, as make bench does (default: documents)",
+    )
     parser.add_argument("--profile", type=int, default=0, help="py-spy for this many seconds")
+    parser.add_argument(
+        "--profile-dir", type=Path, help="keep py-spy's raw (collapsed) stacks in this folder"
+    )
     parser.add_argument("--gateway-env", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--workers", type=int, default=2, help="gateway workers")
     parser.add_argument(
         "--conditional", action="store_true", help="send If-None-Match: answered 304 (issue 20)"
     )
     args = parser.parse_args()
+    services = run_system.SERVICES if args.all_services else SERVICES
     pg, amqp = os.environ.get("SECRETARIAT_POSTGRES_URL"), os.environ.get("SECRETARIAT_AMQP_URL")
     result: dict[str, Any] = {
         "stack": "postgresql + rabbitmq" if pg and amqp else "sqlite + filesystem",
@@ -151,9 +162,9 @@ def main() -> int:
             amqp_url=amqp,
             database_prefix=f"secbench_rc_{uuid.uuid4().hex[:6]}",
             admin_password="bench-admin-password",
-            services=SERVICES,
+            services=services,
             gateway_workers=args.workers,
-            web=False,
+            web=args.all_services,
         )
         for pair in args.gateway_env:
             name, _, value = pair.partition("=")
@@ -216,6 +227,8 @@ def main() -> int:
             if args.rate:
                 fixed = loadgen.fixed_rate(doc_url, args.rate, args.seconds, headers=auth)
                 result["fixed_rate"] = fixed.__dict__
+                paced = loadgen.wrk_paced(doc_url, args.rate, args.seconds, headers=auth)
+                result["paced_wrk"] = paced.__dict__
             if args.profile:
                 tree = processes(system)
                 documents = tree["documents"][0]
@@ -236,12 +249,17 @@ def main() -> int:
                 result["profile"] = {
                     name: top_functions(path) for name, path in outs.items() if path.exists()
                 }
+                if args.profile_dir:
+                    args.profile_dir.mkdir(parents=True, exist_ok=True)
+                    for name, path in outs.items():
+                        if path.exists():
+                            shutil.copy(path, args.profile_dir / f"{name}.txt")
             time.sleep(1)
             result["gateway_pss_after_mb"] = gateway_pss_mb(system)
         finally:
             system.stop()
             if pg:
-                for name in ("gateway", *SERVICES):
+                for name in ("gateway", *services):
                     drop_database(pg, system.database_url(name))
     print(json.dumps(result, ensure_ascii=False, indent=1))
     return 0

@@ -145,6 +145,7 @@ class RouteCatalog:
                 self._channel(service.address),
                 self._token(),
                 self._timeout,
+                self._loaded.get(service.name),
             )
         except Exception as exc:
             reason = exc.code().name if isinstance(exc, grpc.RpcError) else str(exc)
