@@ -54,9 +54,16 @@ ADMIN_PASSWORD = "bench-admin-password"
 CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "before (sync workers, unbounded argon2)": {
         "args": ["--worker-class", "sync"],
-        "env": {"SECRETARIAT_LOGIN_CONCURRENCY": "64"},
+        "env": {"SECRETARIAT_LOGIN_CONCURRENCY": "64", "SECRETARIAT_HTTP_WORKERS": "2"},
     },
-    "after (gateway.gunicorn_conf)": {"args": [], "env": {}},
+    "after (gateway.gunicorn_conf: one worker of 16 threads since issue 20)": {
+        "args": [],
+        "env": {},
+    },
+    "after, two workers of 8 threads (issue 13's default)": {
+        "args": [],
+        "env": {"SECRETARIAT_HTTP_WORKERS": "2", "SECRETARIAT_HTTP_THREADS": "8"},
+    },
 }
 
 
@@ -80,7 +87,6 @@ class Gateway:
             "SECRETARIAT_INTERNAL_TOKEN_SECRET": "bench-" * 8,
             "SECRETARIAT_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "SECRETARIAT_HTTP_BIND": f"127.0.0.1:{self.port}",
-            "SECRETARIAT_HTTP_WORKERS": "2",
             "SECRETARIAT_TRUSTED_PROXY_HOPS": "1",
             "PROMETHEUS_MULTIPROC_DIR": str(metrics),
             **env,
@@ -223,7 +229,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--rate", type=float, default=20)
-    parser.add_argument("--only", choices=["before", "after"], default=None)
+    parser.add_argument("--only", default=None, help="the configurations whose name starts so")
     options = parser.parse_args()
     runs = []
     for name, spec in CONFIGURATIONS.items():
@@ -233,7 +239,8 @@ def main() -> int:
         result = measure(name, spec, options.seconds, options.rate)
         print(json.dumps(result, indent=2), flush=True)
         runs.append(result)
-    out = ROOT / "bench" / "results" / f"{datetime.now(UTC).date().isoformat()}-login-flood.json"
+    suffix = "" if options.only is None else "-" + "".join(c if c.isalnum() else "-" for c in options.only)
+    out = ROOT / "bench" / "results" / f"{datetime.now(UTC).date().isoformat()}-login-flood{suffix}.json"
     out.write_text(
         json.dumps(
             {

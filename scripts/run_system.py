@@ -129,7 +129,7 @@ class System:
         amqp_url: str | None = None,
         database_prefix: str = "secretariat",
         admin_password: str | None = None,
-        gateway_workers: int = 2,
+        gateway_workers: int = 1,
         replicas: Mapping[str, int] | None = None,
         services: Sequence[str] | None = None,
         web: bool = HAS_WEB,

@@ -484,7 +484,10 @@ def gateway_schema() -> Schema:
     http.update(
         {
             "port": port("HTTP port (SECRETARIAT_HTTP_BIND)."),
-            "workers": integer("gunicorn workers.", 1),
+            "workers": integer(
+                "gunicorn worker processes (SECRETARIAT_HTTP_WORKERS); scale by replicas instead.", 1
+            ),
+            "threads": integer("threads per worker (SECRETARIAT_HTTP_THREADS).", 1),
             "readinessPath": string(
                 "Readiness probe path: /readyz also checks the database and every service; "
                 "/livez only the process.",

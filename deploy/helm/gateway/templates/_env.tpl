@@ -45,6 +45,8 @@
   value: {{ $root.Values.http.trustedProxyHops | quote }}
 - name: SECRETARIAT_HTTP_WORKERS
   value: {{ $root.Values.http.workers | quote }}
+- name: SECRETARIAT_HTTP_THREADS
+  value: {{ $root.Values.http.threads | quote }}
 - name: SECRETARIAT_HTTP_DRAIN_SECONDS
   value: {{ $root.Values.http.drainSeconds | quote }}
 - name: PROMETHEUS_MULTIPROC_DIR
