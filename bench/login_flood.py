@@ -239,8 +239,17 @@ def main() -> int:
         result = measure(name, spec, options.seconds, options.rate)
         print(json.dumps(result, indent=2), flush=True)
         runs.append(result)
-    suffix = "" if options.only is None else "-" + "".join(c if c.isalnum() else "-" for c in options.only)
-    out = ROOT / "bench" / "results" / f"{datetime.now(UTC).date().isoformat()}-login-flood{suffix}.json"
+    suffix = (
+        ""
+        if options.only is None
+        else "-" + "".join(c if c.isalnum() else "-" for c in options.only)
+    )
+    out = (
+        ROOT
+        / "bench"
+        / "results"
+        / f"{datetime.now(UTC).date().isoformat()}-login-flood{suffix}.json"
+    )
     out.write_text(
         json.dumps(
             {
