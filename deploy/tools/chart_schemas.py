@@ -485,7 +485,8 @@ def gateway_schema() -> Schema:
         {
             "port": port("HTTP port (SECRETARIAT_HTTP_BIND)."),
             "workers": integer(
-                "gunicorn worker processes (SECRETARIAT_HTTP_WORKERS); scale by replicas instead.", 1
+                "gunicorn worker processes (SECRETARIAT_HTTP_WORKERS); scale by replicas instead.",
+                1,
             ),
             "threads": integer("threads per worker (SECRETARIAT_HTTP_THREADS).", 1),
             "readinessPath": string(
