@@ -11,6 +11,8 @@ from flask_babel import gettext
 from web.gateway import Gateway
 
 _TTL_SECONDS = 60.0
+_RECHECK_SECONDS = 10.0
+"""How long a name still missing after a reload waits before it may force another."""
 
 
 class Names:
@@ -21,6 +23,7 @@ class Names:
         self._loaded_at = 0.0
         self.people: dict[str, dict[str, Any]] = {}
         self.departments: dict[str, dict[str, Any]] = {}
+        self._forced: dict[str, float] = {}
 
     def refresh(self, gateway: Gateway, force: bool = False) -> None:
         with self._lock:
@@ -32,14 +35,28 @@ class Names:
             self.departments = {d["code"]: d for d in departments}
             self._loaded_at = time.monotonic()
 
+    def _reload_for(self, gateway: Gateway, key: str) -> None:
+        """Reload a copy that predates ``key`` (a person or department created
+        since): once per key and :data:`_RECHECK_SECONDS`, so names that do
+        not exist cannot make every page reload the directory. A guard on the
+        copy's age instead kept a department created within 2 s of a reload
+        out of the pickers for the whole TTL."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._forced.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
+                return
+            if len(self._forced) > 1000:
+                self._forced.clear()
+            self._forced[key] = now
+        self.refresh(gateway, force=True)
+
     def ensure(self, gateway: Gateway, username: str | None, department: str | None) -> None:
         """Reload a copy that predates this person or their department (both just created)."""
         self.refresh(gateway)
-        stale = (username and username not in self.people) or (
-            department and department not in self.departments
-        )
-        if stale and time.monotonic() - self._loaded_at > 2:
-            self.refresh(gateway, force=True)
+        if username and username not in self.people:
+            self._reload_for(gateway, f"person:{username}")
+        if department and department not in self.departments:
+            self._reload_for(gateway, f"department:{department}")
 
     def person(self, gateway: Gateway, username: str | None) -> str:
         if not username:
@@ -48,7 +65,7 @@ class Names:
             return str(gettext("System"))
         self.refresh(gateway)
         if username not in self.people:
-            self.refresh(gateway, force=time.monotonic() - self._loaded_at > 2)
+            self._reload_for(gateway, f"person:{username}")
         found = self.people.get(username)
         return str(found["name"]) if found else username
 
@@ -57,7 +74,7 @@ class Names:
             return ""
         self.refresh(gateway)
         if code not in self.departments:
-            self.refresh(gateway, force=time.monotonic() - self._loaded_at > 2)
+            self._reload_for(gateway, f"department:{code}")
         found = self.departments.get(code)
         return str(found["name"]) if found else code
 
