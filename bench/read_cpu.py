@@ -19,11 +19,9 @@ samples (inclusive). Prints one JSON object.
 from __future__ import annotations
 
 import argparse
-import collections
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,6 +37,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent / "scripts"))
 
+import profiles  # noqa: E402
 from replicas import cpu_seconds, handled  # noqa: E402
 from run import document_to_read, http_ceiling, settle  # noqa: E402
 
@@ -61,67 +60,6 @@ def processes(system: System) -> dict[str, list[psutil.Process]]:
 def gateway_pss_mb(system: System) -> float:
     tree = processes(system)["gateway"]
     return round(float(sum(p.memory_full_info().pss for p in tree)) / 2**20, 1)
-
-
-def py_spy(pid: int, seconds: int, out: Path, children: bool = False) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "py-spy"),
-            "record",
-            "--pid",
-            str(pid),
-            "--duration",
-            str(seconds),
-            "--rate",
-            "200",
-            "--format",
-            "raw",
-            "--nonblocking",
-            "--gil",
-            *(["--subprocesses"] if children else []),
-            "--output",
-            str(out),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _short(frame: str) -> str:
-    """``name (path/to/file.py:12)`` as ``name (file.py)``."""
-    name, _, where = frame.partition(" (")
-    return f"{name} ({where.split(':')[0].rsplit('/', 1)[-1].rstrip(')')})" if where else name
-
-
-def top_functions(raw: Path, limit: int = 40) -> list[str]:
-    """ "inclusive % / self % function" of the samples of a py-spy raw (collapsed) file."""
-    inclusive: collections.Counter[str] = collections.Counter()
-    own: collections.Counter[str] = collections.Counter()
-    total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack:
-            continue
-        count = int(count_text)
-        frames = [_short(frame) for frame in stack.split(";")]
-        total += count
-        for frame in set(frames[1:]):
-            inclusive[frame] += count
-        own[frames[-1]] += count
-    if not total:
-        return []
-    return (
-        [f"samples: {total}; inclusive % / self %"]
-        + [
-            f"{100 * n / total:5.1f} / {100 * own[frame] / total:4.1f}  {frame}"
-            for frame, n in inclusive.most_common(limit)
-        ]
-        + ["by self time:"]
-        + [
-            f"{100 * inclusive[frame] / total:5.1f} / {100 * n / total:4.1f}  {frame}"
-            for frame, n in own.most_common(limit // 2)
-        ]
-    )
 
 
 def main() -> int:
@@ -234,8 +172,10 @@ def main() -> int:
                 documents = tree["documents"][0]
                 outs = {"gateway": Path(tmp) / "gw.txt", "documents": Path(tmp) / "doc.txt"}
                 spies = [
-                    py_spy(tree["gateway"][0].pid, args.profile, outs["gateway"], children=True),
-                    py_spy(documents.pid, args.profile, outs["documents"]),
+                    profiles.record(
+                        tree["gateway"][0].pid, args.profile, outs["gateway"], subprocesses=True
+                    ),
+                    profiles.record(documents.pid, args.profile, outs["documents"]),
                 ]
                 load = threading.Thread(
                     target=loadgen.wrk,
@@ -247,7 +187,12 @@ def main() -> int:
                     spy.wait(args.profile + 30)
                 load.join()
                 result["profile"] = {
-                    name: top_functions(path) for name, path in outs.items() if path.exists()
+                    name: profiles.top_functions(path)
+                    for name, path in outs.items()
+                    if path.exists()
+                }
+                result["profile_by_package"] = {
+                    name: profiles.by_package(path) for name, path in outs.items() if path.exists()
                 }
                 if args.profile_dir:
                     args.profile_dir.mkdir(parents=True, exist_ok=True)

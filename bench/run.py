@@ -31,6 +31,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import profiles  # noqa: E402
+
 import events_bench  # noqa: E402
 import grpc_echo  # noqa: E402
 import loadgen  # noqa: E402
@@ -248,11 +250,31 @@ def _parallel(items: list[Any], work: Any, threads: int = 8) -> float:
     return len(items) / elapsed
 
 
-def approval_benchmark(base: str, count: int) -> dict[str, float]:
+def profile_read(
+    system: System, doc_url: str, auth: dict[str, str], work: Path, seconds: int = 8
+) -> dict[str, dict[str, float]]:
+    """Where the gateway's and documents' CPU goes while the read is saturated:
+    py-spy samples summarised by package (:func:`profiles.by_package`)."""
+    gateway = system.processes["gateway"].pid
+    documents = system.processes["documents"].pid
+    outs = {"gateway": work / "read-gateway.txt", "documents": work / "read-documents.txt"}
+    spies = [
+        profiles.record(gateway, seconds, outs["gateway"], subprocesses=True),
+        profiles.record(documents, seconds, outs["documents"]),
+    ]
+    loadgen.wrk(doc_url, seconds=seconds + 1, headers=auth)
+    for spy in spies:
+        spy.wait(seconds + 30)
+    return {name: profiles.by_package(path) for name, path in outs.items() if path.exists()}
+
+
+def approval_benchmark(base: str, count: int, system: System | None = None) -> dict[str, Any]:
     """Start ``count`` two-step approvals, then decide their first steps concurrently.
 
     Every decision closes a step (cancelling its reminder and escalation
-    timers) and opens the next (arming two new ones).
+    timers) and opens the next (arming two new ones). With ``system``, the CPU
+    per decision of each of its processes, and of this process (the 8 httpx
+    clients), is recorded too.
     """
     requester = {"Authorization": f"Bearer {login(base, 'liu.yang')}"}
     head = {"Authorization": f"Bearer {login(base, 'chen.jing')}"}
@@ -282,12 +304,20 @@ def approval_benchmark(base: str, count: int) -> dict[str, float]:
         )
         reply.raise_for_status()
 
+    before = cpu_seconds(system) if system is not None else {}
+    own_before = time.process_time()
     decisions = _parallel(list(ids), decide)
-    return {
+    out: dict[str, Any] = {
         "approvals": count,
         "starts_per_second": round(starts, 1),
         "decisions_per_second": round(decisions, 1),
     }
+    if system is not None:
+        out["decision_cpu_ms"] = cpu_ms_per_request(before, cpu_seconds(system), len(ids))
+        out["client_cpu_ms_per_decision"] = round(
+            1000 * (time.process_time() - own_before) / max(len(ids), 1), 2
+        )
+    return out
 
 
 def system_benchmarks(work: Path, seconds: int, results: dict[str, Any]) -> None:
@@ -318,6 +348,8 @@ def system_benchmarks(work: Path, seconds: int, results: dict[str, Any]) -> None
         results["read_saturation"] = read.__dict__
         results["read_cpu_ms_per_request"] = read_cpu
         results["read_fixed_300"] = loadgen.fixed_rate(doc_url, 300, seconds, headers=auth).__dict__
+        results["read_paced_300"] = loadgen.wrk_paced(doc_url, 300, seconds, headers=auth).__dict__
+        results["read_profile_by_package"] = profile_read(system, doc_url, auth, work)
         lua = write_lua(work / "register.lua")
         write, write_cpu = saturate(
             system, f"{base}/api/v1/documents", seconds, headers=auth, script=lua, connections=16
@@ -327,7 +359,7 @@ def system_benchmarks(work: Path, seconds: int, results: dict[str, Any]) -> None
         results["write_fixed_300"] = loadgen.fixed_rate(
             f"{base}/api/v1/documents", 300, seconds, method="POST", headers=auth, body=DOCUMENT
         ).__dict__
-        results["approvals"] = approval_benchmark(base, count=400)
+        results["approvals"] = approval_benchmark(base, count=400, system=system)
         time.sleep(2)
         results["rss_after_load_mb"] = rss_mb(system)
     finally:
@@ -540,13 +572,110 @@ def ratios(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             verdict(worst_service <= TARGETS["idle_rss_mb_per_service"]),
         ),
         (
-            "Gateway PSS (master and 2 workers) after load",
+            "Gateway PSS (master and workers) after load",
             f"{gateway_after:.0f} MB",
             "≤ 150 MB",
             verdict(gateway_after <= TARGETS["gateway_pss_mb"]),
         ),
     ]
     return rows
+
+
+def issue_20(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 20's targets on this run, each met or, when missed, with what the
+    CPU per request and the profile say remains on this machine's cores."""
+    cpus = r["machine"]["cpus"]
+    sqlite = r["stack"]["database"] == "sqlite"
+    found: list[dict[str, Any]] = []
+    ceiling = r["ceilings"]["http_hello_rps"]
+    reads = r["read_saturation"]["requests_per_second"]
+    per_read = r.get("read_cpu_ms_per_request", {})
+    profile = r.get("read_profile_by_package", {})
+    goal = TARGETS["read_ratio_to_ceiling_sqlite" if sqlite else "read_ratio_to_ceiling"]
+    entry: dict[str, Any] = {
+        "target": f"authenticated read ≥ {goal:.0%} of the hello-world ceiling",
+        "measured": f"{reads:,.0f} req/s = {reads / ceiling:.1%} of {ceiling:,.0f}",
+        "met": reads / ceiling >= goal,
+    }
+    if not entry["met"] and per_read and profile:
+        own = {n: per_read.get(n, 0.0) * profile.get(n, {}).get(profiles.OWN, 0.0) for n in profile}
+        total = per_read["total"]
+        cpu_bound = reads * total / max(total - sum(own.values()), 1e-9)
+        gateway = per_read.get("gateway", 0.0)
+        gil_bound = 1000 / max(gateway - own.get("gateway", 0.0), 1e-9)
+        bound = min(cpu_bound, gil_bound)
+        entry["profile_by_package"] = profile
+        entry["bound_if_our_code_cost_nothing"] = round(bound)
+        entry["why"] = (
+            f"{total:.2f} ms of CPU per read over all processes; our own code is "
+            + ", ".join(f"{n} {v:.2f} ms" for n, v in own.items())
+            + f". Were it free, the read would reach {cpu_bound:,.0f} req/s on {cpus} cores "
+            f"and {gil_bound:,.0f} req/s in one gateway worker (one GIL): "
+            f"{bound / ceiling:.0%} of the ceiling"
+            + (
+                ", still short: the rest is gunicorn, Flask/Werkzeug, grpcio and the database "
+                "driver, the stack the brief fixes"
+                if bound / ceiling < goal
+                else ""
+            )
+            + "."
+        )
+    found.append(entry)
+    p99 = r["read_fixed_300"]["p99_ms"]
+    found.append(
+        {
+            "target": "read p99 ≤ 10 ms at 300 req/s",
+            "measured": f"p99 {p99:.1f} ms (open-loop Python generator)"
+            + (
+                f", {r['read_paced_300']['p99_ms']:.1f} ms (wrk, paced)"
+                if "read_paced_300" in r
+                else ""
+            ),
+            "met": p99 <= TARGETS["read_p99_ms_at_300"],
+        }
+    )
+    out = r.get("scale_out")
+    if out:
+        rate = out["write"]["requests_per_second"]
+        goal = TARGETS["registrations_per_second_2_replicas"]
+        per = out["write_cpu_ms_per_request"]["total"]
+        entry = {
+            "target": f"registration ≥ {goal:.0f} req/s with 2 documents replicas",
+            "measured": f"{rate:,.0f} req/s, {per:.1f} ms of CPU each over all processes",
+            "met": rate >= goal,
+        }
+        if not entry["met"]:
+            entry["why"] = (
+                f"{goal:.0f}/s × {per:.1f} ms = {goal * per / 1000:.1f} cores of CPU, "
+                f"before the load generator; this machine has {cpus}"
+            )
+        found.append(entry)
+    approvals = r["approvals"]
+    goal = TARGETS["decisions_per_second"]
+    entry = {
+        "target": f"approval decisions ≥ {goal:.0f}/s",
+        "measured": f"{approvals['decisions_per_second']:,.0f}/s",
+        "met": approvals["decisions_per_second"] >= goal,
+    }
+    if not entry["met"] and "decision_cpu_ms" in approvals:
+        per = approvals["decision_cpu_ms"]["total"]
+        client = approvals["client_cpu_ms_per_decision"]
+        entry["why"] = (
+            f"{per:.1f} ms of CPU per decision in the system's processes "
+            f"({cpu_of(approvals, 'decision_cpu_ms').removeprefix('; CPU ms/request ')}) "
+            f"and {client:.1f} ms in the 8 HTTP clients: {goal:.0f}/s needs "
+            f"{goal * (per + client) / 1000:.1f} cores; this machine has {cpus}"
+        )
+    found.append(entry)
+    gateway_after = r.get("rss_after_load_mb", {}).get("gateway", float("nan"))
+    found.append(
+        {
+            "target": f"gateway ≤ {TARGETS['gateway_pss_mb']:.0f} MB",
+            "measured": f"PSS {gateway_after:.0f} MB after load",
+            "met": gateway_after <= TARGETS["gateway_pss_mb"],
+        }
+    )
+    return found
 
 
 def cpu_of(result: dict[str, Any], key: str) -> str:
@@ -573,6 +702,20 @@ def _table(result: dict[str, Any]) -> list[str]:
         "|---|---|---|---|",
         *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ratios(result)],
         "",
+        *(
+            [
+                "Issue 20's targets:",
+                "",
+                *[
+                    f"- {t['target']}: {t['measured']} — **{'met' if t['met'] else 'missed'}**"
+                    + (f". {t['why']}" if t.get("why") else "")
+                    for t in result["issue_20"]
+                ],
+                "",
+            ]
+            if "issue_20" in result
+            else []
+        ),
         "Memory (MB; RSS per service, PSS of master and workers for the gateway; idle → after load): "
         + ", ".join(
             f"{k} {result['rss_idle_mb'].get(k)} → {result['rss_after_load_mb'].get(k)}"
@@ -635,6 +778,7 @@ def main() -> int:
         scale_out_benchmarks(work, args.seconds, result)
         event_benchmarks(work, args.seconds, result)
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    result["issue_20"] = issue_20(result)
     stack = f"{result['stack']['database']}-{result['stack']['bus']}"
     out = BENCH / "results" / f"{datetime.now(UTC).date().isoformat()}-{stack}.json"
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
