@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import grpc
 from flask import Response
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, RequestRedirect, Rule
+from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
 from werkzeug.wrappers import Request
 
 from gateway.api.registry import bearer_token
@@ -99,7 +99,7 @@ class Transcoder:
         self, path: str, method: str, language: str, seen: Seen
     ) -> tuple[Route, dict[str, str]]:
         snapshot = self.catalog.current()
-        adapter = url_map_of(snapshot).bind("gateway")
+        adapter = url_adapter_of(snapshot)
         try:
             endpoint, values = adapter.match(path, method=method)
         except MethodNotAllowed as exc:
@@ -254,6 +254,14 @@ def url_map_of(snapshot: Snapshot) -> Map:
             for r in snapshot.routes.values()
         ]
         found = snapshot.derived["url_map"] = Map(rules, strict_slashes=False, merge_slashes=False)
+    return found
+
+
+def url_adapter_of(snapshot: Snapshot) -> MapAdapter:
+    """The snapshot's URL map bound once: matching does not change the adapter."""
+    found: MapAdapter | None = snapshot.derived.get("url_adapter")
+    if found is None:
+        found = snapshot.derived["url_adapter"] = url_map_of(snapshot).bind("gateway")
     return found
 
 
