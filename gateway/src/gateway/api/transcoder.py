@@ -52,6 +52,8 @@ from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, Identity
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = {"Retry-After": "5"}
+# json.dumps(..., ensure_ascii=False) without building an encoder per answer.
+_JSON = json.JSONEncoder(ensure_ascii=False)
 WITH_FIELD_ERRORS = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS)
 
 RunIdempotent = Callable[[Request, str, str, str, bytes, Callable[[], Response]], Response]
@@ -235,9 +237,7 @@ class Transcoder:
             # The service read and checked access first (issue 20; X-03 stays there).
             return Response(status=304, headers={"ETag": tag})
         payload = to_json(answer)
-        response = Response(
-            json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json"
-        )
+        response = Response(_JSON.encode(payload), status=status, mimetype="application/json")
         if tag is not None:
             response.headers["ETag"] = tag
         if route.operation.location:
