@@ -626,6 +626,8 @@ def test_answers_are_the_same_byte_for_byte_with_tracing_on_where_flask_serves_e
         ("GET", "/api/v1/no/such/route", {"headers": user}),
         ("PUT", "/api/v1/documents/doc-1", {"headers": user}),
         ("GET", "/api/v1/auth/login", {}),
+        ("GET", "/api/v1/me", {"headers": user}),
+        ("DELETE", "/api/v1/me", {"headers": user}),
         ("POST", "/api/v1/documents", {"headers": user, "data": b"{not json"}),
         ("POST", "/api/v1/documents", {"headers": user, "data": b"x" * (4 * 1024 * 1024 + 1)}),
         ("POST", "/api/v1/documents", {"headers": {**user, "Idempotency-Key": "x" * 300}}),

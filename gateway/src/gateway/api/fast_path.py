@@ -46,17 +46,20 @@ def fast_request_class(max_content_length: int) -> type[Request]:
     return FastRequest
 
 
-def own_prefixes(app: Flask) -> tuple[str, ...]:
-    """What every path of a gateway-own route under ``/api/`` begins with."""
-    return tuple(
-        sorted(
-            {
-                rule.rule.split("<", 1)[0]
-                for rule in app.url_map.iter_rules()
-                if rule.endpoint not in ("transcode", "static") and rule.rule.startswith(API_PREFIX)
-            }
-        )
+def own_paths(app: Flask) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The gateway-own routes under ``/api/``: the paths of those without variables
+    (matched exactly; one ending in a slash also without it, which Flask redirects),
+    and what the others' paths begin with."""
+    rules = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in ("transcode", "static") and rule.rule.startswith(API_PREFIX)
+    ]
+    exact = frozenset(
+        path for rule in rules if "<" not in rule for path in (rule, rule.rstrip("/"))
     )
+    prefixes = tuple(sorted({rule.split("<", 1)[0] for rule in rules if "<" in rule}))
+    return exact, prefixes
 
 
 class FastPath:
@@ -66,13 +69,13 @@ class FastPath:
         self,
         flask_app: WSGIApplication,
         transcoder: Transcoder,
-        own: tuple[str, ...],
+        own: tuple[frozenset[str], tuple[str, ...]],
         own_methods: Callable[[str], set[str]],
         max_content_length: int,
     ) -> None:
         self._flask = flask_app
         self._transcoder = transcoder
-        self._own = own
+        self._own_exact, self._own_prefixes = own
         self._own_methods = own_methods
         self._request_class = fast_request_class(max_content_length)
 
@@ -85,7 +88,8 @@ class FastPath:
             and len(path) > len(API_PREFIX)
             and "//" not in path
             and not path.endswith("/")
-            and not path.startswith(self._own)
+            and path not in self._own_exact
+            and not path.startswith(self._own_prefixes)
         )
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -127,7 +131,7 @@ def install_fast_path(app: Flask, transcoder: Transcoder, own_methods: Any) -> N
     app.wsgi_app = FastPath(  # type: ignore[method-assign]
         app.wsgi_app,
         transcoder,
-        own_prefixes(app),
+        own_paths(app),
         own_methods,
         app.config["MAX_CONTENT_LENGTH"],
     )
