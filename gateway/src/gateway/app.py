@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from sqlalchemy import text
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -13,7 +13,8 @@ from werkzeug.routing import Map, Rule
 from directory.adapters.passwords import Passwords
 from gateway.adapters.services import check_health
 from gateway.api.docs import install_docs
-from gateway.api.errors import install_error_handlers, problem_response
+from gateway.api.errors import install_error_handlers, problem_response, request_language
+from gateway.api.fast_path import install_fast_path
 from gateway.api.metrics import install_request_metrics, metrics_response
 from gateway.api.openapi import own_openapi
 from gateway.api.registry import Api
@@ -21,6 +22,7 @@ from gateway.api.routes.auth import register_auth_routes
 from gateway.api.routes.service_token import document_form_body, register_service_token_route
 from gateway.api.routes.testing import register_testing_routes
 from gateway.api.security_headers import install_security_headers
+from gateway.api.transcoder import Seen
 from gateway.bootstrap import Gateway, build_gateway
 from gateway.draining import DRAINING
 from gateway.problems import NOT_READY, Problem, ProblemError
@@ -86,9 +88,6 @@ def create_app(
     """Build the gateway app; the arguments after ``settings`` replace parts in tests."""
     gateway = build_gateway(settings, clock=clock, passwords=passwords)
     app = Flask("gateway")
-    if settings.trusted_proxy_hops:
-        # The client address login throttling keys on (issue 13).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -107,8 +106,11 @@ def create_app(
         "/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], endpoint="transcode"
     )
     def transcode(rest: str) -> Response:
+        # The fast path (gateway.api.fast_path) serves these unless tracing is on
+        # or the request is unusual (HEAD, OPTIONS, odd slashes); same functions.
+        seen = Seen()
         try:
-            return gateway.transcoder.serve(request.path)
+            return gateway.transcoder.serve(request, request_language(), seen)
         except ProblemError as exc:
             own_methods = (
                 own_routes_allowing(app, request.path) if exc.problem.status == 404 else set()
@@ -116,6 +118,11 @@ def create_app(
             if own_methods:
                 raise MethodNotAllowed(valid_methods=sorted(own_methods)) from exc
             raise
+        finally:
+            if seen.route_template:
+                g.route_template = seen.route_template
+            if seen.username:
+                g.username = seen.username
 
     @app.get("/openapi.json")
     def openapi_document() -> Response:
@@ -151,7 +158,13 @@ def create_app(
         return metrics_response()
 
     if tracing_enabled():
+        # Spans come from Flask's instrumentation: every request goes through Flask.
         _instrument(app)
+    else:
+        install_fast_path(app, gateway.transcoder, lambda path: own_routes_allowing(app, path))
+    if settings.trusted_proxy_hops:
+        # The client address login throttling keys on (issue 13).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
     return app
 
 

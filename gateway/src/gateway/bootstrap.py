@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response
+from flask import Response, request
 
 from directory.adapters.passwords import Passwords
 from directory.domain.login_throttling import Backoff, LoginPolicy, LoginThrottle
 from gateway.adapters.idempotency_store import SqlIdempotencyStore
+from gateway.api.errors import request_language
 from gateway.api.idempotency import IdempotentRunner
 from gateway.api.transcoder import Transcoder
 from gateway.service_layer.auth import AuthService, Caller, directory_changed
@@ -54,7 +55,7 @@ class Gateway:
     def run_idempotent(
         self, username: str, key: str, raw_body: bytes, produce: Callable[[], Response]
     ) -> Response:
-        return self.idempotency.run(username, key, raw_body, produce)
+        return self.idempotency.run(request, request_language(), username, key, raw_body, produce)
 
     def close(self) -> None:
         if self.stop_listening is not None:
@@ -101,6 +102,7 @@ def build_gateway(
         ZoneInfo(settings.timezone),
         settings.service_token_ttl,
         settings.grpc_deadline,
+        settings.default_language,
         changed=_forget_people_after_directory_writes,
     )
     window = timedelta(seconds=settings.login_window_seconds)

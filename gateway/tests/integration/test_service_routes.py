@@ -597,3 +597,52 @@ def test_the_access_log_and_metrics_name_the_services_route_template(
     [line] = records
     assert line.fields["route"] == "/api/v1/documents/{id}"  # type: ignore[attr-defined]
     assert line.fields["user"] == "zhang.wei"  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("demo_org")
+def test_answers_are_the_same_byte_for_byte_with_tracing_on_where_flask_serves_every_request(
+    make_app: Callable[..., Flask],
+    fake_services: FakeServices,
+    login: Login,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 20: transcoded requests skip Flask unless tracing is on; clients must
+    not tell the two paths apart, errors (problem+json, Chinese first) included."""
+    addresses = {
+        "documents_address": fake_services.address,
+        "infohub_address": fake_services.address,
+    }
+    fast = make_app(**addresses).test_client()
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+    traced = make_app(**addresses).test_client()
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+    user = login("zhang.wei")
+    tag = fast.get("/api/v1/documents/doc-1", headers=user).headers["ETag"]
+    requests: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", "/api/v1/documents/doc-1", {"headers": user}),
+        ("GET", "/api/v1/documents/doc-1", {"headers": {**user, "If-None-Match": tag}}),
+        ("GET", "/api/v1/documents/doc-1", {}),
+        ("GET", "/api/v1/documents/doc-1", {"headers": {"Accept-Language": "en"}}),
+        ("GET", "/api/v1/no/such/route", {"headers": user}),
+        ("PUT", "/api/v1/documents/doc-1", {"headers": user}),
+        ("GET", "/api/v1/auth/login", {}),
+        ("GET", "/api/v1/me", {"headers": user}),
+        ("DELETE", "/api/v1/me", {"headers": user}),
+        ("POST", "/api/v1/documents", {"headers": user, "data": b"{not json"}),
+        ("POST", "/api/v1/documents", {"headers": user, "data": b"x" * (4 * 1024 * 1024 + 1)}),
+        ("POST", "/api/v1/documents", {"headers": {**user, "Idempotency-Key": "x" * 300}}),
+        ("GET", "/api/v1/documents?page_size=1000", {"headers": user}),
+    ]
+    seen = set()
+    for method, path, options in requests:
+        one = fast.open(path, method=method, **options)
+        other = traced.open(path, method=method, **options)
+        assert one.status_code == other.status_code, (method, path)
+        assert sorted(one.headers.items()) == sorted(other.headers.items()), (method, path)
+        assert one.data == other.data, (method, path)
+        assert one.headers["X-Frame-Options"] == "DENY"
+        assert one.headers["Cache-Control"] == "no-store"
+        seen.add(one.status_code)
+    assert {200, 304, 400, 401, 404, 405, 413, 422} <= seen
+    metrics = fast.get("/metrics").get_data(as_text=True)
+    assert 'route="/api/v1/documents/{id}",status="200"' in metrics

@@ -11,6 +11,9 @@ from datetime import UTC, datetime
 from opentelemetry import trace
 from prometheus_client import start_http_server
 
+# One encoder for every line: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, carrying the current trace and span ids."""
@@ -36,7 +39,7 @@ class JsonFormatter(logging.Formatter):
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             entry.update(extra)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _ENCODER.encode(entry)
 
 
 def setup_logging(service: str, level: str = "INFO") -> None:

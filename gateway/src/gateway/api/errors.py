@@ -39,11 +39,13 @@ def request_language() -> str:
     return negotiate(request.headers.get("Accept-Language"), default)
 
 
-def problem_response(problem: Problem) -> Response:
+def problem_response(problem: Problem, language: str | None = None) -> Response:
     """The problem as RFC 9457 JSON, its texts in the reader's language where the
-    catalogue has them (issue 10 item 6)."""
+    catalogue has them (issue 10 item 6). Without ``language``, Flask's request
+    decides (English outside a request)."""
     body = problem.body()
-    language = request_language()
+    if language is None:
+        language = request_language()
     if language != ENGLISH:
         body["title"] = translate(str(body["title"]), language)
         body["detail"] = translate(str(body["detail"]), language)
@@ -90,30 +92,42 @@ def problem_from_exception(exc: ProblemError | DomainError) -> Problem:
     return Problem(status=422, detail=str(exc))
 
 
-def install_error_handlers(app: Flask) -> None:
-    @app.errorhandler(ProblemError)
-    def _problem(exc: ProblemError) -> Response:
-        return problem_response(exc.problem)
-
-    @app.errorhandler(DomainError)
-    def _domain(exc: DomainError) -> Response:
-        return problem_response(problem_from_exception(exc))
-
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> Response:
+def error_response(exc: Exception, language: str | None = None) -> Response:
+    """The answer to an exception raised under a request, on Flask's path (its
+    error handlers) and on the fast path (:mod:`gateway.api.fast_path`) alike."""
+    if isinstance(exc, ProblemError):
+        return problem_response(exc.problem, language)
+    if isinstance(exc, DomainError):
+        return problem_response(problem_from_exception(exc), language)
+    if isinstance(exc, HTTPException):
         status = exc.code or 500
         if status >= 500:
-            return problem_response(Problem(status=status, detail=GENERIC_DETAIL))
+            return problem_response(Problem(status=status, detail=GENERIC_DETAIL), language)
         headers = {
             name: value
             for name, value in exc.get_headers()
             if name.lower() not in {"content-type", "content-length"}
         }
         return problem_response(
-            Problem(status=status, detail=exc.description or "", headers=headers)
+            Problem(status=status, detail=exc.description or "", headers=headers), language
         )
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(Problem(status=500, detail=GENERIC_DETAIL), language)
+
+
+def install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ProblemError)
+    def _problem(exc: ProblemError) -> Response:
+        return error_response(exc)
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError) -> Response:
+        return error_response(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        return error_response(exc)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        log.exception("unhandled error", exc_info=exc)
-        return problem_response(Problem(status=500, detail=GENERIC_DETAIL))
+        return error_response(exc)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Response, request
+from flask import Response
+from werkzeug.wrappers import Request
 
 from gateway.adapters.idempotency_store import SqlIdempotencyStore
 from gateway.api.errors import problem_response
@@ -30,12 +31,20 @@ class IdempotentRunner:
         self._clock = clock
 
     def run(
-        self, username: str, key: str, raw_body: bytes, produce: Callable[[], Response]
+        self,
+        request: Request,
+        language: str,
+        username: str,
+        key: str,
+        raw_body: bytes,
+        produce: Callable[[], Response],
     ) -> Response:
         """Answer once per (user, key): replay the stored answer to a retry."""
         reason = key_problem(key)
         if reason:
-            return problem_response(validation_problem([FieldError("Idempotency-Key", reason)]))
+            return problem_response(
+                validation_problem([FieldError("Idempotency-Key", reason)]), language
+            )
         method = request.method
         path = request.path
         fingerprint = request_fingerprint(method, path, raw_body)
@@ -49,7 +58,8 @@ class IdempotentRunner:
                     type=IDEMPOTENCY_MISMATCH,
                     title="Idempotency-Key reused",
                     detail="This Idempotency-Key was already used with a different request.",
-                )
+                ),
+                language,
             )
         if outcome is Outcome.IN_FLIGHT:
             return problem_response(
@@ -61,7 +71,8 @@ class IdempotentRunner:
                     headers={
                         "Retry-After": str(self._store.policy.lease_left(stored, self._clock.now()))
                     },
-                )
+                ),
+                language,
             )
         if outcome is Outcome.REPLAY and stored is not None and stored.status_code is not None:
             headers = dict(stored.response_headers or {})
@@ -76,7 +87,7 @@ class IdempotentRunner:
         try:
             response = produce()
         except ProblemError as exc:
-            response = problem_response(exc.problem)
+            response = problem_response(exc.problem, language)
         except BaseException:
             self._store.release(username, key)
             raise

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from flask import Flask, Response, g, request
 from pydantic import BaseModel, ValidationError
+from werkzeug.wrappers import Request
 
 from gateway.api.errors import problem_from_exception, problem_response
 from gateway.problems import Problem, ProblemError, validation_problem
@@ -139,8 +140,9 @@ class RouteRuntime(Protocol):
     ) -> Response: ...
 
 
-def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
+def bearer_token(of: Request | None = None) -> str | None:
+    """The bearer token of ``of`` (Flask's current request when None)."""
+    header = (request if of is None else of).headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None

@@ -36,26 +36,36 @@ def _is_documentation(path: str) -> bool:
     )
 
 
+def is_hidden(path: str, hide_docs: bool, hide_metrics: bool) -> bool:
+    """Whether the public port answers 404 to ``path``."""
+    return (hide_docs and _is_documentation(path)) or (hide_metrics and path == "/metrics")
+
+
+def secure(response: Response, path: str, has_authorization: bool) -> Response:
+    """Add the headers every answer carries, on Flask's path (an ``after_request``
+    hook) and on the fast path (:mod:`gateway.api.fast_path`)."""
+    headers = response.headers
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+    documentation = _is_documentation(path) and response.status_code < 400
+    headers["Content-Security-Policy"] = DOCS_POLICY if documentation else API_POLICY
+    if has_authorization or path.startswith("/api/"):
+        headers["Cache-Control"] = "no-store"
+        headers.pop("Expires", None)
+        headers.pop("Last-Modified", None)
+    return response
+
+
 def install_security_headers(app: Flask, settings: GatewaySettings) -> None:
     hide_docs = not settings.api_docs
     hide_metrics = bool(settings.http_metrics_bind)
 
     @app.before_request
     def _hidden_paths() -> None:
-        path = request.path
-        if (hide_docs and _is_documentation(path)) or (hide_metrics and path == "/metrics"):
+        if is_hidden(request.path, hide_docs, hide_metrics):
             raise NotFound()
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        headers = response.headers
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["Referrer-Policy"] = "no-referrer"
-        headers["X-Frame-Options"] = "DENY"
-        documentation = _is_documentation(request.path) and response.status_code < 400
-        headers["Content-Security-Policy"] = DOCS_POLICY if documentation else API_POLICY
-        if "Authorization" in request.headers or request.path.startswith("/api/"):
-            headers["Cache-Control"] = "no-store"
-            headers.pop("Expires", None)
-            headers.pop("Last-Modified", None)
-        return response
+        return secure(response, request.path, "Authorization" in request.headers)

@@ -1,22 +1,27 @@
-"""Serving one transcoded request in Flask: match, authenticate, gate, read,
-check, forward, answer (docs/adding-an-endpoint.md). The routes and the
-mapping of a request and an answer are the contract library's
-(:mod:`secretariat_shared.contract`)."""
+"""Serving one transcoded request: match, authenticate, gate, read, check,
+forward, answer (docs/adding-an-endpoint.md). The routes and the mapping of a
+request and an answer are the contract library's
+(:mod:`secretariat_shared.contract`).
+
+The request comes in explicitly, not through Flask's globals: the fast path
+(:mod:`gateway.api.fast_path`) serves these routes without Flask, and Flask's
+catch-all route does with the same code (issue 20)."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import grpc
-from flask import Response, g, request
+from flask import Response
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, RequestRedirect, Rule
+from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
+from werkzeug.wrappers import Request
 
-from gateway.api.errors import request_language
 from gateway.api.registry import bearer_token
 from gateway.problems import (
     Problem,
@@ -42,12 +47,25 @@ from secretariat_shared.contract.transcoding import (
     request_message,
 )
 from secretariat_shared.errors import FieldError
-from secretariat_shared.i18n import translate
+from secretariat_shared.i18n import negotiate, translate
 from secretariat_shared.identity import METADATA_KEY, SERVICE_AUDIENCE, IdentitySigner
 
 log = logging.getLogger(__name__)
 RETRY_AFTER = {"Retry-After": "5"}
+# json.dumps(..., ensure_ascii=False) without building an encoder per answer.
+_JSON = json.JSONEncoder(ensure_ascii=False)
 WITH_FIELD_ERRORS = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ALREADY_EXISTS)
+
+RunIdempotent = Callable[[Request, str, str, str, bytes, Callable[[], Response]], Response]
+
+
+@dataclass(slots=True)
+class Seen:
+    """What the metrics and the access log learn while a request is served, kept
+    even when it ends in an error."""
+
+    route_template: str = ""
+    username: str = ""
 
 
 class Transcoder:
@@ -57,13 +75,15 @@ class Transcoder:
         channel: Callable[[str], grpc.Channel],
         signer: IdentitySigner,
         authenticate: Callable[[str | None], Caller],
-        run_idempotent: Callable[[str, str, bytes, Callable[[], Response]], Response],
+        run_idempotent: RunIdempotent,
         zone: ZoneInfo,
         token_ttl: int,
         deadline: float,
+        default_language: str,
         changed: Callable[[str], None] = lambda service: None,
     ) -> None:
         self.catalog = catalog
+        self.default_language = default_language
         self._signer = signer
         self._authenticate = authenticate
         self._run_idempotent = run_idempotent
@@ -73,10 +93,15 @@ class Transcoder:
         self._changed = changed
         self._caller = RouteCaller(catalog, channel)
 
-    def match(self, path: str, method: str) -> tuple[Route, dict[str, str]]:
+    def language(self, request: Request) -> str:
+        """The language of this request's messages (Accept-Language, else the default)."""
+        return negotiate(request.headers.get("Accept-Language"), self.default_language)
+
+    def match(
+        self, path: str, method: str, language: str, seen: Seen
+    ) -> tuple[Route, dict[str, str]]:
         snapshot = self.catalog.current()
-        adapter = url_map_of(snapshot).bind("gateway")
-        language = request_language()
+        adapter = url_adapter_of(snapshot)
         try:
             endpoint, values = adapter.match(path, method=method)
         except MethodNotAllowed as exc:
@@ -98,17 +123,17 @@ class Transcoder:
                 Problem(status=404, detail=translate("No such path: {path}", language, path=path))
             ) from exc
         route = snapshot.routes[str(endpoint)]
-        g.route_template = route.template.text
+        seen.route_template = route.template.text
         return route, {k: str(v) for k, v in values.items()}
 
-    def serve(self, path: str) -> Response:
-        route, values = self.match(path, request.method)
-        language = request_language()
+    def serve(self, request: Request, language: str, seen: Seen) -> Response:
+        """The answer to ``request`` (in ``language``); errors are raised."""
+        route, values = self.match(request.path, request.method, language, seen)
         operation = route.operation
         caller: Caller | None = None
         if not operation.public:
-            caller = self._authenticate(bearer_token())
-            g.username = caller.identity.username
+            caller = self._authenticate(bearer_token(request))
+            seen.username = caller.identity.username
             roles = list(operation.roles)
             if roles and not caller.identity.has_role(*roles):
                 raise ProblemError(
@@ -120,17 +145,21 @@ class Transcoder:
                     )
                 )
         raw = request.get_data(cache=True)
-        message = self.read(route, values, raw, language)
+        message = self.read(request, route, values, raw, language)
         key = request.headers.get("Idempotency-Key")
 
         def forward() -> Response:
-            return self.forward(route, message, caller, language)
+            return self.forward(request, route, message, caller, language)
 
         if key is not None and route.http_method == "POST" and caller is not None:
-            return self._run_idempotent(caller.identity.username, key, raw, forward)
+            return self._run_idempotent(
+                request, language, caller.identity.username, key, raw, forward
+            )
         return forward()
 
-    def read(self, route: Route, values: dict[str, str], raw: bytes, language: str) -> Any:
+    def read(
+        self, request: Request, route: Route, values: dict[str, str], raw: bytes, language: str
+    ) -> Any:
         args = {key: request.args.getlist(key) for key in request.args}
         content_type = request.headers.get("Content-Type", "")
         try:
@@ -156,7 +185,14 @@ class Transcoder:
             )
         return message
 
-    def forward(self, route: Route, message: Any, caller: Caller | None, language: str) -> Response:
+    def forward(
+        self,
+        request: Request,
+        route: Route,
+        message: Any,
+        caller: Caller | None,
+        language: str,
+    ) -> Response:
         metadata: list[tuple[str, str]] = [(LANGUAGE_METADATA, language)]
         if route.http_method == "GET":
             held = forwardable(request.headers.get("If-None-Match"))
@@ -201,9 +237,7 @@ class Transcoder:
             # The service read and checked access first (issue 20; X-03 stays there).
             return Response(status=304, headers={"ETag": tag})
         payload = to_json(answer)
-        response = Response(
-            json.dumps(payload, ensure_ascii=False), status=status, mimetype="application/json"
-        )
+        response = Response(_JSON.encode(payload), status=status, mimetype="application/json")
         if tag is not None:
             response.headers["ETag"] = tag
         if route.operation.location:
@@ -220,6 +254,14 @@ def url_map_of(snapshot: Snapshot) -> Map:
             for r in snapshot.routes.values()
         ]
         found = snapshot.derived["url_map"] = Map(rules, strict_slashes=False, merge_slashes=False)
+    return found
+
+
+def url_adapter_of(snapshot: Snapshot) -> MapAdapter:
+    """The snapshot's URL map bound once: matching does not change the adapter."""
+    found: MapAdapter | None = snapshot.derived.get("url_adapter")
+    if found is None:
+        found = snapshot.derived["url_adapter"] = url_map_of(snapshot).bind("gateway")
     return found
 
 
