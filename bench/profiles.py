@@ -3,9 +3,11 @@
 ``by_package`` answers "how much of this process's CPU is our code, and how
 much the stack the brief fixes (gunicorn, Flask and Werkzeug, grpcio,
 protobuf, SQLAlchemy, psycopg)?" (issue 20: when a target is missed, the
-profile shows what remains). Samples are taken with py-spy's default idle
-filter, so a thread blocked in a system call does not count; native code
-runs under the Python frame that called it.
+profile shows what remains). Only threads holding the GIL are sampled
+(``--gil``): without it, threads waiting inside gRPC's C core look busy to
+py-spy and two thirds of the samples were "grpcio" waiting for work. So the
+shares are of the Python CPU; native work done without the GIL (gRPC's
+core, libpq) is not in them.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ def record(
             "--format",
             "raw",
             "--nonblocking",
+            "--gil",
             *(["--subprocesses"] if subprocesses else []),
             "--output",
             str(out),
