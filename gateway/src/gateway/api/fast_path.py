@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from flask import Flask
 from werkzeug.exceptions import MethodNotAllowed
@@ -26,9 +27,6 @@ from gateway.api.metrics import observe
 from gateway.api.security_headers import secure
 from gateway.api.transcoder import Seen, Transcoder
 from gateway.problems import ProblemError
-
-if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 FAST_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 API_PREFIX = "/api/"
