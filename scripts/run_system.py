@@ -73,7 +73,36 @@ _EAGER_RECONNECT = [
 HAS_WEB = (ROOT / "web" / "src" / "web" / "__main__.py").exists()
 
 
+_HANDED_OUT: set[int] = set()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
+    """A port free now, below the kernel's ephemeral range. A port the kernel
+    picks for a bind to 0 comes from the range outgoing connections use too:
+    in the seconds before the process meant to listen on it starts, a
+    connection to PostgreSQL, RabbitMQ or a service could take it (a CI run
+    lost its whole shared system so: "Address already in use")."""
+    low, _ = _ephemeral_range()
+    start, stop = (10000, low) if low > 12000 else (low, 65535)
+    for _ in range(200):
+        port = start + secrets.randbelow(stop - start)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
