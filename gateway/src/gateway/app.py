@@ -6,7 +6,6 @@ import logging
 
 from flask import Flask, Response, g, jsonify, request
 from sqlalchemy import text
-from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import Map, Rule
 
@@ -15,6 +14,7 @@ from gateway.adapters.services import check_health
 from gateway.api.docs import install_docs
 from gateway.api.errors import install_error_handlers, problem_response, request_language
 from gateway.api.fast_path import install_fast_path
+from gateway.api.fast_path import transcode as transcode_request
 from gateway.api.metrics import install_request_metrics, metrics_response
 from gateway.api.openapi import own_openapi
 from gateway.api.registry import Api
@@ -25,7 +25,7 @@ from gateway.api.security_headers import install_security_headers
 from gateway.api.transcoder import Seen
 from gateway.bootstrap import Gateway, build_gateway
 from gateway.draining import DRAINING
-from gateway.problems import NOT_READY, Problem, ProblemError
+from gateway.problems import NOT_READY, Problem
 from gateway.settings import GatewaySettings
 from secretariat_shared.clock import Clock
 from secretariat_shared.contract.openapi import document
@@ -110,14 +110,14 @@ def create_app(
         # or the request is unusual (HEAD, OPTIONS, odd slashes); same functions.
         seen = Seen()
         try:
-            return gateway.transcoder.serve(request, request_language(), seen)
-        except ProblemError as exc:
-            own_methods = (
-                own_routes_allowing(app, request.path) if exc.problem.status == 404 else set()
+            response: Response = transcode_request(
+                gateway.transcoder,
+                request,
+                request_language(),
+                seen,
+                lambda path: own_routes_allowing(app, path),
             )
-            if own_methods:
-                raise MethodNotAllowed(valid_methods=sorted(own_methods)) from exc
-            raise
+            return response
         finally:
             if seen.route_template:
                 g.route_template = seen.route_template

@@ -116,18 +116,6 @@ def error_response(exc: Exception, language: str | None = None) -> Response:
 
 
 def install_error_handlers(app: Flask) -> None:
-    @app.errorhandler(ProblemError)
-    def _problem(exc: ProblemError) -> Response:
-        return error_response(exc)
-
-    @app.errorhandler(DomainError)
-    def _domain(exc: DomainError) -> Response:
-        return error_response(exc)
-
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> Response:
-        return error_response(exc)
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Response:
-        return error_response(exc)
+    """Every error leaves as problem+json; Flask finds a handler along the
+    exception's classes, so the one for Exception answers HTTPException too."""
+    app.register_error_handler(Exception, error_response)

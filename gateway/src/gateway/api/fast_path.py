@@ -60,6 +60,24 @@ def own_paths(app: Flask) -> tuple[frozenset[str], tuple[str, ...]]:
     return exact, prefixes
 
 
+def transcode(
+    transcoder: Transcoder,
+    request: Request,
+    language: str,
+    seen: Seen,
+    own_methods: Callable[[str], set[str]],
+) -> Any:
+    """Serve a transcoded request; on both paths a 404 for a path that is a
+    gateway-own route asked with another method is a 405 naming its methods."""
+    try:
+        return transcoder.serve(request, language, seen)
+    except ProblemError as exc:
+        own = own_methods(request.path) if exc.problem.status == 404 else set()
+        if own:
+            raise MethodNotAllowed(valid_methods=sorted(own)) from exc
+        raise
+
+
 class FastPath:
     """WSGI middleware in front of Flask's ``wsgi_app`` (and inside ProxyFix)."""
 
@@ -99,14 +117,7 @@ class FastPath:
         language = transcoder.language(request)
         seen = Seen()
         try:
-            try:
-                response = transcoder.serve(request, language, seen)
-            except ProblemError as exc:
-                # As Flask's catch-all: a gateway-own path asked with another method.
-                own = self._own_methods(request.path) if exc.problem.status == 404 else set()
-                if own:
-                    raise MethodNotAllowed(valid_methods=sorted(own)) from exc
-                raise
+            response = transcode(transcoder, request, language, seen, self._own_methods)
         except Exception as exc:  # every error leaves as problem+json (rule 11)
             response = error_response(exc, language)
         path = request.path
